@@ -1,0 +1,14 @@
+DROP TABLE settings;
+DROP TABLE email_outbox;
+DROP TABLE audit_head;
+DROP TABLE audit_events;
+DROP FUNCTION audit_events_append_only();
+DROP TABLE period_summary;
+DROP TABLE trade_details;
+DROP TABLE return_versions;
+DROP TABLE returns;
+DROP TABLE auth_throttle;
+DROP TABLE sessions;
+DROP TABLE auth_tokens;
+DROP TABLE users;
+DROP TABLE firms;

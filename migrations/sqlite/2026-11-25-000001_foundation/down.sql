@@ -1,0 +1,15 @@
+DROP TABLE settings;
+DROP TABLE email_outbox;
+DROP TRIGGER audit_events_no_delete;
+DROP TRIGGER audit_events_no_update;
+DROP TABLE audit_head;
+DROP TABLE audit_events;
+DROP TABLE period_summary;
+DROP TABLE trade_details;
+DROP TABLE return_versions;
+DROP TABLE returns;
+DROP TABLE auth_throttle;
+DROP TABLE sessions;
+DROP TABLE auth_tokens;
+DROP TABLE users;
+DROP TABLE firms;

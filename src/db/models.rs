@@ -1,0 +1,196 @@
+//! Rows as read from and written to the tables.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::*;
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = firms)]
+pub struct Firm {
+    pub id: i64,
+    pub name: String,
+    pub registration_no: String,
+    pub lei: Option<String>,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = firms)]
+pub struct NewFirm<'a> {
+    pub name: &'a str,
+    pub registration_no: &'a str,
+    pub lei: Option<&'a str>,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub firm_id: Option<i64>,
+    pub password_hash: Option<String>,
+    pub must_change_password: bool,
+    pub active: bool,
+    pub locale: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub password_changed_at: Option<NaiveDateTime>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub role: &'a str,
+    pub firm_id: Option<i64>,
+    pub password_hash: Option<&'a str>,
+    pub must_change_password: bool,
+    pub active: bool,
+    pub locale: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub password_changed_at: Option<NaiveDateTime>,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = sessions)]
+pub struct Session {
+    pub id: i64,
+    pub token_hash: String,
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub authenticated_at: NaiveDateTime,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = sessions)]
+pub struct NewSession<'a> {
+    pub token_hash: &'a str,
+    pub user_id: i64,
+    pub csrf_token: &'a str,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub authenticated_at: NaiveDateTime,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = auth_tokens)]
+pub struct AuthToken {
+    pub id: i64,
+    pub token_hash: String,
+    pub purpose: String,
+    pub user_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = returns)]
+pub struct ReturnRow {
+    pub id: i64,
+    pub firm_id: i64,
+    pub period: String,
+    pub state: String,
+    pub draft_json: Option<String>,
+    pub draft_updated_by: Option<i64>,
+    pub draft_updated_at: Option<NaiveDateTime>,
+    pub current_version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = return_versions)]
+pub struct Version {
+    pub id: i64,
+    pub return_id: i64,
+    pub firm_id: i64,
+    pub period: String,
+    pub version_no: i32,
+    pub receipt_no: String,
+    pub idempotency_key: Option<String>,
+    pub source: String,
+    pub status: String,
+    pub is_nil: bool,
+    pub unauthorized_accesses: i64,
+    pub affected_accounts: i64,
+    pub fraudulent_trades: i64,
+    pub sale_amount_jpy: i64,
+    pub purchase_amount_jpy: i64,
+    pub remediation: String,
+    pub submitted_at: NaiveDateTime,
+    pub submitted_by: Option<i64>,
+    pub due_date: NaiveDate,
+    pub on_time: bool,
+    pub reviewed_at: Option<NaiveDateTime>,
+    pub reviewed_by: Option<i64>,
+    pub review_note: Option<String>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = return_versions)]
+pub struct NewVersionRow<'a> {
+    pub return_id: i64,
+    pub firm_id: i64,
+    pub period: &'a str,
+    pub version_no: i32,
+    pub receipt_no: &'a str,
+    pub idempotency_key: Option<&'a str>,
+    pub source: &'a str,
+    pub status: &'a str,
+    pub is_nil: bool,
+    pub unauthorized_accesses: i64,
+    pub affected_accounts: i64,
+    pub fraudulent_trades: i64,
+    pub sale_amount_jpy: i64,
+    pub purchase_amount_jpy: i64,
+    pub remediation: &'a str,
+    pub submitted_at: NaiveDateTime,
+    pub submitted_by: Option<i64>,
+    pub due_date: NaiveDate,
+    pub on_time: bool,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = period_summary)]
+pub struct SummaryRow {
+    pub period: String,
+    pub firms_with_fraudulent_trades: i64,
+    pub firms_reporting: i64,
+    pub unauthorized_accesses: i64,
+    pub affected_accounts: i64,
+    pub fraudulent_trades: i64,
+    pub sale_amount_jpy: i64,
+    pub purchase_amount_jpy: i64,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = audit_events)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub occurred_at: NaiveDateTime,
+    pub actor_user_id: Option<i64>,
+    pub actor: String,
+    pub ip: String,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: String,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}

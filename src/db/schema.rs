@@ -1,0 +1,207 @@
+//! Table definitions shared by both backends (hand-written: only types that
+//! SQLite and PostgreSQL have in common through diesel's MultiConnection).
+
+diesel::table! {
+    firms (id) {
+        id -> BigInt,
+        name -> Text,
+        registration_no -> Text,
+        lei -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        firm_id -> Nullable<BigInt>,
+        password_hash -> Nullable<Text>,
+        must_change_password -> Bool,
+        active -> Bool,
+        locale -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        password_changed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    auth_tokens (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        purpose -> Text,
+        user_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        authenticated_at -> Timestamp,
+        ip -> Text,
+        user_agent -> Text,
+    }
+}
+
+diesel::table! {
+    auth_throttle (throttle_key) {
+        throttle_key -> Text,
+        failures -> Integer,
+        last_failure_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    returns (id) {
+        id -> BigInt,
+        firm_id -> BigInt,
+        period -> Text,
+        state -> Text,
+        draft_json -> Nullable<Text>,
+        draft_updated_by -> Nullable<BigInt>,
+        draft_updated_at -> Nullable<Timestamp>,
+        current_version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    return_versions (id) {
+        id -> BigInt,
+        return_id -> BigInt,
+        firm_id -> BigInt,
+        period -> Text,
+        version_no -> Integer,
+        receipt_no -> Text,
+        idempotency_key -> Nullable<Text>,
+        source -> Text,
+        status -> Text,
+        is_nil -> Bool,
+        unauthorized_accesses -> BigInt,
+        affected_accounts -> BigInt,
+        fraudulent_trades -> BigInt,
+        sale_amount_jpy -> BigInt,
+        purchase_amount_jpy -> BigInt,
+        remediation -> Text,
+        submitted_at -> Timestamp,
+        submitted_by -> Nullable<BigInt>,
+        due_date -> Date,
+        on_time -> Bool,
+        reviewed_at -> Nullable<Timestamp>,
+        reviewed_by -> Nullable<BigInt>,
+        review_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    trade_details (id) {
+        id -> BigInt,
+        version_id -> BigInt,
+        row_no -> Integer,
+        trade_date -> Date,
+        side -> Text,
+        security_code -> Text,
+        market -> Text,
+        quantity -> BigInt,
+        amount_jpy -> BigInt,
+        account_ref -> Text,
+    }
+}
+
+diesel::table! {
+    period_summary (period) {
+        period -> Text,
+        firms_with_fraudulent_trades -> BigInt,
+        firms_reporting -> BigInt,
+        unauthorized_accesses -> BigInt,
+        affected_accounts -> BigInt,
+        fraudulent_trades -> BigInt,
+        sale_amount_jpy -> BigInt,
+        purchase_amount_jpy -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        occurred_at -> Timestamp,
+        actor_user_id -> Nullable<BigInt>,
+        actor -> Text,
+        ip -> Text,
+        action -> Text,
+        object_type -> Text,
+        object_id -> Text,
+        detail -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        last_hash -> Text,
+        events -> BigInt,
+    }
+}
+
+diesel::table! {
+    email_outbox (id) {
+        id -> BigInt,
+        created_at -> Timestamp,
+        to_addr -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::joinable!(users -> firms (firm_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(returns -> firms (firm_id));
+diesel::joinable!(return_versions -> returns (return_id));
+diesel::joinable!(return_versions -> firms (firm_id));
+diesel::joinable!(trade_details -> return_versions (version_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    firms,
+    users,
+    auth_tokens,
+    sessions,
+    auth_throttle,
+    returns,
+    return_versions,
+    trade_details,
+    period_summary,
+    audit_events,
+    audit_head,
+    email_outbox,
+    settings,
+);

@@ -1,0 +1,26 @@
+//! Pure domain model of the incident-reporting portal: value types, validation
+//! (with stable message keys), figures rules, receipts, calendar and roles. No I/O.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod due_date;
+pub mod email;
+pub mod figures;
+pub mod lei;
+pub mod period;
+pub mod receipt;
+pub mod registration;
+pub mod role;
+pub mod time;
+pub mod yen;
+
+mod text;
+
+pub use due_date::Timeliness;
+pub use email::{EmailAddress, EmailError};
+pub use figures::{Field, FieldError, FieldErrors, FiguresInput, ReturnFigures};
+pub use lei::{Lei, LeiError};
+pub use period::{Period, PeriodError};
+pub use receipt::{ReceiptError, ReceiptNumber};
+pub use registration::{RegistrationError, RegistrationNo};
+pub use role::Role;
+pub use yen::{AmountError, Count, Yen};

@@ -1,0 +1,96 @@
+//! The one error type: every failure a request can meet, mapped to a status
+//! and a message key; the page itself is rendered by `web::error_page`.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+
+/// The message key of an error page, left in the response for the renderer.
+#[derive(Clone, Copy, Debug)]
+pub struct ErrorKey(pub &'static str);
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("sign-in required")]
+    Unauthenticated,
+    #[error("password change required")]
+    PasswordChangeRequired,
+    #[error("missing or invalid CSRF token")]
+    Csrf,
+    #[error("bad request ({0})")]
+    BadRequest(&'static str),
+    #[error("request body too large")]
+    TooLarge,
+    #[error("conflict ({0})")]
+    Conflict(&'static str),
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Db(#[from] diesel::result::Error),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        AppError::Unavailable(e.to_string())
+    }
+}
+
+impl AppError {
+    pub fn key(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "error.not_found",
+            AppError::Forbidden => "error.forbidden",
+            AppError::Unauthenticated => "error.unauthenticated",
+            AppError::PasswordChangeRequired => "error.unauthenticated",
+            AppError::Csrf => "error.csrf",
+            AppError::TooLarge => "error.too_large",
+            AppError::BadRequest(key) | AppError::Conflict(key) => key,
+            AppError::Unavailable(_) => "error.unavailable",
+            AppError::Db(_) | AppError::Internal(_) => "error.internal",
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Unauthenticated | AppError::PasswordChangeRequired => StatusCode::SEE_OTHER,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            AppError::Unauthenticated => {
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, crate::web::paths::LOGIN))
+                    .finish();
+            }
+            AppError::PasswordChangeRequired => {
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, crate::web::paths::PASSWORD))
+                    .finish();
+            }
+            AppError::Db(_) | AppError::Internal(_) | AppError::Unavailable(_) => {
+                tracing::error!(error = %self, "request failed");
+            }
+            _ => {}
+        }
+        let mut response = HttpResponse::build(self.status_code()).finish();
+        response.extensions_mut().insert(ErrorKey(self.key()));
+        response
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

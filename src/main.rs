@@ -1,0 +1,142 @@
+//! The `incident-portal` binary: serve (default), migrate, import-returns,
+//! seed-demo.
+
+use std::fs::File;
+use std::io::{BufReader, IsTerminal};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use incident_portal::clock::Clock;
+use incident_portal::config::{Config, Settings};
+use incident_portal::server;
+use incident_portal::services::{Actor, accounts, import, seed};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::FmtSpan;
+
+#[derive(Parser)]
+#[command(name = "incident-portal", version, about = "Incident reporting portal")]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web portal (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Backfill historical returns from a CSV file (one row per version).
+    ImportReturns {
+        /// CSV with the columns firm_registration_no,firm_name,period,
+        /// submitted_at,unauthorized_accesses,affected_accounts,
+        /// fraudulent_trades,sale_amount_jpy,purchase_amount_jpy
+        file: PathBuf,
+    },
+    /// Create demo firms, users and returns, and print their logins.
+    SeedDemo,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_target(false)
+        .with_ansi(std::io::stdout().is_terminal())
+        // One line per request, when its span closes: method, route,
+        // status, request id, latency.
+        .with_span_events(FmtSpan::CLOSE)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("incident-portal: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let config = cli.settings.resolve()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config),
+        Command::Migrate => {
+            server::prepare_database(&config)?;
+            println!("migrations applied ({})", config.database_url.redacted());
+            Ok(())
+        }
+        Command::ImportReturns { file } => {
+            let pool = server::prepare_database(&config)?;
+            let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
+            let reader = File::open(&file)
+                .map(BufReader::new)
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+            let now = Clock::system().now();
+            let report = import::import(&mut conn, &Actor::system("import-returns"), reader, now)
+                .map_err(|e| format!("{}: {e}; nothing was imported", file.display()))?;
+            println!(
+                "imported {} versions ({} new firms) from {}",
+                report.versions,
+                report.firms_created,
+                file.display()
+            );
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let pool = server::prepare_database(&config)?;
+            let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
+            let logins = seed::seed(&mut conn, Clock::system().now())
+                .map_err(|e| format!("seed-demo: {e} (it runs on an empty portal only)"))?;
+            println!("Demo accounts (shown once):");
+            for login in logins {
+                println!(
+                    "  {:<28} {:<26} {:<9} {}",
+                    login.email,
+                    login.password,
+                    login.role.as_str(),
+                    login.firm.unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn serve(config: Config) -> Result<(), String> {
+    let pool = server::prepare_database(&config)?;
+    let clock = Clock::system();
+    let listener =
+        TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+    {
+        let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
+        let token = accounts::issue_setup_token(&mut conn, clock.now()).map_err(|e| e.to_string())?;
+        if let Some(token) = token {
+            println!(
+                "No accounts yet. Create the first regulator admin within 24 hours at:\n  {}{}",
+                config.public_url,
+                incident_portal::web::paths::setup(&token)
+            );
+        }
+    }
+    tracing::info!(
+        bind = %config.bind,
+        database = %config.database_url.redacted(),
+        backend = config.database_url.backend().name(),
+        "portal listening"
+    );
+    let config = Arc::new(config);
+    let system = actix_web::rt::System::new();
+    system
+        .block_on(async move {
+            let server = server::start(config, pool, clock, listener)?;
+            server.await
+        })
+        .map_err(|e| format!("server: {e}"))
+}

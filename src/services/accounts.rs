@@ -1,0 +1,441 @@
+//! First-admin setup, sign-in, password changes, firms and users.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::audit::{self, Event};
+use super::sessions::{self, Issued};
+use super::tokens::{hash_token, new_token};
+use super::{Actor, Invalid, clean_line};
+use crate::db::models::{AuthToken, Firm, NewFirm, NewUser, User};
+use crate::db::schema::{auth_tokens, firms, sessions as sessions_t, users};
+use crate::db::{DbConn, write_tx};
+use crate::domain::email::EmailAddress;
+use crate::domain::lei::Lei;
+use crate::domain::registration::RegistrationNo;
+use crate::domain::role::Role;
+use crate::error::{AppError, AppResult};
+
+pub const SETUP_PURPOSE: &str = "setup";
+pub const SETUP_VALID_FOR: Duration = Duration::hours(24);
+
+pub fn user_count(conn: &mut DbConn) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+/// On an empty database: a fresh one-time setup link token (earlier unused
+/// ones are voided). `None` once any user exists.
+pub fn issue_setup_token(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Option<String>> {
+    write_tx(conn, |conn| {
+        if user_count(conn)? > 0 {
+            return Ok(None);
+        }
+        diesel::update(
+            auth_tokens::table
+                .filter(auth_tokens::purpose.eq(SETUP_PURPOSE))
+                .filter(auth_tokens::used_at.is_null()),
+        )
+        .set(auth_tokens::used_at.eq(now))
+        .execute(conn)?;
+        let token = new_token();
+        diesel::insert_into(auth_tokens::table)
+            .values((
+                auth_tokens::token_hash.eq(hash_token(&token)),
+                auth_tokens::purpose.eq(SETUP_PURPOSE),
+                auth_tokens::created_at.eq(now),
+                auth_tokens::expires_at.eq(now + SETUP_VALID_FOR),
+            ))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            now,
+            &Actor::system("serve"),
+            Event { action: "setup.link_issued", object_type: "setup", object_id: "-", detail: "" },
+        )?;
+        Ok(Some(token))
+    })
+}
+
+fn live_setup_token(
+    conn: &mut DbConn,
+    token: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<AuthToken>> {
+    auth_tokens::table
+        .filter(auth_tokens::token_hash.eq(hash_token(token)))
+        .filter(auth_tokens::purpose.eq(SETUP_PURPOSE))
+        .filter(auth_tokens::used_at.is_null())
+        .filter(auth_tokens::expires_at.gt(now))
+        .select(AuthToken::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn setup_token_is_live(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> AppResult<bool> {
+    Ok(live_setup_token(conn, token, now)?.is_some() && user_count(conn)? == 0)
+}
+
+pub struct AdminInput<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+}
+
+/// Checks the first admin's fields before the password is hashed.
+pub fn check_admin_input(input: &AdminInput<'_>) -> Result<(EmailAddress, String), Invalid> {
+    let mut invalid = Invalid::default();
+    let email = EmailAddress::parse(input.email).map_err(|e| invalid.push("email", e.key()));
+    let name =
+        clean_line(input.display_name, 100, true).map_err(|k| invalid.push("display_name", k));
+    match (email, name) {
+        (Ok(email), Ok(name)) if invalid.is_empty() => Ok((email, name)),
+        _ => Err(invalid),
+    }
+}
+
+/// Creates the first regulator admin through the setup link and signs them
+/// in. `Ok(None)` when the link is no longer valid.
+pub fn complete_setup(
+    conn: &mut DbConn,
+    token: &str,
+    email: &EmailAddress,
+    display_name: &str,
+    password_hash: &str,
+    ip: &str,
+    user_agent: &str,
+    now: NaiveDateTime,
+) -> AppResult<Option<(User, Issued)>> {
+    write_tx(conn, |conn| {
+        let Some(link) = live_setup_token(conn, token, now)? else {
+            return Ok(None);
+        };
+        if user_count(conn)? > 0 {
+            return Ok(None);
+        }
+        diesel::update(auth_tokens::table.find(link.id))
+            .set(auth_tokens::used_at.eq(now))
+            .execute(conn)?;
+        let user_id: i64 = diesel::insert_into(users::table)
+            .values(NewUser {
+                email: email.as_str(),
+                display_name,
+                role: Role::Admin.as_str(),
+                firm_id: None,
+                password_hash: Some(password_hash),
+                must_change_password: false,
+                active: true,
+                locale: "en",
+                created_at: now,
+                updated_at: now,
+                password_changed_at: Some(now),
+            })
+            .returning(users::id)
+            .get_result(conn)?;
+        let user = users::table.find(user_id).select(User::as_select()).first(conn)?;
+        let actor = Actor { user_id: Some(user_id), label: user.email.clone(), ip: ip.to_owned() };
+        audit::record(
+            conn,
+            now,
+            &actor,
+            Event {
+                action: "user.created",
+                object_type: "user",
+                object_id: &user_id.to_string(),
+                detail: "first admin via setup link",
+            },
+        )?;
+        let issued = sessions::create(conn, user_id, ip, user_agent, now)?;
+        audit::record(
+            conn,
+            now,
+            &actor,
+            Event { action: "auth.sign_in", object_type: "user", object_id: &user_id.to_string(), detail: "" },
+        )?;
+        Ok(Some((user, issued)))
+    })
+}
+
+pub fn find_user_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// After the password checked out: a new session (the old one, if the
+/// browser had any, is dropped: no fixation) and the audit event.
+pub fn complete_sign_in(
+    conn: &mut DbConn,
+    user: &User,
+    old_token: Option<&str>,
+    ip: &str,
+    user_agent: &str,
+    now: NaiveDateTime,
+) -> AppResult<Issued> {
+    write_tx(conn, |conn| {
+        if let Some(old) = old_token {
+            sessions::delete(conn, old)?;
+        }
+        let issued = sessions::create(conn, user.id, ip, user_agent, now)?;
+        let actor = Actor { user_id: Some(user.id), label: user.email.clone(), ip: ip.to_owned() };
+        audit::record(
+            conn,
+            now,
+            &actor,
+            Event { action: "auth.sign_in", object_type: "user", object_id: &user.id.to_string(), detail: "" },
+        )?;
+        Ok(issued)
+    })
+}
+
+pub fn record_failed_sign_in(
+    conn: &mut DbConn,
+    typed_email: &str,
+    user_id: Option<i64>,
+    ip: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let shown: String = typed_email.chars().filter(|c| !c.is_control()).take(254).collect();
+    write_tx(conn, |conn| {
+        audit::record(
+            conn,
+            now,
+            &Actor { user_id: None, label: "anonymous".to_owned(), ip: ip.to_owned() },
+            Event {
+                action: "auth.sign_in_failed",
+                object_type: "user",
+                object_id: &user_id.map_or_else(|| "-".to_owned(), |id| id.to_string()),
+                detail: &shown,
+            },
+        )?;
+        Ok(())
+    })
+}
+
+pub fn sign_out(conn: &mut DbConn, token: &str, actor: &Actor, now: NaiveDateTime) -> AppResult<()> {
+    write_tx(conn, |conn| {
+        sessions::delete(conn, token)?;
+        audit::record(
+            conn,
+            now,
+            actor,
+            Event {
+                action: "auth.sign_out",
+                object_type: "user",
+                object_id: &actor.user_id.map(|id| id.to_string()).unwrap_or_default(),
+                detail: "",
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// Sets a new password, clears the must-change flag and ends the user's
+/// other sessions.
+pub fn change_password(
+    conn: &mut DbConn,
+    actor: &Actor,
+    user_id: i64,
+    keep_session: i64,
+    new_hash: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    write_tx(conn, |conn| {
+        diesel::update(users::table.find(user_id))
+            .set((
+                users::password_hash.eq(new_hash),
+                users::must_change_password.eq(false),
+                users::password_changed_at.eq(now),
+                users::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        sessions::delete_others(conn, user_id, Some(keep_session))?;
+        audit::record(
+            conn,
+            now,
+            actor,
+            Event { action: "user.password_changed", object_type: "user", object_id: &user_id.to_string(), detail: "" },
+        )?;
+        Ok(())
+    })
+}
+
+pub struct FirmInput<'a> {
+    pub name: &'a str,
+    pub registration_no: &'a str,
+    pub lei: &'a str,
+}
+
+pub fn create_firm(
+    conn: &mut DbConn,
+    actor: &Actor,
+    input: &FirmInput<'_>,
+    now: NaiveDateTime,
+) -> AppResult<Result<Firm, Invalid>> {
+    let mut invalid = Invalid::default();
+    let name = clean_line(input.name, 200, true).map_err(|k| invalid.push("name", k));
+    let reg = RegistrationNo::parse(input.registration_no)
+        .map_err(|e| invalid.push("registration_no", e.key()));
+    let lei = if input.lei.trim().is_empty() {
+        Ok(None)
+    } else {
+        Lei::parse(input.lei).map(Some).map_err(|e| invalid.push("lei", e.key()))
+    };
+    let (Ok(name), Ok(reg), Ok(lei)) = (name, reg, lei) else {
+        return Ok(Err(invalid));
+    };
+    write_tx(conn, |conn| {
+        let taken: i64 = firms::table
+            .filter(firms::registration_no.eq(reg.as_str()))
+            .count()
+            .get_result(conn)?;
+        if taken > 0 {
+            return Ok(Err(Invalid::one("registration_no", "err.firm.registration_taken")));
+        }
+        if let Some(lei) = &lei {
+            let taken: i64 =
+                firms::table.filter(firms::lei.eq(lei.as_str())).count().get_result(conn)?;
+            if taken > 0 {
+                return Ok(Err(Invalid::one("lei", "err.firm.lei_taken")));
+            }
+        }
+        let firm = insert_firm(conn, &name, reg.as_str(), lei.as_ref().map(Lei::as_str), now)?;
+        audit::record(
+            conn,
+            now,
+            actor,
+            Event { action: "firm.created", object_type: "firm", object_id: &firm.id.to_string(), detail: &firm.name },
+        )?;
+        Ok(Ok(firm))
+    })
+}
+
+/// Inserts a firm row (no checks; callers validate and audit).
+pub fn insert_firm(
+    conn: &mut DbConn,
+    name: &str,
+    registration_no: &str,
+    lei: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<Firm> {
+    let id: i64 = diesel::insert_into(firms::table)
+        .values(NewFirm { name, registration_no, lei, active: true, created_at: now })
+        .returning(firms::id)
+        .get_result(conn)?;
+    firms::table.find(id).select(Firm::as_select()).first(conn)
+}
+
+pub struct UserInput<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub role: &'a str,
+    pub firm_id: &'a str,
+}
+
+/// Checks a new user's fields; the password is checked and hashed by the
+/// caller (off the database connection).
+pub fn check_user_input(
+    conn: &mut DbConn,
+    input: &UserInput<'_>,
+) -> AppResult<Result<(EmailAddress, String, Role, Option<i64>), Invalid>> {
+    let mut invalid = Invalid::default();
+    let email = EmailAddress::parse(input.email).map_err(|e| invalid.push("email", e.key()));
+    let name =
+        clean_line(input.display_name, 100, true).map_err(|k| invalid.push("display_name", k));
+    let role = Role::parse(input.role).ok_or_else(|| invalid.push("role", "err.role.invalid"));
+    let firm_id = match &role {
+        Ok(role) if role.is_firm() => match input.firm_id.trim().parse::<i64>() {
+            Ok(id) if get_firm(conn, id)?.is_some() => Ok(Some(id)),
+            _ => Err(invalid.push("firm_id", "err.firm.required")),
+        },
+        _ => Ok(None),
+    };
+    if let Ok(email) = &email {
+        if find_user_by_email(conn, email.as_str())?.is_some() {
+            invalid.push("email", "err.email.taken");
+        }
+    }
+    Ok(match (email, name, role, firm_id) {
+        (Ok(e), Ok(n), Ok(r), Ok(f)) if invalid.is_empty() => Ok((e, n, r, f)),
+        _ => Err(invalid),
+    })
+}
+
+/// Creates a user with an initial password they must change at first
+/// sign-in.
+pub fn create_user(
+    conn: &mut DbConn,
+    actor: &Actor,
+    checked: &(EmailAddress, String, Role, Option<i64>),
+    password_hash: &str,
+    now: NaiveDateTime,
+) -> AppResult<Result<User, Invalid>> {
+    let (email, name, role, firm_id) = checked;
+    write_tx(conn, |conn| {
+        if find_user_by_email(conn, email.as_str())?.is_some() {
+            return Ok(Err(Invalid::one("email", "err.email.taken")));
+        }
+        let id: i64 = diesel::insert_into(users::table)
+            .values(NewUser {
+                email: email.as_str(),
+                display_name: name,
+                role: role.as_str(),
+                firm_id: *firm_id,
+                password_hash: Some(password_hash),
+                must_change_password: true,
+                active: true,
+                locale: "en",
+                created_at: now,
+                updated_at: now,
+                password_changed_at: None,
+            })
+            .returning(users::id)
+            .get_result(conn)?;
+        let user = users::table.find(id).select(User::as_select()).first(conn)?;
+        audit::record(
+            conn,
+            now,
+            actor,
+            Event {
+                action: "user.created",
+                object_type: "user",
+                object_id: &id.to_string(),
+                detail: &format!("{} {}", role.as_str(), user.email),
+            },
+        )?;
+        Ok(Ok(user))
+    })
+}
+
+pub fn get_firm(conn: &mut DbConn, id: i64) -> QueryResult<Option<Firm>> {
+    firms::table.find(id).select(Firm::as_select()).first(conn).optional()
+}
+
+pub fn list_firms(conn: &mut DbConn) -> QueryResult<Vec<Firm>> {
+    firms::table.order(firms::name.asc()).select(Firm::as_select()).load(conn)
+}
+
+pub fn list_users(conn: &mut DbConn) -> QueryResult<Vec<(User, Option<String>)>> {
+    users::table
+        .left_join(firms::table)
+        .order((users::role.asc(), users::email.asc()))
+        .select((User::as_select(), firms::name.nullable()))
+        .load(conn)
+}
+
+/// Active users of a firm (four-eyes exemption for single-user firms).
+pub fn active_users_of_firm(conn: &mut DbConn, firm_id: i64) -> QueryResult<i64> {
+    users::table
+        .filter(users::firm_id.eq(firm_id))
+        .filter(users::active.eq(true))
+        .count()
+        .get_result(conn)
+}
+
+pub fn session_count(conn: &mut DbConn, user_id: i64) -> QueryResult<i64> {
+    sessions_t::table.filter(sessions_t::user_id.eq(user_id)).count().get_result(conn)
+}
+
+pub fn require_found<T>(value: Option<T>) -> AppResult<T> {
+    value.ok_or(AppError::NotFound)
+}

@@ -1,0 +1,80 @@
+//! Use cases. Each function takes a connection, owns its transaction and
+//! writes the audit events for what it changes. No HTTP here.
+
+pub mod accounts;
+pub mod audit;
+pub mod import;
+pub mod password;
+pub mod returns;
+pub mod seed;
+pub mod sessions;
+pub mod settings;
+pub mod summary;
+pub mod tokens;
+
+/// Who is acting, for authorization and the audit trail.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub label: String,
+    pub ip: String,
+}
+
+impl Actor {
+    /// The command line (imports, seeding, setup tokens).
+    pub fn system(what: &str) -> Self {
+        Actor { user_id: None, label: format!("system:{what}"), ip: "local".to_owned() }
+    }
+}
+
+/// A user's mistakes: (form field, message key) pairs. Returned inside an
+/// `Ok` so that a system failure and a user mistake never look alike.
+#[derive(Debug, Default, Clone)]
+pub struct Invalid(pub Vec<(&'static str, &'static str)>);
+
+impl Invalid {
+    pub fn one(field: &'static str, key: &'static str) -> Self {
+        Invalid(vec![(field, key)])
+    }
+
+    pub fn push(&mut self, field: &'static str, key: &'static str) {
+        self.0.push((field, key));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn for_field(&self, field: &str) -> Option<&'static str> {
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, k)| *k)
+    }
+}
+
+/// Trims a free-text field and checks its length (in characters) and that
+/// it holds no control characters other than line breaks and tabs.
+pub fn clean_text(
+    value: &str,
+    max_chars: usize,
+    required: bool,
+) -> Result<String, &'static str> {
+    let value = value.trim().replace("\r\n", "\n");
+    if required && value.is_empty() {
+        return Err("err.required");
+    }
+    if value.chars().count() > max_chars {
+        return Err("err.text.too_long");
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err("err.text.control");
+    }
+    Ok(value)
+}
+
+/// Single-line text: as `clean_text`, and no line breaks at all.
+pub fn clean_line(value: &str, max_chars: usize, required: bool) -> Result<String, &'static str> {
+    let value = clean_text(value, max_chars, required)?;
+    if value.contains(['\n', '\t']) {
+        return Err("err.text.control");
+    }
+    Ok(value)
+}

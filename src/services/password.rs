@@ -1,0 +1,94 @@
+//! Password policy (NIST SP 800-63B: length, not composition) and argon2id
+//! hashing. Callers are already on the blocking pool.
+
+use std::sync::LazyLock;
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
+
+use crate::error::AppError;
+
+pub const MIN_CHARS: usize = 12;
+pub const MAX_CHARS: usize = 128;
+
+/// Passwords that meet the length rule but are among the most used.
+const COMMON: &[&str] = &[
+    "123456789012",
+    "1234567890123",
+    "12345678901234",
+    "123456789000",
+    "111111111111",
+    "000000000000",
+    "password1234",
+    "password12345",
+    "password123456",
+    "passwordpassword",
+    "qwertyuiopas",
+    "qwerty123456",
+    "qwertyuiop123",
+    "1q2w3e4r5t6y",
+    "iloveyou1234",
+    "abcdefghijkl",
+    "abc123abc123",
+    "letmeinletmein",
+    "welcome12345",
+    "administrator",
+    "changeme1234",
+    "trustno1trustno1",
+    "monkeymonkey",
+    "dragondragon",
+    "sunshine1234",
+    "aaaaaaaaaaaa",
+    "zxcvbnm12345",
+    "asdfghjkl123",
+    "passw0rd1234",
+    "p@ssw0rd1234",
+];
+
+/// Checks a new password; the error is a message key.
+pub fn check_policy(password: &str, email: &str) -> Result<(), &'static str> {
+    let chars = password.chars().count();
+    if chars < MIN_CHARS {
+        return Err("err.password.too_short");
+    }
+    if chars > MAX_CHARS {
+        return Err("err.password.too_long");
+    }
+    let lower = password.to_lowercase();
+    let local = email.split('@').next().unwrap_or_default().to_lowercase();
+    if COMMON.contains(&lower.as_str())
+        || (local.len() >= 4 && lower.contains(&local))
+        || lower.chars().all(|c| Some(c) == lower.chars().next())
+    {
+        return Err("err.password.common");
+    }
+    Ok(())
+}
+
+fn argon2() -> Result<Argon2<'static>, AppError> {
+    let params = Params::new(19_456, 2, 1, None)
+        .map_err(|e| AppError::Internal(format!("argon2 params: {e}")))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+pub fn hash(password: &str) -> Result<String, AppError> {
+    argon2()?
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("argon2 hash: {e}")))
+}
+
+pub fn verify(password: &str, stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    argon2().is_ok_and(|a| a.verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash("dummy password for timing").unwrap_or_default());
+
+/// Spends the time of a real verification, for unknown emails.
+pub fn verify_dummy(password: &str) {
+    let _ = verify(password, &DUMMY_HASH);
+}

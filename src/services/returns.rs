@@ -1,0 +1,417 @@
+//! A firm's monthly return: drafts, submission of immutable versions with a
+//! receipt, amendments, and the regulator's read of them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::audit::{self, Event};
+use super::summary::{self, Contribution};
+use super::{Actor, Invalid, settings};
+use crate::db::models::{Firm, ReturnRow, User, Version};
+use crate::db::schema::{firms, return_versions, returns, users};
+use crate::db::{DbConn, NewVersionRow, write_tx};
+use crate::domain::due_date::timeliness;
+use crate::domain::figures::{FieldErrors, FiguresInput, ReturnFigures};
+use crate::domain::period::Period;
+use crate::domain::receipt::ReceiptNumber;
+use crate::domain::time::tokyo_date;
+use crate::error::{AppError, AppResult};
+
+/// What the form holds, as typed: drafts keep it verbatim.
+#[derive(Serialize, Deserialize, Default, Clone, Debug, PartialEq, Eq)]
+#[serde(default)]
+pub struct FiguresForm {
+    pub unauthorized_accesses: String,
+    pub affected_accounts: String,
+    pub fraudulent_trades: String,
+    pub sale_amount: String,
+    pub purchase_amount: String,
+    pub remediation: String,
+}
+
+impl FiguresForm {
+    pub fn input(&self) -> FiguresInput<'_> {
+        FiguresInput {
+            unauthorized_accesses: &self.unauthorized_accesses,
+            affected_accounts: &self.affected_accounts,
+            fraudulent_trades: &self.fraudulent_trades,
+            sale_amount: &self.sale_amount,
+            purchase_amount: &self.purchase_amount,
+            remediation: &self.remediation,
+        }
+    }
+
+    pub fn from_version(v: &Version) -> Self {
+        FiguresForm {
+            unauthorized_accesses: v.unauthorized_accesses.to_string(),
+            affected_accounts: v.affected_accounts.to_string(),
+            fraudulent_trades: v.fraudulent_trades.to_string(),
+            sale_amount: v.sale_amount_jpy.to_string(),
+            purchase_amount: v.purchase_amount_jpy.to_string(),
+            remediation: v.remediation.clone(),
+        }
+    }
+}
+
+pub fn invalid_from(errors: FieldErrors) -> Invalid {
+    Invalid(errors.0.iter().map(|e| (e.field.name(), e.key)).collect())
+}
+
+/// Everything the return page shows.
+pub struct ReturnState {
+    pub row: Option<ReturnRow>,
+    pub versions: Vec<Version>,
+    pub draft: Option<FiguresForm>,
+    pub draft_by: Option<String>,
+}
+
+impl ReturnState {
+    pub fn latest(&self) -> Option<&Version> {
+        self.versions.last()
+    }
+
+    /// What the form starts with: the draft, else the latest version.
+    pub fn form(&self) -> FiguresForm {
+        match (&self.draft, self.latest()) {
+            (Some(draft), _) => draft.clone(),
+            (None, Some(v)) => FiguresForm::from_version(v),
+            (None, None) => FiguresForm::default(),
+        }
+    }
+}
+
+fn find_return(conn: &mut DbConn, firm_id: i64, period: Period) -> QueryResult<Option<ReturnRow>> {
+    returns::table
+        .filter(returns::firm_id.eq(firm_id))
+        .filter(returns::period.eq(period.to_string()))
+        .select(ReturnRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn versions_of(conn: &mut DbConn, return_id: i64) -> QueryResult<Vec<Version>> {
+    return_versions::table
+        .filter(return_versions::return_id.eq(return_id))
+        .order(return_versions::version_no.asc())
+        .select(Version::as_select())
+        .load(conn)
+}
+
+pub fn load(conn: &mut DbConn, firm_id: i64, period: Period) -> AppResult<ReturnState> {
+    let Some(row) = find_return(conn, firm_id, period)? else {
+        return Ok(ReturnState { row: None, versions: vec![], draft: None, draft_by: None });
+    };
+    let versions = versions_of(conn, row.id)?;
+    let draft = match &row.draft_json {
+        Some(json) => Some(
+            serde_json::from_str(json)
+                .map_err(|e| AppError::Internal(format!("stored draft unreadable: {e}")))?,
+        ),
+        None => None,
+    };
+    let draft_by = match row.draft_updated_by {
+        Some(id) => users::table.find(id).select(users::display_name).first(conn).optional()?,
+        None => None,
+    };
+    Ok(ReturnState { row: Some(row), versions, draft, draft_by })
+}
+
+/// The firm-month's return row, created on first use. Locks the row on
+/// PostgreSQL (the update), so concurrent submissions of one return queue.
+pub(crate) fn lock_or_create(
+    conn: &mut DbConn,
+    firm_id: i64,
+    period: Period,
+    now: NaiveDateTime,
+) -> QueryResult<ReturnRow> {
+    let key = period.to_string();
+    let touched = diesel::update(
+        returns::table.filter(returns::firm_id.eq(firm_id)).filter(returns::period.eq(&key)),
+    )
+    .set(returns::updated_at.eq(now))
+    .execute(conn)?;
+    if touched == 0 {
+        diesel::insert_into(returns::table)
+            .values((
+                returns::firm_id.eq(firm_id),
+                returns::period.eq(&key),
+                returns::state.eq("draft"),
+                returns::current_version.eq(0),
+                returns::created_at.eq(now),
+                returns::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    returns::table
+        .filter(returns::firm_id.eq(firm_id))
+        .filter(returns::period.eq(&key))
+        .select(ReturnRow::as_select())
+        .first(conn)
+}
+
+/// Saves what was typed. Each field must parse on its own; the rules that
+/// tie fields together are checked at submission.
+pub fn save_draft(
+    conn: &mut DbConn,
+    actor: &Actor,
+    firm_id: i64,
+    period: Period,
+    form: &FiguresForm,
+    now: NaiveDateTime,
+) -> AppResult<Result<(), Invalid>> {
+    if let Err(errors) = ReturnFigures::parse(&form.input()) {
+        return Ok(Err(invalid_from(errors)));
+    }
+    let json = serde_json::to_string(form).map_err(|e| AppError::Internal(e.to_string()))?;
+    write_tx(conn, |conn| {
+        let row = lock_or_create(conn, firm_id, period, now)?;
+        diesel::update(returns::table.find(row.id))
+            .set((
+                returns::draft_json.eq(&json),
+                returns::draft_updated_by.eq(actor.user_id),
+                returns::draft_updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            now,
+            actor,
+            Event {
+                action: "return.draft_saved",
+                object_type: "return",
+                object_id: &row.id.to_string(),
+                detail: &format!("firm {firm_id} period {period}"),
+            },
+        )?;
+        Ok(Ok(()))
+    })
+}
+
+/// How a version came to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Portal,
+    Import,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Source::Portal => "portal",
+            Source::Import => "import",
+        }
+    }
+
+    /// Portal submissions await review; imported history was checked before
+    /// the portal existed and counts as accepted.
+    fn status(self) -> &'static str {
+        match self {
+            Source::Portal => "submitted",
+            Source::Import => "accepted",
+        }
+    }
+}
+
+/// Freezes a new version of a return (inside the caller's transaction):
+/// receipt, due date and timeliness as of `submitted_at`, the return row
+/// and the period summary.
+pub fn append_version(
+    conn: &mut DbConn,
+    row: &ReturnRow,
+    figures: &ReturnFigures,
+    source: Source,
+    submitted_at: NaiveDateTime,
+    submitted_by: Option<i64>,
+    idempotency_key: Option<&str>,
+) -> AppResult<Version> {
+    let period = Period::parse(&row.period)
+        .map_err(|_| AppError::Internal(format!("stored period {} unreadable", row.period)))?;
+    let previous = return_versions::table
+        .filter(return_versions::return_id.eq(row.id))
+        .filter(return_versions::version_no.eq(row.current_version))
+        .select(Version::as_select())
+        .first(conn)
+        .optional()?;
+    let version_no = row.current_version + 1;
+    let receipt = ReceiptNumber::generate(period, row.firm_id, version_no, &mut rand::rng());
+    let due_day = settings::due_day(conn)?;
+    let timely = timeliness(period, due_day, tokyo_date(submitted_at));
+    let new = NewVersionRow {
+        return_id: row.id,
+        firm_id: row.firm_id,
+        period: &row.period,
+        version_no,
+        receipt_no: receipt.as_str(),
+        idempotency_key,
+        source: source.as_str(),
+        status: source.status(),
+        is_nil: figures.is_nil(),
+        unauthorized_accesses: figures.unauthorized_accesses.value(),
+        affected_accounts: figures.affected_accounts.value(),
+        fraudulent_trades: figures.fraudulent_trades.value(),
+        sale_amount_jpy: figures.sale_amount.value(),
+        purchase_amount_jpy: figures.purchase_amount.value(),
+        remediation: &figures.remediation,
+        submitted_at,
+        submitted_by,
+        due_date: timely.due,
+        on_time: timely.on_time,
+    };
+    let id: i64 = diesel::insert_into(return_versions::table)
+        .values(&new)
+        .returning(return_versions::id)
+        .get_result(conn)?;
+    diesel::update(returns::table.find(row.id))
+        .set((
+            returns::current_version.eq(version_no),
+            returns::state.eq(source.status()),
+            returns::draft_json.eq(None::<String>),
+            returns::draft_updated_by.eq(None::<i64>),
+            returns::draft_updated_at.eq(None::<NaiveDateTime>),
+            returns::updated_at.eq(submitted_at),
+        ))
+        .execute(conn)?;
+    let version = return_versions::table.find(id).select(Version::as_select()).first(conn)?;
+    summary::apply(
+        conn,
+        &row.period,
+        previous.as_ref().map(Contribution::from),
+        Contribution::from(&version),
+        submitted_at,
+    )?;
+    Ok(version)
+}
+
+pub enum Submission {
+    Nil,
+    Figures(FiguresForm),
+}
+
+/// Submits a return: validates in full, freezes a version and shows its
+/// receipt. The same `idempotency_key` (one per rendered form) always
+/// yields the same version, so a double click files once.
+pub fn submit(
+    conn: &mut DbConn,
+    actor: &Actor,
+    firm_id: i64,
+    period: Period,
+    submission: &Submission,
+    idempotency_key: &str,
+    now: NaiveDateTime,
+) -> AppResult<Result<Version, Invalid>> {
+    let figures = match submission {
+        Submission::Nil => ReturnFigures::nil(),
+        Submission::Figures(form) => match ReturnFigures::parse_for_submission(&form.input()) {
+            Ok(figures) => figures,
+            Err(errors) => return Ok(Err(invalid_from(errors))),
+        },
+    };
+    write_tx(conn, |conn| {
+        let row = lock_or_create(conn, firm_id, period, now)?;
+        if let Some(existing) = by_idempotency_key(conn, idempotency_key)? {
+            return if existing.firm_id == firm_id {
+                Ok(Ok(existing))
+            } else {
+                Err(AppError::Forbidden)
+            };
+        }
+        let version = append_version(
+            conn,
+            &row,
+            &figures,
+            Source::Portal,
+            now,
+            actor.user_id,
+            Some(idempotency_key),
+        )?;
+        audit::record(
+            conn,
+            now,
+            actor,
+            Event {
+                action: if version.is_nil { "return.submitted_nil" } else { "return.submitted" },
+                object_type: "version",
+                object_id: &version.id.to_string(),
+                detail: &format!("{} v{} {}", version.period, version.version_no, version.receipt_no),
+            },
+        )?;
+        Ok(Ok(version))
+    })
+}
+
+fn by_idempotency_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<Version>> {
+    return_versions::table
+        .filter(return_versions::idempotency_key.eq(key))
+        .select(Version::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A firm's own version of a period (scoped by firm: another firm's
+/// version is simply not found).
+pub fn firm_version(
+    conn: &mut DbConn,
+    firm_id: i64,
+    period: Period,
+    version_no: i32,
+) -> QueryResult<Option<Version>> {
+    return_versions::table
+        .filter(return_versions::firm_id.eq(firm_id))
+        .filter(return_versions::period.eq(period.to_string()))
+        .filter(return_versions::version_no.eq(version_no))
+        .select(Version::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A firm's returns, newest period first.
+pub fn firm_returns(conn: &mut DbConn, firm_id: i64) -> QueryResult<Vec<ReturnRow>> {
+    returns::table
+        .filter(returns::firm_id.eq(firm_id))
+        .order(returns::period.desc())
+        .select(ReturnRow::as_select())
+        .load(conn)
+}
+
+/// Regulator: every firm's latest version for a period.
+pub fn latest_for_period(conn: &mut DbConn, period: Period) -> QueryResult<Vec<(Firm, Version)>> {
+    returns::table
+        .inner_join(
+            return_versions::table.on(return_versions::return_id
+                .eq(returns::id)
+                .and(return_versions::version_no.eq(returns::current_version))),
+        )
+        .inner_join(firms::table.on(firms::id.eq(returns::firm_id)))
+        .filter(returns::period.eq(period.to_string()))
+        .order(firms::name.asc())
+        .select((Firm::as_select(), Version::as_select()))
+        .load(conn)
+}
+
+/// Regulator: one version by id, with its firm, the other versions of the
+/// same return and who submitted it.
+pub struct VersionDetail {
+    pub firm: Firm,
+    pub version: Version,
+    pub siblings: Vec<Version>,
+    pub submitter: Option<User>,
+}
+
+pub fn version_detail(conn: &mut DbConn, id: i64) -> QueryResult<Option<VersionDetail>> {
+    let Some((version, firm)) = return_versions::table
+        .inner_join(firms::table)
+        .filter(return_versions::id.eq(id))
+        .select((Version::as_select(), Firm::as_select()))
+        .first::<(Version, Firm)>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let siblings = versions_of(conn, version.return_id)?;
+    let submitter = match version.submitted_by {
+        Some(uid) => users::table.find(uid).select(User::as_select()).first(conn).optional()?,
+        None => None,
+    };
+    Ok(Some(VersionDetail { firm, version, siblings, submitter }))
+}

@@ -1,0 +1,137 @@
+//! Demo data for someone trying the portal: a few firms, their users and
+//! returns, and staff accounts. Logins are printed once; passwords are random.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::accounts::insert_firm;
+use super::audit::{self, Event};
+use super::returns::{self, FiguresForm, Source};
+use super::{Actor, password, tokens};
+use crate::db::models::NewUser;
+use crate::db::schema::{firms, users};
+use crate::db::{DbConn, write_tx};
+use crate::domain::figures::ReturnFigures;
+use crate::domain::period::Period;
+use crate::domain::role::Role;
+use crate::error::{AppError, AppResult};
+
+pub struct DemoLogin {
+    pub email: String,
+    pub password: String,
+    pub role: Role,
+    pub firm: Option<String>,
+}
+
+const FIRMS: [(&str, &str, &str); 3] = [
+    ("Sakura Securities", "関東財務局長（金商）第901号", "5493001KJTIIGC8Y1R12"),
+    ("Fuji Online Brokerage", "関東財務局長（金商）第902号", ""),
+    ("Naniwa Trading Co.", "近畿財務局長（金商）第903号", ""),
+];
+
+/// (period, accesses, accounts, trades, sale, purchase) per demo firm,
+/// shaped like the spring 2025 wave.
+const FIGURES: [[(&str, i64, i64, i64, i64, i64); 3]; 3] = [
+    [
+        ("2025-02", 20, 18, 15, 420_000_000, 380_000_000),
+        ("2025-03", 700, 640, 340, 9_800_000_000, 8_700_000_000),
+        ("2025-04", 900, 810, 360, 11_200_000_000, 9_900_000_000),
+    ],
+    [
+        ("2025-02", 15, 15, 12, 250_000_000, 230_000_000),
+        ("2025-03", 480, 450, 250, 6_100_000_000, 5_400_000_000),
+        ("2025-04", 610, 590, 270, 7_300_000_000, 6_500_000_000),
+    ],
+    [
+        ("2025-02", 8, 8, 6, 90_000_000, 80_000_000),
+        ("2025-03", 242, 230, 95, 2_000_000_000, 1_800_000_000),
+        ("2025-04", 337, 320, 106, 2_600_000_000, 2_300_000_000),
+    ],
+];
+
+fn random_password() -> String {
+    // 24 URL-safe characters from a fresh 256-bit token.
+    tokens::new_token().chars().take(24).collect()
+}
+
+/// Seeds demo data unless firms already exist. Hashing happens before the
+/// transaction; the transaction writes everything or nothing.
+pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<DemoLogin>> {
+    let existing: i64 = firms::table.count().get_result(conn)?;
+    if existing > 0 {
+        return Err(AppError::Conflict("err.seed.not_empty"));
+    }
+    let mut logins = vec![
+        DemoLogin { email: "admin@regulator.example".into(), password: random_password(), role: Role::Admin, firm: None },
+        DemoLogin { email: "analyst@regulator.example".into(), password: random_password(), role: Role::Analyst, firm: None },
+    ];
+    for (i, (name, _, _)) in FIRMS.iter().enumerate() {
+        for role in [Role::Approver, Role::Reporter] {
+            logins.push(DemoLogin {
+                email: format!("{}@firm{}.example", role.as_str(), i + 1),
+                password: random_password(),
+                role,
+                firm: Some((*name).to_owned()),
+            });
+        }
+    }
+    let hashes: Vec<String> =
+        logins.iter().map(|l| password::hash(&l.password)).collect::<AppResult<_>>()?;
+    let actor = Actor::system("seed-demo");
+    write_tx(conn, |conn| {
+        let mut firm_ids = Vec::new();
+        for (name, reg, lei) in FIRMS {
+            let lei = Some(lei).filter(|l| !l.is_empty());
+            firm_ids.push((name, insert_firm(conn, name, reg, lei, now)?.id));
+        }
+        for (login, hash) in logins.iter().zip(&hashes) {
+            let firm_id = login
+                .firm
+                .as_ref()
+                .and_then(|f| firm_ids.iter().find(|(n, _)| n == f).map(|(_, id)| *id));
+            diesel::insert_into(users::table)
+                .values(NewUser {
+                    email: &login.email,
+                    display_name: &format!("Demo {}", login.role.as_str()),
+                    role: login.role.as_str(),
+                    firm_id,
+                    password_hash: Some(hash),
+                    must_change_password: false,
+                    active: true,
+                    locale: "en",
+                    created_at: now,
+                    updated_at: now,
+                    password_changed_at: Some(now),
+                })
+                .execute(conn)?;
+        }
+        for ((_, firm_id), rows) in firm_ids.iter().zip(FIGURES) {
+            for (period, accesses, accounts, trades, sale, purchase) in rows {
+                let period = Period::parse(period)
+                    .map_err(|_| AppError::Internal("demo period".into()))?;
+                let form = FiguresForm {
+                    unauthorized_accesses: accesses.to_string(),
+                    affected_accounts: accounts.to_string(),
+                    fraudulent_trades: trades.to_string(),
+                    sale_amount: sale.to_string(),
+                    purchase_amount: purchase.to_string(),
+                    remediation: "Passkeys offered; affected accounts frozen; customers notified."
+                        .into(),
+                };
+                let figures = ReturnFigures::parse_for_submission(&form.input())
+                    .map_err(|_| AppError::Internal("demo figures".into()))?;
+                let submitted_at = period.next().first_day().and_hms_opt(1, 0, 0).unwrap_or(now)
+                    + Duration::days(5);
+                let ret = returns::lock_or_create(conn, *firm_id, period, now)?;
+                returns::append_version(conn, &ret, &figures, Source::Import, submitted_at, None, None)?;
+            }
+        }
+        audit::record(
+            conn,
+            now,
+            &actor,
+            Event { action: "demo.seeded", object_type: "portal", object_id: "-", detail: "" },
+        )?;
+        Ok(logins)
+    })
+}

@@ -1,0 +1,128 @@
+//! The per-period aggregate the regulator's table reads. It is changed in
+//! the same transaction as every version that changes the latest figures of
+//! a firm-month, so a dashboard read never scans returns.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{Text, Timestamp};
+
+use crate::db::DbConn;
+use crate::db::models::{SummaryRow, Version};
+use crate::db::schema::{period_summary, return_versions, returns};
+
+/// What one firm's latest version adds to its period's totals.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Contribution {
+    pub accesses: i64,
+    pub accounts: i64,
+    pub trades: i64,
+    pub sale: i64,
+    pub purchase: i64,
+}
+
+impl From<&Version> for Contribution {
+    fn from(v: &Version) -> Self {
+        Contribution {
+            accesses: v.unauthorized_accesses,
+            accounts: v.affected_accounts,
+            trades: v.fraudulent_trades,
+            sale: v.sale_amount_jpy,
+            purchase: v.purchase_amount_jpy,
+        }
+    }
+}
+
+fn ensure_row(conn: &mut DbConn, period: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    // The one backend-specific statement: an insert that tolerates a
+    // concurrent insert of the same period.
+    match conn {
+        DbConn::Pg(pg) => diesel::sql_query(
+            "INSERT INTO period_summary (period, updated_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind::<Text, _>(period)
+        .bind::<Timestamp, _>(now)
+        .execute(pg),
+        DbConn::Sqlite(lite) => {
+            diesel::sql_query("INSERT OR IGNORE INTO period_summary (period, updated_at) VALUES (?, ?)")
+                .bind::<Text, _>(period)
+                .bind::<Timestamp, _>(now)
+                .execute(lite)
+        }
+    }
+}
+
+/// Replaces `old` (the firm's previous latest version, if any) by `new` in
+/// the period's totals.
+pub fn apply(
+    conn: &mut DbConn,
+    period: &str,
+    old: Option<Contribution>,
+    new: Contribution,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    ensure_row(conn, period, now)?;
+    let before = old.unwrap_or_default();
+    let had_trades = i64::from(old.is_some_and(|o| o.trades > 0));
+    let has_trades = i64::from(new.trades > 0);
+    let newly_reporting = i64::from(old.is_none());
+    diesel::update(period_summary::table.find(period))
+        .set((
+            period_summary::firms_with_fraudulent_trades
+                .eq(period_summary::firms_with_fraudulent_trades + (has_trades - had_trades)),
+            period_summary::firms_reporting.eq(period_summary::firms_reporting + newly_reporting),
+            period_summary::unauthorized_accesses
+                .eq(period_summary::unauthorized_accesses + (new.accesses - before.accesses)),
+            period_summary::affected_accounts
+                .eq(period_summary::affected_accounts + (new.accounts - before.accounts)),
+            period_summary::fraudulent_trades
+                .eq(period_summary::fraudulent_trades + (new.trades - before.trades)),
+            period_summary::sale_amount_jpy
+                .eq(period_summary::sale_amount_jpy + (new.sale - before.sale)),
+            period_summary::purchase_amount_jpy
+                .eq(period_summary::purchase_amount_jpy + (new.purchase - before.purchase)),
+            period_summary::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Summary rows for periods in `[from, to]` (keys `YYYY-MM`), oldest first.
+pub fn rows(conn: &mut DbConn, from: &str, to: &str) -> QueryResult<Vec<SummaryRow>> {
+    period_summary::table
+        .filter(period_summary::period.ge(from))
+        .filter(period_summary::period.le(to))
+        .order(period_summary::period.asc())
+        .select(SummaryRow::as_select())
+        .load(conn)
+}
+
+/// The first and last period that have any figures.
+pub fn bounds(conn: &mut DbConn) -> QueryResult<Option<(String, String)>> {
+    let first: Option<String> = period_summary::table
+        .select(period_summary::period)
+        .order(period_summary::period.asc())
+        .first(conn)
+        .optional()?;
+    let last: Option<String> = period_summary::table
+        .select(period_summary::period)
+        .order(period_summary::period.desc())
+        .first(conn)
+        .optional()?;
+    Ok(first.zip(last))
+}
+
+/// Firms with fraudulent trades in any period of the range, each counted
+/// once (a firm hit in three months is one firm in the total column).
+pub fn distinct_firms_with_trades(conn: &mut DbConn, from: &str, to: &str) -> QueryResult<i64> {
+    returns::table
+        .inner_join(
+            return_versions::table.on(return_versions::return_id
+                .eq(returns::id)
+                .and(return_versions::version_no.eq(returns::current_version))),
+        )
+        .filter(returns::period.ge(from))
+        .filter(returns::period.le(to))
+        .filter(return_versions::fraudulent_trades.gt(0))
+        .select(diesel::dsl::count(returns::firm_id).aggregate_distinct())
+        .first(conn)
+}

@@ -1,0 +1,4 @@
+//! Regulator admin: firms and users.
+
+pub mod firms;
+pub mod users;

@@ -1,0 +1,158 @@
+//! The sign-in form, sign-in and sign-out.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::error::{AppError, AppResult};
+use crate::services::{accounts, password, sessions::Issued};
+use crate::web::csrf::{CsrfForm, HasCsrf, anonymous_token};
+use crate::web::extract::{SESSION_COOKIE, SignedIn, client_ip, session_token, user_agent};
+use crate::web::view::{Chrome, render};
+use crate::web::{AppState, paths, redirect};
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage {
+    c: Chrome,
+    email: String,
+    failed: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(default)]
+#[derive(Default)]
+pub struct LoginForm {
+    csrf: String,
+    email: String,
+    password: String,
+}
+
+impl HasCsrf for LoginForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+fn login_page(req: &HttpRequest, email: String, failed: bool) -> AppResult<HttpResponse> {
+    let (csrf, cookie) = anonymous_token(req);
+    let page = LoginPage { c: Chrome::anonymous(req, csrf), email, failed };
+    let status = if failed { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+    let mut response = render(status, &page)?;
+    if let Some(cookie) = cookie {
+        response.add_cookie(&cookie).map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    Ok(response)
+}
+
+pub async fn form(req: HttpRequest) -> AppResult<HttpResponse> {
+    if SignedIn::extract_quietly(&req).await.is_some() {
+        return Ok(redirect(paths::HOME));
+    }
+    login_page(&req, String::new(), false)
+}
+
+/// The session cookie: host-only, HTTPS-only, invisible to scripts, never
+/// sent on cross-site requests.
+pub fn session_cookie(issued: &Issued) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, issued.token.clone())
+        .path("/")
+        .secure(true)
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .finish()
+}
+
+pub fn signed_in_response(issued: &Issued, to: &str) -> AppResult<HttpResponse> {
+    let mut response = redirect(to);
+    response
+        .add_cookie(&session_cookie(issued))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(response)
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> AppResult<HttpResponse> {
+    let email = form.email.trim().to_lowercase();
+    let lookup = email.clone();
+    let user = crate::db::run(&state.pool, move |conn| {
+        Ok(accounts::find_user_by_email(conn, &lookup)?)
+    })
+    .await?;
+    // The same argon2 work whether or not the account exists.
+    let permit = state
+        .hashing
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| AppError::Internal("hashing semaphore closed".into()))?;
+    let stored = user.as_ref().filter(|u| u.active).and_then(|u| u.password_hash.clone());
+    let typed = form.password;
+    let verified = web::block(move || {
+        let _permit = permit;
+        match stored {
+            Some(hash) => password::verify(&typed, &hash),
+            None => {
+                password::verify_dummy(&typed);
+                false
+            }
+        }
+    })
+    .await
+    .map_err(|_| AppError::Internal("hashing was cancelled".into()))?;
+    let now = state.clock.now();
+    let ip = client_ip(&req);
+    let known_id = user.as_ref().map(|u| u.id);
+    match user.filter(|_| verified) {
+        Some(user) => {
+            let agent = user_agent(&req);
+            let old = session_token(&req);
+            let issued = crate::db::run(&state.pool, move |conn| {
+                accounts::complete_sign_in(conn, &user, old.as_deref(), &ip, &agent, now)
+            })
+            .await?;
+            signed_in_response(&issued, paths::HOME)
+        }
+        None => {
+            let typed_email = form.email.clone();
+            crate::db::run(&state.pool, move |conn| {
+                accounts::record_failed_sign_in(conn, &typed_email, known_id, &ip, now)
+            })
+            .await?;
+            login_page(&req, form.email, true)
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LogoutForm {
+    csrf: String,
+}
+
+impl HasCsrf for LogoutForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+pub async fn logout(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    CsrfForm(_form): CsrfForm<LogoutForm>,
+) -> AppResult<HttpResponse> {
+    let now = state.clock.now();
+    let actor = who.actor();
+    let token = who.token.clone();
+    crate::db::run(&state.pool, move |conn| accounts::sign_out(conn, &token, &actor, now)).await?;
+    let mut response = redirect(paths::LOGIN);
+    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").secure(true).http_only(true).finish();
+    gone.make_removal();
+    response.add_cookie(&gone).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(response)
+}

@@ -1,0 +1,19 @@
+//! Sign-in, sign-out, the first admin's setup link and password changes.
+
+pub mod login;
+pub mod password;
+pub mod setup;
+
+use actix_web::{HttpRequest, HttpResponse};
+
+use super::extract::SignedIn;
+use super::{paths, redirect};
+
+/// `/`: where a user starts, by role.
+pub async fn home(req: HttpRequest) -> HttpResponse {
+    match SignedIn::extract_quietly(&req).await {
+        Some(who) if who.role().is_staff() => redirect(paths::DASHBOARD),
+        Some(_) => redirect(paths::RETURNS),
+        None => redirect(paths::LOGIN),
+    }
+}

@@ -1,0 +1,106 @@
+//! Changing one's password (forced at first sign-in for accounts created
+//! with an initial password).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::error::{AppError, AppResult};
+use crate::services::{Invalid, accounts, password};
+use crate::web::csrf::{CsrfForm, HasCsrf};
+use crate::web::extract::SignedIn;
+use crate::web::view::{Chrome, FieldKind, FieldView, fields, render, summary};
+use crate::web::{AppState, paths, redirect};
+
+#[derive(Template)]
+#[template(path = "auth/password.html")]
+struct PasswordPage {
+    c: Chrome,
+    forced: bool,
+    fields: Vec<FieldView>,
+    errors: Vec<(String, String, String)>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PasswordForm {
+    csrf: String,
+    current_password: String,
+    password: String,
+    password_confirm: String,
+}
+
+impl HasCsrf for PasswordForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+fn page(req: &HttpRequest, who: &SignedIn, invalid: &Invalid, status: StatusCode) -> AppResult<HttpResponse> {
+    let c = Chrome::signed_in(req, who);
+    let fields = fields(
+        &c.t,
+        &[
+            ("current_password", "field.current_password", FieldKind::Password, ""),
+            ("password", "field.new_password", FieldKind::Password, ""),
+            ("password_confirm", "field.password_confirm", FieldKind::Password, ""),
+        ],
+        invalid,
+    );
+    let errors = summary(&fields);
+    render(status, &PasswordPage { c, forced: who.user.must_change_password, fields, errors })
+}
+
+pub async fn form(req: HttpRequest, who: SignedIn) -> AppResult<HttpResponse> {
+    page(&req, &who, &Invalid::default(), StatusCode::OK)
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: SignedIn,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> AppResult<HttpResponse> {
+    let mut invalid = Invalid::default();
+    if let Err(key) = password::check_policy(&form.password, &who.user.email) {
+        invalid.push("password", key);
+    } else if form.password != form.password_confirm {
+        invalid.push("password_confirm", "err.password.mismatch");
+    } else if form.password == form.current_password {
+        invalid.push("password", "err.password.unchanged");
+    }
+    let permit = state
+        .hashing
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| AppError::Internal("hashing semaphore closed".into()))?;
+    let stored = who.user.password_hash.clone().unwrap_or_default();
+    let current = form.current_password.clone();
+    let new = form.password.clone();
+    let check_new = invalid.is_empty();
+    let (current_ok, new_hash) = web::block(move || {
+        let _permit = permit;
+        let ok = password::verify(&current, &stored);
+        let hash = if ok && check_new { Some(password::hash(&new)) } else { None };
+        (ok, hash)
+    })
+    .await
+    .map_err(|_| AppError::Internal("hashing was cancelled".into()))?;
+    if !current_ok {
+        invalid.0.insert(0, ("current_password", "err.password.wrong"));
+    }
+    let Some(new_hash) = new_hash.filter(|_| invalid.is_empty()) else {
+        return page(&req, &who, &invalid, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let new_hash = new_hash?;
+    let now = state.clock.now();
+    let actor = who.actor();
+    let (user_id, session_id) = (who.user.id, who.session.id);
+    crate::db::run(&state.pool, move |conn| {
+        accounts::change_password(conn, &actor, user_id, session_id, &new_hash, now)
+    })
+    .await?;
+    Ok(redirect(paths::HOME))
+}

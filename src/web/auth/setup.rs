@@ -1,0 +1,138 @@
+//! The one-time setup link through which the first regulator admin sets
+//! their email and password.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::login::signed_in_response;
+use crate::error::{AppError, AppResult};
+use crate::services::{Invalid, accounts, password, tokens};
+use crate::web::csrf::{CsrfForm, HasCsrf, anonymous_token};
+use crate::web::extract::{client_ip, user_agent};
+use crate::web::view::{Chrome, FieldKind, FieldView, fields, render, summary};
+use crate::web::{AppState, paths};
+
+#[derive(Template)]
+#[template(path = "auth/setup.html")]
+struct SetupPage {
+    c: Chrome,
+    action: String,
+    fields: Vec<FieldView>,
+    errors: Vec<(String, String, String)>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SetupForm {
+    csrf: String,
+    email: String,
+    display_name: String,
+    password: String,
+    password_confirm: String,
+}
+
+impl HasCsrf for SetupForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+fn page(
+    req: &HttpRequest,
+    token: &str,
+    form: &SetupForm,
+    invalid: &Invalid,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let (csrf, cookie) = anonymous_token(req);
+    let c = Chrome::anonymous(req, csrf);
+    let fields = fields(
+        &c.t,
+        &[
+            ("email", "field.email", FieldKind::Email, &form.email),
+            ("display_name", "field.display_name", FieldKind::Text, &form.display_name),
+            ("password", "field.new_password", FieldKind::Password, ""),
+            ("password_confirm", "field.password_confirm", FieldKind::Password, ""),
+        ],
+        invalid,
+    );
+    let errors = summary(&fields);
+    let page = SetupPage { c, action: paths::setup(token), fields, errors };
+    let mut response = render(status, &page)?;
+    if let Some(cookie) = cookie {
+        response.add_cookie(&cookie).map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    Ok(response)
+}
+
+async fn live(state: &AppState, token: &str) -> AppResult<bool> {
+    if !tokens::looks_like_token(token) {
+        return Ok(false);
+    }
+    let now = state.clock.now();
+    let token = token.to_owned();
+    crate::db::run(&state.pool, move |conn| accounts::setup_token_is_live(conn, &token, now)).await
+}
+
+pub async fn form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    if !live(&state, &token).await? {
+        return Err(AppError::NotFound);
+    }
+    page(&req, &token, &SetupForm::default(), &Invalid::default(), StatusCode::OK)
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    CsrfForm(form): CsrfForm<SetupForm>,
+) -> AppResult<HttpResponse> {
+    if !live(&state, &token).await? {
+        return Err(AppError::NotFound);
+    }
+    let checked = accounts::check_admin_input(&accounts::AdminInput {
+        email: &form.email,
+        display_name: &form.display_name,
+    });
+    let mut invalid = checked.as_ref().err().cloned().unwrap_or_default();
+    if let Err(key) = password::check_policy(&form.password, &form.email) {
+        invalid.push("password", key);
+    } else if form.password != form.password_confirm {
+        invalid.push("password_confirm", "err.password.mismatch");
+    }
+    let (email, name) = match checked {
+        Ok(ok) if invalid.is_empty() => ok,
+        _ => return page(&req, &token, &form, &invalid, StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    let typed = form.password.clone();
+    let permit = state
+        .hashing
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| AppError::Internal("hashing semaphore closed".into()))?;
+    let hash = web::block(move || {
+        let _permit = permit;
+        password::hash(&typed)
+    })
+    .await
+    .map_err(|_| AppError::Internal("hashing was cancelled".into()))??;
+    let now = state.clock.now();
+    let ip = client_ip(&req);
+    let agent = user_agent(&req);
+    let token = token.into_inner();
+    let done = crate::db::run(&state.pool, move |conn| {
+        accounts::complete_setup(conn, &token, &email, &name, &hash, &ip, &agent, now)
+    })
+    .await?;
+    match done {
+        Some((_, issued)) => signed_in_response(&issued, paths::DASHBOARD),
+        None => Err(AppError::NotFound),
+    }
+}

@@ -1,0 +1,91 @@
+//! CSRF protection for every POST. Signed-in forms carry the session's
+//! synchroniser token; forms before sign-in carry a double-submit token that
+//! must match a `__Host-` cookie (which no other site can set or read).
+//! Handlers take `CsrfForm<T>` instead of `web::Form<T>`, so a form cannot
+//! be read without the check.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::error::UrlencodedError;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
+
+use super::extract::{SignedIn, session_token};
+use crate::error::AppError;
+use crate::services::tokens::{looks_like_token, new_token, same_secret};
+
+pub const CSRF_COOKIE: &str = "__Host-csrf";
+
+/// A form with a `csrf` field.
+pub trait HasCsrf {
+    fn csrf(&self) -> &str;
+}
+
+/// A form whose CSRF token has been checked.
+pub struct CsrfForm<T>(pub T);
+
+impl<T> FromRequest for CsrfForm<T>
+where
+    T: DeserializeOwned + HasCsrf + 'static,
+{
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let form = web::Form::<T>::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let form = match form.await {
+                Ok(form) => form.into_inner(),
+                Err(error) => {
+                    let too_large = error
+                        .as_error::<UrlencodedError>()
+                        .is_some_and(|e| matches!(e, UrlencodedError::Overflow { .. }));
+                    return Err(if too_large {
+                        AppError::TooLarge
+                    } else {
+                        AppError::BadRequest("error.bad_form")
+                    });
+                }
+            };
+            let expected = match session_token(&req) {
+                Some(_) => match SignedIn::from_request(&req, &mut Payload::None).await {
+                    Ok(signed_in) => Some(signed_in.session.csrf_token),
+                    Err(_) => anonymous_cookie(&req),
+                },
+                None => anonymous_cookie(&req),
+            };
+            match expected {
+                Some(expected) if same_secret(&expected, form.csrf()) => Ok(CsrfForm(form)),
+                _ => Err(AppError::Csrf),
+            }
+        })
+    }
+}
+
+fn anonymous_cookie(req: &HttpRequest) -> Option<String> {
+    req.cookie(CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|t| looks_like_token(t))
+}
+
+/// The token for a form shown before sign-in, and the cookie to set when
+/// the browser has none yet.
+pub fn anonymous_token(req: &HttpRequest) -> (String, Option<Cookie<'static>>) {
+    match anonymous_cookie(req) {
+        Some(token) => (token, None),
+        None => {
+            let token = new_token();
+            let cookie = Cookie::build(CSRF_COOKIE, token.clone())
+                .path("/")
+                .secure(true)
+                .http_only(true)
+                .same_site(SameSite::Strict)
+                .finish();
+            (token, Some(cookie))
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Who is calling: the signed-in user from the session cookie, and the
+//! role guards every handler names in its signature.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+
+use super::AppState;
+use crate::db::models::{Session, User};
+use crate::domain::role::Role;
+use crate::error::AppError;
+use crate::services::{Actor, sessions, tokens};
+
+pub const SESSION_COOKIE: &str = "__Host-session";
+
+pub fn state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal("application state missing".into()))
+}
+
+/// The client's address as the socket sees it (no proxy header is trusted).
+pub fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+}
+
+pub fn user_agent(req: &HttpRequest) -> String {
+    req.headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect()
+}
+
+/// The session token from the cookie, if it has the shape of one.
+pub fn session_token(req: &HttpRequest) -> Option<String> {
+    req.cookie(SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|t| tokens::looks_like_token(t))
+}
+
+/// A signed-in user with a live session.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub user: User,
+    pub session: Session,
+    pub token: String,
+    pub ip: String,
+}
+
+impl SignedIn {
+    pub fn role(&self) -> Role {
+        Role::parse(&self.user.role).unwrap_or(Role::Reporter)
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor { user_id: Some(self.user.id), label: self.user.email.clone(), ip: self.ip.clone() }
+    }
+
+    async fn load(req: HttpRequest) -> Result<SignedIn, AppError> {
+        if let Some(cached) = req.extensions().get::<SignedIn>() {
+            return Ok(cached.clone());
+        }
+        let token = session_token(&req).ok_or(AppError::Unauthenticated)?;
+        let state = state(&req)?;
+        let now = state.clock.now();
+        let lookup_token = token.clone();
+        let found = crate::db::run(&state.pool, move |conn| {
+            Ok(sessions::lookup(conn, &lookup_token, now)?)
+        })
+        .await?;
+        let (session, user) = found.ok_or(AppError::Unauthenticated)?;
+        let signed_in = SignedIn { user, session, token, ip: client_ip(&req) };
+        req.extensions_mut().insert(signed_in.clone());
+        Ok(signed_in)
+    }
+}
+
+type Extracting<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
+
+impl FromRequest for SignedIn {
+    type Error = AppError;
+    type Future = Extracting<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(SignedIn::load(req.clone()))
+    }
+}
+
+/// A signed-in user allowed past the forced password change.
+async fn active(req: HttpRequest) -> Result<SignedIn, AppError> {
+    let signed_in = SignedIn::load(req).await?;
+    if signed_in.user.must_change_password {
+        return Err(AppError::PasswordChangeRequired);
+    }
+    Ok(signed_in)
+}
+
+/// A firm's reporter or approver, with the firm every query is scoped by.
+#[derive(Clone, Debug)]
+pub struct FirmUser {
+    pub who: SignedIn,
+    pub firm_id: i64,
+}
+
+impl FromRequest for FirmUser {
+    type Error = AppError;
+    type Future = Extracting<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let who = active(req).await?;
+            match (who.role().is_firm(), who.user.firm_id) {
+                (true, Some(firm_id)) => Ok(FirmUser { who, firm_id }),
+                _ => Err(AppError::Forbidden),
+            }
+        })
+    }
+}
+
+/// Regulator staff: an analyst or an admin.
+#[derive(Clone, Debug)]
+pub struct Staff(pub SignedIn);
+
+impl FromRequest for Staff {
+    type Error = AppError;
+    type Future = Extracting<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let who = active(req).await?;
+            if who.role().is_staff() { Ok(Staff(who)) } else { Err(AppError::Forbidden) }
+        })
+    }
+}
+
+/// A regulator admin.
+#[derive(Clone, Debug)]
+pub struct Admin(pub SignedIn);
+
+impl FromRequest for Admin {
+    type Error = AppError;
+    type Future = Extracting<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let who = active(req).await?;
+            if who.role().is_admin() { Ok(Admin(who)) } else { Err(AppError::Forbidden) }
+        })
+    }
+}
+
+impl SignedIn {
+    /// The signed-in user if there is one; never an error.
+    pub async fn extract_quietly(req: &HttpRequest) -> Option<SignedIn> {
+        if session_token(req).is_none() {
+            return None;
+        }
+        SignedIn::load(req.clone()).await.ok()
+    }
+}

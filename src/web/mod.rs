@@ -1,0 +1,77 @@
+//! HTTP: routes, extractors, views. Handlers parse input, call a service on
+//! the blocking pool and render a template; they never write SQL.
+
+pub mod admin;
+pub mod assets;
+pub mod auth;
+pub mod csrf;
+pub mod dashboard;
+pub mod error_page;
+pub mod extract;
+pub mod health;
+pub mod paths;
+pub mod returns;
+pub mod review;
+pub mod security_headers;
+pub mod view;
+
+use std::sync::Arc;
+
+use actix_web::{HttpResponse, web};
+use tokio::sync::Semaphore;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::DbPool;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: DbPool,
+    pub config: Arc<Config>,
+    pub clock: Clock,
+    /// Bounds concurrent password hashing so a sign-in flood cannot starve
+    /// the blocking pool that database calls need.
+    pub hashing: Arc<Semaphore>,
+}
+
+/// Body size limit for forms (a return with a long narrative fits easily).
+pub const FORM_LIMIT: usize = 64 * 1024;
+
+/// A POST route reached by GET (reload, back button) goes to its page.
+fn redirect(to: impl Into<String>) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, to.into()))
+        .finish()
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::FormConfig::default().limit(FORM_LIMIT))
+        .route(paths::HEALTHZ, web::get().to(health::healthz))
+        .route(paths::READYZ, web::get().to(health::readyz))
+        .route(paths::STYLESHEET, web::get().to(assets::stylesheet))
+        .route(paths::HOME, web::get().to(auth::home))
+        .route(paths::LOGIN, web::get().to(auth::login::form))
+        .route(paths::LOGIN, web::post().to(auth::login::submit))
+        .route(paths::LOGOUT, web::post().to(auth::login::logout))
+        .route(paths::LOGOUT, web::get().to(|| async { redirect(paths::HOME) }))
+        .route(paths::SETUP, web::get().to(auth::setup::form))
+        .route(paths::SETUP, web::post().to(auth::setup::submit))
+        .route(paths::PASSWORD, web::get().to(auth::password::form))
+        .route(paths::PASSWORD, web::post().to(auth::password::submit))
+        .route(paths::RETURNS, web::get().to(returns::list::page))
+        .route(paths::RETURN, web::get().to(returns::form::page))
+        .route(paths::RETURN_DRAFT, web::post().to(returns::form::save_draft))
+        .route(paths::RETURN_SUBMIT, web::post().to(returns::form::submit))
+        .route(paths::RETURN_NIL, web::post().to(returns::form::submit_nil))
+        .route(paths::RETURN_DRAFT, web::get().to(returns::form::back_to_page))
+        .route(paths::RETURN_SUBMIT, web::get().to(returns::form::back_to_page))
+        .route(paths::RETURN_NIL, web::get().to(returns::form::back_to_page))
+        .route(paths::RETURN_VERSION, web::get().to(returns::version::page))
+        .route(paths::DASHBOARD, web::get().to(dashboard::page))
+        .route(paths::REVIEW, web::get().to(review::list::page))
+        .route(paths::REVIEW_VERSION, web::get().to(review::version::page))
+        .route(paths::ADMIN_FIRMS, web::get().to(admin::firms::page))
+        .route(paths::ADMIN_FIRMS, web::post().to(admin::firms::create))
+        .route(paths::ADMIN_USERS, web::get().to(admin::users::page))
+        .route(paths::ADMIN_USERS, web::post().to(admin::users::create));
+}

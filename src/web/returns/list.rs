@@ -1,0 +1,99 @@
+//! The firm's list of periods and their state.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::reportable_period;
+use crate::domain::period::Period;
+use crate::domain::time::tokyo_date;
+use crate::error::AppResult;
+use crate::services::{accounts, returns};
+use crate::web::extract::FirmUser;
+use crate::web::view::{Chrome, ok};
+use crate::web::{AppState, paths, redirect};
+
+pub struct PeriodLine {
+    pub period: String,
+    pub href: String,
+    pub state_key: &'static str,
+    pub versions: i32,
+}
+
+#[derive(Template)]
+#[template(path = "returns/list.html")]
+struct ListPage {
+    c: Chrome,
+    firm_name: String,
+    lines: Vec<PeriodLine>,
+    open_value: String,
+    open_error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    period: String,
+}
+
+fn state_key(state: Option<&str>, has_draft: bool) -> &'static str {
+    match (state, has_draft) {
+        (None, _) => "state.not_started",
+        (Some("draft"), _) => "state.draft",
+        (Some(_), true) => "state.amending",
+        (Some("accepted"), false) => "state.accepted",
+        (Some(_), false) => "state.submitted",
+    }
+}
+
+pub async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: FirmUser,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let c = Chrome::signed_in(&req, &who.who);
+    let mut open_error = None;
+    if !query.period.trim().is_empty() {
+        match reportable_period(query.period.trim(), &state.clock) {
+            Ok(period) => return Ok(redirect(paths::return_page(period))),
+            Err(_) => open_error = Some(c.t.t("err.period.invalid").to_owned()),
+        }
+    }
+    let firm_id = who.firm_id;
+    let (firm, rows) = crate::db::run(&state.pool, move |conn| {
+        let firm = accounts::require_found(accounts::get_firm(conn, firm_id)?)?;
+        Ok((firm, returns::firm_returns(conn, firm_id)?))
+    })
+    .await?;
+    let known: HashMap<String, _> = rows.into_iter().map(|r| (r.period.clone(), r)).collect();
+    // The last twelve months, then any older period the firm has a return for.
+    let mut periods = Vec::new();
+    let mut period = Period::from_date(tokyo_date(state.clock.now()));
+    for _ in 0..12 {
+        periods.push(period);
+        period = period.prev();
+    }
+    let mut older: Vec<Period> = known
+        .keys()
+        .filter_map(|k| Period::parse(k).ok())
+        .filter(|p| !periods.contains(p))
+        .collect();
+    older.sort_by(|a, b| b.cmp(a));
+    periods.extend(older);
+    let lines = periods
+        .into_iter()
+        .map(|p| {
+            let row = known.get(&p.to_string());
+            PeriodLine {
+                period: p.to_string(),
+                href: paths::return_page(p),
+                state_key: state_key(row.map(|r| r.state.as_str()), row.is_some_and(|r| r.draft_json.is_some())),
+                versions: row.map_or(0, |r| r.current_version),
+            }
+        })
+        .collect();
+    ok(&ListPage { c, firm_name: firm.name, lines, open_value: query.period.clone(), open_error })
+}

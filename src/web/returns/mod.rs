@@ -1,0 +1,22 @@
+//! A firm's returns: the list of periods, the return form (draft, submit,
+//! nil return) and the frozen versions with their receipts.
+
+pub mod form;
+pub mod list;
+pub mod version;
+
+use crate::clock::Clock;
+use crate::domain::period::Period;
+use crate::domain::time::tokyo_date;
+use crate::error::AppError;
+
+/// A period from the URL: well-formed and not in the future (events that
+/// have not happened cannot be reported).
+pub fn reportable_period(raw: &str, clock: &Clock) -> Result<Period, AppError> {
+    let period = Period::parse(raw).map_err(|_| AppError::NotFound)?;
+    let current = Period::from_date(tokyo_date(clock.now()));
+    if period > current {
+        return Err(AppError::NotFound);
+    }
+    Ok(period)
+}

@@ -1,0 +1,43 @@
+//! One frozen version of the firm's own return, with its receipt.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use super::form::status_key;
+use super::reportable_period;
+use crate::db::models::Version;
+use crate::error::{AppError, AppResult};
+use crate::services::{accounts, returns};
+use crate::web::extract::FirmUser;
+use crate::web::view::{Chrome, ok};
+use crate::web::{AppState, paths};
+
+#[derive(Template)]
+#[template(path = "returns/version.html")]
+struct VersionPage {
+    c: Chrome,
+    firm_name: String,
+    v: Version,
+    status_key: &'static str,
+    back: String,
+}
+
+pub async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: FirmUser,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (period, version) = path.into_inner();
+    let period = reportable_period(&period, &state.clock)?;
+    let version_no: i32 = version.parse().map_err(|_| AppError::NotFound)?;
+    let firm_id = who.firm_id;
+    let (firm, v) = crate::db::run(&state.pool, move |conn| {
+        let firm = accounts::require_found(accounts::get_firm(conn, firm_id)?)?;
+        let v = accounts::require_found(returns::firm_version(conn, firm_id, period, version_no)?)?;
+        Ok((firm, v))
+    })
+    .await?;
+    let c = Chrome::signed_in(&req, &who.who);
+    ok(&VersionPage { c, firm_name: firm.name, status_key: status_key(&v), v, back: paths::return_page(period) })
+}

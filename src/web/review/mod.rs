@@ -1,0 +1,4 @@
+//! Regulator staff reading every firm's returns.
+
+pub mod list;
+pub mod version;

@@ -1,0 +1,162 @@
+//! What every page shares (language, who is signed in, the CSRF token) and
+//! the formatting of numbers, money and times for display.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::{NaiveDate, NaiveDateTime};
+
+use super::extract::SignedIn;
+use crate::domain::time::format_tokyo;
+use crate::domain::yen::group_digits;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Lang, Tr};
+
+/// The signed-in user as the page header shows them.
+pub struct Who {
+    pub name: String,
+    pub email: String,
+    pub role_key: &'static str,
+    pub firm: bool,
+    pub staff: bool,
+    pub admin: bool,
+}
+
+/// The frame of every page.
+pub struct Chrome {
+    pub t: Tr,
+    pub who: Option<Who>,
+    pub csrf: String,
+}
+
+impl Chrome {
+    pub fn anonymous(req: &HttpRequest, csrf: String) -> Self {
+        Chrome { t: Tr::new(Lang::from_request(req)), who: None, csrf }
+    }
+
+    pub fn signed_in(req: &HttpRequest, who: &SignedIn) -> Self {
+        let role = who.role();
+        Chrome {
+            t: Tr::new(Lang::from_request(req)),
+            who: Some(Who {
+                name: who.user.display_name.clone(),
+                email: who.user.email.clone(),
+                role_key: role.label_key(),
+                firm: role.is_firm(),
+                staff: role.is_staff(),
+                admin: role.is_admin(),
+            }),
+            csrf: who.session.csrf_token.clone(),
+        }
+    }
+
+    /// A count with digit grouping: 1,234.
+    pub fn count(&self, value: &i64) -> String {
+        group_digits(*value)
+    }
+
+    /// Yen with grouping: ¥1,234,567.
+    pub fn yen(&self, value: &i64) -> String {
+        format!("¥{}", group_digits(*value))
+    }
+
+    /// A stored UTC time shown in Asia/Tokyo.
+    pub fn when(&self, value: &NaiveDateTime) -> String {
+        format_tokyo(*value)
+    }
+
+    pub fn date(&self, value: &NaiveDate) -> String {
+        value.format("%Y-%m-%d").to_string()
+    }
+}
+
+/// Renders a template as an HTML response with the given status.
+pub fn render(status: StatusCode, template: &impl Template) -> AppResult<HttpResponse> {
+    let body = template
+        .render()
+        .map_err(|e| AppError::Internal(format!("template: {e}")))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+pub fn ok(template: &impl Template) -> AppResult<HttpResponse> {
+    render(StatusCode::OK, template)
+}
+
+/// One input of a form as the template draws it: label, what was typed,
+/// and the message beside it.
+pub struct FieldView {
+    pub name: &'static str,
+    pub label: String,
+    pub value: String,
+    pub error: Option<String>,
+    pub hint: Option<String>,
+    pub kind: FieldKind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Number,
+    Text,
+    Multiline,
+    Email,
+    Password,
+}
+
+impl FieldView {
+    pub fn is(&self, kind: &str) -> bool {
+        matches!(
+            (kind, self.kind),
+            ("number", FieldKind::Number)
+                | ("text", FieldKind::Text)
+                | ("multiline", FieldKind::Multiline)
+                | ("email", FieldKind::Email)
+                | ("password", FieldKind::Password)
+        )
+    }
+
+    pub fn input_type(&self) -> &'static str {
+        match self.kind {
+            FieldKind::Email => "email",
+            FieldKind::Password => "password",
+            _ => "text",
+        }
+    }
+
+    pub fn input_mode(&self) -> &'static str {
+        match self.kind {
+            FieldKind::Number => "numeric",
+            FieldKind::Email => "email",
+            _ => "text",
+        }
+    }
+}
+
+/// Builds field views from (name, label key, kind, typed value) and the
+/// form's errors.
+pub fn fields(
+    t: &Tr,
+    specs: &[(&'static str, &'static str, FieldKind, &str)],
+    errors: &crate::services::Invalid,
+) -> Vec<FieldView> {
+    specs
+        .iter()
+        .map(|(name, label_key, kind, value)| FieldView {
+            name,
+            label: t.t(label_key).to_owned(),
+            value: if *kind == FieldKind::Password { String::new() } else { (*value).to_owned() },
+            error: errors.for_field(name).map(|key| t.t(key).to_owned()),
+            hint: None,
+            kind: *kind,
+        })
+        .collect()
+}
+
+/// The error summary at the top of a form: (field id, label, message).
+pub fn summary(fields: &[FieldView]) -> Vec<(String, String, String)> {
+    fields
+        .iter()
+        .filter_map(|f| f.error.as_ref().map(|e| (f.name.to_owned(), f.label.clone(), e.clone())))
+        .collect()
+}
