@@ -1,0 +1,132 @@
+//! Sign-in, sessions, sign-out, forced password change.
+
+use chrono::Duration;
+use diesel::prelude::*;
+use incident_portal::db::schema::audit_events;
+use reqwest::StatusCode;
+
+use crate::helpers::{PASSWORD, TestApp};
+use crate::on_both_backends;
+
+fn audit_actions(app: &TestApp) -> Vec<String> {
+    let mut conn = app.pool.get().unwrap();
+    audit_events::table
+        .order(audit_events::id.asc())
+        .select(audit_events::action)
+        .load(&mut conn)
+        .unwrap()
+}
+
+async fn sign_in_sets_a_strict_session_cookie(app: TestApp) {
+    let _admin = app.setup_admin().await;
+    let mut browser = app.browser();
+    let page = browser.sign_in("admin@fsa.example", PASSWORD).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let cookie = page
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("__Host-session="))
+        .expect("session cookie");
+    for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+    assert!(!cookie.contains("Domain"), "host-only cookie");
+    assert!(audit_actions(&app).contains(&"auth.sign_in".to_owned()));
+}
+
+async fn wrong_password_and_unknown_email_look_the_same(app: TestApp) {
+    let _admin = app.setup_admin().await;
+    let mut browser = app.browser();
+    let wrong = browser.sign_in("admin@fsa.example", "wrong password here").await;
+    let unknown = browser.sign_in("nobody@fsa.example", "wrong password here").await;
+    for page in [&wrong, &unknown] {
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+        assert!(page.body.contains("The email address or password is not correct."));
+        assert!(!browser.cookies.contains_key("__Host-session"));
+    }
+    assert_eq!(wrong.input_value("email").as_deref(), Some("admin@fsa.example"));
+    let failures = audit_actions(&app).iter().filter(|a| *a == "auth.sign_in_failed").count();
+    assert_eq!(failures, 2, "each failure audited");
+}
+
+async fn sign_in_issues_a_new_session_and_sign_out_ends_it(app: TestApp) {
+    let _admin = app.setup_admin().await;
+    let mut browser = app.browser();
+    // A session id planted before sign-in is never adopted.
+    browser.cookies.insert("__Host-session".into(), "x".repeat(43));
+    browser.sign_in("admin@fsa.example", PASSWORD).await;
+    let issued = browser.cookies.get("__Host-session").cloned().unwrap();
+    assert_ne!(issued, "x".repeat(43));
+    assert_eq!(browser.get("/dashboard").await.status, StatusCode::OK);
+
+    let stolen = issued.clone();
+    let page = browser.get("/dashboard").await;
+    let signed_out = browser.submit_form(&page, "/logout", &[]).await;
+    assert_eq!(signed_out.location(), Some("/login"));
+    // The old cookie no longer works anywhere: the session is gone server-side.
+    let mut thief = app.browser();
+    thief.cookies.insert("__Host-session".into(), stolen);
+    let page = thief.get("/dashboard").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location(), Some("/login"));
+}
+
+async fn sessions_expire_when_idle(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    assert_eq!(admin.get("/dashboard").await.status, StatusCode::OK);
+    app.clock.advance(Duration::minutes(31));
+    let page = admin.get("/dashboard").await;
+    assert_eq!(page.location(), Some("/login"), "idle timeout is 30 minutes");
+}
+
+async fn initial_password_must_be_changed(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    app.add_user(&mut admin, "analyst@fsa.example", "analyst", None).await;
+    let mut analyst = app.browser();
+    analyst.sign_in("analyst@fsa.example", "initial password 0001").await;
+    for path in ["/dashboard", "/review"] {
+        let page = analyst.get(path).await;
+        assert_eq!(page.location(), Some("/account/password"), "{path} waits for a new password");
+    }
+    let form = analyst.get("/account/password").await;
+    let rejected = analyst
+        .submit_form(
+            &form,
+            "/account/password",
+            &[
+                ("current_password", "not the initial one"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(rejected.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(rejected.field_error("current_password").is_some());
+    let analyst = app.first_sign_in("analyst@fsa.example").await;
+    drop(analyst);
+    let mut fresh = app.browser();
+    fresh.sign_in("analyst@fsa.example", PASSWORD).await;
+    assert_eq!(fresh.get("/dashboard").await.status, StatusCode::OK);
+}
+
+async fn anonymous_visitors_are_sent_to_sign_in(app: TestApp) {
+    let mut browser = app.browser();
+    for path in ["/", "/returns", "/returns/2025-04", "/dashboard", "/review", "/admin/firms", "/admin/users"] {
+        let page = browser.get(path).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(page.location(), Some("/login"), "{path}");
+    }
+    assert_eq!(browser.get("/healthz").await.status, StatusCode::OK);
+    assert_eq!(browser.get("/readyz").await.status, StatusCode::OK);
+}
+
+on_both_backends!(
+    sign_in_sets_a_strict_session_cookie,
+    wrong_password_and_unknown_email_look_the_same,
+    sign_in_issues_a_new_session_and_sign_out_ends_it,
+    sessions_expire_when_idle,
+    initial_password_must_be_changed,
+    anonymous_visitors_are_sent_to_sign_in,
+);

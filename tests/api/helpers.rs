@@ -1,0 +1,515 @@
+//! Test harness: the real app on port 0 with its own database (a fresh
+//! SQLite file, or a fresh PostgreSQL database), and browsers that keep
+//! their own cookies and speak the portal's language.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use incident_portal::clock::Clock;
+use incident_portal::config::Config;
+use incident_portal::db::{Backend, DbPool, DbUrl};
+use incident_portal::server;
+use incident_portal::services::accounts;
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, HeaderMap, LOCATION, SET_COOKIE};
+use scraper::{Html, Selector};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Generates one test per backend from `async fn name(app: TestApp)`.
+/// PostgreSQL tests are ignored, visibly, when TEST_DATABASE_URL was not set
+/// at build time; they fail, never pass, if it is set but unreachable.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    let app = $crate::helpers::TestApp::spawn(
+                        incident_portal::db::Backend::Sqlite,
+                    ).await;
+                    super::$name(app).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[actix_web::test]
+                #[cfg_attr(not(test_postgres), ignore = "PostgreSQL: set TEST_DATABASE_URL")]
+                async fn $name() {
+                    let app = $crate::helpers::TestApp::spawn(
+                        incident_portal::db::Backend::Postgres,
+                    ).await;
+                    super::$name(app).await;
+                }
+            )*
+        }
+    };
+}
+
+/// A database of the test's own, removed when the test ends.
+pub enum TestDb {
+    Sqlite(tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin_url, name } = self {
+            if let Ok(mut conn) = diesel::PgConnection::establish(admin_url) {
+                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// A fresh database URL for `backend`.
+pub fn fresh_database(backend: Backend) -> (DbUrl, TestDb) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = DbUrl::Sqlite(dir.path().join("portal.db"));
+            (url, TestDb::Sqlite(dir))
+        }
+        Backend::Postgres => {
+            let admin_url = std::env::var("TEST_DATABASE_URL").expect(
+                "TEST_DATABASE_URL must be set to run the PostgreSQL tests (it was at build time)",
+            );
+            let name = format!("portal_test_{}", uuid_like());
+            let mut conn = diesel::PgConnection::establish(&admin_url)
+                .unwrap_or_else(|e| panic!("cannot reach TEST_DATABASE_URL: {e}"));
+            conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create test database");
+            let base = admin_url.split('?').next().unwrap_or(&admin_url);
+            let query = admin_url
+                .split_once('?')
+                .map(|(_, q)| format!("?{q}"))
+                .unwrap_or_default();
+            let (root, _) = base.rsplit_once('/').expect("database URL has a path");
+            let url = DbUrl::Postgres(format!("{root}/{name}{query}"));
+            (url, TestDb::Postgres { admin_url, name })
+        }
+    }
+}
+
+fn uuid_like() -> String {
+    incident_portal::services::tokens::new_token()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(16)
+        .collect::<String>()
+        .to_lowercase()
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub pool: DbPool,
+    pub clock: Clock,
+    pub backend: Backend,
+    pub db_url: DbUrl,
+    _db: TestDb,
+}
+
+impl TestApp {
+    /// `DATABASE_URL` for running the binary against this test's database.
+    pub fn database_url(&self) -> String {
+        match &self.db_url {
+            DbUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+            DbUrl::Postgres(url) => url.clone(),
+        }
+    }
+
+    /// Starts the portal with the clock standing at 2025-05-20 10:00 UTC.
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let at = NaiveDate::from_ymd_opt(2025, 5, 20)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap();
+        TestApp::spawn_at(backend, Clock::fixed(at)).await
+    }
+
+    pub async fn spawn_at(backend: Backend, clock: Clock) -> TestApp {
+        let (url, db) = fresh_database(backend);
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+        let port = listener.local_addr().unwrap().port();
+        let config = Config {
+            database_url: url.clone(),
+            bind: format!("127.0.0.1:{port}"),
+            public_url: format!("http://127.0.0.1:{port}"),
+            data_dir: std::env::temp_dir(),
+            pool_size: 4,
+            workers: 1,
+        };
+        let pool = server::prepare_database(&config).expect("database ready");
+        let server =
+            server::start(Arc::new(config), pool.clone(), clock.clone(), listener).expect("server");
+        actix_web::rt::spawn(server);
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            pool,
+            clock,
+            backend,
+            db_url: url,
+            _db: db,
+        }
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.address)
+    }
+
+    /// Through the one-time setup link, as the first admin would.
+    pub async fn setup_admin(&self) -> Browser {
+        let token = self.setup_token();
+        let mut admin = self.browser();
+        let page = admin.get(&format!("/setup/{token}")).await;
+        assert_eq!(page.status, StatusCode::OK, "setup link opens");
+        let page = admin
+            .submit_form(
+                &page,
+                &format!("/setup/{token}"),
+                &[
+                    ("email", "admin@fsa.example"),
+                    ("display_name", "First Admin"),
+                    ("password", PASSWORD),
+                    ("password_confirm", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "setup completes: {}",
+            page.body
+        );
+        admin
+    }
+
+    pub fn setup_token(&self) -> String {
+        let mut conn = self.pool.get().unwrap();
+        accounts::issue_setup_token(&mut conn, self.clock.now())
+            .unwrap()
+            .expect("no users yet, so a setup token")
+    }
+
+    /// Admin adds a firm; returns its id.
+    pub async fn add_firm(&self, admin: &mut Browser, name: &str, registration_no: &str) -> i64 {
+        let form = admin.get("/admin/firms").await;
+        let page = admin
+            .submit_form(
+                &form,
+                "/admin/firms",
+                &[
+                    ("name", name),
+                    ("registration_no", registration_no),
+                    ("lei", ""),
+                ],
+            )
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "firm created: {}",
+            page.body
+        );
+        let mut conn = self.pool.get().unwrap();
+        accounts::list_firms(&mut conn)
+            .unwrap()
+            .into_iter()
+            .find(|f| f.name == name)
+            .expect("firm listed")
+            .id
+    }
+
+    /// Admin adds a user with an initial password.
+    pub async fn add_user(
+        &self,
+        admin: &mut Browser,
+        email: &str,
+        role: &str,
+        firm_id: Option<i64>,
+    ) {
+        let form = admin.get("/admin/users").await;
+        let firm = firm_id.map(|id| id.to_string()).unwrap_or_default();
+        let page = admin
+            .submit_form(
+                &form,
+                "/admin/users",
+                &[
+                    ("email", email),
+                    ("display_name", email.split('@').next().unwrap()),
+                    ("role", role),
+                    ("firm_id", &firm),
+                    ("password", "initial password 0001"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "user created: {}",
+            page.body
+        );
+    }
+
+    /// A user signs in with the initial password and sets their own.
+    pub async fn first_sign_in(&self, email: &str) -> Browser {
+        let mut browser = self.browser();
+        let page = browser.sign_in(email, "initial password 0001").await;
+        assert_eq!(page.location(), Some("/"));
+        let page = browser.get("/returns").await;
+        assert_eq!(
+            page.location(),
+            Some("/account/password"),
+            "password change forced"
+        );
+        let form = browser.get("/account/password").await;
+        let page = browser
+            .submit_form(
+                &form,
+                "/account/password",
+                &[
+                    ("current_password", "initial password 0001"),
+                    ("password", PASSWORD),
+                    ("password_confirm", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "password changed: {}",
+            page.body
+        );
+        browser
+    }
+
+    /// A firm with an approver and a reporter, both signed in.
+    pub async fn firm_with_users(&self, admin: &mut Browser, tag: &str) -> Firm {
+        let name = format!("{tag} Securities");
+        let id = self
+            .add_firm(
+                admin,
+                &name,
+                &format!(
+                    "関東財務局長（金商）第{}号",
+                    100 + tag.len() * 7 + tag.as_bytes()[0] as usize
+                ),
+            )
+            .await;
+        let approver_email = format!("approver@{}.example", tag.to_lowercase());
+        let reporter_email = format!("reporter@{}.example", tag.to_lowercase());
+        self.add_user(admin, &approver_email, "approver", Some(id))
+            .await;
+        self.add_user(admin, &reporter_email, "reporter", Some(id))
+            .await;
+        let approver = self.first_sign_in(&approver_email).await;
+        let reporter = self.first_sign_in(&reporter_email).await;
+        Firm {
+            id,
+            name,
+            approver,
+            reporter,
+        }
+    }
+
+    /// An analyst, signed in.
+    pub async fn analyst(&self, admin: &mut Browser) -> Browser {
+        self.add_user(admin, "analyst@fsa.example", "analyst", None)
+            .await;
+        self.first_sign_in("analyst@fsa.example").await
+    }
+}
+
+pub struct Firm {
+    pub id: i64,
+    pub name: String,
+    pub approver: Browser,
+    pub reporter: Browser,
+}
+
+/// One HTTP response, read whole.
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get(LOCATION).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn html(&self) -> Html {
+        Html::parse_document(&self.body)
+    }
+
+    /// Text of every element matching `selector`.
+    pub fn texts(&self, selector: &str) -> Vec<String> {
+        let selector = Selector::parse(selector).expect("selector");
+        self.html()
+            .select(&selector)
+            .map(|e| e.text().collect::<String>().trim().to_owned())
+            .collect()
+    }
+
+    pub fn text(&self, selector: &str) -> String {
+        self.texts(selector)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("no element matches {selector} in:\n{}", self.body))
+    }
+
+    /// The `value` of the input named `name`.
+    pub fn input_value(&self, name: &str) -> Option<String> {
+        let selector = Selector::parse(&format!("[name=\"{name}\"]")).unwrap();
+        self.html().select(&selector).next().map(|e| {
+            e.value()
+                .attr("value")
+                .map(str::to_owned)
+                .unwrap_or_else(|| e.text().collect())
+        })
+    }
+
+    /// The message shown beside field `name`, if any.
+    pub fn field_error(&self, name: &str) -> Option<String> {
+        self.texts(&format!("#{name}-error")).into_iter().next()
+    }
+}
+
+/// A browser: its own cookie jar, no automatic redirects.
+pub struct Browser {
+    base: String,
+    client: reqwest::Client,
+    pub cookies: HashMap<String, String>,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Self {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Browser {
+            base: base.to_owned(),
+            client,
+            cookies: HashMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep_cookies(&mut self, headers: &HeaderMap) {
+        for value in headers.get_all(SET_COOKIE) {
+            let value = value.to_str().unwrap();
+            let pair = value.split(';').next().unwrap();
+            let (name, val) = pair.split_once('=').unwrap();
+            let removed = value.to_ascii_lowercase().contains("max-age=0") || val.is_empty();
+            if removed {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), val.to_owned());
+            }
+        }
+    }
+
+    async fn read(&mut self, response: reqwest::Response) -> Page {
+        let status = response.status();
+        let headers = response.headers().clone();
+        self.keep_cookies(&headers);
+        let body = response.text().await.unwrap();
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.read(response).await
+    }
+
+    /// POSTs exactly these fields (no CSRF token added).
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        self.read(response).await
+    }
+
+    /// POSTs `fields` plus the hidden inputs of the form on `page` (its CSRF
+    /// token, submission key), as a browser submitting that form would.
+    pub async fn submit_form(&mut self, page: &Page, path: &str, fields: &[(&str, &str)]) -> Page {
+        let mut all: Vec<(String, String)> = Vec::new();
+        for hidden in ["csrf", "submission_key"] {
+            if let Some(value) = page.input_value(hidden) {
+                if !fields.iter().any(|(k, _)| *k == hidden) {
+                    all.push((hidden.to_owned(), value));
+                }
+            }
+        }
+        all.extend(
+            fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let borrowed: Vec<(&str, &str)> =
+            all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.post(path, &borrowed).await
+    }
+
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> Page {
+        let form = self.get("/login").await;
+        assert_eq!(form.status, StatusCode::OK);
+        self.submit_form(&form, "/login", &[("email", email), ("password", password)])
+            .await
+    }
+}
+
+/// The five FSA figures plus affected accounts and remediation, as typed.
+pub fn figures<'a>(
+    accesses: &'a str,
+    accounts: &'a str,
+    trades: &'a str,
+    sale: &'a str,
+    purchase: &'a str,
+    remediation: &'a str,
+) -> Vec<(&'static str, &'a str)> {
+    vec![
+        ("unauthorized_accesses", accesses),
+        ("affected_accounts", accounts),
+        ("fraudulent_trades", trades),
+        ("sale_amount", sale),
+        ("purchase_amount", purchase),
+        ("remediation", remediation),
+    ]
+}

@@ -1,0 +1,15 @@
+//! The integration suite: the real portal over HTTP, on SQLite and (when
+//! TEST_DATABASE_URL is set) PostgreSQL.
+
+mod helpers;
+
+mod auth;
+mod csrf;
+mod dashboard;
+mod headers;
+mod import;
+mod isolation;
+mod migrations;
+mod returns;
+mod setup;
+mod validation;

@@ -1,0 +1,155 @@
+//! Filing: draft, come back, submit, receipt, amend, nil return,
+//! idempotent submission, who may submit.
+
+use diesel::prelude::*;
+use incident_portal::db::schema::{audit_events, return_versions};
+use reqwest::StatusCode;
+
+use crate::helpers::{TestApp, figures};
+use crate::on_both_backends;
+
+fn receipt_pattern(receipt: &str, version: u32) -> bool {
+    let parts: Vec<&str> = receipt.split('-').collect();
+    parts.len() == 5
+        && parts[0] == "R"
+        && parts[1] == "202504"
+        && parts[2].len() == 5
+        && parts[3] == format!("V{version:02}")
+        && parts[4].len() == 6
+}
+
+async fn the_form_has_the_fsa_labels(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
+    let page = firm.approver.get("/returns/2025-04").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let labels = page.texts("label");
+    for expected in [
+        "Unauthorized accesses",
+        "Fraudulent trades",
+        "Sale amount (JPY)",
+        "Purchase amount (JPY)",
+        "Affected accounts",
+        "Remediation",
+    ] {
+        assert!(labels.iter().any(|l| l == expected), "label {expected:?} in {labels:?}");
+    }
+    // Every input has a label tied to it.
+    for id in ["unauthorized_accesses", "affected_accounts", "fraudulent_trades", "sale_amount", "purchase_amount", "remediation"] {
+        assert_eq!(page.texts(&format!("label[for={id}]")).len(), 1, "label for {id}");
+    }
+}
+
+async fn draft_submit_amend_keeps_every_version(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
+
+    // The reporter prepares a draft and comes back to it later.
+    let form = firm.reporter.get("/returns/2025-04").await;
+    let typed = figures("1,422", "1,300", "685", "12,000,000,000", "10,500,000,000", "Passkeys offered.");
+    let saved = firm.reporter.submit_form(&form, "/returns/2025-04/draft", &typed).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert_eq!(saved.location(), Some("/returns/2025-04?saved=1"));
+    let again = firm.reporter.get("/returns/2025-04?saved=1").await;
+    assert!(again.body.contains("Draft saved."));
+    assert_eq!(again.input_value("unauthorized_accesses").as_deref(), Some("1,422"));
+    assert_eq!(again.input_value("remediation").as_deref(), Some("Passkeys offered."));
+    // A reporter cannot submit.
+    assert!(!again.body.contains("/returns/2025-04/submit\">Submit"), "no submit button");
+    let refused = firm.reporter.submit_form(&again, "/returns/2025-04/submit", &typed).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // The approver sees the draft and submits: version 1 with a receipt.
+    let form = firm.approver.get("/returns/2025-04").await;
+    assert_eq!(form.input_value("fraudulent_trades").as_deref(), Some("685"));
+    let submitted = firm.approver.submit_form(&form, "/returns/2025-04/submit", &typed).await;
+    assert_eq!(submitted.status, StatusCode::SEE_OTHER);
+    assert_eq!(submitted.location(), Some("/returns/2025-04/versions/1"));
+    let receipt = firm.approver.get("/returns/2025-04/versions/1").await;
+    let v1_receipt = receipt.text(".receipt-no");
+    assert!(receipt_pattern(&v1_receipt, 1), "receipt {v1_receipt}");
+    assert_eq!(receipt.text(".submitted-at"), "2025-05-20 19:00 JST");
+    assert!(receipt.body.contains("¥12,000,000,000"));
+    assert!(receipt.body.contains("1,422"));
+    assert!(receipt.body.contains("late"), "due 2025-05-12 (the 10th was a Saturday)");
+
+    // Amending: the form starts from version 1; submitting makes version 2.
+    let form = firm.approver.get("/returns/2025-04").await;
+    assert!(form.body.contains("Submit amendment"));
+    assert_eq!(form.input_value("sale_amount").as_deref(), Some("12000000000"));
+    let amended = figures("1,847", "1,700", "736", "13,000,000,000", "11,000,000,000", "Accounts frozen.");
+    let done = firm.approver.submit_form(&form, "/returns/2025-04/submit", &amended).await;
+    assert_eq!(done.location(), Some("/returns/2025-04/versions/2"));
+    let v2 = firm.approver.get("/returns/2025-04/versions/2").await;
+    assert!(receipt_pattern(&v2.text(".receipt-no"), 2));
+    assert!(v2.body.contains("1,847"));
+    // Version 1 is still there, unchanged.
+    let v1 = firm.approver.get("/returns/2025-04/versions/1").await;
+    assert_eq!(v1.text(".receipt-no"), v1_receipt);
+    assert!(v1.body.contains("1,422") && !v1.body.contains("1,847"));
+    let list = firm.approver.get("/returns/2025-04").await;
+    assert_eq!(list.texts("tbody tr").len(), 2, "both versions listed");
+
+    let mut conn = app.pool.get().unwrap();
+    let actions: Vec<String> =
+        audit_events::table.select(audit_events::action).load(&mut conn).unwrap();
+    assert_eq!(actions.iter().filter(|a| *a == "return.submitted").count(), 2);
+    assert!(actions.contains(&"return.draft_saved".to_owned()));
+}
+
+async fn nil_return_is_one_click(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
+    let form = firm.approver.get("/returns/2025-05").await;
+    let done = firm.approver.submit_form(&form, "/returns/2025-05/nil", &[]).await;
+    assert_eq!(done.location(), Some("/returns/2025-05/versions/1"));
+    let receipt = firm.approver.get("/returns/2025-05/versions/1").await;
+    assert!(receipt.body.contains("nil return"));
+    assert!(receipt.body.contains("on time"), "due 2025-06-10");
+    let mut conn = app.pool.get().unwrap();
+    let nil: bool = return_versions::table.select(return_versions::is_nil).first(&mut conn).unwrap();
+    assert!(nil);
+}
+
+async fn a_replayed_submission_files_once(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
+    let form = firm.approver.get("/returns/2025-04").await;
+    let typed = figures("10", "10", "5", "1000", "900", "");
+    let first = firm.approver.submit_form(&form, "/returns/2025-04/submit", &typed).await;
+    let second = firm.approver.submit_form(&form, "/returns/2025-04/submit", &typed).await;
+    assert_eq!(first.location(), Some("/returns/2025-04/versions/1"));
+    assert_eq!(second.location(), first.location(), "the same receipt, not a second version");
+    let mut conn = app.pool.get().unwrap();
+    let count: i64 = return_versions::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(count, 1);
+}
+
+async fn future_and_malformed_periods_are_not_found(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
+    for path in ["/returns/2025-06", "/returns/2025-13", "/returns/abc", "/returns/2025-04/versions/9", "/returns/2025-04/versions/x"] {
+        assert_eq!(firm.approver.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let list = firm.approver.get("/returns?period=2025-04").await;
+    assert_eq!(list.location(), Some("/returns/2025-04"));
+    let list = firm.approver.get("/returns?period=April").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.field_error("period").is_some());
+}
+
+async fn get_on_a_post_route_goes_back_to_the_form(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
+    let page = firm.approver.get("/returns/2025-04/submit").await;
+    assert_eq!(page.location(), Some("/returns/2025-04"));
+}
+
+on_both_backends!(
+    the_form_has_the_fsa_labels,
+    draft_submit_amend_keeps_every_version,
+    nil_return_is_one_click,
+    a_replayed_submission_files_once,
+    future_and_malformed_periods_are_not_found,
+    get_on_a_post_route_goes_back_to_the_form,
+);

@@ -1,0 +1,86 @@
+//! The one-time setup link for the first admin.
+
+use chrono::Duration;
+use reqwest::StatusCode;
+
+use crate::helpers::{PASSWORD, TestApp};
+use crate::on_both_backends;
+
+async fn setup_link_creates_the_first_admin_once(app: TestApp) {
+    let token = app.setup_token();
+    let mut browser = app.browser();
+    let form = browser.get(&format!("/setup/{token}")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let done = browser
+        .submit_form(
+            &form,
+            &format!("/setup/{token}"),
+            &[
+                ("email", "Admin@FSA.example"),
+                ("display_name", "First Admin"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(done.location(), Some("/dashboard"));
+    let dashboard = browser.get("/dashboard").await;
+    assert_eq!(dashboard.status, StatusCode::OK, "the new admin is signed in");
+
+    // Single use: the link is gone, for this browser and any other.
+    let again = app.browser().get(&format!("/setup/{token}")).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    // And no new link is issued once a user exists.
+    let mut conn = app.pool.get().unwrap();
+    let next = incident_portal::services::accounts::issue_setup_token(&mut conn, app.clock.now());
+    assert!(next.unwrap().is_none());
+
+    // The email was normalised; the admin signs in with it.
+    let mut other = app.browser();
+    let signed = other.sign_in("admin@fsa.example", PASSWORD).await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER);
+}
+
+async fn setup_link_expires_and_rejects_bad_tokens(app: TestApp) {
+    let token = app.setup_token();
+    app.clock.advance(Duration::hours(25));
+    let page = app.browser().get(&format!("/setup/{token}")).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND, "expired after 24 h");
+    let page = app.browser().get("/setup/not-a-token").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    let forged = "A".repeat(43);
+    assert_eq!(app.browser().get(&format!("/setup/{forged}")).await.status, StatusCode::NOT_FOUND);
+}
+
+async fn setup_form_keeps_input_and_explains_errors(app: TestApp) {
+    let token = app.setup_token();
+    let mut browser = app.browser();
+    let form = browser.get(&format!("/setup/{token}")).await;
+    let page = browser
+        .submit_form(
+            &form,
+            &format!("/setup/{token}"),
+            &[
+                ("email", "not an email"),
+                ("display_name", "Hanako Sato"),
+                ("password", "short"),
+                ("password_confirm", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(page.input_value("email").as_deref(), Some("not an email"));
+    assert_eq!(page.input_value("display_name").as_deref(), Some("Hanako Sato"));
+    assert!(page.field_error("email").unwrap().contains("valid email"));
+    assert!(page.field_error("password").unwrap().contains("12 characters"));
+    assert!(page.body.contains("There is a problem"));
+    // A password is never echoed back.
+    assert_eq!(page.input_value("password").as_deref(), Some(""));
+}
+
+on_both_backends!(
+    setup_link_creates_the_first_admin_once,
+    setup_link_expires_and_rejects_bad_tokens,
+    setup_form_keeps_input_and_explains_errors,
+);
