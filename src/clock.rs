@@ -18,7 +18,9 @@ impl Clock {
 
     /// A clock that stands still at `at` until moved.
     pub fn fixed(at: NaiveDateTime) -> Self {
-        Clock { fixed: Some(Arc::new(Mutex::new(at))) }
+        Clock {
+            fixed: Some(Arc::new(Mutex::new(at))),
+        }
     }
 
     /// Now, in UTC, truncated to microseconds (what both databases keep).

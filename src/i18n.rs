@@ -42,15 +42,23 @@ impl Lang {
         let mut best: Option<(f32, Lang)> = None;
         for part in value.split(',') {
             let mut pieces = part.trim().split(';');
-            let tag = pieces.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let tag = pieces
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
             let weight = pieces
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
                 .unwrap_or(1.0);
             let primary = tag.split('-').next().unwrap_or_default();
-            if let Some(lang) = Lang::parse(primary) {
-                if best.is_none_or(|(w, _)| weight > w) {
-                    best = Some((weight, lang));
-                }
+            if let Some(lang) = Lang::parse(primary)
+                && best.is_none_or(|(w, _)| weight > w)
+            {
+                best = Some((weight, lang));
             }
         }
         best.map_or(Lang::En, |(_, lang)| lang)

@@ -112,11 +112,12 @@ fn run(cli: Cli) -> Result<(), String> {
 fn serve(config: Config) -> Result<(), String> {
     let pool = server::prepare_database(&config)?;
     let clock = Clock::system();
-    let listener =
-        TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+    let listener = TcpListener::bind(&config.bind)
+        .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
     {
         let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
-        let token = accounts::issue_setup_token(&mut conn, clock.now()).map_err(|e| e.to_string())?;
+        let token =
+            accounts::issue_setup_token(&mut conn, clock.now()).map_err(|e| e.to_string())?;
         if let Some(token) = token {
             println!(
                 "No accounts yet. Create the first regulator admin within 24 hours at:\n  {}{}",

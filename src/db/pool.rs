@@ -73,12 +73,9 @@ impl DbUrl {
                 (Some(start), Some(at)) if at > start => {
                     let creds = &url[start + 3..at];
                     match creds.find(':') {
-                        Some(colon) => format!(
-                            "{}{}:***{}",
-                            &url[..start + 3],
-                            &creds[..colon],
-                            &url[at..]
-                        ),
+                        Some(colon) => {
+                            format!("{}{}:***{}", &url[..start + 3], &creds[..colon], &url[at..])
+                        }
                         None => url.clone(),
                     }
                 }
@@ -102,7 +99,8 @@ impl ConnManager {
     fn open(&self) -> Result<DbConn, r2d2::Error> {
         match &self.url {
             DbUrl::Postgres(url) => {
-                let mut conn = PgConnection::establish(url).map_err(r2d2::Error::ConnectionError)?;
+                let mut conn =
+                    PgConnection::establish(url).map_err(r2d2::Error::ConnectionError)?;
                 conn.batch_execute("SET TIME ZONE 'UTC'; SET synchronous_commit = on;")
                     .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Pg(conn))
@@ -133,7 +131,8 @@ impl ManageConnection for ConnManager {
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConn) -> bool {
@@ -144,22 +143,32 @@ impl ManageConnection for ConnManager {
 /// Opens one connection first (so a wrong URL fails at once with its real
 /// reason), then builds the pool.
 pub fn connect_pool(url: &DbUrl, max_size: u32) -> Result<DbPool, String> {
-    if let DbUrl::Sqlite(path) = url {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-        }
+    if let DbUrl::Sqlite(path) = url
+        && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
     let manager = ConnManager::new(url.clone());
-    manager
-        .open()
-        .map_err(|e| format!("cannot open {}: {}", url.redacted(), one_line(&e.to_string())))?;
+    manager.open().map_err(|e| {
+        format!(
+            "cannot open {}: {}",
+            url.redacted(),
+            one_line(&e.to_string())
+        )
+    })?;
     Pool::builder()
         .max_size(max_size)
         .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(5))
         .build(manager)
-        .map_err(|e| format!("cannot open {}: {}", url.redacted(), one_line(&e.to_string())))
+        .map_err(|e| {
+            format!(
+                "cannot open {}: {}",
+                url.redacted(),
+                one_line(&e.to_string())
+            )
+        })
 }
 
 fn one_line(text: &str) -> String {

@@ -50,7 +50,12 @@ pub fn issue_setup_token(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Opt
             conn,
             now,
             &Actor::system("serve"),
-            Event { action: "setup.link_issued", object_type: "setup", object_id: "-", detail: "" },
+            Event {
+                action: "setup.link_issued",
+                object_type: "setup",
+                object_id: "-",
+                detail: "",
+            },
         )?;
         Ok(Some(token))
     })
@@ -92,18 +97,24 @@ pub fn check_admin_input(input: &AdminInput<'_>) -> Result<(EmailAddress, String
     }
 }
 
+/// The first admin's details, checked, with the password already hashed.
+pub struct SetupRequest<'a> {
+    pub token: &'a str,
+    pub email: &'a EmailAddress,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+}
+
 /// Creates the first regulator admin through the setup link and signs them
 /// in. `Ok(None)` when the link is no longer valid.
 pub fn complete_setup(
     conn: &mut DbConn,
-    token: &str,
-    email: &EmailAddress,
-    display_name: &str,
-    password_hash: &str,
-    ip: &str,
-    user_agent: &str,
+    setup: &SetupRequest<'_>,
     now: NaiveDateTime,
 ) -> AppResult<Option<(User, Issued)>> {
+    let SetupRequest { token, email, display_name, password_hash, ip, user_agent } = *setup;
     write_tx(conn, |conn| {
         let Some(link) = live_setup_token(conn, token, now)? else {
             return Ok(None);
@@ -130,8 +141,15 @@ pub fn complete_setup(
             })
             .returning(users::id)
             .get_result(conn)?;
-        let user = users::table.find(user_id).select(User::as_select()).first(conn)?;
-        let actor = Actor { user_id: Some(user_id), label: user.email.clone(), ip: ip.to_owned() };
+        let user = users::table
+            .find(user_id)
+            .select(User::as_select())
+            .first(conn)?;
+        let actor = Actor {
+            user_id: Some(user_id),
+            label: user.email.clone(),
+            ip: ip.to_owned(),
+        };
         audit::record(
             conn,
             now,
@@ -148,7 +166,12 @@ pub fn complete_setup(
             conn,
             now,
             &actor,
-            Event { action: "auth.sign_in", object_type: "user", object_id: &user_id.to_string(), detail: "" },
+            Event {
+                action: "auth.sign_in",
+                object_type: "user",
+                object_id: &user_id.to_string(),
+                detail: "",
+            },
         )?;
         Ok(Some((user, issued)))
     })
@@ -177,12 +200,21 @@ pub fn complete_sign_in(
             sessions::delete(conn, old)?;
         }
         let issued = sessions::create(conn, user.id, ip, user_agent, now)?;
-        let actor = Actor { user_id: Some(user.id), label: user.email.clone(), ip: ip.to_owned() };
+        let actor = Actor {
+            user_id: Some(user.id),
+            label: user.email.clone(),
+            ip: ip.to_owned(),
+        };
         audit::record(
             conn,
             now,
             &actor,
-            Event { action: "auth.sign_in", object_type: "user", object_id: &user.id.to_string(), detail: "" },
+            Event {
+                action: "auth.sign_in",
+                object_type: "user",
+                object_id: &user.id.to_string(),
+                detail: "",
+            },
         )?;
         Ok(issued)
     })
@@ -195,12 +227,20 @@ pub fn record_failed_sign_in(
     ip: &str,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let shown: String = typed_email.chars().filter(|c| !c.is_control()).take(254).collect();
+    let shown: String = typed_email
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(254)
+        .collect();
     write_tx(conn, |conn| {
         audit::record(
             conn,
             now,
-            &Actor { user_id: None, label: "anonymous".to_owned(), ip: ip.to_owned() },
+            &Actor {
+                user_id: None,
+                label: "anonymous".to_owned(),
+                ip: ip.to_owned(),
+            },
             Event {
                 action: "auth.sign_in_failed",
                 object_type: "user",
@@ -212,7 +252,12 @@ pub fn record_failed_sign_in(
     })
 }
 
-pub fn sign_out(conn: &mut DbConn, token: &str, actor: &Actor, now: NaiveDateTime) -> AppResult<()> {
+pub fn sign_out(
+    conn: &mut DbConn,
+    token: &str,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     write_tx(conn, |conn| {
         sessions::delete(conn, token)?;
         audit::record(
@@ -254,7 +299,12 @@ pub fn change_password(
             conn,
             now,
             actor,
-            Event { action: "user.password_changed", object_type: "user", object_id: &user_id.to_string(), detail: "" },
+            Event {
+                action: "user.password_changed",
+                object_type: "user",
+                object_id: &user_id.to_string(),
+                detail: "",
+            },
         )?;
         Ok(())
     })
@@ -279,7 +329,9 @@ pub fn create_firm(
     let lei = if input.lei.trim().is_empty() {
         Ok(None)
     } else {
-        Lei::parse(input.lei).map(Some).map_err(|e| invalid.push("lei", e.key()))
+        Lei::parse(input.lei)
+            .map(Some)
+            .map_err(|e| invalid.push("lei", e.key()))
     };
     let (Ok(name), Ok(reg), Ok(lei)) = (name, reg, lei) else {
         return Ok(Err(invalid));
@@ -290,21 +342,37 @@ pub fn create_firm(
             .count()
             .get_result(conn)?;
         if taken > 0 {
-            return Ok(Err(Invalid::one("registration_no", "err.firm.registration_taken")));
+            return Ok(Err(Invalid::one(
+                "registration_no",
+                "err.firm.registration_taken",
+            )));
         }
         if let Some(lei) = &lei {
-            let taken: i64 =
-                firms::table.filter(firms::lei.eq(lei.as_str())).count().get_result(conn)?;
+            let taken: i64 = firms::table
+                .filter(firms::lei.eq(lei.as_str()))
+                .count()
+                .get_result(conn)?;
             if taken > 0 {
                 return Ok(Err(Invalid::one("lei", "err.firm.lei_taken")));
             }
         }
-        let firm = insert_firm(conn, &name, reg.as_str(), lei.as_ref().map(Lei::as_str), now)?;
+        let firm = insert_firm(
+            conn,
+            &name,
+            reg.as_str(),
+            lei.as_ref().map(Lei::as_str),
+            now,
+        )?;
         audit::record(
             conn,
             now,
             actor,
-            Event { action: "firm.created", object_type: "firm", object_id: &firm.id.to_string(), detail: &firm.name },
+            Event {
+                action: "firm.created",
+                object_type: "firm",
+                object_id: &firm.id.to_string(),
+                detail: &firm.name,
+            },
         )?;
         Ok(Ok(firm))
     })
@@ -319,7 +387,13 @@ pub fn insert_firm(
     now: NaiveDateTime,
 ) -> QueryResult<Firm> {
     let id: i64 = diesel::insert_into(firms::table)
-        .values(NewFirm { name, registration_no, lei, active: true, created_at: now })
+        .values(NewFirm {
+            name,
+            registration_no,
+            lei,
+            active: true,
+            created_at: now,
+        })
         .returning(firms::id)
         .get_result(conn)?;
     firms::table.find(id).select(Firm::as_select()).first(conn)
@@ -332,12 +406,20 @@ pub struct UserInput<'a> {
     pub firm_id: &'a str,
 }
 
+/// A new user's fields, checked.
+pub struct CheckedUser {
+    pub email: EmailAddress,
+    pub name: String,
+    pub role: Role,
+    pub firm_id: Option<i64>,
+}
+
 /// Checks a new user's fields; the password is checked and hashed by the
 /// caller (off the database connection).
 pub fn check_user_input(
     conn: &mut DbConn,
     input: &UserInput<'_>,
-) -> AppResult<Result<(EmailAddress, String, Role, Option<i64>), Invalid>> {
+) -> AppResult<Result<CheckedUser, Invalid>> {
     let mut invalid = Invalid::default();
     let email = EmailAddress::parse(input.email).map_err(|e| invalid.push("email", e.key()));
     let name =
@@ -346,17 +428,22 @@ pub fn check_user_input(
     let firm_id = match &role {
         Ok(role) if role.is_firm() => match input.firm_id.trim().parse::<i64>() {
             Ok(id) if get_firm(conn, id)?.is_some() => Ok(Some(id)),
-            _ => Err(invalid.push("firm_id", "err.firm.required")),
+            _ => {
+                invalid.push("firm_id", "err.firm.required");
+                Err(())
+            }
         },
         _ => Ok(None),
     };
-    if let Ok(email) = &email {
-        if find_user_by_email(conn, email.as_str())?.is_some() {
-            invalid.push("email", "err.email.taken");
-        }
+    if let Ok(email) = &email
+        && find_user_by_email(conn, email.as_str())?.is_some()
+    {
+        invalid.push("email", "err.email.taken");
     }
     Ok(match (email, name, role, firm_id) {
-        (Ok(e), Ok(n), Ok(r), Ok(f)) if invalid.is_empty() => Ok((e, n, r, f)),
+        (Ok(email), Ok(name), Ok(role), Ok(firm_id)) if invalid.is_empty() => {
+            Ok(CheckedUser { email, name, role, firm_id })
+        }
         _ => Err(invalid),
     })
 }
@@ -366,11 +453,11 @@ pub fn check_user_input(
 pub fn create_user(
     conn: &mut DbConn,
     actor: &Actor,
-    checked: &(EmailAddress, String, Role, Option<i64>),
+    checked: &CheckedUser,
     password_hash: &str,
     now: NaiveDateTime,
 ) -> AppResult<Result<User, Invalid>> {
-    let (email, name, role, firm_id) = checked;
+    let CheckedUser { email, name, role, firm_id } = checked;
     write_tx(conn, |conn| {
         if find_user_by_email(conn, email.as_str())?.is_some() {
             return Ok(Err(Invalid::one("email", "err.email.taken")));
@@ -391,7 +478,10 @@ pub fn create_user(
             })
             .returning(users::id)
             .get_result(conn)?;
-        let user = users::table.find(id).select(User::as_select()).first(conn)?;
+        let user = users::table
+            .find(id)
+            .select(User::as_select())
+            .first(conn)?;
         audit::record(
             conn,
             now,
@@ -408,11 +498,18 @@ pub fn create_user(
 }
 
 pub fn get_firm(conn: &mut DbConn, id: i64) -> QueryResult<Option<Firm>> {
-    firms::table.find(id).select(Firm::as_select()).first(conn).optional()
+    firms::table
+        .find(id)
+        .select(Firm::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn list_firms(conn: &mut DbConn) -> QueryResult<Vec<Firm>> {
-    firms::table.order(firms::name.asc()).select(Firm::as_select()).load(conn)
+    firms::table
+        .order(firms::name.asc())
+        .select(Firm::as_select())
+        .load(conn)
 }
 
 pub fn list_users(conn: &mut DbConn) -> QueryResult<Vec<(User, Option<String>)>> {
@@ -433,7 +530,10 @@ pub fn active_users_of_firm(conn: &mut DbConn, firm_id: i64) -> QueryResult<i64>
 }
 
 pub fn session_count(conn: &mut DbConn, user_id: i64) -> QueryResult<i64> {
-    sessions_t::table.filter(sessions_t::user_id.eq(user_id)).count().get_result(conn)
+    sessions_t::table
+        .filter(sessions_t::user_id.eq(user_id))
+        .count()
+        .get_result(conn)
 }
 
 pub fn require_found<T>(value: Option<T>) -> AppResult<T> {

@@ -64,7 +64,14 @@ pub fn record(
         .find(1)
         .select(audit_head::last_hash)
         .first(conn)?;
-    let hash = event_hash(&prev_hash, now, actor.user_id, &actor.label, &actor.ip, &event);
+    let hash = event_hash(
+        &prev_hash,
+        now,
+        actor.user_id,
+        &actor.label,
+        &actor.ip,
+        &event,
+    );
     diesel::insert_into(audit_events::table)
         .values((
             audit_events::occurred_at.eq(now),

@@ -66,13 +66,23 @@ struct Row {
 
 fn row_error(line: u64, column: &str, key: &str) -> ImportError {
     let tr = Tr::new(Lang::En);
-    ImportError::Row { line, reason: format!("{column}: {}", tr.t(key)) }
+    ImportError::Row {
+        line,
+        reason: format!("{column}: {}", tr.t(key)),
+    }
 }
 
 fn parse_rows(input: impl Read) -> Result<Vec<Row>, ImportError> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(input);
-    let headers = reader.headers().map_err(|e| ImportError::File(format!("header: {e}")))?;
-    let header: Vec<&str> = headers.iter().map(|h| h.trim_start_matches('\u{feff}')).collect();
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(input);
+    let headers = reader
+        .headers()
+        .map_err(|e| ImportError::File(format!("header: {e}")))?;
+    let header: Vec<&str> = headers
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}'))
+        .collect();
     if header != COLUMNS {
         return Err(ImportError::File(format!(
             "line 1: the header must be {} (got {})",
@@ -84,7 +94,10 @@ fn parse_rows(input: impl Read) -> Result<Vec<Row>, ImportError> {
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
-            ImportError::Row { line, reason: e.to_string() }
+            ImportError::Row {
+                line,
+                reason: e.to_string(),
+            }
         })?;
         let line = record.position().map_or(0, |p| p.line());
         let field = |i: usize| record.get(i).unwrap_or_default();
@@ -92,7 +105,8 @@ fn parse_rows(input: impl Read) -> Result<Vec<Row>, ImportError> {
             .map_err(|e| row_error(line, COLUMNS[0], e.key()))?
             .as_str()
             .to_owned();
-        let firm_name = clean_line(field(1), 200, true).map_err(|k| row_error(line, COLUMNS[1], k))?;
+        let firm_name =
+            clean_line(field(1), 200, true).map_err(|k| row_error(line, COLUMNS[1], k))?;
         let period = Period::parse(field(2)).map_err(|e| row_error(line, COLUMNS[2], e.key()))?;
         let submitted_at = DateTime::parse_from_rfc3339(field(3))
             .map_err(|_| row_error(line, COLUMNS[3], "err.datetime.invalid"))?
@@ -114,7 +128,14 @@ fn parse_rows(input: impl Read) -> Result<Vec<Row>, ImportError> {
             });
             row_error(line, column, first.map_or("err.number.invalid", |e| e.key))
         })?;
-        rows.push(Row { line, registration_no, firm_name, period, submitted_at, figures });
+        rows.push(Row {
+            line,
+            registration_no,
+            firm_name,
+            period,
+            submitted_at,
+            figures,
+        });
     }
     Ok(rows)
 }
@@ -129,7 +150,11 @@ pub fn import(
     let mut rows = parse_rows(input)?;
     // Versions of one firm-month go in in the order they were submitted.
     rows.sort_by(|a, b| {
-        (&a.registration_no, a.period, a.submitted_at).cmp(&(&b.registration_no, b.period, b.submitted_at))
+        (&a.registration_no, a.period, a.submitted_at).cmp(&(
+            &b.registration_no,
+            b.period,
+            b.submitted_at,
+        ))
     });
     write_tx(conn, |conn| {
         let mut report = ImportReport::default();
@@ -162,7 +187,11 @@ pub fn import(
                 .first(conn)
                 .optional()?;
             if last_submitted.is_some_and(|last| row.submitted_at <= last) {
-                return Err(row_error(row.line, COLUMNS[3], "err.import.not_after_previous"));
+                return Err(row_error(
+                    row.line,
+                    COLUMNS[3],
+                    "err.import.not_after_previous",
+                ));
             }
             returns::append_version(
                 conn,

@@ -23,7 +23,11 @@ pub struct Actor {
 impl Actor {
     /// The command line (imports, seeding, setup tokens).
     pub fn system(what: &str) -> Self {
-        Actor { user_id: None, label: format!("system:{what}"), ip: "local".to_owned() }
+        Actor {
+            user_id: None,
+            label: format!("system:{what}"),
+            ip: "local".to_owned(),
+        }
     }
 }
 
@@ -52,11 +56,7 @@ impl Invalid {
 
 /// Trims a free-text field and checks its length (in characters) and that
 /// it holds no control characters other than line breaks and tabs.
-pub fn clean_text(
-    value: &str,
-    max_chars: usize,
-    required: bool,
-) -> Result<String, &'static str> {
+pub fn clean_text(value: &str, max_chars: usize, required: bool) -> Result<String, &'static str> {
     let value = value.trim().replace("\r\n", "\n");
     if required && value.is_empty() {
         return Err("err.required");
@@ -64,7 +64,10 @@ pub fn clean_text(
     if value.chars().count() > max_chars {
         return Err("err.text.too_long");
     }
-    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err("err.text.control");
     }
     Ok(value)

@@ -58,7 +58,7 @@ pub fn check_policy(password: &str, email: &str) -> Result<(), &'static str> {
     let local = email.split('@').next().unwrap_or_default().to_lowercase();
     if COMMON.contains(&lower.as_str())
         || (local.len() >= 4 && lower.contains(&local))
-        || lower.chars().all(|c| Some(c) == lower.chars().next())
+        || lower.chars().all(|c| lower.starts_with(c))
     {
         return Err("err.password.common");
     }

@@ -100,7 +100,12 @@ pub fn versions_of(conn: &mut DbConn, return_id: i64) -> QueryResult<Vec<Version
 
 pub fn load(conn: &mut DbConn, firm_id: i64, period: Period) -> AppResult<ReturnState> {
     let Some(row) = find_return(conn, firm_id, period)? else {
-        return Ok(ReturnState { row: None, versions: vec![], draft: None, draft_by: None });
+        return Ok(ReturnState {
+            row: None,
+            versions: vec![],
+            draft: None,
+            draft_by: None,
+        });
     };
     let versions = versions_of(conn, row.id)?;
     let draft = match &row.draft_json {
@@ -111,10 +116,19 @@ pub fn load(conn: &mut DbConn, firm_id: i64, period: Period) -> AppResult<Return
         None => None,
     };
     let draft_by = match row.draft_updated_by {
-        Some(id) => users::table.find(id).select(users::display_name).first(conn).optional()?,
+        Some(id) => users::table
+            .find(id)
+            .select(users::display_name)
+            .first(conn)
+            .optional()?,
         None => None,
     };
-    Ok(ReturnState { row: Some(row), versions, draft, draft_by })
+    Ok(ReturnState {
+        row: Some(row),
+        versions,
+        draft,
+        draft_by,
+    })
 }
 
 /// The firm-month's return row, created on first use. Locks the row on
@@ -127,7 +141,9 @@ pub(crate) fn lock_or_create(
 ) -> QueryResult<ReturnRow> {
     let key = period.to_string();
     let touched = diesel::update(
-        returns::table.filter(returns::firm_id.eq(firm_id)).filter(returns::period.eq(&key)),
+        returns::table
+            .filter(returns::firm_id.eq(firm_id))
+            .filter(returns::period.eq(&key)),
     )
     .set(returns::updated_at.eq(now))
     .execute(conn)?;
@@ -272,7 +288,10 @@ pub fn append_version(
             returns::updated_at.eq(submitted_at),
         ))
         .execute(conn)?;
-    let version = return_versions::table.find(id).select(Version::as_select()).first(conn)?;
+    let version = return_versions::table
+        .find(id)
+        .select(Version::as_select())
+        .first(conn)?;
     summary::apply(
         conn,
         &row.period,
@@ -330,10 +349,17 @@ pub fn submit(
             now,
             actor,
             Event {
-                action: if version.is_nil { "return.submitted_nil" } else { "return.submitted" },
+                action: if version.is_nil {
+                    "return.submitted_nil"
+                } else {
+                    "return.submitted"
+                },
                 object_type: "version",
                 object_id: &version.id.to_string(),
-                detail: &format!("{} v{} {}", version.period, version.version_no, version.receipt_no),
+                detail: &format!(
+                    "{} v{} {}",
+                    version.period, version.version_no, version.receipt_no
+                ),
             },
         )?;
         Ok(Ok(version))
@@ -410,8 +436,17 @@ pub fn version_detail(conn: &mut DbConn, id: i64) -> QueryResult<Option<VersionD
     };
     let siblings = versions_of(conn, version.return_id)?;
     let submitter = match version.submitted_by {
-        Some(uid) => users::table.find(uid).select(User::as_select()).first(conn).optional()?,
+        Some(uid) => users::table
+            .find(uid)
+            .select(User::as_select())
+            .first(conn)
+            .optional()?,
         None => None,
     };
-    Ok(Some(VersionDetail { firm, version, siblings, submitter }))
+    Ok(Some(VersionDetail {
+        firm,
+        version,
+        siblings,
+        submitter,
+    }))
 }

@@ -24,14 +24,21 @@ pub struct DemoLogin {
 }
 
 const FIRMS: [(&str, &str, &str); 3] = [
-    ("Sakura Securities", "関東財務局長（金商）第901号", "5493001KJTIIGC8Y1R12"),
+    (
+        "Sakura Securities",
+        "関東財務局長（金商）第901号",
+        "5493001KJTIIGC8Y1R12",
+    ),
     ("Fuji Online Brokerage", "関東財務局長（金商）第902号", ""),
     ("Naniwa Trading Co.", "近畿財務局長（金商）第903号", ""),
 ];
 
 /// (period, accesses, accounts, trades, sale, purchase) per demo firm,
 /// shaped like the spring 2025 wave.
-const FIGURES: [[(&str, i64, i64, i64, i64, i64); 3]; 3] = [
+/// (period, accesses, accounts, trades, sale, purchase)
+type DemoMonth = (&'static str, i64, i64, i64, i64, i64);
+
+const FIGURES: [[DemoMonth; 3]; 3] = [
     [
         ("2025-02", 20, 18, 15, 420_000_000, 380_000_000),
         ("2025-03", 700, 640, 340, 9_800_000_000, 8_700_000_000),
@@ -62,8 +69,18 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<DemoLogin>> 
         return Err(AppError::Conflict("err.seed.not_empty"));
     }
     let mut logins = vec![
-        DemoLogin { email: "admin@regulator.example".into(), password: random_password(), role: Role::Admin, firm: None },
-        DemoLogin { email: "analyst@regulator.example".into(), password: random_password(), role: Role::Analyst, firm: None },
+        DemoLogin {
+            email: "admin@regulator.example".into(),
+            password: random_password(),
+            role: Role::Admin,
+            firm: None,
+        },
+        DemoLogin {
+            email: "analyst@regulator.example".into(),
+            password: random_password(),
+            role: Role::Analyst,
+            firm: None,
+        },
     ];
     for (i, (name, _, _)) in FIRMS.iter().enumerate() {
         for role in [Role::Approver, Role::Reporter] {
@@ -75,8 +92,10 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<DemoLogin>> 
             });
         }
     }
-    let hashes: Vec<String> =
-        logins.iter().map(|l| password::hash(&l.password)).collect::<AppResult<_>>()?;
+    let hashes: Vec<String> = logins
+        .iter()
+        .map(|l| password::hash(&l.password))
+        .collect::<AppResult<_>>()?;
     let actor = Actor::system("seed-demo");
     write_tx(conn, |conn| {
         let mut firm_ids = Vec::new();
@@ -107,8 +126,8 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<DemoLogin>> 
         }
         for ((_, firm_id), rows) in firm_ids.iter().zip(FIGURES) {
             for (period, accesses, accounts, trades, sale, purchase) in rows {
-                let period = Period::parse(period)
-                    .map_err(|_| AppError::Internal("demo period".into()))?;
+                let period =
+                    Period::parse(period).map_err(|_| AppError::Internal("demo period".into()))?;
                 let form = FiguresForm {
                     unauthorized_accesses: accesses.to_string(),
                     affected_accounts: accounts.to_string(),
@@ -120,17 +139,34 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<DemoLogin>> 
                 };
                 let figures = ReturnFigures::parse_for_submission(&form.input())
                     .map_err(|_| AppError::Internal("demo figures".into()))?;
-                let submitted_at = period.next().first_day().and_hms_opt(1, 0, 0).unwrap_or(now)
+                let submitted_at = period
+                    .next()
+                    .first_day()
+                    .and_hms_opt(1, 0, 0)
+                    .unwrap_or(now)
                     + Duration::days(5);
                 let ret = returns::lock_or_create(conn, *firm_id, period, now)?;
-                returns::append_version(conn, &ret, &figures, Source::Import, submitted_at, None, None)?;
+                returns::append_version(
+                    conn,
+                    &ret,
+                    &figures,
+                    Source::Import,
+                    submitted_at,
+                    None,
+                    None,
+                )?;
             }
         }
         audit::record(
             conn,
             now,
             &actor,
-            Event { action: "demo.seeded", object_type: "portal", object_id: "-", detail: "" },
+            Event {
+                action: "demo.seeded",
+                object_type: "portal",
+                object_id: "-",
+                detail: "",
+            },
         )?;
         Ok(logins)
     })

@@ -75,8 +75,7 @@ pub fn lookup(
 }
 
 pub fn delete(conn: &mut DbConn, token: &str) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::token_hash.eq(hash_token(token))))
-        .execute(conn)
+    diesel::delete(sessions::table.filter(sessions::token_hash.eq(hash_token(token)))).execute(conn)
 }
 
 /// Ends every session of a user except `keep` (a session id).

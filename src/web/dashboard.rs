@@ -75,17 +75,35 @@ pub async fn page(
     .await?;
     let c = Chrome::signed_in(&req, &who.0);
     let Some((from, to)) = chosen else {
-        return ok(&DashboardPage { c, columns: vec![], rows: vec![], from: String::new(), to: String::new(), empty: true });
+        return ok(&DashboardPage {
+            c,
+            columns: vec![],
+            rows: vec![],
+            from: String::new(),
+            to: String::new(),
+            empty: true,
+        });
     };
     let periods = Period::months_between(from, to);
-    let by_period: HashMap<&str, &SummaryRow> = rows.iter().map(|r| (r.period.as_str(), r)).collect();
+    let by_period: HashMap<&str, &SummaryRow> =
+        rows.iter().map(|r| (r.period.as_str(), r)).collect();
     let pick = |f: fn(&SummaryRow) -> i64| -> Vec<i64> {
-        periods.iter().map(|p| by_period.get(p.to_string().as_str()).map_or(0, |r| f(r))).collect()
+        periods
+            .iter()
+            .map(|p| by_period.get(p.to_string().as_str()).map_or(0, |r| f(r)))
+            .collect()
     };
     let line = |key: &str, values: Vec<i64>, total: i64, money: bool| TableRow {
         label: c.t.t(key).to_owned(),
-        cells: values.iter().map(|v| if money { c.yen(v) } else { c.count(v) }).collect(),
-        total: if money { c.yen(&total) } else { c.count(&total) },
+        cells: values
+            .iter()
+            .map(|v| if money { c.yen(v) } else { c.count(v) })
+            .collect(),
+        total: if money {
+            c.yen(&total)
+        } else {
+            c.count(&total)
+        },
     };
     let sum = |values: &[i64]| values.iter().sum::<i64>();
     let firms = pick(|r| r.firms_with_fraudulent_trades);
@@ -95,10 +113,25 @@ pub async fn page(
     let purchases = pick(|r| r.purchase_amount_jpy);
     let table = vec![
         line("table.firms_with_trades", firms, firms_total, false),
-        line("table.unauthorized_accesses", accesses.clone(), sum(&accesses), false),
-        line("table.fraudulent_trades", trades.clone(), sum(&trades), false),
+        line(
+            "table.unauthorized_accesses",
+            accesses.clone(),
+            sum(&accesses),
+            false,
+        ),
+        line(
+            "table.fraudulent_trades",
+            trades.clone(),
+            sum(&trades),
+            false,
+        ),
         line("table.sale_amount", sales.clone(), sum(&sales), true),
-        line("table.purchase_amount", purchases.clone(), sum(&purchases), true),
+        line(
+            "table.purchase_amount",
+            purchases.clone(),
+            sum(&purchases),
+            true,
+        ),
     ];
     ok(&DashboardPage {
         columns: periods.iter().map(ToString::to_string).collect(),

@@ -4,8 +4,8 @@
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::ServiceResponse;
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{HttpMessage, HttpResponse};
 use askama::Template;
@@ -50,7 +50,11 @@ fn render_error<B: MessageBody + 'static>(
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
-    let key = res.response().extensions().get::<ErrorKey>().map_or(default_key(status), |k| k.0);
+    let key = res
+        .response()
+        .extensions()
+        .get::<ErrorKey>()
+        .map_or(default_key(status), |k| k.0);
     let (req, old) = res.into_parts();
     let request_id = req
         .extensions()
@@ -58,8 +62,15 @@ fn render_error<B: MessageBody + 'static>(
         .map(|id| id.to_string())
         .unwrap_or_default();
     let c = Chrome::anonymous(&req, String::new());
-    let page = ErrorPage { message: c.t.t(key).to_owned(), c, status: status.as_u16(), request_id };
-    let body = page.render().unwrap_or_else(|_| format!("Error {}", status.as_u16()));
+    let page = ErrorPage {
+        message: c.t.t(key).to_owned(),
+        c,
+        status: status.as_u16(),
+        request_id,
+    };
+    let body = page
+        .render()
+        .unwrap_or_else(|_| format!("Error {}", status.as_u16()));
     let mut new = HttpResponse::build(status).body(BoxBody::new(body));
     for (name, value) in old.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {

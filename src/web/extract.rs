@@ -23,7 +23,8 @@ pub fn state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
 
 /// The client's address as the socket sees it (no proxy header is trusted).
 pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+    req.peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
 }
 
 pub fn user_agent(req: &HttpRequest) -> String {
@@ -59,7 +60,11 @@ impl SignedIn {
     }
 
     pub fn actor(&self) -> Actor {
-        Actor { user_id: Some(self.user.id), label: self.user.email.clone(), ip: self.ip.clone() }
+        Actor {
+            user_id: Some(self.user.id),
+            label: self.user.email.clone(),
+            ip: self.ip.clone(),
+        }
     }
 
     async fn load(req: HttpRequest) -> Result<SignedIn, AppError> {
@@ -75,7 +80,12 @@ impl SignedIn {
         })
         .await?;
         let (session, user) = found.ok_or(AppError::Unauthenticated)?;
-        let signed_in = SignedIn { user, session, token, ip: client_ip(&req) };
+        let signed_in = SignedIn {
+            user,
+            session,
+            token,
+            ip: client_ip(&req),
+        };
         req.extensions_mut().insert(signed_in.clone());
         Ok(signed_in)
     }
@@ -136,7 +146,11 @@ impl FromRequest for Staff {
         let req = req.clone();
         Box::pin(async move {
             let who = active(req).await?;
-            if who.role().is_staff() { Ok(Staff(who)) } else { Err(AppError::Forbidden) }
+            if who.role().is_staff() {
+                Ok(Staff(who))
+            } else {
+                Err(AppError::Forbidden)
+            }
         })
     }
 }
@@ -153,7 +167,11 @@ impl FromRequest for Admin {
         let req = req.clone();
         Box::pin(async move {
             let who = active(req).await?;
-            if who.role().is_admin() { Ok(Admin(who)) } else { Err(AppError::Forbidden) }
+            if who.role().is_admin() {
+                Ok(Admin(who))
+            } else {
+                Err(AppError::Forbidden)
+            }
         })
     }
 }
@@ -161,9 +179,7 @@ impl FromRequest for Admin {
 impl SignedIn {
     /// The signed-in user if there is one; never an error.
     pub async fn extract_quietly(req: &HttpRequest) -> Option<SignedIn> {
-        if session_token(req).is_none() {
-            return None;
-        }
+        session_token(req)?;
         SignedIn::load(req.clone()).await.ok()
     }
 }

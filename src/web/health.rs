@@ -15,6 +15,8 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let ready = crate::db::run(&state.pool, |conn| Ok(conn.batch_execute("SELECT 1")?)).await;
     match ready {
         Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ready"),
-        Err(_) => HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unavailable"),
+        Err(_) => HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("database unavailable"),
     }
 }

@@ -53,19 +53,34 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(paths::LOGIN, web::get().to(auth::login::form))
         .route(paths::LOGIN, web::post().to(auth::login::submit))
         .route(paths::LOGOUT, web::post().to(auth::login::logout))
-        .route(paths::LOGOUT, web::get().to(|| async { redirect(paths::HOME) }))
+        .route(
+            paths::LOGOUT,
+            web::get().to(|| async { redirect(paths::HOME) }),
+        )
         .route(paths::SETUP, web::get().to(auth::setup::form))
         .route(paths::SETUP, web::post().to(auth::setup::submit))
         .route(paths::PASSWORD, web::get().to(auth::password::form))
         .route(paths::PASSWORD, web::post().to(auth::password::submit))
         .route(paths::RETURNS, web::get().to(returns::list::page))
         .route(paths::RETURN, web::get().to(returns::form::page))
-        .route(paths::RETURN_DRAFT, web::post().to(returns::form::save_draft))
+        .route(
+            paths::RETURN_DRAFT,
+            web::post().to(returns::form::save_draft),
+        )
         .route(paths::RETURN_SUBMIT, web::post().to(returns::form::submit))
         .route(paths::RETURN_NIL, web::post().to(returns::form::submit_nil))
-        .route(paths::RETURN_DRAFT, web::get().to(returns::form::back_to_page))
-        .route(paths::RETURN_SUBMIT, web::get().to(returns::form::back_to_page))
-        .route(paths::RETURN_NIL, web::get().to(returns::form::back_to_page))
+        .route(
+            paths::RETURN_DRAFT,
+            web::get().to(returns::form::back_to_page),
+        )
+        .route(
+            paths::RETURN_SUBMIT,
+            web::get().to(returns::form::back_to_page),
+        )
+        .route(
+            paths::RETURN_NIL,
+            web::get().to(returns::form::back_to_page),
+        )
         .route(paths::RETURN_VERSION, web::get().to(returns::version::page))
         .route(paths::DASHBOARD, web::get().to(dashboard::page))
         .route(paths::REVIEW, web::get().to(review::list::page))

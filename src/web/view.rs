@@ -31,7 +31,11 @@ pub struct Chrome {
 
 impl Chrome {
     pub fn anonymous(req: &HttpRequest, csrf: String) -> Self {
-        Chrome { t: Tr::new(Lang::from_request(req)), who: None, csrf }
+        Chrome {
+            t: Tr::new(Lang::from_request(req)),
+            who: None,
+            csrf,
+        }
     }
 
     pub fn signed_in(req: &HttpRequest, who: &SignedIn) -> Self {
@@ -145,7 +149,11 @@ pub fn fields(
         .map(|(name, label_key, kind, value)| FieldView {
             name,
             label: t.t(label_key).to_owned(),
-            value: if *kind == FieldKind::Password { String::new() } else { (*value).to_owned() },
+            value: if *kind == FieldKind::Password {
+                String::new()
+            } else {
+                (*value).to_owned()
+            },
             error: errors.for_field(name).map(|key| t.t(key).to_owned()),
             hint: None,
             kind: *kind,
@@ -157,6 +165,10 @@ pub fn fields(
 pub fn summary(fields: &[FieldView]) -> Vec<(String, String, String)> {
     fields
         .iter()
-        .filter_map(|f| f.error.as_ref().map(|e| (f.name.to_owned(), f.label.clone(), e.clone())))
+        .filter_map(|f| {
+            f.error
+                .as_ref()
+                .map(|e| (f.name.to_owned(), f.label.clone(), e.clone()))
+        })
         .collect()
 }

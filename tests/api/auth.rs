@@ -39,15 +39,28 @@ async fn sign_in_sets_a_strict_session_cookie(app: TestApp) {
 async fn wrong_password_and_unknown_email_look_the_same(app: TestApp) {
     let _admin = app.setup_admin().await;
     let mut browser = app.browser();
-    let wrong = browser.sign_in("admin@fsa.example", "wrong password here").await;
-    let unknown = browser.sign_in("nobody@fsa.example", "wrong password here").await;
+    let wrong = browser
+        .sign_in("admin@fsa.example", "wrong password here")
+        .await;
+    let unknown = browser
+        .sign_in("nobody@fsa.example", "wrong password here")
+        .await;
     for page in [&wrong, &unknown] {
         assert_eq!(page.status, StatusCode::UNAUTHORIZED);
-        assert!(page.body.contains("The email address or password is not correct."));
+        assert!(
+            page.body
+                .contains("The email address or password is not correct.")
+        );
         assert!(!browser.cookies.contains_key("__Host-session"));
     }
-    assert_eq!(wrong.input_value("email").as_deref(), Some("admin@fsa.example"));
-    let failures = audit_actions(&app).iter().filter(|a| *a == "auth.sign_in_failed").count();
+    assert_eq!(
+        wrong.input_value("email").as_deref(),
+        Some("admin@fsa.example")
+    );
+    let failures = audit_actions(&app)
+        .iter()
+        .filter(|a| *a == "auth.sign_in_failed")
+        .count();
     assert_eq!(failures, 2, "each failure audited");
 }
 
@@ -55,7 +68,9 @@ async fn sign_in_issues_a_new_session_and_sign_out_ends_it(app: TestApp) {
     let _admin = app.setup_admin().await;
     let mut browser = app.browser();
     // A session id planted before sign-in is never adopted.
-    browser.cookies.insert("__Host-session".into(), "x".repeat(43));
+    browser
+        .cookies
+        .insert("__Host-session".into(), "x".repeat(43));
     browser.sign_in("admin@fsa.example", PASSWORD).await;
     let issued = browser.cookies.get("__Host-session").cloned().unwrap();
     assert_ne!(issued, "x".repeat(43));
@@ -78,17 +93,28 @@ async fn sessions_expire_when_idle(app: TestApp) {
     assert_eq!(admin.get("/dashboard").await.status, StatusCode::OK);
     app.clock.advance(Duration::minutes(31));
     let page = admin.get("/dashboard").await;
-    assert_eq!(page.location(), Some("/login"), "idle timeout is 30 minutes");
+    assert_eq!(
+        page.location(),
+        Some("/login"),
+        "idle timeout is 30 minutes"
+    );
 }
 
 async fn initial_password_must_be_changed(app: TestApp) {
     let mut admin = app.setup_admin().await;
-    app.add_user(&mut admin, "analyst@fsa.example", "analyst", None).await;
+    app.add_user(&mut admin, "analyst@fsa.example", "analyst", None)
+        .await;
     let mut analyst = app.browser();
-    analyst.sign_in("analyst@fsa.example", "initial password 0001").await;
+    analyst
+        .sign_in("analyst@fsa.example", "initial password 0001")
+        .await;
     for path in ["/dashboard", "/review"] {
         let page = analyst.get(path).await;
-        assert_eq!(page.location(), Some("/account/password"), "{path} waits for a new password");
+        assert_eq!(
+            page.location(),
+            Some("/account/password"),
+            "{path} waits for a new password"
+        );
     }
     let form = analyst.get("/account/password").await;
     let rejected = analyst
@@ -113,7 +139,15 @@ async fn initial_password_must_be_changed(app: TestApp) {
 
 async fn anonymous_visitors_are_sent_to_sign_in(app: TestApp) {
     let mut browser = app.browser();
-    for path in ["/", "/returns", "/returns/2025-04", "/dashboard", "/review", "/admin/firms", "/admin/users"] {
+    for path in [
+        "/",
+        "/returns",
+        "/returns/2025-04",
+        "/dashboard",
+        "/review",
+        "/admin/firms",
+        "/admin/users",
+    ] {
         let page = browser.get(path).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
         assert_eq!(page.location(), Some("/login"), "{path}");

@@ -10,7 +10,9 @@ use crate::on_both_backends;
 
 async fn file(browser: &mut Browser, period: &str, typed: &[(&'static str, &str)]) {
     let form = browser.get(&format!("/returns/{period}")).await;
-    let page = browser.submit_form(&form, &format!("/returns/{period}/submit"), typed).await;
+    let page = browser
+        .submit_form(&form, &format!("/returns/{period}/submit"), typed)
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
 }
 
@@ -21,7 +23,11 @@ fn row(page: &Page, label: &str) -> Vec<String> {
     let th = scraper::Selector::parse("th").unwrap();
     let td = scraper::Selector::parse("td").unwrap();
     html.select(&tr)
-        .find(|r| r.select(&th).next().is_some_and(|h| h.text().collect::<String>() == label))
+        .find(|r| {
+            r.select(&th)
+                .next()
+                .is_some_and(|h| h.text().collect::<String>() == label)
+        })
         .unwrap_or_else(|| panic!("row {label} in {}", page.body))
         .select(&td)
         .map(|c| c.text().collect::<String>())
@@ -34,35 +40,78 @@ async fn the_table_adds_up_latest_versions(app: TestApp) {
     let mut b = app.firm_with_users(&mut admin, "Bravo").await;
     let mut c = app.firm_with_users(&mut admin, "Charlie").await;
 
-    file(&mut a.approver, "2025-03", &figures("100", "90", "40", "1,000,000", "800,000", "")).await;
-    file(&mut a.approver, "2025-04", &figures("200", "150", "60", "2,000,000", "1,500,000", "")).await;
-    file(&mut b.approver, "2025-04", &figures("300", "250", "70", "3,000,000", "2,500,000", "")).await;
+    file(
+        &mut a.approver,
+        "2025-03",
+        &figures("100", "90", "40", "1,000,000", "800,000", ""),
+    )
+    .await;
+    file(
+        &mut a.approver,
+        "2025-04",
+        &figures("200", "150", "60", "2,000,000", "1,500,000", ""),
+    )
+    .await;
+    file(
+        &mut b.approver,
+        "2025-04",
+        &figures("300", "250", "70", "3,000,000", "2,500,000", ""),
+    )
+    .await;
     // Firm C files a nil return: it reports, but has no fraudulent trades.
     let form = c.approver.get("/returns/2025-04").await;
-    c.approver.submit_form(&form, "/returns/2025-04/nil", &[]).await;
+    c.approver
+        .submit_form(&form, "/returns/2025-04/nil", &[])
+        .await;
     // Firm B amends upward: only its latest version counts.
-    file(&mut b.approver, "2025-04", &figures("350", "260", "80", "3,500,000", "2,600,000", "")).await;
+    file(
+        &mut b.approver,
+        "2025-04",
+        &figures("350", "260", "80", "3,500,000", "2,600,000", ""),
+    )
+    .await;
 
     let page = admin.get("/dashboard?from=2025-03&to=2025-04").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert_eq!(page.texts("#fsa-table thead th"), ["Month of occurrence", "2025-03", "2025-04", "Total"]);
-    assert_eq!(row(&page, "Firms with fraudulent trades"), ["1", "2", "2"], "A counted once in the total");
+    assert_eq!(
+        page.texts("#fsa-table thead th"),
+        ["Month of occurrence", "2025-03", "2025-04", "Total"]
+    );
+    assert_eq!(
+        row(&page, "Firms with fraudulent trades"),
+        ["1", "2", "2"],
+        "A counted once in the total"
+    );
     assert_eq!(row(&page, "Unauthorized accesses"), ["100", "550", "650"]);
     assert_eq!(row(&page, "Fraudulent trades"), ["40", "140", "180"]);
-    assert_eq!(row(&page, "Sale amount (JPY)"), ["¥1,000,000", "¥5,500,000", "¥6,500,000"]);
-    assert_eq!(row(&page, "Purchase amount (JPY)"), ["¥800,000", "¥4,100,000", "¥4,900,000"]);
+    assert_eq!(
+        row(&page, "Sale amount (JPY)"),
+        ["¥1,000,000", "¥5,500,000", "¥6,500,000"]
+    );
+    assert_eq!(
+        row(&page, "Purchase amount (JPY)"),
+        ["¥800,000", "¥4,100,000", "¥4,900,000"]
+    );
 
     // The numbers come from the summary table, kept in step with versions.
     let mut conn = app.pool.get().unwrap();
     let (accesses, reporting): (i64, i64) = period_summary::table
         .find("2025-04")
-        .select((period_summary::unauthorized_accesses, period_summary::firms_reporting))
+        .select((
+            period_summary::unauthorized_accesses,
+            period_summary::firms_reporting,
+        ))
         .first(&mut conn)
         .unwrap();
     assert_eq!((accesses, reporting), (550, 3));
 
     // A firm that later reports no trades for a month drops out of the count.
-    file(&mut a.approver, "2025-03", &figures("100", "90", "0", "0", "0", "")).await;
+    file(
+        &mut a.approver,
+        "2025-03",
+        &figures("100", "90", "0", "0", "0", ""),
+    )
+    .await;
     let page = admin.get("/dashboard?from=2025-03&to=2025-04").await;
     assert_eq!(row(&page, "Firms with fraudulent trades"), ["0", "2", "2"]);
     assert_eq!(row(&page, "Fraudulent trades"), ["0", "140", "140"]);

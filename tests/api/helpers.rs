@@ -2,7 +2,7 @@
 //! SQLite file, or a fresh PostgreSQL database), and browsers that keep
 //! their own cookies and speak the portal's language.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
 use std::net::TcpListener;
@@ -62,10 +62,10 @@ pub enum TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let TestDb::Postgres { admin_url, name } = self {
-            if let Ok(mut conn) = diesel::PgConnection::establish(admin_url) {
-                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
+        if let TestDb::Postgres { admin_url, name } = self
+            && let Ok(mut conn) = diesel::PgConnection::establish(admin_url)
+        {
+            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         }
     }
 }
@@ -471,10 +471,10 @@ impl Browser {
     pub async fn submit_form(&mut self, page: &Page, path: &str, fields: &[(&str, &str)]) -> Page {
         let mut all: Vec<(String, String)> = Vec::new();
         for hidden in ["csrf", "submission_key"] {
-            if let Some(value) = page.input_value(hidden) {
-                if !fields.iter().any(|(k, _)| *k == hidden) {
-                    all.push((hidden.to_owned(), value));
-                }
+            if let Some(value) = page.input_value(hidden)
+                && !fields.iter().any(|(k, _)| *k == hidden)
+            {
+                all.push((hidden.to_owned(), value));
             }
         }
         all.extend(

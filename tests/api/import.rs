@@ -27,7 +27,10 @@ fn run_import(app: &TestApp, csv: &str) -> std::process::Output {
 
 fn count_versions(app: &TestApp) -> i64 {
     let mut conn = app.pool.get().unwrap();
-    return_versions::table.count().get_result(&mut conn).unwrap()
+    return_versions::table
+        .count()
+        .get_result(&mut conn)
+        .unwrap()
 }
 
 async fn a_good_file_backfills_accepted_versions(app: TestApp) {
@@ -39,24 +42,33 @@ async fn a_good_file_backfills_accepted_versions(app: TestApp) {
          近畿財務局長（金商）第12号,West Trading,2025-03,2025-04-10T17:00:00+09:00,0,0,0,0,0\n"
     );
     let output = run_import(&app, &csv);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let said = String::from_utf8_lossy(&output.stdout);
     assert!(said.contains("imported 4 versions (2 new firms)"), "{said}");
 
     let mut conn = app.pool.get().unwrap();
-    let rows: Vec<(String, i32, String, String, chrono::NaiveDateTime, i64)> = return_versions::table
-        .inner_join(firms::table)
-        .order((firms::name.asc(), return_versions::period.asc(), return_versions::version_no.asc()))
-        .select((
-            firms::name,
-            return_versions::version_no,
-            return_versions::status,
-            return_versions::source,
-            return_versions::submitted_at,
-            return_versions::unauthorized_accesses,
-        ))
-        .load(&mut conn)
-        .unwrap();
+    let rows: Vec<(String, i32, String, String, chrono::NaiveDateTime, i64)> =
+        return_versions::table
+            .inner_join(firms::table)
+            .order((
+                firms::name.asc(),
+                return_versions::period.asc(),
+                return_versions::version_no.asc(),
+            ))
+            .select((
+                firms::name,
+                return_versions::version_no,
+                return_versions::status,
+                return_versions::source,
+                return_versions::submitted_at,
+                return_versions::unauthorized_accesses,
+            ))
+            .load(&mut conn)
+            .unwrap();
     assert_eq!(rows.len(), 4);
     // The later submission of the same firm-month is an amendment.
     assert_eq!((rows[0].1, rows[0].5), (1, 700));
@@ -64,8 +76,10 @@ async fn a_good_file_backfills_accepted_versions(app: TestApp) {
     // Original times kept (stored UTC), imported versions count as accepted.
     assert_eq!(rows[0].4.to_string(), "2025-04-09 01:00:00");
     assert!(rows.iter().all(|r| r.2 == "accepted" && r.3 == "import"));
-    let actions: Vec<String> =
-        audit_events::table.select(audit_events::action).load(&mut conn).unwrap();
+    let actions: Vec<String> = audit_events::table
+        .select(audit_events::action)
+        .load(&mut conn)
+        .unwrap();
     assert!(actions.contains(&"returns.imported".to_owned()));
 
     // The regulator's table includes the history (latest version per firm).
@@ -96,13 +110,19 @@ async fn a_bad_row_aborts_the_whole_file(app: TestApp) {
     for (bad, why) in [
         ("X,Y,2025-13,2025-04-09T10:00:00Z,1,1,0,0,0", "period"),
         ("X,Y,2025-03,yesterday,1,1,0,0,0", "submitted_at"),
-        ("X,Y,2025-03,2025-04-09T10:00:00Z,1,1,0,5,0", "sale_amount_jpy"),
+        (
+            "X,Y,2025-03,2025-04-09T10:00:00Z,1,1,0,5,0",
+            "sale_amount_jpy",
+        ),
         ("X,Y,2025-03,2025-04-09T10:00:00Z,1,1", "fields"),
     ] {
         let output = run_import(&app, &format!("{HEADER}\n{bad}\n"));
         assert!(!output.status.success(), "{bad}");
         let said = String::from_utf8_lossy(&output.stderr);
-        assert!(said.contains("line 2") && said.contains(why), "{bad}: {said}");
+        assert!(
+            said.contains("line 2") && said.contains(why),
+            "{bad}: {said}"
+        );
     }
     let output = run_import(&app, "period,firm\n2025-03,X\n");
     assert!(!output.status.success());
@@ -114,4 +134,7 @@ async fn a_bad_row_aborts_the_whole_file(app: TestApp) {
     assert_eq!(count_versions(&app), 0);
 }
 
-on_both_backends!(a_good_file_backfills_accepted_versions, a_bad_row_aborts_the_whole_file);
+on_both_backends!(
+    a_good_file_backfills_accepted_versions,
+    a_bad_row_aborts_the_whole_file
+);

@@ -13,8 +13,17 @@ async fn firm_a_cannot_read_firm_b(app: TestApp) {
     let mut a = app.firm_with_users(&mut admin, "Alpha").await;
     let mut b = app.firm_with_users(&mut admin, "Bravo").await;
     let form = b.approver.get("/returns/2025-04").await;
-    let secret = figures("777", "700", "333", "98,765,432", "12,345,678", "Bravo's confidential plan");
-    b.approver.submit_form(&form, "/returns/2025-04/submit", &secret).await;
+    let secret = figures(
+        "777",
+        "700",
+        "333",
+        "98,765,432",
+        "12,345,678",
+        "Bravo's confidential plan",
+    );
+    b.approver
+        .submit_form(&form, "/returns/2025-04/submit", &secret)
+        .await;
     let b_version: i64 = {
         let mut conn = app.pool.get().unwrap();
         return_versions::table
@@ -38,13 +47,29 @@ async fn firm_a_cannot_read_firm_b(app: TestApp) {
         }
         let list = browser.get("/returns").await;
         assert!(!list.body.contains("Bravo"));
-        for path in ["/dashboard", "/review", "/review?period=2025-04", "/admin/firms", "/admin/users"] {
-            assert_eq!(browser.get(path).await.status, StatusCode::FORBIDDEN, "{path}");
+        for path in [
+            "/dashboard",
+            "/review",
+            "/review?period=2025-04",
+            "/admin/firms",
+            "/admin/users",
+        ] {
+            assert_eq!(
+                browser.get(path).await.status,
+                StatusCode::FORBIDDEN,
+                "{path}"
+            );
         }
     }
     // A's draft cannot touch B's return either: it lands on A's own.
     let form = a.approver.get("/returns/2025-04").await;
-    a.approver.submit_form(&form, "/returns/2025-04/draft", &figures("1", "1", "0", "0", "0", "")).await;
+    a.approver
+        .submit_form(
+            &form,
+            "/returns/2025-04/draft",
+            &figures("1", "1", "0", "0", "0", ""),
+        )
+        .await;
     let mut conn = app.pool.get().unwrap();
     let b_versions: i64 = return_versions::table
         .filter(return_versions::firm_id.eq(b.id))
@@ -58,28 +83,55 @@ async fn staff_and_firm_routes_are_kept_apart(app: TestApp) {
     let mut admin = app.setup_admin().await;
     let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
     let form = firm.approver.get("/returns/2025-04").await;
-    firm.approver.submit_form(&form, "/returns/2025-04/nil", &[]).await;
+    firm.approver
+        .submit_form(&form, "/returns/2025-04/nil", &[])
+        .await;
     let mut analyst = app.analyst(&mut admin).await;
 
     // Staff see every firm's returns but have no firm pages.
-    for path in ["/returns", "/returns/2025-04", "/returns/2025-04/versions/1"] {
-        assert_eq!(analyst.get(path).await.status, StatusCode::FORBIDDEN, "{path}");
-        assert_eq!(admin.get(path).await.status, StatusCode::FORBIDDEN, "{path}");
+    for path in [
+        "/returns",
+        "/returns/2025-04",
+        "/returns/2025-04/versions/1",
+    ] {
+        assert_eq!(
+            analyst.get(path).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+        assert_eq!(
+            admin.get(path).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
     }
     let review = analyst.get("/review?period=2025-04").await;
     assert_eq!(review.status, StatusCode::OK);
     assert!(review.body.contains("Alpha Securities"));
     let id: i64 = {
         let mut conn = app.pool.get().unwrap();
-        return_versions::table.select(return_versions::id).first(&mut conn).unwrap()
+        return_versions::table
+            .select(return_versions::id)
+            .first(&mut conn)
+            .unwrap()
     };
     let version = analyst.get(&format!("/review/versions/{id}")).await;
     assert_eq!(version.status, StatusCode::OK);
-    assert_eq!(analyst.get("/review/versions/999999").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(analyst.get("/review/versions/abc").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        analyst.get("/review/versions/999999").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        analyst.get("/review/versions/abc").await.status,
+        StatusCode::NOT_FOUND
+    );
     // Only admins manage firms and users.
     for path in ["/admin/firms", "/admin/users"] {
-        assert_eq!(analyst.get(path).await.status, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(
+            analyst.get(path).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
         assert_eq!(admin.get(path).await.status, StatusCode::OK, "{path}");
     }
     let page = analyst.get("/admin/firms").await;
@@ -89,4 +141,7 @@ async fn staff_and_firm_routes_are_kept_apart(app: TestApp) {
     assert_eq!(firm.approver.get("/").await.location(), Some("/returns"));
 }
 
-on_both_backends!(firm_a_cannot_read_firm_b, staff_and_firm_routes_are_kept_apart);
+on_both_backends!(
+    firm_a_cannot_read_firm_b,
+    staff_and_firm_routes_are_kept_apart
+);

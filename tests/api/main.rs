@@ -1,6 +1,8 @@
 //! The integration suite: the real portal over HTTP, on SQLite and (when
 //! TEST_DATABASE_URL is set) PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod helpers;
 
 mod auth;

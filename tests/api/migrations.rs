@@ -8,10 +8,13 @@ use incident_portal::db::{self, Backend, DbConn};
 use crate::helpers::fresh_database;
 
 fn names(folder: &str) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(format!("{}/migrations/{folder}", env!("CARGO_MANIFEST_DIR")))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let mut names: Vec<String> = std::fs::read_dir(format!(
+        "{}/migrations/{folder}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+    .collect();
     names.sort();
     names
 }
@@ -24,7 +27,10 @@ fn both_backends_have_the_same_migrations() {
     for name in &sqlite {
         for backend in ["sqlite", "postgres"] {
             for file in ["up.sql", "down.sql"] {
-                let path = format!("{}/migrations/{backend}/{name}/{file}", env!("CARGO_MANIFEST_DIR"));
+                let path = format!(
+                    "{}/migrations/{backend}/{name}/{file}",
+                    env!("CARGO_MANIFEST_DIR")
+                );
                 assert!(std::path::Path::new(&path).exists(), "{path}");
             }
         }
@@ -39,8 +45,12 @@ struct Count {
 
 fn user_tables(conn: &mut DbConn) -> i64 {
     let sql = match conn {
-        DbConn::Sqlite(_) => "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != '__diesel_schema_migrations'",
-        DbConn::Pg(_) => "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name != '__diesel_schema_migrations'",
+        DbConn::Sqlite(_) => {
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != '__diesel_schema_migrations'"
+        }
+        DbConn::Pg(_) => {
+            "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name != '__diesel_schema_migrations'"
+        }
     };
     diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
 }
@@ -54,7 +64,11 @@ fn up_down_up(backend: Backend) {
     assert!(user_tables(&mut conn) >= 13);
     let reverted = db::migrate::revert_all(&mut conn).unwrap();
     assert_eq!(reverted.len(), applied.len());
-    assert_eq!(user_tables(&mut conn), 0, "down.sql drops everything up.sql made");
+    assert_eq!(
+        user_tables(&mut conn),
+        0,
+        "down.sql drops everything up.sql made"
+    );
     let again = db::migrate::run_pending(&mut conn).unwrap();
     assert_eq!(again.len(), applied.len());
     drop(conn);
@@ -91,7 +105,9 @@ fn append_only(backend: Backend) {
     let now = incident_portal::clock::Clock::system().now();
     incident_portal::services::accounts::issue_setup_token(&mut conn, now).unwrap();
     use incident_portal::db::schema::audit_events::dsl::*;
-    let updated = diesel::update(audit_events).set(detail.eq("rewritten")).execute(&mut conn);
+    let updated = diesel::update(audit_events)
+        .set(detail.eq("rewritten"))
+        .execute(&mut conn);
     assert!(updated.is_err(), "UPDATE refused");
     let deleted = diesel::delete(audit_events).execute(&mut conn);
     assert!(deleted.is_err(), "DELETE refused");

@@ -32,11 +32,25 @@ async fn the_form_has_the_fsa_labels(app: TestApp) {
         "Affected accounts",
         "Remediation",
     ] {
-        assert!(labels.iter().any(|l| l == expected), "label {expected:?} in {labels:?}");
+        assert!(
+            labels.iter().any(|l| l == expected),
+            "label {expected:?} in {labels:?}"
+        );
     }
     // Every input has a label tied to it.
-    for id in ["unauthorized_accesses", "affected_accounts", "fraudulent_trades", "sale_amount", "purchase_amount", "remediation"] {
-        assert_eq!(page.texts(&format!("label[for={id}]")).len(), 1, "label for {id}");
+    for id in [
+        "unauthorized_accesses",
+        "affected_accounts",
+        "fraudulent_trades",
+        "sale_amount",
+        "purchase_amount",
+        "remediation",
+    ] {
+        assert_eq!(
+            page.texts(&format!("label[for={id}]")).len(),
+            1,
+            "label for {id}"
+        );
     }
 }
 
@@ -46,23 +60,51 @@ async fn draft_submit_amend_keeps_every_version(app: TestApp) {
 
     // The reporter prepares a draft and comes back to it later.
     let form = firm.reporter.get("/returns/2025-04").await;
-    let typed = figures("1,422", "1,300", "685", "12,000,000,000", "10,500,000,000", "Passkeys offered.");
-    let saved = firm.reporter.submit_form(&form, "/returns/2025-04/draft", &typed).await;
+    let typed = figures(
+        "1,422",
+        "1,300",
+        "685",
+        "12,000,000,000",
+        "10,500,000,000",
+        "Passkeys offered.",
+    );
+    let saved = firm
+        .reporter
+        .submit_form(&form, "/returns/2025-04/draft", &typed)
+        .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
     assert_eq!(saved.location(), Some("/returns/2025-04?saved=1"));
     let again = firm.reporter.get("/returns/2025-04?saved=1").await;
     assert!(again.body.contains("Draft saved."));
-    assert_eq!(again.input_value("unauthorized_accesses").as_deref(), Some("1,422"));
-    assert_eq!(again.input_value("remediation").as_deref(), Some("Passkeys offered."));
+    assert_eq!(
+        again.input_value("unauthorized_accesses").as_deref(),
+        Some("1,422")
+    );
+    assert_eq!(
+        again.input_value("remediation").as_deref(),
+        Some("Passkeys offered.")
+    );
     // A reporter cannot submit.
-    assert!(!again.body.contains("/returns/2025-04/submit\">Submit"), "no submit button");
-    let refused = firm.reporter.submit_form(&again, "/returns/2025-04/submit", &typed).await;
+    assert!(
+        !again.body.contains("/returns/2025-04/submit\">Submit"),
+        "no submit button"
+    );
+    let refused = firm
+        .reporter
+        .submit_form(&again, "/returns/2025-04/submit", &typed)
+        .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
     // The approver sees the draft and submits: version 1 with a receipt.
     let form = firm.approver.get("/returns/2025-04").await;
-    assert_eq!(form.input_value("fraudulent_trades").as_deref(), Some("685"));
-    let submitted = firm.approver.submit_form(&form, "/returns/2025-04/submit", &typed).await;
+    assert_eq!(
+        form.input_value("fraudulent_trades").as_deref(),
+        Some("685")
+    );
+    let submitted = firm
+        .approver
+        .submit_form(&form, "/returns/2025-04/submit", &typed)
+        .await;
     assert_eq!(submitted.status, StatusCode::SEE_OTHER);
     assert_eq!(submitted.location(), Some("/returns/2025-04/versions/1"));
     let receipt = firm.approver.get("/returns/2025-04/versions/1").await;
@@ -71,14 +113,30 @@ async fn draft_submit_amend_keeps_every_version(app: TestApp) {
     assert_eq!(receipt.text(".submitted-at"), "2025-05-20 19:00 JST");
     assert!(receipt.body.contains("¥12,000,000,000"));
     assert!(receipt.body.contains("1,422"));
-    assert!(receipt.body.contains("late"), "due 2025-05-12 (the 10th was a Saturday)");
+    assert!(
+        receipt.body.contains("late"),
+        "due 2025-05-12 (the 10th was a Saturday)"
+    );
 
     // Amending: the form starts from version 1; submitting makes version 2.
     let form = firm.approver.get("/returns/2025-04").await;
     assert!(form.body.contains("Submit amendment"));
-    assert_eq!(form.input_value("sale_amount").as_deref(), Some("12000000000"));
-    let amended = figures("1,847", "1,700", "736", "13,000,000,000", "11,000,000,000", "Accounts frozen.");
-    let done = firm.approver.submit_form(&form, "/returns/2025-04/submit", &amended).await;
+    assert_eq!(
+        form.input_value("sale_amount").as_deref(),
+        Some("12000000000")
+    );
+    let amended = figures(
+        "1,847",
+        "1,700",
+        "736",
+        "13,000,000,000",
+        "11,000,000,000",
+        "Accounts frozen.",
+    );
+    let done = firm
+        .approver
+        .submit_form(&form, "/returns/2025-04/submit", &amended)
+        .await;
     assert_eq!(done.location(), Some("/returns/2025-04/versions/2"));
     let v2 = firm.approver.get("/returns/2025-04/versions/2").await;
     assert!(receipt_pattern(&v2.text(".receipt-no"), 2));
@@ -91,9 +149,14 @@ async fn draft_submit_amend_keeps_every_version(app: TestApp) {
     assert_eq!(list.texts("tbody tr").len(), 2, "both versions listed");
 
     let mut conn = app.pool.get().unwrap();
-    let actions: Vec<String> =
-        audit_events::table.select(audit_events::action).load(&mut conn).unwrap();
-    assert_eq!(actions.iter().filter(|a| *a == "return.submitted").count(), 2);
+    let actions: Vec<String> = audit_events::table
+        .select(audit_events::action)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(
+        actions.iter().filter(|a| *a == "return.submitted").count(),
+        2
+    );
     assert!(actions.contains(&"return.draft_saved".to_owned()));
 }
 
@@ -101,13 +164,19 @@ async fn nil_return_is_one_click(app: TestApp) {
     let mut admin = app.setup_admin().await;
     let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
     let form = firm.approver.get("/returns/2025-05").await;
-    let done = firm.approver.submit_form(&form, "/returns/2025-05/nil", &[]).await;
+    let done = firm
+        .approver
+        .submit_form(&form, "/returns/2025-05/nil", &[])
+        .await;
     assert_eq!(done.location(), Some("/returns/2025-05/versions/1"));
     let receipt = firm.approver.get("/returns/2025-05/versions/1").await;
     assert!(receipt.body.contains("nil return"));
     assert!(receipt.body.contains("on time"), "due 2025-06-10");
     let mut conn = app.pool.get().unwrap();
-    let nil: bool = return_versions::table.select(return_versions::is_nil).first(&mut conn).unwrap();
+    let nil: bool = return_versions::table
+        .select(return_versions::is_nil)
+        .first(&mut conn)
+        .unwrap();
     assert!(nil);
 }
 
@@ -116,20 +185,43 @@ async fn a_replayed_submission_files_once(app: TestApp) {
     let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
     let form = firm.approver.get("/returns/2025-04").await;
     let typed = figures("10", "10", "5", "1000", "900", "");
-    let first = firm.approver.submit_form(&form, "/returns/2025-04/submit", &typed).await;
-    let second = firm.approver.submit_form(&form, "/returns/2025-04/submit", &typed).await;
+    let first = firm
+        .approver
+        .submit_form(&form, "/returns/2025-04/submit", &typed)
+        .await;
+    let second = firm
+        .approver
+        .submit_form(&form, "/returns/2025-04/submit", &typed)
+        .await;
     assert_eq!(first.location(), Some("/returns/2025-04/versions/1"));
-    assert_eq!(second.location(), first.location(), "the same receipt, not a second version");
+    assert_eq!(
+        second.location(),
+        first.location(),
+        "the same receipt, not a second version"
+    );
     let mut conn = app.pool.get().unwrap();
-    let count: i64 = return_versions::table.count().get_result(&mut conn).unwrap();
+    let count: i64 = return_versions::table
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
     assert_eq!(count, 1);
 }
 
 async fn future_and_malformed_periods_are_not_found(app: TestApp) {
     let mut admin = app.setup_admin().await;
     let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
-    for path in ["/returns/2025-06", "/returns/2025-13", "/returns/abc", "/returns/2025-04/versions/9", "/returns/2025-04/versions/x"] {
-        assert_eq!(firm.approver.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
+    for path in [
+        "/returns/2025-06",
+        "/returns/2025-13",
+        "/returns/abc",
+        "/returns/2025-04/versions/9",
+        "/returns/2025-04/versions/x",
+    ] {
+        assert_eq!(
+            firm.approver.get(path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
     let list = firm.approver.get("/returns?period=2025-04").await;
     assert_eq!(list.location(), Some("/returns/2025-04"));

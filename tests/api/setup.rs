@@ -26,7 +26,11 @@ async fn setup_link_creates_the_first_admin_once(app: TestApp) {
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     assert_eq!(done.location(), Some("/dashboard"));
     let dashboard = browser.get("/dashboard").await;
-    assert_eq!(dashboard.status, StatusCode::OK, "the new admin is signed in");
+    assert_eq!(
+        dashboard.status,
+        StatusCode::OK,
+        "the new admin is signed in"
+    );
 
     // Single use: the link is gone, for this browser and any other.
     let again = app.browser().get(&format!("/setup/{token}")).await;
@@ -50,7 +54,10 @@ async fn setup_link_expires_and_rejects_bad_tokens(app: TestApp) {
     let page = app.browser().get("/setup/not-a-token").await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     let forged = "A".repeat(43);
-    assert_eq!(app.browser().get(&format!("/setup/{forged}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.browser().get(&format!("/setup/{forged}")).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 async fn setup_form_keeps_input_and_explains_errors(app: TestApp) {
@@ -71,9 +78,16 @@ async fn setup_form_keeps_input_and_explains_errors(app: TestApp) {
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(page.input_value("email").as_deref(), Some("not an email"));
-    assert_eq!(page.input_value("display_name").as_deref(), Some("Hanako Sato"));
+    assert_eq!(
+        page.input_value("display_name").as_deref(),
+        Some("Hanako Sato")
+    );
     assert!(page.field_error("email").unwrap().contains("valid email"));
-    assert!(page.field_error("password").unwrap().contains("12 characters"));
+    assert!(
+        page.field_error("password")
+            .unwrap()
+            .contains("12 characters")
+    );
     assert!(page.body.contains("There is a problem"));
     // A password is never echoed back.
     assert_eq!(page.input_value("password").as_deref(), Some(""));

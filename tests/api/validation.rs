@@ -10,7 +10,10 @@ use crate::on_both_backends;
 
 fn versions(app: &TestApp) -> i64 {
     let mut conn = app.pool.get().unwrap();
-    return_versions::table.count().get_result(&mut conn).unwrap()
+    return_versions::table
+        .count()
+        .get_result(&mut conn)
+        .unwrap()
 }
 
 async fn bad_figures_come_back_with_messages(app: TestApp) {
@@ -19,31 +22,65 @@ async fn bad_figures_come_back_with_messages(app: TestApp) {
     let form = firm.approver.get("/returns/2025-04").await;
     let long = "x".repeat(4001);
     let typed = figures("-5", "twelve", "0", "1,000", "", &long);
-    let page = firm.approver.submit_form(&form, "/returns/2025-04/submit", &typed).await;
+    let page = firm
+        .approver
+        .submit_form(&form, "/returns/2025-04/submit", &typed)
+        .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Nothing typed is lost.
-    assert_eq!(page.input_value("unauthorized_accesses").as_deref(), Some("-5"));
-    assert_eq!(page.input_value("affected_accounts").as_deref(), Some("twelve"));
+    assert_eq!(
+        page.input_value("unauthorized_accesses").as_deref(),
+        Some("-5")
+    );
+    assert_eq!(
+        page.input_value("affected_accounts").as_deref(),
+        Some("twelve")
+    );
     assert_eq!(page.input_value("sale_amount").as_deref(), Some("1,000"));
     assert_eq!(page.input_value("remediation").map(|v| v.len()), Some(4001));
     // Each message beside its field, tied to it for screen readers.
-    assert!(page.field_error("unauthorized_accesses").unwrap().contains("negative"));
-    assert!(page.field_error("affected_accounts").unwrap().contains("whole number"));
-    assert!(page.field_error("purchase_amount").unwrap().contains("Enter a value"));
-    assert!(page.field_error("remediation").unwrap().contains("too long"));
+    assert!(
+        page.field_error("unauthorized_accesses")
+            .unwrap()
+            .contains("negative")
+    );
+    assert!(
+        page.field_error("affected_accounts")
+            .unwrap()
+            .contains("whole number")
+    );
+    assert!(
+        page.field_error("purchase_amount")
+            .unwrap()
+            .contains("Enter a value")
+    );
+    assert!(
+        page.field_error("remediation")
+            .unwrap()
+            .contains("too long")
+    );
     let html = page.html();
     let input = html
         .select(&scraper::Selector::parse("#unauthorized_accesses").unwrap())
         .next()
         .unwrap();
     assert_eq!(input.value().attr("aria-invalid"), Some("true"));
-    assert!(input.value().attr("aria-describedby").unwrap().contains("unauthorized_accesses-error"));
+    assert!(
+        input
+            .value()
+            .attr("aria-describedby")
+            .unwrap()
+            .contains("unauthorized_accesses-error")
+    );
     // And listed at the top with links to the fields.
     let links = page.texts(".error-summary a");
     assert!(links.len() >= 4, "{links:?}");
     assert!(page.body.contains("href=\"#unauthorized_accesses\""));
     // The form can still be submitted (fresh idempotency key kept).
-    assert!(page.input_value("submission_key").is_some_and(|k| k.len() == 43));
+    assert!(
+        page.input_value("submission_key")
+            .is_some_and(|k| k.len() == 43)
+    );
     assert_eq!(versions(&app), 0);
 }
 
@@ -52,57 +89,131 @@ async fn amounts_need_trades_and_trades_need_accesses(app: TestApp) {
     let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
     let form = firm.approver.get("/returns/2025-04").await;
     let typed = figures("10", "5", "0", "5,000,000", "0", "");
-    let page = firm.approver.submit_form(&form, "/returns/2025-04/submit", &typed).await;
+    let page = firm
+        .approver
+        .submit_form(&form, "/returns/2025-04/submit", &typed)
+        .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.field_error("sale_amount").unwrap().contains("no fraudulent trades"));
+    assert!(
+        page.field_error("sale_amount")
+            .unwrap()
+            .contains("no fraudulent trades")
+    );
 
     let typed = figures("3", "3", "7", "5,000", "0", "");
-    let page = firm.approver.submit_form(&form, "/returns/2025-04/submit", &typed).await;
+    let page = firm
+        .approver
+        .submit_form(&form, "/returns/2025-04/submit", &typed)
+        .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.field_error("fraudulent_trades").unwrap().contains("cannot exceed"));
+    assert!(
+        page.field_error("fraudulent_trades")
+            .unwrap()
+            .contains("cannot exceed")
+    );
     assert_eq!(versions(&app), 0);
 
     // A draft may hold figures that do not yet agree with each other.
-    let saved = firm.approver.submit_form(&form, "/returns/2025-04/draft", &typed).await;
+    let saved = firm
+        .approver
+        .submit_form(&form, "/returns/2025-04/draft", &typed)
+        .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
     // But not text where a number goes.
     let typed = figures("ten", "", "", "", "", "");
-    let page = firm.approver.submit_form(&form, "/returns/2025-04/draft", &typed).await;
+    let page = firm
+        .approver
+        .submit_form(&form, "/returns/2025-04/draft", &typed)
+        .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(page.input_value("unauthorized_accesses").as_deref(), Some("ten"));
+    assert_eq!(
+        page.input_value("unauthorized_accesses").as_deref(),
+        Some("ten")
+    );
 }
 
 async fn admin_forms_explain_mistakes(app: TestApp) {
     let mut admin = app.setup_admin().await;
     let form = admin.get("/admin/firms").await;
     let page = admin
-        .submit_form(&form, "/admin/firms", &[("name", ""), ("registration_no", "関東財務局長（金商）第1号"), ("lei", "5493001KJTIIGC8Y1R13")])
+        .submit_form(
+            &form,
+            "/admin/firms",
+            &[
+                ("name", ""),
+                ("registration_no", "関東財務局長（金商）第1号"),
+                ("lei", "5493001KJTIIGC8Y1R13"),
+            ],
+        )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.field_error("name").is_some());
     assert!(page.field_error("lei").unwrap().contains("check digits"));
-    assert_eq!(page.input_value("lei").as_deref(), Some("5493001KJTIIGC8Y1R13"));
+    assert_eq!(
+        page.input_value("lei").as_deref(),
+        Some("5493001KJTIIGC8Y1R13")
+    );
     let ok = admin
-        .submit_form(&form, "/admin/firms", &[("name", "Sakura"), ("registration_no", "関東財務局長（金商）第1号"), ("lei", "5493001kjtiigc8y1r12")])
+        .submit_form(
+            &form,
+            "/admin/firms",
+            &[
+                ("name", "Sakura"),
+                ("registration_no", "関東財務局長（金商）第1号"),
+                ("lei", "5493001kjtiigc8y1r12"),
+            ],
+        )
         .await;
-    assert_eq!(ok.status, StatusCode::SEE_OTHER, "a valid LEI, typed in lower case");
+    assert_eq!(
+        ok.status,
+        StatusCode::SEE_OTHER,
+        "a valid LEI, typed in lower case"
+    );
     let dup = admin
-        .submit_form(&form, "/admin/firms", &[("name", "Other"), ("registration_no", "関東財務局長(金商)第1号"), ("lei", "")])
+        .submit_form(
+            &form,
+            "/admin/firms",
+            &[
+                ("name", "Other"),
+                ("registration_no", "関東財務局長(金商)第1号"),
+                ("lei", ""),
+            ],
+        )
         .await;
-    assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY, "same number, half-width brackets");
-    assert!(dup.field_error("registration_no").unwrap().contains("already exists"));
+    assert_eq!(
+        dup.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "same number, half-width brackets"
+    );
+    assert!(
+        dup.field_error("registration_no")
+            .unwrap()
+            .contains("already exists")
+    );
 
     let form = admin.get("/admin/users").await;
     let page = admin
         .submit_form(
             &form,
             "/admin/users",
-            &[("email", "a@b.example\r\nBcc: x@evil.example"), ("display_name", "X"), ("role", "approver"), ("firm_id", ""), ("password", "password1234")],
+            &[
+                ("email", "a@b.example\r\nBcc: x@evil.example"),
+                ("display_name", "X"),
+                ("role", "approver"),
+                ("firm_id", ""),
+                ("password", "password1234"),
+            ],
         )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.field_error("email").is_some(), "header injection refused");
-    assert!(page.field_error("firm_id").is_some(), "a firm role needs a firm");
+    assert!(
+        page.field_error("email").is_some(),
+        "header injection refused"
+    );
+    assert!(
+        page.field_error("firm_id").is_some(),
+        "a firm role needs a firm"
+    );
     assert!(page.field_error("password").unwrap().contains("common"));
 }
 

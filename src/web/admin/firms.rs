@@ -52,17 +52,43 @@ async fn show(
         &c.t,
         &[
             ("name", "field.firm_name", FieldKind::Text, &form.name),
-            ("registration_no", "field.registration_no", FieldKind::Text, &form.registration_no),
+            (
+                "registration_no",
+                "field.registration_no",
+                FieldKind::Text,
+                &form.registration_no,
+            ),
             ("lei", "field.lei", FieldKind::Text, &form.lei),
         ],
         invalid,
     );
     let errors = summary(&fields);
-    render(status, &FirmsPage { c, firms, fields, errors, action: paths::ADMIN_FIRMS })
+    render(
+        status,
+        &FirmsPage {
+            c,
+            firms,
+            fields,
+            errors,
+            action: paths::ADMIN_FIRMS,
+        },
+    )
 }
 
-pub async fn page(req: HttpRequest, state: web::Data<AppState>, who: Admin) -> AppResult<HttpResponse> {
-    show(&req, &state, &who, &FirmForm::default(), &Invalid::default(), StatusCode::OK).await
+pub async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Admin,
+) -> AppResult<HttpResponse> {
+    show(
+        &req,
+        &state,
+        &who,
+        &FirmForm::default(),
+        &Invalid::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn create(
@@ -73,14 +99,32 @@ pub async fn create(
 ) -> AppResult<HttpResponse> {
     let now = state.clock.now();
     let actor = who.0.actor();
-    let (name, reg, lei) = (form.name.clone(), form.registration_no.clone(), form.lei.clone());
+    let (name, reg, lei) = (
+        form.name.clone(),
+        form.registration_no.clone(),
+        form.lei.clone(),
+    );
     let created = crate::db::run(&state.pool, move |conn| {
-        let input = accounts::FirmInput { name: &name, registration_no: &reg, lei: &lei };
+        let input = accounts::FirmInput {
+            name: &name,
+            registration_no: &reg,
+            lei: &lei,
+        };
         accounts::create_firm(conn, &actor, &input, now)
     })
     .await?;
     match created {
         Ok(_) => Ok(redirect(paths::ADMIN_FIRMS)),
-        Err(invalid) => show(&req, &state, &who, &form, &invalid, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(invalid) => {
+            show(
+                &req,
+                &state,
+                &who,
+                &form,
+                &invalid,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }

@@ -70,7 +70,8 @@ fn lines(users: Vec<(User, Option<String>)>) -> Vec<UserLine> {
     users
         .into_iter()
         .map(|(u, firm)| UserLine {
-            role_key: crate::domain::role::Role::parse(&u.role).map_or("role.reporter", |r| r.label_key()),
+            role_key: crate::domain::role::Role::parse(&u.role)
+                .map_or("role.reporter", |r| r.label_key()),
             email: u.email,
             name: u.display_name,
             firm: firm.unwrap_or_default(),
@@ -97,8 +98,18 @@ async fn show(
         &c.t,
         &[
             ("email", "field.email", FieldKind::Email, &form.email),
-            ("display_name", "field.display_name", FieldKind::Text, &form.display_name),
-            ("password", "field.initial_password", FieldKind::Password, ""),
+            (
+                "display_name",
+                "field.display_name",
+                FieldKind::Text,
+                &form.display_name,
+            ),
+            (
+                "password",
+                "field.initial_password",
+                FieldKind::Password,
+                "",
+            ),
         ],
         invalid,
     );
@@ -138,8 +149,20 @@ async fn show(
     )
 }
 
-pub async fn page(req: HttpRequest, state: web::Data<AppState>, who: Admin) -> AppResult<HttpResponse> {
-    show(&req, &state, &who, &UserForm::default(), &Invalid::default(), StatusCode::OK).await
+pub async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Admin,
+) -> AppResult<HttpResponse> {
+    show(
+        &req,
+        &state,
+        &who,
+        &UserForm::default(),
+        &Invalid::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn create(
@@ -148,10 +171,19 @@ pub async fn create(
     who: Admin,
     CsrfForm(form): CsrfForm<UserForm>,
 ) -> AppResult<HttpResponse> {
-    let (email, name, role, firm) =
-        (form.email.clone(), form.display_name.clone(), form.role.clone(), form.firm_id.clone());
+    let (email, name, role, firm) = (
+        form.email.clone(),
+        form.display_name.clone(),
+        form.role.clone(),
+        form.firm_id.clone(),
+    );
     let checked = crate::db::run(&state.pool, move |conn| {
-        let input = accounts::UserInput { email: &email, display_name: &name, role: &role, firm_id: &firm };
+        let input = accounts::UserInput {
+            email: &email,
+            display_name: &name,
+            role: &role,
+            firm_id: &firm,
+        };
         accounts::check_user_input(conn, &input)
     })
     .await?;
@@ -161,7 +193,17 @@ pub async fn create(
     }
     let checked = match checked {
         Ok(checked) if invalid.is_empty() => checked,
-        _ => return show(&req, &state, &who, &form, &invalid, StatusCode::UNPROCESSABLE_ENTITY).await,
+        _ => {
+            return show(
+                &req,
+                &state,
+                &who,
+                &form,
+                &invalid,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
     };
     let permit = state
         .hashing
@@ -184,6 +226,16 @@ pub async fn create(
     .await?;
     match created {
         Ok(_) => Ok(redirect(paths::ADMIN_USERS)),
-        Err(invalid) => show(&req, &state, &who, &form, &invalid, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(invalid) => {
+            show(
+                &req,
+                &state,
+                &who,
+                &form,
+                &invalid,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }

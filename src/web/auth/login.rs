@@ -38,11 +38,21 @@ impl HasCsrf for LoginForm {
 
 fn login_page(req: &HttpRequest, email: String, failed: bool) -> AppResult<HttpResponse> {
     let (csrf, cookie) = anonymous_token(req);
-    let page = LoginPage { c: Chrome::anonymous(req, csrf), email, failed };
-    let status = if failed { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+    let page = LoginPage {
+        c: Chrome::anonymous(req, csrf),
+        email,
+        failed,
+    };
+    let status = if failed {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
     let mut response = render(status, &page)?;
     if let Some(cookie) = cookie {
-        response.add_cookie(&cookie).map_err(|e| AppError::Internal(e.to_string()))?;
+        response
+            .add_cookie(&cookie)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
     }
     Ok(response)
 }
@@ -91,7 +101,10 @@ pub async fn submit(
         .acquire_owned()
         .await
         .map_err(|_| AppError::Internal("hashing semaphore closed".into()))?;
-    let stored = user.as_ref().filter(|u| u.active).and_then(|u| u.password_hash.clone());
+    let stored = user
+        .as_ref()
+        .filter(|u| u.active)
+        .and_then(|u| u.password_hash.clone());
     let typed = form.password;
     let verified = web::block(move || {
         let _permit = permit;
@@ -149,10 +162,19 @@ pub async fn logout(
     let now = state.clock.now();
     let actor = who.actor();
     let token = who.token.clone();
-    crate::db::run(&state.pool, move |conn| accounts::sign_out(conn, &token, &actor, now)).await?;
+    crate::db::run(&state.pool, move |conn| {
+        accounts::sign_out(conn, &token, &actor, now)
+    })
+    .await?;
     let mut response = redirect(paths::LOGIN);
-    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").secure(true).http_only(true).finish();
+    let mut gone = Cookie::build(SESSION_COOKIE, "")
+        .path("/")
+        .secure(true)
+        .http_only(true)
+        .finish();
     gone.make_removal();
-    response.add_cookie(&gone).map_err(|e| AppError::Internal(e.to_string()))?;
+    response
+        .add_cookie(&gone)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(response)
 }

@@ -37,19 +37,42 @@ impl HasCsrf for PasswordForm {
     }
 }
 
-fn page(req: &HttpRequest, who: &SignedIn, invalid: &Invalid, status: StatusCode) -> AppResult<HttpResponse> {
+fn page(
+    req: &HttpRequest,
+    who: &SignedIn,
+    invalid: &Invalid,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
     let c = Chrome::signed_in(req, who);
     let fields = fields(
         &c.t,
         &[
-            ("current_password", "field.current_password", FieldKind::Password, ""),
+            (
+                "current_password",
+                "field.current_password",
+                FieldKind::Password,
+                "",
+            ),
             ("password", "field.new_password", FieldKind::Password, ""),
-            ("password_confirm", "field.password_confirm", FieldKind::Password, ""),
+            (
+                "password_confirm",
+                "field.password_confirm",
+                FieldKind::Password,
+                "",
+            ),
         ],
         invalid,
     );
     let errors = summary(&fields);
-    render(status, &PasswordPage { c, forced: who.user.must_change_password, fields, errors })
+    render(
+        status,
+        &PasswordPage {
+            c,
+            forced: who.user.must_change_password,
+            fields,
+            errors,
+        },
+    )
 }
 
 pub async fn form(req: HttpRequest, who: SignedIn) -> AppResult<HttpResponse> {
@@ -83,13 +106,19 @@ pub async fn submit(
     let (current_ok, new_hash) = web::block(move || {
         let _permit = permit;
         let ok = password::verify(&current, &stored);
-        let hash = if ok && check_new { Some(password::hash(&new)) } else { None };
+        let hash = if ok && check_new {
+            Some(password::hash(&new))
+        } else {
+            None
+        };
         (ok, hash)
     })
     .await
     .map_err(|_| AppError::Internal("hashing was cancelled".into()))?;
     if !current_ok {
-        invalid.0.insert(0, ("current_password", "err.password.wrong"));
+        invalid
+            .0
+            .insert(0, ("current_password", "err.password.wrong"));
     }
     let Some(new_hash) = new_hash.filter(|_| invalid.is_empty()) else {
         return page(&req, &who, &invalid, StatusCode::UNPROCESSABLE_ENTITY);

@@ -52,17 +52,34 @@ fn page(
         &c.t,
         &[
             ("email", "field.email", FieldKind::Email, &form.email),
-            ("display_name", "field.display_name", FieldKind::Text, &form.display_name),
+            (
+                "display_name",
+                "field.display_name",
+                FieldKind::Text,
+                &form.display_name,
+            ),
             ("password", "field.new_password", FieldKind::Password, ""),
-            ("password_confirm", "field.password_confirm", FieldKind::Password, ""),
+            (
+                "password_confirm",
+                "field.password_confirm",
+                FieldKind::Password,
+                "",
+            ),
         ],
         invalid,
     );
     let errors = summary(&fields);
-    let page = SetupPage { c, action: paths::setup(token), fields, errors };
+    let page = SetupPage {
+        c,
+        action: paths::setup(token),
+        fields,
+        errors,
+    };
     let mut response = render(status, &page)?;
     if let Some(cookie) = cookie {
-        response.add_cookie(&cookie).map_err(|e| AppError::Internal(e.to_string()))?;
+        response
+            .add_cookie(&cookie)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
     }
     Ok(response)
 }
@@ -73,7 +90,10 @@ async fn live(state: &AppState, token: &str) -> AppResult<bool> {
     }
     let now = state.clock.now();
     let token = token.to_owned();
-    crate::db::run(&state.pool, move |conn| accounts::setup_token_is_live(conn, &token, now)).await
+    crate::db::run(&state.pool, move |conn| {
+        accounts::setup_token_is_live(conn, &token, now)
+    })
+    .await
 }
 
 pub async fn form(
@@ -84,7 +104,13 @@ pub async fn form(
     if !live(&state, &token).await? {
         return Err(AppError::NotFound);
     }
-    page(&req, &token, &SetupForm::default(), &Invalid::default(), StatusCode::OK)
+    page(
+        &req,
+        &token,
+        &SetupForm::default(),
+        &Invalid::default(),
+        StatusCode::OK,
+    )
 }
 
 pub async fn submit(
@@ -108,7 +134,15 @@ pub async fn submit(
     }
     let (email, name) = match checked {
         Ok(ok) if invalid.is_empty() => ok,
-        _ => return page(&req, &token, &form, &invalid, StatusCode::UNPROCESSABLE_ENTITY),
+        _ => {
+            return page(
+                &req,
+                &token,
+                &form,
+                &invalid,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
     };
     let typed = form.password.clone();
     let permit = state
@@ -128,7 +162,15 @@ pub async fn submit(
     let agent = user_agent(&req);
     let token = token.into_inner();
     let done = crate::db::run(&state.pool, move |conn| {
-        accounts::complete_setup(conn, &token, &email, &name, &hash, &ip, &agent, now)
+        let setup = accounts::SetupRequest {
+            token: &token,
+            email: &email,
+            display_name: &name,
+            password_hash: &hash,
+            ip: &ip,
+            user_agent: &agent,
+        };
+        accounts::complete_setup(conn, &setup, now)
     })
     .await?;
     match done {

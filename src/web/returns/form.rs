@@ -99,7 +99,11 @@ struct Shown<'a> {
     saved: bool,
 }
 
-async fn load(state: &AppState, who: &FirmUser, period: Period) -> AppResult<(String, ReturnState)> {
+async fn load(
+    state: &AppState,
+    who: &FirmUser,
+    period: Period,
+) -> AppResult<(String, ReturnState)> {
     let firm_id = who.firm_id;
     crate::db::run(&state.pool, move |conn| {
         let firm = accounts::require_found(accounts::get_firm(conn, firm_id)?)?;
@@ -121,12 +125,42 @@ fn page_response(
     let mut fields = fields(
         &c.t,
         &[
-            ("unauthorized_accesses", "field.unauthorized_accesses", FieldKind::Number, &f.unauthorized_accesses),
-            ("affected_accounts", "field.affected_accounts", FieldKind::Number, &f.affected_accounts),
-            ("fraudulent_trades", "field.fraudulent_trades", FieldKind::Number, &f.fraudulent_trades),
-            ("sale_amount", "field.sale_amount", FieldKind::Number, &f.sale_amount),
-            ("purchase_amount", "field.purchase_amount", FieldKind::Number, &f.purchase_amount),
-            ("remediation", "field.remediation", FieldKind::Multiline, &f.remediation),
+            (
+                "unauthorized_accesses",
+                "field.unauthorized_accesses",
+                FieldKind::Number,
+                &f.unauthorized_accesses,
+            ),
+            (
+                "affected_accounts",
+                "field.affected_accounts",
+                FieldKind::Number,
+                &f.affected_accounts,
+            ),
+            (
+                "fraudulent_trades",
+                "field.fraudulent_trades",
+                FieldKind::Number,
+                &f.fraudulent_trades,
+            ),
+            (
+                "sale_amount",
+                "field.sale_amount",
+                FieldKind::Number,
+                &f.sale_amount,
+            ),
+            (
+                "purchase_amount",
+                "field.purchase_amount",
+                FieldKind::Number,
+                &f.purchase_amount,
+            ),
+            (
+                "remediation",
+                "field.remediation",
+                FieldKind::Multiline,
+                &f.remediation,
+            ),
         ],
         shown.invalid,
     );
@@ -134,12 +168,19 @@ fn page_response(
         field.hint = Some(c.t.t(&format!("hint.{}", field.name)).to_owned());
     }
     let errors = summary(&fields);
-    let draft_note = loaded.row.as_ref().and_then(|r| r.draft_updated_at).map(|at| {
-        c.t.tf(
-            "return.draft_saved_by",
-            &[("who", loaded.draft_by.as_deref().unwrap_or("?")), ("when", &c.when(&at))],
-        )
-    });
+    let draft_note = loaded
+        .row
+        .as_ref()
+        .and_then(|r| r.draft_updated_at)
+        .map(|at| {
+            c.t.tf(
+                "return.draft_saved_by",
+                &[
+                    ("who", loaded.draft_by.as_deref().unwrap_or("?")),
+                    ("when", &c.when(&at)),
+                ],
+            )
+        });
     let versions = loaded
         .versions
         .iter()
@@ -209,8 +250,21 @@ async fn rejected(
     } else {
         tokens::new_token()
     };
-    let shown = Shown { period, form: &typed, invalid, submission_key: key, saved: false };
-    page_response(req, who, firm_name, &loaded, shown, StatusCode::UNPROCESSABLE_ENTITY)
+    let shown = Shown {
+        period,
+        form: &typed,
+        invalid,
+        submission_key: key,
+        saved: false,
+    };
+    page_response(
+        req,
+        who,
+        firm_name,
+        &loaded,
+        shown,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
 }
 
 pub async fn save_draft(

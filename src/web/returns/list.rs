@@ -90,10 +90,19 @@ pub async fn page(
             PeriodLine {
                 period: p.to_string(),
                 href: paths::return_page(p),
-                state_key: state_key(row.map(|r| r.state.as_str()), row.is_some_and(|r| r.draft_json.is_some())),
+                state_key: state_key(
+                    row.map(|r| r.state.as_str()),
+                    row.is_some_and(|r| r.draft_json.is_some()),
+                ),
                 versions: row.map_or(0, |r| r.current_version),
             }
         })
         .collect();
-    ok(&ListPage { c, firm_name: firm.name, lines, open_value: query.period.clone(), open_error })
+    ok(&ListPage {
+        c,
+        firm_name: firm.name,
+        lines,
+        open_value: query.period.clone(),
+        open_error,
+    })
 }

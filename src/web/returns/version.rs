@@ -39,5 +39,11 @@ pub async fn page(
     })
     .await?;
     let c = Chrome::signed_in(&req, &who.who);
-    ok(&VersionPage { c, firm_name: firm.name, status_key: status_key(&v), v, back: paths::return_page(period) })
+    ok(&VersionPage {
+        c,
+        firm_name: firm.name,
+        status_key: status_key(&v),
+        v,
+        back: paths::return_page(period),
+    })
 }

@@ -50,7 +50,10 @@ pub async fn page(
 ) -> AppResult<HttpResponse> {
     let current = Period::from_date(tokyo_date(state.clock.now()));
     let period = Period::parse(query.period.trim()).unwrap_or_else(|_| current.prev());
-    let rows = crate::db::run(&state.pool, move |conn| Ok(returns::latest_for_period(conn, period)?)).await?;
+    let rows = crate::db::run(&state.pool, move |conn| {
+        Ok(returns::latest_for_period(conn, period)?)
+    })
+    .await?;
     let c = Chrome::signed_in(&req, &who.0);
     let lines = rows
         .into_iter()

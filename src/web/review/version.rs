@@ -52,9 +52,10 @@ pub async fn page(
             receipt_no: s.receipt_no.clone(),
         })
         .collect();
-    let submitter = detail
-        .submitter
-        .map_or_else(|| c.t.t("version.imported").to_owned(), |u| format!("{} <{}>", u.display_name, u.email));
+    let submitter = detail.submitter.map_or_else(
+        || c.t.t("version.imported").to_owned(),
+        |u| format!("{} <{}>", u.display_name, u.email),
+    );
     ok(&StaffVersionPage {
         status_key: status_key(&detail.version),
         back: paths::review_period(&detail.version.period),
