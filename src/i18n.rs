@@ -120,3 +120,104 @@ impl Tr {
         text
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use super::*;
+
+    fn keys(map: &HashMap<&'static str, &'static str>) -> BTreeSet<&'static str> {
+        map.keys().copied().collect()
+    }
+
+    #[test]
+    fn both_catalogues_have_the_same_keys() {
+        let en = keys(&EN);
+        let ja = keys(&JA);
+        let only_en: Vec<_> = en.difference(&ja).collect();
+        let only_ja: Vec<_> = ja.difference(&en).collect();
+        assert!(only_en.is_empty(), "missing in ja.txt: {only_en:?}");
+        assert!(only_ja.is_empty(), "missing in en.txt: {only_ja:?}");
+        assert!(en.len() > 100);
+    }
+
+    /// Every literal key a template or the code asks for exists.
+    #[test]
+    fn every_key_used_exists() {
+        let mut used = BTreeSet::new();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut stack = vec![root.join("templates"), root.join("src")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                // Audit action names are not messages.
+                if path.ends_with("services/audit.rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for piece in text.split('"').skip(1).step_by(2) {
+                    let prefix = piece.split('.').next().unwrap_or_default();
+                    let looks_like_key = piece.contains('.')
+                        && !piece.contains(' ')
+                        && piece
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
+                        && [
+                            "app",
+                            "nav",
+                            "role",
+                            "form",
+                            "error",
+                            "login",
+                            "setup",
+                            "password",
+                            "field",
+                            "hint",
+                            "err",
+                            "returns",
+                            "col",
+                            "state",
+                            "status",
+                            "return",
+                            "version",
+                            "review",
+                            "dashboard",
+                            "table",
+                            "firms",
+                            "users",
+                            "footer",
+                        ]
+                        .contains(&prefix);
+                    if looks_like_key && !piece.ends_with(".html") && !piece.ends_with(".rs") {
+                        used.insert(piece.to_owned());
+                    }
+                }
+            }
+        }
+        let missing: Vec<_> = used
+            .iter()
+            .filter(|k| !EN.contains_key(k.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "keys used but in no catalogue: {missing:?}"
+        );
+        assert!(used.len() > 100, "the scan found the keys ({})", used.len());
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        let tr = Tr::new(Lang::En);
+        let text = tr.tf(
+            "return.draft_saved_by",
+            &[("who", "Hanako"), ("when", "today")],
+        );
+        assert_eq!(text, "Draft last saved by Hanako at today.");
+    }
+}

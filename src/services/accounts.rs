@@ -3,7 +3,7 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::audit::{self, Event};
+use super::audit::{self, Event, action};
 use super::sessions::{self, Issued};
 use super::tokens::{hash_token, new_token};
 use super::{Actor, Invalid, clean_line};
@@ -51,7 +51,7 @@ pub fn issue_setup_token(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Opt
             now,
             &Actor::system("serve"),
             Event {
-                action: "setup.link_issued",
+                action: action::SETUP_LINK_ISSUED,
                 object_type: "setup",
                 object_id: "-",
                 detail: "",
@@ -114,7 +114,14 @@ pub fn complete_setup(
     setup: &SetupRequest<'_>,
     now: NaiveDateTime,
 ) -> AppResult<Option<(User, Issued)>> {
-    let SetupRequest { token, email, display_name, password_hash, ip, user_agent } = *setup;
+    let SetupRequest {
+        token,
+        email,
+        display_name,
+        password_hash,
+        ip,
+        user_agent,
+    } = *setup;
     write_tx(conn, |conn| {
         let Some(link) = live_setup_token(conn, token, now)? else {
             return Ok(None);
@@ -155,7 +162,7 @@ pub fn complete_setup(
             now,
             &actor,
             Event {
-                action: "user.created",
+                action: action::USER_CREATED,
                 object_type: "user",
                 object_id: &user_id.to_string(),
                 detail: "first admin via setup link",
@@ -167,7 +174,7 @@ pub fn complete_setup(
             now,
             &actor,
             Event {
-                action: "auth.sign_in",
+                action: action::SIGN_IN,
                 object_type: "user",
                 object_id: &user_id.to_string(),
                 detail: "",
@@ -210,7 +217,7 @@ pub fn complete_sign_in(
             now,
             &actor,
             Event {
-                action: "auth.sign_in",
+                action: action::SIGN_IN,
                 object_type: "user",
                 object_id: &user.id.to_string(),
                 detail: "",
@@ -242,7 +249,7 @@ pub fn record_failed_sign_in(
                 ip: ip.to_owned(),
             },
             Event {
-                action: "auth.sign_in_failed",
+                action: action::SIGN_IN_FAILED,
                 object_type: "user",
                 object_id: &user_id.map_or_else(|| "-".to_owned(), |id| id.to_string()),
                 detail: &shown,
@@ -265,7 +272,7 @@ pub fn sign_out(
             now,
             actor,
             Event {
-                action: "auth.sign_out",
+                action: action::SIGN_OUT,
                 object_type: "user",
                 object_id: &actor.user_id.map(|id| id.to_string()).unwrap_or_default(),
                 detail: "",
@@ -300,7 +307,7 @@ pub fn change_password(
             now,
             actor,
             Event {
-                action: "user.password_changed",
+                action: action::PASSWORD_CHANGED,
                 object_type: "user",
                 object_id: &user_id.to_string(),
                 detail: "",
@@ -368,7 +375,7 @@ pub fn create_firm(
             now,
             actor,
             Event {
-                action: "firm.created",
+                action: action::FIRM_CREATED,
                 object_type: "firm",
                 object_id: &firm.id.to_string(),
                 detail: &firm.name,
@@ -441,9 +448,12 @@ pub fn check_user_input(
         invalid.push("email", "err.email.taken");
     }
     Ok(match (email, name, role, firm_id) {
-        (Ok(email), Ok(name), Ok(role), Ok(firm_id)) if invalid.is_empty() => {
-            Ok(CheckedUser { email, name, role, firm_id })
-        }
+        (Ok(email), Ok(name), Ok(role), Ok(firm_id)) if invalid.is_empty() => Ok(CheckedUser {
+            email,
+            name,
+            role,
+            firm_id,
+        }),
         _ => Err(invalid),
     })
 }
@@ -457,7 +467,12 @@ pub fn create_user(
     password_hash: &str,
     now: NaiveDateTime,
 ) -> AppResult<Result<User, Invalid>> {
-    let CheckedUser { email, name, role, firm_id } = checked;
+    let CheckedUser {
+        email,
+        name,
+        role,
+        firm_id,
+    } = checked;
     write_tx(conn, |conn| {
         if find_user_by_email(conn, email.as_str())?.is_some() {
             return Ok(Err(Invalid::one("email", "err.email.taken")));
@@ -487,7 +502,7 @@ pub fn create_user(
             now,
             actor,
             Event {
-                action: "user.created",
+                action: action::USER_CREATED,
                 object_type: "user",
                 object_id: &id.to_string(),
                 detail: &format!("{} {}", role.as_str(), user.email),

@@ -12,6 +12,23 @@ use super::tokens::hex;
 use crate::db::DbConn;
 use crate::db::schema::{audit_events, audit_head};
 
+/// Every action the trail records, named once (the audit view filters by
+/// these).
+pub mod action {
+    pub const DEMO_SEEDED: &str = "demo.seeded";
+    pub const DRAFT_SAVED: &str = "return.draft_saved";
+    pub const FIRM_CREATED: &str = "firm.created";
+    pub const PASSWORD_CHANGED: &str = "user.password_changed";
+    pub const RETURNS_IMPORTED: &str = "returns.imported";
+    pub const SETUP_LINK_ISSUED: &str = "setup.link_issued";
+    pub const SIGN_IN: &str = "auth.sign_in";
+    pub const SIGN_IN_FAILED: &str = "auth.sign_in_failed";
+    pub const SIGN_OUT: &str = "auth.sign_out";
+    pub const SUBMITTED: &str = "return.submitted";
+    pub const SUBMITTED_NIL: &str = "return.submitted_nil";
+    pub const USER_CREATED: &str = "user.created";
+}
+
 pub struct Event<'a> {
     pub action: &'a str,
     pub object_type: &'a str,

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::accounts::insert_firm;
-use super::audit::{self, Event};
+use super::audit::{self, Event, action};
 use super::returns::{self, FiguresForm, Source};
 use super::{Actor, clean_line};
 use crate::db::models::Firm;
@@ -209,7 +209,7 @@ pub fn import(
             now,
             actor,
             Event {
-                action: "returns.imported",
+                action: action::RETURNS_IMPORTED,
                 object_type: "import",
                 object_id: "-",
                 detail: &format!(

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::audit::{self, Event};
+use super::audit::{self, Event, action};
 use super::summary::{self, Contribution};
 use super::{Actor, Invalid, settings};
 use crate::db::models::{Firm, ReturnRow, User, Version};
@@ -194,7 +194,7 @@ pub fn save_draft(
             now,
             actor,
             Event {
-                action: "return.draft_saved",
+                action: action::DRAFT_SAVED,
                 object_type: "return",
                 object_id: &row.id.to_string(),
                 detail: &format!("firm {firm_id} period {period}"),
@@ -350,9 +350,9 @@ pub fn submit(
             actor,
             Event {
                 action: if version.is_nil {
-                    "return.submitted_nil"
+                    action::SUBMITTED_NIL
                 } else {
-                    "return.submitted"
+                    action::SUBMITTED
                 },
                 object_type: "version",
                 object_id: &version.id.to_string(),

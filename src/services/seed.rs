@@ -5,7 +5,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::accounts::insert_firm;
-use super::audit::{self, Event};
+use super::audit::{self, Event, action};
 use super::returns::{self, FiguresForm, Source};
 use super::{Actor, password, tokens};
 use crate::db::models::NewUser;
@@ -162,7 +162,7 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<DemoLogin>> 
             now,
             &actor,
             Event {
-                action: "demo.seeded",
+                action: action::DEMO_SEEDED,
                 object_type: "portal",
                 object_id: "-",
                 detail: "",
