@@ -6,6 +6,8 @@
 //! PORTAL_BROWSER_TESTS=1; then it needs /usr/bin/chromium and
 //! /usr/bin/chromedriver and fails, never passes, without them.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "api/helpers.rs"]
 mod helpers;
 
@@ -346,10 +348,10 @@ impl Chromedriver {
             if let Ok(Some(exit)) = self.child.try_wait() {
                 panic!("{CHROMEDRIVER} exited at start: {exit}");
             }
-            if let Ok(response) = http.get(&status).send().await {
-                if response.status().is_success() {
-                    return;
-                }
+            if let Ok(response) = http.get(&status).send().await
+                && response.status().is_success()
+            {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -363,7 +365,7 @@ impl Drop for Chromedriver {
         // a session that could not be closed is in it too.
         let group = format!("-{}", self.child.id());
         let _ = Command::new("kill")
-            .args(["-KILL", "--", &group])
+            .args(["-s", "KILL", "--", &group])
             .stderr(Stdio::null())
             .status();
         let _ = self.child.kill();

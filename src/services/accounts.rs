@@ -126,12 +126,17 @@ pub fn complete_setup(
         let Some(link) = live_setup_token(conn, token, now)? else {
             return Ok(None);
         };
-        if user_count(conn)? > 0 {
+        // Claim the link atomically: of two concurrent uses, one wins.
+        let claimed = diesel::update(
+            auth_tokens::table
+                .find(link.id)
+                .filter(auth_tokens::used_at.is_null()),
+        )
+        .set(auth_tokens::used_at.eq(now))
+        .execute(conn)?;
+        if claimed != 1 || user_count(conn)? > 0 {
             return Ok(None);
         }
-        diesel::update(auth_tokens::table.find(link.id))
-            .set(auth_tokens::used_at.eq(now))
-            .execute(conn)?;
         let user_id: i64 = diesel::insert_into(users::table)
             .values(NewUser {
                 email: email.as_str(),

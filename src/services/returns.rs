@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::audit::{self, Event, action};
@@ -131,6 +132,34 @@ pub fn load(conn: &mut DbConn, firm_id: i64, period: Period) -> AppResult<Return
     })
 }
 
+/// Creates the firm-month's return row unless it exists; a concurrent
+/// creation of the same row is not an error (backend-specific statement).
+fn ensure_return_row(
+    conn: &mut DbConn,
+    firm_id: i64,
+    period: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    const COLUMNS: &str = "(firm_id, period, state, current_version, created_at, updated_at)";
+    match conn {
+        DbConn::Pg(pg) => diesel::sql_query(format!(
+            "INSERT INTO returns {COLUMNS} VALUES ($1, $2, 'draft', 0, $3, $3) ON CONFLICT DO NOTHING"
+        ))
+        .bind::<BigInt, _>(firm_id)
+        .bind::<Text, _>(period)
+        .bind::<Timestamp, _>(now)
+        .execute(pg),
+        DbConn::Sqlite(lite) => diesel::sql_query(format!(
+            "INSERT OR IGNORE INTO returns {COLUMNS} VALUES (?, ?, 'draft', 0, ?, ?)"
+        ))
+        .bind::<BigInt, _>(firm_id)
+        .bind::<Text, _>(period)
+        .bind::<Timestamp, _>(now)
+        .bind::<Timestamp, _>(now)
+        .execute(lite),
+    }
+}
+
 /// The firm-month's return row, created on first use. Locks the row on
 /// PostgreSQL (the update), so concurrent submissions of one return queue.
 pub(crate) fn lock_or_create(
@@ -140,25 +169,14 @@ pub(crate) fn lock_or_create(
     now: NaiveDateTime,
 ) -> QueryResult<ReturnRow> {
     let key = period.to_string();
-    let touched = diesel::update(
+    ensure_return_row(conn, firm_id, &key, now)?;
+    diesel::update(
         returns::table
             .filter(returns::firm_id.eq(firm_id))
             .filter(returns::period.eq(&key)),
     )
     .set(returns::updated_at.eq(now))
     .execute(conn)?;
-    if touched == 0 {
-        diesel::insert_into(returns::table)
-            .values((
-                returns::firm_id.eq(firm_id),
-                returns::period.eq(&key),
-                returns::state.eq("draft"),
-                returns::current_version.eq(0),
-                returns::created_at.eq(now),
-                returns::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-    }
     returns::table
         .filter(returns::firm_id.eq(firm_id))
         .filter(returns::period.eq(&key))
