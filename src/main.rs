@@ -109,11 +109,17 @@ fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-fn serve(config: Config) -> Result<(), String> {
+fn serve(mut config: Config) -> Result<(), String> {
     let pool = server::prepare_database(&config)?;
     let clock = Clock::system();
     let listener = TcpListener::bind(&config.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+    // With port 0 (tests, several local instances), links name the real port.
+    if config.public_url == format!("http://{}", config.bind)
+        && let Ok(local) = listener.local_addr()
+    {
+        config.public_url = format!("http://{local}");
+    }
     {
         let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
         let token =

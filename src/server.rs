@@ -14,6 +14,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
+use crate::web::request_log::PortalRootSpan;
 use crate::web::{self as portal, AppState, error_page, security_headers};
 
 /// Opens the pool and applies pending migrations.
@@ -48,7 +49,7 @@ pub fn start(
             .wrap(Compat::new(error_page::handlers()))
             .wrap(security_headers::headers(https))
             .wrap(NormalizePath::new(TrailingSlash::Trim))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<PortalRootSpan>::new())
             .configure(portal::routes)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound)

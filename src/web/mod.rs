@@ -10,6 +10,7 @@ pub mod error_page;
 pub mod extract;
 pub mod health;
 pub mod paths;
+pub mod request_log;
 pub mod returns;
 pub mod review;
 pub mod security_headers;

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use incident_portal::db::schema::period_summary;
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, Page, TestApp, figures};
+use crate::helpers::{Browser, Page, TestApp, assert_summary_matches_versions, figures};
 use crate::on_both_backends;
 
 async fn file(browser: &mut Browser, period: &str, typed: &[(&'static str, &str)]) {
@@ -115,6 +115,7 @@ async fn the_table_adds_up_latest_versions(app: TestApp) {
     let page = admin.get("/dashboard?from=2025-03&to=2025-04").await;
     assert_eq!(row(&page, "Firms with fraudulent trades"), ["0", "2", "2"]);
     assert_eq!(row(&page, "Fraudulent trades"), ["0", "140", "140"]);
+    assert_summary_matches_versions(&app);
     // Range: one month only, and months with nothing show zero.
     let page = admin.get("/dashboard?from=2025-01&to=2025-01").await;
     assert_eq!(row(&page, "Unauthorized accesses"), ["0", "0"]);

@@ -513,3 +513,53 @@ pub fn figures<'a>(
         ("remediation", remediation),
     ]
 }
+
+/// The period summary must equal a recomputation from the latest version of
+/// every firm-month (what the dashboard would show without the summary).
+pub fn assert_summary_matches_versions(app: &TestApp) {
+    use diesel::prelude::*;
+    use incident_portal::db::models::{SummaryRow, Version};
+    use incident_portal::db::schema::{period_summary, return_versions, returns};
+    let mut conn = app.pool.get().unwrap();
+    let latest: Vec<Version> = returns::table
+        .inner_join(
+            return_versions::table.on(return_versions::return_id
+                .eq(returns::id)
+                .and(return_versions::version_no.eq(returns::current_version))),
+        )
+        .select(Version::as_select())
+        .load(&mut conn)
+        .unwrap();
+    let mut expected: std::collections::BTreeMap<String, [i64; 7]> = Default::default();
+    for v in latest {
+        let e = expected.entry(v.period.clone()).or_default();
+        e[0] += i64::from(v.fraudulent_trades > 0);
+        e[1] += 1;
+        e[2] += v.unauthorized_accesses;
+        e[3] += v.affected_accounts;
+        e[4] += v.fraudulent_trades;
+        e[5] += v.sale_amount_jpy;
+        e[6] += v.purchase_amount_jpy;
+    }
+    let actual: std::collections::BTreeMap<String, [i64; 7]> = period_summary::table
+        .select(SummaryRow::as_select())
+        .load(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            (
+                r.period,
+                [
+                    r.firms_with_fraudulent_trades,
+                    r.firms_reporting,
+                    r.unauthorized_accesses,
+                    r.affected_accounts,
+                    r.fraudulent_trades,
+                    r.sale_amount_jpy,
+                    r.purchase_amount_jpy,
+                ],
+            )
+        })
+        .collect();
+    assert_eq!(actual, expected, "period_summary drifted from the versions");
+}

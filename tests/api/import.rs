@@ -82,6 +82,7 @@ async fn a_good_file_backfills_accepted_versions(app: TestApp) {
         .unwrap();
     assert!(actions.contains(&"returns.imported".to_owned()));
 
+    crate::helpers::assert_summary_matches_versions(&app);
     // The regulator's table includes the history (latest version per firm).
     let mut admin = app.setup_admin().await;
     let page = admin.get("/dashboard?from=2025-03&to=2025-04").await;

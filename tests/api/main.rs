@@ -6,6 +6,7 @@
 mod helpers;
 
 mod auth;
+mod binary;
 mod csrf;
 mod dashboard;
 mod headers;

@@ -207,6 +207,56 @@ async fn a_replayed_submission_files_once(app: TestApp) {
     assert_eq!(count, 1);
 }
 
+/// A double click arrives as two requests at once: one version. Two
+/// different forms submitted at once on a new return: two versions, in
+/// order, and no error.
+async fn concurrent_submissions_neither_duplicate_nor_fail(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
+    let mut twin = app.browser();
+    twin.cookies = firm.approver.cookies.clone();
+    let form = firm.approver.get("/returns/2025-04").await;
+    let typed = figures("10", "10", "5", "1000", "900", "");
+    let (first, second) = tokio::join!(
+        firm.approver
+            .submit_form(&form, "/returns/2025-04/submit", &typed),
+        twin.submit_form(&form, "/returns/2025-04/submit", &typed),
+    );
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.body);
+    assert_eq!(first.location(), second.location());
+    let count = |app: &TestApp| -> i64 {
+        let mut conn = app.pool.get().unwrap();
+        return_versions::table
+            .count()
+            .get_result(&mut conn)
+            .unwrap()
+    };
+    assert_eq!(count(&app), 1);
+
+    let form_a = firm.approver.get("/returns/2025-03").await;
+    let form_b = twin.get("/returns/2025-03").await;
+    let (a, b) = tokio::join!(
+        firm.approver
+            .submit_form(&form_a, "/returns/2025-03/submit", &typed),
+        twin.submit_form(&form_b, "/returns/2025-03/submit", &typed),
+    );
+    assert_eq!(
+        (a.status, b.status),
+        (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER)
+    );
+    let mut locations = vec![
+        a.location().unwrap().to_owned(),
+        b.location().unwrap().to_owned(),
+    ];
+    locations.sort();
+    assert_eq!(
+        locations,
+        ["/returns/2025-03/versions/1", "/returns/2025-03/versions/2"]
+    );
+    assert_eq!(count(&app), 3);
+    crate::helpers::assert_summary_matches_versions(&app);
+}
+
 async fn future_and_malformed_periods_are_not_found(app: TestApp) {
     let mut admin = app.setup_admin().await;
     let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
@@ -242,6 +292,7 @@ on_both_backends!(
     draft_submit_amend_keeps_every_version,
     nil_return_is_one_click,
     a_replayed_submission_files_once,
+    concurrent_submissions_neither_duplicate_nor_fail,
     future_and_malformed_periods_are_not_found,
     get_on_a_post_route_goes_back_to_the_form,
 );
