@@ -10,7 +10,7 @@ use std::pin::Pin;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::error::UrlencodedError;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde::de::DeserializeOwned;
 
 use super::extract::{SignedIn, session_token};
@@ -70,6 +70,19 @@ fn anonymous_cookie(req: &HttpRequest) -> Option<String> {
     req.cookie(CSRF_COOKIE)
         .map(|c| c.value().to_owned())
         .filter(|t| looks_like_token(t))
+}
+
+/// Adds the cookie, if any, to a response.
+pub fn with_cookie(
+    mut response: HttpResponse,
+    cookie: Option<Cookie<'static>>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(cookie) = cookie {
+        response
+            .add_cookie(&cookie)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    Ok(response)
 }
 
 /// The token for a form shown before sign-in, and the cookie to set when

@@ -35,6 +35,30 @@ pub struct AppState {
     pub hashing: Arc<Semaphore>,
 }
 
+impl AppState {
+    /// Runs password hashing on the blocking pool, never more at once than
+    /// the semaphore allows.
+    pub async fn run_hashing<T, F>(&self, work: F) -> crate::error::AppResult<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        use crate::error::AppError;
+        let permit = self
+            .hashing
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| AppError::Internal("hashing semaphore closed".into()))?;
+        web::block(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|_| AppError::Internal("hashing was cancelled".into()))
+    }
+}
+
 /// Body size limit for forms (a return with a long narrative fits easily).
 pub const FORM_LIMIT: usize = 64 * 1024;
 

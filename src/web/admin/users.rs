@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::db::models::{Firm, User};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::services::{Invalid, accounts, password};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::Admin;
@@ -205,19 +205,8 @@ pub async fn create(
             .await;
         }
     };
-    let permit = state
-        .hashing
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| AppError::Internal("hashing semaphore closed".into()))?;
     let typed = form.password.clone();
-    let hash = web::block(move || {
-        let _permit = permit;
-        password::hash(&typed)
-    })
-    .await
-    .map_err(|_| AppError::Internal("hashing was cancelled".into()))??;
+    let hash = state.run_hashing(move || password::hash(&typed)).await??;
     let now = state.clock.now();
     let actor = who.0.actor();
     let created = crate::db::run(&state.pool, move |conn| {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::error::{AppError, AppResult};
 use crate::services::{accounts, password, sessions::Issued};
-use crate::web::csrf::{CsrfForm, HasCsrf, anonymous_token};
+use crate::web::csrf::{CsrfForm, HasCsrf, anonymous_token, with_cookie};
 use crate::web::extract::{SESSION_COOKIE, SignedIn, client_ip, session_token, user_agent};
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths, redirect};
@@ -48,13 +48,8 @@ fn login_page(req: &HttpRequest, email: String, failed: bool) -> AppResult<HttpR
     } else {
         StatusCode::OK
     };
-    let mut response = render(status, &page)?;
-    if let Some(cookie) = cookie {
-        response
-            .add_cookie(&cookie)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-    }
-    Ok(response)
+    let response = render(status, &page)?;
+    with_cookie(response, cookie)
 }
 
 pub async fn form(req: HttpRequest) -> AppResult<HttpResponse> {
@@ -95,29 +90,20 @@ pub async fn submit(
     })
     .await?;
     // The same argon2 work whether or not the account exists.
-    let permit = state
-        .hashing
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| AppError::Internal("hashing semaphore closed".into()))?;
     let stored = user
         .as_ref()
         .filter(|u| u.active)
         .and_then(|u| u.password_hash.clone());
     let typed = form.password;
-    let verified = web::block(move || {
-        let _permit = permit;
-        match stored {
+    let verified = state
+        .run_hashing(move || match stored {
             Some(hash) => password::verify(&typed, &hash),
             None => {
                 password::verify_dummy(&typed);
                 false
             }
-        }
-    })
-    .await
-    .map_err(|_| AppError::Internal("hashing was cancelled".into()))?;
+        })
+        .await?;
     let now = state.clock.now();
     let ip = client_ip(&req);
     let known_id = user.as_ref().map(|u| u.id);

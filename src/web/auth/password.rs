@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::services::{Invalid, accounts, password};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::SignedIn;
@@ -93,28 +93,21 @@ pub async fn submit(
     } else if form.password == form.current_password {
         invalid.push("password", "err.password.unchanged");
     }
-    let permit = state
-        .hashing
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| AppError::Internal("hashing semaphore closed".into()))?;
     let stored = who.user.password_hash.clone().unwrap_or_default();
     let current = form.current_password.clone();
     let new = form.password.clone();
     let check_new = invalid.is_empty();
-    let (current_ok, new_hash) = web::block(move || {
-        let _permit = permit;
-        let ok = password::verify(&current, &stored);
-        let hash = if ok && check_new {
-            Some(password::hash(&new))
-        } else {
-            None
-        };
-        (ok, hash)
-    })
-    .await
-    .map_err(|_| AppError::Internal("hashing was cancelled".into()))?;
+    let (current_ok, new_hash) = state
+        .run_hashing(move || {
+            let ok = password::verify(&current, &stored);
+            let hash = if ok && check_new {
+                Some(password::hash(&new))
+            } else {
+                None
+            };
+            (ok, hash)
+        })
+        .await?;
     if !current_ok {
         invalid
             .0

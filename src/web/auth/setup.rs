@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::login::signed_in_response;
 use crate::error::{AppError, AppResult};
 use crate::services::{Invalid, accounts, password, tokens};
-use crate::web::csrf::{CsrfForm, HasCsrf, anonymous_token};
+use crate::web::csrf::{CsrfForm, HasCsrf, anonymous_token, with_cookie};
 use crate::web::extract::{client_ip, user_agent};
 use crate::web::view::{Chrome, FieldKind, FieldView, fields, render, summary};
 use crate::web::{AppState, paths};
@@ -75,13 +75,8 @@ fn page(
         fields,
         errors,
     };
-    let mut response = render(status, &page)?;
-    if let Some(cookie) = cookie {
-        response
-            .add_cookie(&cookie)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-    }
-    Ok(response)
+    let response = render(status, &page)?;
+    with_cookie(response, cookie)
 }
 
 async fn live(state: &AppState, token: &str) -> AppResult<bool> {
@@ -145,18 +140,7 @@ pub async fn submit(
         }
     };
     let typed = form.password.clone();
-    let permit = state
-        .hashing
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| AppError::Internal("hashing semaphore closed".into()))?;
-    let hash = web::block(move || {
-        let _permit = permit;
-        password::hash(&typed)
-    })
-    .await
-    .map_err(|_| AppError::Internal("hashing was cancelled".into()))??;
+    let hash = state.run_hashing(move || password::hash(&typed)).await??;
     let now = state.clock.now();
     let ip = client_ip(&req);
     let agent = user_agent(&req);
