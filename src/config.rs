@@ -1,11 +1,16 @@
-//! Settings from flags and environment. Secrets (the database password) are
-//! never logged: only `DbUrl::redacted` is.
+//! Settings from flags and environment. Secrets (the database and SMTP
+//! passwords) are never logged: only `DbUrl::redacted` and the redacting
+//! `Debug` of `SmtpUrl` and `MailConfig` are.
 
-use std::path::PathBuf;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use clap::Args;
+use lettre::message::Mailbox;
 
 use crate::db::DbUrl;
+use crate::mail::transport::MemoryMailbox;
 
 /// Server and database settings shared by every subcommand.
 #[derive(Args, Clone, Debug)]
@@ -29,6 +34,204 @@ pub struct Settings {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "PORTAL_WORKERS")]
     pub workers: Option<usize>,
+    /// Outgoing mail server: `smtp://user:pass@host:587?tls=starttls`,
+    /// `smtps://…` (implicit TLS) or `smtp://127.0.0.1:2525` (plain, for a
+    /// local sink). Unset: messages are written as .eml files under
+    /// `<data dir>/mail/`.
+    #[arg(long, env = "PORTAL_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<SmtpUrl>,
+    /// The From address of every message.
+    #[arg(long, env = "PORTAL_MAIL_FROM", default_value = DEFAULT_FROM)]
+    pub mail_from: String,
+}
+
+/// The From address when `PORTAL_MAIL_FROM` is not set.
+pub const DEFAULT_FROM: &str = "Incident Portal <no-reply@localhost>";
+
+/// `PORTAL_SMTP_URL` as given; its `Debug` hides the password.
+#[derive(Clone)]
+pub struct SmtpUrl(pub String);
+
+impl FromStr for SmtpUrl {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(SmtpUrl(s.to_owned()))
+    }
+}
+
+impl fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match SmtpServer::parse(&self.0) {
+            Ok(server) => write!(f, "{server:?}"),
+            Err(_) => f.write_str("SmtpUrl(<unparsable, hidden>)"),
+        }
+    }
+}
+
+/// How the connection to the mail server is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain text (a local sink only).
+    None,
+    /// STARTTLS, required: the message is never sent in the clear.
+    StartTls,
+    /// Implicit TLS from the first byte (`smtps://`, usually port 465).
+    Tls,
+}
+
+/// A parsed `PORTAL_SMTP_URL`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpServer {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+impl fmt::Debug for SmtpServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpServer")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+impl SmtpServer {
+    /// `smtp[s]://[user[:password]@]host[:port][?tls=none|starttls|tls]`.
+    /// Without `tls=`, `smtps://` means implicit TLS, and `smtp://` means
+    /// STARTTLS, except to a loopback host (a local sink), where it is plain.
+    pub fn parse(url: &str) -> Result<SmtpServer, String> {
+        let url = url.trim();
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or("PORTAL_SMTP_URL must start with smtp:// or smtps://")?;
+        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let authority = rest.split('/').next().unwrap_or_default();
+        let (userinfo, hostport) = match authority.rsplit_once('@') {
+            Some((userinfo, hostport)) => (Some(userinfo), hostport),
+            None => (None, authority),
+        };
+        let (host, port) = split_host_port(hostport)?;
+        let mut tls = match scheme.to_ascii_lowercase().as_str() {
+            "smtps" => SmtpTls::Tls,
+            "smtp" if ["localhost", "127.0.0.1", "::1"].contains(&host.as_str()) => SmtpTls::None,
+            "smtp" => SmtpTls::StartTls,
+            _ => return Err("PORTAL_SMTP_URL must start with smtp:// or smtps://".to_owned()),
+        };
+        for (key, value) in query.split('&').filter_map(|pair| pair.split_once('=')) {
+            if key == "tls" {
+                tls = match value.to_ascii_lowercase().as_str() {
+                    "none" => SmtpTls::None,
+                    "starttls" | "required" => SmtpTls::StartTls,
+                    "tls" | "wrapper" => SmtpTls::Tls,
+                    _ => return Err("PORTAL_SMTP_URL: tls= must be none, starttls or tls".into()),
+                };
+            }
+        }
+        let port = port.unwrap_or(match tls {
+            SmtpTls::None => 25,
+            SmtpTls::StartTls => 587,
+            SmtpTls::Tls => 465,
+        });
+        let (username, password) = match userinfo.map(|u| u.split_once(':').unwrap_or((u, ""))) {
+            Some((user, pass)) => (
+                Some(percent_decode(user)?),
+                Some(percent_decode(pass)?).filter(|p| !p.is_empty()),
+            ),
+            None => (None, None),
+        };
+        Ok(SmtpServer {
+            host,
+            port,
+            tls,
+            username,
+            password,
+        })
+    }
+}
+
+fn split_host_port(hostport: &str) -> Result<(String, Option<u16>), String> {
+    let (host, port) = match hostport.strip_prefix('[') {
+        Some(v6) => {
+            let (host, after) = v6.split_once(']').ok_or("PORTAL_SMTP_URL: unclosed [")?;
+            (host, after.strip_prefix(':'))
+        }
+        None => match hostport.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (hostport, None),
+        },
+    };
+    if host.is_empty() {
+        return Err("PORTAL_SMTP_URL names no host".to_owned());
+    }
+    let port = match port {
+        Some(p) => Some(
+            p.parse()
+                .map_err(|_| "PORTAL_SMTP_URL: bad port".to_owned())?,
+        ),
+        None => None,
+    };
+    Ok((host.to_ascii_lowercase(), port))
+}
+
+fn percent_decode(text: &str) -> Result<String, String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            out.push(hex.ok_or("PORTAL_SMTP_URL: bad %-escape")?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| "PORTAL_SMTP_URL: credentials are not UTF-8".to_owned())
+}
+
+/// Where outgoing mail goes. `Debug` never shows the SMTP password.
+#[derive(Clone, Debug)]
+pub enum MailConfig {
+    Smtp {
+        server: SmtpServer,
+        from: Mailbox,
+    },
+    /// `.eml` files in `dir` (the default: `<data dir>/mail`).
+    File {
+        dir: PathBuf,
+        from: Mailbox,
+    },
+    /// Kept in memory (tests).
+    Memory(MemoryMailbox),
+}
+
+impl MailConfig {
+    /// SMTP when a URL is given, files under `data_dir/mail` otherwise.
+    pub fn resolve(smtp_url: Option<&str>, from: &str, data_dir: &Path) -> Result<Self, String> {
+        let from: Mailbox = from
+            .trim()
+            .parse()
+            .map_err(|_| format!("PORTAL_MAIL_FROM is not a mail address: {from}"))?;
+        match smtp_url.map(str::trim).filter(|u| !u.is_empty()) {
+            Some(url) => Ok(MailConfig::Smtp {
+                server: SmtpServer::parse(url)?,
+                from,
+            }),
+            None => Ok(MailConfig::File {
+                dir: data_dir.join("mail"),
+                from,
+            }),
+        }
+    }
 }
 
 /// The resolved configuration the application runs with.
@@ -40,6 +243,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub pool_size: u32,
     pub workers: usize,
+    pub mail: MailConfig,
+    /// Run the outbox worker beside the HTTP server (tests switch it off and
+    /// deliver by hand).
+    pub mail_worker: bool,
 }
 
 impl Settings {
@@ -60,6 +267,11 @@ impl Settings {
         let workers = self
             .workers
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        let mail = MailConfig::resolve(
+            self.smtp_url.as_ref().map(|u| u.0.as_str()),
+            &self.mail_from,
+            &self.data_dir,
+        )?;
         Ok(Config {
             database_url,
             bind: self.bind.clone(),
@@ -67,6 +279,8 @@ impl Settings {
             data_dir: self.data_dir.clone(),
             pool_size: self.pool_size.max(2),
             workers: workers.max(1),
+            mail,
+            mail_worker: true,
         })
     }
 }

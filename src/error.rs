@@ -18,6 +18,12 @@ pub enum AppError {
     Unauthenticated,
     #[error("password change required")]
     PasswordChangeRequired,
+    #[error("second factor required")]
+    SecondFactorRequired,
+    #[error("second factor enrolment required")]
+    EnrolmentRequired,
+    #[error("recent sign-in required")]
+    ReauthenticationRequired(String),
     #[error("missing or invalid CSRF token")]
     Csrf,
     #[error("bad request ({0})")]
@@ -46,7 +52,10 @@ impl AppError {
             AppError::NotFound => "error.not_found",
             AppError::Forbidden => "error.forbidden",
             AppError::Unauthenticated => "error.unauthenticated",
-            AppError::PasswordChangeRequired => "error.unauthenticated",
+            AppError::PasswordChangeRequired
+            | AppError::SecondFactorRequired
+            | AppError::EnrolmentRequired
+            | AppError::ReauthenticationRequired(_) => "error.unauthenticated",
             AppError::Csrf => "error.csrf",
             AppError::TooLarge => "error.too_large",
             AppError::BadRequest(key) | AppError::Conflict(key) => key,
@@ -61,7 +70,11 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::Unauthenticated | AppError::PasswordChangeRequired => StatusCode::SEE_OTHER,
+            AppError::Unauthenticated
+            | AppError::PasswordChangeRequired
+            | AppError::SecondFactorRequired
+            | AppError::EnrolmentRequired
+            | AppError::ReauthenticationRequired(_) => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -77,10 +90,11 @@ impl ResponseError for AppError {
                     .insert_header((header::LOCATION, crate::web::paths::LOGIN))
                     .finish();
             }
-            AppError::PasswordChangeRequired => {
-                return HttpResponse::SeeOther()
-                    .insert_header((header::LOCATION, crate::web::paths::PASSWORD))
-                    .finish();
+            AppError::PasswordChangeRequired => return see_other(crate::web::paths::PASSWORD),
+            AppError::SecondFactorRequired => return see_other(crate::web::paths::LOGIN_VERIFY),
+            AppError::EnrolmentRequired => return see_other(crate::web::paths::ENROL),
+            AppError::ReauthenticationRequired(next) => {
+                return see_other(&crate::web::paths::reauth(next));
             }
             AppError::Db(_) | AppError::Internal(_) | AppError::Unavailable(_) => {
                 tracing::error!(error = %self, "request failed");
@@ -91,6 +105,12 @@ impl ResponseError for AppError {
         response.extensions_mut().insert(ErrorKey(self.key()));
         response
     }
+}
+
+fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
 }
 
 pub type AppResult<T> = Result<T, AppError>;

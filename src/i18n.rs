@@ -192,6 +192,13 @@ mod tests {
                             "firms",
                             "users",
                             "footer",
+                            "email",
+                            "verify",
+                            "enrol",
+                            "recovery",
+                            "account",
+                            "sessions",
+                            "reauth",
                         ]
                         .contains(&prefix);
                     if looks_like_key && !piece.ends_with(".html") && !piece.ends_with(".rs") {

@@ -14,6 +14,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
+use crate::mail::{transport::Mailer, worker};
 use crate::web::request_log::PortalRootSpan;
 use crate::web::{self as portal, AppState, error_page, security_headers};
 
@@ -35,6 +36,10 @@ pub fn start(
     clock: Clock,
     listener: TcpListener,
 ) -> std::io::Result<Server> {
+    if config.mail_worker {
+        let mailer = Mailer::from_config(&config.mail).map_err(std::io::Error::other)?;
+        worker::spawn(pool.clone(), mailer, clock.clone());
+    }
     let https = config.public_url.starts_with("https://");
     let hashing_permits = config.workers.max(1);
     let state = web::Data::new(AppState {

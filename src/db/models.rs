@@ -41,6 +41,9 @@ pub struct User {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub password_changed_at: Option<NaiveDateTime>,
+    pub totp_secret: Option<String>,
+    pub totp_enabled_at: Option<NaiveDateTime>,
+    pub totp_last_step: Option<i64>,
 }
 
 #[derive(Insertable)]
@@ -71,6 +74,8 @@ pub struct Session {
     pub authenticated_at: NaiveDateTime,
     pub ip: String,
     pub user_agent: String,
+    pub stage: String,
+    pub second_factor_at: Option<NaiveDateTime>,
 }
 
 #[derive(Insertable)]
@@ -84,6 +89,8 @@ pub struct NewSession<'a> {
     pub authenticated_at: NaiveDateTime,
     pub ip: &'a str,
     pub user_agent: &'a str,
+    pub stage: &'a str,
+    pub second_factor_at: Option<NaiveDateTime>,
 }
 
 #[derive(Queryable, Selectable, Clone, Debug)]

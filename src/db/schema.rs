@@ -26,6 +26,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         password_changed_at -> Nullable<Timestamp>,
+        totp_secret -> Nullable<Text>,
+        totp_enabled_at -> Nullable<Timestamp>,
+        totp_last_step -> Nullable<BigInt>,
     }
 }
 
@@ -52,6 +55,8 @@ diesel::table! {
         authenticated_at -> Timestamp,
         ip -> Text,
         user_agent -> Text,
+        stage -> Text,
+        second_factor_at -> Nullable<Timestamp>,
     }
 }
 
@@ -183,7 +188,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    recovery_codes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    passkeys (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        credential_id -> Text,
+        passkey_json -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webauthn_states (state_key) {
+        state_key -> Text,
+        purpose -> Text,
+        user_id -> Nullable<BigInt>,
+        state_json -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> firms (firm_id));
+diesel::joinable!(recovery_codes -> users (user_id));
+diesel::joinable!(passkeys -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(returns -> firms (firm_id));
 diesel::joinable!(return_versions -> returns (return_id));
@@ -204,4 +243,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_head,
     email_outbox,
     settings,
+    recovery_codes,
+    passkeys,
+    webauthn_states,
 );

@@ -4,7 +4,8 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::audit::{self, Event, action};
-use super::sessions::{self, Issued};
+use super::second_factor;
+use super::sessions::{self, Issued, Stage};
 use super::tokens::{hash_token, new_token};
 use super::{Actor, Invalid, clean_line};
 use crate::db::models::{AuthToken, Firm, NewFirm, NewUser, User};
@@ -173,18 +174,8 @@ pub fn complete_setup(
                 detail: "first admin via setup link",
             },
         )?;
-        let issued = sessions::create(conn, user_id, ip, user_agent, now)?;
-        audit::record(
-            conn,
-            now,
-            &actor,
-            Event {
-                action: action::SIGN_IN,
-                object_type: "user",
-                object_id: &user_id.to_string(),
-                detail: "",
-            },
-        )?;
+        // No account is usable without a second factor: enrol one next.
+        let issued = sessions::create(conn, user_id, Stage::Enrol, ip, user_agent, now)?;
         Ok(Some((user, issued)))
     })
 }
@@ -197,9 +188,10 @@ pub fn find_user_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<
         .optional()
 }
 
-/// After the password checked out: a new session (the old one, if the
-/// browser had any, is dropped: no fixation) and the audit event.
-pub fn complete_sign_in(
+/// After the password checked out: a new session at the stage the user
+/// has reached (the old one, if the browser had any, is dropped: no
+/// fixation) and the audit event.
+pub fn complete_password(
     conn: &mut DbConn,
     user: &User,
     old_token: Option<&str>,
@@ -211,7 +203,8 @@ pub fn complete_sign_in(
         if let Some(old) = old_token {
             sessions::delete(conn, old)?;
         }
-        let issued = sessions::create(conn, user.id, ip, user_agent, now)?;
+        let stage = second_factor::stage_after_password(conn, user, now.date())?;
+        let issued = sessions::create(conn, user.id, stage, ip, user_agent, now)?;
         let actor = Actor {
             user_id: Some(user.id),
             label: user.email.clone(),
@@ -222,10 +215,10 @@ pub fn complete_sign_in(
             now,
             &actor,
             Event {
-                action: action::SIGN_IN,
+                action: action::PASSWORD_ACCEPTED,
                 object_type: "user",
                 object_id: &user.id.to_string(),
-                detail: "",
+                detail: stage.as_str(),
             },
         )?;
         Ok(issued)

@@ -15,6 +15,12 @@ use crate::db::schema::{audit_events, audit_head};
 /// Every action the trail records, named once (the audit view filters by
 /// these).
 pub mod action {
+    pub const PASSWORD_ACCEPTED: &str = "auth.password_accepted";
+    pub const FACTOR_ADDED: &str = "user.factor_added";
+    pub const FACTOR_REMOVED: &str = "user.factor_removed";
+    pub const SECOND_FACTOR_FAILED: &str = "auth.second_factor_failed";
+    pub const SESSIONS_ENDED: &str = "auth.sessions_ended";
+    pub const REAUTHENTICATED: &str = "auth.reauthenticated";
     pub const DEMO_SEEDED: &str = "demo.seeded";
     pub const DRAFT_SAVED: &str = "return.draft_saved";
     pub const FIRM_CREATED: &str = "firm.created";

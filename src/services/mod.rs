@@ -6,11 +6,13 @@ pub mod audit;
 pub mod import;
 pub mod password;
 pub mod returns;
+pub mod second_factor;
 pub mod seed;
 pub mod sessions;
 pub mod settings;
 pub mod summary;
 pub mod tokens;
+pub mod totp;
 
 /// Who is acting, for authorization and the audit trail.
 #[derive(Clone, Debug)]

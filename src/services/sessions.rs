@@ -1,5 +1,9 @@
 //! Server-side sessions: the cookie holds a random token, the database its
-//! hash. Sessions end after 30 idle minutes or 12 hours, and on sign-out.
+//! hash. A session starts at the stage the user reached (password checked,
+//! second factor still due; or second factor still to enrol) and becomes
+//! full only after the second factor, under a new token. Sessions end after
+//! 30 idle minutes or 12 hours (15 minutes for an unfinished sign-in), and
+//! on sign-out.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -11,18 +15,51 @@ use crate::db::schema::{sessions, users};
 
 pub const IDLE: Duration = Duration::minutes(30);
 pub const ABSOLUTE: Duration = Duration::hours(12);
+/// An unfinished sign-in (second factor due, or to enrol) lasts this long.
+pub const PENDING: Duration = Duration::minutes(15);
 /// `last_seen_at` is written at most this often, so reads stay reads.
 const TOUCH_EVERY: Duration = Duration::seconds(60);
+
+/// How far a session's sign-in has come.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Password checked; a second factor must be presented.
+    SecondFactor,
+    /// Password checked; the user has no second factor yet and must enrol one.
+    Enrol,
+    /// Signed in.
+    Full,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::SecondFactor => "second_factor",
+            Stage::Enrol => "enrol",
+            Stage::Full => "full",
+        }
+    }
+
+    pub fn parse(value: &str) -> Stage {
+        match value {
+            "full" => Stage::Full,
+            "enrol" => Stage::Enrol,
+            _ => Stage::SecondFactor,
+        }
+    }
+}
 
 /// A new session's secrets; the token goes in the cookie only.
 pub struct Issued {
     pub token: String,
     pub csrf_token: String,
+    pub stage: Stage,
 }
 
 pub fn create(
     conn: &mut DbConn,
     user_id: i64,
+    stage: Stage,
     ip: &str,
     user_agent: &str,
     now: NaiveDateTime,
@@ -40,9 +77,40 @@ pub fn create(
             authenticated_at: now,
             ip,
             user_agent: &user_agent,
+            stage: stage.as_str(),
+            second_factor_at: (stage == Stage::Full).then_some(now),
         })
         .execute(conn)?;
-    Ok(Issued { token, csrf_token })
+    Ok(Issued {
+        token,
+        csrf_token,
+        stage,
+    })
+}
+
+/// Finishes a sign-in: the pending session is replaced by a full one under
+/// a new token (no session fixation across the privilege change).
+pub fn promote(conn: &mut DbConn, pending: &Session, now: NaiveDateTime) -> QueryResult<Issued> {
+    diesel::delete(sessions::table.find(pending.id)).execute(conn)?;
+    create(
+        conn,
+        pending.user_id,
+        Stage::Full,
+        &pending.ip,
+        &pending.user_agent,
+        now,
+    )
+}
+
+/// Records a fresh re-authentication (step-up) on a full session.
+pub fn reauthenticated(
+    conn: &mut DbConn,
+    session_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(sessions::table.find(session_id))
+        .set(sessions::authenticated_at.eq(now))
+        .execute(conn)
 }
 
 /// The live session and its active user, or `None` (unknown, expired, or
@@ -61,7 +129,11 @@ pub fn lookup(
     let Some((session, user)) = found else {
         return Ok(None);
     };
-    let expired = now - session.last_seen_at > IDLE || now - session.created_at > ABSOLUTE;
+    let lifetime = match Stage::parse(&session.stage) {
+        Stage::Full => ABSOLUTE,
+        _ => PENDING,
+    };
+    let expired = now - session.last_seen_at > IDLE || now - session.created_at > lifetime;
     if expired || !user.active {
         diesel::delete(sessions::table.find(session.id)).execute(conn)?;
         return Ok(None);
@@ -87,4 +159,14 @@ pub fn delete_others(conn: &mut DbConn, user_id: i64, keep: Option<i64>) -> Quer
         query = query.filter(sessions::id.ne(keep));
     }
     query.execute(conn)
+}
+
+/// A user's full sessions, most recent first (the "your sessions" page).
+pub fn of_user(conn: &mut DbConn, user_id: i64) -> QueryResult<Vec<Session>> {
+    sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::stage.eq(Stage::Full.as_str()))
+        .order(sessions::last_seen_at.desc())
+        .select(Session::as_select())
+        .load(conn)
 }

@@ -52,7 +52,7 @@ where
                 }
             };
             let expected = match session_token(&req) {
-                Some(_) => match SignedIn::from_request(&req, &mut Payload::None).await {
+                Some(_) => match SignedIn::load_any(req.clone()).await {
                     Ok(signed_in) => Some(signed_in.session.csrf_token),
                     Err(_) => anonymous_cookie(&req),
                 },

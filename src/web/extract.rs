@@ -11,7 +11,8 @@ use super::AppState;
 use crate::db::models::{Session, User};
 use crate::domain::role::Role;
 use crate::error::AppError;
-use crate::services::{Actor, sessions, tokens};
+use crate::services::sessions::{self, Stage};
+use crate::services::{Actor, tokens};
 
 pub const SESSION_COOKIE: &str = "__Host-session";
 
@@ -67,7 +68,23 @@ impl SignedIn {
         }
     }
 
+    pub fn stage(&self) -> Stage {
+        Stage::parse(&self.session.stage)
+    }
+
+    /// A fully signed-in user; a sign-in still waiting for its second
+    /// factor is sent to finish it.
     async fn load(req: HttpRequest) -> Result<SignedIn, AppError> {
+        let any = SignedIn::load_any(req).await?;
+        match any.stage() {
+            Stage::Full => Ok(any),
+            Stage::SecondFactor => Err(AppError::SecondFactorRequired),
+            Stage::Enrol => Err(AppError::EnrolmentRequired),
+        }
+    }
+
+    /// The session at whatever stage its sign-in has reached.
+    pub async fn load_any(req: HttpRequest) -> Result<SignedIn, AppError> {
         if let Some(cached) = req.extensions().get::<SignedIn>() {
             return Ok(cached.clone());
         }
@@ -99,6 +116,21 @@ impl FromRequest for SignedIn {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         Box::pin(SignedIn::load(req.clone()))
+    }
+}
+
+/// A session at any stage of its sign-in (second-factor and enrolment
+/// pages).
+#[derive(Clone, Debug)]
+pub struct AnySession(pub SignedIn);
+
+impl FromRequest for AnySession {
+    type Error = AppError;
+    type Future = Extracting<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { SignedIn::load_any(req).await.map(AnySession) })
     }
 }
 

@@ -1,6 +1,7 @@
 //! HTTP: routes, extractors, views. Handlers parse input, call a service on
 //! the blocking pool and render a template; they never write SQL.
 
+pub mod account;
 pub mod admin;
 pub mod assets;
 pub mod auth;
@@ -84,6 +85,29 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route(paths::SETUP, web::get().to(auth::setup::form))
         .route(paths::SETUP, web::post().to(auth::setup::submit))
+        .route(paths::LOGIN_VERIFY, web::get().to(auth::verify::form))
+        .route(paths::LOGIN_VERIFY_TOTP, web::post().to(auth::verify::totp))
+        .route(
+            paths::LOGIN_VERIFY_RECOVERY,
+            web::post().to(auth::verify::recovery),
+        )
+        .route(paths::ACCOUNT, web::get().to(account::overview::page))
+        .route(
+            paths::RECOVERY_CODES,
+            web::post().to(account::overview::new_recovery_codes),
+        )
+        .route(paths::ENROL, web::get().to(account::enrol::form))
+        .route(
+            paths::ENROL_TOTP,
+            web::post().to(account::enrol::confirm_totp),
+        )
+        .route(paths::REAUTH, web::get().to(account::reauth::form))
+        .route(paths::REAUTH, web::post().to(account::reauth::submit))
+        .route(paths::SESSIONS, web::get().to(account::sessions::page))
+        .route(
+            paths::SESSIONS_END_OTHERS,
+            web::post().to(account::sessions::end_others),
+        )
         .route(paths::PASSWORD, web::get().to(auth::password::form))
         .route(paths::PASSWORD, web::post().to(auth::password::submit))
         .route(paths::RETURNS, web::get().to(returns::list::page))

@@ -8,6 +8,16 @@ pub const LOGIN: &str = "/login";
 pub const LOGOUT: &str = "/logout";
 pub const PASSWORD: &str = "/account/password";
 pub const SETUP: &str = "/setup/{token}";
+pub const LOGIN_VERIFY: &str = "/login/verify";
+pub const LOGIN_VERIFY_TOTP: &str = "/login/verify/totp";
+pub const LOGIN_VERIFY_RECOVERY: &str = "/login/verify/recovery";
+pub const ACCOUNT: &str = "/account";
+pub const ENROL: &str = "/account/enrol";
+pub const ENROL_TOTP: &str = "/account/enrol/totp";
+pub const REAUTH: &str = "/account/reauth";
+pub const RECOVERY_CODES: &str = "/account/recovery-codes";
+pub const SESSIONS: &str = "/account/sessions";
+pub const SESSIONS_END_OTHERS: &str = "/account/sessions/end-others";
 pub const HEALTHZ: &str = "/healthz";
 pub const READYZ: &str = "/readyz";
 pub const STYLESHEET: &str = "/static/portal.css";
@@ -25,6 +35,19 @@ pub const REVIEW_VERSION: &str = "/review/versions/{id}";
 
 pub const ADMIN_FIRMS: &str = "/admin/firms";
 pub const ADMIN_USERS: &str = "/admin/users";
+
+/// The step-up page, coming back to `next` (a path of ours) afterwards.
+pub fn reauth(next: &str) -> String {
+    let next = if next.starts_with('/') && !next.starts_with("//") {
+        next
+    } else {
+        HOME
+    };
+    format!(
+        "{REAUTH}?next={}",
+        next.replace('&', "%26").replace('#', "%23")
+    )
+}
 
 pub fn setup(token: &str) -> String {
     format!("/setup/{token}")

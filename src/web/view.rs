@@ -38,6 +38,16 @@ impl Chrome {
         }
     }
 
+    /// A sign-in still in progress: no navigation, but the session's CSRF
+    /// token (and a way to sign out).
+    pub fn pending(req: &HttpRequest, who: &SignedIn) -> Self {
+        Chrome {
+            t: Tr::new(Lang::from_request(req)),
+            who: None,
+            csrf: who.session.csrf_token.clone(),
+        }
+    }
+
     pub fn signed_in(req: &HttpRequest, who: &SignedIn) -> Self {
         let role = who.role();
         Chrome {

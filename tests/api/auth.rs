@@ -71,10 +71,33 @@ async fn sign_in_issues_a_new_session_and_sign_out_ends_it(app: TestApp) {
     browser
         .cookies
         .insert("__Host-session".into(), "x".repeat(43));
-    browser.sign_in("admin@fsa.example", PASSWORD).await;
+    let page = browser.sign_in("admin@fsa.example", PASSWORD).await;
+    let pending = browser.cookies.get("__Host-session").cloned().unwrap();
+    assert_ne!(pending, "x".repeat(43));
+    assert_eq!(page.location(), Some("/login/verify"));
+    // The password alone opens nothing.
+    for path in ["/dashboard", "/admin/users", "/account"] {
+        assert_eq!(
+            browser.get(path).await.location(),
+            Some("/login/verify"),
+            "{path}"
+        );
+    }
+    let form = browser.get("/login/verify").await;
+    let code = app.next_code("admin@fsa.example");
+    browser
+        .submit_form(&form, "/login/verify/totp", &[("code", &code)])
+        .await;
     let issued = browser.cookies.get("__Host-session").cloned().unwrap();
-    assert_ne!(issued, "x".repeat(43));
+    assert_ne!(issued, pending, "a new session id once fully signed in");
     assert_eq!(browser.get("/dashboard").await.status, StatusCode::OK);
+    let mut stale = app.browser();
+    stale.cookies.insert("__Host-session".into(), pending);
+    assert_eq!(
+        stale.get("/dashboard").await.location(),
+        Some("/login"),
+        "the pending id is dead"
+    );
 
     let stolen = issued.clone();
     let page = browser.get("/dashboard").await;
@@ -105,9 +128,15 @@ async fn initial_password_must_be_changed(app: TestApp) {
     app.add_user(&mut admin, "analyst@fsa.example", "analyst", None)
         .await;
     let mut analyst = app.browser();
-    analyst
+    let page = analyst
         .sign_in("analyst@fsa.example", "initial password 0001")
         .await;
+    assert_eq!(
+        page.location(),
+        Some("/account/enrol"),
+        "no account works without a second factor"
+    );
+    app.enrol_totp(&mut analyst, "analyst@fsa.example").await;
     for path in ["/dashboard", "/review"] {
         let page = analyst.get(path).await;
         assert_eq!(
@@ -130,10 +159,22 @@ async fn initial_password_must_be_changed(app: TestApp) {
         .await;
     assert_eq!(rejected.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(rejected.field_error("current_password").is_some());
-    let analyst = app.first_sign_in("analyst@fsa.example").await;
-    drop(analyst);
+    let changed = analyst
+        .submit_form(
+            &form,
+            "/account/password",
+            &[
+                ("current_password", "initial password 0001"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER);
+    assert_eq!(analyst.get("/dashboard").await.status, StatusCode::OK);
     let mut fresh = app.browser();
-    fresh.sign_in("analyst@fsa.example", PASSWORD).await;
+    app.sign_in_fully(&mut fresh, "analyst@fsa.example", PASSWORD)
+        .await;
     assert_eq!(fresh.get("/dashboard").await.status, StatusCode::OK);
 }
 

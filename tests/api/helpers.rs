@@ -15,7 +15,7 @@ use incident_portal::clock::Clock;
 use incident_portal::config::Config;
 use incident_portal::db::{Backend, DbPool, DbUrl};
 use incident_portal::server;
-use incident_portal::services::accounts;
+use incident_portal::services::{accounts, totp};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, HeaderMap, LOCATION, SET_COOKIE};
 use scraper::{Html, Selector};
@@ -114,6 +114,8 @@ pub struct TestApp {
     pub clock: Clock,
     pub backend: Backend,
     pub db_url: DbUrl,
+    /// Each enrolled user's TOTP key, by email.
+    pub secrets: std::sync::Mutex<HashMap<String, String>>,
     _db: TestDb,
 }
 
@@ -146,8 +148,24 @@ impl TestApp {
             data_dir: std::env::temp_dir(),
             pool_size: 4,
             workers: 1,
+            mail: incident_portal::config::MailConfig::Memory(Default::default()),
+            mail_worker: false,
         };
         let pool = server::prepare_database(&config).expect("database ready");
+        // Tests sign staff in with TOTP; the default policy (passkeys only for
+        // staff) has tests of its own.
+        {
+            use diesel::prelude::*;
+            use incident_portal::db::schema::settings;
+            let mut conn = pool.get().unwrap();
+            diesel::insert_into(settings::table)
+                .values((
+                    settings::key.eq("totp_staff"),
+                    settings::value.eq("allowed"),
+                ))
+                .execute(&mut conn)
+                .unwrap();
+        }
         let server =
             server::start(Arc::new(config), pool.clone(), clock.clone(), listener).expect("server");
         actix_web::rt::spawn(server);
@@ -157,6 +175,7 @@ impl TestApp {
             clock,
             backend,
             db_url: url,
+            secrets: Default::default(),
             _db: db,
         }
     }
@@ -189,7 +208,74 @@ impl TestApp {
             "setup completes: {}",
             page.body
         );
+        assert_eq!(
+            page.location(),
+            Some("/account/enrol"),
+            "a second factor comes next"
+        );
+        self.enrol_totp(&mut admin, "admin@fsa.example").await;
         admin
+    }
+
+    /// Sets up an authenticator app on the enrolment page, as a user would
+    /// with the key shown there; remembers the key for later sign-ins.
+    pub async fn enrol_totp(&self, browser: &mut Browser, email: &str) -> Vec<String> {
+        let page = browser.get("/account/enrol").await;
+        assert_eq!(page.status, StatusCode::OK, "enrolment page: {}", page.body);
+        let secret = page
+            .html()
+            .select(&Selector::parse("#totp-secret").unwrap())
+            .next()
+            .and_then(|e| e.value().attr("data-secret").map(str::to_owned))
+            .unwrap_or_else(|| panic!("no TOTP key offered:\n{}", page.body));
+        let code = totp::code_at(&secret, self.clock.now()).unwrap();
+        let done = browser
+            .submit_form(&page, "/account/enrol/totp", &[("code", &code)])
+            .await;
+        assert_eq!(done.status, StatusCode::OK, "TOTP confirmed: {}", done.body);
+        let codes = done.texts(".recovery-code");
+        assert_eq!(codes.len(), 10, "ten recovery codes shown once");
+        self.secrets
+            .lock()
+            .unwrap()
+            .insert(email.to_owned(), secret);
+        codes
+    }
+
+    /// The next TOTP code for a user (a code is accepted once, so the
+    /// clock moves to the next 30-second step first).
+    pub fn next_code(&self, email: &str) -> String {
+        let secret = self
+            .secrets
+            .lock()
+            .unwrap()
+            .get(email)
+            .cloned()
+            .expect("user enrolled TOTP");
+        self.clock.advance(chrono::Duration::seconds(30));
+        totp::code_at(&secret, self.clock.now()).unwrap()
+    }
+
+    /// Password, then the authenticator code: a full sign-in.
+    pub async fn sign_in_fully(&self, browser: &mut Browser, email: &str, password: &str) {
+        let page = browser.sign_in(email, password).await;
+        assert_eq!(
+            page.location(),
+            Some("/login/verify"),
+            "password accepted: {}",
+            page.body
+        );
+        let form = browser.get("/login/verify").await;
+        let code = self.next_code(email);
+        let done = browser
+            .submit_form(&form, "/login/verify/totp", &[("code", &code)])
+            .await;
+        assert_eq!(
+            done.location(),
+            Some("/"),
+            "second factor accepted: {}",
+            done.body
+        );
     }
 
     pub fn setup_token(&self) -> String {
@@ -263,7 +349,8 @@ impl TestApp {
     pub async fn first_sign_in(&self, email: &str) -> Browser {
         let mut browser = self.browser();
         let page = browser.sign_in(email, "initial password 0001").await;
-        assert_eq!(page.location(), Some("/"));
+        assert_eq!(page.location(), Some("/account/enrol"));
+        self.enrol_totp(&mut browser, email).await;
         let page = browser.get("/returns").await;
         assert_eq!(
             page.location(),
@@ -466,15 +553,19 @@ impl Browser {
         self.read(response).await
     }
 
-    /// POSTs `fields` plus the hidden inputs of the form on `page` (its CSRF
-    /// token, submission key), as a browser submitting that form would.
+    /// POSTs `fields` plus the hidden inputs on `page` (its CSRF token,
+    /// submission key, return path), as a browser submitting that form would.
     pub async fn submit_form(&mut self, page: &Page, path: &str, fields: &[(&str, &str)]) -> Page {
         let mut all: Vec<(String, String)> = Vec::new();
-        for hidden in ["csrf", "submission_key"] {
-            if let Some(value) = page.input_value(hidden)
-                && !fields.iter().any(|(k, _)| *k == hidden)
-            {
-                all.push((hidden.to_owned(), value));
+        let hidden = Selector::parse("input[type=hidden]").unwrap();
+        for input in page.html().select(&hidden) {
+            let (Some(name), Some(value)) =
+                (input.value().attr("name"), input.value().attr("value"))
+            else {
+                continue;
+            };
+            if !fields.iter().any(|(k, _)| *k == name) && !all.iter().any(|(k, _)| k == name) {
+                all.push((name.to_owned(), value.to_owned()));
             }
         }
         all.extend(

@@ -24,7 +24,16 @@ async fn setup_link_creates_the_first_admin_once(app: TestApp) {
         )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
-    assert_eq!(done.location(), Some("/dashboard"));
+    assert_eq!(
+        done.location(),
+        Some("/account/enrol"),
+        "a second factor next"
+    );
+    assert_eq!(
+        browser.get("/dashboard").await.location(),
+        Some("/account/enrol")
+    );
+    app.enrol_totp(&mut browser, "admin@fsa.example").await;
     let dashboard = browser.get("/dashboard").await;
     assert_eq!(
         dashboard.status,
@@ -42,8 +51,8 @@ async fn setup_link_creates_the_first_admin_once(app: TestApp) {
 
     // The email was normalised; the admin signs in with it.
     let mut other = app.browser();
-    let signed = other.sign_in("admin@fsa.example", PASSWORD).await;
-    assert_eq!(signed.status, StatusCode::SEE_OTHER);
+    app.sign_in_fully(&mut other, "admin@fsa.example", PASSWORD)
+        .await;
 }
 
 async fn setup_link_expires_and_rejects_bad_tokens(app: TestApp) {

@@ -7,9 +7,12 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::error::{AppError, AppResult};
-use crate::services::{accounts, password, sessions::Issued};
+use crate::services::sessions::{Issued, Stage};
+use crate::services::{accounts, password};
 use crate::web::csrf::{CsrfForm, HasCsrf, anonymous_token, with_cookie};
-use crate::web::extract::{SESSION_COOKIE, SignedIn, client_ip, session_token, user_agent};
+use crate::web::extract::{
+    AnySession, SESSION_COOKIE, SignedIn, client_ip, session_token, user_agent,
+};
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths, redirect};
 
@@ -70,6 +73,15 @@ pub fn session_cookie(issued: &Issued) -> Cookie<'static> {
         .finish()
 }
 
+/// Where a session goes next, by the stage its sign-in reached.
+pub fn next_step(stage: Stage) -> &'static str {
+    match stage {
+        Stage::SecondFactor => paths::LOGIN_VERIFY,
+        Stage::Enrol => paths::ENROL,
+        Stage::Full => paths::HOME,
+    }
+}
+
 pub fn signed_in_response(issued: &Issued, to: &str) -> AppResult<HttpResponse> {
     let mut response = redirect(to);
     response
@@ -112,10 +124,10 @@ pub async fn submit(
             let agent = user_agent(&req);
             let old = session_token(&req);
             let issued = crate::db::run(&state.pool, move |conn| {
-                accounts::complete_sign_in(conn, &user, old.as_deref(), &ip, &agent, now)
+                accounts::complete_password(conn, &user, old.as_deref(), &ip, &agent, now)
             })
             .await?;
-            signed_in_response(&issued, paths::HOME)
+            signed_in_response(&issued, next_step(issued.stage))
         }
         None => {
             let typed_email = form.email.clone();
@@ -142,9 +154,10 @@ impl HasCsrf for LogoutForm {
 
 pub async fn logout(
     state: web::Data<AppState>,
-    who: SignedIn,
+    who: AnySession,
     CsrfForm(_form): CsrfForm<LogoutForm>,
 ) -> AppResult<HttpResponse> {
+    let who = who.0;
     let now = state.clock.now();
     let actor = who.actor();
     let token = who.token.clone();

@@ -3,6 +3,7 @@
 pub mod login;
 pub mod password;
 pub mod setup;
+pub mod verify;
 
 use actix_web::{HttpRequest, HttpResponse};
 

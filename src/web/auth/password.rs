@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::error::AppResult;
 use crate::services::{Invalid, accounts, password};
+use crate::web::account::require_recent;
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::SignedIn;
 use crate::web::view::{Chrome, FieldKind, FieldView, fields, render, summary};
@@ -75,7 +76,20 @@ fn page(
     )
 }
 
-pub async fn form(req: HttpRequest, who: SignedIn) -> AppResult<HttpResponse> {
+/// A forced change (initial password) needs no step-up; any other does.
+fn admitted(state: &AppState, who: &SignedIn) -> AppResult<()> {
+    if who.user.must_change_password {
+        return Ok(());
+    }
+    require_recent(who, state.clock.now(), paths::PASSWORD)
+}
+
+pub async fn form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: SignedIn,
+) -> AppResult<HttpResponse> {
+    admitted(&state, &who)?;
     page(&req, &who, &Invalid::default(), StatusCode::OK)
 }
 
@@ -85,6 +99,7 @@ pub async fn submit(
     who: SignedIn,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> AppResult<HttpResponse> {
+    admitted(&state, &who)?;
     let mut invalid = Invalid::default();
     if let Err(key) = password::check_policy(&form.password, &who.user.email) {
         invalid.push("password", key);

@@ -158,7 +158,7 @@ pub async fn submit(
     })
     .await?;
     match done {
-        Some((_, issued)) => signed_in_response(&issued, paths::DASHBOARD),
+        Some((_, issued)) => signed_in_response(&issued, paths::ENROL),
         None => Err(AppError::NotFound),
     }
 }
