@@ -199,6 +199,11 @@ mod tests {
                             "account",
                             "sessions",
                             "reauth",
+                            "invite",
+                            "forgot",
+                            "reset",
+                            "audit",
+                            "passkey",
                         ]
                         .contains(&prefix);
                     if looks_like_key && !piece.ends_with(".html") && !piece.ends_with(".rs") {

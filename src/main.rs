@@ -1,5 +1,5 @@
 //! The `incident-portal` binary: serve (default), migrate, import-returns,
-//! seed-demo.
+//! seed-demo, verify-audit.
 
 use std::fs::File;
 use std::io::{BufReader, IsTerminal};
@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use incident_portal::clock::Clock;
 use incident_portal::config::{Config, Settings};
 use incident_portal::server;
-use incident_portal::services::{Actor, accounts, import, seed};
+use incident_portal::services::{Actor, accounts, audit_chain, import, seed};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
@@ -40,6 +40,9 @@ enum Command {
     },
     /// Create demo firms, users and returns, and print their logins.
     SeedDemo,
+    /// Recompute the audit chain and name the first broken link, if any
+    /// (exit status 1 when broken).
+    VerifyAudit,
 }
 
 fn main() -> ExitCode {
@@ -89,12 +92,28 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::VerifyAudit => {
+            // Read-only: no migrations, one connection.
+            let pool = incident_portal::db::connect_pool(&config.database_url, 1)?;
+            let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
+            let report = audit_chain::verify(&mut conn).map_err(|e| e.to_string())?;
+            println!("{report}");
+            if report.is_intact() {
+                Ok(())
+            } else {
+                Err("the audit chain does not verify".to_owned())
+            }
+        }
         Command::SeedDemo => {
             let pool = server::prepare_database(&config)?;
             let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
             let logins = seed::seed(&mut conn, Clock::system().now())
                 .map_err(|e| format!("seed-demo: {e} (it runs on an empty portal only)"))?;
-            println!("Demo accounts (shown once):");
+            println!("Demo accounts (shown once). Sign in with the password, then a code from");
+            println!("an authenticator app set up with the key (or scan the otpauth:// link).");
+            println!(
+                "The demo policy lets staff use authenticator apps; passkeys work for everyone."
+            );
             for login in logins {
                 println!(
                     "  {:<28} {:<26} {:<9} {}",
@@ -103,6 +122,7 @@ fn run(cli: Cli) -> Result<(), String> {
                     login.role.as_str(),
                     login.firm.unwrap_or_default()
                 );
+                println!("      key {}  {}", login.totp_secret, login.totp_uri);
             }
             Ok(())
         }

@@ -66,8 +66,10 @@ impl MemoryMailbox {
 #[derive(Clone)]
 pub enum Mailer {
     Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        transport: SmtpTransport,
         from: Mailbox,
+        /// `host:port (tls mode)`, for logs; never the credentials.
+        relay: String,
     },
     File {
         dir: PathBuf,
@@ -84,8 +86,9 @@ impl Mailer {
     pub fn from_config(config: &MailConfig) -> Result<Mailer, String> {
         match config {
             MailConfig::Smtp { server, from } => Ok(Mailer::Smtp {
-                transport: smtp_transport(server)?,
+                transport: SmtpTransport(Some(smtp_transport(server)?)),
                 from: from.clone(),
+                relay: format!("{}:{} ({:?})", server.host, server.port, server.tls),
             }),
             MailConfig::File { dir, from } => {
                 std::fs::create_dir_all(dir)
@@ -97,6 +100,15 @@ impl Mailer {
                 })
             }
             MailConfig::Memory(mailbox) => Ok(Mailer::Memory(mailbox.clone())),
+        }
+    }
+
+    /// Where messages go, for the log: never a password.
+    pub fn describe(&self) -> String {
+        match self {
+            Mailer::Smtp { relay, .. } => format!("smtp {relay}"),
+            Mailer::File { dir, .. } => format!("files in {}", dir.display()),
+            Mailer::Memory(_) => "memory".to_owned(),
         }
     }
 
@@ -123,11 +135,14 @@ impl Mailer {
             }
         };
         let sent = match self {
-            Mailer::Smtp { transport, .. } => transport
-                .send(message)
-                .await
-                .map(drop)
-                .map_err(|e| e.to_string()),
+            Mailer::Smtp { transport, .. } => match &transport.0 {
+                Some(smtp) => smtp
+                    .send(message)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string()),
+                None => Err("SMTP transport closed".to_owned()),
+            },
             Mailer::File { transport, .. } => transport
                 .send(message)
                 .await
@@ -136,6 +151,20 @@ impl Mailer {
             Mailer::Memory(_) => Ok(()),
         };
         sent.map_err(|e| e.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+}
+
+/// lettre's pooled SMTP transport. Dropping its last clone spawns a clean-up
+/// task, which panics once the runtime is gone (a worker task dropped while
+/// the server shuts down): then the pool is left to the ending process.
+#[derive(Clone)]
+pub struct SmtpTransport(Option<AsyncSmtpTransport<Tokio1Executor>>);
+
+impl Drop for SmtpTransport {
+    fn drop(&mut self) {
+        if tokio::runtime::Handle::try_current().is_err() {
+            std::mem::forget(self.0.take());
+        }
     }
 }
 

@@ -126,6 +126,7 @@ pub async fn deliver_batch(
 /// Runs passes forever on the current (actix) runtime: again at once after a
 /// full or cut-short pass, otherwise every two seconds.
 pub fn spawn(pool: DbPool, mailer: Mailer, clock: Clock) -> actix_web::rt::task::JoinHandle<()> {
+    tracing::info!(transport = %mailer.describe(), "outbox worker started");
     actix_web::rt::spawn(async move {
         loop {
             let more = match deliver_due(&pool, &mailer, &clock).await {

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::audit::{self, Event, action};
 use super::second_factor;
 use super::sessions::{self, Issued, Stage};
+use super::throttle::{self, Key};
 use super::tokens::{hash_token, new_token};
 use super::{Actor, Invalid, clean_line};
 use crate::db::models::{AuthToken, Firm, NewFirm, NewUser, User};
@@ -16,6 +17,7 @@ use crate::domain::lei::Lei;
 use crate::domain::registration::RegistrationNo;
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
+use crate::mail::{messages, outbox};
 
 pub const SETUP_PURPOSE: &str = "setup";
 pub const SETUP_VALID_FOR: Duration = Duration::hours(24);
@@ -203,6 +205,7 @@ pub fn complete_password(
         if let Some(old) = old_token {
             sessions::delete(conn, old)?;
         }
+        throttle::clear(conn, &Key::Account(user.email.clone()))?;
         let stage = second_factor::stage_after_password(conn, user, now.date())?;
         let issued = sessions::create(conn, user.id, stage, ip, user_agent, now)?;
         let actor = Actor {
@@ -225,13 +228,16 @@ pub fn complete_password(
     })
 }
 
+/// Records a failed password: audited, and counted against the account
+/// typed and the client address. Returns true when this failure locked the
+/// account (the caller tells its holder).
 pub fn record_failed_sign_in(
     conn: &mut DbConn,
     typed_email: &str,
     user_id: Option<i64>,
     ip: &str,
     now: NaiveDateTime,
-) -> AppResult<()> {
+) -> AppResult<bool> {
     let shown: String = typed_email
         .chars()
         .filter(|c| !c.is_control())
@@ -253,8 +259,71 @@ pub fn record_failed_sign_in(
                 detail: &shown,
             },
         )?;
-        Ok(())
+        throttle::record_failure(conn, &Key::Address(ip.to_owned()), now)?;
+        let locked = throttle::record_failure(conn, &Key::Account(typed_email.to_owned()), now)?;
+        if locked
+            && let Some(user) = find_user_by_email(conn, &typed_email.trim().to_lowercase())?
+            && let Ok(to) = EmailAddress::parse(&user.email)
+        {
+            let lang = crate::i18n::Lang::parse(&user.locale).unwrap_or(crate::i18n::Lang::En);
+            let until = now + throttle::LOCK_FOR;
+            outbox::enqueue(conn, &messages::account_locked(&to, lang, until)?, now)?;
+        }
+        if locked {
+            audit::record(
+                conn,
+                now,
+                &Actor::system("throttle"),
+                Event {
+                    action: action::ACCOUNT_LOCKED,
+                    object_type: "user",
+                    object_id: &user_id.map_or_else(|| "-".to_owned(), |id| id.to_string()),
+                    detail: &shown,
+                },
+            )?;
+        }
+        Ok(locked && user_id.is_some())
     })
+}
+
+/// Refuses attempts while the account typed or the address must wait;
+/// the wait, audited, or zero.
+pub fn sign_in_wait(
+    conn: &mut DbConn,
+    typed_email: &str,
+    ip: &str,
+    now: NaiveDateTime,
+) -> AppResult<chrono::Duration> {
+    let keys = [
+        Key::Account(typed_email.to_owned()),
+        Key::Address(ip.to_owned()),
+    ];
+    let wait = throttle::retry_after_any(conn, &keys, now)?;
+    if wait > chrono::Duration::zero() {
+        let shown: String = typed_email
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(254)
+            .collect();
+        write_tx(conn, |conn| {
+            audit::record(
+                conn,
+                now,
+                &Actor {
+                    user_id: None,
+                    label: "anonymous".to_owned(),
+                    ip: ip.to_owned(),
+                },
+                Event {
+                    action: action::SIGN_IN_THROTTLED,
+                    object_type: "user",
+                    object_id: "-",
+                    detail: &shown,
+                },
+            )
+        })?;
+    }
+    Ok(wait)
 }
 
 pub fn sign_out(
@@ -300,6 +369,9 @@ pub fn change_password(
             ))
             .execute(conn)?;
         sessions::delete_others(conn, user_id, Some(keep_session))?;
+        notify(conn, user_id, now, |to, lang| {
+            messages::password_changed(to, lang, now)
+        })?;
         audit::record(
             conn,
             now,
@@ -404,110 +476,31 @@ pub fn insert_firm(
     firms::table.find(id).select(Firm::as_select()).first(conn)
 }
 
-pub struct UserInput<'a> {
-    pub email: &'a str,
-    pub display_name: &'a str,
-    pub role: &'a str,
-    pub firm_id: &'a str,
-}
-
-/// A new user's fields, checked.
-pub struct CheckedUser {
-    pub email: EmailAddress,
-    pub name: String,
-    pub role: Role,
-    pub firm_id: Option<i64>,
-}
-
-/// Checks a new user's fields; the password is checked and hashed by the
-/// caller (off the database connection).
-pub fn check_user_input(
+/// Writes a security notice to the user's email (inside the caller's
+/// transaction).
+pub fn notify(
     conn: &mut DbConn,
-    input: &UserInput<'_>,
-) -> AppResult<Result<CheckedUser, Invalid>> {
-    let mut invalid = Invalid::default();
-    let email = EmailAddress::parse(input.email).map_err(|e| invalid.push("email", e.key()));
-    let name =
-        clean_line(input.display_name, 100, true).map_err(|k| invalid.push("display_name", k));
-    let role = Role::parse(input.role).ok_or_else(|| invalid.push("role", "err.role.invalid"));
-    let firm_id = match &role {
-        Ok(role) if role.is_firm() => match input.firm_id.trim().parse::<i64>() {
-            Ok(id) if get_firm(conn, id)?.is_some() => Ok(Some(id)),
-            _ => {
-                invalid.push("firm_id", "err.firm.required");
-                Err(())
-            }
-        },
-        _ => Ok(None),
-    };
-    if let Ok(email) = &email
-        && find_user_by_email(conn, email.as_str())?.is_some()
-    {
-        invalid.push("email", "err.email.taken");
-    }
-    Ok(match (email, name, role, firm_id) {
-        (Ok(email), Ok(name), Ok(role), Ok(firm_id)) if invalid.is_empty() => Ok(CheckedUser {
-            email,
-            name,
-            role,
-            firm_id,
-        }),
-        _ => Err(invalid),
-    })
-}
-
-/// Creates a user with an initial password they must change at first
-/// sign-in.
-pub fn create_user(
-    conn: &mut DbConn,
-    actor: &Actor,
-    checked: &CheckedUser,
-    password_hash: &str,
+    user_id: i64,
     now: NaiveDateTime,
-) -> AppResult<Result<User, Invalid>> {
-    let CheckedUser {
-        email,
-        name,
-        role,
-        firm_id,
-    } = checked;
-    write_tx(conn, |conn| {
-        if find_user_by_email(conn, email.as_str())?.is_some() {
-            return Ok(Err(Invalid::one("email", "err.email.taken")));
-        }
-        let id: i64 = diesel::insert_into(users::table)
-            .values(NewUser {
-                email: email.as_str(),
-                display_name: name,
-                role: role.as_str(),
-                firm_id: *firm_id,
-                password_hash: Some(password_hash),
-                must_change_password: true,
-                active: true,
-                locale: "en",
-                created_at: now,
-                updated_at: now,
-                password_changed_at: None,
-            })
-            .returning(users::id)
-            .get_result(conn)?;
-        let user = users::table
-            .find(id)
-            .select(User::as_select())
-            .first(conn)?;
-        audit::record(
-            conn,
-            now,
-            actor,
-            Event {
-                action: action::USER_CREATED,
-                object_type: "user",
-                object_id: &id.to_string(),
-                detail: &format!("{} {}", role.as_str(), user.email),
-            },
-        )?;
-        Ok(Ok(user))
-    })
+    build: impl FnOnce(&EmailAddress, crate::i18n::Lang) -> AppResult<outbox::Email>,
+) -> AppResult<()> {
+    let Some(user) = get_user(conn, user_id)? else {
+        return Ok(());
+    };
+    let Ok(to) = EmailAddress::parse(&user.email) else {
+        return Ok(());
+    };
+    let lang = crate::i18n::Lang::parse(&user.locale).unwrap_or(crate::i18n::Lang::En);
+    outbox::enqueue(conn, &build(&to, lang)?, now)?;
+    Ok(())
+}
+
+pub fn get_user(conn: &mut DbConn, id: i64) -> QueryResult<Option<User>> {
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn get_firm(conn: &mut DbConn, id: i64) -> QueryResult<Option<Firm>> {

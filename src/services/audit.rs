@@ -15,6 +15,14 @@ use crate::db::schema::{audit_events, audit_head};
 /// Every action the trail records, named once (the audit view filters by
 /// these).
 pub mod action {
+    pub const USER_INVITED: &str = "user.invited";
+    pub const INVITATION_ACCEPTED: &str = "user.invitation_accepted";
+    pub const USER_DISABLED: &str = "user.disabled";
+    pub const USER_ENABLED: &str = "user.enabled";
+    pub const RESET_REQUESTED: &str = "auth.reset_requested";
+    pub const PASSWORD_RESET: &str = "user.password_reset";
+    pub const SIGN_IN_THROTTLED: &str = "auth.sign_in_throttled";
+    pub const ACCOUNT_LOCKED: &str = "auth.account_locked";
     pub const PASSWORD_ACCEPTED: &str = "auth.password_accepted";
     pub const FACTOR_ADDED: &str = "user.factor_added";
     pub const FACTOR_REMOVED: &str = "user.factor_removed";
@@ -26,6 +34,7 @@ pub mod action {
     pub const FIRM_CREATED: &str = "firm.created";
     pub const PASSWORD_CHANGED: &str = "user.password_changed";
     pub const RETURNS_IMPORTED: &str = "returns.imported";
+    pub const RETURN_VIEWED: &str = "return.viewed";
     pub const SETUP_LINK_ISSUED: &str = "setup.link_issued";
     pub const SIGN_IN: &str = "auth.sign_in";
     pub const SIGN_IN_FAILED: &str = "auth.sign_in_failed";

@@ -3,14 +3,20 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod audit_chain;
+pub mod audit_log;
 pub mod import;
+pub mod invitations;
+pub mod passkeys;
 pub mod password;
+pub mod reset;
 pub mod returns;
 pub mod second_factor;
 pub mod seed;
 pub mod sessions;
 pub mod settings;
 pub mod summary;
+pub mod throttle;
 pub mod tokens;
 pub mod totp;
 

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::audit::{self, Event, action};
 use super::sessions::{self, Issued, Stage};
+use super::throttle::{self, Key};
 use super::tokens::hash_token;
 use super::{Actor, settings, totp};
 use crate::db::models::{Session, User};
@@ -13,6 +14,7 @@ use crate::db::schema::{passkeys, recovery_codes, users};
 use crate::db::{DbConn, write_tx};
 use crate::domain::role::Role;
 use crate::error::AppResult;
+use crate::mail::messages::{self, FactorChange};
 
 /// Setting: "allowed" lets regulator staff use TOTP; anything else forbids.
 pub const TOTP_STAFF: &str = "totp_staff";
@@ -248,6 +250,9 @@ pub fn confirm_totp(
                 detail: "totp",
             },
         )?;
+        super::accounts::notify(conn, user_id, now, |to, lang| {
+            messages::factor_changed(to, lang, FactorChange::TotpEnabled, now)
+        })?;
         let issued = match Stage::parse(&session.stage) {
             Stage::Full => {
                 // Adding a factor ends the user's other sessions.
@@ -286,8 +291,19 @@ pub fn finish(
     Ok(issued)
 }
 
-/// Verifies a second factor on a pending sign-in; the full session's
-/// secrets on success.
+/// The answer to a second-factor attempt.
+pub enum Verified {
+    Yes(Issued),
+    /// Wrong code; the user may try again.
+    No,
+    /// Too many failures: wait this long.
+    Wait(chrono::Duration),
+    /// Too many failures: the pending sign-in was ended.
+    Ended,
+}
+
+/// Verifies a second factor on a pending sign-in; throttled per user
+/// (doubling waits, then the pending sign-in ends and the factor locks).
 pub fn verify(
     conn: &mut DbConn,
     actor: &Actor,
@@ -295,7 +311,12 @@ pub fn verify(
     method: Method,
     code: &str,
     now: NaiveDateTime,
-) -> AppResult<Option<Issued>> {
+) -> AppResult<Verified> {
+    let key = Key::SecondFactor(session.user_id);
+    let wait = throttle::retry_after(conn, &key, now)?;
+    if wait > chrono::Duration::zero() {
+        return Ok(Verified::Wait(wait));
+    }
     write_tx(conn, |conn| {
         let user: User = users::table
             .find(session.user_id)
@@ -308,21 +329,43 @@ pub fn verify(
             }
             Method::Recovery => use_recovery_code(conn, user.id, code, now)?,
         };
-        if !ok {
+        if ok {
+            throttle::clear(conn, &key)?;
+            return Ok(Verified::Yes(finish(
+                conn,
+                actor,
+                session,
+                method.name(),
+                now,
+            )?));
+        }
+        audit::record(
+            conn,
+            now,
+            actor,
+            Event {
+                action: action::SECOND_FACTOR_FAILED,
+                object_type: "user",
+                object_id: &user.id.to_string(),
+                detail: method.name(),
+            },
+        )?;
+        if throttle::record_failure(conn, &key, now)? {
+            sessions::delete_by_id(conn, session.id)?;
             audit::record(
                 conn,
                 now,
-                actor,
+                &Actor::system("throttle"),
                 Event {
-                    action: action::SECOND_FACTOR_FAILED,
+                    action: action::ACCOUNT_LOCKED,
                     object_type: "user",
                     object_id: &user.id.to_string(),
-                    detail: method.name(),
+                    detail: "second factor",
                 },
             )?;
-            return Ok(None);
+            return Ok(Verified::Ended);
         }
-        Ok(Some(finish(conn, actor, session, method.name(), now)?))
+        Ok(Verified::No)
     })
 }
 

@@ -7,9 +7,9 @@ use diesel::prelude::*;
 use super::accounts::insert_firm;
 use super::audit::{self, Event, action};
 use super::returns::{self, FiguresForm, Source};
-use super::{Actor, password, tokens};
+use super::{Actor, password, second_factor, tokens, totp};
 use crate::db::models::NewUser;
-use crate::db::schema::{firms, users};
+use crate::db::schema::{firms, settings, users};
 use crate::db::{DbConn, write_tx};
 use crate::domain::figures::ReturnFigures;
 use crate::domain::period::Period;
@@ -21,6 +21,9 @@ pub struct DemoLogin {
     pub password: String,
     pub role: Role,
     pub firm: Option<String>,
+    /// The authenticator-app key (base32) and its otpauth:// URI.
+    pub totp_secret: String,
+    pub totp_uri: String,
 }
 
 const FIRMS: [(&str, &str, &str); 3] = [
@@ -74,12 +77,16 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<DemoLogin>> 
             password: random_password(),
             role: Role::Admin,
             firm: None,
+            totp_secret: String::new(),
+            totp_uri: String::new(),
         },
         DemoLogin {
             email: "analyst@regulator.example".into(),
             password: random_password(),
             role: Role::Analyst,
             firm: None,
+            totp_secret: String::new(),
+            totp_uri: String::new(),
         },
     ];
     for (i, (name, _, _)) in FIRMS.iter().enumerate() {
@@ -89,8 +96,14 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<DemoLogin>> 
                 password: random_password(),
                 role,
                 firm: Some((*name).to_owned()),
+                totp_secret: String::new(),
+                totp_uri: String::new(),
             });
         }
+    }
+    for login in &mut logins {
+        login.totp_secret = totp::new_secret();
+        login.totp_uri = totp::otpauth_uri(&login.totp_secret, &login.email)?;
     }
     let hashes: Vec<String> = logins
         .iter()
@@ -123,7 +136,21 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<DemoLogin>> 
                     password_changed_at: Some(now),
                 })
                 .execute(conn)?;
+            // Demo accounts sign in with an authenticator app (no passkey
+            // needed on a laptop); the policy below lets staff use one too.
+            diesel::update(users::table.filter(users::email.eq(&login.email)))
+                .set((
+                    users::totp_secret.eq(&login.totp_secret),
+                    users::totp_enabled_at.eq(now),
+                ))
+                .execute(conn)?;
         }
+        diesel::insert_into(settings::table)
+            .values((
+                settings::key.eq(second_factor::TOTP_STAFF),
+                settings::value.eq("allowed"),
+            ))
+            .execute(conn)?;
         for ((_, firm_id), rows) in firm_ids.iter().zip(FIGURES) {
             for (period, accesses, accounts, trades, sale, purchase) in rows {
                 let period =

@@ -146,6 +146,10 @@ pub fn lookup(
     Ok(Some((session, user)))
 }
 
+pub fn delete_by_id(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::delete(sessions::table.find(id)).execute(conn)
+}
+
 pub fn delete(conn: &mut DbConn, token: &str) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::token_hash.eq(hash_token(token)))).execute(conn)
 }

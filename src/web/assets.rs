@@ -3,10 +3,19 @@
 use actix_web::HttpResponse;
 
 const STYLESHEET: &str = include_str!("../../static/portal.css");
+const PASSKEY_SCRIPT: &str = include_str!("../../static/passkey.js");
 
 pub async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=3600"))
         .body(STYLESHEET)
+}
+
+/// The one script: WebAuthn ceremonies for the passkey widgets.
+pub async fn passkey_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(PASSKEY_SCRIPT)
 }

@@ -166,6 +166,31 @@ impl FromRequest for FirmUser {
     }
 }
 
+/// A firm's approver (manages the firm's users).
+#[derive(Clone, Debug)]
+pub struct FirmApprover {
+    pub who: SignedIn,
+    pub firm_id: i64,
+}
+
+impl FromRequest for FirmApprover {
+    type Error = AppError;
+    type Future = Extracting<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let who = active(req).await?;
+            match (who.role(), who.user.firm_id) {
+                (crate::domain::role::Role::Approver, Some(firm_id)) => {
+                    Ok(FirmApprover { who, firm_id })
+                }
+                _ => Err(AppError::Forbidden),
+            }
+        })
+    }
+}
+
 /// Regulator staff: an analyst or an admin.
 #[derive(Clone, Debug)]
 pub struct Staff(pub SignedIn);

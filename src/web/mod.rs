@@ -15,6 +15,7 @@ pub mod request_log;
 pub mod returns;
 pub mod review;
 pub mod security_headers;
+pub mod users;
 pub mod view;
 
 use std::sync::Arc;
@@ -75,6 +76,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(paths::HEALTHZ, web::get().to(health::healthz))
         .route(paths::READYZ, web::get().to(health::readyz))
         .route(paths::STYLESHEET, web::get().to(assets::stylesheet))
+        .route(paths::PASSKEY_SCRIPT, web::get().to(assets::passkey_script))
         .route(paths::HOME, web::get().to(auth::home))
         .route(paths::LOGIN, web::get().to(auth::login::form))
         .route(paths::LOGIN, web::post().to(auth::login::submit))
@@ -83,6 +85,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             paths::LOGOUT,
             web::get().to(|| async { redirect(paths::HOME) }),
         )
+        .route(paths::INVITATION, web::get().to(auth::invite::form))
+        .route(paths::INVITATION, web::post().to(auth::invite::accept))
+        .route(
+            paths::PASSWORD_FORGOT,
+            web::get().to(auth::reset::forgot_form),
+        )
+        .route(
+            paths::PASSWORD_FORGOT,
+            web::post().to(auth::reset::forgot_submit),
+        )
+        .route(
+            paths::PASSWORD_RESET,
+            web::get().to(auth::reset::reset_form),
+        )
+        .route(
+            paths::PASSWORD_RESET,
+            web::post().to(auth::reset::reset_submit),
+        )
         .route(paths::SETUP, web::get().to(auth::setup::form))
         .route(paths::SETUP, web::post().to(auth::setup::submit))
         .route(paths::LOGIN_VERIFY, web::get().to(auth::verify::form))
@@ -90,6 +110,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             paths::LOGIN_VERIFY_RECOVERY,
             web::post().to(auth::verify::recovery),
+        )
+        .route(
+            paths::LOGIN_VERIFY_PASSKEY_OPTIONS,
+            web::post().to(auth::passkey::verify_options),
+        )
+        .route(
+            paths::LOGIN_VERIFY_PASSKEY,
+            web::post().to(auth::passkey::verify),
+        )
+        .route(
+            paths::LOGIN_VERIFY_PASSKEY,
+            web::get().to(|| async { redirect(paths::LOGIN_VERIFY) }),
+        )
+        .route(
+            paths::LOGIN_PASSKEY_OPTIONS,
+            web::post().to(auth::passkey::login_options),
+        )
+        .route(paths::LOGIN_PASSKEY, web::post().to(auth::passkey::login))
+        .route(
+            paths::LOGIN_PASSKEY,
+            web::get().to(|| async { redirect(paths::LOGIN) }),
         )
         .route(paths::ACCOUNT, web::get().to(account::overview::page))
         .route(
@@ -103,6 +144,44 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route(paths::REAUTH, web::get().to(account::reauth::form))
         .route(paths::REAUTH, web::post().to(account::reauth::submit))
+        .route(
+            paths::REAUTH_PASSKEY_OPTIONS,
+            web::post().to(auth::passkey::reauth_options),
+        )
+        .route(paths::REAUTH_PASSKEY, web::post().to(auth::passkey::reauth))
+        .route(
+            paths::REAUTH_PASSKEY,
+            web::get().to(|| async { redirect(paths::REAUTH) }),
+        )
+        .route(paths::PASSKEYS, web::get().to(account::passkeys::list))
+        .route(
+            paths::PASSKEY_REGISTER_OPTIONS,
+            web::post().to(account::passkeys::register_options),
+        )
+        .route(
+            paths::PASSKEY_REGISTER,
+            web::post().to(account::passkeys::register),
+        )
+        .route(
+            paths::PASSKEY_RENAME,
+            web::post().to(account::passkeys::rename),
+        )
+        .route(
+            paths::PASSKEY_REMOVE,
+            web::post().to(account::passkeys::remove),
+        )
+        .route(
+            paths::PASSKEY_REGISTER,
+            web::get().to(account::passkeys::back_to_list),
+        )
+        .route(
+            paths::PASSKEY_RENAME,
+            web::get().to(account::passkeys::back_to_list),
+        )
+        .route(
+            paths::PASSKEY_REMOVE,
+            web::get().to(account::passkeys::back_to_list),
+        )
         .route(paths::SESSIONS, web::get().to(account::sessions::page))
         .route(
             paths::SESSIONS_END_OTHERS,
@@ -136,6 +215,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(paths::REVIEW_VERSION, web::get().to(review::version::page))
         .route(paths::ADMIN_FIRMS, web::get().to(admin::firms::page))
         .route(paths::ADMIN_FIRMS, web::post().to(admin::firms::create))
-        .route(paths::ADMIN_USERS, web::get().to(admin::users::page))
-        .route(paths::ADMIN_USERS, web::post().to(admin::users::create));
+        .route(paths::ADMIN_USERS, web::get().to(users::admin_page))
+        .route(paths::ADMIN_USERS, web::post().to(users::admin_invite))
+        .route(paths::FIRM_USERS, web::get().to(users::firm_page))
+        .route(paths::FIRM_USERS, web::post().to(users::firm_invite))
+        .route(paths::USER_ACTIVE, web::post().to(users::set_active))
+        .route(paths::ADMIN_AUDIT, web::get().to(admin::audit::page));
 }

@@ -8,9 +8,26 @@ pub const LOGIN: &str = "/login";
 pub const LOGOUT: &str = "/logout";
 pub const PASSWORD: &str = "/account/password";
 pub const SETUP: &str = "/setup/{token}";
+pub const INVITATION: &str = "/invite/{token}";
+pub const PASSWORD_FORGOT: &str = "/password/forgot";
+pub const PASSWORD_RESET: &str = "/password/reset/{token}";
+pub const FIRM_USERS: &str = "/firm/users";
+pub const USER_ACTIVE: &str = "/users/{id}/active";
 pub const LOGIN_VERIFY: &str = "/login/verify";
 pub const LOGIN_VERIFY_TOTP: &str = "/login/verify/totp";
 pub const LOGIN_VERIFY_RECOVERY: &str = "/login/verify/recovery";
+pub const LOGIN_VERIFY_PASSKEY: &str = "/login/verify/passkey";
+pub const LOGIN_VERIFY_PASSKEY_OPTIONS: &str = "/login/verify/passkey/options";
+pub const LOGIN_PASSKEY: &str = "/login/passkey";
+pub const LOGIN_PASSKEY_OPTIONS: &str = "/login/passkey/options";
+pub const PASSKEYS: &str = "/account/passkeys";
+pub const PASSKEY_REGISTER: &str = "/account/passkeys/register";
+pub const PASSKEY_REGISTER_OPTIONS: &str = "/account/passkeys/register/options";
+pub const PASSKEY_RENAME: &str = "/account/passkeys/{id}/rename";
+pub const PASSKEY_REMOVE: &str = "/account/passkeys/{id}/remove";
+pub const REAUTH_PASSKEY: &str = "/account/reauth/passkey";
+pub const REAUTH_PASSKEY_OPTIONS: &str = "/account/reauth/passkey/options";
+pub const PASSKEY_SCRIPT: &str = "/static/passkey.js";
 pub const ACCOUNT: &str = "/account";
 pub const ENROL: &str = "/account/enrol";
 pub const ENROL_TOTP: &str = "/account/enrol/totp";
@@ -35,6 +52,7 @@ pub const REVIEW_VERSION: &str = "/review/versions/{id}";
 
 pub const ADMIN_FIRMS: &str = "/admin/firms";
 pub const ADMIN_USERS: &str = "/admin/users";
+pub const ADMIN_AUDIT: &str = "/admin/audit";
 
 /// The step-up page, coming back to `next` (a path of ours) afterwards.
 pub fn reauth(next: &str) -> String {
@@ -47,6 +65,14 @@ pub fn reauth(next: &str) -> String {
         "{REAUTH}?next={}",
         next.replace('&', "%26").replace('#', "%23")
     )
+}
+
+pub fn invitation(token: &str) -> String {
+    format!("/invite/{token}")
+}
+
+pub fn password_reset(token: &str) -> String {
+    format!("/password/reset/{token}")
 }
 
 pub fn setup(token: &str) -> String {

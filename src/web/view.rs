@@ -18,6 +18,7 @@ pub struct Who {
     pub email: String,
     pub role_key: &'static str,
     pub firm: bool,
+    pub approver: bool,
     pub staff: bool,
     pub admin: bool,
 }
@@ -57,6 +58,7 @@ impl Chrome {
                 email: who.user.email.clone(),
                 role_key: role.label_key(),
                 firm: role.is_firm(),
+                approver: role.can_submit(),
                 staff: role.is_staff(),
                 admin: role.is_admin(),
             }),

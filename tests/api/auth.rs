@@ -123,61 +123,6 @@ async fn sessions_expire_when_idle(app: TestApp) {
     );
 }
 
-async fn initial_password_must_be_changed(app: TestApp) {
-    let mut admin = app.setup_admin().await;
-    app.add_user(&mut admin, "analyst@fsa.example", "analyst", None)
-        .await;
-    let mut analyst = app.browser();
-    let page = analyst
-        .sign_in("analyst@fsa.example", "initial password 0001")
-        .await;
-    assert_eq!(
-        page.location(),
-        Some("/account/enrol"),
-        "no account works without a second factor"
-    );
-    app.enrol_totp(&mut analyst, "analyst@fsa.example").await;
-    for path in ["/dashboard", "/review"] {
-        let page = analyst.get(path).await;
-        assert_eq!(
-            page.location(),
-            Some("/account/password"),
-            "{path} waits for a new password"
-        );
-    }
-    let form = analyst.get("/account/password").await;
-    let rejected = analyst
-        .submit_form(
-            &form,
-            "/account/password",
-            &[
-                ("current_password", "not the initial one"),
-                ("password", PASSWORD),
-                ("password_confirm", PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(rejected.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(rejected.field_error("current_password").is_some());
-    let changed = analyst
-        .submit_form(
-            &form,
-            "/account/password",
-            &[
-                ("current_password", "initial password 0001"),
-                ("password", PASSWORD),
-                ("password_confirm", PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(changed.status, StatusCode::SEE_OTHER);
-    assert_eq!(analyst.get("/dashboard").await.status, StatusCode::OK);
-    let mut fresh = app.browser();
-    app.sign_in_fully(&mut fresh, "analyst@fsa.example", PASSWORD)
-        .await;
-    assert_eq!(fresh.get("/dashboard").await.status, StatusCode::OK);
-}
-
 async fn anonymous_visitors_are_sent_to_sign_in(app: TestApp) {
     let mut browser = app.browser();
     for path in [
@@ -202,6 +147,5 @@ on_both_backends!(
     wrong_password_and_unknown_email_look_the_same,
     sign_in_issues_a_new_session_and_sign_out_ends_it,
     sessions_expire_when_idle,
-    initial_password_must_be_changed,
     anonymous_visitors_are_sent_to_sign_in,
 );

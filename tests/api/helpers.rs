@@ -314,7 +314,7 @@ impl TestApp {
             .id
     }
 
-    /// Admin adds a user with an initial password.
+    /// Admin invites a user (the invitation email waits in the outbox).
     pub async fn add_user(
         &self,
         admin: &mut Browser,
@@ -322,59 +322,94 @@ impl TestApp {
         role: &str,
         firm_id: Option<i64>,
     ) {
-        let form = admin.get("/admin/users").await;
+        self.invite(admin, "/admin/users", email, role, firm_id)
+            .await;
+    }
+
+    /// Invites a user from `page` (/admin/users or /firm/users).
+    pub async fn invite(
+        &self,
+        inviter: &mut Browser,
+        page: &str,
+        email: &str,
+        role: &str,
+        firm_id: Option<i64>,
+    ) {
+        let form = inviter.get(page).await;
+        assert_eq!(form.status, StatusCode::OK, "{page}: {}", form.body);
         let firm = firm_id.map(|id| id.to_string()).unwrap_or_default();
-        let page = admin
+        let done = inviter
             .submit_form(
                 &form,
-                "/admin/users",
+                page,
                 &[
                     ("email", email),
                     ("display_name", email.split('@').next().unwrap()),
                     ("role", role),
                     ("firm_id", &firm),
-                    ("password", "initial password 0001"),
                 ],
             )
             .await;
         assert_eq!(
-            page.status,
+            done.status,
             StatusCode::SEE_OTHER,
-            "user created: {}",
-            page.body
+            "user invited: {}",
+            done.body
         );
     }
 
-    /// A user signs in with the initial password and sets their own.
+    /// The newest email to `to` in the outbox: (subject, text body).
+    pub fn last_email_to(&self, to: &str) -> (String, String) {
+        use diesel::prelude::*;
+        use incident_portal::db::schema::email_outbox;
+        let mut conn = self.pool.get().unwrap();
+        email_outbox::table
+            .filter(email_outbox::to_addr.eq(to))
+            .order(email_outbox::id.desc())
+            .select((email_outbox::subject, email_outbox::body_text))
+            .first(&mut conn)
+            .unwrap_or_else(|_| panic!("no email to {to}"))
+    }
+
+    /// The path of the link (`/invite/…`, `/password/reset/…`) in the
+    /// newest email to `to`.
+    pub fn link_in_email(&self, to: &str, prefix: &str) -> String {
+        let (_, body) = self.last_email_to(to);
+        let start = body
+            .find(prefix)
+            .unwrap_or_else(|| panic!("no {prefix} link in:\n{body}"));
+        body[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || "/-_".contains(*c))
+            .collect()
+    }
+
+    /// The invitee follows the emailed link, chooses a password and enrols
+    /// an authenticator app: fully signed in.
     pub async fn first_sign_in(&self, email: &str) -> Browser {
+        let link = self.link_in_email(email, "/invite/");
         let mut browser = self.browser();
-        let page = browser.sign_in(email, "initial password 0001").await;
-        assert_eq!(page.location(), Some("/account/enrol"));
-        self.enrol_totp(&mut browser, email).await;
-        let page = browser.get("/returns").await;
+        let form = browser.get(&link).await;
         assert_eq!(
-            page.location(),
-            Some("/account/password"),
-            "password change forced"
+            form.status,
+            StatusCode::OK,
+            "invitation opens: {}",
+            form.body
         );
-        let form = browser.get("/account/password").await;
-        let page = browser
+        let done = browser
             .submit_form(
                 &form,
-                "/account/password",
-                &[
-                    ("current_password", "initial password 0001"),
-                    ("password", PASSWORD),
-                    ("password_confirm", PASSWORD),
-                ],
+                &link,
+                &[("password", PASSWORD), ("password_confirm", PASSWORD)],
             )
             .await;
         assert_eq!(
-            page.status,
-            StatusCode::SEE_OTHER,
-            "password changed: {}",
-            page.body
+            done.location(),
+            Some("/account/enrol"),
+            "password chosen: {}",
+            done.body
         );
+        self.enrol_totp(&mut browser, email).await;
         browser
     }
 

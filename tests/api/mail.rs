@@ -62,7 +62,11 @@ pub async fn deliver(app: &TestApp) -> Vec<SentEmail> {
 
 /// An SMTP mailer pointed at a port nobody listens on: every send fails.
 fn unreachable_mailer() -> Mailer {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let config = MailConfig::resolve(
         Some(&format!("smtp://127.0.0.1:{port}")),
         "Portal <no-reply@fsa.example>",
@@ -80,15 +84,25 @@ async fn rolled_back_enqueue_sends_nothing_committed_sends_once(app: TestApp) {
     });
     assert!(rolled_back.is_err());
     drop(conn);
-    assert_eq!(counts(&app), (0, 0), "the rollback took the message with it");
+    assert_eq!(
+        counts(&app),
+        (0, 0),
+        "the rollback took the message with it"
+    );
     assert!(deliver(&app).await.is_empty());
 
-    let id = enqueue(&app, &email("b@firm.example", "Hello\r\nBcc: evil@attacker.example"));
+    let id = enqueue(
+        &app,
+        &email("b@firm.example", "Hello\r\nBcc: evil@attacker.example"),
+    );
     assert_eq!(counts(&app), (1, 0));
     let sent = deliver(&app).await;
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].to, "b@firm.example");
-    assert_eq!(sent[0].subject, "Hello Bcc: evil@attacker.example", "no CR/LF");
+    assert_eq!(
+        sent[0].subject, "Hello Bcc: evil@attacker.example",
+        "no CR/LF"
+    );
     assert_eq!(sent[0].text, "text of Hello\r\nBcc: evil@attacker.example");
     assert_eq!(counts(&app), (0, 1));
     assert_eq!(status(&app, id).sent_at, Some(app.clock.now()));
@@ -104,7 +118,10 @@ async fn failures_retry_with_backoff(app: TestApp) {
         assert_eq!((report.claimed, report.sent, report.failed), (1, 0, 1));
         let s = status(&app, id);
         assert_eq!(s.attempts, attempt);
-        assert_eq!(s.claimed_until, None, "a failed message is not left claimed");
+        assert_eq!(
+            s.claimed_until, None,
+            "a failed message is not left claimed"
+        );
         let error = s.last_error.unwrap();
         assert!(!error.is_empty() && !error.contains('\n') && error.len() <= 500);
         let wait = s.next_attempt_at - app.clock.now();
@@ -128,14 +145,20 @@ async fn failures_retry_with_backoff(app: TestApp) {
 }
 
 async fn an_expired_claim_is_taken_over(app: TestApp) {
-    let id = enqueue(&app, &email("d@firm.example", "claimed by a crashed worker"));
+    let id = enqueue(
+        &app,
+        &email("d@firm.example", "claimed by a crashed worker"),
+    );
     // Another instance claimed it and died before sending.
     let until = app.clock.now() + worker::LEASE;
     diesel::update(email_outbox::table.find(id))
         .set(email_outbox::claimed_until.eq(Some(until)))
         .execute(&mut app.pool.get().unwrap())
         .unwrap();
-    assert!(deliver(&app).await.is_empty(), "claimed rows are left alone");
+    assert!(
+        deliver(&app).await.is_empty(),
+        "claimed rows are left alone"
+    );
     app.clock.advance(worker::LEASE - Duration::seconds(1));
     assert!(deliver(&app).await.is_empty());
     app.clock.advance(Duration::seconds(1));
@@ -156,7 +179,9 @@ async fn concurrent_passes_never_send_twice(app: TestApp) {
         passes.push(actix_web::rt::spawn(async move {
             let mut sent = 0;
             loop {
-                let report = worker::deliver_batch(&pool, &mailer, &clock, 4).await.unwrap();
+                let report = worker::deliver_batch(&pool, &mailer, &clock, 4)
+                    .await
+                    .unwrap();
                 sent += report.sent;
                 if report.claimed == 0 {
                     return sent;
@@ -192,8 +217,13 @@ async fn the_server_runs_the_worker(app: TestApp) {
         mail: MailConfig::Memory(mailbox.clone()),
         mail_worker: true,
     };
-    let second =
-        server::start(Arc::new(config), app.pool.clone(), app.clock.clone(), listener).unwrap();
+    let second = server::start(
+        Arc::new(config),
+        app.pool.clone(),
+        app.clock.clone(),
+        listener,
+    )
+    .unwrap();
     let handle = second.handle();
     actix_web::rt::spawn(second);
     enqueue(&app, &email("f@firm.example", "from the worker"));
@@ -203,7 +233,11 @@ async fn the_server_runs_the_worker(app: TestApp) {
         }
         actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(mailbox.messages().len(), 1, "the worker delivered within 10 s");
+    assert_eq!(
+        mailbox.messages().len(),
+        1,
+        "the worker delivered within 10 s"
+    );
     assert_eq!(counts(&app), (0, 1));
     handle.stop(false).await;
 }
@@ -219,7 +253,10 @@ on_both_backends!(
 #[test]
 fn smtp_urls_and_redaction() {
     let s = SmtpServer::parse("smtp://user%40x:p%3Ass@Mail.Example:587?tls=starttls").unwrap();
-    assert_eq!((s.host.as_str(), s.port, s.tls), ("mail.example", 587, SmtpTls::StartTls));
+    assert_eq!(
+        (s.host.as_str(), s.port, s.tls),
+        ("mail.example", 587, SmtpTls::StartTls)
+    );
     assert_eq!(s.username.as_deref(), Some("user@x"));
     assert_eq!(s.password.as_deref(), Some("p:ss"));
     let shown = format!("{s:?}");
@@ -229,10 +266,20 @@ fn smtp_urls_and_redaction() {
     let s = SmtpServer::parse("smtp://127.0.0.1:2525").unwrap();
     assert_eq!((s.port, s.tls), (2525, SmtpTls::None));
     let s = SmtpServer::parse("smtp://relay.example").unwrap();
-    assert_eq!((s.port, s.tls), (587, SmtpTls::StartTls), "remote: STARTTLS unless told");
+    assert_eq!(
+        (s.port, s.tls),
+        (587, SmtpTls::StartTls),
+        "remote: STARTTLS unless told"
+    );
     let s = SmtpServer::parse("smtp://[::1]:25?tls=none").unwrap();
     assert_eq!((s.host.as_str(), s.port, s.tls), ("::1", 25, SmtpTls::None));
-    for bad in ["http://x.example", "smtp://", "smtp://h:port", "smtp://h?tls=maybe", "x"] {
+    for bad in [
+        "http://x.example",
+        "smtp://",
+        "smtp://h:port",
+        "smtp://h?tls=maybe",
+        "x",
+    ] {
         assert!(SmtpServer::parse(bad).is_err(), "{bad}");
     }
     let config = MailConfig::resolve(

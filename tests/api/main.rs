@@ -5,16 +5,19 @@
 
 mod helpers;
 
+mod audit;
 mod auth;
 mod binary;
 mod csrf;
 mod dashboard;
 mod headers;
 mod import;
+mod invitations;
 mod isolation;
 mod mail;
 mod migrations;
 mod returns;
 mod second_factor;
 mod setup;
+mod throttle;
 mod validation;

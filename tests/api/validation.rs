@@ -201,7 +201,6 @@ async fn admin_forms_explain_mistakes(app: TestApp) {
                 ("display_name", "X"),
                 ("role", "approver"),
                 ("firm_id", ""),
-                ("password", "password1234"),
             ],
         )
         .await;
@@ -214,7 +213,7 @@ async fn admin_forms_explain_mistakes(app: TestApp) {
         page.field_error("firm_id").is_some(),
         "a firm role needs a firm"
     );
-    assert!(page.field_error("password").unwrap().contains("common"));
+    assert_eq!(page.input_value("display_name").as_deref(), Some("X"));
 }
 
 on_both_backends!(

@@ -2,6 +2,7 @@
 
 pub mod enrol;
 pub mod overview;
+pub mod passkeys;
 pub mod reauth;
 pub mod sessions;
 

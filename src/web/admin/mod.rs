@@ -1,4 +1,4 @@
-//! Regulator admin: firms and users.
+//! Regulator admin: firms, users and the audit log.
 
+pub mod audit;
 pub mod firms;
-pub mod users;

@@ -21,7 +21,15 @@ use crate::web::{AppState, paths, redirect};
 struct LoginPage {
     c: Chrome,
     email: String,
-    failed: bool,
+    message: Option<String>,
+    reset_done: bool,
+}
+
+/// Why the sign-in form is shown again.
+enum Outcome {
+    Fresh,
+    Failed,
+    Wait(i64),
 }
 
 #[derive(Deserialize)]
@@ -39,17 +47,26 @@ impl HasCsrf for LoginForm {
     }
 }
 
-fn login_page(req: &HttpRequest, email: String, failed: bool) -> AppResult<HttpResponse> {
+fn login_page(req: &HttpRequest, email: String, outcome: Outcome) -> AppResult<HttpResponse> {
     let (csrf, cookie) = anonymous_token(req);
-    let page = LoginPage {
-        c: Chrome::anonymous(req, csrf),
-        email,
-        failed,
+    let c = Chrome::anonymous(req, csrf);
+    let (status, message) = match outcome {
+        Outcome::Fresh => (StatusCode::OK, None),
+        Outcome::Failed => (
+            StatusCode::UNAUTHORIZED,
+            Some(c.t.t("login.failed").to_owned()),
+        ),
+        Outcome::Wait(seconds) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(c.t.tf("login.wait", &[("seconds", &seconds.max(1).to_string())])),
+        ),
     };
-    let status = if failed {
-        StatusCode::UNAUTHORIZED
-    } else {
-        StatusCode::OK
+    let reset_done = req.query_string() == "reset=1";
+    let page = LoginPage {
+        c,
+        email,
+        message,
+        reset_done,
     };
     let response = render(status, &page)?;
     with_cookie(response, cookie)
@@ -59,7 +76,7 @@ pub async fn form(req: HttpRequest) -> AppResult<HttpResponse> {
     if SignedIn::extract_quietly(&req).await.is_some() {
         return Ok(redirect(paths::HOME));
     }
-    login_page(&req, String::new(), false)
+    login_page(&req, String::new(), Outcome::Fresh)
 }
 
 /// The session cookie: host-only, HTTPS-only, invisible to scripts, never
@@ -97,10 +114,18 @@ pub async fn submit(
 ) -> AppResult<HttpResponse> {
     let email = form.email.trim().to_lowercase();
     let lookup = email.clone();
-    let user = crate::db::run(&state.pool, move |conn| {
-        Ok(accounts::find_user_by_email(conn, &lookup)?)
+    let ip = client_ip(&req);
+    let now = state.clock.now();
+    let waiting_ip = ip.clone();
+    let (user, wait) = crate::db::run(&state.pool, move |conn| {
+        let wait = accounts::sign_in_wait(conn, &lookup, &waiting_ip, now)?;
+        Ok((accounts::find_user_by_email(conn, &lookup)?, wait))
     })
     .await?;
+    if wait > chrono::Duration::zero() {
+        // Refused before the password is even checked.
+        return login_page(&req, form.email, Outcome::Wait(wait.num_seconds() + 1));
+    }
     // The same argon2 work whether or not the account exists.
     let stored = user
         .as_ref()
@@ -116,8 +141,6 @@ pub async fn submit(
             }
         })
         .await?;
-    let now = state.clock.now();
-    let ip = client_ip(&req);
     let known_id = user.as_ref().map(|u| u.id);
     match user.filter(|_| verified) {
         Some(user) => {
@@ -135,7 +158,7 @@ pub async fn submit(
                 accounts::record_failed_sign_in(conn, &typed_email, known_id, &ip, now)
             })
             .await?;
-            login_page(&req, form.email, true)
+            login_page(&req, form.email, Outcome::Failed)
         }
     }
 }

@@ -1,7 +1,10 @@
 //! Sign-in, sign-out, the first admin's setup link and password changes.
 
+pub mod invite;
 pub mod login;
+pub mod passkey;
 pub mod password;
+pub mod reset;
 pub mod setup;
 pub mod verify;
 

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::login::signed_in_response;
 use crate::error::AppResult;
-use crate::services::second_factor::{self, Method};
+use crate::services::second_factor::{self, Method, Verified};
 use crate::services::sessions::Stage;
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::{AnySession, SignedIn};
@@ -103,8 +103,10 @@ async fn check(
     })
     .await?;
     match issued {
-        Some(issued) => signed_in_response(&issued, paths::HOME),
-        None => page(&req, &state, &who, Some("err.code.wrong")).await,
+        Verified::Yes(issued) => signed_in_response(&issued, paths::HOME),
+        Verified::No => page(&req, &state, &who, Some("err.code.wrong")).await,
+        Verified::Wait(_) => page(&req, &state, &who, Some("err.code.wait")).await,
+        Verified::Ended => Ok(redirect(paths::LOGIN)),
     }
 }
 

@@ -1,11 +1,12 @@
-//! Any firm's version, for regulator staff, with its other versions.
+//! Any firm's version, for regulator staff, with its other versions. Each
+//! view is audited.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::db::models::{Firm, Version};
 use crate::error::{AppError, AppResult};
-use crate::services::{accounts, returns};
+use crate::services::{accounts, audit_log, returns};
 use crate::web::extract::Staff;
 use crate::web::returns::form::status_key;
 use crate::web::view::{Chrome, ok};
@@ -37,8 +38,12 @@ pub async fn page(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let (now, actor) = (state.clock.now(), who.0.actor());
     let detail = crate::db::run(&state.pool, move |conn| {
-        accounts::require_found(returns::version_detail(conn, id)?)
+        let detail = accounts::require_found(returns::version_detail(conn, id)?)?;
+        // Reading a firm's return is audited (a short write of its own).
+        audit_log::version_viewed(conn, now, &actor, &detail.version)?;
+        Ok(detail)
     })
     .await?;
     let c = Chrome::signed_in(&req, &who.0);

@@ -60,20 +60,31 @@ impl Sink {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 return sink;
             }
-            assert!(Instant::now() < deadline, "aiosmtpd not listening on {port} after 15 s");
+            assert!(
+                Instant::now() < deadline,
+                "aiosmtpd not listening on {port} after 15 s"
+            );
             actix_web::rt::time::sleep(StdDuration::from_millis(100)).await;
         }
     }
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// One header of a raw message (unfolded), if present.
 fn header(raw: &str, name: &str) -> Option<String> {
     let head = raw.replace("\r\n", "\n");
-    let head = head.split("\n\n").next().unwrap_or_default().replace("\n ", " ");
+    let head = head
+        .split("\n\n")
+        .next()
+        .unwrap_or_default()
+        .replace("\n ", " ");
     head.lines()
         .find_map(|line| line.strip_prefix(&format!("{name}: ")).map(str::to_owned))
 }
@@ -82,7 +93,9 @@ fn header(raw: &str, name: &str) -> Option<String> {
 fn received(maildir: &Path) -> Vec<(String, String, String)> {
     let mut all = Vec::new();
     for sub in ["new", "cur"] {
-        let Ok(entries) = std::fs::read_dir(maildir.join(sub)) else { continue };
+        let Ok(entries) = std::fs::read_dir(maildir.join(sub)) else {
+            continue;
+        };
         for entry in entries {
             let raw = std::fs::read_to_string(entry.unwrap().path()).unwrap();
             let subject = header(&raw, "Subject").unwrap_or_default();
@@ -98,12 +111,19 @@ fn received(maildir: &Path) -> Vec<(String, String, String)> {
 fn decode_subject(subject: &str) -> String {
     subject
         .split(' ')
-        .map(|word| match word.strip_prefix("=?utf-8?b?").and_then(|w| w.strip_suffix("?=")) {
-            Some(b64) => {
-                let bytes = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
-                String::from_utf8(bytes).unwrap()
+        .map(|word| {
+            match word
+                .strip_prefix("=?utf-8?b?")
+                .and_then(|w| w.strip_suffix("?="))
+            {
+                Some(b64) => {
+                    let bytes = base64::engine::general_purpose::STANDARD
+                        .decode(b64)
+                        .unwrap();
+                    String::from_utf8(bytes).unwrap()
+                }
+                None => word.to_owned(),
             }
-            None => word.to_owned(),
         })
         .collect()
 }
@@ -123,11 +143,25 @@ async fn smtp_server_stops_and_comes_back(app: TestApp) {
     assert_eq!((report.sent, report.failed), (1, 0));
     let got = received(&maildir);
     assert_eq!(got.len(), 1);
-    assert_eq!((got[0].0.as_str(), got[0].1.as_str()), ("first", "first@firm.example"));
+    assert_eq!(
+        (got[0].0.as_str(), got[0].1.as_str()),
+        ("first", "first@firm.example")
+    );
     let raw = &got[0].2;
-    assert_eq!(header(raw, "From").as_deref(), Some("\"Incident Portal\" <no-reply@fsa.example>"));
-    assert!(header(raw, "Message-ID").unwrap().ends_with("@fsa.example>"));
-    assert!(header(raw, "Content-Type").unwrap().starts_with("multipart/alternative"));
+    assert_eq!(
+        header(raw, "From").as_deref(),
+        Some("\"Incident Portal\" <no-reply@fsa.example>")
+    );
+    assert!(
+        header(raw, "Message-ID")
+            .unwrap()
+            .ends_with("@fsa.example>")
+    );
+    assert!(
+        header(raw, "Content-Type")
+            .unwrap()
+            .starts_with("multipart/alternative")
+    );
 
     // The server goes away: new messages fail, are kept, and wait.
     drop(sink);
@@ -170,7 +204,8 @@ on_both_backends!(smtp_server_stops_and_comes_back);
 #[actix_web::test]
 async fn file_transport_writes_eml_files() {
     let data = tempfile::tempdir().unwrap();
-    let mailer = Mailer::from_config(&MailConfig::resolve(None, FROM, data.path()).unwrap()).unwrap();
+    let mailer =
+        Mailer::from_config(&MailConfig::resolve(None, FROM, data.path()).unwrap()).unwrap();
     let dir: PathBuf = data.path().join("mail");
     let email = SentEmail {
         to: "g@firm.example".into(),
@@ -178,17 +213,31 @@ async fn file_transport_writes_eml_files() {
         text: "plain body".into(),
         html: "<p>html body</p>".into(),
     };
-    let at = chrono::NaiveDate::from_ymd_opt(2025, 5, 20).unwrap().and_hms_opt(10, 0, 0).unwrap();
+    let at = chrono::NaiveDate::from_ymd_opt(2025, 5, 20)
+        .unwrap()
+        .and_hms_opt(10, 0, 0)
+        .unwrap();
     mailer.send(&email, "7.123", at).await.unwrap();
-    let files: Vec<PathBuf> =
-        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(files.len(), 1);
     assert_eq!(files[0].extension().and_then(|e| e.to_str()), Some("eml"));
     let raw = std::fs::read_to_string(&files[0]).unwrap();
-    assert_eq!(header(&raw, "Subject").as_deref(), Some("Saved X-Injected: yes"));
+    assert_eq!(
+        header(&raw, "Subject").as_deref(),
+        Some("Saved X-Injected: yes")
+    );
     assert_eq!(header(&raw, "X-Injected"), None);
     assert_eq!(header(&raw, "To").as_deref(), Some("g@firm.example"));
-    assert_eq!(header(&raw, "Date").as_deref(), Some("Tue, 20 May 2025 10:00:00 +0000"));
-    assert_eq!(header(&raw, "Message-ID").as_deref(), Some("<outbox.7.123@fsa.example>"));
+    assert_eq!(
+        header(&raw, "Date").as_deref(),
+        Some("Tue, 20 May 2025 10:00:00 +0000")
+    );
+    assert_eq!(
+        header(&raw, "Message-ID").as_deref(),
+        Some("<outbox.7.123@fsa.example>")
+    );
     assert!(raw.contains("plain body") && raw.contains("<p>html body</p>"));
 }

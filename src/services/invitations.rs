@@ -1,0 +1,257 @@
+//! Invitations: an admin invites regulator staff and any firm's users; an
+//! approver invites the users of their own firm. The link is single-use,
+//! expires after 72 hours and is stored hashed; accepting it sets a
+//! password and leads to enrolling a second factor.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::accounts::{find_user_by_email, get_firm};
+use super::audit::{self, Event, action};
+use super::sessions::{self, Issued, Stage};
+use super::tokens::{hash_token, new_token};
+use super::{Actor, Invalid, clean_line};
+use crate::db::models::{NewUser, User};
+use crate::db::schema::{auth_tokens, users};
+use crate::db::{DbConn, write_tx};
+use crate::domain::email::EmailAddress;
+use crate::domain::role::Role;
+use crate::error::AppResult;
+use crate::i18n::Lang;
+use crate::mail::{messages, outbox};
+
+pub const PURPOSE: &str = "invite";
+pub const VALID_FOR: Duration = Duration::hours(72);
+
+pub struct InviteInput<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub role: &'a str,
+    pub firm_id: &'a str,
+}
+
+/// Whom `inviter` may invite: admins anyone; approvers their own firm's
+/// reporters and approvers; nobody else.
+pub fn may_invite(inviter: &User, role: Role, firm_id: Option<i64>) -> bool {
+    match Role::parse(&inviter.role) {
+        Some(Role::Admin) => true,
+        Some(Role::Approver) => role.is_firm() && firm_id.is_some() && firm_id == inviter.firm_id,
+        _ => false,
+    }
+}
+
+/// Invites a new user and writes the email in the same transaction.
+pub fn invite(
+    conn: &mut DbConn,
+    actor: &Actor,
+    inviter: &User,
+    input: &InviteInput<'_>,
+    base_url: &str,
+    now: NaiveDateTime,
+) -> AppResult<Result<User, Invalid>> {
+    let mut invalid = Invalid::default();
+    let email = EmailAddress::parse(input.email).map_err(|e| invalid.push("email", e.key()));
+    let name =
+        clean_line(input.display_name, 100, true).map_err(|k| invalid.push("display_name", k));
+    let role = Role::parse(input.role).ok_or_else(|| invalid.push("role", "err.role.invalid"));
+    // An approver's invitations are always for their own firm.
+    let typed_firm = if Role::parse(&inviter.role) == Some(Role::Approver) {
+        inviter.firm_id
+    } else {
+        input.firm_id.trim().parse::<i64>().ok()
+    };
+    let firm_id = match &role {
+        Ok(role) if role.is_firm() => match typed_firm {
+            Some(id) if get_firm(conn, id)?.is_some() => Ok(Some(id)),
+            _ => {
+                invalid.push("firm_id", "err.firm.required");
+                Err(())
+            }
+        },
+        _ => Ok(None),
+    };
+    if let Ok(email) = &email
+        && find_user_by_email(conn, email.as_str())?.is_some()
+    {
+        invalid.push("email", "err.email.taken");
+    }
+    let (Ok(email), Ok(name), Ok(role), Ok(firm_id)) = (email, name, role, firm_id) else {
+        return Ok(Err(invalid));
+    };
+    if !invalid.is_empty() {
+        return Ok(Err(invalid));
+    }
+    if !may_invite(inviter, role, firm_id) {
+        return Ok(Err(Invalid::one("role", "err.invite.not_allowed")));
+    }
+    let firm_name = match firm_id {
+        Some(id) => get_firm(conn, id)?.map(|f| f.name),
+        None => None,
+    };
+    let lang = Lang::parse(&inviter.locale).unwrap_or(Lang::En);
+    write_tx(conn, |conn| {
+        let id: i64 = diesel::insert_into(users::table)
+            .values(NewUser {
+                email: email.as_str(),
+                display_name: &name,
+                role: role.as_str(),
+                firm_id,
+                password_hash: None,
+                must_change_password: false,
+                active: true,
+                locale: lang.code(),
+                created_at: now,
+                updated_at: now,
+                password_changed_at: None,
+            })
+            .returning(users::id)
+            .get_result(conn)?;
+        let token = new_token();
+        let expires_at = now + VALID_FOR;
+        diesel::insert_into(auth_tokens::table)
+            .values((
+                auth_tokens::token_hash.eq(hash_token(&token)),
+                auth_tokens::purpose.eq(PURPOSE),
+                auth_tokens::user_id.eq(id),
+                auth_tokens::created_at.eq(now),
+                auth_tokens::expires_at.eq(expires_at),
+            ))
+            .execute(conn)?;
+        let link = format!("{base_url}{}", crate::web::paths::invitation(&token));
+        let message = messages::invitation(
+            &email,
+            lang,
+            &link,
+            &inviter.display_name,
+            firm_name.as_deref(),
+            expires_at,
+        )?;
+        outbox::enqueue(conn, &message, now)?;
+        audit::record(
+            conn,
+            now,
+            actor,
+            Event {
+                action: action::USER_INVITED,
+                object_type: "user",
+                object_id: &id.to_string(),
+                detail: &format!("{} {}", role.as_str(), email.as_str()),
+            },
+        )?;
+        Ok(Ok(users::table
+            .find(id)
+            .select(User::as_select())
+            .first(conn)?))
+    })
+}
+
+/// The invited user behind a live link, if any.
+pub fn invited_user(
+    conn: &mut DbConn,
+    token: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<User>> {
+    auth_tokens::table
+        .inner_join(users::table.on(users::id.nullable().eq(auth_tokens::user_id)))
+        .filter(auth_tokens::token_hash.eq(hash_token(token)))
+        .filter(auth_tokens::purpose.eq(PURPOSE))
+        .filter(auth_tokens::used_at.is_null())
+        .filter(auth_tokens::expires_at.gt(now))
+        .filter(users::active.eq(true))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Accepts an invitation: claims the link (once), sets the password and
+/// starts a sign-in that must enrol a second factor. `None` if the link is
+/// no longer valid.
+pub fn accept(
+    conn: &mut DbConn,
+    token: &str,
+    password_hash: &str,
+    ip: &str,
+    user_agent: &str,
+    now: NaiveDateTime,
+) -> AppResult<Option<Issued>> {
+    write_tx(conn, |conn| {
+        let Some(user) = invited_user(conn, token, now)? else {
+            return Ok(None);
+        };
+        let claimed = diesel::update(
+            auth_tokens::table
+                .filter(auth_tokens::token_hash.eq(hash_token(token)))
+                .filter(auth_tokens::used_at.is_null()),
+        )
+        .set(auth_tokens::used_at.eq(now))
+        .execute(conn)?;
+        if claimed != 1 {
+            return Ok(None);
+        }
+        diesel::update(users::table.find(user.id))
+            .set((
+                users::password_hash.eq(password_hash),
+                users::password_changed_at.eq(now),
+                users::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        let actor = Actor {
+            user_id: Some(user.id),
+            label: user.email.clone(),
+            ip: ip.to_owned(),
+        };
+        audit::record(
+            conn,
+            now,
+            &actor,
+            Event {
+                action: action::INVITATION_ACCEPTED,
+                object_type: "user",
+                object_id: &user.id.to_string(),
+                detail: "",
+            },
+        )?;
+        Ok(Some(sessions::create(
+            conn,
+            user.id,
+            Stage::Enrol,
+            ip,
+            user_agent,
+            now,
+        )?))
+    })
+}
+
+/// Disables (or re-enables) a user: their sessions end at once.
+pub fn set_active(
+    conn: &mut DbConn,
+    actor: &Actor,
+    target: &User,
+    active: bool,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    write_tx(conn, |conn| {
+        diesel::update(users::table.find(target.id))
+            .set((users::active.eq(active), users::updated_at.eq(now)))
+            .execute(conn)?;
+        if !active {
+            sessions::delete_others(conn, target.id, None)?;
+        }
+        audit::record(
+            conn,
+            now,
+            actor,
+            Event {
+                action: if active {
+                    action::USER_ENABLED
+                } else {
+                    action::USER_DISABLED
+                },
+                object_type: "user",
+                object_id: &target.id.to_string(),
+                detail: &target.email,
+            },
+        )?;
+        Ok(())
+    })
+}

@@ -1,0 +1,133 @@
+//! Accepting an invitation: choose a password, then enrol a second factor.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::login::signed_in_response;
+use crate::db::models::User;
+use crate::error::{AppError, AppResult};
+use crate::services::{Invalid, invitations, password, tokens};
+use crate::web::csrf::{CsrfForm, HasCsrf};
+use crate::web::extract::{client_ip, user_agent};
+use crate::web::view::{Chrome, FieldKind, FieldView, fields, render, summary};
+use crate::web::{AppState, paths};
+
+#[derive(Template)]
+#[template(path = "auth/invite.html")]
+struct InvitePage {
+    c: Chrome,
+    email: String,
+    action: String,
+    fields: Vec<FieldView>,
+    errors: Vec<(String, String, String)>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ChoosePasswordForm {
+    csrf: String,
+    pub password: String,
+    password_confirm: String,
+}
+
+impl HasCsrf for ChoosePasswordForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// Checks a chosen password and its confirmation.
+pub fn check_new_password(form: &ChoosePasswordForm, email: &str) -> Invalid {
+    let mut invalid = Invalid::default();
+    if let Err(key) = password::check_policy(&form.password, email) {
+        invalid.push("password", key);
+    } else if form.password != form.password_confirm {
+        invalid.push("password_confirm", "err.password.mismatch");
+    }
+    invalid
+}
+
+pub fn choose_password_fields(c: &Chrome, invalid: &Invalid) -> Vec<FieldView> {
+    fields(
+        &c.t,
+        &[
+            ("password", "field.new_password", FieldKind::Password, ""),
+            (
+                "password_confirm",
+                "field.password_confirm",
+                FieldKind::Password,
+                "",
+            ),
+        ],
+        invalid,
+    )
+}
+
+async fn invited(state: &AppState, token: &str) -> AppResult<User> {
+    if !tokens::looks_like_token(token) {
+        return Err(AppError::NotFound);
+    }
+    let now = state.clock.now();
+    let token = token.to_owned();
+    let user = crate::db::run(&state.pool, move |conn| {
+        Ok(invitations::invited_user(conn, &token, now)?)
+    })
+    .await?;
+    user.ok_or(AppError::NotFound)
+}
+
+fn page(req: &HttpRequest, user: &User, token: &str, invalid: &Invalid) -> AppResult<HttpResponse> {
+    let (csrf, cookie) = crate::web::csrf::anonymous_token(req);
+    let c = Chrome::anonymous(req, csrf);
+    let fields = choose_password_fields(&c, invalid);
+    let errors = summary(&fields);
+    let status = if invalid.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = InvitePage {
+        email: user.email.clone(),
+        action: paths::invitation(token),
+        fields,
+        errors,
+        c,
+    };
+    crate::web::csrf::with_cookie(render(status, &page)?, cookie)
+}
+
+pub async fn form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let user = invited(&state, &token).await?;
+    page(&req, &user, &token, &Invalid::default())
+}
+
+pub async fn accept(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    CsrfForm(form): CsrfForm<ChoosePasswordForm>,
+) -> AppResult<HttpResponse> {
+    let user = invited(&state, &token).await?;
+    let invalid = check_new_password(&form, &user.email);
+    if !invalid.is_empty() {
+        return page(&req, &user, &token, &invalid);
+    }
+    let typed = form.password.clone();
+    let hash = state.run_hashing(move || password::hash(&typed)).await??;
+    let now = state.clock.now();
+    let (ip, agent, token) = (client_ip(&req), user_agent(&req), token.into_inner());
+    let issued = crate::db::run(&state.pool, move |conn| {
+        invitations::accept(conn, &token, &hash, &ip, &agent, now)
+    })
+    .await?;
+    match issued {
+        Some(issued) => signed_in_response(&issued, paths::ENROL),
+        None => Err(AppError::NotFound),
+    }
+}

@@ -1,0 +1,322 @@
+//! Users: admins see and invite everyone; a firm's approvers see and invite
+//! their own firm's users. Either may disable or re-enable the users they
+//! see (never themselves).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::csrf::{CsrfForm, HasCsrf};
+use super::extract::{Admin, FirmApprover, SignedIn};
+use super::view::{Chrome, FieldKind, FieldView, fields, render, summary};
+use super::{AppState, paths, redirect};
+use crate::db::models::{Firm, User};
+use crate::domain::role::Role;
+use crate::error::{AppError, AppResult};
+use crate::services::{Invalid, accounts, invitations};
+
+/// Whose users a page lists.
+#[derive(Clone, Copy)]
+enum Scope {
+    All,
+    Firm(i64),
+}
+
+pub struct UserLine {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role_key: &'static str,
+    pub firm: String,
+    pub active: bool,
+    pub invited: bool,
+    pub is_self: bool,
+}
+
+#[derive(Template)]
+#[template(path = "users/list.html")]
+struct UsersPage {
+    c: Chrome,
+    users: Vec<UserLine>,
+    firms: Vec<Firm>,
+    fields: Vec<FieldView>,
+    errors: Vec<(String, String, String)>,
+    role_error: Option<String>,
+    firm_error: Option<String>,
+    role: String,
+    firm_id: String,
+    roles: Vec<(&'static str, &'static str)>,
+    action: &'static str,
+}
+
+impl UsersPage {
+    fn role_selected(&self, value: &str) -> bool {
+        self.role == value
+    }
+
+    fn firm_selected(&self, id: &i64) -> bool {
+        self.firm_id.trim() == id.to_string()
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct InviteForm {
+    csrf: String,
+    email: String,
+    display_name: String,
+    role: String,
+    firm_id: String,
+}
+
+impl HasCsrf for InviteForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+fn role_key(user: &User) -> &'static str {
+    Role::parse(&user.role).map_or("role.reporter", |r| r.label_key())
+}
+
+async fn show(
+    req: &HttpRequest,
+    state: &AppState,
+    who: &SignedIn,
+    scope: Scope,
+    form: &InviteForm,
+    invalid: &Invalid,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let (users, firms) = crate::db::run(&state.pool, move |conn| {
+        let users = accounts::list_users(conn)?;
+        let firms = accounts::list_firms(conn)?;
+        Ok((users, firms))
+    })
+    .await?;
+    let c = Chrome::signed_in(req, who);
+    let fields = fields(
+        &c.t,
+        &[
+            ("email", "field.email", FieldKind::Email, &form.email),
+            (
+                "display_name",
+                "field.display_name",
+                FieldKind::Text,
+                &form.display_name,
+            ),
+        ],
+        invalid,
+    );
+    let mut errors = summary(&fields);
+    let role_error = invalid.for_field("role").map(|k| c.t.t(k).to_owned());
+    let firm_error = invalid.for_field("firm_id").map(|k| c.t.t(k).to_owned());
+    if let Some(e) = &role_error {
+        errors.push(("role".into(), c.t.t("field.role").to_owned(), e.clone()));
+    }
+    if let Some(e) = &firm_error {
+        errors.push(("firm_id".into(), c.t.t("field.firm").to_owned(), e.clone()));
+    }
+    let (offered, action): (&[Role], _) = match scope {
+        Scope::All => (
+            &[Role::Reporter, Role::Approver, Role::Analyst, Role::Admin],
+            paths::ADMIN_USERS,
+        ),
+        Scope::Firm(_) => (&[Role::Reporter, Role::Approver], paths::FIRM_USERS),
+    };
+    let users = users
+        .into_iter()
+        .filter(|(u, _)| match scope {
+            Scope::All => true,
+            Scope::Firm(id) => u.firm_id == Some(id),
+        })
+        .map(|(u, firm)| UserLine {
+            id: u.id,
+            role_key: role_key(&u),
+            invited: u.password_hash.is_none(),
+            is_self: u.id == who.user.id,
+            email: u.email,
+            name: u.display_name,
+            firm: firm.unwrap_or_default(),
+            active: u.active,
+        })
+        .collect();
+    let firms = match scope {
+        Scope::All => firms,
+        Scope::Firm(_) => vec![],
+    };
+    render(
+        status,
+        &UsersPage {
+            users,
+            firms,
+            fields,
+            errors,
+            role_error,
+            firm_error,
+            role: form.role.clone(),
+            firm_id: form.firm_id.clone(),
+            roles: offered
+                .iter()
+                .map(|r| (r.as_str(), r.label_key()))
+                .collect(),
+            action,
+            c,
+        },
+    )
+}
+
+async fn invite(
+    req: &HttpRequest,
+    state: &AppState,
+    who: &SignedIn,
+    scope: Scope,
+    form: InviteForm,
+) -> AppResult<HttpResponse> {
+    let now = state.clock.now();
+    let (actor, inviter) = (who.actor(), who.user.clone());
+    let base = state.config.public_url.clone();
+    let (email, name, role, firm) = (
+        form.email.clone(),
+        form.display_name.clone(),
+        form.role.clone(),
+        form.firm_id.clone(),
+    );
+    let invited = crate::db::run(&state.pool, move |conn| {
+        let input = invitations::InviteInput {
+            email: &email,
+            display_name: &name,
+            role: &role,
+            firm_id: &firm,
+        };
+        invitations::invite(conn, &actor, &inviter, &input, &base, now)
+    })
+    .await?;
+    match invited {
+        Ok(_) => Ok(redirect(match scope {
+            Scope::All => paths::ADMIN_USERS,
+            Scope::Firm(_) => paths::FIRM_USERS,
+        })),
+        Err(invalid) => {
+            show(
+                req,
+                state,
+                who,
+                scope,
+                &form,
+                &invalid,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+pub async fn admin_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Admin,
+) -> AppResult<HttpResponse> {
+    show(
+        &req,
+        &state,
+        &who.0,
+        Scope::All,
+        &InviteForm::default(),
+        &Invalid::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn admin_invite(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Admin,
+    CsrfForm(form): CsrfForm<InviteForm>,
+) -> AppResult<HttpResponse> {
+    invite(&req, &state, &who.0, Scope::All, form).await
+}
+
+pub async fn firm_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: FirmApprover,
+) -> AppResult<HttpResponse> {
+    let scope = Scope::Firm(who.firm_id);
+    show(
+        &req,
+        &state,
+        &who.who,
+        scope,
+        &InviteForm::default(),
+        &Invalid::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn firm_invite(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: FirmApprover,
+    CsrfForm(form): CsrfForm<InviteForm>,
+) -> AppResult<HttpResponse> {
+    invite(&req, &state, &who.who, Scope::Firm(who.firm_id), form).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ActiveForm {
+    csrf: String,
+    active: String,
+}
+
+impl HasCsrf for ActiveForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// Disables or re-enables a user the caller manages.
+pub async fn set_active(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    id: web::Path<String>,
+    CsrfForm(form): CsrfForm<ActiveForm>,
+) -> AppResult<HttpResponse> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let role = who.role();
+    let scope = match (role, who.user.firm_id) {
+        (Role::Admin, _) => Scope::All,
+        (Role::Approver, Some(firm)) => Scope::Firm(firm),
+        _ => return Err(AppError::Forbidden),
+    };
+    if who.user.must_change_password {
+        return Err(AppError::PasswordChangeRequired);
+    }
+    let now = state.clock.now();
+    let actor = who.actor();
+    let me = who.user.id;
+    let active = form.active == "true";
+    crate::db::run(&state.pool, move |conn| {
+        let target = accounts::require_found(accounts::get_user(conn, id)?)?;
+        let managed = match scope {
+            Scope::All => true,
+            Scope::Firm(firm) => target.firm_id == Some(firm),
+        };
+        if !managed {
+            return Err(AppError::NotFound);
+        }
+        if target.id == me {
+            return Err(AppError::Conflict("err.user.self"));
+        }
+        invitations::set_active(conn, &actor, &target, active, now)
+    })
+    .await?;
+    Ok(redirect(match scope {
+        Scope::All => paths::ADMIN_USERS,
+        Scope::Firm(_) => paths::FIRM_USERS,
+    }))
+}
