@@ -93,7 +93,12 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::VerifyAudit => {
-            // Read-only: no migrations, one connection.
+            // Read-only: no migrations, no new database file, one connection.
+            if let incident_portal::db::DbUrl::Sqlite(path) = &config.database_url
+                && !path.exists()
+            {
+                return Err(format!("no database at {}", path.display()));
+            }
             let pool = incident_portal::db::connect_pool(&config.database_url, 1)?;
             let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
             let report = audit_chain::verify(&mut conn).map_err(|e| e.to_string())?;

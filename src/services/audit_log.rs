@@ -16,6 +16,12 @@ diesel::define_sql_function!(fn lower(x: Text) -> Text);
 /// Every action the filter offers. A unit test keeps it in step with
 /// `audit::action`.
 pub const ACTIONS: &[&str] = &[
+    action::USER_INVITED,
+    action::INVITATION_ACCEPTED,
+    action::USER_DISABLED,
+    action::USER_ENABLED,
+    action::RESET_REQUESTED,
+    action::PASSWORD_RESET,
     action::SIGN_IN_THROTTLED,
     action::ACCOUNT_LOCKED,
     action::PASSWORD_ACCEPTED,
@@ -149,15 +155,17 @@ pub fn one_line(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\\' => out.push_str("\\\\"),
-            c if c.is_control()
-                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
-            {
+            c if c.is_control() || is_bidi_control(c) => {
                 out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
             }
             c => out.push(c),
         }
     }
     out
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Up to `limit` events matching `filter`, newest (highest id) first.
@@ -195,11 +203,7 @@ pub fn page(conn: &mut DbConn, filter: &Filter, limit: i64) -> QueryResult<LogPa
         .load(conn)?;
     let more = events.len() as i64 > limit;
     events.truncate(usize::try_from(limit).unwrap_or(0));
-    let older = if more {
-        events.last().map(|e| e.id)
-    } else {
-        None
-    };
+    let older = events.last().map(|e| e.id).filter(|_| more);
     Ok(LogPage { events, older })
 }
 
@@ -216,19 +220,13 @@ pub fn version_viewed(
         viewed.firm_id, viewed.period, viewed.version_no
     );
     let object_id = viewed.id.to_string();
-    write_tx(conn, |conn| {
-        audit::record(
-            conn,
-            now,
-            actor,
-            Event {
-                action: action::RETURN_VIEWED,
-                object_type: "version",
-                object_id: &object_id,
-                detail: &detail,
-            },
-        )
-    })
+    let event = Event {
+        action: action::RETURN_VIEWED,
+        object_type: "version",
+        object_id: &object_id,
+        detail: &detail,
+    };
+    write_tx(conn, |conn| audit::record(conn, now, actor, event))
 }
 
 #[cfg(test)]

@@ -71,154 +71,87 @@ fn redirect(to: impl Into<String>) -> HttpResponse {
         .finish()
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::FormConfig::default().limit(FORM_LIMIT))
-        .route(paths::HEALTHZ, web::get().to(health::healthz))
-        .route(paths::READYZ, web::get().to(health::readyz))
-        .route(paths::STYLESHEET, web::get().to(assets::stylesheet))
-        .route(paths::PASSKEY_SCRIPT, web::get().to(assets::passkey_script))
-        .route(paths::HOME, web::get().to(auth::home))
-        .route(paths::LOGIN, web::get().to(auth::login::form))
-        .route(paths::LOGIN, web::post().to(auth::login::submit))
-        .route(paths::LOGOUT, web::post().to(auth::login::logout))
-        .route(
-            paths::LOGOUT,
-            web::get().to(|| async { redirect(paths::HOME) }),
-        )
-        .route(paths::INVITATION, web::get().to(auth::invite::form))
-        .route(paths::INVITATION, web::post().to(auth::invite::accept))
-        .route(
-            paths::PASSWORD_FORGOT,
-            web::get().to(auth::reset::forgot_form),
-        )
-        .route(
-            paths::PASSWORD_FORGOT,
-            web::post().to(auth::reset::forgot_submit),
-        )
-        .route(
-            paths::PASSWORD_RESET,
-            web::get().to(auth::reset::reset_form),
-        )
-        .route(
-            paths::PASSWORD_RESET,
-            web::post().to(auth::reset::reset_submit),
-        )
-        .route(paths::SETUP, web::get().to(auth::setup::form))
-        .route(paths::SETUP, web::post().to(auth::setup::submit))
-        .route(paths::LOGIN_VERIFY, web::get().to(auth::verify::form))
-        .route(paths::LOGIN_VERIFY_TOTP, web::post().to(auth::verify::totp))
-        .route(
-            paths::LOGIN_VERIFY_RECOVERY,
-            web::post().to(auth::verify::recovery),
-        )
-        .route(
-            paths::LOGIN_VERIFY_PASSKEY_OPTIONS,
-            web::post().to(auth::passkey::verify_options),
-        )
-        .route(
-            paths::LOGIN_VERIFY_PASSKEY,
-            web::post().to(auth::passkey::verify),
-        )
-        .route(
-            paths::LOGIN_VERIFY_PASSKEY,
-            web::get().to(|| async { redirect(paths::LOGIN_VERIFY) }),
-        )
-        .route(
-            paths::LOGIN_PASSKEY_OPTIONS,
-            web::post().to(auth::passkey::login_options),
-        )
-        .route(paths::LOGIN_PASSKEY, web::post().to(auth::passkey::login))
-        .route(
-            paths::LOGIN_PASSKEY,
-            web::get().to(|| async { redirect(paths::LOGIN) }),
-        )
-        .route(paths::ACCOUNT, web::get().to(account::overview::page))
-        .route(
-            paths::RECOVERY_CODES,
-            web::post().to(account::overview::new_recovery_codes),
-        )
-        .route(paths::ENROL, web::get().to(account::enrol::form))
-        .route(
-            paths::ENROL_TOTP,
-            web::post().to(account::enrol::confirm_totp),
-        )
-        .route(paths::REAUTH, web::get().to(account::reauth::form))
-        .route(paths::REAUTH, web::post().to(account::reauth::submit))
-        .route(
-            paths::REAUTH_PASSKEY_OPTIONS,
-            web::post().to(auth::passkey::reauth_options),
-        )
-        .route(paths::REAUTH_PASSKEY, web::post().to(auth::passkey::reauth))
-        .route(
-            paths::REAUTH_PASSKEY,
-            web::get().to(|| async { redirect(paths::REAUTH) }),
-        )
-        .route(paths::PASSKEYS, web::get().to(account::passkeys::list))
-        .route(
-            paths::PASSKEY_REGISTER_OPTIONS,
-            web::post().to(account::passkeys::register_options),
-        )
-        .route(
-            paths::PASSKEY_REGISTER,
-            web::post().to(account::passkeys::register),
-        )
-        .route(
-            paths::PASSKEY_RENAME,
-            web::post().to(account::passkeys::rename),
-        )
-        .route(
-            paths::PASSKEY_REMOVE,
-            web::post().to(account::passkeys::remove),
-        )
-        .route(
-            paths::PASSKEY_REGISTER,
-            web::get().to(account::passkeys::back_to_list),
-        )
-        .route(
-            paths::PASSKEY_RENAME,
-            web::get().to(account::passkeys::back_to_list),
-        )
-        .route(
-            paths::PASSKEY_REMOVE,
-            web::get().to(account::passkeys::back_to_list),
-        )
-        .route(paths::SESSIONS, web::get().to(account::sessions::page))
-        .route(
-            paths::SESSIONS_END_OTHERS,
-            web::post().to(account::sessions::end_others),
-        )
-        .route(paths::PASSWORD, web::get().to(auth::password::form))
-        .route(paths::PASSWORD, web::post().to(auth::password::submit))
-        .route(paths::RETURNS, web::get().to(returns::list::page))
-        .route(paths::RETURN, web::get().to(returns::form::page))
-        .route(
-            paths::RETURN_DRAFT,
-            web::post().to(returns::form::save_draft),
-        )
-        .route(paths::RETURN_SUBMIT, web::post().to(returns::form::submit))
-        .route(paths::RETURN_NIL, web::post().to(returns::form::submit_nil))
-        .route(
-            paths::RETURN_DRAFT,
-            web::get().to(returns::form::back_to_page),
-        )
-        .route(
-            paths::RETURN_SUBMIT,
-            web::get().to(returns::form::back_to_page),
-        )
-        .route(
-            paths::RETURN_NIL,
-            web::get().to(returns::form::back_to_page),
-        )
-        .route(paths::RETURN_VERSION, web::get().to(returns::version::page))
-        .route(paths::DASHBOARD, web::get().to(dashboard::page))
-        .route(paths::REVIEW, web::get().to(review::list::page))
-        .route(paths::REVIEW_VERSION, web::get().to(review::version::page))
-        .route(paths::ADMIN_FIRMS, web::get().to(admin::firms::page))
-        .route(paths::ADMIN_FIRMS, web::post().to(admin::firms::create))
-        .route(paths::ADMIN_USERS, web::get().to(users::admin_page))
-        .route(paths::ADMIN_USERS, web::post().to(users::admin_invite))
-        .route(paths::FIRM_USERS, web::get().to(users::firm_page))
-        .route(paths::FIRM_USERS, web::post().to(users::firm_invite))
-        .route(paths::USER_ACTIVE, web::post().to(users::set_active))
-        .route(paths::ADMIN_AUDIT, web::get().to(admin::audit::page));
+/// Declares every route once: registers them and lists them in
+/// `ROUTE_TABLE`, which the authorization-matrix test walks (a route
+/// without a row there fails it).
+macro_rules! portal_routes {
+    ($($method:ident $path:expr => $handler:expr;)*) => {
+        pub fn routes(cfg: &mut web::ServiceConfig) {
+            cfg.app_data(web::FormConfig::default().limit(FORM_LIMIT));
+            $(cfg.route($path, web::$method().to($handler));)*
+        }
+
+        /// (method, path pattern) of every route.
+        pub const ROUTE_TABLE: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+    };
+}
+
+portal_routes! {
+    get paths::HEALTHZ => health::healthz;
+    get paths::READYZ => health::readyz;
+    get paths::STYLESHEET => assets::stylesheet;
+    get paths::PASSKEY_SCRIPT => assets::passkey_script;
+    get paths::HOME => auth::home;
+    get paths::LOGIN => auth::login::form;
+    post paths::LOGIN => auth::login::submit;
+    post paths::LOGOUT => auth::login::logout;
+    get paths::LOGOUT => || async { redirect(paths::HOME) };
+    get paths::INVITATION => auth::invite::form;
+    post paths::INVITATION => auth::invite::accept;
+    get paths::PASSWORD_FORGOT => auth::reset::forgot_form;
+    post paths::PASSWORD_FORGOT => auth::reset::forgot_submit;
+    get paths::PASSWORD_RESET => auth::reset::reset_form;
+    post paths::PASSWORD_RESET => auth::reset::reset_submit;
+    get paths::SETUP => auth::setup::form;
+    post paths::SETUP => auth::setup::submit;
+    get paths::LOGIN_VERIFY => auth::verify::form;
+    post paths::LOGIN_VERIFY_TOTP => auth::verify::totp;
+    post paths::LOGIN_VERIFY_RECOVERY => auth::verify::recovery;
+    post paths::LOGIN_VERIFY_PASSKEY_OPTIONS => auth::passkey::verify_options;
+    post paths::LOGIN_VERIFY_PASSKEY => auth::passkey::verify;
+    get paths::LOGIN_VERIFY_PASSKEY => || async { redirect(paths::LOGIN_VERIFY) };
+    post paths::LOGIN_PASSKEY_OPTIONS => auth::passkey::login_options;
+    post paths::LOGIN_PASSKEY => auth::passkey::login;
+    get paths::LOGIN_PASSKEY => || async { redirect(paths::LOGIN) };
+    get paths::ACCOUNT => account::overview::page;
+    post paths::RECOVERY_CODES => account::overview::new_recovery_codes;
+    get paths::ENROL => account::enrol::form;
+    post paths::ENROL_TOTP => account::enrol::confirm_totp;
+    get paths::REAUTH => account::reauth::form;
+    post paths::REAUTH => account::reauth::submit;
+    post paths::REAUTH_PASSKEY_OPTIONS => auth::passkey::reauth_options;
+    post paths::REAUTH_PASSKEY => auth::passkey::reauth;
+    get paths::REAUTH_PASSKEY => || async { redirect(paths::REAUTH) };
+    get paths::PASSKEYS => account::passkeys::list;
+    post paths::PASSKEY_REGISTER_OPTIONS => account::passkeys::register_options;
+    post paths::PASSKEY_REGISTER => account::passkeys::register;
+    post paths::PASSKEY_RENAME => account::passkeys::rename;
+    post paths::PASSKEY_REMOVE => account::passkeys::remove;
+    get paths::PASSKEY_REGISTER => account::passkeys::back_to_list;
+    get paths::PASSKEY_RENAME => account::passkeys::back_to_list;
+    get paths::PASSKEY_REMOVE => account::passkeys::back_to_list;
+    get paths::SESSIONS => account::sessions::page;
+    post paths::SESSIONS_END_OTHERS => account::sessions::end_others;
+    get paths::PASSWORD => auth::password::form;
+    post paths::PASSWORD => auth::password::submit;
+    get paths::RETURNS => returns::list::page;
+    get paths::RETURN => returns::form::page;
+    post paths::RETURN_DRAFT => returns::form::save_draft;
+    post paths::RETURN_SUBMIT => returns::form::submit;
+    post paths::RETURN_NIL => returns::form::submit_nil;
+    get paths::RETURN_DRAFT => returns::form::back_to_page;
+    get paths::RETURN_SUBMIT => returns::form::back_to_page;
+    get paths::RETURN_NIL => returns::form::back_to_page;
+    get paths::RETURN_VERSION => returns::version::page;
+    get paths::DASHBOARD => dashboard::page;
+    get paths::REVIEW => review::list::page;
+    get paths::REVIEW_VERSION => review::version::page;
+    get paths::ADMIN_FIRMS => admin::firms::page;
+    post paths::ADMIN_FIRMS => admin::firms::create;
+    get paths::ADMIN_USERS => users::admin_page;
+    post paths::ADMIN_USERS => users::admin_invite;
+    get paths::FIRM_USERS => users::firm_page;
+    post paths::FIRM_USERS => users::firm_invite;
+    post paths::USER_ACTIVE => users::set_active;
+    get paths::ADMIN_AUDIT => admin::audit::page;
 }

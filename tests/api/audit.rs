@@ -253,18 +253,14 @@ async fn the_log_filters_and_pages(app: TestApp) {
     assert!(objects.len() >= 2, "submitted and viewed: {objects:?}");
     assert!(objects.iter().all(|o| o == &format!("version {version}")));
 
-    // Dates are JST: 15:00 UTC on the 20th is already the 21st in Tokyo.
+    // Dates are JST: 15:00 UTC on the 20th is the 21st in Tokyo (then back, for the session).
     app.clock.advance(chrono::Duration::hours(6));
     record(&app, "late@fsa.example", ["after midnight".to_owned()]);
+    app.clock.advance(chrono::Duration::hours(-6));
     let on_21st = admin
         .get("/admin/audit?from=2025-05-21&to=2025-05-21")
         .await;
-    assert_eq!(
-        column(&on_21st, "actor"),
-        ["late@fsa.example"],
-        "{}",
-        on_21st.body
-    );
+    assert_eq!(column(&on_21st, "actor"), ["late@fsa.example"]);
     let to_20th = admin.get("/admin/audit?to=2025-05-20&actor=late").await;
     assert!(!to_20th.texts("#audit-none").is_empty());
     let bad = admin.get("/admin/audit?from=20%2F05%2F2025").await;
@@ -286,11 +282,8 @@ async fn injected_entries_stay_on_one_escaped_row(app: TestApp) {
     record(&app, "evil\n@example", [forged.to_owned()]);
     let page = admin.get("/admin/audit?actor=evil").await;
     assert!(!page.body.contains("<script>alert"), "{}", page.body);
-    assert!(
-        page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
-        "{}",
-        page.body
-    );
+    let escaped = ["&lt;script&gt;alert(1)", "&#60;script&#62;alert(1)"];
+    assert!(escaped.iter().any(|e| page.body.contains(e)));
     assert_eq!(page.texts("#audit-events tbody tr").len(), 1);
     let shown = r"ok\r\n<script>alert(1)</script>\n2025-05-20 auth.sign_in admin";
     assert_eq!(column(&page, "detail"), [shown]);

@@ -75,5 +75,69 @@ async fn errors_render_a_page_with_a_reference(app: TestApp) {
 
 on_both_backends!(
     every_response_carries_security_headers,
-    errors_render_a_page_with_a_reference
+    errors_render_a_page_with_a_reference,
+    host_headers_are_never_reflected,
+    control_characters_do_not_reach_the_audit_trail,
 );
+
+/// Links the portal sends are built from its configured address, never from
+/// the Host or X-Forwarded-Host a client sends.
+async fn host_headers_are_never_reflected(app: TestApp) {
+    let _admin = app.setup_admin().await;
+    let mut browser = app.browser();
+    let form = browser.get("/password/forgot").await;
+    let csrf = form.input_value("csrf").unwrap();
+    let cookie = browser
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/password/forgot", app.address))
+        .header("host", "evil.example")
+        .header("x-forwarded-host", "evil.example")
+        .header("cookie", cookie)
+        .form(&[("csrf", csrf.as_str()), ("email", "admin@fsa.example")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.text().await.unwrap();
+    assert!(!body.contains("evil.example"));
+    let (_, mail) = app.last_email_to("admin@fsa.example");
+    assert!(
+        mail.contains(&format!("{}/password/reset/", app.address)),
+        "{mail}"
+    );
+    assert!(!mail.contains("evil.example"));
+}
+
+/// CR/LF typed into a field cannot forge a log or audit line.
+async fn control_characters_do_not_reach_the_audit_trail(app: TestApp) {
+    use diesel::prelude::*;
+    use incident_portal::db::schema::audit_events;
+    let _admin = app.setup_admin().await;
+    let mut browser = app.browser();
+    browser
+        .sign_in(
+            "x@y.example\r\n2025-01-01 INFO auth.sign_in admin",
+            "wrong password!",
+        )
+        .await;
+    let mut conn = app.pool.get().unwrap();
+    let details: Vec<String> = audit_events::table
+        .filter(audit_events::action.eq("auth.sign_in_failed"))
+        .select(audit_events::detail)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(details.len(), 1);
+    assert!(
+        !details[0].contains('\r') && !details[0].contains('\n'),
+        "{:?}",
+        details[0]
+    );
+}

@@ -7,6 +7,7 @@ mod helpers;
 
 mod audit;
 mod auth;
+mod authz;
 mod binary;
 mod csrf;
 mod dashboard;
@@ -16,6 +17,7 @@ mod invitations;
 mod isolation;
 mod mail;
 mod migrations;
+mod passkeys;
 mod returns;
 mod second_factor;
 mod setup;

@@ -1,0 +1,223 @@
+//! The authorization matrix: every route, visited as each kind of caller,
+//! answers as this table says. A route missing from the table fails the
+//! test, so no route is added without deciding who may call it.
+//!
+//! Codes: A = allowed (any answer but the three below), L = sent to the
+//! sign-in page, F = 403 forbidden, N = 404 not found. (Signing out, and a
+//! GET on the passkey sign-in POST route, also land on the sign-in page.) Columns: anonymous, reporter
+//! (firm A), approver (firm A, which owns the objects), approver of firm B,
+//! analyst, admin. Objects: firm A's version of 2025-04 and firm A's user.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use incident_portal::db::schema::return_versions;
+use incident_portal::web::ROUTE_TABLE;
+use reqwest::StatusCode;
+
+use crate::helpers::{Browser, Page, TestApp, figures};
+use crate::on_both_backends;
+
+const MATRIX: &[(&str, &str, &str)] = &[
+    ("get", "/healthz", "A A A A A A"),
+    ("get", "/readyz", "A A A A A A"),
+    ("get", "/static/portal.css", "A A A A A A"),
+    ("get", "/static/passkey.js", "A A A A A A"),
+    ("get", "/", "L A A A A A"),
+    ("get", "/login", "A A A A A A"),
+    ("post", "/login", "A A A A A A"),
+    ("get", "/logout", "A A A A A A"),
+    ("get", "/invite/{token}", "N N N N N N"),
+    ("post", "/invite/{token}", "N N N N N N"),
+    ("get", "/password/forgot", "A A A A A A"),
+    ("post", "/password/forgot", "A A A A A A"),
+    ("get", "/password/reset/{token}", "N N N N N N"),
+    ("post", "/password/reset/{token}", "N N N N N N"),
+    ("get", "/setup/{token}", "N N N N N N"),
+    ("post", "/setup/{token}", "N N N N N N"),
+    ("get", "/login/verify", "L A A A A A"),
+    ("post", "/login/verify/totp", "L A A A A A"),
+    ("post", "/login/verify/recovery", "L A A A A A"),
+    ("post", "/login/verify/passkey/options", "L A A A A A"),
+    ("post", "/login/verify/passkey", "L A A A A A"),
+    ("get", "/login/verify/passkey", "A A A A A A"),
+    ("post", "/login/passkey/options", "A A A A A A"),
+    ("post", "/login/passkey", "A A A A A A"),
+    ("get", "/login/passkey", "L L L L L L"),
+    ("get", "/account", "L A A A A A"),
+    ("post", "/account/recovery-codes", "L A A A A A"),
+    ("get", "/account/enrol", "L A A A A A"),
+    ("post", "/account/enrol/totp", "L A A A A A"),
+    ("get", "/account/reauth", "L A A A A A"),
+    ("post", "/account/reauth", "L A A A A A"),
+    ("post", "/account/reauth/passkey/options", "L A A A A A"),
+    ("post", "/account/reauth/passkey", "L A A A A A"),
+    ("get", "/account/reauth/passkey", "A A A A A A"),
+    ("get", "/account/passkeys", "L A A A A A"),
+    ("post", "/account/passkeys/register/options", "L A A A A A"),
+    ("post", "/account/passkeys/register", "L A A A A A"),
+    ("post", "/account/passkeys/{id}/rename", "L A A A A A"),
+    ("post", "/account/passkeys/{id}/remove", "L N N N N N"),
+    ("get", "/account/passkeys/register", "A A A A A A"),
+    ("get", "/account/passkeys/{id}/rename", "A A A A A A"),
+    ("get", "/account/passkeys/{id}/remove", "A A A A A A"),
+    ("get", "/account/sessions", "L A A A A A"),
+    ("post", "/account/sessions/end-others", "L A A A A A"),
+    ("get", "/account/password", "L A A A A A"),
+    ("post", "/account/password", "L A A A A A"),
+    ("get", "/returns", "L A A A F F"),
+    ("get", "/returns/{period}", "L A A A F F"),
+    ("post", "/returns/{period}/draft", "L A A A F F"),
+    ("post", "/returns/{period}/submit", "L F A A F F"),
+    ("post", "/returns/{period}/nil", "L F A A F F"),
+    ("get", "/returns/{period}/draft", "A A A A A A"),
+    ("get", "/returns/{period}/submit", "A A A A A A"),
+    ("get", "/returns/{period}/nil", "A A A A A A"),
+    ("get", "/returns/{period}/versions/{version}", "L A A N F F"),
+    ("get", "/dashboard", "L F F F A A"),
+    ("get", "/review", "L F F F A A"),
+    ("get", "/review/versions/{id}", "L F F F A A"),
+    ("get", "/admin/firms", "L F F F F A"),
+    ("post", "/admin/firms", "L F F F F A"),
+    ("get", "/admin/users", "L F F F F A"),
+    ("post", "/admin/users", "L F F F F A"),
+    ("get", "/firm/users", "L F A A F F"),
+    ("post", "/firm/users", "L F A A F F"),
+    ("post", "/users/{id}/active", "L F A N F A"),
+    ("get", "/admin/audit", "L F F F F A"),
+    ("post", "/logout", "L L L L L L"),
+];
+
+const CALLERS: [&str; 6] = [
+    "anonymous",
+    "reporter",
+    "approver",
+    "other approver",
+    "analyst",
+    "admin",
+];
+
+fn outcome(page: &Page) -> char {
+    match page.status {
+        StatusCode::FORBIDDEN => 'F',
+        StatusCode::NOT_FOUND => 'N',
+        StatusCode::SEE_OTHER if page.location() == Some("/login") => 'L',
+        s => {
+            assert!(!s.is_server_error(), "{s}: {}", page.body);
+            'A'
+        }
+    }
+}
+
+#[test]
+fn every_route_has_a_row() {
+    let rows: Vec<(&str, &str)> = MATRIX.iter().map(|(m, p, _)| (*m, *p)).collect();
+    let missing: Vec<_> = ROUTE_TABLE.iter().filter(|r| !rows.contains(r)).collect();
+    assert!(
+        missing.is_empty(),
+        "routes with no row in the authorization matrix: {missing:?}"
+    );
+    let stale: Vec<_> = rows.iter().filter(|r| !ROUTE_TABLE.contains(r)).collect();
+    assert!(
+        stale.is_empty(),
+        "rows for routes that no longer exist: {stale:?}"
+    );
+}
+
+async fn csrf_of(browser: &mut Browser, signed_in: bool) -> String {
+    let page = browser
+        .get(if signed_in { "/account" } else { "/login" })
+        .await;
+    page.input_value("csrf").unwrap_or_default()
+}
+
+async fn every_route_answers_each_caller_as_the_matrix_says(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let mut a = app.firm_with_users(&mut admin, "Alpha").await;
+    let b = app.firm_with_users(&mut admin, "Bravo").await;
+    app.invite(
+        &mut a.approver,
+        "/firm/users",
+        "victim@alpha.example",
+        "reporter",
+        None,
+    )
+    .await;
+    let _victim = app.first_sign_in("victim@alpha.example").await;
+    let analyst = app.analyst(&mut admin).await;
+    let form = a.approver.get("/returns/2025-04").await;
+    a.approver
+        .submit_form(
+            &form,
+            "/returns/2025-04/submit",
+            &figures("9", "9", "3", "900", "800", ""),
+        )
+        .await;
+    let version_id: i64 = {
+        let mut conn = app.pool.get().unwrap();
+        return_versions::table
+            .select(return_versions::id)
+            .first(&mut conn)
+            .unwrap()
+    };
+    let victim_id = {
+        let mut conn = app.pool.get().unwrap();
+        incident_portal::services::accounts::find_user_by_email(&mut conn, "victim@alpha.example")
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    let token = "Q".repeat(43);
+    let mut callers = [
+        app.browser(),
+        a.reporter,
+        a.approver,
+        b.approver,
+        analyst,
+        admin,
+    ];
+    let mut tokens = Vec::new();
+    for (i, caller) in callers.iter_mut().enumerate() {
+        tokens.push(csrf_of(caller, i > 0).await);
+    }
+    let mut wrong: BTreeMap<String, String> = BTreeMap::new();
+    for (method, pattern, expected) in MATRIX {
+        let path = pattern
+            .replace("{period}", "2025-04")
+            .replace("{version}", "1")
+            .replace("{token}", &token)
+            .replace(
+                "{id}",
+                &if pattern.starts_with("/users") {
+                    victim_id.to_string()
+                } else if pattern.starts_with("/review") {
+                    version_id.to_string()
+                } else {
+                    "999999".to_owned()
+                },
+            );
+        let expected: Vec<char> = expected
+            .split(' ')
+            .map(|c| c.chars().next().unwrap())
+            .collect();
+        for (i, caller) in callers.iter_mut().enumerate() {
+            let page = match *method {
+                "get" => caller.get(&path).await,
+                _ => caller.post(&path, &[("csrf", tokens[i].as_str())]).await,
+            };
+            let got = outcome(&page);
+            if got != expected[i] {
+                wrong.insert(
+                    format!("{method} {pattern} as {}", CALLERS[i]),
+                    format!("expected {} got {got} ({})", expected[i], page.status),
+                );
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "authorization matrix mismatches:\n{wrong:#?}"
+    );
+}
+
+on_both_backends!(every_route_answers_each_caller_as_the_matrix_says);
