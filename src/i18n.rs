@@ -202,6 +202,7 @@ mod tests {
                             "invite",
                             "forgot",
                             "reset",
+                            "policy",
                             "audit",
                             "passkey",
                         ]

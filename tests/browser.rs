@@ -1,5 +1,7 @@
-//! One end-to-end run in a real browser: an approver signs in, saves a draft
-//! return and submits it, and the receipt page shows what was filed.
+//! End-to-end runs in a real browser: an approver signs in, saves a draft
+//! return and submits it, and the receipt page shows what was filed; and
+//! the first admin enrols a passkey (Chromium's virtual authenticator) and
+//! signs in with it, after the password and on its own.
 //!
 //! Headless Chromium is driven over WebDriver (chromedriver + fantoccini).
 //! The test is ignored unless the crate was built with
@@ -12,14 +14,19 @@
 mod helpers;
 
 use std::error::Error;
+use std::future::Future;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use helpers::TestApp;
+use incident_portal::config::{Config, MailConfig};
 use incident_portal::db::Backend;
+use incident_portal::server;
 use serde_json::json;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -51,6 +58,54 @@ const FIELDS: [(&str, &str, &str); 6] = [
     ignore = "browser: set PORTAL_BROWSER_TESTS=1 (needs chromium and chromedriver)"
 )]
 async fn firm_files_and_submits_in_chromium() {
+    require_browser();
+    // Prepared over HTTP: an admin, and a firm whose approver has set
+    // helpers::PASSWORD.
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut admin = app.setup_admin().await;
+    let _firm = app.firm_with_users(&mut admin, "Kanto").await;
+    let approver_email = "approver@kanto.example".to_owned();
+    let code = app.next_code(&approver_email);
+
+    // Declared before the driver so that it is removed after Chromium ends.
+    let profile = tempfile::tempdir().expect("temp dir for the Chromium profile");
+    let driver = Chromedriver::start().await;
+    let client = connect(&driver.url, profile.path()).await;
+    let session = client.clone();
+    let address = app.address.clone();
+    drive(&client, async move {
+        file_return(&session, &address, &approver_email, &code).await
+    })
+    .await;
+    drop(driver);
+}
+
+/// The first admin, through the setup link, enrols a passkey on the
+/// enrolment page, then signs in with password and passkey, and with the
+/// passkey alone.
+#[actix_web::test]
+#[cfg_attr(
+    not(test_browser),
+    ignore = "browser: set PORTAL_BROWSER_TESTS=1 (needs chromium and chromedriver)"
+)]
+async fn passkeys_in_chromium() {
+    require_browser();
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let base = localhost_portal(&app);
+    let token = app.setup_token();
+
+    let profile = tempfile::tempdir().expect("temp dir for the Chromium profile");
+    let driver = Chromedriver::start().await;
+    let client = connect(&driver.url, profile.path()).await;
+    let session = client.clone();
+    drive(&client, async move {
+        use_passkeys(&session, &base, &token).await
+    })
+    .await;
+    drop(driver);
+}
+
+fn require_browser() {
     for binary in [CHROMIUM, CHROMEDRIVER] {
         assert!(
             Path::new(binary).exists(),
@@ -58,24 +113,16 @@ async fn firm_files_and_submits_in_chromium() {
              needs it; install with `apt-get install -y chromium chromium-driver`"
         );
     }
+}
 
-    // Prepared over HTTP: an admin, and a firm whose approver has set
-    // helpers::PASSWORD.
-    let app = TestApp::spawn(Backend::Sqlite).await;
-    let mut admin = app.setup_admin().await;
-    let _firm = app.firm_with_users(&mut admin, "Kanto").await;
-    let approver_email = "approver@kanto.example".to_owned();
-
-    // Declared before the driver so that it is removed after Chromium ends.
-    let profile = tempfile::tempdir().expect("temp dir for the Chromium profile");
-    let driver = Chromedriver::start().await;
-    let client = connect(&driver.url, profile.path()).await;
-
+/// Runs `work` in the browser within SESSION_LIMIT, keeps a screenshot if
+/// it fails, always ends the browser session, then reports.
+async fn drive<F>(client: &Client, work: F)
+where
+    F: Future<Output = Result<(), BoxError>> + Send + 'static,
+{
     let started = Instant::now();
-    let session = client.clone();
-    let address = app.address.clone();
-    let mut handle =
-        tokio::spawn(async move { file_return(&session, &address, &approver_email).await });
+    let mut handle = tokio::spawn(work);
     let outcome = tokio::time::timeout(SESSION_LIMIT, &mut handle).await;
     if outcome.is_err() {
         handle.abort();
@@ -88,7 +135,7 @@ async fn firm_files_and_submits_in_chromium() {
         }
     }
     // Always end the session, so that no Chromium is left behind.
-    let closed = tokio::time::timeout(PAGE_WAIT, client.close()).await;
+    let closed = tokio::time::timeout(PAGE_WAIT, client.clone().close()).await;
     eprintln!("browser session took {:.1?}", started.elapsed());
 
     match outcome {
@@ -103,20 +150,22 @@ async fn firm_files_and_submits_in_chromium() {
         Ok(Err(e)) => panic!("closing the browser session: {e}"),
         Err(_) => panic!("closing the browser session took longer than {PAGE_WAIT:?}"),
     }
-    drop(driver);
 }
 
 /// What the approver does in the browser.
-async fn file_return(client: &Client, base: &str, email: &str) -> Result<(), BoxError> {
-    // Sign in.
+async fn file_return(client: &Client, base: &str, email: &str, code: &str) -> Result<(), BoxError> {
+    // Sign in: password, then the authenticator app's code.
     client.goto(&format!("{base}/login")).await?;
     type_into(client, "email", email).await?;
     type_into(client, "password", helpers::PASSWORD).await?;
-    client
-        .find(Locator::Css("form.narrow button[type=submit]"))
-        .await?
-        .click()
-        .await?;
+    click(client, "form.narrow button[type=submit]").await?;
+    wait_for(client, "#code").await?;
+    type_into(client, "code", code).await?;
+    click(
+        client,
+        r#"form[action="/login/verify/totp"] button[type=submit]"#,
+    )
+    .await?;
     wait_for(client, "header .account .who").await?;
 
     // The returns list, then April 2025.
@@ -193,6 +242,127 @@ async fn file_return(client: &Client, base: &str, email: &str) -> Result<(), Box
     assert_eq!(text(client, "table.figures td.prose").await?, FIELDS[5].2);
 
     save_screenshot("receipt.png", &client.screenshot().await?);
+    Ok(())
+}
+
+/// What the first admin does: set up the account, enrol a passkey, sign in
+/// twice with it.
+async fn use_passkeys(client: &Client, base: &str, token: &str) -> Result<(), BoxError> {
+    client.issue_cmd(VirtualAuthenticator).await?;
+    client.goto(&format!("{base}/setup/{token}")).await?;
+    for (id, value) in [
+        ("email", ADMIN),
+        ("display_name", "First Admin"),
+        ("password", helpers::PASSWORD),
+        ("password_confirm", helpers::PASSWORD),
+    ] {
+        type_into(client, id, value).await?;
+    }
+    click(client, "form.narrow button[type=submit]").await?;
+
+    // The enrolment page: the script shows the passkey controls.
+    wait_for(client, "#passkey-enrol .passkey-controls:not([hidden])").await?;
+    type_into(client, "passkey-name", "Chromium").await?;
+    click(client, "#passkey-enrol .passkey-start").await?;
+    wait_for(client, ".recovery-code").await?;
+    let codes = client.find_all(Locator::Css(".recovery-code")).await?;
+    assert_eq!(codes.len(), 10, "recovery codes shown once");
+    client.goto(&format!("{base}/account/passkeys")).await?;
+    assert_eq!(text(client, ".passkey-name").await?, "Chromium");
+    sign_out(client).await?;
+
+    // Password, then the passkey.
+    type_into(client, "email", ADMIN).await?;
+    type_into(client, "password", helpers::PASSWORD).await?;
+    click(client, "form.narrow button[type=submit]").await?;
+    wait_for(client, "#passkey-verify .passkey-controls:not([hidden])").await?;
+    click(client, "#passkey-verify .passkey-start").await?;
+    wait_for(client, "header .account .who").await?;
+    sign_out(client).await?;
+
+    // The passkey alone, from the sign-in page.
+    wait_for(client, "#passkey-login .passkey-controls:not([hidden])").await?;
+    click(client, "#passkey-login .passkey-start").await?;
+    wait_for(client, "header .account .who").await?;
+    client.goto(&format!("{base}/account/passkeys")).await?;
+    let cells = client.find_all(Locator::Css("table.passkeys td")).await?;
+    let last_used = cells.get(1).ok_or("no last-used cell")?.text().await?;
+    assert_ne!(
+        last_used.trim(),
+        "Not yet",
+        "the passkey's last use is shown"
+    );
+    save_screenshot("passkeys.png", &client.screenshot().await?);
+    Ok(())
+}
+
+const ADMIN: &str = "admin@fsa.example";
+
+/// Chromium's virtual authenticator (WebDriver's WebAuthn extension): a
+/// platform authenticator with discoverable credentials that verifies the
+/// user without asking.
+#[derive(Debug)]
+struct VirtualAuthenticator;
+
+impl WebDriverCompatibleCommand for VirtualAuthenticator {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/webauthn/authenticator",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({
+            "protocol": "ctap2",
+            "transport": "internal",
+            "hasResidentKey": true,
+            "hasUserVerification": true,
+            "isUserVerified": true,
+        });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// The portal again, on the test's database and clock, at
+/// http://localhost:PORT: WebAuthn takes a host name, never an IP address.
+fn localhost_portal(app: &TestApp) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    let port = listener.local_addr().expect("local address").port();
+    let base = format!("http://localhost:{port}");
+    let config = Config {
+        database_url: app.db_url.clone(),
+        bind: format!("127.0.0.1:{port}"),
+        public_url: base.clone(),
+        data_dir: std::env::temp_dir(),
+        pool_size: 4,
+        workers: 1,
+        mail: MailConfig::Memory(Default::default()),
+        mail_worker: false,
+    };
+    let server = server::start(
+        Arc::new(config),
+        app.pool.clone(),
+        app.clock.clone(),
+        listener,
+    );
+    actix_web::rt::spawn(server.expect("server"));
+    base
+}
+
+async fn click(client: &Client, css: &str) -> Result<(), BoxError> {
+    client.find(Locator::Css(css)).await?.click().await?;
+    Ok(())
+}
+
+/// Signs out from the page header; the sign-in page follows.
+async fn sign_out(client: &Client) -> Result<(), BoxError> {
+    click(client, "header .account form button").await?;
+    wait_for(client, "#passkey-login").await?;
     Ok(())
 }
 

@@ -21,6 +21,7 @@ pub mod action {
     pub const USER_ENABLED: &str = "user.enabled";
     pub const RESET_REQUESTED: &str = "auth.reset_requested";
     pub const PASSWORD_RESET: &str = "user.password_reset";
+    pub const POLICY_CHANGED: &str = "policy.changed";
     pub const SIGN_IN_THROTTLED: &str = "auth.sign_in_throttled";
     pub const ACCOUNT_LOCKED: &str = "auth.account_locked";
     pub const PASSWORD_ACCEPTED: &str = "auth.password_accepted";

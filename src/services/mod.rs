@@ -9,6 +9,7 @@ pub mod import;
 pub mod invitations;
 pub mod passkeys;
 pub mod password;
+pub mod policy;
 pub mod reset;
 pub mod returns;
 pub mod second_factor;

@@ -154,4 +154,6 @@ portal_routes! {
     post paths::FIRM_USERS => users::firm_invite;
     post paths::USER_ACTIVE => users::set_active;
     get paths::ADMIN_AUDIT => admin::audit::page;
+    get paths::ADMIN_POLICY => admin::policy::page;
+    post paths::ADMIN_POLICY => admin::policy::save;
 }

@@ -52,6 +52,7 @@ pub const REVIEW_VERSION: &str = "/review/versions/{id}";
 
 pub const ADMIN_FIRMS: &str = "/admin/firms";
 pub const ADMIN_USERS: &str = "/admin/users";
+pub const ADMIN_POLICY: &str = "/admin/policy";
 pub const ADMIN_AUDIT: &str = "/admin/audit";
 
 /// The step-up page, coming back to `next` (a path of ours) afterwards.

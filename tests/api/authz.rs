@@ -85,6 +85,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("post", "/firm/users", "L F A A F F"),
     ("post", "/users/{id}/active", "L F A N F A"),
     ("get", "/admin/audit", "L F F F F A"),
+    ("get", "/admin/policy", "L F F F F A"),
+    ("post", "/admin/policy", "L F F F F A"),
     ("post", "/logout", "L L L L L L"),
 ];
 

@@ -267,4 +267,49 @@ on_both_backends!(
     changing_credentials_needs_a_recent_sign_in,
     sign_out_everywhere_else,
     pending_sign_ins_expire_quickly,
+    admins_set_the_totp_policy,
 );
+
+/// The admin sets the policy in the UI; it takes effect at the next sign-in
+/// and the change is audited.
+async fn admins_set_the_totp_policy(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let page = admin.get("/admin/policy").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let bad = admin
+        .submit_form(
+            &page,
+            "/admin/policy",
+            &[("staff_totp", "forbidden"), ("firms_until", "next spring")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        bad.input_value("firms_until").as_deref(),
+        Some("next spring")
+    );
+    let saved = admin
+        .submit_form(
+            &page,
+            "/admin/policy",
+            &[("staff_totp", "forbidden"), ("firms_until", "2026-03-31")],
+        )
+        .await;
+    assert_eq!(saved.location(), Some("/admin/policy?saved=1"));
+    let shown = admin.get("/admin/policy?saved=1").await;
+    assert_eq!(
+        shown.input_value("firms_until").as_deref(),
+        Some("2026-03-31")
+    );
+    // The admin's own TOTP no longer counts: a passkey must be enrolled.
+    let mut next = app.browser();
+    let page = next.sign_in(ADMIN, PASSWORD).await;
+    assert_eq!(page.location(), Some("/account/enrol"));
+    let mut conn = app.pool.get().unwrap();
+    let changed: i64 = audit_events::table
+        .filter(audit_events::action.eq("policy.changed"))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(changed, 1);
+}
