@@ -7,219 +7,21 @@
 //! second portal on the harness's database and clock whose public URL is
 //! http://localhost:PORT.
 
-use std::net::TcpListener;
-use std::sync::Arc;
+mod support;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Duration;
 use diesel::prelude::*;
-use incident_portal::config::{Config, MailConfig};
-use incident_portal::db::schema::{audit_events, passkeys, settings};
-use incident_portal::server;
+use incident_portal::db::schema::settings;
 use reqwest::StatusCode;
 use serde_json::Value;
-use webauthn_authenticator_rs::prelude::{RegisterPublicKeyCredential, Url, WebauthnAuthenticator};
-use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 
-use crate::helpers::{Browser, PASSWORD, Page, TestApp};
-
-const ADMIN: &str = "admin@fsa.example";
-
-/// The portal at http://localhost:PORT over the harness's database.
-struct Portal {
-    app: TestApp,
-    base: String,
-    origin: Url,
-}
-
-impl Portal {
-    async fn start(app: TestApp) -> Portal {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let public_url = format!("http://localhost:{port}");
-        let config = Config {
-            database_url: app.db_url.clone(),
-            bind: format!("127.0.0.1:{port}"),
-            public_url: public_url.clone(),
-            data_dir: std::env::temp_dir(),
-            pool_size: 4,
-            workers: 1,
-            mail: MailConfig::Memory(Default::default()),
-            mail_worker: false,
-        };
-        let server = server::start(
-            Arc::new(config),
-            app.pool.clone(),
-            app.clock.clone(),
-            listener,
-        );
-        actix_web::rt::spawn(server.unwrap());
-        let origin = Url::parse(&public_url).unwrap();
-        Portal {
-            app,
-            base: format!("http://127.0.0.1:{port}"),
-            origin,
-        }
-    }
-
-    fn browser(&self) -> Browser {
-        Browser::new(&self.base)
-    }
-
-    fn audited(&self, action: &str, detail: &str) -> i64 {
-        let mut conn = self.app.pool.get().unwrap();
-        audit_events::table
-            .filter(audit_events::action.eq(action))
-            .filter(audit_events::detail.eq(detail))
-            .count()
-            .get_result(&mut conn)
-            .unwrap()
-    }
-
-    fn passkey_ids(&self) -> Vec<i64> {
-        let mut conn = self.app.pool.get().unwrap();
-        passkeys::table
-            .select(passkeys::id)
-            .order(passkeys::id)
-            .load(&mut conn)
-            .unwrap()
-    }
-}
-
-/// A software authenticator with one credential for the portal.
-struct Key {
-    device: SoftPasskey,
-    credential_id: Vec<u8>,
-    user_handle: Vec<u8>,
-}
-
-fn csrf_of(page: &Page, widget: &str) -> String {
-    let selector = scraper::Selector::parse(widget).unwrap();
-    let html = page.html();
-    let found = html.select(&selector).next();
-    let csrf = found.and_then(|w| w.value().attr("data-csrf").map(str::to_owned));
-    csrf.unwrap_or_else(|| panic!("no {widget} with data-csrf in:\n{}", page.body))
-}
-
-/// Step 1 of a ceremony, as the script asks: the options as JSON.
-async fn options(b: &mut Browser, csrf: &str, answer_path: &str) -> Value {
-    let page = b
-        .post(&format!("{answer_path}/options"), &[("csrf", csrf)])
-        .await;
-    assert_eq!(page.status, StatusCode::OK, "options: {}", page.body);
-    serde_json::from_str(&page.body).unwrap()
-}
-
-/// Creates a passkey from `page` (enrolment or the passkeys page).
-async fn register(p: &Portal, b: &mut Browser, page: &Page, name: &str) -> (Key, Page) {
-    let csrf = csrf_of(page, "#passkey-enrol");
-    let options = options(b, &csrf, "/account/passkeys/register").await;
-    let selection = &options["publicKey"]["authenticatorSelection"];
-    assert_eq!(selection["userVerification"], "required");
-    assert_eq!(selection["residentKey"], "preferred");
-    let mut device = SoftPasskey::new(true);
-    let answer: RegisterPublicKeyCredential = device
-        .do_registration(
-            p.origin.clone(),
-            serde_json::from_value(options.clone()).unwrap(),
-        )
-        .unwrap();
-    let user_handle = URL_SAFE_NO_PAD.decode(options["publicKey"]["user"]["id"].as_str().unwrap());
-    let key = Key {
-        device,
-        credential_id: answer.raw_id.clone(),
-        user_handle: user_handle.unwrap(),
-    };
-    let json = serde_json::to_string(&answer).unwrap();
-    let fields = [
-        ("csrf", csrf.as_str()),
-        ("credential", &json),
-        ("name", name),
-    ];
-    let done = b.post("/account/passkeys/register", &fields).await;
-    (key, done)
-}
-
-/// The first admin through the setup link, enrolling a passkey.
-async fn admin_with_passkey(p: &Portal) -> (Browser, Key) {
-    let token = p.app.setup_token();
-    let mut admin = p.browser();
-    let form = admin.get(&format!("/setup/{token}")).await;
-    let fields = [
-        ("email", ADMIN),
-        ("display_name", "First Admin"),
-        ("password", PASSWORD),
-    ];
-    let page = admin
-        .submit_form(
-            &form,
-            &format!("/setup/{token}"),
-            &[
-                fields[0],
-                fields[1],
-                fields[2],
-                ("password_confirm", PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(page.location(), Some("/account/enrol"), "{}", page.body);
-    let enrol = admin.get("/account/enrol").await;
-    let (key, done) = register(p, &mut admin, &enrol, "").await;
-    assert_eq!(
-        done.status,
-        StatusCode::OK,
-        "passkey enrolled: {}",
-        done.body
-    );
-    assert_eq!(
-        done.texts(".recovery-code").len(),
-        10,
-        "recovery codes shown once"
-    );
-    (admin, key)
-}
-
-/// Signs `answer`'s challenge source: the authenticator's assertion.
-fn assert_with(p: &Portal, key: &mut Key, options: Value) -> String {
-    let answer = key
-        .device
-        .do_authentication(p.origin.clone(), serde_json::from_value(options).unwrap())
-        .unwrap();
-    serde_json::to_string(&answer).unwrap()
-}
-
-/// Password, then the passkey: the answer page.
-async fn password_then_passkey(p: &Portal, b: &mut Browser, key: &mut Key) -> Page {
-    let page = b.sign_in(ADMIN, PASSWORD).await;
-    assert_eq!(page.location(), Some("/login/verify"), "{}", page.body);
-    let verify = b.get("/login/verify").await;
-    let csrf = csrf_of(&verify, "#passkey-verify");
-    let options = options(b, &csrf, "/login/verify/passkey").await;
-    let answer = assert_with(p, key, options);
-    b.post(
-        "/login/verify/passkey",
-        &[("csrf", &csrf), ("credential", &answer)],
-    )
-    .await
-}
-
-/// A passkey alone from the sign-in page. The soft authenticator keeps no
-/// discoverable credentials, so the test plays that part: it names its
-/// credential and returns the user handle, as a platform authenticator does.
-async fn passkey_alone(p: &Portal, b: &mut Browser, key: &mut Key) -> (String, String) {
-    let login = b.get("/login").await;
-    let csrf = csrf_of(&login, "#passkey-login");
-    let mut options = options(b, &csrf, "/login/passkey").await;
-    assert_eq!(
-        options["publicKey"]["allowCredentials"],
-        serde_json::json!([])
-    );
-    options["publicKey"]["allowCredentials"] = serde_json::json!([{ "type": "public-key", "id": URL_SAFE_NO_PAD.encode(&key.credential_id) }]);
-    let mut answer: Value = serde_json::from_str(&assert_with(p, key, options)).unwrap();
-    answer["response"]["userHandle"] = URL_SAFE_NO_PAD.encode(&key.user_handle).into();
-    (csrf, answer.to_string())
-}
+use crate::helpers::{PASSWORD, TestApp};
+use support::{
+    ADMIN, Portal, admin_with_passkey, assert_with, csrf_of, options, passkey_alone,
+    password_then_passkey, post_answer, register, step_up,
+};
 
 async fn first_sign_in_enrols_a_passkey(app: TestApp) {
     let p = Portal::start(app).await;
@@ -236,6 +38,17 @@ async fn first_sign_in_enrols_a_passkey(app: TestApp) {
         "the default name"
     );
     assert_eq!(p.audited("user.factor_added", "passkey"), 1);
+    // The one script, from our origin (no inline script anywhere).
+    assert!(
+        list.body
+            .contains(r#"<script src="/static/passkey.js" defer></script>"#)
+    );
+    let script = admin.get("/static/passkey.js").await;
+    assert_eq!(
+        script.header("content-type"),
+        Some("application/javascript; charset=utf-8")
+    );
+    assert!(script.body.contains("navigator.credentials"));
     // A second passkey: the first is excluded.
     let csrf = csrf_of(&list, "#passkey-enrol");
     let again = options(&mut admin, &csrf, "/account/passkeys/register").await;
@@ -264,12 +77,7 @@ async fn passkey_alone_signs_in(app: TestApp) {
     let (_admin, mut key) = admin_with_passkey(&p).await;
     let mut b = p.browser();
     let (csrf, answer) = passkey_alone(&p, &mut b, &mut key).await;
-    let done = b
-        .post(
-            "/login/passkey",
-            &[("csrf", &csrf), ("credential", &answer)],
-        )
-        .await;
+    let done = post_answer(&mut b, "/login/passkey", &csrf, &answer).await;
     assert_eq!(done.location(), Some("/"), "signed in: {}", done.body);
     assert_eq!(
         b.get("/account").await.status,
@@ -280,20 +88,10 @@ async fn passkey_alone_signs_in(app: TestApp) {
     // The same answer again elsewhere: no ceremony, then a new challenge.
     let mut other = p.browser();
     let csrf = csrf_of(&other.get("/login").await, "#passkey-login");
-    let replay = other
-        .post(
-            "/login/passkey",
-            &[("csrf", &csrf), ("credential", &answer)],
-        )
-        .await;
+    let replay = post_answer(&mut other, "/login/passkey", &csrf, &answer).await;
     assert_eq!(replay.location(), Some("/login?passkey=expired"));
     options(&mut other, &csrf, "/login/passkey").await;
-    let replay = other
-        .post(
-            "/login/passkey",
-            &[("csrf", &csrf), ("credential", &answer)],
-        )
-        .await;
+    let replay = post_answer(&mut other, "/login/passkey", &csrf, &answer).await;
     assert_eq!(replay.location(), Some("/login?passkey=failed"));
     assert_eq!(
         other.get("/account").await.location(),
@@ -318,9 +116,7 @@ async fn replayed_forged_and_foreign_answers_are_refused(app: TestApp) {
     let theirs = options(&mut first, &csrf_first, verify).await;
     options(&mut second, &csrf_second, verify).await;
     let answer = assert_with(&p, &mut key, theirs);
-    let done = second
-        .post(verify, &[("csrf", &csrf_second), ("credential", &answer)])
-        .await;
+    let done = post_answer(&mut second, verify, &csrf_second, &answer).await;
     assert_eq!(done.location(), Some("/login/verify?passkey=failed"));
 
     // A forged signature.
@@ -341,14 +137,10 @@ async fn replayed_forged_and_foreign_answers_are_refused(app: TestApp) {
     // The genuine answer once, then replayed.
     let mine = options(&mut second, &csrf_second, verify).await;
     let answer = assert_with(&p, &mut key, mine);
-    let done = second
-        .post(verify, &[("csrf", &csrf_second), ("credential", &answer)])
-        .await;
+    let done = post_answer(&mut second, verify, &csrf_second, &answer).await;
     assert_eq!(done.location(), Some("/"), "{}", done.body);
     options(&mut first, &csrf_first, verify).await;
-    let replay = first
-        .post(verify, &[("csrf", &csrf_first), ("credential", &answer)])
-        .await;
+    let replay = post_answer(&mut first, verify, &csrf_first, &answer).await;
     assert_eq!(replay.location(), Some("/login/verify?passkey=failed"));
     assert_eq!(
         first.get("/account").await.location(),
@@ -375,39 +167,14 @@ async fn an_expired_ceremony_is_refused(app: TestApp) {
     let options = options(&mut b, &csrf, "/login/verify/passkey").await;
     let answer = assert_with(&p, &mut key, options);
     p.app.clock.advance(Duration::minutes(6));
-    let done = b
-        .post(
-            "/login/verify/passkey",
-            &[("csrf", &csrf), ("credential", &answer)],
-        )
-        .await;
+    let done = post_answer(&mut b, "/login/verify/passkey", &csrf, &answer).await;
     assert_eq!(done.location(), Some("/login/verify?passkey=expired"));
 
     let mut alone = p.browser();
     let (csrf, answer) = passkey_alone(&p, &mut alone, &mut key).await;
     p.app.clock.advance(Duration::minutes(6));
-    let done = alone
-        .post(
-            "/login/passkey",
-            &[("csrf", &csrf), ("credential", &answer)],
-        )
-        .await;
+    let done = post_answer(&mut alone, "/login/passkey", &csrf, &answer).await;
     assert_eq!(done.location(), Some("/login?passkey=expired"));
-}
-
-/// A step-up with the passkey, coming back to the passkeys page.
-async fn step_up(p: &Portal, b: &mut Browser, key: &mut Key) {
-    let page = b.get("/account/reauth?next=/account/passkeys").await;
-    let csrf = csrf_of(&page, "#passkey-reauth");
-    let options = options(b, &csrf, "/account/reauth/passkey").await;
-    let answer = assert_with(p, key, options);
-    let fields = [
-        ("csrf", csrf.as_str()),
-        ("credential", &answer),
-        ("next", "/account/passkeys"),
-    ];
-    let done = b.post("/account/reauth/passkey", &fields).await;
-    assert_eq!(done.location(), Some("/account/passkeys"), "{}", done.body);
 }
 
 async fn rename_and_remove_need_a_step_up(app: TestApp) {
