@@ -220,6 +220,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reminders_sent (id) {
+        id -> BigInt,
+        firm_id -> BigInt,
+        period -> Text,
+        kind -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    digests (id) {
+        id -> BigInt,
+        day -> Text,
+        sent_at -> Timestamp,
+        submissions -> Integer,
+    }
+}
+
+diesel::table! {
+    digest_items (version_id) {
+        version_id -> BigInt,
+        digest_id -> BigInt,
+    }
+}
+
 diesel::joinable!(users -> firms (firm_id));
 diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(passkeys -> users (user_id));
@@ -228,6 +254,9 @@ diesel::joinable!(returns -> firms (firm_id));
 diesel::joinable!(return_versions -> returns (return_id));
 diesel::joinable!(return_versions -> firms (firm_id));
 diesel::joinable!(trade_details -> return_versions (version_id));
+diesel::joinable!(reminders_sent -> firms (firm_id));
+diesel::joinable!(digest_items -> return_versions (version_id));
+diesel::joinable!(digest_items -> digests (digest_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     firms,
@@ -246,4 +275,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     passkeys,
     webauthn_states,
+    reminders_sent,
+    digests,
+    digest_items,
 );

@@ -2,6 +2,7 @@
 //! (with stable message keys), figures rules, receipts, calendar and roles. No I/O.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod details;
 pub mod due_date;
 pub mod email;
 pub mod figures;

@@ -127,11 +127,7 @@ async fn replayed_forged_and_foreign_answers_are_refused(app: TestApp) {
     let last = bytes.len() - 1;
     bytes[last] ^= 1;
     forged["response"]["signature"] = URL_SAFE_NO_PAD.encode(&bytes).into();
-    let fields = [
-        ("csrf", csrf_second.as_str()),
-        ("credential", &forged.to_string()),
-    ];
-    let done = second.post(verify, &fields).await;
+    let done = post_answer(&mut second, verify, &csrf_second, &forged.to_string()).await;
     assert_eq!(done.location(), Some("/login/verify?passkey=failed"));
 
     // The genuine answer once, then replayed.
@@ -149,12 +145,7 @@ async fn replayed_forged_and_foreign_answers_are_refused(app: TestApp) {
     assert_eq!(p.audited("auth.second_factor_failed", "passkey"), 3);
 
     // Not JSON at all: a bad request, not a fault.
-    let bad = first
-        .post(
-            verify,
-            &[("csrf", &csrf_first), ("credential", "{not json")],
-        )
-        .await;
+    let bad = post_answer(&mut first, verify, &csrf_first, "{not json").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
 

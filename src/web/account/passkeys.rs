@@ -11,7 +11,7 @@ use webauthn_rs::prelude::RegisterPublicKeyCredential;
 use super::enrol::RecoveryCodesPage;
 use super::require_recent;
 use crate::error::{AppError, AppResult};
-use crate::services::passkeys::{self, Refused};
+use crate::services::passkeys;
 use crate::services::sessions::Stage;
 use crate::services::tokens::hash_token;
 use crate::web::auth::login::session_cookie;
@@ -241,10 +241,7 @@ pub async fn remove(
     .await?;
     match outcome {
         Ok(()) => Ok(redirect(format!("{}?done=removed", paths::PASSKEYS))),
-        Err(why @ (Refused::LastFactor | Refused::Name(_))) => {
-            page(&req, &state, &who, None, Some(why.key())).await
-        }
-        Err(why) => Ok(back(paths::PASSKEYS, why)),
+        Err(why) => page(&req, &state, &who, None, Some(why.key())).await,
     }
 }
 

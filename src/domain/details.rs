@@ -1,0 +1,309 @@
+//! The rest of a complete return, beyond the FSA figures: purchases by
+//! market, attack vectors, how cases were detected, losses and
+//! compensation, the remediation checklist, the contact person and the
+//! attestation — with the rules a submission must meet and the warnings
+//! that need a written explanation.
+
+use chrono::NaiveDate;
+
+use super::email::EmailAddress;
+use super::figures::ReturnFigures;
+use super::text::is_forbidden_control;
+use super::yen::{Count, Yen};
+
+pub const MARKETS: [&str; 4] =
+    ["purchase_domestic", "purchase_china_hk", "purchase_us", "purchase_other"];
+pub const VECTORS: [&str; 6] = [
+    "vector_phishing",
+    "vector_credential_stuffing",
+    "vector_malware",
+    "vector_sim_swap",
+    "vector_insider",
+    "vector_unknown",
+];
+pub const DETECTION: [&str; 3] = ["detected_customer", "detected_monitoring", "detected_other"];
+/// The remediation checklist: each item's status field is `check_<item>`,
+/// its target date `check_<item>_date`.
+pub const CHECKLIST: [&str; 9] = [
+    "mfa_mandatory",
+    "passkeys_offered",
+    "login_notifications",
+    "trading_restrictions",
+    "accounts_frozen",
+    "passwords_reset",
+    "takedown_requested",
+    "police_notified",
+    "customers_notified",
+];
+pub const CHECK_STATUS: [&str; 9] = [
+    "check_mfa_mandatory",
+    "check_passkeys_offered",
+    "check_login_notifications",
+    "check_trading_restrictions",
+    "check_accounts_frozen",
+    "check_passwords_reset",
+    "check_takedown_requested",
+    "check_police_notified",
+    "check_customers_notified",
+];
+pub const CHECK_DATE: [&str; 9] = [
+    "check_mfa_mandatory_date",
+    "check_passkeys_offered_date",
+    "check_login_notifications_date",
+    "check_trading_restrictions_date",
+    "check_accounts_frozen_date",
+    "check_passwords_reset_date",
+    "check_takedown_requested_date",
+    "check_police_notified_date",
+    "check_customers_notified_date",
+];
+
+/// How a remediation item stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ItemStatus {
+    Done,
+    Planned(NaiveDate),
+    NotApplicable,
+}
+
+impl ItemStatus {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ItemStatus::Done => "done",
+            ItemStatus::Planned(_) => "planned",
+            ItemStatus::NotApplicable => "na",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompensationPolicy {
+    Full,
+    Partial(u8),
+    UnderConsideration,
+}
+
+impl CompensationPolicy {
+    pub fn code(&self) -> &'static str {
+        match self {
+            CompensationPolicy::Full => "full",
+            CompensationPolicy::Partial(_) => "partial",
+            CompensationPolicy::UnderConsideration => "considering",
+        }
+    }
+
+    pub fn percent(&self) -> Option<u8> {
+        match self {
+            CompensationPolicy::Partial(p) => Some(*p),
+            _ => None,
+        }
+    }
+}
+
+/// Everything a submitted return says beyond the FSA figures.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReturnDetails {
+    pub purchase_by_market: [Yen; 4],
+    pub vectors: [Count; 6],
+    pub detected: [Count; 3],
+    pub detected_other_text: String,
+    pub customer_losses: Yen,
+    pub compensation_paid: Yen,
+    pub accounts_compensated: Count,
+    pub policy: CompensationPolicy,
+    pub checklist: [ItemStatus; 9],
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub contact_email: EmailAddress,
+    pub warnings_explanation: String,
+}
+
+/// Field errors as (form field, message key).
+pub type Problems = Vec<(&'static str, &'static str)>;
+
+fn text(value: &str, max: usize, required: bool, multiline: bool) -> Result<String, &'static str> {
+    let value = value.trim().replace("\r\n", "\n");
+    if required && value.is_empty() {
+        return Err("err.required");
+    }
+    if value.chars().count() > max {
+        return Err("err.text.too_long");
+    }
+    if value.chars().any(|c| is_forbidden_control(c, multiline)) {
+        return Err("err.text.control");
+    }
+    Ok(value)
+}
+
+fn phone(value: &str) -> Result<String, &'static str> {
+    let value = text(value, 30, true, false)?;
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    let allowed = value.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
+    if !allowed || !(6..=20).contains(&digits) {
+        return Err("err.phone.invalid");
+    }
+    Ok(value)
+}
+
+/// Checks the details of a return being submitted, given its figures and
+/// period. All problems are reported, not just the first.
+pub fn parse_for_submission<'a>(
+    get: impl Fn(&str) -> &'a str,
+    figures: &ReturnFigures,
+    period_start: NaiveDate,
+) -> Result<ReturnDetails, Problems> {
+    let mut problems = Problems::new();
+    let yen = |name: &'static str, problems: &mut Problems| {
+        Yen::parse(get(name)).map_err(|e| problems.push((name, e.key()))).unwrap_or_default()
+    };
+    let markets = MARKETS.map(|m| yen(m, &mut problems));
+    let customer_losses = yen("customer_losses", &mut problems);
+    let compensation_paid = yen("compensation_paid", &mut problems);
+    let count = |name: &'static str, problems: &mut Problems| {
+        Count::parse(get(name)).map_err(|e| problems.push((name, e.key()))).unwrap_or_default()
+    };
+    let vectors = VECTORS.map(|v| count(v, &mut problems));
+    let detected = DETECTION.map(|d| count(d, &mut problems));
+    let accounts_compensated = count("accounts_compensated", &mut problems);
+    let problems_before = problems.len();
+    let market_sum: i64 = markets.iter().map(Yen::value).sum();
+    if problems_before == 0 && market_sum != figures.purchase_amount.value() {
+        problems.push(("purchase_domestic", "err.rule.markets_sum"));
+    }
+    let detected_other_text = text(get("detected_other_text"), 500, detected[2].value() > 0, false)
+        .map_err(|k| problems.push(("detected_other_text", k)))
+        .unwrap_or_default();
+    let policy = match get("compensation_policy") {
+        "full" => Some(CompensationPolicy::Full),
+        "considering" => Some(CompensationPolicy::UnderConsideration),
+        "partial" => match get("compensation_percent").trim().trim_end_matches('%').parse::<u8>() {
+            Ok(p) if (1..=99).contains(&p) => Some(CompensationPolicy::Partial(p)),
+            _ => {
+                problems.push(("compensation_percent", "err.percent.invalid"));
+                None
+            }
+        },
+        _ => {
+            problems.push(("compensation_policy", "err.choose"));
+            None
+        }
+    };
+    let mut checklist = [ItemStatus::NotApplicable; 9];
+    for (i, item) in checklist.iter_mut().enumerate() {
+        *item = match get(CHECK_STATUS[i]) {
+            "done" => ItemStatus::Done,
+            "na" => ItemStatus::NotApplicable,
+            "planned" => match NaiveDate::parse_from_str(get(CHECK_DATE[i]).trim(), "%Y-%m-%d") {
+                Ok(date) if date >= period_start => ItemStatus::Planned(date),
+                Ok(_) => {
+                    problems.push((CHECK_DATE[i], "err.date.before_period"));
+                    ItemStatus::NotApplicable
+                }
+                Err(_) => {
+                    problems.push((CHECK_DATE[i], "err.rule.planned_without_date"));
+                    ItemStatus::NotApplicable
+                }
+            },
+            _ => {
+                problems.push((CHECK_STATUS[i], "err.choose"));
+                ItemStatus::NotApplicable
+            }
+        };
+    }
+    let contact_name =
+        text(get("contact_name"), 100, true, false).map_err(|k| problems.push(("contact_name", k)));
+    let contact_phone = phone(get("contact_phone")).map_err(|k| problems.push(("contact_phone", k)));
+    let contact_email =
+        EmailAddress::parse(get("contact_email")).map_err(|e| problems.push(("contact_email", e.key())));
+    if get("attestation") != "yes" {
+        problems.push(("attestation", "err.attestation.required"));
+    }
+    let warnings_explanation = text(get("warnings_explanation"), 2000, false, true)
+        .map_err(|k| problems.push(("warnings_explanation", k)))
+        .unwrap_or_default();
+    match (policy, contact_name, contact_phone, contact_email) {
+        (Some(policy), Ok(contact_name), Ok(contact_phone), Ok(contact_email)) if problems.is_empty() => {
+            Ok(ReturnDetails {
+                purchase_by_market: markets,
+                vectors,
+                detected,
+                detected_other_text,
+                customer_losses,
+                compensation_paid,
+                accounts_compensated,
+                policy,
+                checklist,
+                contact_name,
+                contact_phone,
+                contact_email,
+                warnings_explanation,
+            })
+        }
+        _ => Err(problems),
+    }
+}
+
+/// Things that may be right but need a written explanation to submit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Warning {
+    AccountsExceedAccesses,
+    TenfoldPreviousMonth(&'static str),
+    CompensationAboveLosses,
+}
+
+impl Warning {
+    pub fn key(&self) -> &'static str {
+        match self {
+            Warning::AccountsExceedAccesses => "warn.accounts_exceed_accesses",
+            Warning::TenfoldPreviousMonth(_) => "warn.tenfold",
+            Warning::CompensationAboveLosses => "warn.compensation_above_losses",
+        }
+    }
+
+    /// The field the warning is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Warning::AccountsExceedAccesses => "affected_accounts",
+            Warning::TenfoldPreviousMonth(field) => field,
+            Warning::CompensationAboveLosses => "compensation_paid",
+        }
+    }
+}
+
+/// The firm's previous month, as the five comparable figures.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Previous {
+    pub accesses: i64,
+    pub trades: i64,
+    pub sale: i64,
+    pub purchase: i64,
+}
+
+/// The warnings a submission raises.
+pub fn warnings(figures: &ReturnFigures, details: &ReturnDetails, previous: Option<Previous>) -> Vec<Warning> {
+    let mut found = Vec::new();
+    if figures.affected_accounts.value() > figures.unauthorized_accesses.value() {
+        found.push(Warning::AccountsExceedAccesses);
+    }
+    if let Some(prev) = previous {
+        let pairs = [
+            ("unauthorized_accesses", figures.unauthorized_accesses.value(), prev.accesses),
+            ("fraudulent_trades", figures.fraudulent_trades.value(), prev.trades),
+            ("sale_amount", figures.sale_amount.value(), prev.sale),
+            ("purchase_amount", figures.purchase_amount.value(), prev.purchase),
+        ];
+        for (field, now, before) in pairs {
+            if before > 0 && now > before.saturating_mul(10) {
+                found.push(Warning::TenfoldPreviousMonth(field));
+            }
+        }
+    }
+    if details.compensation_paid.value() > details.customer_losses.value() {
+        found.push(Warning::CompensationAboveLosses);
+    }
+    found
+}
+
+#[cfg(test)]
+#[path = "details_tests.rs"]
+mod tests;
