@@ -249,6 +249,18 @@ pub struct Config {
     pub mail_worker: bool,
 }
 
+/// The address a local browser uses for a bind address: a loopback or
+/// wildcard IP becomes `localhost` (passkeys refuse IP addresses as the
+/// site's name).
+pub fn local_url(bind: &str) -> String {
+    let (host, port) = bind.rsplit_once(':').unwrap_or((bind, "80"));
+    let host = match host {
+        "127.0.0.1" | "0.0.0.0" | "[::1]" | "[::]" | "::1" => "localhost",
+        other => other,
+    };
+    format!("http://{host}:{port}")
+}
+
 impl Settings {
     pub fn resolve(&self) -> Result<Config, String> {
         let database_url = match &self.database_url {
@@ -258,7 +270,7 @@ impl Settings {
         let public_url = self
             .public_url
             .clone()
-            .unwrap_or_else(|| format!("http://{}", self.bind))
+            .unwrap_or_else(|| local_url(&self.bind))
             .trim_end_matches('/')
             .to_owned();
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {

@@ -203,8 +203,14 @@ mod tests {
                             "forgot",
                             "reset",
                             "policy",
+                            "check",
+                            "warn",
                             "audit",
                             "passkey",
+                            "trades",
+                            "board",
+                            "calendar",
+                            "compare",
                         ]
                         .contains(&prefix);
                     if looks_like_key && !piece.ends_with(".html") && !piece.ends_with(".rs") {

@@ -140,10 +140,10 @@ fn serve(mut config: Config) -> Result<(), String> {
     let listener = TcpListener::bind(&config.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
     // With port 0 (tests, several local instances), links name the real port.
-    if config.public_url == format!("http://{}", config.bind)
+    if config.public_url == incident_portal::config::local_url(&config.bind)
         && let Ok(local) = listener.local_addr()
     {
-        config.public_url = format!("http://{local}");
+        config.public_url = incident_portal::config::local_url(&local.to_string());
     }
     {
         let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;

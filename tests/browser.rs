@@ -59,12 +59,28 @@ const FIELDS: [(&str, &str, &str); 6] = [
 )]
 async fn firm_files_and_submits_in_chromium() {
     require_browser();
-    // Prepared over HTTP: an admin, and a firm whose approver has set
-    // helpers::PASSWORD.
+    // Prepared over HTTP: an admin, and a firm whose only user, its
+    // approver, has set helpers::PASSWORD (a single-user firm is exempt
+    // from four eyes) and saved the rest of the complete return as a draft.
     let app = TestApp::spawn(Backend::Sqlite).await;
     let mut admin = app.setup_admin().await;
-    let _firm = app.firm_with_users(&mut admin, "Kanto").await;
+    let firm_id = app
+        .add_firm(
+            &mut admin,
+            "Kanto Securities",
+            "関東財務局長（金商）第777号",
+        )
+        .await;
     let approver_email = "approver@kanto.example".to_owned();
+    app.add_user(&mut admin, &approver_email, "approver", Some(firm_id))
+        .await;
+    let mut over_http = app.first_sign_in(&approver_email).await;
+    let details = helpers::figures("0", "0", "0", "0", "10,500,000,000", "");
+    let details: Vec<(&str, &str)> = details
+        .into_iter()
+        .filter(|(k, _)| !FIELDS.iter().any(|(f, _, _)| f == k))
+        .collect();
+    helpers::prepare(&mut over_http, "2025-04", &details).await;
     let code = app.next_code(&approver_email);
 
     // Declared before the driver so that it is removed after Chromium ends.

@@ -201,3 +201,77 @@ pub struct AuditEvent {
     pub prev_hash: String,
     pub hash: String,
 }
+
+/// The metadata and totals of the trade detail uploaded for a draft.
+#[derive(Queryable, Selectable, Insertable, Clone, Debug)]
+#[diesel(table_name = trade_uploads)]
+pub struct TradeUploadRow {
+    pub return_id: i64,
+    pub file_name: String,
+    pub encoding: String,
+    pub row_count: i64,
+    pub sell_count: i64,
+    pub buy_count: i64,
+    pub sell_total_jpy: i64,
+    pub buy_total_jpy: i64,
+    pub sell_domestic_jpy: i64,
+    pub sell_china_hk_jpy: i64,
+    pub sell_us_jpy: i64,
+    pub sell_other_jpy: i64,
+    pub buy_domestic_jpy: i64,
+    pub buy_china_hk_jpy: i64,
+    pub buy_us_jpy: i64,
+    pub buy_other_jpy: i64,
+    pub first_date: NaiveDate,
+    pub last_date: NaiveDate,
+    pub uploaded_by: Option<i64>,
+    pub uploaded_at: NaiveDateTime,
+}
+
+/// One staged trade of a draft's upload.
+#[derive(Insertable, Clone, Debug)]
+#[diesel(table_name = draft_trades)]
+pub struct NewDraftTrade<'a> {
+    pub return_id: i64,
+    pub row_no: i32,
+    pub trade_date: NaiveDate,
+    pub side: &'static str,
+    pub security_code: &'a str,
+    pub market: &'static str,
+    pub quantity: i64,
+    pub amount_jpy: i64,
+    pub account_ref: &'a str,
+}
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, Eq)]
+#[diesel(table_name = version_details)]
+pub struct VersionDetails {
+    pub version_id: i64,
+    pub purchase_domestic_jpy: i64,
+    pub purchase_china_hk_jpy: i64,
+    pub purchase_us_jpy: i64,
+    pub purchase_other_jpy: i64,
+    pub vector_phishing: i64,
+    pub vector_credential_stuffing: i64,
+    pub vector_malware: i64,
+    pub vector_sim_swap: i64,
+    pub vector_insider: i64,
+    pub vector_unknown: i64,
+    pub detected_customer: i64,
+    pub detected_monitoring: i64,
+    pub detected_other: i64,
+    pub detected_other_text: String,
+    pub customer_losses_jpy: i64,
+    pub compensation_paid_jpy: i64,
+    pub accounts_compensated: i64,
+    pub compensation_policy: String,
+    pub compensation_percent: Option<i32>,
+    pub checklist: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub contact_email: String,
+    pub attested_by: Option<i64>,
+    pub warnings: String,
+    pub warnings_explanation: String,
+    pub four_eyes: String,
+}

@@ -246,6 +246,79 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    trade_uploads (return_id) {
+        return_id -> BigInt,
+        file_name -> Text,
+        encoding -> Text,
+        row_count -> BigInt,
+        sell_count -> BigInt,
+        buy_count -> BigInt,
+        sell_total_jpy -> BigInt,
+        buy_total_jpy -> BigInt,
+        sell_domestic_jpy -> BigInt,
+        sell_china_hk_jpy -> BigInt,
+        sell_us_jpy -> BigInt,
+        sell_other_jpy -> BigInt,
+        buy_domestic_jpy -> BigInt,
+        buy_china_hk_jpy -> BigInt,
+        buy_us_jpy -> BigInt,
+        buy_other_jpy -> BigInt,
+        first_date -> Date,
+        last_date -> Date,
+        uploaded_by -> Nullable<BigInt>,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    draft_trades (return_id, row_no) {
+        return_id -> BigInt,
+        row_no -> Integer,
+        trade_date -> Date,
+        side -> Text,
+        security_code -> Text,
+        market -> Text,
+        quantity -> BigInt,
+        amount_jpy -> BigInt,
+        account_ref -> Text,
+    }
+}
+
+diesel::table! {
+    version_details (version_id) {
+        version_id -> BigInt,
+        purchase_domestic_jpy -> BigInt,
+        purchase_china_hk_jpy -> BigInt,
+        purchase_us_jpy -> BigInt,
+        purchase_other_jpy -> BigInt,
+        vector_phishing -> BigInt,
+        vector_credential_stuffing -> BigInt,
+        vector_malware -> BigInt,
+        vector_sim_swap -> BigInt,
+        vector_insider -> BigInt,
+        vector_unknown -> BigInt,
+        detected_customer -> BigInt,
+        detected_monitoring -> BigInt,
+        detected_other -> BigInt,
+        detected_other_text -> Text,
+        customer_losses_jpy -> BigInt,
+        compensation_paid_jpy -> BigInt,
+        accounts_compensated -> BigInt,
+        compensation_policy -> Text,
+        compensation_percent -> Nullable<Integer>,
+        checklist -> Text,
+        contact_name -> Text,
+        contact_phone -> Text,
+        contact_email -> Text,
+        attested_by -> Nullable<BigInt>,
+        warnings -> Text,
+        warnings_explanation -> Text,
+        four_eyes -> Text,
+    }
+}
+
+diesel::joinable!(version_details -> return_versions (version_id));
 diesel::joinable!(users -> firms (firm_id));
 diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(passkeys -> users (user_id));
@@ -254,11 +327,14 @@ diesel::joinable!(returns -> firms (firm_id));
 diesel::joinable!(return_versions -> returns (return_id));
 diesel::joinable!(return_versions -> firms (firm_id));
 diesel::joinable!(trade_details -> return_versions (version_id));
+diesel::joinable!(trade_uploads -> returns (return_id));
+diesel::joinable!(draft_trades -> returns (return_id));
 diesel::joinable!(reminders_sent -> firms (firm_id));
 diesel::joinable!(digest_items -> return_versions (version_id));
 diesel::joinable!(digest_items -> digests (digest_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    version_details,
     firms,
     users,
     auth_tokens,
@@ -267,6 +343,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     returns,
     return_versions,
     trade_details,
+    trade_uploads,
+    draft_trades,
     period_summary,
     audit_events,
     audit_head,

@@ -11,8 +11,12 @@ use super::figures::ReturnFigures;
 use super::text::is_forbidden_control;
 use super::yen::{Count, Yen};
 
-pub const MARKETS: [&str; 4] =
-    ["purchase_domestic", "purchase_china_hk", "purchase_us", "purchase_other"];
+pub const MARKETS: [&str; 4] = [
+    "purchase_domestic",
+    "purchase_china_hk",
+    "purchase_us",
+    "purchase_other",
+];
 pub const VECTORS: [&str; 6] = [
     "vector_phishing",
     "vector_credential_stuffing",
@@ -138,7 +142,9 @@ fn text(value: &str, max: usize, required: bool, multiline: bool) -> Result<Stri
 fn phone(value: &str) -> Result<String, &'static str> {
     let value = text(value, 30, true, false)?;
     let digits = value.chars().filter(char::is_ascii_digit).count();
-    let allowed = value.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
+    let allowed = value
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-()".contains(c));
     if !allowed || !(6..=20).contains(&digits) {
         return Err("err.phone.invalid");
     }
@@ -154,13 +160,17 @@ pub fn parse_for_submission<'a>(
 ) -> Result<ReturnDetails, Problems> {
     let mut problems = Problems::new();
     let yen = |name: &'static str, problems: &mut Problems| {
-        Yen::parse(get(name)).map_err(|e| problems.push((name, e.key()))).unwrap_or_default()
+        Yen::parse(get(name))
+            .map_err(|e| problems.push((name, e.key())))
+            .unwrap_or_default()
     };
     let markets = MARKETS.map(|m| yen(m, &mut problems));
     let customer_losses = yen("customer_losses", &mut problems);
     let compensation_paid = yen("compensation_paid", &mut problems);
     let count = |name: &'static str, problems: &mut Problems| {
-        Count::parse(get(name)).map_err(|e| problems.push((name, e.key()))).unwrap_or_default()
+        Count::parse(get(name))
+            .map_err(|e| problems.push((name, e.key())))
+            .unwrap_or_default()
     };
     let vectors = VECTORS.map(|v| count(v, &mut problems));
     let detected = DETECTION.map(|d| count(d, &mut problems));
@@ -170,13 +180,22 @@ pub fn parse_for_submission<'a>(
     if problems_before == 0 && market_sum != figures.purchase_amount.value() {
         problems.push(("purchase_domestic", "err.rule.markets_sum"));
     }
-    let detected_other_text = text(get("detected_other_text"), 500, detected[2].value() > 0, false)
-        .map_err(|k| problems.push(("detected_other_text", k)))
-        .unwrap_or_default();
+    let detected_other_text = text(
+        get("detected_other_text"),
+        500,
+        detected[2].value() > 0,
+        false,
+    )
+    .map_err(|k| problems.push(("detected_other_text", k)))
+    .unwrap_or_default();
     let policy = match get("compensation_policy") {
         "full" => Some(CompensationPolicy::Full),
         "considering" => Some(CompensationPolicy::UnderConsideration),
-        "partial" => match get("compensation_percent").trim().trim_end_matches('%').parse::<u8>() {
+        "partial" => match get("compensation_percent")
+            .trim()
+            .trim_end_matches('%')
+            .parse::<u8>()
+        {
             Ok(p) if (1..=99).contains(&p) => Some(CompensationPolicy::Partial(p)),
             _ => {
                 problems.push(("compensation_percent", "err.percent.invalid"));
@@ -212,9 +231,10 @@ pub fn parse_for_submission<'a>(
     }
     let contact_name =
         text(get("contact_name"), 100, true, false).map_err(|k| problems.push(("contact_name", k)));
-    let contact_phone = phone(get("contact_phone")).map_err(|k| problems.push(("contact_phone", k)));
-    let contact_email =
-        EmailAddress::parse(get("contact_email")).map_err(|e| problems.push(("contact_email", e.key())));
+    let contact_phone =
+        phone(get("contact_phone")).map_err(|k| problems.push(("contact_phone", k)));
+    let contact_email = EmailAddress::parse(get("contact_email"))
+        .map_err(|e| problems.push(("contact_email", e.key())));
     if get("attestation") != "yes" {
         problems.push(("attestation", "err.attestation.required"));
     }
@@ -222,7 +242,9 @@ pub fn parse_for_submission<'a>(
         .map_err(|k| problems.push(("warnings_explanation", k)))
         .unwrap_or_default();
     match (policy, contact_name, contact_phone, contact_email) {
-        (Some(policy), Ok(contact_name), Ok(contact_phone), Ok(contact_email)) if problems.is_empty() => {
+        (Some(policy), Ok(contact_name), Ok(contact_phone), Ok(contact_email))
+            if problems.is_empty() =>
+        {
             Ok(ReturnDetails {
                 purchase_by_market: markets,
                 vectors,
@@ -280,17 +302,33 @@ pub struct Previous {
 }
 
 /// The warnings a submission raises.
-pub fn warnings(figures: &ReturnFigures, details: &ReturnDetails, previous: Option<Previous>) -> Vec<Warning> {
+pub fn warnings(
+    figures: &ReturnFigures,
+    details: &ReturnDetails,
+    previous: Option<Previous>,
+) -> Vec<Warning> {
     let mut found = Vec::new();
     if figures.affected_accounts.value() > figures.unauthorized_accesses.value() {
         found.push(Warning::AccountsExceedAccesses);
     }
     if let Some(prev) = previous {
         let pairs = [
-            ("unauthorized_accesses", figures.unauthorized_accesses.value(), prev.accesses),
-            ("fraudulent_trades", figures.fraudulent_trades.value(), prev.trades),
+            (
+                "unauthorized_accesses",
+                figures.unauthorized_accesses.value(),
+                prev.accesses,
+            ),
+            (
+                "fraudulent_trades",
+                figures.fraudulent_trades.value(),
+                prev.trades,
+            ),
             ("sale_amount", figures.sale_amount.value(), prev.sale),
-            ("purchase_amount", figures.purchase_amount.value(), prev.purchase),
+            (
+                "purchase_amount",
+                figures.purchase_amount.value(),
+                prev.purchase,
+            ),
         ];
         for (field, now, before) in pairs {
             if before > 0 && now > before.saturating_mul(10) {

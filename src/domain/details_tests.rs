@@ -52,7 +52,11 @@ fn start() -> NaiveDate {
 }
 
 fn check(form: &HashMap<&'static str, String>, purchase: &str) -> Result<ReturnDetails, Problems> {
-    parse_for_submission(|k| form.get(k).map_or("", String::as_str), &figures(purchase), start())
+    parse_for_submission(
+        |k| form.get(k).map_or("", String::as_str),
+        &figures(purchase),
+        start(),
+    )
 }
 
 #[test]
@@ -65,7 +69,10 @@ fn a_complete_return_passes() {
 #[test]
 fn markets_must_sum_to_the_purchase_amount() {
     let problems = check(&complete(), "901").unwrap_err();
-    assert_eq!(problems, vec![("purchase_domestic", "err.rule.markets_sum")]);
+    assert_eq!(
+        problems,
+        vec![("purchase_domestic", "err.rule.markets_sum")]
+    );
 }
 
 #[test]
@@ -76,7 +83,10 @@ fn planned_items_need_a_date_and_every_item_an_answer() {
     form.insert("check_mfa_mandatory", "planned".into());
     form.insert("check_mfa_mandatory_date", "2025-03-01".into());
     let problems = check(&form, "900").unwrap_err();
-    assert!(problems.contains(&("check_police_notified_date", "err.rule.planned_without_date")));
+    assert!(problems.contains(&(
+        "check_police_notified_date",
+        "err.rule.planned_without_date"
+    )));
     assert!(problems.contains(&("check_accounts_frozen", "err.choose")));
     assert!(problems.contains(&("check_mfa_mandatory_date", "err.date.before_period")));
 }
@@ -89,8 +99,16 @@ fn contact_attestation_and_policy_are_required() {
     form.remove("attestation");
     form.insert("compensation_percent", "150".into());
     let problems = check(&form, "900").unwrap_err();
-    for field in ["contact_phone", "contact_email", "attestation", "compensation_percent"] {
-        assert!(problems.iter().any(|(f, _)| *f == field), "{field}: {problems:?}");
+    for field in [
+        "contact_phone",
+        "contact_email",
+        "attestation",
+        "compensation_percent",
+    ] {
+        assert!(
+            problems.iter().any(|(f, _)| *f == field),
+            "{field}: {problems:?}"
+        );
     }
 }
 
@@ -100,7 +118,12 @@ fn warnings_need_explaining() {
     let mut figs = figures("900");
     assert!(warnings(&figs, &details, None).is_empty());
     figs.affected_accounts = crate::domain::yen::Count::new(150).unwrap();
-    let prev = Previous { accesses: 5, trades: 40, sale: 1000, purchase: 900 };
+    let prev = Previous {
+        accesses: 5,
+        trades: 40,
+        sale: 1000,
+        purchase: 900,
+    };
     let found = warnings(&figs, &details, Some(prev));
     assert!(found.contains(&Warning::AccountsExceedAccesses));
     assert!(found.contains(&Warning::TenfoldPreviousMonth("unauthorized_accesses")));

@@ -12,6 +12,7 @@ pub mod receipt;
 pub mod registration;
 pub mod role;
 pub mod time;
+pub mod trades;
 pub mod yen;
 
 mod text;

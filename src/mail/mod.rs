@@ -21,3 +21,4 @@ pub mod messages;
 pub mod outbox;
 pub mod transport;
 pub mod worker;
+pub mod workflow_messages;

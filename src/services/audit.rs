@@ -43,6 +43,12 @@ pub mod action {
     pub const SUBMITTED: &str = "return.submitted";
     pub const SUBMITTED_NIL: &str = "return.submitted_nil";
     pub const USER_CREATED: &str = "user.created";
+    pub const TRADES_UPLOADED: &str = "trades.uploaded";
+    pub const TRADES_REMOVED: &str = "trades.removed";
+    pub const TRADES_FIGURES_TAKEN: &str = "trades.figures_taken";
+    pub const VERSION_ACCEPTED: &str = "return.accepted";
+    pub const VERSION_RETURNED: &str = "return.returned";
+    pub const CALENDAR_CHANGED: &str = "calendar.changed";
 }
 
 pub struct Event<'a> {

@@ -44,6 +44,12 @@ pub const ACTIONS: &[&str] = &[
     action::SUBMITTED,
     action::SUBMITTED_NIL,
     action::USER_CREATED,
+    action::TRADES_UPLOADED,
+    action::TRADES_REMOVED,
+    action::TRADES_FIGURES_TAKEN,
+    action::VERSION_ACCEPTED,
+    action::VERSION_RETURNED,
+    action::CALENDAR_CHANGED,
 ];
 
 /// Events per page of the admin view.

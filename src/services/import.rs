@@ -10,7 +10,8 @@ use diesel::prelude::*;
 
 use super::accounts::insert_firm;
 use super::audit::{self, Event, action};
-use super::returns::{self, FiguresForm, Source};
+use super::return_form::FiguresForm;
+use super::returns::{self, Source};
 use super::{Actor, clean_line};
 use crate::db::models::Firm;
 use crate::db::schema::{firms, return_versions};
@@ -111,14 +112,13 @@ fn parse_rows(input: impl Read) -> Result<Vec<Row>, ImportError> {
         let submitted_at = DateTime::parse_from_rfc3339(field(3))
             .map_err(|_| row_error(line, COLUMNS[3], "err.datetime.invalid"))?
             .naive_utc();
-        let form = FiguresForm {
-            unauthorized_accesses: field(4).to_owned(),
-            affected_accounts: field(5).to_owned(),
-            fraudulent_trades: field(6).to_owned(),
-            sale_amount: field(7).to_owned(),
-            purchase_amount: field(8).to_owned(),
-            remediation: String::new(),
-        };
+        let mut form = FiguresForm::default();
+        form.set("unauthorized_accesses", field(4).to_owned());
+        form.set("affected_accounts", field(5).to_owned());
+        form.set("fraudulent_trades", field(6).to_owned());
+        form.set("sale_amount", field(7).to_owned());
+        form.set("purchase_amount", field(8).to_owned());
+
         let figures = ReturnFigures::parse_for_submission(&form.input()).map_err(|errors| {
             let first = errors.0.first();
             let column = first.map_or("figures", |e| match e.field.name() {

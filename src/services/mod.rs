@@ -5,21 +5,29 @@ pub mod accounts;
 pub mod audit;
 pub mod audit_chain;
 pub mod audit_log;
+pub mod calendar;
 pub mod import;
 pub mod invitations;
+pub mod notify;
 pub mod passkeys;
 pub mod password;
 pub mod policy;
+pub mod reminders;
 pub mod reset;
+pub mod return_form;
 pub mod returns;
+pub mod review;
+pub mod scheduler;
 pub mod second_factor;
 pub mod seed;
 pub mod sessions;
 pub mod settings;
+pub mod submission;
 pub mod summary;
 pub mod throttle;
 pub mod tokens;
 pub mod totp;
+pub mod trades;
 
 /// Who is acting, for authorization and the audit trail.
 #[derive(Clone, Debug)]

@@ -270,6 +270,14 @@ pub fn remove(
             },
         )?;
         sessions::delete_others(conn, user.id, Some(keep_session))?;
+        super::accounts::notify(conn, user.id, now, |to, lang| {
+            crate::mail::messages::factor_changed(
+                to,
+                lang,
+                crate::mail::messages::FactorChange::PasskeyRemoved,
+                now,
+            )
+        })?;
         Ok(Ok(()))
     })
 }

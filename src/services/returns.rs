@@ -4,56 +4,20 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
-use serde::{Deserialize, Serialize};
 
 use super::audit::{self, Event, action};
+use super::return_form::FiguresForm;
 use super::summary::{self, Contribution};
-use super::{Actor, Invalid, settings};
+use super::{Actor, Invalid, settings, submission};
 use crate::db::models::{Firm, ReturnRow, User, Version};
 use crate::db::schema::{firms, return_versions, returns, users};
 use crate::db::{DbConn, NewVersionRow, write_tx};
 use crate::domain::due_date::timeliness;
-use crate::domain::figures::{FieldErrors, FiguresInput, ReturnFigures};
+use crate::domain::figures::{FieldErrors, ReturnFigures};
 use crate::domain::period::Period;
 use crate::domain::receipt::ReceiptNumber;
 use crate::domain::time::tokyo_date;
 use crate::error::{AppError, AppResult};
-
-/// What the form holds, as typed: drafts keep it verbatim.
-#[derive(Serialize, Deserialize, Default, Clone, Debug, PartialEq, Eq)]
-#[serde(default)]
-pub struct FiguresForm {
-    pub unauthorized_accesses: String,
-    pub affected_accounts: String,
-    pub fraudulent_trades: String,
-    pub sale_amount: String,
-    pub purchase_amount: String,
-    pub remediation: String,
-}
-
-impl FiguresForm {
-    pub fn input(&self) -> FiguresInput<'_> {
-        FiguresInput {
-            unauthorized_accesses: &self.unauthorized_accesses,
-            affected_accounts: &self.affected_accounts,
-            fraudulent_trades: &self.fraudulent_trades,
-            sale_amount: &self.sale_amount,
-            purchase_amount: &self.purchase_amount,
-            remediation: &self.remediation,
-        }
-    }
-
-    pub fn from_version(v: &Version) -> Self {
-        FiguresForm {
-            unauthorized_accesses: v.unauthorized_accesses.to_string(),
-            affected_accounts: v.affected_accounts.to_string(),
-            fraudulent_trades: v.fraudulent_trades.to_string(),
-            sale_amount: v.sale_amount_jpy.to_string(),
-            purchase_amount: v.purchase_amount_jpy.to_string(),
-            remediation: v.remediation.clone(),
-        }
-    }
-}
 
 pub fn invalid_from(errors: FieldErrors) -> Invalid {
     Invalid(errors.0.iter().map(|e| (e.field.name(), e.key)).collect())
@@ -63,6 +27,7 @@ pub fn invalid_from(errors: FieldErrors) -> Invalid {
 pub struct ReturnState {
     pub row: Option<ReturnRow>,
     pub versions: Vec<Version>,
+    pub latest_details: Option<crate::db::models::VersionDetails>,
     pub draft: Option<FiguresForm>,
     pub draft_by: Option<String>,
 }
@@ -76,7 +41,7 @@ impl ReturnState {
     pub fn form(&self) -> FiguresForm {
         match (&self.draft, self.latest()) {
             (Some(draft), _) => draft.clone(),
-            (None, Some(v)) => FiguresForm::from_version(v),
+            (None, Some(v)) => FiguresForm::from_version(v, self.latest_details.as_ref()),
             (None, None) => FiguresForm::default(),
         }
     }
@@ -104,6 +69,7 @@ pub fn load(conn: &mut DbConn, firm_id: i64, period: Period) -> AppResult<Return
         return Ok(ReturnState {
             row: None,
             versions: vec![],
+            latest_details: None,
             draft: None,
             draft_by: None,
         });
@@ -124,9 +90,14 @@ pub fn load(conn: &mut DbConn, firm_id: i64, period: Period) -> AppResult<Return
             .optional()?,
         None => None,
     };
+    let latest_details = match versions.last() {
+        Some(v) => submission::details_of(conn, v.id)?,
+        None => None,
+    };
     Ok(ReturnState {
         row: Some(row),
         versions,
+        latest_details,
         draft,
         draft_by,
     })
@@ -184,8 +155,8 @@ pub(crate) fn lock_or_create(
         .first(conn)
 }
 
-/// Saves what was typed. Each field must parse on its own; the rules that
-/// tie fields together are checked at submission.
+/// Saves what was typed, whatever it is (a draft may be half-done or
+/// wrong); the rules apply at submission.
 pub fn save_draft(
     conn: &mut DbConn,
     actor: &Actor,
@@ -194,9 +165,7 @@ pub fn save_draft(
     form: &FiguresForm,
     now: NaiveDateTime,
 ) -> AppResult<Result<(), Invalid>> {
-    if let Err(errors) = ReturnFigures::parse(&form.input()) {
-        return Ok(Err(invalid_from(errors)));
-    }
+    // A draft keeps whatever was typed; the rules apply at submission.
     let json = serde_json::to_string(form).map_err(|e| AppError::Internal(e.to_string()))?;
     write_tx(conn, |conn| {
         let row = lock_or_create(conn, firm_id, period, now)?;
@@ -337,11 +306,11 @@ pub fn submit(
     idempotency_key: &str,
     now: NaiveDateTime,
 ) -> AppResult<Result<Version, Invalid>> {
-    let figures = match submission {
-        Submission::Nil => ReturnFigures::nil(),
-        Submission::Figures(form) => match ReturnFigures::parse_for_submission(&form.input()) {
-            Ok(figures) => figures,
-            Err(errors) => return Ok(Err(invalid_from(errors))),
+    let checked = match submission {
+        Submission::Nil => None,
+        Submission::Figures(form) => match submission::check(conn, firm_id, period, form)? {
+            Ok(checked) => Some(checked),
+            Err(invalid) => return Ok(Err(invalid)),
         },
     };
     write_tx(conn, |conn| {
@@ -353,6 +322,18 @@ pub fn submit(
                 Err(AppError::Forbidden)
             };
         }
+        let four_eyes = match submission {
+            Submission::Nil => "nil return".to_owned(),
+            Submission::Figures(form) => {
+                match submission::four_eyes(conn, &row, actor.user_id, form)? {
+                    Some(who) => who,
+                    None => return Ok(Err(Invalid::one("four_eyes", "err.four_eyes"))),
+                }
+            }
+        };
+        let figures = checked
+            .as_ref()
+            .map_or_else(ReturnFigures::nil, |c| c.figures.clone());
         let version = append_version(
             conn,
             &row,
@@ -362,6 +343,9 @@ pub fn submit(
             actor.user_id,
             Some(idempotency_key),
         )?;
+        if let Some(checked) = &checked {
+            submission::store_details(conn, version.id, checked, actor.user_id, &four_eyes)?;
+        }
         audit::record(
             conn,
             now,
@@ -375,11 +359,12 @@ pub fn submit(
                 object_type: "version",
                 object_id: &version.id.to_string(),
                 detail: &format!(
-                    "{} v{} {}",
+                    "{} v{} {} ({four_eyes})",
                     version.period, version.version_no, version.receipt_no
                 ),
             },
         )?;
+        super::notify::receipt_emails(conn, &version, now)?;
         Ok(Ok(version))
     })
 }

@@ -6,7 +6,8 @@ use diesel::prelude::*;
 
 use super::accounts::insert_firm;
 use super::audit::{self, Event, action};
-use super::returns::{self, FiguresForm, Source};
+use super::return_form::FiguresForm;
+use super::returns::{self, Source};
 use super::{Actor, password, second_factor, tokens, totp};
 use crate::db::models::NewUser;
 use crate::db::schema::{firms, settings, users};
@@ -155,15 +156,16 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<DemoLogin>> 
             for (period, accesses, accounts, trades, sale, purchase) in rows {
                 let period =
                     Period::parse(period).map_err(|_| AppError::Internal("demo period".into()))?;
-                let form = FiguresForm {
-                    unauthorized_accesses: accesses.to_string(),
-                    affected_accounts: accounts.to_string(),
-                    fraudulent_trades: trades.to_string(),
-                    sale_amount: sale.to_string(),
-                    purchase_amount: purchase.to_string(),
-                    remediation: "Passkeys offered; affected accounts frozen; customers notified."
-                        .into(),
-                };
+                let mut form = FiguresForm::default();
+                form.set("unauthorized_accesses", accesses.to_string());
+                form.set("affected_accounts", accounts.to_string());
+                form.set("fraudulent_trades", trades.to_string());
+                form.set("sale_amount", sale.to_string());
+                form.set("purchase_amount", purchase.to_string());
+                form.set(
+                    "remediation",
+                    "Passkeys offered; affected accounts frozen; customers notified.",
+                );
                 let figures = ReturnFigures::parse_for_submission(&form.input())
                     .map_err(|_| AppError::Internal("demo figures".into()))?;
                 let submitted_at = period

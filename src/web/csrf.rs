@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 
 use super::extract::{SignedIn, session_token};
 use crate::error::AppError;
+use crate::services::sessions::Stage;
 use crate::services::tokens::{looks_like_token, new_token, same_secret};
 
 pub const CSRF_COOKIE: &str = "__Host-csrf";
@@ -51,16 +52,26 @@ where
                     });
                 }
             };
-            let expected = match session_token(&req) {
-                Some(_) => match SignedIn::load_any(req.clone()).await {
-                    Ok(signed_in) => Some(signed_in.session.csrf_token),
-                    Err(_) => anonymous_cookie(&req),
-                },
-                None => anonymous_cookie(&req),
+            // A full session's forms carry its own token. Before sign-in is
+            // complete (no session, or one still owing a factor) the forms of
+            // the sign-in pages carry the double-submit token instead.
+            let session = match session_token(&req) {
+                Some(_) => SignedIn::load_any(req.clone()).await.ok(),
+                None => None,
             };
-            match expected {
-                Some(expected) if same_secret(&expected, form.csrf()) => Ok(CsrfForm(form)),
-                _ => Err(AppError::Csrf),
+            let mut expected = Vec::new();
+            if let Some(signed_in) = &session {
+                expected.push(signed_in.session.csrf_token.clone());
+            }
+            if session.as_ref().is_none_or(|s| s.stage() != Stage::Full)
+                && let Some(anonymous) = anonymous_cookie(&req)
+            {
+                expected.push(anonymous);
+            }
+            if expected.iter().any(|e| same_secret(e, form.csrf())) {
+                Ok(CsrfForm(form))
+            } else {
+                Err(AppError::Csrf)
             }
         })
     }

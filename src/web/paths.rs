@@ -45,10 +45,20 @@ pub const RETURN_DRAFT: &str = "/returns/{period}/draft";
 pub const RETURN_SUBMIT: &str = "/returns/{period}/submit";
 pub const RETURN_NIL: &str = "/returns/{period}/nil";
 pub const RETURN_VERSION: &str = "/returns/{period}/versions/{version}";
+pub const RETURN_TRADES: &str = "/returns/{period}/trades";
+pub const RETURN_TRADES_USE: &str = "/returns/{period}/trades/use-figures";
+pub const RETURN_TRADES_REMOVE: &str = "/returns/{period}/trades/remove";
+pub const RETURN_TRADES_TEMPLATE: &str = "/returns/{period}/trades/template.csv";
 
 pub const DASHBOARD: &str = "/dashboard";
 pub const REVIEW: &str = "/review";
 pub const REVIEW_VERSION: &str = "/review/versions/{id}";
+pub const REVIEW_ACCEPT: &str = "/review/versions/{id}/accept";
+pub const REVIEW_RETURN: &str = "/review/versions/{id}/return";
+pub const REVIEW_COMPARE: &str = "/review/compare";
+pub const REVIEW_BOARD: &str = "/review/board";
+pub const RETURN_COMPARE: &str = "/returns/{period}/compare";
+pub const ADMIN_CALENDAR: &str = "/admin/calendar";
 
 pub const ADMIN_FIRMS: &str = "/admin/firms";
 pub const ADMIN_USERS: &str = "/admin/users";
@@ -96,6 +106,22 @@ pub fn return_nil(period: Period) -> String {
     format!("/returns/{period}/nil")
 }
 
+pub fn return_trades(period: Period) -> String {
+    format!("/returns/{period}/trades")
+}
+
+pub fn return_trades_use(period: Period) -> String {
+    format!("/returns/{period}/trades/use-figures")
+}
+
+pub fn return_trades_remove(period: Period) -> String {
+    format!("/returns/{period}/trades/remove")
+}
+
+pub fn return_trades_template(period: Period) -> String {
+    format!("/returns/{period}/trades/template.csv")
+}
+
 pub fn return_version(period: Period, version: i32) -> String {
     format!("/returns/{period}/versions/{version}")
 }
@@ -106,4 +132,26 @@ pub fn review_version(id: i64) -> String {
 
 pub fn review_period(period: &str) -> String {
     format!("/review?period={period}")
+}
+
+pub fn review_accept(id: i64) -> String {
+    format!("/review/versions/{id}/accept")
+}
+
+pub fn review_return(id: i64) -> String {
+    format!("/review/versions/{id}/return")
+}
+
+/// Staff comparison of two versions (ids) of one return.
+pub fn review_compare(a: i64, b: i64) -> String {
+    format!("/review/compare?a={a}&b={b}")
+}
+
+/// A firm's comparison of two of its versions (numbers) of a period.
+pub fn return_compare(period: Period, a: i32, b: i32) -> String {
+    format!("/returns/{period}/compare?a={a}&b={b}")
+}
+
+pub fn review_board(period: Period) -> String {
+    format!("/review/board?period={period}")
 }

@@ -77,6 +77,15 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/dashboard", "L F F F A A"),
     ("get", "/review", "L F F F A A"),
     ("get", "/review/versions/{id}", "L F F F A A"),
+    ("post", "/review/versions/{id}/accept", "L F F F A A"),
+    ("post", "/review/versions/{id}/return", "L F F F A A"),
+    ("get", "/review/versions/{id}/accept", "A A A A A A"),
+    ("get", "/review/versions/{id}/return", "A A A A A A"),
+    ("get", "/review/compare", "L F F F A A"),
+    ("get", "/returns/{period}/compare", "L A A A F F"),
+    ("get", "/review/board", "L F F F A A"),
+    ("get", "/admin/calendar", "L F F F F A"),
+    ("post", "/admin/calendar", "L F F F F A"),
     ("get", "/admin/firms", "L F F F F A"),
     ("post", "/admin/firms", "L F F F F A"),
     ("get", "/admin/users", "L F F F F A"),
@@ -147,6 +156,8 @@ async fn every_route_answers_each_caller_as_the_matrix_says(app: TestApp) {
     .await;
     let _victim = app.first_sign_in("victim@alpha.example").await;
     let analyst = app.analyst(&mut admin).await;
+    let filed = figures("9", "9", "3", "900", "800", "");
+    crate::helpers::prepare(&mut a.reporter, "2025-04", &filed).await;
     let form = a.approver.get("/returns/2025-04").await;
     a.approver
         .submit_form(

@@ -5,10 +5,13 @@ use diesel::prelude::*;
 use incident_portal::db::schema::period_summary;
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, Page, TestApp, assert_summary_matches_versions, figures};
+use crate::helpers::{Firm, Page, TestApp, assert_summary_matches_versions, figures};
 use crate::on_both_backends;
 
-async fn file(browser: &mut Browser, period: &str, typed: &[(&'static str, &str)]) {
+/// Four eyes: the reporter prepares, the approver submits.
+async fn file(firm: &mut Firm, period: &str, typed: &[(&'static str, &str)]) {
+    crate::helpers::prepare(&mut firm.reporter, period, typed).await;
+    let browser = &mut firm.approver;
     let form = browser.get(&format!("/returns/{period}")).await;
     let page = browser
         .submit_form(&form, &format!("/returns/{period}/submit"), typed)
@@ -41,19 +44,19 @@ async fn the_table_adds_up_latest_versions(app: TestApp) {
     let mut c = app.firm_with_users(&mut admin, "Charlie").await;
 
     file(
-        &mut a.approver,
+        &mut a,
         "2025-03",
         &figures("100", "90", "40", "1,000,000", "800,000", ""),
     )
     .await;
     file(
-        &mut a.approver,
+        &mut a,
         "2025-04",
         &figures("200", "150", "60", "2,000,000", "1,500,000", ""),
     )
     .await;
     file(
-        &mut b.approver,
+        &mut b,
         "2025-04",
         &figures("300", "250", "70", "3,000,000", "2,500,000", ""),
     )
@@ -65,7 +68,7 @@ async fn the_table_adds_up_latest_versions(app: TestApp) {
         .await;
     // Firm B amends upward: only its latest version counts.
     file(
-        &mut b.approver,
+        &mut b,
         "2025-04",
         &figures("350", "260", "80", "3,500,000", "2,600,000", ""),
     )
@@ -106,12 +109,7 @@ async fn the_table_adds_up_latest_versions(app: TestApp) {
     assert_eq!((accesses, reporting), (550, 3));
 
     // A firm that later reports no trades for a month drops out of the count.
-    file(
-        &mut a.approver,
-        "2025-03",
-        &figures("100", "90", "0", "0", "0", ""),
-    )
-    .await;
+    file(&mut a, "2025-03", &figures("100", "90", "0", "0", "0", "")).await;
     let page = admin.get("/dashboard?from=2025-03&to=2025-04").await;
     assert_eq!(row(&page, "Firms with fraudulent trades"), ["0", "2", "2"]);
     assert_eq!(row(&page, "Fraudulent trades"), ["0", "140", "140"]);

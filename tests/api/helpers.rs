@@ -621,7 +621,10 @@ impl Browser {
     }
 }
 
-/// The five FSA figures plus affected accounts and remediation, as typed.
+/// A complete return as typed: the five FSA figures, affected accounts and
+/// remediation, plus details consistent with them (all purchases domestic,
+/// no vectors counted, nothing compensated yet, every measure done, a
+/// contact, the attestation).
 pub fn figures<'a>(
     accesses: &'a str,
     accounts: &'a str,
@@ -630,14 +633,53 @@ pub fn figures<'a>(
     purchase: &'a str,
     remediation: &'a str,
 ) -> Vec<(&'static str, &'a str)> {
-    vec![
+    let mut fields = vec![
         ("unauthorized_accesses", accesses),
         ("affected_accounts", accounts),
         ("fraudulent_trades", trades),
         ("sale_amount", sale),
         ("purchase_amount", purchase),
         ("remediation", remediation),
-    ]
+        ("purchase_domestic", purchase),
+        ("purchase_china_hk", "0"),
+        ("purchase_us", "0"),
+        ("purchase_other", "0"),
+    ];
+    for name in incident_portal::domain::details::VECTORS
+        .into_iter()
+        .chain(incident_portal::domain::details::DETECTION)
+    {
+        fields.push((name, "0"));
+    }
+    for name in incident_portal::domain::details::CHECK_STATUS {
+        fields.push((name, "done"));
+    }
+    fields.extend([
+        ("customer_losses", "0"),
+        ("compensation_paid", "0"),
+        ("accounts_compensated", "0"),
+        ("compensation_policy", "considering"),
+        ("contact_name", "Hanako Sato"),
+        ("contact_phone", "+81 3-1234-5678"),
+        ("contact_email", "compliance@firm.example"),
+        ("attestation", "yes"),
+    ]);
+    fields
+}
+
+/// The preparer's half of four eyes: `preparer` saves `fields` as the draft
+/// of `period`, for an approver to submit unchanged.
+pub async fn prepare(preparer: &mut Browser, period: &str, fields: &[(&str, &str)]) {
+    let form = preparer.get(&format!("/returns/{period}")).await;
+    let saved = preparer
+        .submit_form(&form, &format!("/returns/{period}/draft"), fields)
+        .await;
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "draft saved: {}",
+        saved.body
+    );
 }
 
 /// The period summary must equal a recomputation from the latest version of

@@ -21,9 +21,12 @@ async fn firm_a_cannot_read_firm_b(app: TestApp) {
         "12,345,678",
         "Bravo's confidential plan",
     );
-    b.approver
+    crate::helpers::prepare(&mut b.reporter, "2025-04", &secret).await;
+    let done = b
+        .approver
         .submit_form(&form, "/returns/2025-04/submit", &secret)
         .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let b_version: i64 = {
         let mut conn = app.pool.get().unwrap();
         return_versions::table

@@ -119,16 +119,29 @@ async fn amounts_need_trades_and_trades_need_accesses(app: TestApp) {
         .submit_form(&form, "/returns/2025-04/draft", &typed)
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
-    // But not text where a number goes.
+    // Drafts save anything, even text where a number goes; submitting it
+    // then lists every problem.
     let typed = figures("ten", "", "", "", "", "");
     let page = firm
         .approver
         .submit_form(&form, "/returns/2025-04/draft", &typed)
         .await;
-    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let again = firm.approver.get("/returns/2025-04").await;
     assert_eq!(
-        page.input_value("unauthorized_accesses").as_deref(),
+        again.input_value("unauthorized_accesses").as_deref(),
         Some("ten")
+    );
+    let refused = firm
+        .approver
+        .submit_form(&again, "/returns/2025-04/submit", &typed)
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .field_error("unauthorized_accesses")
+            .unwrap()
+            .contains("whole number")
     );
 }
 

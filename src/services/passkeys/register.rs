@@ -118,8 +118,16 @@ fn enrolled(
     actor: &Actor,
     session: &Session,
     now: NaiveDateTime,
-) -> QueryResult<Registered> {
+) -> AppResult<Registered> {
     let user_id = session.user_id;
+    crate::services::accounts::notify(conn, user_id, now, |to, lang| {
+        crate::mail::messages::factor_changed(
+            to,
+            lang,
+            crate::mail::messages::FactorChange::PasskeyAdded,
+            now,
+        )
+    })?;
     audit::record(
         conn,
         now,

@@ -20,6 +20,7 @@ struct ReauthPage {
     c: Chrome,
     next: String,
     totp: bool,
+    passkeys: bool,
     error: Option<String>,
 }
 
@@ -54,8 +55,9 @@ fn safe_next(next: &str) -> String {
     }
 }
 
-fn page(
+async fn page(
     req: &HttpRequest,
+    state: &AppState,
     who: &SignedIn,
     next: &str,
     error: Option<&str>,
@@ -68,12 +70,18 @@ fn page(
         StatusCode::OK
     };
     let totp = who.user.totp_enabled_at.is_some();
+    let user_id = who.user.id;
+    let passkeys = crate::db::run(&state.pool, move |conn| {
+        Ok(second_factor::passkey_count(conn, user_id)? > 0)
+    })
+    .await?;
     render(
         status,
         &ReauthPage {
             c,
             next: safe_next(next),
             totp,
+            passkeys,
             error,
         },
     )
@@ -81,10 +89,11 @@ fn page(
 
 pub async fn form(
     req: HttpRequest,
+    state: web::Data<AppState>,
     who: SignedIn,
     query: web::Query<NextQuery>,
 ) -> AppResult<HttpResponse> {
-    page(&req, &who, &query.next, None)
+    page(&req, &state, &who, &query.next, None).await
 }
 
 pub async fn submit(
@@ -132,6 +141,6 @@ pub async fn submit(
     if ok {
         Ok(redirect(safe_next(&form.next)))
     } else {
-        page(&req, &who, &form.next, Some("err.reauth.failed"))
+        page(&req, &state, &who, &form.next, Some("err.reauth.failed")).await
     }
 }

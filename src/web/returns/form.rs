@@ -6,15 +6,18 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::reportable_period;
+use std::collections::BTreeMap;
+
+use super::{reportable_period, sections};
 use crate::db::models::Version;
 use crate::domain::period::Period;
 use crate::error::{AppError, AppResult};
-use crate::services::returns::{self, FiguresForm, ReturnState, Submission};
+use crate::services::return_form::FiguresForm;
+use crate::services::returns::{self, ReturnState, Submission};
 use crate::services::{Invalid, accounts, tokens};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::FirmUser;
-use crate::web::view::{Chrome, FieldKind, FieldView, fields, render, summary};
+use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths, redirect};
 
 pub struct VersionLine {
@@ -36,7 +39,7 @@ struct FormPage {
     submit_action: String,
     nil_action: String,
     submission_key: String,
-    fields: Vec<FieldView>,
+    s: sections::Sections,
     errors: Vec<(String, String, String)>,
     saved: bool,
     draft_note: Option<String>,
@@ -46,16 +49,13 @@ struct FormPage {
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
 pub struct ReturnForm {
+    #[serde(default)]
     csrf: String,
+    #[serde(default)]
     submission_key: String,
-    unauthorized_accesses: String,
-    affected_accounts: String,
-    fraudulent_trades: String,
-    sale_amount: String,
-    purchase_amount: String,
-    remediation: String,
+    #[serde(flatten)]
+    fields: BTreeMap<String, String>,
 }
 
 impl HasCsrf for ReturnForm {
@@ -66,14 +66,7 @@ impl HasCsrf for ReturnForm {
 
 impl ReturnForm {
     fn figures(&self) -> FiguresForm {
-        FiguresForm {
-            unauthorized_accesses: self.unauthorized_accesses.clone(),
-            affected_accounts: self.affected_accounts.clone(),
-            fraudulent_trades: self.fraudulent_trades.clone(),
-            sale_amount: self.sale_amount.clone(),
-            purchase_amount: self.purchase_amount.clone(),
-            remediation: self.remediation.clone(),
-        }
+        FiguresForm::from_fields(self.fields.clone())
     }
 }
 
@@ -121,53 +114,18 @@ fn page_response(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let c = Chrome::signed_in(req, &who.who);
-    let f = shown.form;
-    let mut fields = fields(
-        &c.t,
-        &[
+    let s = sections::build(&c.t, shown.form, shown.invalid);
+    let mut errors = s.summary(&c.t);
+    if let Some(general) = &s.general {
+        errors.insert(
+            0,
             (
-                "unauthorized_accesses",
-                "field.unauthorized_accesses",
-                FieldKind::Number,
-                &f.unauthorized_accesses,
+                "four-eyes".into(),
+                c.t.t("form.whole").to_owned(),
+                general.clone(),
             ),
-            (
-                "affected_accounts",
-                "field.affected_accounts",
-                FieldKind::Number,
-                &f.affected_accounts,
-            ),
-            (
-                "fraudulent_trades",
-                "field.fraudulent_trades",
-                FieldKind::Number,
-                &f.fraudulent_trades,
-            ),
-            (
-                "sale_amount",
-                "field.sale_amount",
-                FieldKind::Number,
-                &f.sale_amount,
-            ),
-            (
-                "purchase_amount",
-                "field.purchase_amount",
-                FieldKind::Number,
-                &f.purchase_amount,
-            ),
-            (
-                "remediation",
-                "field.remediation",
-                FieldKind::Multiline,
-                &f.remediation,
-            ),
-        ],
-        shown.invalid,
-    );
-    for field in &mut fields {
-        field.hint = Some(c.t.t(&format!("hint.{}", field.name)).to_owned());
+        );
     }
-    let errors = summary(&fields);
     let draft_note = loaded
         .row
         .as_ref()
@@ -202,7 +160,7 @@ fn page_response(
         submit_action: paths::return_submit(period),
         nil_action: paths::return_nil(period),
         submission_key: shown.submission_key,
-        fields,
+        s,
         errors,
         saved: shown.saved,
         draft_note,

@@ -44,6 +44,7 @@ fn state_key(state: Option<&str>, has_draft: bool) -> &'static str {
         (Some("draft"), _) => "state.draft",
         (Some(_), true) => "state.amending",
         (Some("accepted"), false) => "state.accepted",
+        (Some("returned"), false) => "state.returned",
         (Some(_), false) => "state.submitted",
     }
 }

@@ -3,6 +3,10 @@
 
 pub mod form;
 pub mod list;
+pub mod sections;
+pub mod trades;
+pub mod trades_view;
+pub mod upload;
 pub mod version;
 
 use crate::clock::Clock;

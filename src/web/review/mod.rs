@@ -1,4 +1,9 @@
-//! Regulator staff reading every firm's returns.
+//! Regulator staff reading every firm's returns, deciding on them, comparing
+//! versions, and the reporting calendar board.
 
+pub mod board;
+pub mod compare;
+pub mod compare_rows;
+pub mod decide;
 pub mod list;
 pub mod version;

@@ -1,15 +1,18 @@
-//! Any firm's version, for regulator staff, with its other versions. Each
-//! view is audited.
+//! Any firm's version, for regulator staff, with its other versions, links
+//! to compare them and, on the latest version awaiting review, the accept
+//! and return forms. Each view is audited.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use serde::Deserialize;
 
 use crate::db::models::{Firm, Version};
 use crate::error::{AppError, AppResult};
 use crate::services::{accounts, audit_log, returns};
 use crate::web::extract::Staff;
 use crate::web::returns::form::status_key;
-use crate::web::view::{Chrome, ok};
+use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths};
 
 pub struct Sibling {
@@ -17,6 +20,7 @@ pub struct Sibling {
     pub href: String,
     pub current: bool,
     pub receipt_no: String,
+    pub compare: String,
 }
 
 #[derive(Template)]
@@ -29,6 +33,27 @@ struct StaffVersionPage {
     submitter: String,
     siblings: Vec<Sibling>,
     back: String,
+    done: Option<&'static str>,
+    reviewed: Option<String>,
+    decidable: bool,
+    superseded: bool,
+    accept_action: String,
+    return_action: String,
+    reason: String,
+    reason_error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DoneQuery {
+    done: String,
+}
+
+/// What the return form holds when it is shown again (422).
+#[derive(Default)]
+pub struct ReasonState {
+    pub reason: String,
+    pub error_key: Option<&'static str>,
 }
 
 pub async fn page(
@@ -36,38 +61,87 @@ pub async fn page(
     state: web::Data<AppState>,
     who: Staff,
     id: web::Path<String>,
+    query: web::Query<DoneQuery>,
 ) -> AppResult<HttpResponse> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let done = match query.done.as_str() {
+        "accepted" => Some("review.accepted_notice"),
+        "returned" => Some("review.returned_notice"),
+        _ => None,
+    };
+    show(&req, &state, &who, id, done, ReasonState::default()).await
+}
+
+/// Renders the page (200, or 422 when `form` carries an error).
+pub async fn show(
+    req: &HttpRequest,
+    state: &AppState,
+    who: &Staff,
+    id: i64,
+    done: Option<&'static str>,
+    form: ReasonState,
+) -> AppResult<HttpResponse> {
     let (now, actor) = (state.clock.now(), who.0.actor());
     let detail = crate::db::run(&state.pool, move |conn| {
         let detail = accounts::require_found(returns::version_detail(conn, id)?)?;
         // Reading a firm's return is audited (a short write of its own).
         audit_log::version_viewed(conn, now, &actor, &detail.version)?;
-        Ok(detail)
+        let reviewer = match detail.version.reviewed_by {
+            Some(uid) => accounts::get_user(conn, uid)?.map(|u| u.display_name),
+            None => None,
+        };
+        Ok((detail, reviewer))
     })
     .await?;
-    let c = Chrome::signed_in(&req, &who.0);
+    let (detail, reviewer) = detail;
+    let c = Chrome::signed_in(req, &who.0);
+    let current = &detail.version;
     let siblings = detail
         .siblings
         .iter()
         .map(|s| Sibling {
             version_no: s.version_no,
             href: paths::review_version(s.id),
-            current: s.id == detail.version.id,
+            current: s.id == current.id,
             receipt_no: s.receipt_no.clone(),
+            compare: paths::review_compare(s.id.min(current.id), s.id.max(current.id)),
         })
         .collect();
+    let latest = detail.siblings.last().is_none_or(|l| l.id == current.id);
+    let reviewed = current.reviewed_at.map(|at| {
+        c.t.tf(
+            "review.reviewed",
+            &[
+                ("when", &c.when(&at)),
+                ("who", reviewer.as_deref().unwrap_or("-")),
+            ],
+        )
+    });
     let submitter = detail.submitter.map_or_else(
         || c.t.t("version.imported").to_owned(),
         |u| format!("{} <{}>", u.display_name, u.email),
     );
-    ok(&StaffVersionPage {
-        status_key: status_key(&detail.version),
-        back: paths::review_period(&detail.version.period),
+    let status = if form.error_key.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = StaffVersionPage {
+        status_key: status_key(current),
+        back: paths::review_period(&current.period),
+        decidable: latest && current.status == "submitted",
+        superseded: !latest,
+        accept_action: paths::review_accept(current.id),
+        return_action: paths::review_return(current.id),
+        reason: form.reason,
+        reason_error: form.error_key.map(|k| c.t.t(k).to_owned()),
         firm: detail.firm,
         v: detail.version,
         submitter,
         siblings,
+        done,
+        reviewed,
         c,
-    })
+    };
+    render(status, &page)
 }

@@ -1,0 +1,2 @@
+DROP TABLE draft_trades;
+DROP TABLE trade_uploads;

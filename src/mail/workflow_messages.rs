@@ -1,0 +1,272 @@
+//! The emails of the filing workflow: the submission receipt, a return sent
+//! back with the regulator's reason, the two due-date reminders and the
+//! analysts' digest. Every sentence comes from the catalogues, in the
+//! recipient's language; times in Asia/Tokyo.
+
+use askama::Template;
+use chrono::{NaiveDate, NaiveDateTime};
+
+use super::outbox::Email;
+use crate::db::models::Version;
+use crate::domain::email::EmailAddress;
+use crate::domain::time::format_tokyo;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Lang, Tr};
+
+/// Which reminder a firm gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReminderKind {
+    /// Some days before the due date.
+    Before,
+    /// On the business day after the due date.
+    Overdue,
+}
+
+impl ReminderKind {
+    /// As stored in `reminders_sent.kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReminderKind::Before => "before",
+            ReminderKind::Overdue => "overdue",
+        }
+    }
+}
+
+/// One submission listed in a digest.
+#[derive(Clone, Debug)]
+pub struct DigestItem {
+    pub firm: String,
+    pub version: Version,
+}
+
+/// What every workflow email shows: an intro, facts one per line, an
+/// optional quoted reason, an optional list and an optional link.
+struct WorkflowView {
+    t: Tr,
+    subject: String,
+    intro: String,
+    lines: Vec<String>,
+    quote: Option<String>,
+    items: Vec<String>,
+    action: Option<String>,
+    link: Option<String>,
+}
+
+macro_rules! email_templates {
+    ($($text:ident $txt:literal $html:ident $htm:literal;)*) => {$(
+        #[derive(Template)]
+        #[template(path = $txt)]
+        struct $text<'a> {
+            v: &'a WorkflowView,
+        }
+
+        #[derive(Template)]
+        #[template(path = $htm)]
+        struct $html<'a> {
+            v: &'a WorkflowView,
+        }
+    )*};
+}
+
+email_templates! {
+    ReceiptText "emails/receipt.txt" ReceiptHtml "emails/receipt.html";
+    ReturnedText "emails/returned.txt" ReturnedHtml "emails/returned.html";
+    BeforeText "emails/reminder_before.txt" BeforeHtml "emails/reminder_before.html";
+    OverdueText "emails/reminder_overdue.txt" OverdueHtml "emails/reminder_overdue.html";
+    DigestText "emails/digest.txt" DigestHtml "emails/digest.html";
+}
+
+fn render(template: &impl Template) -> AppResult<String> {
+    template
+        .render()
+        .map_err(|e| AppError::Internal(format!("email template: {e}")))
+}
+
+fn day(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn timeliness(t: Tr, v: &Version) -> &'static str {
+    if v.on_time {
+        t.t("email.timely.on_time")
+    } else {
+        t.t("email.timely.late")
+    }
+}
+
+fn view(t: Tr, subject: String, intro: String) -> WorkflowView {
+    WorkflowView {
+        t,
+        subject,
+        intro,
+        lines: Vec::new(),
+        quote: None,
+        items: Vec::new(),
+        action: None,
+        link: None,
+    }
+}
+
+/// The receipt for a submitted version, to its submitter and the firm's
+/// approvers.
+pub fn receipt(
+    to: &EmailAddress,
+    lang: Lang,
+    firm: &str,
+    v: &Version,
+    submitter: &str,
+) -> AppResult<Email> {
+    let t = Tr::new(lang);
+    let period = v.period.as_str();
+    let subject = t.tf("email.receipt.subject", &[("period", period)]);
+    let when = format_tokyo(v.submitted_at);
+    let intro = t.tf(
+        "email.receipt.intro",
+        &[("firm", firm), ("period", period), ("when", &when)],
+    );
+    let mut w = view(t, subject, intro);
+    let version = v.version_no.to_string();
+    w.lines = vec![
+        t.tf("email.receipt.receipt", &[("receipt", &v.receipt_no)]),
+        t.tf("email.receipt.version", &[("version", &version)]),
+        t.tf("email.receipt.submitted_by", &[("who", submitter)]),
+        t.tf(
+            "email.receipt.due",
+            &[("due", &day(v.due_date)), ("timeliness", timeliness(t, v))],
+        ),
+    ];
+    if v.is_nil {
+        w.lines.push(t.t("email.receipt.nil").to_owned());
+    }
+    w.action = Some(t.t("email.receipt.next").to_owned());
+    Ok(Email {
+        to: to.clone(),
+        text: render(&ReceiptText { v: &w })?,
+        html: render(&ReceiptHtml { v: &w })?,
+        subject: w.subject,
+    })
+}
+
+/// A version returned for amendment, with the regulator's reason.
+pub fn returned(
+    to: &EmailAddress,
+    lang: Lang,
+    firm: &str,
+    v: &Version,
+    reason: &str,
+    link: &str,
+) -> AppResult<Email> {
+    let t = Tr::new(lang);
+    let period = v.period.as_str();
+    let subject = t.tf("email.returned.subject", &[("period", period)]);
+    let version = v.version_no.to_string();
+    let intro = t.tf(
+        "email.returned.intro",
+        &[
+            ("firm", firm),
+            ("period", period),
+            ("version", &version),
+            ("receipt", &v.receipt_no),
+        ],
+    );
+    let mut w = view(t, subject, intro);
+    w.quote = Some(reason.to_owned());
+    w.action = Some(t.t("email.returned.action").to_owned());
+    w.link = Some(link.to_owned());
+    Ok(Email {
+        to: to.clone(),
+        text: render(&ReturnedText { v: &w })?,
+        html: render(&ReturnedHtml { v: &w })?,
+        subject: w.subject,
+    })
+}
+
+/// A reminder that a firm's return is due soon, or overdue.
+pub fn reminder(
+    to: &EmailAddress,
+    lang: Lang,
+    kind: ReminderKind,
+    firm: &str,
+    period: &str,
+    due: NaiveDate,
+    link: &str,
+) -> AppResult<Email> {
+    let t = Tr::new(lang);
+    let due = day(due);
+    let args = [("firm", firm), ("period", period), ("due", due.as_str())];
+    let (subject_key, intro_key) = match kind {
+        ReminderKind::Before => (
+            "email.reminder_before.subject",
+            "email.reminder_before.intro",
+        ),
+        ReminderKind::Overdue => (
+            "email.reminder_overdue.subject",
+            "email.reminder_overdue.intro",
+        ),
+    };
+    let mut w = view(t, t.tf(subject_key, &args), t.tf(intro_key, &args));
+    w.lines = vec![t.t("email.reminder.nil").to_owned()];
+    w.action = Some(t.t("email.reminder.action").to_owned());
+    w.link = Some(link.to_owned());
+    let (text, html) = match kind {
+        ReminderKind::Before => (
+            render(&BeforeText { v: &w })?,
+            render(&BeforeHtml { v: &w })?,
+        ),
+        ReminderKind::Overdue => (
+            render(&OverdueText { v: &w })?,
+            render(&OverdueHtml { v: &w })?,
+        ),
+    };
+    Ok(Email {
+        to: to.clone(),
+        subject: w.subject,
+        text,
+        html,
+    })
+}
+
+/// The analysts' digest of new submissions, oldest first.
+pub fn digest(
+    to: &EmailAddress,
+    lang: Lang,
+    items: &[DigestItem],
+    now: NaiveDateTime,
+    link: &str,
+) -> AppResult<Email> {
+    let t = Tr::new(lang);
+    let count = items.len().to_string();
+    let subject = t.tf("email.digest.subject", &[("n", &count)]);
+    let intro = t.tf("email.digest.intro", &[("when", &format_tokyo(now))]);
+    let mut w = view(t, subject, intro);
+    w.items = items
+        .iter()
+        .map(|i| {
+            let v = &i.version;
+            let version = v.version_no.to_string();
+            let mut line = t.tf(
+                "email.digest.item",
+                &[
+                    ("firm", &i.firm),
+                    ("period", &v.period),
+                    ("version", &version),
+                    ("receipt", &v.receipt_no),
+                    ("when", &format_tokyo(v.submitted_at)),
+                    ("timeliness", timeliness(t, v)),
+                ],
+            );
+            if v.is_nil {
+                line.push_str(t.t("email.digest.nil_mark"));
+            }
+            line
+        })
+        .collect();
+    w.action = Some(t.t("email.digest.action").to_owned());
+    w.link = Some(link.to_owned());
+    Ok(Email {
+        to: to.clone(),
+        text: render(&DigestText { v: &w })?,
+        html: render(&DigestHtml { v: &w })?,
+        subject: w.subject,
+    })
+}

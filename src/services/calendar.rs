@@ -1,0 +1,259 @@
+//! The reporting calendar: the due-day and reminder settings (admin), the
+//! due dates they give, and the board of every active firm's state for a
+//! period. Holidays come from `domain::due_date` (rules for 2000–2099,
+//! cross-checked against the Cabinet Office lists in its tests).
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use super::audit::{self, Event, action};
+use super::settings::{self, DUE_DAY};
+use super::{Actor, Invalid};
+use crate::db::models::{Firm, ReturnRow, Version};
+use crate::db::schema::{firms, return_versions, returns};
+use crate::db::{DbConn, write_tx};
+use crate::domain::due_date::due_date;
+use crate::domain::period::Period;
+use crate::error::AppResult;
+
+/// How many days before the due date the first reminder goes out.
+pub const REMINDER_DAYS: &str = "reminder_days_before";
+pub const DEFAULT_REMINDER_DAYS: u32 = 3;
+
+/// The calendar settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CalendarSettings {
+    pub due_day: u32,
+    pub reminder_days: u32,
+}
+
+pub fn reminder_days(conn: &mut DbConn) -> QueryResult<u32> {
+    Ok(settings::get(conn, REMINDER_DAYS)?
+        .and_then(|v| v.parse().ok())
+        .filter(|d| (1..=20).contains(d))
+        .unwrap_or(DEFAULT_REMINDER_DAYS))
+}
+
+pub fn current(conn: &mut DbConn) -> QueryResult<CalendarSettings> {
+    Ok(CalendarSettings {
+        due_day: settings::due_day(conn)?,
+        reminder_days: reminder_days(conn)?,
+    })
+}
+
+/// Writes one setting (the one backend-specific statement: an upsert).
+fn put(conn: &mut DbConn, key: &str, value: &str) -> QueryResult<usize> {
+    match conn {
+        DbConn::Pg(pg) => diesel::sql_query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        )
+        .bind::<Text, _>(key)
+        .bind::<Text, _>(value)
+        .execute(pg),
+        DbConn::Sqlite(lite) => {
+            diesel::sql_query("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)")
+                .bind::<Text, _>(key)
+                .bind::<Text, _>(value)
+                .execute(lite)
+        }
+    }
+}
+
+/// Checks and saves what the admin typed. Versions already submitted keep
+/// their frozen due date; only new submissions see the change.
+pub fn save(
+    conn: &mut DbConn,
+    actor: &Actor,
+    due_day: &str,
+    reminder_days: &str,
+    now: NaiveDateTime,
+) -> AppResult<Result<CalendarSettings, Invalid>> {
+    let mut invalid = Invalid::default();
+    let due = due_day
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|d| (1..=28).contains(d));
+    let days = reminder_days
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|d| (1..=20).contains(d));
+    if due.is_none() {
+        invalid.push("due_day", "err.due_day.range");
+    }
+    if days.is_none() {
+        invalid.push("reminder_days", "err.reminder_days.range");
+    }
+    let (Some(due_day), Some(reminder_days)) = (due, days) else {
+        return Ok(Err(invalid));
+    };
+    write_tx(conn, |conn| {
+        let before = current(conn)?;
+        put(conn, DUE_DAY, &due_day.to_string())?;
+        put(conn, REMINDER_DAYS, &reminder_days.to_string())?;
+        audit::record(
+            conn,
+            now,
+            actor,
+            Event {
+                action: action::CALENDAR_CHANGED,
+                object_type: "settings",
+                object_id: "calendar",
+                detail: &format!(
+                    "due day {} -> {due_day}; reminder days {} -> {reminder_days}",
+                    before.due_day, before.reminder_days
+                ),
+            },
+        )?;
+        Ok(Ok(CalendarSettings {
+            due_day,
+            reminder_days,
+        }))
+    })
+}
+
+/// A firm's state for one period, as the board shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BoardState {
+    NotStarted,
+    Draft,
+    OnTime,
+    Late,
+    Missing,
+    Returned,
+    Accepted,
+}
+
+impl BoardState {
+    pub const ALL: [BoardState; 7] = [
+        BoardState::NotStarted,
+        BoardState::Draft,
+        BoardState::OnTime,
+        BoardState::Late,
+        BoardState::Missing,
+        BoardState::Returned,
+        BoardState::Accepted,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            BoardState::NotStarted => "board.state.not_started",
+            BoardState::Draft => "board.state.draft",
+            BoardState::OnTime => "board.state.on_time",
+            BoardState::Late => "board.state.late",
+            BoardState::Missing => "board.state.missing",
+            BoardState::Returned => "board.state.returned",
+            BoardState::Accepted => "board.state.accepted",
+        }
+    }
+
+    /// A stable token for CSS classes and tests.
+    pub fn slug(self) -> &'static str {
+        self.key().trim_start_matches("board.state.")
+    }
+
+    /// The state of a return: `first` and `latest` are its first and latest
+    /// versions (timeliness is the original filing's, frozen when filed),
+    /// `today` a Tokyo date.
+    pub fn of(
+        row: Option<&ReturnRow>,
+        first: Option<&Version>,
+        latest: Option<&Version>,
+        due: NaiveDate,
+        today: NaiveDate,
+    ) -> BoardState {
+        match (first, latest) {
+            (Some(first), Some(latest)) => match latest.status.as_str() {
+                "accepted" => BoardState::Accepted,
+                "returned" => BoardState::Returned,
+                _ if first.on_time => BoardState::OnTime,
+                _ => BoardState::Late,
+            },
+            _ if today > due => BoardState::Missing,
+            _ if row.is_some_and(|r| r.draft_json.is_some()) => BoardState::Draft,
+            _ => BoardState::NotStarted,
+        }
+    }
+}
+
+/// One firm on the board.
+pub struct BoardLine {
+    pub firm: Firm,
+    pub state: BoardState,
+    pub latest: Option<Version>,
+}
+
+pub struct Board {
+    pub period: Period,
+    pub due_day: u32,
+    pub due: NaiveDate,
+    pub lines: Vec<BoardLine>,
+}
+
+impl Board {
+    pub fn count(&self, state: BoardState) -> usize {
+        self.lines.iter().filter(|l| l.state == state).count()
+    }
+}
+
+/// Every active firm's state for `period` on `today` (a Tokyo date).
+pub fn board(conn: &mut DbConn, period: Period, today: NaiveDate) -> QueryResult<Board> {
+    let due_day = settings::due_day(conn)?;
+    let due = due_date(period, due_day);
+    let key = period.to_string();
+    let active: Vec<Firm> = firms::table
+        .filter(firms::active.eq(true))
+        .order(firms::name.asc())
+        .select(Firm::as_select())
+        .load(conn)?;
+    let rows: Vec<ReturnRow> = returns::table
+        .filter(returns::period.eq(&key))
+        .select(ReturnRow::as_select())
+        .load(conn)?;
+    let versions: Vec<Version> = return_versions::table
+        .filter(return_versions::period.eq(&key))
+        .order(return_versions::version_no.asc())
+        .select(Version::as_select())
+        .load(conn)?;
+    let lines = active
+        .into_iter()
+        .map(|firm| {
+            let row = rows.iter().find(|r| r.firm_id == firm.id);
+            let mut own = versions.iter().filter(|v| v.firm_id == firm.id);
+            let first = own.next();
+            let latest = own.next_back().or(first);
+            let state = BoardState::of(row, first, latest, due, today);
+            BoardLine {
+                latest: latest.cloned(),
+                firm,
+                state,
+            }
+        })
+        .collect();
+    Ok(Board {
+        period,
+        due_day,
+        due,
+        lines,
+    })
+}
+
+/// The due dates of the `count` periods from `from` on, under the current
+/// setting.
+pub fn upcoming(
+    conn: &mut DbConn,
+    from: Period,
+    count: usize,
+) -> QueryResult<Vec<(Period, NaiveDate)>> {
+    let due_day = settings::due_day(conn)?;
+    let mut period = from;
+    let mut out = Vec::with_capacity(count);
+    for _ in 0..count {
+        out.push((period, due_date(period, due_day)));
+        period = period.next();
+    }
+    Ok(out)
+}

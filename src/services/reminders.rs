@@ -1,0 +1,214 @@
+//! What the scheduler does on each pass: reminders to firms that have
+//! submitted nothing (some days before the due date, and on the business
+//! day after it) and the analysts' daily digest of new submissions.
+//!
+//! Each reminder is sent once per firm, period and kind, and each
+//! submission appears in exactly one digest, however many instances run
+//! passes at the same time: the pass first inserts the bookkeeping row with
+//! an insert-or-ignore (a backend-specific statement), and only the
+//! transaction whose insert took effect writes the emails.
+
+use chrono::{Days, NaiveDateTime, Timelike};
+use diesel::dsl::{exists, not};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
+
+use super::{calendar, notify};
+use crate::db::models::Version;
+use crate::db::schema::{digest_items, digests, firms, return_versions};
+use crate::db::{DbConn, write_tx};
+use crate::domain::due_date::{due_date, next_business_day_on_or_after};
+use crate::domain::period::Period;
+use crate::domain::time::{to_tokyo, tokyo_date};
+use crate::error::AppResult;
+use crate::mail::workflow_messages::{self, DigestItem, ReminderKind};
+
+/// Nothing is sent before this hour of the Tokyo day.
+pub const SEND_FROM_HOUR_JST: u32 = 9;
+/// An overdue reminder missed (the scheduler was down) is still sent this
+/// many days after its day, not later.
+const OVERDUE_GRACE_DAYS: u64 = 7;
+
+/// What one pass did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunReport {
+    /// (firm, period, kind) reminders sent by this pass.
+    pub reminders: usize,
+    /// Submissions listed in the digest this pass sent (0: none sent).
+    pub digested: usize,
+    /// Emails written to the outbox.
+    pub emails: usize,
+}
+
+/// One pass at `now`; `base_url` is the portal's public address for links.
+pub fn run_due(conn: &mut DbConn, now: NaiveDateTime, base_url: &str) -> AppResult<RunReport> {
+    let mut report = RunReport::default();
+    if to_tokyo(now).hour() < SEND_FROM_HOUR_JST {
+        return Ok(report);
+    }
+    let today = tokyo_date(now);
+    let current = Period::from_date(today);
+    let cal = calendar::current(conn)?;
+    for period in [current.prev().prev(), current.prev()] {
+        let due = due_date(period, cal.due_day);
+        let before_from = due
+            .checked_sub_days(Days::new(u64::from(cal.reminder_days)))
+            .unwrap_or(due);
+        let overdue_on = next_business_day_on_or_after(due.succ_opt().unwrap_or(due));
+        let kind = if (before_from..=due).contains(&today) {
+            ReminderKind::Before
+        } else if today >= overdue_on
+            && overdue_on
+                .checked_add_days(Days::new(OVERDUE_GRACE_DAYS))
+                .is_some_and(|last| today <= last)
+        {
+            ReminderKind::Overdue
+        } else {
+            continue;
+        };
+        let firm_ids: Vec<i64> = firms::table
+            .filter(firms::active.eq(true))
+            .order(firms::id.asc())
+            .select(firms::id)
+            .load(conn)?;
+        for firm_id in firm_ids {
+            let emails = remind(conn, firm_id, period, kind, due, base_url, now)?;
+            if let Some(emails) = emails {
+                report.reminders += 1;
+                report.emails += emails;
+            }
+        }
+    }
+    let (digested, emails) = digest(conn, now, base_url)?;
+    report.digested = digested;
+    report.emails += emails;
+    Ok(report)
+}
+
+/// Sends one firm's reminder unless it submitted or was already reminded.
+/// `Some(emails)` when this call sent it.
+fn remind(
+    conn: &mut DbConn,
+    firm_id: i64,
+    period: Period,
+    kind: ReminderKind,
+    due: chrono::NaiveDate,
+    base_url: &str,
+    now: NaiveDateTime,
+) -> AppResult<Option<usize>> {
+    let key = period.to_string();
+    write_tx(conn, |conn| {
+        let submitted: i64 = return_versions::table
+            .filter(return_versions::firm_id.eq(firm_id))
+            .filter(return_versions::period.eq(&key))
+            .count()
+            .get_result(conn)?;
+        if submitted > 0 || claim_reminder(conn, firm_id, &key, kind.as_str(), now)? == 0 {
+            return Ok(None);
+        }
+        let recipients = notify::firm_users(conn, firm_id, &["approver", "reporter"])?;
+        let firm = notify::firm_name(conn, firm_id)?;
+        let link = format!("{base_url}/returns/{key}");
+        let sent = notify::send_each(conn, &recipients, now, |to, lang| {
+            workflow_messages::reminder(to, lang, kind, &firm, &key, due, &link)
+        })?;
+        Ok(Some(sent))
+    })
+}
+
+fn claim_reminder(
+    conn: &mut DbConn,
+    firm_id: i64,
+    period: &str,
+    kind: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    const COLUMNS: &str = "reminders_sent (firm_id, period, kind, sent_at)";
+    match conn {
+        DbConn::Pg(pg) => diesel::sql_query(format!(
+            "INSERT INTO {COLUMNS} VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"
+        ))
+        .bind::<BigInt, _>(firm_id)
+        .bind::<Text, _>(period)
+        .bind::<Text, _>(kind)
+        .bind::<Timestamp, _>(now)
+        .execute(pg),
+        DbConn::Sqlite(lite) => diesel::sql_query(format!(
+            "INSERT OR IGNORE INTO {COLUMNS} VALUES (?, ?, ?, ?)"
+        ))
+        .bind::<BigInt, _>(firm_id)
+        .bind::<Text, _>(period)
+        .bind::<Text, _>(kind)
+        .bind::<Timestamp, _>(now)
+        .execute(lite),
+    }
+}
+
+fn claim_digest(
+    conn: &mut DbConn,
+    day: &str,
+    count: i32,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    const COLUMNS: &str = "digests (day, sent_at, submissions)";
+    match conn {
+        DbConn::Pg(pg) => diesel::sql_query(format!(
+            "INSERT INTO {COLUMNS} VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
+        ))
+        .bind::<Text, _>(day)
+        .bind::<Timestamp, _>(now)
+        .bind::<Integer, _>(count)
+        .execute(pg),
+        DbConn::Sqlite(lite) => {
+            diesel::sql_query(format!("INSERT OR IGNORE INTO {COLUMNS} VALUES (?, ?, ?)"))
+                .bind::<Text, _>(day)
+                .bind::<Timestamp, _>(now)
+                .bind::<Integer, _>(count)
+                .execute(lite)
+        }
+    }
+}
+
+/// The day's digest, if not sent yet and there is something new: every
+/// portal submission not in an earlier digest, to every active analyst and
+/// admin. Returns (submissions listed, emails).
+fn digest(conn: &mut DbConn, now: NaiveDateTime, base_url: &str) -> AppResult<(usize, usize)> {
+    let day = tokyo_date(now).to_string();
+    write_tx(conn, |conn| {
+        let fresh: Vec<(Version, String)> = return_versions::table
+            .inner_join(firms::table)
+            .filter(return_versions::source.eq("portal"))
+            .filter(not(exists(
+                digest_items::table.filter(digest_items::version_id.eq(return_versions::id)),
+            )))
+            .order(return_versions::id.asc())
+            .select((Version::as_select(), firms::name))
+            .load(conn)?;
+        let count = i32::try_from(fresh.len()).unwrap_or(i32::MAX);
+        if fresh.is_empty() || claim_digest(conn, &day, count, now)? == 0 {
+            return Ok((0, 0));
+        }
+        let digest_id: i64 = digests::table
+            .filter(digests::day.eq(&day))
+            .select(digests::id)
+            .first(conn)?;
+        for (v, _) in &fresh {
+            diesel::insert_into(digest_items::table)
+                .values((
+                    digest_items::version_id.eq(v.id),
+                    digest_items::digest_id.eq(digest_id),
+                ))
+                .execute(conn)?;
+        }
+        let items: Vec<DigestItem> = fresh
+            .into_iter()
+            .map(|(version, firm)| DigestItem { firm, version })
+            .collect();
+        let staff = notify::staff_users(conn)?;
+        let link = format!("{base_url}/review");
+        let emails = notify::send_each(conn, &staff, now, |to, lang| {
+            workflow_messages::digest(to, lang, &items, now, &link)
+        })?;
+        Ok((items.len(), emails))
+    })
+}

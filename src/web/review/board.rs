@@ -1,0 +1,105 @@
+//! The reporting calendar board: for one period, every active firm's state
+//! (not started, draft, submitted on time or late, missing, returned,
+//! accepted), the count per state and the due date.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::domain::period::Period;
+use crate::domain::time::tokyo_date;
+use crate::error::AppResult;
+use crate::services::calendar::{self, BoardState};
+use crate::web::extract::Staff;
+use crate::web::view::{Chrome, ok};
+use crate::web::{AppState, paths};
+
+pub struct BoardRow {
+    pub firm: String,
+    pub state_key: &'static str,
+    pub slug: &'static str,
+    pub version: Option<(String, String)>,
+    pub submitted_at: String,
+}
+
+pub struct StateCount {
+    pub key: &'static str,
+    pub slug: &'static str,
+    pub count: usize,
+}
+
+#[derive(Template)]
+#[template(path = "review/board.html")]
+struct BoardPage {
+    c: Chrome,
+    period: String,
+    due: String,
+    prev: String,
+    next: String,
+    counts: Vec<StateCount>,
+    rows: Vec<BoardRow>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BoardQuery {
+    period: String,
+}
+
+pub async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Staff,
+    query: web::Query<BoardQuery>,
+) -> AppResult<HttpResponse> {
+    let today = tokyo_date(state.clock.now());
+    let period =
+        Period::parse(query.period.trim()).unwrap_or_else(|_| Period::from_date(today).prev());
+    let board = crate::db::run(&state.pool, move |conn| {
+        Ok(calendar::board(conn, period, today)?)
+    })
+    .await?;
+    let c = Chrome::signed_in(&req, &who.0);
+    let counts = BoardState::ALL
+        .iter()
+        .map(|s| StateCount {
+            key: s.key(),
+            slug: s.slug(),
+            count: board.count(*s),
+        })
+        .collect();
+    let due = c.t.tf(
+        "board.due",
+        &[
+            ("date", &c.date(&board.due)),
+            ("day", &board.due_day.to_string()),
+        ],
+    );
+    let rows = board
+        .lines
+        .iter()
+        .map(|l| BoardRow {
+            firm: l.firm.name.clone(),
+            state_key: l.state.key(),
+            slug: l.state.slug(),
+            version: l
+                .latest
+                .as_ref()
+                .map(|v| (format!("v{}", v.version_no), paths::review_version(v.id))),
+            submitted_at: l
+                .latest
+                .as_ref()
+                .map(|v| c.when(&v.submitted_at))
+                .unwrap_or_default(),
+        })
+        .collect();
+    ok(&BoardPage {
+        period: period.to_string(),
+        due,
+        prev: paths::review_board(period.prev()),
+        next: paths::review_board(period.next()),
+        counts,
+        rows,
+        c,
+    })
+}

@@ -1,0 +1,99 @@
+//! The regulator's decision on a version: accept it, or return it to the
+//! firm with a reason. A refused decision (superseded, already decided) is a
+//! 409 with a plain message; a missing or too long reason shows the form
+//! again (422) with what was typed.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::version::{ReasonState, show};
+use crate::error::{AppError, AppResult};
+use crate::services::review;
+use crate::web::csrf::{CsrfForm, HasCsrf};
+use crate::web::extract::Staff;
+use crate::web::{AppState, paths, redirect};
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AcceptForm {
+    csrf: String,
+}
+
+impl HasCsrf for AcceptForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReturnForm {
+    csrf: String,
+    reason: String,
+}
+
+impl HasCsrf for ReturnForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+fn version_id(raw: &str) -> AppResult<i64> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
+pub async fn accept(
+    state: web::Data<AppState>,
+    who: Staff,
+    id: web::Path<String>,
+    CsrfForm(_form): CsrfForm<AcceptForm>,
+) -> AppResult<HttpResponse> {
+    let id = version_id(&id)?;
+    let (now, actor) = (state.clock.now(), who.0.actor());
+    crate::db::run(&state.pool, move |conn| {
+        review::accept(conn, &actor, id, now).map(|_| ())
+    })
+    .await?;
+    Ok(redirect(format!(
+        "{}?done=accepted",
+        paths::review_version(id)
+    )))
+}
+
+pub async fn send_back(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Staff,
+    id: web::Path<String>,
+    CsrfForm(form): CsrfForm<ReturnForm>,
+) -> AppResult<HttpResponse> {
+    let id = version_id(&id)?;
+    let (now, actor) = (state.clock.now(), who.0.actor());
+    let base = state.config.public_url.clone();
+    let reason = form.reason.clone();
+    let outcome = crate::db::run(&state.pool, move |conn| {
+        review::send_back(conn, &actor, id, &reason, &base, now)
+    })
+    .await?;
+    match outcome {
+        Ok(_) => Ok(redirect(format!(
+            "{}?done=returned",
+            paths::review_version(id)
+        ))),
+        Err(invalid) => {
+            let typed = ReasonState {
+                reason: form.reason,
+                error_key: Some(invalid.for_field("reason").unwrap_or("err.required")),
+            };
+            show(&req, &state, &who, id, None, typed).await
+        }
+    }
+}
+
+/// A GET on a decision route (reload, back button) goes to the version.
+pub async fn back_to_version(id: web::Path<String>) -> HttpResponse {
+    match id.parse::<i64>() {
+        Ok(id) => redirect(paths::review_version(id)),
+        Err(_) => redirect(paths::REVIEW),
+    }
+}
