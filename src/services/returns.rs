@@ -334,6 +334,9 @@ pub fn submit(
         let figures = checked
             .as_ref()
             .map_or_else(ReturnFigures::nil, |c| c.figures.clone());
+        if let Err(mismatch) = super::trades::reconcile(conn, row.id, (&figures).into())? {
+            return Ok(Err(mismatch.invalid()));
+        }
         let version = append_version(
             conn,
             &row,
@@ -343,6 +346,8 @@ pub fn submit(
             actor.user_id,
             Some(idempotency_key),
         )?;
+        super::trades::attach_to_version(conn, row.id, &version)?
+            .map_err(|_| AppError::Internal("trade detail changed during submission".into()))?;
         if let Some(checked) = &checked {
             submission::store_details(conn, version.id, checked, actor.user_id, &four_eyes)?;
         }

@@ -311,4 +311,171 @@ on_both_backends!(
     concurrent_submissions_neither_duplicate_nor_fail,
     future_and_malformed_periods_are_not_found,
     get_on_a_post_route_goes_back_to_the_form,
+    the_complete_return_and_its_rules,
+    a_single_user_firm_is_exempt_from_four_eyes,
 );
+
+fn with<'a>(
+    mut fields: Vec<(&'static str, &'a str)>,
+    changes: &[(&'static str, &'a str)],
+) -> Vec<(&'static str, &'a str)> {
+    for (name, value) in changes {
+        fields.retain(|(k, _)| k != name);
+        fields.push((name, value));
+    }
+    fields
+}
+
+async fn the_complete_return_and_its_rules(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
+    // Hard errors: markets not summing, a planned measure with no date, a
+    // partial policy with no percentage, no attestation.
+    let base = figures("10", "8", "4", "1,000", "900", "");
+    let broken = with(
+        base.clone(),
+        &[
+            ("purchase_us", "50"),
+            ("check_police_notified", "planned"),
+            ("compensation_policy", "partial"),
+            ("attestation", ""),
+        ],
+    );
+    crate::helpers::prepare(&mut firm.reporter, "2025-04", &broken).await;
+    let form = firm.approver.get("/returns/2025-04").await;
+    let page = firm
+        .approver
+        .submit_form(&form, "/returns/2025-04/submit", &broken)
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.field_error("purchase_domestic")
+            .unwrap()
+            .contains("add up")
+    );
+    assert!(
+        page.field_error("check_police_notified_date")
+            .unwrap()
+            .contains("target date")
+    );
+    assert!(page.field_error("compensation_percent").is_some());
+    assert!(page.field_error("attestation").is_some());
+    assert_eq!(
+        page.input_value("purchase_us").as_deref(),
+        Some("50"),
+        "nothing lost"
+    );
+    // Soft warnings: more accounts than accesses, compensation above losses.
+    let unusual = with(
+        base.clone(),
+        &[
+            ("affected_accounts", "12"),
+            ("customer_losses", "100"),
+            ("compensation_paid", "500"),
+        ],
+    );
+    crate::helpers::prepare(&mut firm.reporter, "2025-04", &unusual).await;
+    let form = firm.approver.get("/returns/2025-04").await;
+    let page = firm
+        .approver
+        .submit_form(&form, "/returns/2025-04/submit", &unusual)
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.field_error("affected_accounts")
+            .unwrap()
+            .contains("explain")
+    );
+    assert!(
+        page.field_error("compensation_paid")
+            .unwrap()
+            .contains("explain")
+    );
+    assert!(page.field_error("warnings_explanation").is_some());
+    // Explained, it goes through, and the explanation stays with the version.
+    let explained = with(
+        unusual,
+        &[(
+            "warnings_explanation",
+            "Some accounts were accessed through an API key.",
+        )],
+    );
+    crate::helpers::prepare(&mut firm.reporter, "2025-04", &explained).await;
+    let form = firm.approver.get("/returns/2025-04").await;
+    let done = firm
+        .approver
+        .submit_form(&form, "/returns/2025-04/submit", &explained)
+        .await;
+    assert_eq!(
+        done.location(),
+        Some("/returns/2025-04/versions/1"),
+        "{}",
+        done.body
+    );
+    let receipt = firm.approver.get("/returns/2025-04/versions/1").await;
+    assert!(receipt.body.contains("through an API key"));
+    assert!(
+        receipt.body.contains("prepared by user"),
+        "four eyes recorded"
+    );
+    assert!(receipt.body.contains("Phishing site"));
+    // Amending starts from every detail of version 1.
+    let form = firm.reporter.get("/returns/2025-04").await;
+    assert_eq!(
+        form.input_value("compensation_paid").as_deref(),
+        Some("500")
+    );
+    assert_eq!(
+        form.input_value("contact_email").as_deref(),
+        Some("compliance@firm.example")
+    );
+    // More than ten times the month before needs an explanation too.
+    let march = figures("3", "3", "1", "10", "10", "");
+    crate::helpers::prepare(&mut firm.reporter, "2025-03", &march).await;
+    let form = firm.approver.get("/returns/2025-03").await;
+    firm.approver
+        .submit_form(&form, "/returns/2025-03/submit", &march)
+        .await;
+    let may = figures("40", "30", "2", "10", "10", "");
+    crate::helpers::prepare(&mut firm.reporter, "2025-04", &may).await;
+    let form = firm.approver.get("/returns/2025-04").await;
+    let page = firm
+        .approver
+        .submit_form(&form, "/returns/2025-04/submit", &may)
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.field_error("unauthorized_accesses")
+            .unwrap()
+            .contains("ten times")
+    );
+}
+
+/// A firm whose only active user is its approver files alone, and the
+/// exemption is recorded.
+async fn a_single_user_firm_is_exempt_from_four_eyes(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let id = app
+        .add_firm(&mut admin, "Solo Securities", "関東財務局長（金商）第555号")
+        .await;
+    app.add_user(&mut admin, "solo@solo.example", "approver", Some(id))
+        .await;
+    let mut solo = app.first_sign_in("solo@solo.example").await;
+    let typed = figures("5", "5", "1", "100", "100", "");
+    let form = solo.get("/returns/2025-04").await;
+    let done = solo
+        .submit_form(&form, "/returns/2025-04/submit", &typed)
+        .await;
+    assert_eq!(
+        done.location(),
+        Some("/returns/2025-04/versions/1"),
+        "{}",
+        done.body
+    );
+    let receipt = solo.get("/returns/2025-04/versions/1").await;
+    assert!(
+        receipt
+            .body
+            .contains("exempt: the firm has one active user")
+    );
+}

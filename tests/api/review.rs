@@ -11,7 +11,7 @@ use incident_portal::domain::period::Period;
 use incident_portal::services::review;
 use reqwest::StatusCode;
 
-use crate::helpers::{Firm, TestApp, figures, prepare};
+use crate::helpers::{Firm, Page, TestApp, figures, prepare};
 use crate::on_both_backends;
 
 /// The reporter prepares `typed`, the approver submits it; returns the new
@@ -23,7 +23,12 @@ pub async fn file(app: &TestApp, firm: &mut Firm, period: &str, typed: &[(&str, 
         .approver
         .submit_form(&form, &format!("/returns/{period}/submit"), typed)
         .await;
-    assert_eq!(done.status, StatusCode::SEE_OTHER, "submitted: {}", done.body);
+    assert_eq!(
+        done.status,
+        StatusCode::SEE_OTHER,
+        "submitted: {}",
+        done.body
+    );
     latest(app, firm.id, period)
 }
 
@@ -58,17 +63,35 @@ pub fn redact(app: &TestApp, text: &str, receipts: &[&str]) -> String {
     out
 }
 
+/// The `href` of every element matching `selector`.
+pub fn hrefs(page: &Page, selector: &str) -> Vec<String> {
+    let selector = scraper::Selector::parse(selector).unwrap();
+    page.html()
+        .select(&selector)
+        .filter_map(|e| e.value().attr("href").map(str::to_owned))
+        .collect()
+}
+
 pub const FOOTER_EN: &str = "\n\n--\nThe portal never asks for your password or sign-in codes by email, and never sends attachments.\nThis message was sent automatically by the Incident Reporting Portal. Replies are not read.";
 
 async fn accept_and_return_with_a_reason(app: TestApp) {
     let mut admin = app.setup_admin().await;
     let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
     let mut analyst = app.analyst(&mut admin).await;
-    let v1 = file(&app, &mut firm, "2025-04", &figures("10", "8", "3", "900", "800", "MFA")).await;
+    let v1 = file(
+        &app,
+        &mut firm,
+        "2025-04",
+        &figures("10", "8", "3", "900", "800", "MFA"),
+    )
+    .await;
 
     // The submitter (an approver) gets the receipt; the reporter does not.
     let (subject, text) = app.last_email_to("approver@alpha.example");
-    assert_eq!(subject, "Incident Reporting Portal: return for 2025-04 received");
+    assert_eq!(
+        subject,
+        "Incident Reporting Portal: return for 2025-04 received"
+    );
     assert_eq!(
         redact(&app, &text, &[&v1.receipt_no]),
         format!(
@@ -78,7 +101,8 @@ async fn accept_and_return_with_a_reason(app: TestApp) {
              The regulator will review it. If it is returned for amendment, the firm's approvers will be told why.{FOOTER_EN}"
         )
     );
-    assert!(app.last_email_to("reporter@alpha.example").0.contains("invited"));
+    let (to_reporter, _) = app.last_email_to("reporter@alpha.example");
+    assert!(!to_reporter.contains("received"), "{to_reporter}");
 
     // A firm cannot decide.
     let page = firm.approver.get("/returns/2025-04").await;
@@ -86,7 +110,10 @@ async fn accept_and_return_with_a_reason(app: TestApp) {
     for route in ["accept", "return"] {
         let refused = firm
             .approver
-            .post(&format!("/review/versions/{}/{route}", v1.id), &[("csrf", &csrf), ("reason", "x")])
+            .post(
+                &format!("/review/versions/{}/{route}", v1.id),
+                &[("csrf", &csrf), ("reason", "x")],
+            )
             .await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
     }
@@ -96,22 +123,40 @@ async fn accept_and_return_with_a_reason(app: TestApp) {
     let page = analyst.get(&path).await;
     assert_eq!(page.texts("textarea#reason").len(), 1);
     assert!(page.body.contains(&format!("action=\"{path}/accept\"")));
-    let empty = analyst.submit_form(&page, &format!("{path}/return"), &[("reason", "  ")]).await;
+    let empty = analyst
+        .submit_form(&page, &format!("{path}/return"), &[("reason", "  ")])
+        .await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(empty.field_error("reason").as_deref(), Some("Enter a value."));
+    assert_eq!(
+        empty.field_error("reason").as_deref(),
+        Some("Enter a value.")
+    );
     let long = "あ".repeat(2001);
-    let too_long = analyst.submit_form(&page, &format!("{path}/return"), &[("reason", &long)]).await;
+    let too_long = analyst
+        .submit_form(&page, &format!("{path}/return"), &[("reason", &long)])
+        .await;
     assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(too_long.field_error("reason").as_deref(), Some("The text is too long."));
+    assert_eq!(
+        too_long.field_error("reason").as_deref(),
+        Some("The text is too long.")
+    );
     assert_eq!(too_long.text("textarea#reason"), long);
 
     let reason = "Sale amount does not match the trade detail <check>.";
-    let done = analyst.submit_form(&page, &format!("{path}/return"), &[("reason", reason)]).await;
+    let done = analyst
+        .submit_form(&page, &format!("{path}/return"), &[("reason", reason)])
+        .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
-    assert_eq!(done.location(), Some(format!("{path}?done=returned").as_str()));
+    assert_eq!(
+        done.location(),
+        Some(format!("{path}?done=returned").as_str())
+    );
     let shown = analyst.get(&format!("{path}?done=returned")).await;
     assert!(shown.text(".review-note").contains("trade detail <check>"));
-    assert!(shown.texts("textarea#reason").is_empty(), "no second decision");
+    assert!(
+        shown.texts("textarea#reason").is_empty(),
+        "no second decision"
+    );
 
     let returned = latest(&app, firm.id, "2025-04");
     assert_eq!(returned.status, "returned");
@@ -119,7 +164,10 @@ async fn accept_and_return_with_a_reason(app: TestApp) {
     assert_eq!(returned.reviewed_at, Some(app.clock.now()));
     let state = |app: &TestApp| -> String {
         let mut conn = app.pool.get().unwrap();
-        returns::table.select(returns::state).first(&mut conn).unwrap()
+        returns::table
+            .select(returns::state)
+            .first(&mut conn)
+            .unwrap()
     };
     assert_eq!(state(&app), "returned");
     {
@@ -128,7 +176,10 @@ async fn accept_and_return_with_a_reason(app: TestApp) {
         assert_eq!(note.unwrap(), Some((reason.to_owned(), app.clock.now())));
     }
     let (subject, text) = app.last_email_to("approver@alpha.example");
-    assert_eq!(subject, "Incident Reporting Portal: return for 2025-04 returned for amendment");
+    assert_eq!(
+        subject,
+        "Incident Reporting Portal: return for 2025-04 returned for amendment"
+    );
     assert_eq!(
         redact(&app, &text, &[&v1.receipt_no]),
         format!(
@@ -138,17 +189,35 @@ async fn accept_and_return_with_a_reason(app: TestApp) {
         )
     );
     let list = firm.reporter.get("/returns").await;
-    assert!(list.body.contains("Returned for amendment"), "{}", list.body);
+    assert!(
+        list.body.contains("Returned for amendment"),
+        "{}",
+        list.body
+    );
 
     // Deciding again is a conflict with a plain message, never a failure.
-    let again = analyst.submit_form(&page, &format!("{path}/return"), &[("reason", "again")]).await;
+    let again = analyst
+        .submit_form(&page, &format!("{path}/return"), &[("reason", "again")])
+        .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
-    assert!(again.body.contains("already been reviewed"), "{}", again.body);
-    let accept = analyst.submit_form(&page, &format!("{path}/accept"), &[]).await;
+    assert!(
+        again.body.contains("already been reviewed"),
+        "{}",
+        again.body
+    );
+    let accept = analyst
+        .submit_form(&page, &format!("{path}/accept"), &[])
+        .await;
     assert_eq!(accept.status, StatusCode::CONFLICT);
 
     // The firm amends: version 2 awaits review; version 1 cannot be decided.
-    let v2 = file(&app, &mut firm, "2025-04", &figures("10", "8", "3", "950", "800", "MFA")).await;
+    let v2 = file(
+        &app,
+        &mut firm,
+        "2025-04",
+        &figures("10", "8", "3", "950", "800", "MFA"),
+    )
+    .await;
     assert_eq!((v2.version_no, v2.status.as_str()), (2, "submitted"));
     {
         let mut conn = app.pool.get().unwrap();
@@ -157,19 +226,34 @@ async fn accept_and_return_with_a_reason(app: TestApp) {
     }
     let old = analyst.get(&path).await;
     assert!(old.body.contains("only the latest version can be reviewed"));
-    let superseded = analyst.submit_form(&page, &format!("{path}/accept"), &[]).await;
+    let superseded = analyst
+        .submit_form(&page, &format!("{path}/accept"), &[])
+        .await;
     assert_eq!(superseded.status, StatusCode::CONFLICT);
-    assert!(superseded.body.contains("A newer version"), "{}", superseded.body);
+    assert!(
+        superseded.body.contains("A newer version"),
+        "{}",
+        superseded.body
+    );
 
     let page2 = admin.get(&format!("/review/versions/{}", v2.id)).await;
-    let ok = admin.submit_form(&page2, &format!("/review/versions/{}/accept", v2.id), &[]).await;
+    let ok = admin
+        .submit_form(&page2, &format!("/review/versions/{}/accept", v2.id), &[])
+        .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     assert_eq!(latest(&app, firm.id, "2025-04").status, "accepted");
     assert_eq!(state(&app), "accepted");
-    let twice = admin.submit_form(&page2, &format!("/review/versions/{}/accept", v2.id), &[]).await;
+    let twice = admin
+        .submit_form(&page2, &format!("/review/versions/{}/accept", v2.id), &[])
+        .await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
-    let reload = admin.get(&format!("/review/versions/{}/accept", v2.id)).await;
-    assert_eq!(reload.location(), Some(format!("/review/versions/{}", v2.id).as_str()));
+    let reload = admin
+        .get(&format!("/review/versions/{}/accept", v2.id))
+        .await;
+    assert_eq!(
+        reload.location(),
+        Some(format!("/review/versions/{}", v2.id).as_str())
+    );
 
     let mut conn = app.pool.get().unwrap();
     let actions: Vec<String> = audit_events::table
@@ -187,43 +271,86 @@ async fn compare_marks_exactly_the_changed_figures(app: TestApp) {
     let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
     let mut other = app.firm_with_users(&mut admin, "Bravo").await;
     let mut analyst = app.analyst(&mut admin).await;
-    let v1 = file(&app, &mut firm, "2025-04", &figures("10", "8", "3", "900", "800", "MFA")).await;
-    let v2 = file(&app, &mut firm, "2025-04", &figures("12", "8", "3", "950", "800", "MFA")).await;
-    let elsewhere = file(&app, &mut other, "2025-04", &figures("1", "1", "0", "0", "0", "")).await;
+    let v1 = file(
+        &app,
+        &mut firm,
+        "2025-04",
+        &figures("10", "8", "3", "900", "800", "MFA"),
+    )
+    .await;
+    let v2 = file(
+        &app,
+        &mut firm,
+        "2025-04",
+        &figures("12", "8", "3", "950", "800", "MFA"),
+    )
+    .await;
+    let elsewhere = file(
+        &app,
+        &mut other,
+        "2025-04",
+        &figures("1", "1", "0", "0", "0", ""),
+    )
+    .await;
 
-    let staff = analyst.get(&format!("/review/compare?a={}&b={}", v1.id, v2.id)).await;
+    let staff = analyst
+        .get(&format!("/review/compare?a={}&b={}", v1.id, v2.id))
+        .await;
     assert_eq!(staff.status, StatusCode::OK, "{}", staff.body);
     let changed = staff.texts("tr.changed th");
     assert_eq!(changed, ["Unauthorized accesses", "Sale amount (JPY)"]);
-    assert_eq!(staff.texts(".change-marker"), ["changed", "changed"], "a text marker, not colour alone");
-    assert!(staff.texts("tbody tr").len() > changed.len(), "every figure is listed");
+    assert_eq!(
+        staff.texts(".change-marker"),
+        ["changed", "changed"],
+        "a text marker, not colour alone"
+    );
+    assert!(
+        staff.texts("tbody tr").len() > changed.len(),
+        "every figure is listed"
+    );
     let row = staff.texts("tr.changed td");
     assert_eq!(&row[..2], ["10", "12"]);
     assert!(staff.text(".compare-summary").contains('2'));
 
     let version_page = analyst.get(&format!("/review/versions/{}", v2.id)).await;
-    let link = format!("/review/compare?a={}&amp;b={}", v1.id, v2.id);
-    assert!(version_page.body.contains(&link), "linked from the version page");
+    let link = format!("/review/compare?a={}&b={}", v1.id, v2.id);
+    assert_eq!(
+        hrefs(&version_page, "a.compare-link"),
+        [link],
+        "linked from the version page"
+    );
 
     // The firm compares its own versions by number.
     let own = firm.reporter.get("/returns/2025-04/compare?a=1&b=2").await;
     assert_eq!(own.status, StatusCode::OK);
     assert_eq!(own.texts("tr.changed th"), changed);
     let receipt = firm.reporter.get("/returns/2025-04/versions/2").await;
-    assert!(receipt.body.contains("/returns/2025-04/compare?a=1&amp;b=2"));
+    assert_eq!(
+        hrefs(&receipt, "a.compare-link"),
+        ["/returns/2025-04/compare?a=1&b=2"]
+    );
     // Same numbers, another firm: its own (single) version only.
     let not_theirs = other.approver.get("/returns/2025-04/compare?a=1&b=2").await;
     assert_eq!(not_theirs.status, StatusCode::NOT_FOUND);
 
-    let mixed = analyst.get(&format!("/review/compare?a={}&b={}", v1.id, elsewhere.id)).await;
+    let mixed = analyst
+        .get(&format!("/review/compare?a={}&b={}", v1.id, elsewhere.id))
+        .await;
     assert_eq!(mixed.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(mixed.body.contains("same return"));
-    let missing = analyst.get(&format!("/review/compare?a={}&b=999999", v1.id)).await;
+    let missing = analyst
+        .get(&format!("/review/compare?a={}&b=999999", v1.id))
+        .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     let garbled = analyst.get("/review/compare?a=x").await;
     assert_eq!(garbled.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let same = analyst.get(&format!("/review/compare?a={}&b={}", v1.id, v1.id)).await;
+    let same = analyst
+        .get(&format!("/review/compare?a={}&b={}", v1.id, v1.id))
+        .await;
     assert!(same.texts("tr.changed").is_empty());
 }
 
-on_both_backends!(accept_and_return_with_a_reason, compare_marks_exactly_the_changed_figures);
+on_both_backends!(
+    accept_and_return_with_a_reason,
+    compare_marks_exactly_the_changed_figures
+);

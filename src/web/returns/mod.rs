@@ -1,6 +1,7 @@
 //! A firm's returns: the list of periods, the return form (draft, submit,
 //! nil return) and the frozen versions with their receipts.
 
+pub mod details_view;
 pub mod form;
 pub mod list;
 pub mod sections;

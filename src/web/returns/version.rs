@@ -20,6 +20,7 @@ struct VersionPage {
     v: Version,
     status_key: &'static str,
     back: String,
+    details: Vec<super::details_view::Section>,
 }
 
 pub async fn page(
@@ -32,14 +33,19 @@ pub async fn page(
     let period = reportable_period(&period, &state.clock)?;
     let version_no: i32 = version.parse().map_err(|_| AppError::NotFound)?;
     let firm_id = who.firm_id;
-    let (firm, v) = crate::db::run(&state.pool, move |conn| {
+    let (firm, (v, details)) = crate::db::run(&state.pool, move |conn| {
         let firm = accounts::require_found(accounts::get_firm(conn, firm_id)?)?;
         let v = accounts::require_found(returns::firm_version(conn, firm_id, period, version_no)?)?;
-        Ok((firm, v))
+        let details = crate::services::submission::details_of(conn, v.id)?;
+        Ok((firm, (v, details)))
     })
     .await?;
     let c = Chrome::signed_in(&req, &who.who);
+    let details = details
+        .map(|d| super::details_view::sections(&c, &d))
+        .unwrap_or_default();
     ok(&VersionPage {
+        details,
         c,
         firm_name: firm.name,
         status_key: status_key(&v),

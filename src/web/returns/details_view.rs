@@ -1,0 +1,135 @@
+//! A submitted version's details as label/value rows, grouped by section,
+//! for the receipt and review pages.
+
+use crate::db::models::VersionDetails;
+use crate::domain::details::{CHECKLIST, DETECTION, MARKETS, VECTORS};
+use crate::web::view::Chrome;
+
+pub struct Section {
+    pub title: String,
+    pub rows: Vec<(String, String)>,
+}
+
+fn label(c: &Chrome, field: &str) -> String {
+    c.t.t(&format!("field.{field}")).to_owned()
+}
+
+pub fn sections(c: &Chrome, d: &VersionDetails) -> Vec<Section> {
+    let markets = [
+        d.purchase_domestic_jpy,
+        d.purchase_china_hk_jpy,
+        d.purchase_us_jpy,
+        d.purchase_other_jpy,
+    ];
+    let vectors = [
+        d.vector_phishing,
+        d.vector_credential_stuffing,
+        d.vector_malware,
+        d.vector_sim_swap,
+        d.vector_insider,
+        d.vector_unknown,
+    ];
+    let detected = [d.detected_customer, d.detected_monitoring, d.detected_other];
+    let mut detection: Vec<(String, String)> = DETECTION
+        .iter()
+        .zip(detected)
+        .map(|(f, v)| (label(c, f), c.count(&v)))
+        .collect();
+    if !d.detected_other_text.is_empty() {
+        detection.push((
+            label(c, "detected_other_text"),
+            d.detected_other_text.clone(),
+        ));
+    }
+    let policy = match (d.compensation_policy.as_str(), d.compensation_percent) {
+        ("partial", Some(p)) => format!("{} ({p}%)", c.t.t("policy.partial")),
+        (code, _) => c.t.t(&format!("policy.{code}")).to_owned(),
+    };
+    let checklist = CHECKLIST
+        .iter()
+        .map(|item| {
+            let state = d
+                .checklist
+                .split(';')
+                .find_map(|e| e.strip_prefix(&format!("{item}=")))
+                .unwrap_or("");
+            let shown = match state.split_once(':') {
+                Some(("planned", date)) => format!("{} ({date})", c.t.t("check.planned")),
+                _ => c.t.t(&format!("check.{state}")).to_owned(),
+            };
+            (c.t.t(&format!("check.{item}")).to_owned(), shown)
+        })
+        .collect();
+    let mut out = vec![
+        Section {
+            title: c.t.t("return.markets").to_owned(),
+            rows: MARKETS
+                .iter()
+                .zip(markets)
+                .map(|(f, v)| (label(c, f), c.yen(&v)))
+                .collect(),
+        },
+        Section {
+            title: c.t.t("return.vectors").to_owned(),
+            rows: VECTORS
+                .iter()
+                .zip(vectors)
+                .map(|(f, v)| (label(c, f), c.count(&v)))
+                .collect(),
+        },
+        Section {
+            title: c.t.t("return.detection").to_owned(),
+            rows: detection,
+        },
+        Section {
+            title: c.t.t("return.compensation").to_owned(),
+            rows: vec![
+                (label(c, "customer_losses"), c.yen(&d.customer_losses_jpy)),
+                (
+                    label(c, "compensation_paid"),
+                    c.yen(&d.compensation_paid_jpy),
+                ),
+                (
+                    label(c, "accounts_compensated"),
+                    c.count(&d.accounts_compensated),
+                ),
+                (label(c, "compensation_policy"), policy),
+            ],
+        },
+        Section {
+            title: c.t.t("return.checklist").to_owned(),
+            rows: checklist,
+        },
+        Section {
+            title: c.t.t("return.contact").to_owned(),
+            rows: vec![
+                (label(c, "contact_name"), d.contact_name.clone()),
+                (label(c, "contact_phone"), d.contact_phone.clone()),
+                (label(c, "contact_email"), d.contact_email.clone()),
+            ],
+        },
+    ];
+    if !d.warnings.is_empty() {
+        let flagged = d
+            .warnings
+            .split(',')
+            .map(|k| c.t.t(k).to_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        out.push(Section {
+            title: c.t.t("version.warnings").to_owned(),
+            rows: vec![
+                (c.t.t("version.flagged").to_owned(), flagged),
+                (
+                    label(c, "warnings_explanation"),
+                    d.warnings_explanation.clone(),
+                ),
+            ],
+        });
+    }
+    out.push(Section {
+        title: c.t.t("version.control").to_owned(),
+        rows: vec![(c.t.t("version.four_eyes").to_owned(), d.four_eyes.clone())],
+    });
+    out
+}
