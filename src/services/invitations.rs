@@ -9,10 +9,9 @@ use diesel::prelude::*;
 use super::accounts::{find_user_by_email, get_firm};
 use super::audit::{self, Event, action};
 use super::sessions::{self, Issued, Stage};
-use super::tokens::{hash_token, new_token};
-use super::{Actor, Invalid, clean_line};
+use super::{Actor, Invalid, clean_line, links};
 use crate::db::models::{NewUser, User};
-use crate::db::schema::{auth_tokens, users};
+use crate::db::schema::users;
 use crate::db::{DbConn, write_tx};
 use crate::domain::email::EmailAddress;
 use crate::domain::role::Role;
@@ -106,17 +105,8 @@ pub fn invite(
             })
             .returning(users::id)
             .get_result(conn)?;
-        let token = new_token();
         let expires_at = now + VALID_FOR;
-        diesel::insert_into(auth_tokens::table)
-            .values((
-                auth_tokens::token_hash.eq(hash_token(&token)),
-                auth_tokens::purpose.eq(PURPOSE),
-                auth_tokens::user_id.eq(id),
-                auth_tokens::created_at.eq(now),
-                auth_tokens::expires_at.eq(expires_at),
-            ))
-            .execute(conn)?;
+        let token = links::issue(conn, PURPOSE, id, VALID_FOR, now)?;
         let link = format!("{base_url}{}", crate::web::paths::invitation(&token));
         let message = messages::invitation(
             &email,
@@ -151,16 +141,7 @@ pub fn invited_user(
     token: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Option<User>> {
-    auth_tokens::table
-        .inner_join(users::table.on(users::id.nullable().eq(auth_tokens::user_id)))
-        .filter(auth_tokens::token_hash.eq(hash_token(token)))
-        .filter(auth_tokens::purpose.eq(PURPOSE))
-        .filter(auth_tokens::used_at.is_null())
-        .filter(auth_tokens::expires_at.gt(now))
-        .filter(users::active.eq(true))
-        .select(User::as_select())
-        .first(conn)
-        .optional()
+    links::live_user(conn, token, PURPOSE, now)
 }
 
 /// Accepts an invitation: claims the link (once), sets the password and
@@ -178,14 +159,7 @@ pub fn accept(
         let Some(user) = invited_user(conn, token, now)? else {
             return Ok(None);
         };
-        let claimed = diesel::update(
-            auth_tokens::table
-                .filter(auth_tokens::token_hash.eq(hash_token(token)))
-                .filter(auth_tokens::used_at.is_null()),
-        )
-        .set(auth_tokens::used_at.eq(now))
-        .execute(conn)?;
-        if claimed != 1 {
+        if !links::claim(conn, token, now)? {
             return Ok(None);
         }
         diesel::update(users::table.find(user.id))

@@ -8,6 +8,7 @@ pub mod audit_log;
 pub mod calendar;
 pub mod import;
 pub mod invitations;
+pub mod links;
 pub mod notify;
 pub mod passkeys;
 pub mod password;

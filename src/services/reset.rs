@@ -8,10 +8,9 @@ use diesel::prelude::*;
 
 use super::accounts::find_user_by_email;
 use super::audit::{self, Event, action};
-use super::tokens::{hash_token, new_token};
-use super::{Actor, sessions};
+use super::{Actor, links, sessions};
 use crate::db::models::User;
-use crate::db::schema::{auth_tokens, users};
+use crate::db::schema::users;
 use crate::db::{DbConn, write_tx};
 use crate::domain::email::EmailAddress;
 use crate::error::AppResult;
@@ -41,25 +40,8 @@ pub fn request(
     }
     let lang = Lang::parse(&user.locale).unwrap_or(Lang::En);
     write_tx(conn, |conn| {
-        diesel::update(
-            auth_tokens::table
-                .filter(auth_tokens::user_id.eq(user.id))
-                .filter(auth_tokens::purpose.eq(PURPOSE))
-                .filter(auth_tokens::used_at.is_null()),
-        )
-        .set(auth_tokens::used_at.eq(now))
-        .execute(conn)?;
-        let token = new_token();
         let expires_at = now + VALID_FOR;
-        diesel::insert_into(auth_tokens::table)
-            .values((
-                auth_tokens::token_hash.eq(hash_token(&token)),
-                auth_tokens::purpose.eq(PURPOSE),
-                auth_tokens::user_id.eq(user.id),
-                auth_tokens::created_at.eq(now),
-                auth_tokens::expires_at.eq(expires_at),
-            ))
-            .execute(conn)?;
+        let token = links::issue(conn, PURPOSE, user.id, VALID_FOR, now)?;
         let link = format!("{base_url}{}", crate::web::paths::password_reset(&token));
         outbox::enqueue(
             conn,
@@ -87,16 +69,7 @@ pub fn request(
 
 /// The user behind a live reset link.
 pub fn user_for(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> QueryResult<Option<User>> {
-    auth_tokens::table
-        .inner_join(users::table.on(users::id.nullable().eq(auth_tokens::user_id)))
-        .filter(auth_tokens::token_hash.eq(hash_token(token)))
-        .filter(auth_tokens::purpose.eq(PURPOSE))
-        .filter(auth_tokens::used_at.is_null())
-        .filter(auth_tokens::expires_at.gt(now))
-        .filter(users::active.eq(true))
-        .select(User::as_select())
-        .first(conn)
-        .optional()
+    links::live_user(conn, token, PURPOSE, now)
 }
 
 /// Sets the new password through the link (once), ends every session of
@@ -112,14 +85,7 @@ pub fn complete(
         let Some(user) = user_for(conn, token, now)? else {
             return Ok(false);
         };
-        let claimed = diesel::update(
-            auth_tokens::table
-                .filter(auth_tokens::token_hash.eq(hash_token(token)))
-                .filter(auth_tokens::used_at.is_null()),
-        )
-        .set(auth_tokens::used_at.eq(now))
-        .execute(conn)?;
-        if claimed != 1 {
+        if !links::claim(conn, token, now)? {
             return Ok(false);
         }
         diesel::update(users::table.find(user.id))

@@ -25,4 +25,5 @@ mod review;
 mod second_factor;
 mod setup;
 mod throttle;
+mod trades;
 mod validation;

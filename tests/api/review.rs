@@ -257,8 +257,7 @@ async fn accept_and_return_with_a_reason(app: TestApp) {
 
     let mut conn = app.pool.get().unwrap();
     let actions: Vec<String> = audit_events::table
-        .filter(audit_events::action.like("return.%ed"))
-        .filter(audit_events::action.ne("return.submitted"))
+        .filter(audit_events::action.eq_any(["return.returned", "return.accepted"]))
         .order(audit_events::id.asc())
         .select(audit_events::action)
         .load(&mut conn)

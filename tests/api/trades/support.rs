@@ -63,7 +63,12 @@ fn body(parts: &[Part<'_>]) -> Vec<u8> {
 }
 
 /// POSTs a multipart form to the upload route with the browser's cookies.
-pub async fn post_parts(app: &TestApp, browser: &Browser, period: &str, parts: &[Part<'_>]) -> Page {
+pub async fn post_parts(
+    app: &TestApp,
+    browser: &Browser,
+    period: &str,
+    parts: &[Part<'_>],
+) -> Page {
     let cookies = browser
         .cookies
         .iter()
@@ -77,7 +82,10 @@ pub async fn post_parts(app: &TestApp, browser: &Browser, period: &str, parts: &
     let response = client
         .post(format!("{}/returns/{period}/trades", app.address))
         .header(COOKIE, cookies)
-        .header(CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+        .header(
+            CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
         .body(body(parts))
         .send()
         .await
@@ -101,7 +109,10 @@ pub async fn upload(app: &TestApp, browser: &mut Browser, filename: &str, bytes:
         app,
         browser,
         "2025-04",
-        &[Part::Field("csrf", &csrf), Part::File(filename, "text/csv", bytes)],
+        &[
+            Part::Field("csrf", &csrf),
+            Part::File(filename, "text/csv", bytes),
+        ],
     )
     .await
 }

@@ -1,0 +1,383 @@
+//! Trade-detail uploads: every accepted encoding and header language, every
+//! kind of bad row named by row and column, malformed and hostile files
+//! refused without a 500, preview and figures, reconciliation at
+//! submission, and the firm and CSRF boundaries.
+
+mod support;
+
+use diesel::prelude::*;
+use incident_portal::db::schema::return_versions;
+use reqwest::StatusCode;
+
+use crate::helpers::{TestApp, figures, prepare};
+use crate::on_both_backends;
+use support::{HEADER, Part, good_csv, japanese_csv, post_parts, problems, upload};
+
+async fn files_in_every_encoding_are_attached(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
+    let expected = Some((3, 300_000, 250_000));
+
+    let page = upload(
+        &app,
+        &mut firm.reporter,
+        "trades.csv",
+        good_csv().as_bytes(),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(
+        page.location(),
+        Some("/returns/2025-04/trades?done=uploaded")
+    );
+    assert_eq!(support::staged_totals(&app, firm.id), expected);
+
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(japanese_csv().as_bytes());
+    let page = upload(&app, &mut firm.reporter, "bom.csv", &bom).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(support::staged_totals(&app, firm.id), expected);
+    assert_eq!(
+        support::staged_rows(&app),
+        3,
+        "the earlier upload was replaced"
+    );
+
+    let japanese = japanese_csv();
+    let (sjis, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&japanese);
+    assert!(!unmappable);
+    let page = upload(&app, &mut firm.reporter, "エクセル.csv", &sjis).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(support::staged_totals(&app, firm.id), expected);
+    let shown = firm.reporter.get("/returns/2025-04/trades").await;
+    assert!(shown.body.contains("shift_jis"), "{}", shown.body);
+    assert!(
+        shown
+            .text("#upload-rows")
+            .contains("3 trades: 2 sells, 1 buys")
+    );
+
+    // The template downloads as UTF-8 with a BOM and is itself accepted.
+    let template = firm
+        .reporter
+        .get("/returns/2025-04/trades/template.csv")
+        .await;
+    assert_eq!(template.status, StatusCode::OK);
+    assert!(
+        template
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(template.body.starts_with(&format!("\u{feff}{HEADER}")));
+    let page = upload(
+        &app,
+        &mut firm.reporter,
+        "template.csv",
+        template.body.as_bytes(),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(support::staged_totals(&app, firm.id), Some((1, 250_000, 0)));
+    let form = firm.reporter.get("/returns/2025-04").await;
+    assert!(
+        form.body.contains("href=\"/returns/2025-04/trades\""),
+        "linked from the form"
+    );
+}
+
+async fn every_bad_row_is_named_and_nothing_is_attached(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
+    upload(&app, &mut firm.reporter, "good.csv", good_csv().as_bytes()).await;
+    let bad = format!(
+        "{HEADER}\n\
+         2025-04-01,sell,7203,domestic,1,1000,ACC-0001\n\
+         2025-05-01,sell,7203,domestic,1,1000,ACC-0001\n\
+         2025-04-01,hold,7203,domestic,1,1000,ACC-0001\n\
+         2025-04-01,sell,72-03,domestic,1,1000,ACC-0001\n\
+         2025-04-01,sell,7203,moon,1,1000,ACC-0001\n\
+         2025-04-01,sell,7203,domestic,0,1000,ACC-0001\n\
+         2025-04-01,sell,7203,domestic,1,0,ACC-0001\n\
+         2025-04-01,sell,7203,domestic,1,1000,12345678\n\
+         2025-04-01,sell,7203,domestic,1,1000,victim@mail.example\n\
+         2025-04-01,sell,7203,domestic,1,1000\n"
+    );
+    let page = upload(&app, &mut firm.reporter, "bad.csv", bad.as_bytes()).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("The file was not attached"));
+    let got: Vec<(String, String)> = problems(&page)
+        .into_iter()
+        .map(|(row, column, _)| (row, column))
+        .collect();
+    let want: Vec<(String, String)> = [
+        ("3", "trade_date"),
+        ("4", "side"),
+        ("5", "security_code"),
+        ("6", "market"),
+        ("7", "quantity"),
+        ("8", "amount_jpy"),
+        ("9", "account_ref"),
+        ("10", "account_ref"),
+        ("11", "—"),
+    ]
+    .iter()
+    .map(|(r, c)| ((*r).to_owned(), (*c).to_owned()))
+    .collect();
+    assert_eq!(got, want);
+    assert!(page.body.contains("looks like a raw account number"));
+    assert!(page.body.contains("looks like an email address"));
+    assert!(page.body.contains("outside the month"));
+    assert_eq!(
+        support::staged_totals(&app, firm.id),
+        Some((3, 300_000, 250_000)),
+        "the earlier good upload is untouched"
+    );
+    assert_eq!(support::staged_rows(&app), 3);
+
+    // 150 bad rows: the first 100 problems are listed, and how many more.
+    let mut many = format!("{HEADER}\n");
+    for _ in 0..150 {
+        many.push_str("2025-04-01,sell,7203,domestic,1,1000,a@b\n");
+    }
+    let page = upload(&app, &mut firm.reporter, "many.csv", many.as_bytes()).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problems(&page).len(), 100);
+    assert!(
+        page.text(".more-problems").contains("50 more problems"),
+        "{}",
+        page.body
+    );
+}
+
+async fn malformed_and_hostile_files_get_clear_answers(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
+    let line = "2025-04-01,sell,7203,domestic,1,1000,ACC-0001";
+    let cases: Vec<(&str, Vec<u8>, &str, &str)> = vec![
+        (
+            "bad quotes",
+            format!(
+                "{HEADER}\n{line}\n2025-04-01,sell,7203,domestic,1,1000,AC\"C1\n\"2025-04-02,sell\n"
+            )
+            .into_bytes(),
+            "3",
+            "stray quotation mark",
+        ),
+        (
+            "NUL",
+            format!("{HEADER}\n{line}\n2025-04-01,sell,7203,domestic,1,1000,ACC\u{0}1\n")
+                .into_bytes(),
+            "3",
+            "control character",
+        ),
+        (
+            "1 MB field",
+            format!(
+                "{HEADER}\n{line}\n2025-04-01,sell,7203,domestic,1,1000,{}\n",
+                "A".repeat(1 << 20)
+            )
+            .into_bytes(),
+            "3",
+            "far too long",
+        ),
+        (
+            "column count",
+            format!("{HEADER}\n{line}\n{line},extra\n").into_bytes(),
+            "3",
+            "does not have 7 columns",
+        ),
+        (
+            "header",
+            b"a,b,c\n1,2,3\n".to_vec(),
+            "1",
+            "must be the header",
+        ),
+        (
+            "UTF-16",
+            b"\xFF\xFEt\0r\0".to_vec(),
+            "(file)",
+            "encoding is not supported",
+        ),
+        (
+            "binary",
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
+            "(file)",
+            "not a CSV file",
+        ),
+        ("empty", Vec::new(), "(file)", "empty"),
+        (
+            "no rows",
+            format!("{HEADER}\n").into_bytes(),
+            "(file)",
+            "no trades",
+        ),
+    ];
+    for (what, bytes, row, message) in cases {
+        let page = upload(&app, &mut firm.reporter, "x.csv", &bytes).await;
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{what}: {}",
+            page.body
+        );
+        let listed = problems(&page);
+        assert_eq!(
+            listed.first().map(|p| p.0.as_str()),
+            Some(row),
+            "{what}: {listed:?}"
+        );
+        assert!(listed[0].2.contains(message), "{what}: {listed:?}");
+    }
+    // Not a CSV by its name and type.
+    let page = upload(&app, &mut firm.reporter, "trades.xlsx", b"PK\x03\x04").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("not a CSV file"));
+    // Too large: refused from Content-Length, before anything is parsed.
+    let big = vec![b'a'; 21 * 1024 * 1024];
+    let page = upload(&app, &mut firm.reporter, "big.csv", &big).await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(page.body.contains("larger than allowed"));
+    assert_eq!(support::staged_rows(&app), 0, "nothing attached");
+}
+
+async fn preview_figures_and_reconciliation_at_submission(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
+    let typed = figures("10", "5", "2", "300000", "250000", "");
+    prepare(&mut firm.reporter, "2025-04", &typed).await;
+    upload(&app, &mut firm.reporter, "t.csv", good_csv().as_bytes()).await;
+    let page = firm.reporter.get("/returns/2025-04/trades").await;
+    let rows = page.texts("#comparison tbody tr");
+    assert!(rows[0].contains('3') && rows[0].contains("No"), "{rows:?}");
+    assert!(
+        rows[1].contains("¥300,000") && rows[1].contains("Yes"),
+        "{rows:?}"
+    );
+    let markets = page.texts("#by-market tbody tr");
+    assert!(
+        markets[1].contains("¥250,000"),
+        "buys by market: {markets:?}"
+    );
+
+    // The approver cannot submit figures the file does not reconcile with.
+    let form = firm.approver.get("/returns/2025-04").await;
+    let refused = firm
+        .approver
+        .submit_form(&form, "/returns/2025-04/submit", &typed)
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .field_error("fraudulent_trades")
+            .unwrap()
+            .contains("trade detail"),
+        "{}",
+        refused.body
+    );
+    let versions: i64 = {
+        let mut conn = app.pool.get().unwrap();
+        return_versions::table
+            .count()
+            .get_result(&mut conn)
+            .unwrap()
+    };
+    assert_eq!(versions, 0);
+
+    // The reporter takes the file's figures; the approver submits them.
+    let page = firm.reporter.get("/returns/2025-04/trades").await;
+    let taken = firm
+        .reporter
+        .submit_form(&page, "/returns/2025-04/trades/use-figures", &[])
+        .await;
+    assert_eq!(taken.location(), Some("/returns/2025-04/trades?done=taken"));
+    let form = firm.reporter.get("/returns/2025-04").await;
+    assert_eq!(form.input_value("fraudulent_trades").as_deref(), Some("3"));
+    let agreed = figures("10", "5", "3", "300000", "250000", "");
+    prepare(&mut firm.reporter, "2025-04", &agreed).await;
+    let form = firm.approver.get("/returns/2025-04").await;
+    let filed = firm
+        .approver
+        .submit_form(&form, "/returns/2025-04/submit", &agreed)
+        .await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.body);
+    let version_id: i64 = {
+        let mut conn = app.pool.get().unwrap();
+        return_versions::table
+            .select(return_versions::id)
+            .first(&mut conn)
+            .unwrap()
+    };
+    assert_eq!(support::detail_rows(&app, version_id), 3);
+    assert_eq!(support::staged_rows(&app), 0, "moved, not copied");
+    assert_eq!(support::staged_totals(&app, firm.id), None);
+}
+
+async fn other_firms_and_forged_tokens_are_refused(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let mut a = app.firm_with_users(&mut admin, "Alpha").await;
+    let mut b = app.firm_with_users(&mut admin, "Bravo").await;
+    upload(&app, &mut a.reporter, "a.csv", good_csv().as_bytes()).await;
+    let theirs = b.approver.get("/returns/2025-04/trades").await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    assert!(!theirs.body.contains("a.csv"), "B does not see A's file");
+    let removed = b
+        .approver
+        .submit_form(&theirs, "/returns/2025-04/trades/remove", &[])
+        .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    assert!(
+        support::staged_totals(&app, a.id).is_some(),
+        "A's file is kept"
+    );
+    assert!(support::staged_totals(&app, b.id).is_none());
+
+    let good = good_csv();
+    let file = Part::File("x.csv", "text/csv", good.as_bytes());
+    let page = post_parts(&app, &a.reporter, "2025-04", &[file]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN, "no token");
+    let forged = "A".repeat(43);
+    let file = Part::File("x.csv", "text/csv", b"x");
+    let page = post_parts(
+        &app,
+        &a.reporter,
+        "2025-04",
+        &[Part::Field("csrf", &forged), file],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN, "forged token");
+    let token = b
+        .approver
+        .get("/returns/2025-04")
+        .await
+        .input_value("csrf")
+        .unwrap();
+    let file = Part::File("x.csv", "text/csv", b"x");
+    let page = post_parts(
+        &app,
+        &a.reporter,
+        "2025-04",
+        &[Part::Field("csrf", &token), file],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN, "another user's token");
+    let page = a.reporter.post("/returns/2025-04/trades/remove", &[]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        support::staged_totals(&app, a.id),
+        Some((3, 300_000, 250_000))
+    );
+}
+
+on_both_backends!(
+    files_in_every_encoding_are_attached,
+    every_bad_row_is_named_and_nothing_is_attached,
+    malformed_and_hostile_files_get_clear_answers,
+    preview_figures_and_reconciliation_at_submission,
+    other_firms_and_forged_tokens_are_refused,
+);
