@@ -148,4 +148,57 @@ on_both_backends!(
     sign_in_issues_a_new_session_and_sign_out_ends_it,
     sessions_expire_when_idle,
     anonymous_visitors_are_sent_to_sign_in,
+    changing_the_password,
 );
+
+/// Changing one's password needs the current one, ends the other sessions
+/// and tells the user by email.
+async fn changing_the_password(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let mut laptop = app.browser();
+    app.sign_in_fully(&mut laptop, "admin@fsa.example", PASSWORD)
+        .await;
+    let form = admin.get("/account/password").await;
+    assert_eq!(form.status, StatusCode::OK);
+    let new = "another long passphrase 2025";
+    let wrong = admin
+        .submit_form(
+            &form,
+            "/account/password",
+            &[
+                ("current_password", "not my password"),
+                ("password", new),
+                ("password_confirm", new),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.field_error("current_password").is_some());
+    let done = admin
+        .submit_form(
+            &form,
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("password", new),
+                ("password_confirm", new),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        admin.get("/dashboard").await.status,
+        StatusCode::OK,
+        "this session stays"
+    );
+    assert_eq!(
+        laptop.get("/dashboard").await.location(),
+        Some("/login"),
+        "the others end"
+    );
+    let (subject, _) = app.last_email_to("admin@fsa.example");
+    assert!(subject.to_lowercase().contains("password"), "{subject}");
+    let mut fresh = app.browser();
+    app.sign_in_fully(&mut fresh, "admin@fsa.example", new)
+        .await;
+}

@@ -58,25 +58,12 @@ async fn files_in_every_encoding_are_attached(app: TestApp) {
     );
 
     // The template downloads as UTF-8 with a BOM and is itself accepted.
-    let template = firm
-        .reporter
-        .get("/returns/2025-04/trades/template.csv")
-        .await;
-    assert_eq!(template.status, StatusCode::OK);
-    assert!(
-        template
-            .header("content-type")
-            .unwrap()
-            .starts_with("text/csv")
-    );
-    assert!(template.body.starts_with(&format!("\u{feff}{HEADER}")));
-    let page = upload(
-        &app,
-        &mut firm.reporter,
-        "template.csv",
-        template.body.as_bytes(),
-    )
-    .await;
+    let (status, content_type, template) =
+        support::get_bytes(&app, &firm.reporter, "/returns/2025-04/trades/template.csv").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("text/csv"));
+    assert!(template.starts_with(format!("\u{feff}{HEADER}").as_bytes()));
+    let page = upload(&app, &mut firm.reporter, "template.csv", &template).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_eq!(support::staged_totals(&app, firm.id), Some((1, 250_000, 0)));
     let form = firm.reporter.get("/returns/2025-04").await;

@@ -155,3 +155,35 @@ pub fn staged_totals(app: &TestApp, firm_id: i64) -> Option<(i64, i64, i64)> {
         .unwrap()
         .map(|s| (s.totals.rows, s.totals.sell, s.totals.buy))
 }
+
+/// The raw bytes of a GET (the page reader would drop a BOM).
+pub async fn get_bytes(
+    app: &TestApp,
+    browser: &Browser,
+    path: &str,
+) -> (StatusCode, String, Vec<u8>) {
+    let cookies = browser
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", app.address))
+        .header(COOKIE, cookies)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (
+        status,
+        content_type,
+        response.bytes().await.unwrap().to_vec(),
+    )
+}
