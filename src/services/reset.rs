@@ -8,6 +8,7 @@ use diesel::prelude::*;
 
 use super::accounts::find_user_by_email;
 use super::audit::{self, Event, action};
+use super::throttle::{self, Key};
 use super::{Actor, links, sessions};
 use crate::db::models::User;
 use crate::db::schema::users;
@@ -32,6 +33,13 @@ pub fn request(
     let Ok(email) = EmailAddress::parse(typed_email) else {
         return Ok(());
     };
+    // A few requests per address, then doubling waits: the same answer is
+    // given, but no more mail goes out until the wait is over.
+    let key = Key::ResetRequest(email.as_str().to_owned());
+    if throttle::retry_after(conn, &key, now)? > chrono::Duration::zero() {
+        return Ok(());
+    }
+    write_tx(conn, |conn| throttle::record_failure(conn, &key, now))?;
     let Some(user) = find_user_by_email(conn, email.as_str())? else {
         return Ok(());
     };

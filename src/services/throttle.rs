@@ -30,6 +30,8 @@ pub enum Key {
     Account(String),
     Address(String),
     SecondFactor(i64),
+    /// Password-reset emails asked for one address (no mail bombing).
+    ResetRequest(String),
 }
 
 impl Key {
@@ -38,6 +40,7 @@ impl Key {
             Key::Account(email) => format!("account:{}", email.trim().to_lowercase()),
             Key::Address(ip) => format!("address:{ip}"),
             Key::SecondFactor(user_id) => format!("mfa:{user_id}"),
+            Key::ResetRequest(email) => format!("reset:{}", email.trim().to_lowercase()),
         }
     }
 
@@ -49,7 +52,7 @@ impl Key {
     }
 
     fn locks(&self) -> bool {
-        !matches!(self, Key::Address(_))
+        matches!(self, Key::Account(_) | Key::SecondFactor(_))
     }
 }
 

@@ -259,4 +259,30 @@ on_both_backends!(
     a_weak_password_is_refused_at_invitation,
     approvers_manage_their_own_firm_only,
     password_reset_never_skips_the_second_factor,
+    reset_requests_are_limited,
 );
+
+/// Asking again and again sends a few links, then waits: no mail bombing,
+/// and the same answer every time.
+async fn reset_requests_are_limited(app: TestApp) {
+    use diesel::prelude::*;
+    use incident_portal::db::schema::email_outbox;
+    let _admin = app.setup_admin().await;
+    let mut visitor = app.browser();
+    for _ in 0..6 {
+        let form = visitor.get("/password/forgot").await;
+        let page = visitor
+            .submit_form(&form, "/password/forgot", &[("email", "admin@fsa.example")])
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("If that address belongs to an account"));
+    }
+    let mut conn = app.pool.get().unwrap();
+    let sent: i64 = email_outbox::table
+        .filter(email_outbox::to_addr.eq("admin@fsa.example"))
+        .filter(email_outbox::subject.like("%assword%"))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(sent, 3, "three links, then a wait");
+}
