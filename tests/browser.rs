@@ -195,6 +195,7 @@ async fn file_return(client: &Client, base: &str, email: &str, code: &str) -> Re
         Err(_) => client.goto(&format!("{base}/returns/2025-04")).await?,
     }
     wait_for(client, r#"button[formaction$="/draft"]"#).await?;
+    save_screenshot("return-form.png", &client.screenshot().await?);
 
     for (id, label, _) in FIELDS {
         let shown = text(client, &format!(r#"label[for="{id}"]"#)).await?;
