@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
 use crate::mail::{transport::Mailer, worker};
-use crate::services::scheduler;
+use crate::services::reminders;
 use crate::web::request_log::PortalRootSpan;
 use crate::web::{self as portal, AppState, error_page, security_headers};
 
@@ -40,7 +40,7 @@ pub fn start(
     if config.mail_worker {
         let mailer = Mailer::from_config(&config.mail).map_err(std::io::Error::other)?;
         worker::spawn(pool.clone(), mailer, clock.clone());
-        scheduler::spawn(pool.clone(), clock.clone(), config.public_url.clone());
+        reminders::spawn(pool.clone(), clock.clone(), config.public_url.clone());
     }
     let https = config.public_url.starts_with("https://");
     let hashing_permits = config.workers.max(1);

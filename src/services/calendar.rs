@@ -152,7 +152,15 @@ impl BoardState {
 
     /// A stable token for CSS classes and tests.
     pub fn slug(self) -> &'static str {
-        self.key().trim_start_matches("board.state.")
+        match self {
+            BoardState::NotStarted => "not_started",
+            BoardState::Draft => "draft",
+            BoardState::OnTime => "on_time",
+            BoardState::Late => "late",
+            BoardState::Missing => "missing",
+            BoardState::Returned => "returned",
+            BoardState::Accepted => "accepted",
+        }
     }
 
     /// The state of a return: `first` and `latest` are its first and latest

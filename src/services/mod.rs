@@ -18,7 +18,6 @@ pub mod reset;
 pub mod return_form;
 pub mod returns;
 pub mod review;
-pub mod scheduler;
 pub mod second_factor;
 pub mod seed;
 pub mod sessions;

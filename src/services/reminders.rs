@@ -7,6 +7,12 @@
 //! passes at the same time: the pass first inserts the bookkeeping row with
 //! an insert-or-ignore (a backend-specific statement), and only the
 //! transaction whose insert took effect writes the emails.
+//!
+//! The server's own scheduler ([`spawn`]) is a loop on the actix runtime
+//! beside the mail worker (gated by the same `config.mail_worker` flag)
+//! that runs [`run_due`] every minute with the time from the `Clock`.
+
+use std::time::Duration as StdDuration;
 
 use chrono::{Days, NaiveDateTime, Timelike};
 use diesel::dsl::{exists, not};
@@ -14,20 +20,24 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
 
 use super::{calendar, notify};
+use crate::clock::Clock;
 use crate::db::models::Version;
 use crate::db::schema::{digest_items, digests, firms, return_versions};
-use crate::db::{DbConn, write_tx};
+use crate::db::{self, DbConn, DbPool, write_tx};
 use crate::domain::due_date::{due_date, next_business_day_on_or_after};
 use crate::domain::period::Period;
 use crate::domain::time::{to_tokyo, tokyo_date};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::mail::workflow_messages::{self, DigestItem, ReminderKind};
 
 /// Nothing is sent before this hour of the Tokyo day.
 pub const SEND_FROM_HOUR_JST: u32 = 9;
 /// An overdue reminder missed (the scheduler was down) is still sent this
 /// many days after its day, not later.
-const OVERDUE_GRACE_DAYS: u64 = 7;
+const OVERDUE_GRACE_DAYS: u64 = 2;
+
+/// The pause between the scheduler's passes.
+const INTERVAL: StdDuration = StdDuration::from_secs(60);
 
 /// What one pass did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -210,5 +220,31 @@ fn digest(conn: &mut DbConn, now: NaiveDateTime, base_url: &str) -> AppResult<(u
             workflow_messages::digest(to, lang, &items, now, &link)
         })?;
         Ok((items.len(), emails))
+    })
+}
+
+/// One pass now, on the blocking pool (what the scheduler's loop runs).
+pub async fn pass(pool: &DbPool, clock: &Clock, base_url: &str) -> Result<RunReport, AppError> {
+    let (now, base) = (clock.now(), base_url.to_owned());
+    db::run(pool, move |conn| run_due(conn, now, &base)).await
+}
+
+/// Runs passes forever on the current (actix) runtime.
+pub fn spawn(pool: DbPool, clock: Clock, base_url: String) -> actix_web::rt::task::JoinHandle<()> {
+    tracing::info!("reminder scheduler started");
+    actix_web::rt::spawn(async move {
+        loop {
+            match pass(&pool, &clock, &base_url).await {
+                Ok(report) if report.emails > 0 => tracing::info!(
+                    reminders = report.reminders,
+                    digested = report.digested,
+                    emails = report.emails,
+                    "scheduler pass"
+                ),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "scheduler pass failed"),
+            }
+            tokio::time::sleep(INTERVAL).await;
+        }
     })
 }

@@ -3,6 +3,7 @@
 //! as the draft's figures, and at submission the move to `trade_details`
 //! after an exact reconciliation with the version's figures.
 
+mod batch;
 mod reconcile;
 mod store;
 
@@ -142,7 +143,7 @@ pub fn upload<R: Read>(
     let outcome = write_tx(conn, |conn| -> Result<UploadSummary, Failure> {
         let ret = returns::lock_or_create(conn, firm_id, period, now)?;
         store::clear(conn, ret.id)?;
-        let mut batch = store::Batch::new(ret.id);
+        let mut batch = batch::Batch::new(ret.id);
         let mut totals = store::Accumulator::default();
         let mut errors = UploadErrors::default();
         let mut rows: u64 = 0;

@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 
 use crate::helpers::{Browser, PASSWORD, TestApp, figures, prepare};
 use crate::on_both_backends;
-use crate::review::{file, hrefs};
+use crate::review::support::{file, hrefs};
 
 fn state_of(board: &crate::helpers::Page, firm: &str) -> String {
     let row = board
@@ -59,18 +59,17 @@ async fn board_shows_each_firms_state(app: TestApp) {
     let mut returned = app.firm_with_users(&mut admin, "Charlie").await;
     let mut drafting = app.firm_with_users(&mut admin, "Delta").await;
     let _idle = app.firm_with_users(&mut admin, "Echo").await;
-    file(&app, &mut on_time, "2025-04", &typed).await;
-    let b = file(&app, &mut accepted, "2025-04", &typed).await;
-    let c = file(&app, &mut returned, "2025-04", &typed).await;
-    prepare(&mut drafting.reporter, "2025-04", &typed).await;
+    file(&app, &mut on_time, "2025-05", &typed).await;
+    let b = file(&app, &mut accepted, "2025-05", &typed).await;
+    let c = file(&app, &mut returned, "2025-05", &typed).await;
+    prepare(&mut drafting.reporter, "2025-05", &typed).await;
     decide(&app, &mut admin, b.id, "accept").await;
     decide(&app, &mut admin, c.id, "return").await;
 
-    // 2025-05-08 (JST): before the due date, Monday 12 May (the 10th is a
-    // Saturday).
-    let board = admin.get("/review/board?period=2025-04").await;
+    // 2025-05-20: before the due date of May's return, Tuesday 10 June.
+    let board = admin.get("/review/board?period=2025-05").await;
     assert_eq!(board.status, StatusCode::OK);
-    assert!(board.text(".due-date").starts_with("Due date: 2025-05-12"));
+    assert!(board.text(".due-date").starts_with("Due date: 2025-06-10"));
     let expect = [
         ("Alpha", "on_time"),
         ("Bravo", "accepted"),
@@ -94,21 +93,21 @@ async fn board_shows_each_firms_state(app: TestApp) {
     }
     assert_eq!(
         hrefs(&board, "a[rel=prev]"),
-        ["/review/board?period=2025-03"]
+        ["/review/board?period=2025-04"]
     );
     assert_eq!(
         hrefs(&board, "a[rel=next]"),
-        ["/review/board?period=2025-05"]
+        ["/review/board?period=2025-06"]
     );
 
     // After the due date: the draft and the idle firm are missing; a new
     // firm files late.
-    app.clock.advance(Duration::days(12));
+    app.clock.advance(Duration::days(25));
     app.sign_in_fully(&mut admin, "admin@fsa.example", PASSWORD)
         .await;
     let mut late = app.firm_with_users(&mut admin, "Foxtrot").await;
-    file(&app, &mut late, "2025-04", &typed).await;
-    let board = admin.get("/review/board?period=2025-04").await;
+    file(&app, &mut late, "2025-05", &typed).await;
+    let board = admin.get("/review/board?period=2025-05").await;
     let expect = [
         ("Alpha", "on_time"),
         ("Bravo", "accepted"),
@@ -124,7 +123,7 @@ async fn board_shows_each_firms_state(app: TestApp) {
     assert_eq!(board.texts("td.state")[3], "Missing");
     let analyst = app.analyst(&mut admin).await;
     let mut analyst = analyst;
-    let seen = analyst.get("/review/board?period=2025-04").await;
+    let seen = analyst.get("/review/board?period=2025-05").await;
     assert_eq!(seen.status, StatusCode::OK);
     let firm_view = late.approver.get("/review/board").await;
     assert_eq!(firm_view.status, StatusCode::FORBIDDEN);
@@ -263,16 +262,13 @@ async fn upcoming_due_dates_cross_the_new_year() {
     let app = TestApp::spawn_at(Backend::Sqlite, Clock::fixed(at)).await;
     let mut admin = app.setup_admin().await;
     let page = admin.get("/admin/calendar").await;
-    let rows = page.texts("table.upcoming tbody tr");
-    assert_eq!(rows.len(), 12);
-    assert_eq!(
-        rows[0].split_whitespace().collect::<Vec<_>>(),
-        ["2025-11", "2025-12-10"]
-    );
-    assert_eq!(
-        rows[1].split_whitespace().collect::<Vec<_>>(),
-        ["2025-12", "2026-01-13"]
-    );
+    let periods = page.texts("table.upcoming tbody th");
+    let dues = page.texts("table.upcoming tbody td");
+    assert_eq!(periods.len(), 12);
+    let row = |i: usize| (periods[i].as_str(), dues[i].as_str());
+    assert_eq!(row(0), ("2025-11", "2025-12-10"));
+    assert_eq!(row(1), ("2025-12", "2026-01-13"));
+    assert_eq!(row(4), ("2026-03", "2026-04-10"));
 }
 
 on_both_backends!(

@@ -1,5 +1,7 @@
 -- Trade detail uploaded for a return's draft: the file's metadata and
 -- totals, and its rows, until a submission moves them to trade_details.
+-- (SQLite keeps the staged rows WITHOUT ROWID: the key is the table, so a
+-- bulk upload writes one b-tree, not a table and an index.)
 CREATE TABLE trade_uploads (
     return_id INTEGER PRIMARY KEY REFERENCES returns(id),
     file_name TEXT NOT NULL,
@@ -34,4 +36,4 @@ CREATE TABLE draft_trades (
     amount_jpy BIGINT NOT NULL,
     account_ref TEXT NOT NULL,
     PRIMARY KEY (return_id, row_no)
-);
+) WITHOUT ROWID;

@@ -50,7 +50,7 @@ impl From<&ReturnFigures> for Expected {
 /// purchase totals too, for checks of a purchase breakdown.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mismatch {
-    pub file: Totals,
+    pub file: Box<Totals>,
     pub figures: Expected,
     /// (form field, message key) of each figure that differs.
     pub fields: Vec<(&'static str, &'static str)>,
@@ -79,7 +79,7 @@ pub fn compare(file: &Totals, figures: Expected) -> Result<(), Mismatch> {
         Ok(())
     } else {
         Err(Mismatch {
-            file: file.clone(),
+            file: Box::new(file.clone()),
             figures,
             fields,
         })

@@ -6,17 +6,14 @@ use diesel::prelude::*;
 
 use super::super::Actor;
 use super::super::audit::{self, Event, action};
-use crate::db::models::{NewDraftTrade, TradeUploadRow};
+
+use crate::db::models::TradeUploadRow;
 use crate::db::schema::{draft_trades, returns, trade_uploads, users};
 use crate::db::{DbConn, write_tx};
 use crate::domain::period::Period;
 use crate::domain::trades::{Side, TradeRow};
 use crate::domain::yen::Yen;
 use crate::error::AppResult;
-
-/// Rows per multi-row INSERT (10 columns each, well under both backends'
-/// limit on bound parameters).
-const BATCH_ROWS: usize = 1000;
 
 /// What a file adds up to. Per-market figures are indexed like
 /// `Market::ALL`.
@@ -70,9 +67,9 @@ impl Accumulator {
             }
         };
         let mut by_market = [[0i64; 4]; 2];
-        for side in 0..2 {
-            for m in 0..4 {
-                by_market[side][m] = narrow(self.by_market[side][m])?;
+        for (out, wide) in by_market.iter_mut().zip(&self.by_market) {
+            for (o, w) in out.iter_mut().zip(wide) {
+                *o = narrow(*w)?;
             }
         }
         Some(Totals {
@@ -86,63 +83,6 @@ impl Accumulator {
             first_date: self.first,
             last_date: self.last,
         })
-    }
-}
-
-/// Rows waiting for their multi-row INSERT.
-pub(super) struct Batch {
-    return_id: i64,
-    next_row_no: i32,
-    rows: Vec<TradeRow>,
-}
-
-impl Batch {
-    pub(super) fn new(return_id: i64) -> Self {
-        Batch {
-            return_id,
-            next_row_no: 1,
-            rows: Vec::with_capacity(BATCH_ROWS),
-        }
-    }
-
-    pub(super) fn push(&mut self, trade: TradeRow) {
-        self.rows.push(trade);
-    }
-
-    pub(super) fn is_full(&self) -> bool {
-        self.rows.len() >= BATCH_ROWS
-    }
-
-    pub(super) fn flush(&mut self, conn: &mut DbConn) -> QueryResult<()> {
-        if self.rows.is_empty() {
-            return Ok(());
-        }
-        let first = self.next_row_no;
-        let values: Vec<NewDraftTrade<'_>> = self
-            .rows
-            .iter()
-            .zip(first..)
-            .map(|(t, row_no)| NewDraftTrade {
-                return_id: self.return_id,
-                row_no,
-                trade_date: t.trade_date,
-                side: t.side.as_str(),
-                security_code: &t.security_code,
-                market: t.market.as_str(),
-                quantity: t.quantity,
-                amount_jpy: t.amount_jpy,
-                account_ref: &t.account_ref,
-            })
-            .collect();
-        // Multi-row INSERTs are backend-specific in diesel.
-        let insert = diesel::insert_into(draft_trades::table).values(&values);
-        match conn {
-            DbConn::Sqlite(lite) => insert.execute(lite)?,
-            DbConn::Pg(pg) => insert.execute(pg)?,
-        };
-        self.next_row_no = first.saturating_add(i32::try_from(values.len()).unwrap_or(i32::MAX));
-        self.rows.clear();
-        Ok(())
     }
 }
 
