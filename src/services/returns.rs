@@ -28,6 +28,8 @@ pub struct ReturnState {
     pub row: Option<ReturnRow>,
     pub versions: Vec<Version>,
     pub latest_details: Option<crate::db::models::VersionDetails>,
+    /// The regulator's reason, while the latest version stands returned.
+    pub review_note: Option<(String, NaiveDateTime)>,
     pub draft: Option<FiguresForm>,
     pub draft_by: Option<String>,
 }
@@ -70,6 +72,7 @@ pub fn load(conn: &mut DbConn, firm_id: i64, period: Period) -> AppResult<Return
             row: None,
             versions: vec![],
             latest_details: None,
+            review_note: None,
             draft: None,
             draft_by: None,
         });
@@ -94,10 +97,12 @@ pub fn load(conn: &mut DbConn, firm_id: i64, period: Period) -> AppResult<Return
         Some(v) => submission::details_of(conn, v.id)?,
         None => None,
     };
+    let review_note = super::review::open_review_note(conn, firm_id, period)?;
     Ok(ReturnState {
         row: Some(row),
         versions,
         latest_details,
+        review_note,
         draft,
         draft_by,
     })

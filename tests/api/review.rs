@@ -122,6 +122,12 @@ async fn accept_and_return_with_a_reason(app: TestApp) {
         assert_eq!(html.matches(&link).count(), 1, "{html}");
         assert!(!html.contains("<script") && !html.contains("style="));
     }
+    let form = firm.reporter.get("/returns/2025-04").await;
+    assert!(
+        form.text("#returned").contains("trade detail <check>"),
+        "the reason on the form"
+    );
+    assert!(form.body.contains("returned this return for amendment"));
     let list = firm.reporter.get("/returns").await;
     assert!(
         list.body.contains("Returned for amendment"),

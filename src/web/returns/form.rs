@@ -43,6 +43,7 @@ struct FormPage {
     errors: Vec<(String, String, String)>,
     saved: bool,
     draft_note: Option<String>,
+    returned: Option<(String, String)>,
     can_submit: bool,
     amending: bool,
     versions: Vec<VersionLine>,
@@ -164,6 +165,12 @@ fn page_response(
         errors,
         saved: shown.saved,
         draft_note,
+        returned: loaded.review_note.as_ref().map(|(reason, at)| {
+            (
+                c.t.tf("return.returned", &[("when", &c.when(at))]),
+                reason.clone(),
+            )
+        }),
         can_submit: who.who.role().can_submit(),
         amending: !loaded.versions.is_empty(),
         versions,
