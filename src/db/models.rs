@@ -228,21 +228,6 @@ pub struct TradeUploadRow {
     pub uploaded_at: NaiveDateTime,
 }
 
-/// One staged trade of a draft's upload.
-#[derive(Insertable, Clone, Debug)]
-#[diesel(table_name = draft_trades)]
-pub struct NewDraftTrade<'a> {
-    pub return_id: i64,
-    pub row_no: i32,
-    pub trade_date: NaiveDate,
-    pub side: &'static str,
-    pub security_code: &'a str,
-    pub market: &'static str,
-    pub quantity: i64,
-    pub amount_jpy: i64,
-    pub account_ref: &'a str,
-}
-
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, Eq)]
 #[diesel(table_name = version_details)]
 pub struct VersionDetails {

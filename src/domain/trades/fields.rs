@@ -23,6 +23,11 @@ impl Side {
 
     /// `sell`/`buy` in any case, or 売/買, 売却/買付, 売付.
     pub fn parse(text: &str) -> Result<Side, &'static str> {
+        match text {
+            "sell" => return Ok(Side::Sell),
+            "buy" => return Ok(Side::Buy),
+            _ => {}
+        }
         match text.to_ascii_lowercase().as_str() {
             "sell" | "売" | "売却" | "売付" => Ok(Side::Sell),
             "buy" | "買" | "買付" => Ok(Side::Buy),
@@ -59,6 +64,9 @@ impl Market {
 
     /// The English values in any case, or 国内, 中国・香港, 米国, その他.
     pub fn parse(text: &str) -> Result<Market, &'static str> {
+        if let Some(market) = Market::ALL.into_iter().find(|m| m.as_str() == text) {
+            return Ok(market);
+        }
         match text.to_ascii_lowercase().as_str() {
             "domestic" | "国内" | "日本" => Ok(Market::Domestic),
             "china_hk" | "中国・香港" | "中国/香港" | "中国･香港" | "中国香港" => {
@@ -110,8 +118,21 @@ pub fn security_code(text: &str) -> Result<String, &'static str> {
     }
 }
 
+/// Plain ASCII digits, short enough not to overflow: the common case,
+/// parsed without the general parser's folding.
+fn plain_digits(text: &str) -> Option<i64> {
+    if text.len() <= 15 && text.bytes().all(|b| b.is_ascii_digit()) {
+        text.parse().ok()
+    } else {
+        None
+    }
+}
+
 /// A whole number of at least 1 (grouping commas allowed).
 pub fn quantity(text: &str) -> Result<i64, &'static str> {
+    if let Some(n) = plain_digits(text).filter(|n| (1..=1_000_000_000_000).contains(n)) {
+        return Ok(n);
+    }
     match Count::parse(text) {
         Ok(c) if c.value() >= 1 => Ok(c.value()),
         Err(AmountError::TooLarge) => Err("err.number.too_large"),
@@ -121,6 +142,9 @@ pub fn quantity(text: &str) -> Result<i64, &'static str> {
 
 /// Whole yen, at least 1 (grouping commas, ¥ and 円 allowed).
 pub fn amount(text: &str) -> Result<i64, &'static str> {
+    if let Some(n) = plain_digits(text).filter(|n| *n >= 1) {
+        return Ok(n);
+    }
     match Yen::parse(text) {
         Ok(y) if y.value() >= 1 => Ok(y.value()),
         Err(AmountError::TooLarge) => Err("err.number.too_large"),
