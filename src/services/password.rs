@@ -45,7 +45,8 @@ const COMMON: &[&str] = &[
     "p@ssw0rd1234",
 ];
 
-/// Checks a new password; the error is a message key.
+/// Checks a new password; the error is a message key. Long passphrases of
+/// any characters pass; common, guessable or email-derived ones do not.
 pub fn check_policy(password: &str, email: &str) -> Result<(), &'static str> {
     let chars = password.chars().count();
     if chars < MIN_CHARS {
@@ -56,6 +57,13 @@ pub fn check_policy(password: &str, email: &str) -> Result<(), &'static str> {
     }
     let lower = password.to_lowercase();
     let local = email.split('@').next().unwrap_or_default().to_lowercase();
+    // A strength estimate (zxcvbn: dictionaries, keyboard patterns, dates,
+    // repeats, the user's own email) must put it beyond 10^10 guesses.
+    let first: String = password.chars().take(64).collect();
+    let estimate = zxcvbn::zxcvbn(&first, &[email, &local, "incident", "portal", "fsa"]);
+    if (estimate.score() as u8) < 3 {
+        return Err("err.password.common");
+    }
     if COMMON.contains(&lower.as_str())
         || (local.len() >= 4 && lower.contains(&local))
         || lower.chars().all(|c| lower.starts_with(c))
@@ -91,4 +99,43 @@ static DUMMY_HASH: LazyLock<String> =
 /// Spends the time of a real verification, for unknown emails.
 pub fn verify_dummy(password: &str) {
     let _ = verify(password, &DUMMY_HASH);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn length_not_composition() {
+        for good in [
+            "correct horse battery staple",
+            "a brand new passphrase 2025",
+            "another long passphrase 2025",
+            "initial password 0001",
+            "こんにちは世界、長いパスフレーズです",
+        ] {
+            assert_eq!(check_policy(good, "someone@firm.example"), Ok(()), "{good}");
+        }
+        assert_eq!(
+            check_policy("short", "a@b.example"),
+            Err("err.password.too_short")
+        );
+        assert_eq!(
+            check_policy(&"x".repeat(129), "a@b.example"),
+            Err("err.password.too_long")
+        );
+        for bad in [
+            "password1234",
+            "qwertyuiop123",
+            "aaaaaaaaaaaaaaaa",
+            "hanakosato2025",
+            "123456789012",
+        ] {
+            assert_eq!(
+                check_policy(bad, "hanakosato@firm.example"),
+                Err("err.password.common"),
+                "{bad}"
+            );
+        }
+    }
 }
