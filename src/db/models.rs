@@ -184,6 +184,7 @@ pub struct SummaryRow {
     pub sale_amount_jpy: i64,
     pub purchase_amount_jpy: i64,
     pub updated_at: NaiveDateTime,
+    pub awaiting_review: i64,
 }
 
 #[derive(Queryable, Selectable, Clone, Debug)]

@@ -138,6 +138,7 @@ diesel::table! {
         sale_amount_jpy -> BigInt,
         purchase_amount_jpy -> BigInt,
         updated_at -> Timestamp,
+        awaiting_review -> BigInt,
     }
 }
 

@@ -84,6 +84,7 @@ fn decide(
     diesel::update(returns::table.find(version.return_id))
         .set((returns::state.eq(status), returns::updated_at.eq(now)))
         .execute(conn)?;
+    super::summary::reviewed(conn, &version.period, now)?;
     audit::record(
         conn,
         now,

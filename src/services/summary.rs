@@ -18,6 +18,8 @@ pub struct Contribution {
     pub trades: i64,
     pub sale: i64,
     pub purchase: i64,
+    /// Submitted and not yet reviewed.
+    pub awaiting: bool,
 }
 
 impl From<&Version> for Contribution {
@@ -28,6 +30,7 @@ impl From<&Version> for Contribution {
             trades: v.fraudulent_trades,
             sale: v.sale_amount_jpy,
             purchase: v.purchase_amount_jpy,
+            awaiting: v.status == "submitted",
         }
     }
 }
@@ -65,6 +68,7 @@ pub fn apply(
     let had_trades = i64::from(old.is_some_and(|o| o.trades > 0));
     let has_trades = i64::from(new.trades > 0);
     let newly_reporting = i64::from(old.is_none());
+    let awaiting = i64::from(new.awaiting) - i64::from(before.awaiting);
     diesel::update(period_summary::table.find(period))
         .set((
             period_summary::firms_with_fraudulent_trades
@@ -80,10 +84,22 @@ pub fn apply(
                 .eq(period_summary::sale_amount_jpy + (new.sale - before.sale)),
             period_summary::purchase_amount_jpy
                 .eq(period_summary::purchase_amount_jpy + (new.purchase - before.purchase)),
+            period_summary::awaiting_review.eq(period_summary::awaiting_review + awaiting),
             period_summary::updated_at.eq(now),
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// A period's latest version was accepted or returned: one fewer awaits
+/// review.
+pub fn reviewed(conn: &mut DbConn, period: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(period_summary::table.find(period))
+        .set((
+            period_summary::awaiting_review.eq(period_summary::awaiting_review - 1),
+            period_summary::updated_at.eq(now),
+        ))
+        .execute(conn)
 }
 
 /// Summary rows for periods in `[from, to]` (keys `YYYY-MM`), oldest first.

@@ -111,6 +111,9 @@ pub async fn page(
     let trades = pick(|r| r.fraudulent_trades);
     let sales = pick(|r| r.sale_amount_jpy);
     let purchases = pick(|r| r.purchase_amount_jpy);
+    // Figures not yet accepted are marked: how many latest versions still
+    // await review in each month.
+    let awaiting = pick(|r| r.awaiting_review);
     let table = vec![
         line("table.firms_with_trades", firms, firms_total, false),
         line(
@@ -131,6 +134,12 @@ pub async fn page(
             purchases.clone(),
             sum(&purchases),
             true,
+        ),
+        line(
+            "table.awaiting_review",
+            awaiting.clone(),
+            sum(&awaiting),
+            false,
         ),
     ];
     ok(&DashboardPage {

@@ -95,6 +95,11 @@ async fn the_table_adds_up_latest_versions(app: TestApp) {
         row(&page, "Purchase amount (JPY)"),
         ["¥800,000", "¥4,100,000", "¥4,900,000"]
     );
+    assert_eq!(
+        row(&page, "Returns awaiting review"),
+        ["1", "3", "4"],
+        "nothing accepted yet: every latest version is marked"
+    );
 
     // The numbers come from the summary table, kept in step with versions.
     let mut conn = app.pool.get().unwrap();

@@ -698,7 +698,7 @@ pub fn assert_summary_matches_versions(app: &TestApp) {
         .select(Version::as_select())
         .load(&mut conn)
         .unwrap();
-    let mut expected: std::collections::BTreeMap<String, [i64; 7]> = Default::default();
+    let mut expected: std::collections::BTreeMap<String, [i64; 8]> = Default::default();
     for v in latest {
         let e = expected.entry(v.period.clone()).or_default();
         e[0] += i64::from(v.fraudulent_trades > 0);
@@ -708,8 +708,9 @@ pub fn assert_summary_matches_versions(app: &TestApp) {
         e[4] += v.fraudulent_trades;
         e[5] += v.sale_amount_jpy;
         e[6] += v.purchase_amount_jpy;
+        e[7] += i64::from(v.status == "submitted");
     }
-    let actual: std::collections::BTreeMap<String, [i64; 7]> = period_summary::table
+    let actual: std::collections::BTreeMap<String, [i64; 8]> = period_summary::table
         .select(SummaryRow::as_select())
         .load(&mut conn)
         .unwrap()
@@ -725,6 +726,7 @@ pub fn assert_summary_matches_versions(app: &TestApp) {
                     r.fraudulent_trades,
                     r.sale_amount_jpy,
                     r.purchase_amount_jpy,
+                    r.awaiting_review,
                 ],
             )
         })
