@@ -30,3 +30,34 @@ pub fn headers(https: bool) -> DefaultHeaders {
         headers
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use actix_web::{App, HttpResponse, test, web};
+
+    use super::headers;
+
+    async fn hsts(https: bool) -> Option<String> {
+        let app = test::init_service(
+            App::new()
+                .wrap(headers(https))
+                .route("/", web::get().to(HttpResponse::Ok)),
+        )
+        .await;
+        let response =
+            test::call_service(&app, test::TestRequest::get().uri("/").to_request()).await;
+        response
+            .headers()
+            .get("strict-transport-security")
+            .map(|v| v.to_str().unwrap().to_owned())
+    }
+
+    #[actix_web::test]
+    async fn hsts_only_over_https() {
+        assert_eq!(
+            hsts(true).await.as_deref(),
+            Some("max-age=31536000; includeSubDomains")
+        );
+        assert_eq!(hsts(false).await, None);
+    }
+}
