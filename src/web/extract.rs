@@ -134,6 +134,13 @@ impl FromRequest for AnySession {
     }
 }
 
+/// Extracts a signed-in user and lets `admit` decide: the guard's value,
+/// or 403.
+fn guard<T: 'static>(req: &HttpRequest, admit: fn(SignedIn) -> Option<T>) -> Extracting<T> {
+    let req = req.clone();
+    Box::pin(async move { admit(active(req).await?).ok_or(AppError::Forbidden) })
+}
+
 /// A signed-in user allowed past the forced password change.
 async fn active(req: HttpRequest) -> Result<SignedIn, AppError> {
     let signed_in = SignedIn::load(req).await?;
@@ -155,13 +162,9 @@ impl FromRequest for FirmUser {
     type Future = Extracting<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let who = active(req).await?;
-            match (who.role().is_firm(), who.user.firm_id) {
-                (true, Some(firm_id)) => Ok(FirmUser { who, firm_id }),
-                _ => Err(AppError::Forbidden),
-            }
+        guard(req, |who| match (who.role().is_firm(), who.user.firm_id) {
+            (true, Some(firm_id)) => Some(FirmUser { who, firm_id }),
+            _ => None,
         })
     }
 }
@@ -178,15 +181,9 @@ impl FromRequest for FirmApprover {
     type Future = Extracting<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let who = active(req).await?;
-            match (who.role(), who.user.firm_id) {
-                (crate::domain::role::Role::Approver, Some(firm_id)) => {
-                    Ok(FirmApprover { who, firm_id })
-                }
-                _ => Err(AppError::Forbidden),
-            }
+        guard(req, |who| match (who.role(), who.user.firm_id) {
+            (Role::Approver, Some(firm_id)) => Some(FirmApprover { who, firm_id }),
+            _ => None,
         })
     }
 }
@@ -200,15 +197,7 @@ impl FromRequest for Staff {
     type Future = Extracting<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let who = active(req).await?;
-            if who.role().is_staff() {
-                Ok(Staff(who))
-            } else {
-                Err(AppError::Forbidden)
-            }
-        })
+        guard(req, |who| who.role().is_staff().then_some(Staff(who)))
     }
 }
 
@@ -221,15 +210,7 @@ impl FromRequest for Admin {
     type Future = Extracting<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let who = active(req).await?;
-            if who.role().is_admin() {
-                Ok(Admin(who))
-            } else {
-                Err(AppError::Forbidden)
-            }
-        })
+        guard(req, |who| who.role().is_admin().then_some(Admin(who)))
     }
 }
 
