@@ -211,6 +211,8 @@ mod tests {
                             "board",
                             "calendar",
                             "compare",
+                            "statistics",
+                            "publication",
                         ]
                         .contains(&prefix);
                     if looks_like_key && !piece.ends_with(".html") && !piece.ends_with(".rs") {

@@ -1,5 +1,5 @@
 //! The `incident-portal` binary: serve (default), migrate, import-returns,
-//! seed-demo, verify-audit.
+//! seed-demo, publish, verify-audit.
 
 use std::fs::File;
 use std::io::{BufReader, IsTerminal};
@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use incident_portal::clock::Clock;
 use incident_portal::config::{Config, Settings};
 use incident_portal::server;
-use incident_portal::services::{Actor, accounts, audit_chain, import, seed};
+use incident_portal::services::{Actor, accounts, audit_chain, import, publish, seed};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
@@ -40,6 +40,19 @@ enum Command {
     },
     /// Create demo firms, users and returns, and print their logins.
     SeedDemo,
+    /// Draft an official-statistics publication from accepted versions
+    /// submitted up to the cut-off (and release it with --release).
+    Publish {
+        /// Cut-off time, e.g. 2025-04-16T23:59:59+09:00 (Tokyo when no offset).
+        #[arg(long)]
+        cutoff: String,
+        /// Title of the publication.
+        #[arg(long)]
+        title: String,
+        /// Release at once (a release never changes afterwards).
+        #[arg(long)]
+        release: bool,
+    },
     /// Recompute the audit chain and name the first broken link, if any
     /// (exit status 1 when broken).
     VerifyAudit,
@@ -90,6 +103,23 @@ fn run(cli: Cli) -> Result<(), String> {
                 report.firms_created,
                 file.display()
             );
+            Ok(())
+        }
+        Command::Publish {
+            cutoff,
+            title,
+            release,
+        } => {
+            let pool = server::prepare_database(&config)?;
+            let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
+            let done =
+                publish::publish(&mut conn, &title, &cutoff, release, Clock::system().now())?;
+            match done.sha256_en {
+                Some(sum) if done.released => {
+                    println!("publication {} released (CSV sha256 {sum})", done.id)
+                }
+                _ => println!("publication {} drafted (not released)", done.id),
+            }
             Ok(())
         }
         Command::VerifyAudit => {

@@ -261,3 +261,35 @@ pub struct VersionDetails {
     pub warnings_explanation: String,
     pub four_eyes: String,
 }
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = publications)]
+pub struct Publication {
+    pub id: i64,
+    pub title: String,
+    pub cutoff_at: NaiveDateTime,
+    pub period_from: String,
+    pub period_to: String,
+    pub footnotes: String,
+    pub p_percent: i32,
+    pub status: String,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub released_at: Option<NaiveDateTime>,
+    pub table_json: Option<String>,
+    pub csv_en: Option<String>,
+    pub csv_ja: Option<String>,
+    pub sha256_en: Option<String>,
+    pub sha256_ja: Option<String>,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = publication_overrides)]
+pub struct PublicationOverride {
+    pub id: i64,
+    pub publication_id: i64,
+    pub cell: String,
+    pub justification: String,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+}

@@ -319,6 +319,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    publications (id) {
+        id -> BigInt,
+        title -> Text,
+        cutoff_at -> Timestamp,
+        period_from -> Text,
+        period_to -> Text,
+        footnotes -> Text,
+        p_percent -> Integer,
+        status -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        released_at -> Nullable<Timestamp>,
+        table_json -> Nullable<Text>,
+        csv_en -> Nullable<Text>,
+        csv_ja -> Nullable<Text>,
+        sha256_en -> Nullable<Text>,
+        sha256_ja -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    publication_overrides (id) {
+        id -> BigInt,
+        publication_id -> BigInt,
+        cell -> Text,
+        justification -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(publication_overrides -> publications (publication_id));
 diesel::joinable!(version_details -> return_versions (version_id));
 diesel::joinable!(users -> firms (firm_id));
 diesel::joinable!(recovery_codes -> users (user_id));
@@ -357,4 +390,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminders_sent,
     digests,
     digest_items,
+    publications,
+    publication_overrides,
 );

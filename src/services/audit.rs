@@ -49,6 +49,10 @@ pub mod action {
     pub const VERSION_ACCEPTED: &str = "return.accepted";
     pub const VERSION_RETURNED: &str = "return.returned";
     pub const CALENDAR_CHANGED: &str = "calendar.changed";
+    pub const PUBLICATION_DRAFTED: &str = "publication.drafted";
+    pub const PUBLICATION_CELL_RELEASED: &str = "publication.cell_released";
+    pub const PUBLICATION_RELEASED: &str = "publication.released";
+    pub const EXPORTED: &str = "export.downloaded";
 }
 
 pub struct Event<'a> {

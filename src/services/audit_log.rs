@@ -50,6 +50,10 @@ pub const ACTIONS: &[&str] = &[
     action::VERSION_ACCEPTED,
     action::VERSION_RETURNED,
     action::CALENDAR_CHANGED,
+    action::PUBLICATION_DRAFTED,
+    action::PUBLICATION_CELL_RELEASED,
+    action::PUBLICATION_RELEASED,
+    action::EXPORTED,
 ];
 
 /// Events per page of the admin view.

@@ -2,10 +2,12 @@
 //! writes the audit events for what it changes. No HTTP here.
 
 pub mod accounts;
+pub mod as_of;
 pub mod audit;
 pub mod audit_chain;
 pub mod audit_log;
 pub mod calendar;
+pub mod exports;
 pub mod import;
 pub mod invitations;
 pub mod links;
@@ -13,6 +15,9 @@ pub mod notify;
 pub mod passkeys;
 pub mod password;
 pub mod policy;
+pub mod publication_table;
+pub mod publications;
+pub mod publish;
 pub mod reminders;
 pub mod reset;
 pub mod return_form;

@@ -1,5 +1,7 @@
 //! The regulator's FSA-shaped table: months of occurrence as columns plus a
-//! total, read from the period summary (never from a scan of returns).
+//! total, read from the period summary (never from a scan of returns) — or,
+//! with `as_of`, computed from the versions submitted by a past moment.
+//! Each figure is followed by its change on the previous month, in words.
 
 use std::collections::HashMap;
 
@@ -9,8 +11,11 @@ use serde::Deserialize;
 
 use crate::db::models::SummaryRow;
 use crate::domain::period::Period;
+use crate::domain::time::format_tokyo;
+use crate::domain::yen::{Yen, group_digits};
 use crate::error::AppResult;
-use crate::services::summary;
+use crate::i18n::Lang;
+use crate::services::{as_of, summary};
 use crate::web::AppState;
 use crate::web::extract::Staff;
 use crate::web::view::{Chrome, ok};
@@ -19,10 +24,19 @@ use crate::web::view::{Chrome, ok};
 const MAX_MONTHS: usize = 36;
 const DEFAULT_MONTHS: usize = 12;
 
+/// One cell: the figure, and on the Japanese page the amount in 億円.
+pub struct Cell {
+    pub text: String,
+    pub oku: Option<String>,
+}
+
 pub struct TableRow {
     pub label: String,
-    pub cells: Vec<String>,
-    pub total: String,
+    pub cells: Vec<Cell>,
+    pub total: Cell,
+    /// A month-over-month change row (styled apart; its words carry the
+    /// meaning, not its colour).
+    pub change: bool,
 }
 
 #[derive(Template)]
@@ -33,6 +47,10 @@ struct DashboardPage {
     rows: Vec<TableRow>,
     from: String,
     to: String,
+    as_of: String,
+    /// When the table is historical: the moment, in Tokyo time.
+    as_of_shown: Option<String>,
+    as_of_invalid: bool,
     empty: bool,
 }
 
@@ -41,6 +59,7 @@ struct DashboardPage {
 pub struct RangeQuery {
     from: String,
     to: String,
+    as_of: String,
 }
 
 fn range(query: &RangeQuery, bounds: Option<&(String, String)>) -> Option<(Period, Period)> {
@@ -55,58 +74,85 @@ fn range(query: &RangeQuery, bounds: Option<&(String, String)>) -> Option<(Perio
     Some((from, to))
 }
 
-pub async fn page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    who: Staff,
-    query: web::Query<RangeQuery>,
-) -> AppResult<HttpResponse> {
-    let query = query.into_inner();
-    let (chosen, rows, firms_total) = crate::db::run(&state.pool, move |conn| {
-        let bounds = summary::bounds(conn)?;
-        let Some((from, to)) = range(&query, bounds.as_ref()) else {
-            return Ok((None, vec![], 0));
-        };
-        let (f, t) = (from.to_string(), to.to_string());
-        let rows = summary::rows(conn, &f, &t)?;
-        let firms = summary::distinct_firms_with_trades(conn, &f, &t)?;
-        Ok((Some((from, to)), rows, firms))
-    })
-    .await?;
-    let c = Chrome::signed_in(&req, &who.0);
-    let Some((from, to)) = chosen else {
-        return ok(&DashboardPage {
-            c,
-            columns: vec![],
-            rows: vec![],
-            from: String::new(),
-            to: String::new(),
-            empty: true,
-        });
+/// A change in words: "up 50", "down ¥20", "no change".
+fn change_text(c: &Chrome, delta: i64, money: bool) -> String {
+    let size = if money {
+        format!("¥{}", group_digits(delta.saturating_abs()))
+    } else {
+        group_digits(delta.saturating_abs())
     };
-    let periods = Period::months_between(from, to);
+    match delta.signum() {
+        1 => c.t.tf("dashboard.change_up", &[("n", &size)]),
+        -1 => c.t.tf("dashboard.change_down", &[("n", &size)]),
+        _ => c.t.t("dashboard.change_none").to_owned(),
+    }
+}
+
+fn cell(c: &Chrome, value: i64, money: bool) -> Cell {
+    if !money {
+        return Cell {
+            text: c.count(&value),
+            oku: None,
+        };
+    }
+    let oku = (c.t.lang == Lang::Ja)
+        .then(|| Yen::new(value).ok())
+        .flatten()
+        .map(|y| c.t.tf("dashboard.oku", &[("n", &y.oku())]));
+    Cell {
+        text: c.yen(&value),
+        oku,
+    }
+}
+
+/// The figure's row and its change row. `values[0]` is the month before
+/// the range, used only for the first change.
+fn figure(c: &Chrome, key: &str, values: &[i64], total: i64, money: bool) -> [TableRow; 2] {
+    let shown = values.get(1..).unwrap_or_default();
+    let label = c.t.t(key).to_owned();
+    let changes = values
+        .windows(2)
+        .map(|w| Cell {
+            text: change_text(c, w[1] - w[0], money),
+            oku: None,
+        })
+        .collect();
+    [
+        TableRow {
+            cells: shown.iter().map(|v| cell(c, *v, money)).collect(),
+            total: cell(c, total, money),
+            change: false,
+            label: label.clone(),
+        },
+        TableRow {
+            label: c.t.tf("dashboard.change_label", &[("figure", &label)]),
+            cells: changes,
+            total: Cell {
+                text: String::new(),
+                oku: None,
+            },
+            change: true,
+        },
+    ]
+}
+
+fn table(c: &Chrome, periods: &[Period], rows: &[SummaryRow], firms_total: i64) -> Vec<TableRow> {
     let by_period: HashMap<&str, &SummaryRow> =
         rows.iter().map(|r| (r.period.as_str(), r)).collect();
+    // The month before the range comes first, for the first change.
+    let mut months: Vec<String> = periods
+        .first()
+        .map(|p| p.prev().to_string())
+        .into_iter()
+        .collect();
+    months.extend(periods.iter().map(ToString::to_string));
     let pick = |f: fn(&SummaryRow) -> i64| -> Vec<i64> {
-        periods
+        months
             .iter()
-            .map(|p| by_period.get(p.to_string().as_str()).map_or(0, |r| f(r)))
+            .map(|p| by_period.get(p.as_str()).map_or(0, |r| f(r)))
             .collect()
     };
-    let line = |key: &str, values: Vec<i64>, total: i64, money: bool| TableRow {
-        label: c.t.t(key).to_owned(),
-        cells: values
-            .iter()
-            .map(|v| if money { c.yen(v) } else { c.count(v) })
-            .collect(),
-        total: if money {
-            c.yen(&total)
-        } else {
-            c.count(&total)
-        },
-    };
-    let sum = |values: &[i64]| values.iter().sum::<i64>();
-    let firms = pick(|r| r.firms_with_fraudulent_trades);
+    let sum = |values: &[i64]| values.iter().skip(1).sum::<i64>();
     let accesses = pick(|r| r.unauthorized_accesses);
     let trades = pick(|r| r.fraudulent_trades);
     let sales = pick(|r| r.sale_amount_jpy);
@@ -114,39 +160,98 @@ pub async fn page(
     // Figures not yet accepted are marked: how many latest versions still
     // await review in each month.
     let awaiting = pick(|r| r.awaiting_review);
-    let table = vec![
-        line("table.firms_with_trades", firms, firms_total, false),
-        line(
-            "table.unauthorized_accesses",
-            accesses.clone(),
-            sum(&accesses),
-            false,
-        ),
-        line(
-            "table.fraudulent_trades",
-            trades.clone(),
-            sum(&trades),
-            false,
-        ),
-        line("table.sale_amount", sales.clone(), sum(&sales), true),
-        line(
-            "table.purchase_amount",
-            purchases.clone(),
-            sum(&purchases),
-            true,
-        ),
-        line(
-            "table.awaiting_review",
-            awaiting.clone(),
-            sum(&awaiting),
-            false,
-        ),
-    ];
+    let mut out = Vec::new();
+    let firms = pick(|r| r.firms_with_fraudulent_trades);
+    out.extend(figure(
+        c,
+        "table.firms_with_trades",
+        &firms,
+        firms_total,
+        false,
+    ));
+    out.extend(figure(
+        c,
+        "table.unauthorized_accesses",
+        &accesses,
+        sum(&accesses),
+        false,
+    ));
+    out.extend(figure(
+        c,
+        "table.fraudulent_trades",
+        &trades,
+        sum(&trades),
+        false,
+    ));
+    out.extend(figure(c, "table.sale_amount", &sales, sum(&sales), true));
+    out.extend(figure(
+        c,
+        "table.purchase_amount",
+        &purchases,
+        sum(&purchases),
+        true,
+    ));
+    let [awaiting_row, _] = figure(c, "table.awaiting_review", &awaiting, sum(&awaiting), false);
+    out.push(awaiting_row);
+    out
+}
+
+pub async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Staff,
+    query: web::Query<RangeQuery>,
+) -> AppResult<HttpResponse> {
+    let query = query.into_inner();
+    let as_of_text = query.as_of.trim().to_owned();
+    let moment = as_of::parse_moment(&as_of_text);
+    let as_of_invalid = !as_of_text.is_empty() && moment.is_none();
+    let (chosen, rows, firms_total) = crate::db::run(&state.pool, move |conn| {
+        let bounds = summary::bounds(conn)?;
+        let Some((from, to)) = range(&query, bounds.as_ref()) else {
+            return Ok((None, vec![], 0));
+        };
+        // One month more than shown: the first change needs it.
+        let (f, t) = (from.prev().to_string(), to.to_string());
+        let (rows, firms) = match moment {
+            Some(at) => {
+                let (rows, _) = as_of::rows(conn, &f, &t, at)?;
+                let (_, firms) = as_of::rows(conn, &from.to_string(), &t, at)?;
+                (rows, firms)
+            }
+            None => {
+                let rows = summary::rows(conn, &f, &t)?;
+                let firms = summary::distinct_firms_with_trades(conn, &from.to_string(), &t)?;
+                (rows, firms)
+            }
+        };
+        Ok((Some((from, to)), rows, firms))
+    })
+    .await?;
+    let c = Chrome::signed_in(&req, &who.0);
+    let as_of_shown = moment.map(format_tokyo);
+    let Some((from, to)) = chosen else {
+        return ok(&DashboardPage {
+            c,
+            columns: vec![],
+            rows: vec![],
+            from: String::new(),
+            to: String::new(),
+            as_of: as_of_text,
+            as_of_shown,
+            as_of_invalid,
+            empty: true,
+        });
+    };
+    let periods = Period::months_between(from, to);
     ok(&DashboardPage {
         columns: periods.iter().map(ToString::to_string).collect(),
-        rows: table,
+        rows: table(&c, &periods, &rows, firms_total),
         from: from.to_string(),
         to: to.to_string(),
+        as_of: as_of_text,
+        as_of_shown,
+        as_of_invalid,
         empty: false,
         c,
     })

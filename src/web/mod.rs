@@ -15,6 +15,7 @@ pub mod request_log;
 pub mod returns;
 pub mod review;
 pub mod security_headers;
+pub mod statistics;
 pub mod users;
 pub mod view;
 
@@ -160,6 +161,19 @@ portal_routes! {
     get paths::REVIEW_COMPARE => review::compare::staff_page;
     get paths::RETURN_COMPARE => review::compare::firm_page;
     get paths::REVIEW_BOARD => review::board::page;
+    get paths::REVIEW_EXPORT_VERSIONS => review::exports::versions;
+    get paths::REVIEW_EXPORT_TRADES => review::exports::trades;
+    get paths::STATISTICS => statistics::list;
+    get paths::STATISTICS_RELEASE => statistics::release;
+    get paths::STATISTICS_CSV => statistics::csv_en;
+    get paths::STATISTICS_CSV_JA => statistics::csv_ja;
+    get paths::ADMIN_PUBLICATIONS => admin::publications::list;
+    post paths::ADMIN_PUBLICATIONS => admin::publications::create;
+    get paths::ADMIN_PUBLICATION => admin::publication::page;
+    post paths::ADMIN_PUBLICATION_OVERRIDE => admin::publication::override_cell;
+    post paths::ADMIN_PUBLICATION_RELEASE => admin::publication::release;
+    get paths::ADMIN_PUBLICATION_OVERRIDE => admin::publication::back_to_page;
+    get paths::ADMIN_PUBLICATION_RELEASE => admin::publication::back_to_page;
     get paths::ADMIN_CALENDAR => admin::calendar::page;
     post paths::ADMIN_CALENDAR => admin::calendar::save;
     get paths::ADMIN_FIRMS => admin::firms::page;

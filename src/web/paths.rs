@@ -36,6 +36,14 @@ pub const RECOVERY_CODES: &str = "/account/recovery-codes";
 pub const SESSIONS: &str = "/account/sessions";
 pub const SESSIONS_END_OTHERS: &str = "/account/sessions/end-others";
 pub const HEALTHZ: &str = "/healthz";
+pub const STATISTICS: &str = "/statistics";
+pub const STATISTICS_RELEASE: &str = "/statistics/{id}";
+pub const STATISTICS_CSV: &str = "/statistics/{id}/csv";
+pub const STATISTICS_CSV_JA: &str = "/statistics/{id}/csv/ja";
+pub const ADMIN_PUBLICATIONS: &str = "/admin/publications";
+pub const ADMIN_PUBLICATION: &str = "/admin/publications/{id}";
+pub const ADMIN_PUBLICATION_OVERRIDE: &str = "/admin/publications/{id}/override";
+pub const ADMIN_PUBLICATION_RELEASE: &str = "/admin/publications/{id}/release";
 pub const READYZ: &str = "/readyz";
 pub const STYLESHEET: &str = "/static/portal.css";
 
@@ -57,6 +65,8 @@ pub const REVIEW_ACCEPT: &str = "/review/versions/{id}/accept";
 pub const REVIEW_RETURN: &str = "/review/versions/{id}/return";
 pub const REVIEW_COMPARE: &str = "/review/compare";
 pub const REVIEW_BOARD: &str = "/review/board";
+pub const REVIEW_EXPORT_VERSIONS: &str = "/review/exports/versions.csv";
+pub const REVIEW_EXPORT_TRADES: &str = "/review/exports/trades.csv";
 pub const RETURN_COMPARE: &str = "/returns/{period}/compare";
 pub const ADMIN_CALENDAR: &str = "/admin/calendar";
 

@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod as_of;
 mod audit;
 mod auth;
 mod authz;
@@ -12,6 +13,7 @@ mod binary;
 mod calendar;
 mod csrf;
 mod dashboard;
+mod exports;
 mod headers;
 mod import;
 mod invitations;
@@ -19,6 +21,7 @@ mod isolation;
 mod mail;
 mod migrations;
 mod passkeys;
+mod publications;
 mod reminders;
 mod returns;
 mod review;

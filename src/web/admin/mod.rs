@@ -1,6 +1,9 @@
-//! Regulator admin: firms, users, the reporting calendar and the audit log.
+//! Regulator admin: firms, users, the reporting calendar, publications and
+//! the audit log.
 
 pub mod audit;
 pub mod calendar;
 pub mod firms;
 pub mod policy;
+pub mod publication;
+pub mod publications;

@@ -5,5 +5,6 @@ pub mod board;
 pub mod compare;
 pub mod compare_rows;
 pub mod decide;
+pub mod exports;
 pub mod list;
 pub mod version;

@@ -1,0 +1,2 @@
+DROP TABLE publication_overrides;
+DROP TABLE publications;

@@ -1,0 +1,1 @@
+DROP INDEX return_versions_period_firm_submitted;

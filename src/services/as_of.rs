@@ -1,0 +1,158 @@
+//! Time travel for the regulator's table: the figures as they stood at a
+//! past moment, computed from the versions submitted by then (the latest
+//! such version of each firm-month). The range filter and the index on
+//! `return_versions (period, firm_id, submitted_at)` keep the read to the
+//! months shown.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::models::SummaryRow;
+use crate::db::schema::return_versions;
+use crate::services::audit_log::tokyo_day_start;
+
+/// One firm-month version, as much of it as the table needs.
+type Line = (
+    i64,
+    String,
+    i32,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+);
+
+/// Parses a Tokyo date-time (`2025-04-16T18:00`, seconds optional) or a
+/// date (`2025-04-16`, meaning the end of that day) into the UTC instant it
+/// names. `None` when it is neither.
+pub fn parse_moment(input: &str) -> Option<NaiveDateTime> {
+    let input = input.trim();
+    if let Ok(date) = NaiveDate::parse_from_str(input, "%Y-%m-%d") {
+        let next = date.succ_opt()?;
+        return tokyo_day_start(next).checked_sub_signed(chrono::Duration::microseconds(1));
+    }
+    let local = NaiveDateTime::parse_from_str(input, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(input, "%Y-%m-%dT%H:%M:%S"))
+        .ok()?;
+    let day_start = tokyo_day_start(local.date());
+    let since_midnight = local.time().signed_duration_since(NaiveTime::MIN);
+    day_start.checked_add_signed(since_midnight)
+}
+
+/// The table's rows for periods `[from, to]` (keys `YYYY-MM`) as they stood
+/// at `at` (UTC), oldest first, and the number of distinct firms with
+/// fraudulent trades in the range. Months nobody had reported are absent.
+pub fn rows(
+    conn: &mut DbConn,
+    from: &str,
+    to: &str,
+    at: NaiveDateTime,
+) -> QueryResult<(Vec<SummaryRow>, i64)> {
+    let lines: Vec<Line> = return_versions::table
+        .filter(return_versions::period.ge(from))
+        .filter(return_versions::period.le(to))
+        .filter(return_versions::submitted_at.le(at))
+        .order((
+            return_versions::period.asc(),
+            return_versions::firm_id.asc(),
+            return_versions::version_no.asc(),
+        ))
+        .select((
+            return_versions::firm_id,
+            return_versions::period,
+            return_versions::version_no,
+            return_versions::unauthorized_accesses,
+            return_versions::affected_accounts,
+            return_versions::fraudulent_trades,
+            return_versions::sale_amount_jpy,
+            return_versions::purchase_amount_jpy,
+            return_versions::submitted_at,
+            return_versions::reviewed_at,
+        ))
+        .load(conn)?;
+    // Ordered by version within a firm-month: the last one seen wins.
+    let mut latest: BTreeMap<(String, i64), Line> = BTreeMap::new();
+    for line in lines {
+        latest.insert((line.1.clone(), line.0), line);
+    }
+    let mut by_period: BTreeMap<String, SummaryRow> = BTreeMap::new();
+    let mut firms_hit = BTreeSet::new();
+    for ((period, firm), line) in latest {
+        let (_, _, _, accesses, accounts, trades, sale, purchase, submitted_at, reviewed_at) = line;
+        let row = by_period
+            .entry(period.clone())
+            .or_insert_with(|| SummaryRow {
+                period,
+                firms_with_fraudulent_trades: 0,
+                firms_reporting: 0,
+                unauthorized_accesses: 0,
+                affected_accounts: 0,
+                fraudulent_trades: 0,
+                sale_amount_jpy: 0,
+                purchase_amount_jpy: 0,
+                updated_at: submitted_at,
+                awaiting_review: 0,
+            });
+        row.firms_reporting += 1;
+        if trades > 0 {
+            row.firms_with_fraudulent_trades += 1;
+            firms_hit.insert(firm);
+        }
+        row.unauthorized_accesses += accesses;
+        row.affected_accounts += accounts;
+        row.fraudulent_trades += trades;
+        row.sale_amount_jpy += sale;
+        row.purchase_amount_jpy += purchase;
+        row.updated_at = row.updated_at.max(submitted_at);
+        // Not yet reviewed at that moment.
+        if reviewed_at.is_none_or(|r| r > at) {
+            row.awaiting_review += 1;
+        }
+    }
+    let firms = i64::try_from(firms_hit.len()).unwrap_or(i64::MAX);
+    Ok((by_period.into_values().collect(), firms))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .and_hms_opt(h, min, 0)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_tokyo_time_is_nine_hours_ahead() {
+        assert_eq!(
+            parse_moment("2025-04-16T18:00"),
+            Some(utc(2025, 4, 16, 9, 0))
+        );
+        assert_eq!(
+            parse_moment("2025-04-16T08:30:00"),
+            Some(utc(2025, 4, 15, 23, 30))
+        );
+    }
+
+    #[test]
+    fn a_date_means_the_end_of_that_tokyo_day() {
+        let end = parse_moment("2025-04-16").unwrap();
+        assert!(end < utc(2025, 4, 16, 15, 0));
+        assert!(end > utc(2025, 4, 16, 14, 59));
+    }
+
+    #[test]
+    fn anything_else_is_refused() {
+        assert_eq!(parse_moment("16 April"), None);
+        assert_eq!(parse_moment("2025-13-01"), None);
+        assert_eq!(parse_moment(""), None);
+    }
+}

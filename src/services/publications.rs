@@ -1,0 +1,321 @@
+//! Official-statistics publications: an admin drafts one (title, cut-off,
+//! months, footnotes, the confidential p of the p% rule), may release single
+//! cells despite disclosure control with a written justification, previews
+//! and releases it. A release freezes the table, both CSV files and their
+//! checksums; it never changes afterwards (a correction is a new release).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::audit::{self, Event, action};
+use super::publication_table::{self, FIGURES, TOTAL, Table};
+use super::{Actor, Invalid};
+use crate::db::models::{Publication, PublicationOverride};
+use crate::db::schema::{publication_overrides, publications};
+use crate::db::{DbConn, write_tx};
+use crate::domain::period::Period;
+use crate::error::{AppError, AppResult};
+
+pub const DRAFT: &str = "draft";
+pub const RELEASED: &str = "released";
+
+/// The FSA's footnotes, one a line, used when the admin gives none.
+pub const DEFAULT_FOOTNOTES: &str = "Figures are provisional. / 数値は速報値です。\n\
+Amounts are summed per victim account. / 金額は被害口座ごとの合計です。\n\
+Amounts are not customer losses. / 金額は顧客の損失額ではありません。";
+
+/// The p of the p% rule when the admin gives none.
+pub const DEFAULT_P_PERCENT: u32 = 10;
+
+/// What an admin types to draft a publication.
+pub struct DraftInput<'a> {
+    pub title: &'a str,
+    pub cutoff: NaiveDateTime,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub footnotes: &'a str,
+    pub p_percent: u32,
+}
+
+/// Creates a draft; returns its id, or the user's mistakes.
+pub fn draft(
+    conn: &mut DbConn,
+    actor: &Actor,
+    input: &DraftInput<'_>,
+    now: NaiveDateTime,
+) -> AppResult<Result<i64, Invalid>> {
+    let mut invalid = Vec::new();
+    let title = input.title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        invalid.push(("title", "publication.title_invalid"));
+    }
+    let from = Period::parse(input.from.trim());
+    let to = Period::parse(input.to.trim());
+    match (&from, &to) {
+        (Ok(f), Ok(t)) if f <= t => {}
+        _ => invalid.push(("from", "publication.months_invalid")),
+    }
+    if input.p_percent > 100 {
+        invalid.push(("p_percent", "publication.p_invalid"));
+    }
+    let (Ok(from), Ok(to)) = (from, to) else {
+        return Ok(Err(Invalid(invalid)));
+    };
+    if !invalid.is_empty() {
+        return Ok(Err(Invalid(invalid)));
+    }
+    let footnotes = match input.footnotes.trim() {
+        "" => DEFAULT_FOOTNOTES,
+        given => given,
+    };
+    let p = i32::try_from(input.p_percent).unwrap_or(100);
+    let id = write_tx(conn, |conn| -> AppResult<i64> {
+        let id: i64 = diesel::insert_into(publications::table)
+            .values((
+                publications::title.eq(title),
+                publications::cutoff_at.eq(input.cutoff),
+                publications::period_from.eq(from.as_key()),
+                publications::period_to.eq(to.as_key()),
+                publications::footnotes.eq(footnotes),
+                publications::p_percent.eq(p),
+                publications::status.eq(DRAFT),
+                publications::created_by.eq(actor.user_id),
+                publications::created_at.eq(now),
+            ))
+            .returning(publications::id)
+            .get_result(conn)?;
+        let detail = format!(
+            "{title}; cutoff {}; {}..{}",
+            input.cutoff,
+            from.as_key(),
+            to.as_key()
+        );
+        let object_id = id.to_string();
+        audit::record(
+            conn,
+            now,
+            actor,
+            Event {
+                action: action::PUBLICATION_DRAFTED,
+                object_type: "publication",
+                object_id: &object_id,
+                detail: &detail,
+            },
+        )?;
+        Ok(id)
+    })?;
+    Ok(Ok(id))
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> AppResult<Publication> {
+    publications::table
+        .find(id)
+        .select(Publication::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound)
+}
+
+/// Every publication, newest first (admin list).
+pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Publication>> {
+    publications::table
+        .order(publications::id.desc())
+        .select(Publication::as_select())
+        .load(conn)
+}
+
+/// Released publications only, newest first (public list).
+pub fn released(conn: &mut DbConn) -> QueryResult<Vec<Publication>> {
+    publications::table
+        .filter(publications::status.eq(RELEASED))
+        .order((publications::released_at.desc(), publications::id.desc()))
+        .select(Publication::as_select())
+        .load(conn)
+}
+
+/// A released publication, or not found (drafts are never public).
+pub fn find_released(conn: &mut DbConn, id: i64) -> AppResult<Publication> {
+    let p = find(conn, id)?;
+    if p.status == RELEASED {
+        Ok(p)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+pub fn overrides(conn: &mut DbConn, id: i64) -> QueryResult<Vec<PublicationOverride>> {
+    publication_overrides::table
+        .filter(publication_overrides::publication_id.eq(id))
+        .order(publication_overrides::id)
+        .select(PublicationOverride::as_select())
+        .load(conn)
+}
+
+fn periods(p: &Publication) -> AppResult<(Period, Period)> {
+    let from = Period::parse(&p.period_from).map_err(|_| AppError::BadRequest("period"))?;
+    let to = Period::parse(&p.period_to).map_err(|_| AppError::BadRequest("period"))?;
+    Ok((from, to))
+}
+
+/// The draft's table as it would be released now (values and reasons
+/// included: for the admin's eyes only).
+pub fn preview(conn: &mut DbConn, p: &Publication) -> AppResult<Table> {
+    let (from, to) = periods(p)?;
+    let released: Vec<String> = overrides(conn, p.id)?.into_iter().map(|o| o.cell).collect();
+    let percent = u32::try_from(p.p_percent).unwrap_or(DEFAULT_P_PERCENT);
+    Ok(publication_table::compute(
+        conn,
+        p.cutoff_at,
+        from,
+        to,
+        percent,
+        &released,
+    )?)
+}
+
+/// The frozen public table of a released publication.
+pub fn released_table(p: &Publication) -> AppResult<Table> {
+    let json = p.table_json.as_deref().ok_or(AppError::NotFound)?;
+    serde_json::from_str(json).map_err(|_| AppError::BadRequest("table"))
+}
+
+fn valid_cell(p: &Publication, cell: &str) -> bool {
+    let Ok((from, to)) = periods(p) else {
+        return false;
+    };
+    let Some((figure, column)) = cell.split_once(':') else {
+        return false;
+    };
+    FIGURES.contains(&figure)
+        && (column == TOTAL || Period::parse(column).is_ok_and(|c| from <= c && c <= to))
+}
+
+/// Releases one cell of a draft despite disclosure control, with the
+/// admin's justification (audited, shown on the draft).
+pub fn override_cell(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    cell: &str,
+    justification: &str,
+    now: NaiveDateTime,
+) -> AppResult<Result<(), Invalid>> {
+    let justification = justification.trim();
+    write_tx(conn, |conn| {
+        let p = find(conn, id)?;
+        if p.status != DRAFT {
+            return Err(AppError::Conflict("publication released"));
+        }
+        if !valid_cell(&p, cell) {
+            return Ok(Err(Invalid::one("cell", "publication.cell_invalid")));
+        }
+        if justification.chars().count() < 10 || justification.chars().count() > 2000 {
+            return Ok(Err(Invalid::one(
+                "justification",
+                "publication.justification_invalid",
+            )));
+        }
+        let exists: i64 = publication_overrides::table
+            .filter(publication_overrides::publication_id.eq(id))
+            .filter(publication_overrides::cell.eq(cell))
+            .count()
+            .get_result(conn)?;
+        if exists > 0 {
+            return Ok(Err(Invalid::one(
+                "cell",
+                "publication.cell_already_released",
+            )));
+        }
+        diesel::insert_into(publication_overrides::table)
+            .values((
+                publication_overrides::publication_id.eq(id),
+                publication_overrides::cell.eq(cell),
+                publication_overrides::justification.eq(justification),
+                publication_overrides::created_by.eq(actor.user_id),
+                publication_overrides::created_at.eq(now),
+            ))
+            .execute(conn)?;
+        let object_id = id.to_string();
+        let detail = format!("{cell}: {justification}");
+        audit::record(
+            conn,
+            now,
+            actor,
+            Event {
+                action: action::PUBLICATION_CELL_RELEASED,
+                object_type: "publication",
+                object_id: &object_id,
+                detail: &detail,
+            },
+        )?;
+        Ok(Ok(()))
+    })
+}
+
+/// Releases a draft: freezes its table, CSV files and checksums.
+pub fn release(conn: &mut DbConn, actor: &Actor, id: i64, now: NaiveDateTime) -> AppResult<()> {
+    write_tx(conn, |conn| {
+        let p = find(conn, id)?;
+        if p.status != DRAFT {
+            return Err(AppError::Conflict("publication released"));
+        }
+        let table = preview(conn, &p)?.frozen();
+        let json = serde_json::to_string(&table).map_err(|_| AppError::BadRequest("table"))?;
+        let (en, ja) = (table.csv(false), table.csv(true));
+        let (sum_en, sum_ja) = (
+            publication_table::checksum(&en),
+            publication_table::checksum(&ja),
+        );
+        let changed = diesel::update(
+            publications::table
+                .find(id)
+                .filter(publications::status.eq(DRAFT)),
+        )
+        .set((
+            publications::status.eq(RELEASED),
+            publications::released_at.eq(now),
+            publications::table_json.eq(&json),
+            publications::csv_en.eq(&en),
+            publications::csv_ja.eq(&ja),
+            publications::sha256_en.eq(&sum_en),
+            publications::sha256_ja.eq(&sum_ja),
+        ))
+        .execute(conn)?;
+        if changed != 1 {
+            return Err(AppError::Conflict("publication released"));
+        }
+        let object_id = id.to_string();
+        audit::record(
+            conn,
+            now,
+            actor,
+            Event {
+                action: action::PUBLICATION_RELEASED,
+                object_type: "publication",
+                object_id: &object_id,
+                detail: &format!("sha256 {sum_en}"),
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// The release before `p` (by release time), if any.
+pub fn previous_release(conn: &mut DbConn, p: &Publication) -> AppResult<Option<Publication>> {
+    let Some(at) = p.released_at else {
+        return Ok(None);
+    };
+    Ok(publications::table
+        .filter(publications::status.eq(RELEASED))
+        .filter(
+            publications::released_at
+                .lt(at)
+                .or(publications::released_at
+                    .eq(at)
+                    .and(publications::id.lt(p.id))),
+        )
+        .order((publications::released_at.desc(), publications::id.desc()))
+        .select(Publication::as_select())
+        .first(conn)
+        .optional()?)
+}

@@ -1,0 +1,89 @@
+//! The `publish` command: drafts a publication from the command line and,
+//! when asked, releases it at once. Cut-off times without an offset are
+//! read as Asia/Tokyo, as the screens show them.
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
+
+use super::Actor;
+use super::publications::{self, DEFAULT_P_PERCENT, DraftInput};
+use super::summary;
+use crate::db::DbConn;
+use crate::domain::period::Period;
+use crate::domain::time::tokyo_date;
+
+/// Parses `2025-04-16T23:59:59+09:00`, or `2025-04-16 23:59[:59]` /
+/// `2025-04-16T23:59[:59]` in Tokyo time, into UTC.
+pub fn parse_cutoff(text: &str) -> Option<NaiveDateTime> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.naive_utc());
+    }
+    let tokyo = FixedOffset::east_opt(9 * 3600)?;
+    [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    .and_then(|local| tokyo.from_local_datetime(&local).single())
+    .map(|t| t.naive_utc())
+}
+
+/// What the command did.
+pub struct Published {
+    pub id: i64,
+    pub released: bool,
+    pub sha256_en: Option<String>,
+}
+
+/// Drafts (and optionally releases) a publication covering the first
+/// month with figures up to the cut-off's month. Errors are for the
+/// operator's terminal.
+pub fn publish(
+    conn: &mut DbConn,
+    title: &str,
+    cutoff: &str,
+    release: bool,
+    now: NaiveDateTime,
+) -> Result<Published, String> {
+    let cutoff = parse_cutoff(cutoff)
+        .ok_or_else(|| format!("--cutoff {cutoff:?}: expected e.g. 2025-04-16T23:59:59+09:00"))?;
+    let to = Period::from_date(tokyo_date(cutoff));
+    let from = summary::bounds(conn)
+        .map_err(|e| format!("database: {e}"))?
+        .and_then(|(first, _)| Period::parse(&first).ok())
+        .filter(|first| *first <= to)
+        .unwrap_or(to);
+    let actor = Actor::system("publish");
+    let (from_key, to_key) = (from.as_key(), to.as_key());
+    let input = DraftInput {
+        title,
+        cutoff,
+        from: &from_key,
+        to: &to_key,
+        footnotes: "",
+        p_percent: DEFAULT_P_PERCENT,
+    };
+    let id = publications::draft(conn, &actor, &input, now)
+        .map_err(|e| e.to_string())?
+        .map_err(|invalid| {
+            let keys: Vec<&str> = invalid.0.iter().map(|(_, key)| *key).collect();
+            format!("not drafted: {}", keys.join(", "))
+        })?;
+    if !release {
+        return Ok(Published {
+            id,
+            released: false,
+            sha256_en: None,
+        });
+    }
+    publications::release(conn, &actor, id, now).map_err(|e| e.to_string())?;
+    let p = publications::find(conn, id).map_err(|e| e.to_string())?;
+    Ok(Published {
+        id,
+        released: true,
+        sha256_en: p.sha256_en,
+    })
+}

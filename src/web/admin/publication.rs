@@ -1,0 +1,183 @@
+//! One publication (admin): its preview with the cells disclosure control
+//! hides and why, releasing single cells with a justification, and
+//! releasing the publication.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::domain::disclosure::Reason;
+use crate::error::AppResult;
+use crate::services::publication_table::{FIGURES, TOTAL, cell_key};
+use crate::services::{Invalid, publications};
+use crate::web::csrf::{CsrfForm, HasCsrf};
+use crate::web::extract::Admin;
+use crate::web::statistics::{figure_key, show};
+use crate::web::view::{Chrome, render};
+use crate::web::{AppState, redirect};
+
+const LIST: &str = crate::web::paths::ADMIN_PUBLICATIONS;
+
+#[derive(Template)]
+#[template(path = "admin/publication.html")]
+struct DraftPage {
+    c: Chrome,
+    id: i64,
+    title: String,
+    draft: bool,
+    cutoff_at: String,
+    p_percent: i32,
+    months: Vec<String>,
+    /// (label, [(shown, reason key or "")]).
+    rows: Vec<(String, Vec<(String, String)>)>,
+    overrides: Vec<(String, String, String)>,
+    cells: Vec<String>,
+    errors: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct OverrideForm {
+    csrf: String,
+    cell: String,
+    justification: String,
+}
+
+impl HasCsrf for OverrideForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+async fn draft_page(
+    req: &HttpRequest,
+    state: &AppState,
+    who: &Admin,
+    id: i64,
+    invalid: &Invalid,
+) -> AppResult<HttpResponse> {
+    let (p, table, overrides) = crate::db::run(&state.pool, move |conn| {
+        let p = publications::find(conn, id)?;
+        let table = if p.status == publications::RELEASED {
+            publications::released_table(&p)?
+        } else {
+            publications::preview(conn, &p)?
+        };
+        Ok((p, table, publications::overrides(conn, id)?))
+    })
+    .await?;
+    let c = Chrome::signed_in(req, &who.0);
+    let rows = table
+        .rows
+        .iter()
+        .map(|r| {
+            let cells = r.cells.iter().map(|cell| {
+                let reason = match (cell.reason, cell.overridden) {
+                    (_, true) => "publication.reason_released",
+                    (Some(Reason::Threshold), _) => "publication.reason_threshold",
+                    (Some(Reason::Dominance), _) => "publication.reason_dominance",
+                    (Some(Reason::Secondary), _) => "publication.reason_secondary",
+                    (None, false) => "",
+                };
+                (
+                    show(&r.figure, cell.value),
+                    if reason.is_empty() {
+                        String::new()
+                    } else {
+                        c.t.t(reason).to_owned()
+                    },
+                )
+            });
+            (c.t.t(figure_key(&r.figure)).to_owned(), cells.collect())
+        })
+        .collect();
+    let cells = FIGURES
+        .iter()
+        .flat_map(|f| {
+            table
+                .months
+                .iter()
+                .map(String::as_str)
+                .chain([TOTAL])
+                .map(|m| cell_key(f, m))
+        })
+        .collect();
+    let overrides = overrides
+        .into_iter()
+        .map(|o| (o.cell, o.justification, c.when(&o.created_at)))
+        .collect();
+    let page = DraftPage {
+        id,
+        title: p.title,
+        draft: p.status == publications::DRAFT,
+        cutoff_at: c.when(&p.cutoff_at),
+        p_percent: p.p_percent,
+        months: table.months,
+        rows,
+        overrides,
+        cells,
+        errors: invalid
+            .0
+            .iter()
+            .map(|(_, key)| c.t.t(key).to_owned())
+            .collect(),
+        c,
+    };
+    let status = if invalid.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(status, &page)
+}
+
+pub async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Admin,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    draft_page(&req, &state, &who, id.into_inner(), &Invalid::default()).await
+}
+
+pub async fn override_cell(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Admin,
+    id: web::Path<i64>,
+    CsrfForm(form): CsrfForm<OverrideForm>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let (now, actor) = (state.clock.now(), who.0.actor());
+    let outcome = crate::db::run(&state.pool, move |conn| {
+        publications::override_cell(conn, &actor, id, &form.cell, &form.justification, now)
+    })
+    .await?;
+    match outcome {
+        Ok(()) => Ok(redirect(format!("{LIST}/{id}"))),
+        Err(invalid) => draft_page(&req, &state, &who, id, &invalid).await,
+    }
+}
+
+pub async fn release(
+    state: web::Data<AppState>,
+    who: Admin,
+    id: web::Path<i64>,
+    CsrfForm(_form): CsrfForm<OverrideForm>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let (now, actor) = (state.clock.now(), who.0.actor());
+    crate::db::run(&state.pool, move |conn| {
+        publications::release(conn, &actor, id, now)
+    })
+    .await?;
+    Ok(redirect(
+        crate::web::paths::STATISTICS_RELEASE.replace("{id}", &id.to_string()),
+    ))
+}
+
+/// A GET on a POST route goes back to the publication.
+pub async fn back_to_page(id: web::Path<i64>) -> HttpResponse {
+    redirect(format!("{LIST}/{}", id.into_inner()))
+}

@@ -1,0 +1,177 @@
+//! Publications (admin): the list, and drafting one (title, cut-off,
+//! months, footnotes, the confidential p of the p% rule).
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::error::AppResult;
+use crate::services::publications::{self, DEFAULT_FOOTNOTES, DEFAULT_P_PERCENT, DraftInput};
+use crate::services::{Invalid, publish};
+use crate::web::csrf::{CsrfForm, HasCsrf};
+use crate::web::extract::Admin;
+use crate::web::view::{Chrome, FieldKind, FieldView, fields, render, summary};
+use crate::web::{AppState, redirect};
+
+const LIST: &str = crate::web::paths::ADMIN_PUBLICATIONS;
+
+#[derive(Template)]
+#[template(path = "admin/publications.html")]
+struct ListPage {
+    c: Chrome,
+    fields: Vec<FieldView>,
+    errors: Vec<(String, String, String)>,
+    publications: Vec<(i64, String, String, String)>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DraftForm {
+    csrf: String,
+    title: String,
+    cutoff: String,
+    from: String,
+    to: String,
+    footnotes: String,
+    p_percent: String,
+}
+
+impl HasCsrf for DraftForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+async fn list_page(
+    req: &HttpRequest,
+    state: &AppState,
+    who: &Admin,
+    typed: &DraftForm,
+    invalid: &Invalid,
+) -> AppResult<HttpResponse> {
+    let all = crate::db::run(&state.pool, |conn| Ok(publications::all(conn)?)).await?;
+    let c = Chrome::signed_in(req, &who.0);
+    let specs = [
+        (
+            "title",
+            "publication.field_title",
+            FieldKind::Text,
+            typed.title.as_str(),
+        ),
+        (
+            "cutoff",
+            "publication.field_cutoff",
+            FieldKind::Text,
+            typed.cutoff.as_str(),
+        ),
+        (
+            "from",
+            "publication.field_from",
+            FieldKind::Text,
+            typed.from.as_str(),
+        ),
+        (
+            "to",
+            "publication.field_to",
+            FieldKind::Text,
+            typed.to.as_str(),
+        ),
+        (
+            "footnotes",
+            "publication.field_footnotes",
+            FieldKind::Multiline,
+            typed.footnotes.as_str(),
+        ),
+        (
+            "p_percent",
+            "publication.field_p",
+            FieldKind::Number,
+            typed.p_percent.as_str(),
+        ),
+    ];
+    let fields = fields(&c.t, &specs, invalid);
+    let publications = all
+        .iter()
+        .map(|p| {
+            let status = c.t.t(if p.status == publications::RELEASED {
+                "publication.status_released"
+            } else {
+                "publication.status_draft"
+            });
+            (
+                p.id,
+                p.title.clone(),
+                status.to_owned(),
+                c.when(&p.cutoff_at),
+            )
+        })
+        .collect();
+    let status = if invalid.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = ListPage {
+        errors: summary(&fields),
+        fields,
+        publications,
+        c,
+    };
+    render(status, &page)
+}
+
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Admin,
+) -> AppResult<HttpResponse> {
+    let typed = DraftForm {
+        footnotes: DEFAULT_FOOTNOTES.to_owned(),
+        p_percent: DEFAULT_P_PERCENT.to_string(),
+        ..DraftForm::default()
+    };
+    list_page(&req, &state, &who, &typed, &Invalid::default()).await
+}
+
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Admin,
+    CsrfForm(form): CsrfForm<DraftForm>,
+) -> AppResult<HttpResponse> {
+    let cutoff = publish::parse_cutoff(&form.cutoff);
+    let p = form.p_percent.trim().parse::<u32>().ok();
+    let (Some(cutoff), Some(p_percent)) = (cutoff, p) else {
+        let mut invalid = Vec::new();
+        if cutoff.is_none() {
+            invalid.push(("cutoff", "publication.cutoff_invalid"));
+        }
+        if p.is_none() {
+            invalid.push(("p_percent", "publication.p_invalid"));
+        }
+        return list_page(&req, &state, &who, &form, &Invalid(invalid)).await;
+    };
+    let (now, actor) = (state.clock.now(), who.0.actor());
+    let (title, from, to, notes) = (
+        form.title.clone(),
+        form.from.clone(),
+        form.to.clone(),
+        form.footnotes.clone(),
+    );
+    let outcome = crate::db::run(&state.pool, move |conn| {
+        let input = DraftInput {
+            title: &title,
+            cutoff,
+            from: &from,
+            to: &to,
+            footnotes: &notes,
+            p_percent,
+        };
+        publications::draft(conn, &actor, &input, now)
+    })
+    .await?;
+    match outcome {
+        Ok(id) => Ok(redirect(format!("{LIST}/{id}"))),
+        Err(invalid) => list_page(&req, &state, &who, &form, &invalid).await,
+    }
+}

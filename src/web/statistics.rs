@@ -1,0 +1,167 @@
+//! The public statistics: released publications only, no sign-in. Each
+//! release shows its table with footnotes, what changed since the previous
+//! release, and its CSV files (served from the bytes frozen at release,
+//! with their SHA-256).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use crate::db::models::Publication;
+use crate::domain::yen::group_digits;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Tr;
+use crate::services::publication_table::{self, Table};
+use crate::services::publications;
+use crate::web::AppState;
+use crate::web::view::{Chrome, ok};
+
+#[derive(Template)]
+#[template(path = "statistics/list.html")]
+struct ListPage {
+    c: Chrome,
+    releases: Vec<(i64, String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "statistics/release.html")]
+struct ReleasePage {
+    c: Chrome,
+    id: i64,
+    title: String,
+    released_at: String,
+    cutoff_at: String,
+    months: Vec<String>,
+    rows: Vec<(String, Vec<String>)>,
+    footnotes: Vec<String>,
+    changes: Vec<(String, String, String, String, String)>,
+    previous: Option<(i64, String)>,
+    sha256_en: String,
+    sha256_ja: String,
+}
+
+/// The label key of a figure's row.
+pub fn figure_key(figure: &str) -> &'static str {
+    match figure {
+        "firms_with_fraudulent_trades" => "statistics.row_firms",
+        "unauthorized_accesses" => "statistics.row_accesses",
+        "fraudulent_trades" => "statistics.row_trades",
+        "sale_amount_jpy" => "statistics.row_sale",
+        _ => "statistics.row_purchase",
+    }
+}
+
+/// A published value as shown: `x` when suppressed, yen with `¥`.
+pub fn show(figure: &str, value: Option<i64>) -> String {
+    match value {
+        None => "x".to_owned(),
+        Some(v) if figure.ends_with("_jpy") => format!("¥{}", group_digits(v)),
+        Some(v) => group_digits(v),
+    }
+}
+
+/// The table's rows as the template draws them.
+pub fn display_rows(t: &Tr, table: &Table) -> Vec<(String, Vec<String>)> {
+    table
+        .rows
+        .iter()
+        .map(|r| {
+            let cells = r.cells.iter().map(|c| show(&r.figure, c.value)).collect();
+            (t.t(figure_key(&r.figure)).to_owned(), cells)
+        })
+        .collect()
+}
+
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let all = crate::db::run(&state.pool, |conn| Ok(publications::released(conn)?)).await?;
+    let c = Chrome::anonymous(&req, String::new());
+    let releases = all
+        .iter()
+        .map(|p| {
+            let released = p.released_at.map(|at| c.when(&at)).unwrap_or_default();
+            (p.id, p.title.clone(), released, c.when(&p.cutoff_at))
+        })
+        .collect();
+    ok(&ListPage { c, releases })
+}
+
+pub async fn release(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let (p, previous) = crate::db::run(&state.pool, move |conn| {
+        let p = publications::find_released(conn, id)?;
+        let previous = publications::previous_release(conn, &p)?;
+        Ok((p, previous))
+    })
+    .await?;
+    let table = publications::released_table(&p)?;
+    let c = Chrome::anonymous(&req, String::new());
+    let changes = match &previous {
+        Some(prev) => publication_table::changes(&publications::released_table(prev)?, &table)
+            .into_iter()
+            .map(|ch| {
+                let delta = ch.delta().map_or_else(String::new, |d| {
+                    let sign = if d > 0 { "+" } else { "" };
+                    format!("{sign}{}", show(&ch.figure, Some(d)))
+                });
+                (
+                    c.t.t(figure_key(&ch.figure)).to_owned(),
+                    column_label(&c.t, &ch.column),
+                    show(&ch.figure, ch.before),
+                    show(&ch.figure, ch.after),
+                    delta,
+                )
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let page = ReleasePage {
+        id: p.id,
+        title: p.title.clone(),
+        released_at: p.released_at.map(|at| c.when(&at)).unwrap_or_default(),
+        cutoff_at: c.when(&p.cutoff_at),
+        rows: display_rows(&c.t, &table),
+        months: table.months.clone(),
+        footnotes: p.footnotes.lines().map(str::to_owned).collect(),
+        changes,
+        previous: previous.map(|prev| (prev.id, prev.title)),
+        sha256_en: p.sha256_en.clone().unwrap_or_default(),
+        sha256_ja: p.sha256_ja.clone().unwrap_or_default(),
+        c,
+    };
+    ok(&page)
+}
+
+fn column_label(t: &Tr, column: &str) -> String {
+    if column == publication_table::TOTAL {
+        t.t("statistics.total").to_owned()
+    } else {
+        column.to_owned()
+    }
+}
+
+async fn csv(state: &AppState, id: i64, japanese: bool) -> AppResult<HttpResponse> {
+    let p: Publication = crate::db::run(&state.pool, move |conn| {
+        publications::find_released(conn, id)
+    })
+    .await?;
+    let body = if japanese { p.csv_ja } else { p.csv_en }.ok_or(AppError::NotFound)?;
+    let name = format!("statistics-{id}{}.csv", if japanese { "-ja" } else { "" });
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(body))
+}
+
+pub async fn csv_en(state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    csv(&state, id.into_inner(), false).await
+}
+
+pub async fn csv_ja(state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    csv(&state, id.into_inner(), true).await
+}

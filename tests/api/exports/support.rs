@@ -1,0 +1,134 @@
+//! What the export tests share: filing, downloading raw bytes, reading the
+//! CSV, finding versions and export audit events.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use incident_portal::db::DbConn;
+use incident_portal::db::schema::{audit_events, return_versions, trade_details};
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, COOKIE};
+
+use crate::helpers::{Browser, Firm, TestApp};
+
+/// Four eyes: the reporter prepares, the approver submits.
+pub async fn file(firm: &mut Firm, period: &str, typed: &[(&'static str, &str)]) {
+    crate::helpers::prepare(&mut firm.reporter, period, typed).await;
+    let form = firm.approver.get(&format!("/returns/{period}")).await;
+    let page = firm
+        .approver
+        .submit_form(&form, &format!("/returns/{period}/submit"), typed)
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+}
+
+/// Status, content type and raw bytes (the BOM kept).
+pub async fn download(
+    app: &TestApp,
+    browser: &Browser,
+    path: &str,
+) -> (StatusCode, String, Vec<u8>) {
+    let cookies = browser
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", app.address))
+        .header(COOKIE, cookies)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let kind = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, kind, response.bytes().await.unwrap().to_vec())
+}
+
+/// The records after the BOM, header first.
+pub fn records(bytes: &[u8]) -> Vec<Vec<String>> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").expect("a UTF-8 BOM");
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(body)
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+pub fn version_id(app: &TestApp, firm: i64, period: &str, no: i32) -> i64 {
+    let mut conn = app.pool.get().unwrap();
+    return_versions::table
+        .filter(return_versions::firm_id.eq(firm))
+        .filter(return_versions::period.eq(period))
+        .filter(return_versions::version_no.eq(no))
+        .select(return_versions::id)
+        .first(&mut conn)
+        .unwrap()
+}
+
+pub fn export_events(app: &TestApp) -> Vec<(String, String, String)> {
+    let mut conn = app.pool.get().unwrap();
+    audit_events::table
+        .filter(audit_events::action.eq("export.downloaded"))
+        .order(audit_events::id.asc())
+        .select((
+            audit_events::actor,
+            audit_events::object_id,
+            audit_events::detail,
+        ))
+        .load(&mut conn)
+        .unwrap()
+}
+
+/// `total` trade rows behind version `april` (the first two hostile to
+/// spreadsheets) and one behind `feb`.
+pub fn seed_trades(app: &TestApp, april: i64, feb: i64, total: i32) {
+    let date = NaiveDate::from_ymd_opt(2025, 4, 3).unwrap();
+    {
+        let mut conn = app.pool.get().unwrap();
+        let mut rows = Vec::new();
+        for n in 1..=total {
+            let (code, account) = match n {
+                1 => ("12,34", "@SUM(1+1)"),
+                2 => ("+7203", "-acct \"x\""),
+                _ => ("7203", "acct-0001"),
+            };
+            rows.push((
+                trade_details::version_id.eq(april),
+                trade_details::row_no.eq(n),
+                trade_details::trade_date.eq(date),
+                trade_details::side.eq("sell"),
+                trade_details::security_code.eq(code),
+                trade_details::market.eq("domestic"),
+                trade_details::quantity.eq(100_i64),
+                trade_details::amount_jpy.eq(i64::from(n)),
+                trade_details::account_ref.eq(account),
+            ));
+        }
+        rows.push((
+            trade_details::version_id.eq(feb),
+            trade_details::row_no.eq(1),
+            trade_details::trade_date.eq(date),
+            trade_details::side.eq("buy"),
+            trade_details::security_code.eq("9999"),
+            trade_details::market.eq("us"),
+            trade_details::quantity.eq(1_i64),
+            trade_details::amount_jpy.eq(1_i64),
+            trade_details::account_ref.eq("feb"),
+        ));
+        for chunk in rows.chunks(1_000) {
+            let insert = diesel::insert_into(trade_details::table).values(chunk);
+            // Batch inserts need the concrete backend.
+            match &mut *conn {
+                DbConn::Sqlite(c) => insert.execute(c),
+                DbConn::Pg(c) => insert.execute(c),
+            }
+            .unwrap();
+        }
+    }
+}
