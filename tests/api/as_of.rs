@@ -6,37 +6,9 @@ use chrono::Duration;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT_LANGUAGE, COOKIE};
 
-use crate::helpers::{Browser, Firm, Page, TestApp, figures};
+use crate::helpers::{Browser, Page, TestApp, figures};
+use crate::helpers::{file, table_row as row};
 use crate::on_both_backends;
-
-/// Four eyes: the reporter prepares, the approver submits.
-async fn file(firm: &mut Firm, period: &str, typed: &[(&'static str, &str)]) {
-    crate::helpers::prepare(&mut firm.reporter, period, typed).await;
-    let form = firm.approver.get(&format!("/returns/{period}")).await;
-    let page = firm
-        .approver
-        .submit_form(&form, &format!("/returns/{period}/submit"), typed)
-        .await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-}
-
-/// Cells of the row whose header is `label`: one per month, then the total.
-fn row(page: &Page, label: &str) -> Vec<String> {
-    let html = page.html();
-    let tr = scraper::Selector::parse("#fsa-table tbody tr").unwrap();
-    let th = scraper::Selector::parse("th").unwrap();
-    let td = scraper::Selector::parse("td").unwrap();
-    html.select(&tr)
-        .find(|r| {
-            r.select(&th)
-                .next()
-                .is_some_and(|h| h.text().collect::<String>() == label)
-        })
-        .unwrap_or_else(|| panic!("row {label} in {}", page.body))
-        .select(&td)
-        .map(|c| c.text().collect::<String>())
-        .collect()
-}
 
 /// A GET asking for Japanese.
 async fn get_in_japanese(app: &TestApp, browser: &Browser, path: &str) -> Page {

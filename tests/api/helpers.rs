@@ -733,3 +733,33 @@ pub fn assert_summary_matches_versions(app: &TestApp) {
         .collect();
     assert_eq!(actual, expected, "period_summary drifted from the versions");
 }
+
+/// Four eyes: the firm's reporter prepares `period`, its approver submits.
+pub async fn file(firm: &mut Firm, period: &str, typed: &[(&'static str, &str)]) {
+    prepare(&mut firm.reporter, period, typed).await;
+    let form = firm.approver.get(&format!("/returns/{period}")).await;
+    let page = firm
+        .approver
+        .submit_form(&form, &format!("/returns/{period}/submit"), typed)
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+}
+
+/// Cells of the dashboard row whose header is `label`: one per month, then
+/// the total.
+pub fn table_row(page: &Page, label: &str) -> Vec<String> {
+    let html = page.html();
+    let tr = Selector::parse("#fsa-table tbody tr").unwrap();
+    let th = Selector::parse("th").unwrap();
+    let td = Selector::parse("td").unwrap();
+    html.select(&tr)
+        .find(|r| {
+            r.select(&th)
+                .next()
+                .is_some_and(|h| h.text().collect::<String>() == label)
+        })
+        .unwrap_or_else(|| panic!("row {label} in {}", page.body))
+        .select(&td)
+        .map(|c| c.text().collect::<String>())
+        .collect()
+}

@@ -8,18 +8,9 @@ use incident_portal::db::schema::{audit_events, return_versions, trade_details};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, COOKIE};
 
-use crate::helpers::{Browser, Firm, TestApp};
+use crate::helpers::{Browser, TestApp};
 
-/// Four eyes: the reporter prepares, the approver submits.
-pub async fn file(firm: &mut Firm, period: &str, typed: &[(&'static str, &str)]) {
-    crate::helpers::prepare(&mut firm.reporter, period, typed).await;
-    let form = firm.approver.get(&format!("/returns/{period}")).await;
-    let page = firm
-        .approver
-        .submit_form(&form, &format!("/returns/{period}/submit"), typed)
-        .await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-}
+pub use crate::helpers::file;
 
 /// Status, content type and raw bytes (the BOM kept).
 pub async fn download(
