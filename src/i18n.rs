@@ -203,6 +203,7 @@ mod tests {
                             "forgot",
                             "reset",
                             "policy",
+                            "firm",
                             "check",
                             "warn",
                             "audit",

@@ -154,6 +154,7 @@ portal_routes! {
     get paths::DASHBOARD => dashboard::page;
     get paths::REVIEW => review::list::page;
     get paths::REVIEW_VERSION => review::version::page;
+    get paths::REVIEW_FIRM => review::firm::page;
     post paths::REVIEW_ACCEPT => review::decide::accept;
     post paths::REVIEW_RETURN => review::decide::send_back;
     get paths::REVIEW_ACCEPT => review::decide::back_to_version;

@@ -61,6 +61,7 @@ pub const RETURN_TRADES_TEMPLATE: &str = "/returns/{period}/trades/template.csv"
 pub const DASHBOARD: &str = "/dashboard";
 pub const REVIEW: &str = "/review";
 pub const REVIEW_VERSION: &str = "/review/versions/{id}";
+pub const REVIEW_FIRM: &str = "/review/firms/{id}";
 pub const REVIEW_ACCEPT: &str = "/review/versions/{id}/accept";
 pub const REVIEW_RETURN: &str = "/review/versions/{id}/return";
 pub const REVIEW_COMPARE: &str = "/review/compare";
@@ -134,6 +135,10 @@ pub fn return_trades_template(period: Period) -> String {
 
 pub fn return_version(period: Period, version: i32) -> String {
     format!("/returns/{period}/versions/{version}")
+}
+
+pub fn review_firm(id: i64) -> String {
+    format!("/review/firms/{id}")
 }
 
 pub fn review_version(id: i64) -> String {

@@ -92,6 +92,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/dashboard", "L F F F A A"),
     ("get", "/review", "L F F F A A"),
     ("get", "/review/versions/{id}", "L F F F A A"),
+    ("get", "/review/firms/{id}", "L F F F A A"),
     ("post", "/review/versions/{id}/accept", "L F F F A A"),
     ("post", "/review/versions/{id}/return", "L F F F A A"),
     ("get", "/review/versions/{id}/accept", "A A A A A A"),
@@ -173,6 +174,7 @@ async fn csrf_of(browser: &mut Browser, signed_in: bool) -> String {
 async fn every_route_answers_each_caller_as_the_matrix_says(app: TestApp) {
     let mut admin = app.setup_admin().await;
     let mut a = app.firm_with_users(&mut admin, "Alpha").await;
+    let a_firm_id = a.id;
     let b = app.firm_with_users(&mut admin, "Bravo").await;
     app.invite(
         &mut a.approver,
@@ -231,6 +233,8 @@ async fn every_route_answers_each_caller_as_the_matrix_says(app: TestApp) {
                 "{id}",
                 &if pattern.starts_with("/users") {
                     victim_id.to_string()
+                } else if pattern.starts_with("/review/firms") {
+                    a_firm_id.to_string()
                 } else if pattern.starts_with("/review") {
                     version_id.to_string()
                 } else {

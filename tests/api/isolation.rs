@@ -146,5 +146,48 @@ async fn staff_and_firm_routes_are_kept_apart(app: TestApp) {
 
 on_both_backends!(
     firm_a_cannot_read_firm_b,
-    staff_and_firm_routes_are_kept_apart
+    staff_and_firm_routes_are_kept_apart,
+    staff_see_a_firms_history,
 );
+
+/// Staff see a firm's page: every version with its review; firms do not.
+async fn staff_see_a_firms_history(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
+    crate::helpers::file(
+        &mut firm,
+        "2025-04",
+        &figures("5", "5", "1", "10", "10", ""),
+    )
+    .await;
+    crate::helpers::file(
+        &mut firm,
+        "2025-04",
+        &figures("6", "6", "1", "10", "10", ""),
+    )
+    .await;
+    let form = firm.approver.get("/returns/2025-03").await;
+    firm.approver
+        .submit_form(&form, "/returns/2025-03/nil", &[])
+        .await;
+    let mut analyst = app.analyst(&mut admin).await;
+    let page = analyst.get(&format!("/review/firms/{}", firm.id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let rows = page.texts("#firm-versions tbody tr th");
+    assert_eq!(rows, ["2025-04", "2025-04", "2025-03"], "newest first");
+    assert_eq!(
+        page.texts("#firm-versions tbody tr td a"),
+        ["v2", "v1", "v1"]
+    );
+    assert_eq!(
+        analyst.get("/review/firms/999999").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        firm.approver
+            .get(&format!("/review/firms/{}", firm.id))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -6,5 +6,6 @@ pub mod compare;
 pub mod compare_rows;
 pub mod decide;
 pub mod exports;
+pub mod firm;
 pub mod list;
 pub mod version;

@@ -1,0 +1,73 @@
+//! A firm seen by regulator staff: its returns by period, every version and
+//! its review.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use diesel::prelude::*;
+
+use crate::db::models::{Firm, Version};
+use crate::db::schema::return_versions;
+use crate::error::{AppError, AppResult};
+use crate::services::accounts;
+use crate::web::extract::Staff;
+use crate::web::returns::form::status_key;
+use crate::web::view::{Chrome, ok};
+use crate::web::{AppState, paths};
+
+pub struct Line {
+    pub period: String,
+    pub version_no: i32,
+    pub href: String,
+    pub receipt_no: String,
+    pub submitted_at: String,
+    pub on_time: bool,
+    pub status_key: &'static str,
+    pub reviewed: String,
+    pub note: String,
+}
+
+#[derive(Template)]
+#[template(path = "review/firm.html")]
+struct FirmPage {
+    c: Chrome,
+    firm: Firm,
+    lines: Vec<Line>,
+}
+
+pub async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Staff,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let (firm, versions) = crate::db::run(&state.pool, move |conn| {
+        let firm = accounts::require_found(accounts::get_firm(conn, id)?)?;
+        let versions: Vec<Version> = return_versions::table
+            .filter(return_versions::firm_id.eq(id))
+            .order((
+                return_versions::period.desc(),
+                return_versions::version_no.desc(),
+            ))
+            .select(Version::as_select())
+            .load(conn)?;
+        Ok((firm, versions))
+    })
+    .await?;
+    let c = Chrome::signed_in(&req, &who.0);
+    let lines = versions
+        .iter()
+        .map(|v| Line {
+            period: v.period.clone(),
+            version_no: v.version_no,
+            href: paths::review_version(v.id),
+            receipt_no: v.receipt_no.clone(),
+            submitted_at: c.when(&v.submitted_at),
+            on_time: v.on_time,
+            status_key: status_key(v),
+            reviewed: v.reviewed_at.map(|at| c.when(&at)).unwrap_or_default(),
+            note: v.review_note.clone().unwrap_or_default(),
+        })
+        .collect();
+    ok(&FirmPage { c, firm, lines })
+}
