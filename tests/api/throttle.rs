@@ -121,7 +121,9 @@ async fn second_factor_attempts_are_limited(app: TestApp) {
     // Keep guessing (waiting out each delay): the pending sign-in ends.
     let mut ended = false;
     for _ in 0..10 {
-        app.clock.advance(Duration::seconds(600));
+        // Past each doubling wait (64 s at most here), well within the
+        // 15-minute life of a pending sign-in: the lock is what ends it.
+        app.clock.advance(Duration::seconds(70));
         let page = browser
             .submit_form(&form, "/login/verify/totp", &[("code", "000000")])
             .await;
@@ -131,6 +133,11 @@ async fn second_factor_attempts_are_limited(app: TestApp) {
         }
     }
     assert!(ended, "the pending sign-in was ended");
+    assert_eq!(
+        count(&app, "auth.account_locked"),
+        1,
+        "by the second-factor lock"
+    );
     assert_eq!(
         browser.get("/login/verify").await.location(),
         Some("/login")
