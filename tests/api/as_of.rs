@@ -12,12 +12,7 @@ use crate::on_both_backends;
 
 /// A GET asking for Japanese.
 async fn get_in_japanese(app: &TestApp, browser: &Browser, path: &str) -> Page {
-    let cookies = browser
-        .cookies
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ");
+    let cookies = browser.cookie_header();
     let response = reqwest::Client::new()
         .get(format!("{}{path}", app.address))
         .header(COOKIE, cookies)

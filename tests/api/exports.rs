@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 
 mod support;
 
-use support::{download, export_events, file, records, seed_trades, version_id};
+use support::{export_events, file, records, seed_trades, version_id};
 
 use crate::helpers::{TestApp, figures};
 use crate::on_both_backends;
@@ -59,7 +59,7 @@ async fn versions_export_lists_every_version_in_range(app: TestApp) {
     }
     let analyst = app.analyst(&mut admin).await;
     let path = "/review/exports/versions.csv?from=2025-03&to=2025-04";
-    let (status, kind, bytes) = download(&app, &analyst, path).await;
+    let (status, kind, bytes) = analyst.get_bytes(path).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(kind, "text/csv; charset=utf-8");
     let rows = records(&bytes);
@@ -113,16 +113,18 @@ async fn versions_export_lists_every_version_in_range(app: TestApp) {
         )]
     );
     // No range: everything. A bad month: refused.
-    let (_, _, bytes) = download(&app, &analyst, "/review/exports/versions.csv").await;
+    let (_, _, bytes) = analyst.get_bytes("/review/exports/versions.csv").await;
     assert_eq!(records(&bytes).len(), 6);
-    let (status, _, _) = download(&app, &analyst, "/review/exports/versions.csv?from=March").await;
+    let (status, _, _) = analyst
+        .get_bytes("/review/exports/versions.csv?from=March")
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     // Firm users may not export, not even their own firm's.
     for browser in [&a.reporter, &a.approver, &b.approver] {
-        let (status, _, _) = download(&app, browser, path).await;
+        let (status, _, _) = browser.get_bytes(path).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
     }
-    let (status, _, _) = download(&app, &admin, path).await;
+    let (status, _, _) = admin.get_bytes(path).await;
     assert_eq!(status, StatusCode::OK, "admins may");
 }
 
@@ -150,7 +152,7 @@ async fn trades_export_pages_through_every_row(app: TestApp) {
     seed_trades(&app, april, feb, total);
     let analyst = app.analyst(&mut admin).await;
     let path = "/review/exports/trades.csv?from=2025-03&to=2025-04";
-    let (status, kind, bytes) = download(&app, &analyst, path).await;
+    let (status, kind, bytes) = analyst.get_bytes(path).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(kind, "text/csv; charset=utf-8");
     let rows = records(&bytes);
@@ -204,7 +206,7 @@ async fn trades_export_pages_through_every_row(app: TestApp) {
     assert!(text.contains(",'+7203,domestic,100,2,\"'-acct \"\"x\"\"\"\r\n"));
     assert_eq!(export_events(&app).len(), 1);
     assert_eq!(export_events(&app)[0].1, "trades.csv");
-    let (status, _, _) = download(&app, &a.approver, path).await;
+    let (status, _, _) = a.approver.get_bytes(path).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(
         export_events(&app).len(),

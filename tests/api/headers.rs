@@ -87,12 +87,7 @@ async fn host_headers_are_never_reflected(app: TestApp) {
     let mut browser = app.browser();
     let form = browser.get("/password/forgot").await;
     let csrf = form.input_value("csrf").unwrap();
-    let cookie = browser
-        .cookies
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ");
+    let cookie = browser.cookie_header();
     let response = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -59,8 +59,10 @@ async fn files_in_every_encoding_are_attached(app: TestApp) {
     );
 
     // The template downloads as UTF-8 with a BOM and is itself accepted.
-    let (status, content_type, template) =
-        support::get_bytes(&app, &firm.reporter, "/returns/2025-04/trades/template.csv").await;
+    let (status, content_type, template) = firm
+        .reporter
+        .get_bytes("/returns/2025-04/trades/template.csv")
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(content_type.starts_with("text/csv"));
     assert!(template.starts_with(format!("\u{feff}{HEADER}").as_bytes()));

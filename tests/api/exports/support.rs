@@ -5,40 +5,10 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use incident_portal::db::DbConn;
 use incident_portal::db::schema::{audit_events, return_versions, trade_details};
-use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, COOKIE};
 
-use crate::helpers::{Browser, TestApp};
+use crate::helpers::TestApp;
 
 pub use crate::helpers::file;
-
-/// Status, content type and raw bytes (the BOM kept).
-pub async fn download(
-    app: &TestApp,
-    browser: &Browser,
-    path: &str,
-) -> (StatusCode, String, Vec<u8>) {
-    let cookies = browser
-        .cookies
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let response = reqwest::Client::new()
-        .get(format!("{}{path}", app.address))
-        .header(COOKIE, cookies)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let kind = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (status, kind, response.bytes().await.unwrap().to_vec())
-}
 
 /// The records after the BOM, header first.
 pub fn records(bytes: &[u8]) -> Vec<Vec<String>> {

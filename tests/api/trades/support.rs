@@ -69,12 +69,7 @@ pub async fn post_parts(
     period: &str,
     parts: &[Part<'_>],
 ) -> Page {
-    let cookies = browser
-        .cookies
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ");
+    let cookies = browser.cookie_header();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -154,36 +149,4 @@ pub fn staged_totals(app: &TestApp, firm_id: i64) -> Option<(i64, i64, i64)> {
     incident_portal::services::trades::summary_for(&mut conn, firm_id, period)
         .unwrap()
         .map(|s| (s.totals.rows, s.totals.sell, s.totals.buy))
-}
-
-/// The raw bytes of a GET (the page reader would drop a BOM).
-pub async fn get_bytes(
-    app: &TestApp,
-    browser: &Browser,
-    path: &str,
-) -> (StatusCode, String, Vec<u8>) {
-    let cookies = browser
-        .cookies
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let response = reqwest::Client::new()
-        .get(format!("{}{path}", app.address))
-        .header(COOKIE, cookies)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (
-        status,
-        content_type,
-        response.bytes().await.unwrap().to_vec(),
-    )
 }
