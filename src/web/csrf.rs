@@ -55,9 +55,11 @@ where
             // A full session's forms carry its own token. Before sign-in is
             // complete (no session, or one still owing a factor) the forms of
             // the sign-in pages carry the double-submit token instead.
-            let session = match session_token(&req) {
-                Some(_) => SignedIn::load_any(req.clone()).await.ok(),
-                None => None,
+            let had_session = session_token(&req).is_some();
+            let session = if had_session {
+                SignedIn::load_any(req.clone()).await.ok()
+            } else {
+                None
             };
             let mut expected = Vec::new();
             if let Some(signed_in) = &session {
@@ -70,6 +72,10 @@ where
             }
             if expected.iter().any(|e| same_secret(e, form.csrf())) {
                 Ok(CsrfForm(form))
+            } else if had_session && session.is_none() {
+                // The session expired while the form was open: the same
+                // answer as every guard gives, a redirect to sign in.
+                Err(AppError::Unauthenticated)
             } else {
                 Err(AppError::Csrf)
             }

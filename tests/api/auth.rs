@@ -149,6 +149,7 @@ on_both_backends!(
     sessions_expire_when_idle,
     anonymous_visitors_are_sent_to_sign_in,
     changing_the_password,
+    posting_after_expiry_leads_to_sign_in,
 );
 
 /// Changing one's password needs the current one, ends the other sessions
@@ -201,4 +202,25 @@ async fn changing_the_password(app: TestApp) {
     let mut fresh = app.browser();
     app.sign_in_fully(&mut fresh, "admin@fsa.example", new)
         .await;
+}
+
+/// A form posted after the session expired always leads to sign-in (never
+/// a 403 or a 500), whichever check runs first.
+async fn posting_after_expiry_leads_to_sign_in(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
+    let form = firm.reporter.get("/returns/2025-04").await;
+    app.clock.advance(chrono::Duration::minutes(31));
+    for _ in 0..5 {
+        let page = firm
+            .reporter
+            .submit_form(
+                &form,
+                "/returns/2025-04/draft",
+                &[("unauthorized_accesses", "3")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert_eq!(page.location(), Some("/login"));
+    }
 }
