@@ -228,6 +228,16 @@ pub fn complete_password(
     })
 }
 
+/// What someone typed as an email, fit for the audit trail: no control
+/// characters (no forged lines), bounded.
+fn shown_email(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(254)
+        .collect()
+}
+
 /// Records a failed password: audited, and counted against the account
 /// typed and the client address. Returns true when this failure locked the
 /// account (the caller tells its holder).
@@ -238,11 +248,7 @@ pub fn record_failed_sign_in(
     ip: &str,
     now: NaiveDateTime,
 ) -> AppResult<bool> {
-    let shown: String = typed_email
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(254)
-        .collect();
+    let shown = shown_email(typed_email);
     write_tx(conn, |conn| {
         audit::record(
             conn,
@@ -300,11 +306,7 @@ pub fn sign_in_wait(
     ];
     let wait = throttle::retry_after_any(conn, &keys, now)?;
     if wait > chrono::Duration::zero() {
-        let shown: String = typed_email
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(254)
-            .collect();
+        let shown = shown_email(typed_email);
         write_tx(conn, |conn| {
             audit::record(
                 conn,
