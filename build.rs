@@ -1,17 +1,25 @@
 //! Rebuilds when migrations change, and turns on the PostgreSQL and browser
-//! test variants when their environment is given.
+//! test variants (and the resilience harnesses) when their environment is
+//! given.
 
 fn main() {
     println!("cargo:rerun-if-changed=migrations");
     println!("cargo:rerun-if-changed=locales");
     println!("cargo:rerun-if-env-changed=TEST_DATABASE_URL");
     println!("cargo:rerun-if-env-changed=PORTAL_BROWSER_TESTS");
+    println!("cargo:rerun-if-env-changed=PORTAL_RESILIENCE");
     println!("cargo::rustc-check-cfg=cfg(test_postgres)");
     println!("cargo::rustc-check-cfg=cfg(test_browser)");
+    println!("cargo::rustc-check-cfg=cfg(test_resilience)");
     if std::env::var("TEST_DATABASE_URL").is_ok_and(|v| !v.is_empty()) {
         println!("cargo:rustc-cfg=test_postgres");
     }
     if std::env::var("PORTAL_BROWSER_TESTS").is_ok_and(|v| v == "1") {
         println!("cargo:rustc-cfg=test_browser");
+    }
+    // `short` (CI) or `full` (scripts/resilience): the crash, concurrency,
+    // multi-instance and outage harnesses in tests/resilience.
+    if std::env::var("PORTAL_RESILIENCE").is_ok_and(|v| v == "short" || v == "full") {
+        println!("cargo:rustc-cfg=test_resilience");
     }
 }

@@ -35,9 +35,36 @@ pub enum AppError {
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("database error: {0}")]
-    Db(#[from] diesel::result::Error),
+    Db(diesel::result::Error),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// A lost database connection (the server restarting, the network gone) is
+/// an outage, answered 503 like a pool that cannot connect; any other
+/// database error is a fault (500).
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let lost = match &e {
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => true,
+            // PostgreSQL's admin_shutdown / cannot_connect_now, before
+            // libpq has marked the connection bad.
+            Error::DatabaseError(_, info) => {
+                info.message().starts_with("terminating connection")
+                    || info.message().starts_with("the database system is")
+            }
+            _ => false,
+        };
+        if lost {
+            AppError::Unavailable(e.to_string())
+        } else {
+            AppError::Db(e)
+        }
+    }
 }
 
 impl From<diesel::r2d2::PoolError> for AppError {
@@ -114,3 +141,53 @@ fn see_other(to: &str) -> HttpResponse {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    use super::*;
+
+    fn db_error(kind: DatabaseErrorKind, message: &str) -> AppError {
+        AppError::from(Error::DatabaseError(kind, Box::new(message.to_owned())))
+    }
+
+    #[test]
+    fn a_lost_connection_is_an_outage_not_a_fault() {
+        for lost in [
+            db_error(
+                DatabaseErrorKind::ClosedConnection,
+                "server closed the connection",
+            ),
+            db_error(
+                DatabaseErrorKind::UnableToSendCommand,
+                "no connection to the server",
+            ),
+            db_error(
+                DatabaseErrorKind::Unknown,
+                "terminating connection due to administrator command",
+            ),
+            db_error(
+                DatabaseErrorKind::Unknown,
+                "the database system is shutting down",
+            ),
+        ] {
+            assert_eq!(
+                lost.status_code(),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "{lost}"
+            );
+        }
+        for fault in [
+            AppError::from(Error::NotFound),
+            db_error(DatabaseErrorKind::UniqueViolation, "duplicate key value"),
+            db_error(DatabaseErrorKind::Unknown, "syntax error at or near"),
+        ] {
+            assert_eq!(
+                fault.status_code(),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "{fault}"
+            );
+        }
+    }
+}

@@ -6,6 +6,12 @@ use std::sync::LazyLock;
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
+use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::domain::time::{format_tokyo, to_tokyo};
+
+/// The cookie that remembers the language picked before sign-in.
+pub const LANG_COOKIE: &str = "__Host-lang";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
@@ -29,9 +35,17 @@ impl Lang {
         }
     }
 
-    /// The language a request asks for: the highest-weighted of ours in
-    /// `Accept-Language`, English otherwise.
+    /// The language of a page before sign-in: the one picked with the
+    /// switch (a cookie), else the highest-weighted of ours in
+    /// `Accept-Language`, else English.
     pub fn from_request(req: &HttpRequest) -> Lang {
+        req.cookie(LANG_COOKIE)
+            .and_then(|c| Lang::parse(c.value()))
+            .unwrap_or_else(|| Lang::from_accept_language(req))
+    }
+
+    /// The highest-weighted of ours in `Accept-Language`, English otherwise.
+    pub fn from_accept_language(req: &HttpRequest) -> Lang {
         let Some(value) = req
             .headers()
             .get(header::ACCEPT_LANGUAGE)
@@ -109,6 +123,25 @@ impl Tr {
             .or_else(|| EN.get(key))
             .copied()
             .unwrap_or(key)
+    }
+
+    /// A stored UTC time in Asia/Tokyo, in the language's usual form:
+    /// `2025-04-16 18:05 JST` / `2025年4月16日 18:05`.
+    pub fn when(&self, naive_utc: NaiveDateTime) -> String {
+        match self.lang {
+            Lang::En => format_tokyo(naive_utc),
+            Lang::Ja => to_tokyo(naive_utc)
+                .format("%Y年%-m月%-d日 %H:%M")
+                .to_string(),
+        }
+    }
+
+    /// A calendar date: `2025-04-16` / `2025年4月16日`.
+    pub fn date(&self, date: NaiveDate) -> String {
+        match self.lang {
+            Lang::En => date.format("%Y-%m-%d").to_string(),
+            Lang::Ja => date.format("%Y年%-m月%-d日").to_string(),
+        }
     }
 
     /// The message for `key` with `{name}` placeholders filled in.

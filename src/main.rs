@@ -1,5 +1,5 @@
 //! The `incident-portal` binary: serve (default), migrate, import-returns,
-//! seed-demo, publish, verify-audit.
+//! seed-demo, publish, verify-audit, backup.
 
 use std::fs::File;
 use std::io::{BufReader, IsTerminal};
@@ -56,6 +56,12 @@ enum Command {
     /// Recompute the audit chain and name the first broken link, if any
     /// (exit status 1 when broken).
     VerifyAudit,
+    /// Copy a live SQLite database to a new file (safe while serving) and
+    /// check the copy; PostgreSQL is backed up with pg_dump instead.
+    Backup {
+        /// The new file (refused if it exists).
+        path: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -138,6 +144,11 @@ fn run(cli: Cli) -> Result<(), String> {
             } else {
                 Err("the audit chain does not verify".to_owned())
             }
+        }
+        Command::Backup { path } => {
+            let report = incident_portal::db::backup::backup(&config.database_url, &path)?;
+            println!("{report}");
+            Ok(())
         }
         Command::SeedDemo => {
             let pool = server::prepare_database(&config)?;

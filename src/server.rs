@@ -3,6 +3,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{Compat, NormalizePath, TrailingSlash};
@@ -18,6 +19,16 @@ use crate::mail::{transport::Mailer, worker};
 use crate::services::reminders;
 use crate::web::request_log::PortalRootSpan;
 use crate::web::{self as portal, AppState, error_page, security_headers};
+
+/// A client must send a whole request head within this time, or it gets 408
+/// and the connection is closed (a slow-header client cannot hold a worker's
+/// connection open). Heads over 128 KiB or with more than 96 headers are
+/// refused by actix with 431 (a fixed limit of actix-http).
+pub const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// Time allowed for a connection's orderly shutdown before it is dropped.
+pub const CLIENT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long an idle keep-alive connection is kept.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(5);
 
 /// Opens the pool and applies pending migrations.
 pub fn prepare_database(config: &Config) -> Result<DbPool, String> {
@@ -63,6 +74,9 @@ pub fn start(
             }))
     })
     .workers(config.workers)
+    .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
+    .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
+    .keep_alive(KEEP_ALIVE)
     .listen(listener)?
     .run();
     Ok(server)

@@ -1,42 +1,45 @@
 //! End-to-end runs in a real browser: an approver signs in, saves a draft
-//! return and submits it, and the receipt page shows what was filed; and
-//! the first admin enrols a passkey (Chromium's virtual authenticator) and
-//! signs in with it, after the password and on its own.
+//! return and submits it, and the receipt page shows what was filed; the
+//! first admin enrols a passkey (Chromium's virtual authenticator) and
+//! signs in with it, after the password and on its own; and the whole
+//! journey from the setup link to the published statistics, in Japanese
+//! and in English, with axe-core accessibility checks (journey.rs).
 //!
-//! Headless Chromium is driven over WebDriver (chromedriver + fantoccini).
-//! The test is ignored unless the crate was built with
-//! PORTAL_BROWSER_TESTS=1; then it needs /usr/bin/chromium and
-//! /usr/bin/chromedriver and fails, never passes, without them.
+//! Headless Chromium is driven over WebDriver (chromedriver + fantoccini);
+//! the shared plumbing is in browser/support.rs. The tests are ignored
+//! unless the crate was built with PORTAL_BROWSER_TESTS=1; then they need
+//! /usr/bin/chromium, /usr/bin/chromedriver, python3's aiosmtpd and
+//! axe-core (`npm ci --prefix tests/browser/axe`), and fail, never pass,
+//! without them.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "browser/axe.rs"]
+mod axe;
 #[path = "api/helpers.rs"]
 mod helpers;
+#[path = "browser/journey.rs"]
+mod journey;
+#[path = "browser/journey_flow.rs"]
+mod journey_flow;
+#[path = "browser/mailbox.rs"]
+mod mailbox;
+#[path = "browser/support.rs"]
+mod support;
 
-use std::error::Error;
-use std::future::Future;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use fantoccini::wd::WebDriverCompatibleCommand;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use helpers::TestApp;
-use incident_portal::config::{Config, MailConfig};
+use incident_portal::config::MailConfig;
 use incident_portal::db::Backend;
-use incident_portal::server;
-use serde_json::json;
+use support::{
+    BoxError, Chromedriver, VirtualAuthenticator, click, connect, drive, localhost_portal,
+    require_browser, save_screenshot, screenshot_dir, sign_out, text, type_into, wait_for,
+};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-/// How long to wait for the next page after a click.
-const PAGE_WAIT: Duration = Duration::from_secs(10);
 /// The whole browser session, start to finish.
 const SESSION_LIMIT: Duration = Duration::from_secs(120);
-
-type BoxError = Box<dyn Error + Send + Sync>;
 
 /// The six fields of a return: input id, label shown, value typed.
 const FIELDS: [(&str, &str, &str); 6] = [
@@ -86,10 +89,10 @@ async fn firm_files_and_submits_in_chromium() {
     // Declared before the driver so that it is removed after Chromium ends.
     let profile = tempfile::tempdir().expect("temp dir for the Chromium profile");
     let driver = Chromedriver::start().await;
-    let client = connect(&driver.url, profile.path()).await;
+    let client = connect(&driver.url, profile.path(), "en-US,en").await;
     let session = client.clone();
     let address = app.address.clone();
-    drive(&client, async move {
+    drive(&client, SESSION_LIMIT, "failure.png", async move {
         file_return(&session, &address, &approver_email, &code).await
     })
     .await;
@@ -107,65 +110,18 @@ async fn firm_files_and_submits_in_chromium() {
 async fn passkeys_in_chromium() {
     require_browser();
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let base = localhost_portal(&app);
+    let base = localhost_portal(&app, MailConfig::Memory(Default::default()), false);
     let token = app.setup_token();
 
     let profile = tempfile::tempdir().expect("temp dir for the Chromium profile");
     let driver = Chromedriver::start().await;
-    let client = connect(&driver.url, profile.path()).await;
+    let client = connect(&driver.url, profile.path(), "en-US,en").await;
     let session = client.clone();
-    drive(&client, async move {
+    drive(&client, SESSION_LIMIT, "failure.png", async move {
         use_passkeys(&session, &base, &token).await
     })
     .await;
     drop(driver);
-}
-
-fn require_browser() {
-    for binary in [CHROMIUM, CHROMEDRIVER] {
-        assert!(
-            Path::new(binary).exists(),
-            "{binary} is missing: the browser test was enabled (PORTAL_BROWSER_TESTS=1) but \
-             needs it; install with `apt-get install -y chromium chromium-driver`"
-        );
-    }
-}
-
-/// Runs `work` in the browser within SESSION_LIMIT, keeps a screenshot if
-/// it fails, always ends the browser session, then reports.
-async fn drive<F>(client: &Client, work: F)
-where
-    F: Future<Output = Result<(), BoxError>> + Send + 'static,
-{
-    let started = Instant::now();
-    let mut handle = tokio::spawn(work);
-    let outcome = tokio::time::timeout(SESSION_LIMIT, &mut handle).await;
-    if outcome.is_err() {
-        handle.abort();
-    }
-    let failed = !matches!(outcome, Ok(Ok(Ok(()))));
-    if failed {
-        // What the browser showed when it went wrong, for whoever reads the log.
-        if let Ok(Ok(png)) = tokio::time::timeout(PAGE_WAIT, client.screenshot()).await {
-            save_screenshot("failure.png", &png);
-        }
-    }
-    // Always end the session, so that no Chromium is left behind.
-    let closed = tokio::time::timeout(PAGE_WAIT, client.clone().close()).await;
-    eprintln!("browser session took {:.1?}", started.elapsed());
-
-    match outcome {
-        Err(_) => panic!("the browser session did not finish within {SESSION_LIMIT:?}"),
-        Ok(Err(join)) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
-        Ok(Err(join)) => panic!("the browser session was cancelled: {join}"),
-        Ok(Ok(Err(e))) => panic!("browser: {e}"),
-        Ok(Ok(Ok(()))) => {}
-    }
-    match closed {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => panic!("closing the browser session: {e}"),
-        Err(_) => panic!("closing the browser session took longer than {PAGE_WAIT:?}"),
-    }
 }
 
 /// What the approver does in the browser.
@@ -195,7 +151,7 @@ async fn file_return(client: &Client, base: &str, email: &str, code: &str) -> Re
         Err(_) => client.goto(&format!("{base}/returns/2025-04")).await?,
     }
     wait_for(client, r#"button[formaction$="/draft"]"#).await?;
-    save_screenshot("return-form.png", &client.screenshot().await?);
+    keep("return-form.png", &client.screenshot().await?);
 
     for (id, label, _) in FIELDS {
         let shown = text(client, &format!(r#"label[for="{id}"]"#)).await?;
@@ -258,7 +214,7 @@ async fn file_return(client: &Client, base: &str, email: &str, code: &str) -> Re
     );
     assert_eq!(text(client, "table.figures td.prose").await?, FIELDS[5].2);
 
-    save_screenshot("receipt.png", &client.screenshot().await?);
+    keep("receipt.png", &client.screenshot().await?);
     Ok(())
 }
 
@@ -309,127 +265,11 @@ async fn use_passkeys(client: &Client, base: &str, token: &str) -> Result<(), Bo
         "Not yet",
         "the passkey's last use is shown"
     );
-    save_screenshot("passkeys.png", &client.screenshot().await?);
+    keep("passkeys.png", &client.screenshot().await?);
     Ok(())
 }
 
 const ADMIN: &str = "admin@fsa.example";
-
-/// Chromium's virtual authenticator (WebDriver's WebAuthn extension): a
-/// platform authenticator with discoverable credentials that verifies the
-/// user without asking.
-#[derive(Debug)]
-struct VirtualAuthenticator;
-
-impl WebDriverCompatibleCommand for VirtualAuthenticator {
-    fn endpoint(
-        &self,
-        base: &url::Url,
-        session: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base.join(&format!(
-            "session/{}/webauthn/authenticator",
-            session.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        let body = json!({
-            "protocol": "ctap2",
-            "transport": "internal",
-            "hasResidentKey": true,
-            "hasUserVerification": true,
-            "isUserVerified": true,
-        });
-        (http::Method::POST, Some(body.to_string()))
-    }
-}
-
-/// The portal again, on the test's database and clock, at
-/// http://localhost:PORT: WebAuthn takes a host name, never an IP address.
-fn localhost_portal(app: &TestApp) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
-    let port = listener.local_addr().expect("local address").port();
-    let base = format!("http://localhost:{port}");
-    let config = Config {
-        database_url: app.db_url.clone(),
-        bind: format!("127.0.0.1:{port}"),
-        public_url: base.clone(),
-        data_dir: std::env::temp_dir(),
-        pool_size: 4,
-        workers: 1,
-        mail: MailConfig::Memory(Default::default()),
-        mail_worker: false,
-    };
-    let server = server::start(
-        Arc::new(config),
-        app.pool.clone(),
-        app.clock.clone(),
-        listener,
-    );
-    actix_web::rt::spawn(server.expect("server"));
-    base
-}
-
-async fn click(client: &Client, css: &str) -> Result<(), BoxError> {
-    client.find(Locator::Css(css)).await?.click().await?;
-    Ok(())
-}
-
-/// Signs out from the page header; the sign-in page follows.
-async fn sign_out(client: &Client) -> Result<(), BoxError> {
-    click(client, "header .account form button").await?;
-    wait_for(client, "#passkey-login").await?;
-    Ok(())
-}
-
-/// Replaces the value of the input or textarea with this id.
-async fn type_into(client: &Client, id: &str, value: &str) -> Result<(), BoxError> {
-    let field = client.find(Locator::Id(id)).await?;
-    field.clear().await?;
-    field.send_keys(value).await?;
-    Ok(())
-}
-
-/// The trimmed text of the first element matching `css`.
-async fn text(client: &Client, css: &str) -> Result<String, BoxError> {
-    Ok(client
-        .find(Locator::Css(css))
-        .await?
-        .text()
-        .await?
-        .trim()
-        .to_owned())
-}
-
-/// Waits, boundedly, for an element of the page a click leads to. On
-/// timeout, says where the browser is and what it shows.
-async fn wait_for(client: &Client, css: &str) -> Result<fantoccini::elements::Element, BoxError> {
-    match client
-        .wait()
-        .at_most(PAGE_WAIT)
-        .for_element(Locator::Css(css))
-        .await
-    {
-        Ok(element) => Ok(element),
-        Err(e) => {
-            let url = client
-                .current_url()
-                .await
-                .map(|u| u.to_string())
-                .unwrap_or_default();
-            let body = match client.find(Locator::Css("body")).await {
-                Ok(body) => body.text().await.unwrap_or_default(),
-                Err(_) => String::new(),
-            };
-            let body: String = body.chars().take(2000).collect();
-            Err(
-                format!("no {css} within {PAGE_WAIT:?} ({e}) at {url}; the page says:\n{body}")
-                    .into(),
-            )
-        }
-    }
-}
 
 /// `R-{period}-{5 digits}-V{version:02}-{6 of 0-9A-Z}`.
 fn is_receipt_no(s: &str, period: &str, version: u32) -> bool {
@@ -450,112 +290,7 @@ fn is_receipt_no(s: &str, period: &str, version: u32) -> bool {
             .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
 }
 
-fn save_screenshot(name: &str, png: &[u8]) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
-    let path = dir.join(name);
-    match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, png)) {
-        Ok(()) => eprintln!("screenshot: {}", path.display()),
-        Err(e) => eprintln!("could not save {}: {e}", path.display()),
-    }
-}
-
-/// Opens a headless Chromium session with a fresh profile.
-async fn connect(webdriver: &str, profile: &Path) -> Client {
-    let capabilities = json!({
-        "browserName": "chrome",
-        "timeouts": { "pageLoad": 30_000, "script": 10_000 },
-        "goog:chromeOptions": {
-            "binary": CHROMIUM,
-            "args": [
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--window-size=1280,1000",
-                "--lang=en-US",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-            "prefs": { "intl.accept_languages": "en-US,en" },
-        },
-    });
-    let serde_json::Value::Object(capabilities) = capabilities else {
-        unreachable!("a JSON object literal")
-    };
-    ClientBuilder::native()
-        .capabilities(capabilities)
-        .connect(webdriver)
-        .await
-        .unwrap_or_else(|e| {
-            panic!("cannot start Chromium through chromedriver at {webdriver}: {e}")
-        })
-}
-
-/// A chromedriver of this test's own, killed (with whatever it started) when
-/// dropped, also when the test panics.
-struct Chromedriver {
-    child: Child,
-    url: String,
-}
-
-impl Chromedriver {
-    async fn start() -> Chromedriver {
-        let port = {
-            let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-            listener.local_addr().expect("local address").port()
-        };
-        let child = std::os::unix::process::CommandExt::process_group(
-            Command::new(CHROMEDRIVER).arg(format!("--port={port}")),
-            0,
-        )
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}"));
-        let mut driver = Chromedriver {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        driver.wait_until_ready().await;
-        driver
-    }
-
-    /// Polls /status a bounded number of times.
-    async fn wait_until_ready(&mut self) {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(2))
-            .build()
-            .expect("HTTP client");
-        let status = format!("{}/status", self.url);
-        for _ in 0..100 {
-            if let Ok(Some(exit)) = self.child.try_wait() {
-                panic!("{CHROMEDRIVER} exited at start: {exit}");
-            }
-            if let Ok(response) = http.get(&status).send().await
-                && response.status().is_success()
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("{CHROMEDRIVER} did not answer {status} within about 10 s");
-    }
-}
-
-impl Drop for Chromedriver {
-    fn drop(&mut self) {
-        // chromedriver leads its own process group; a Chromium left running by
-        // a session that could not be closed is in it too.
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill")
-            .args(["-s", "KILL", "--", &group])
-            .stderr(Stdio::null())
-            .status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Keeps a screenshot under target/screenshots.
+fn keep(name: &str, png: &[u8]) {
+    save_screenshot(&screenshot_dir(""), name, png);
 }

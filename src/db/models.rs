@@ -185,6 +185,16 @@ pub struct SummaryRow {
     pub purchase_amount_jpy: i64,
     pub updated_at: NaiveDateTime,
     pub awaiting_review: i64,
+    pub purchase_domestic_jpy: i64,
+    pub purchase_china_hk_jpy: i64,
+    pub purchase_us_jpy: i64,
+    pub purchase_other_jpy: i64,
+    pub vector_phishing: i64,
+    pub vector_credential_stuffing: i64,
+    pub vector_malware: i64,
+    pub vector_sim_swap: i64,
+    pub vector_insider: i64,
+    pub vector_unknown: i64,
 }
 
 #[derive(Queryable, Selectable, Clone, Debug)]

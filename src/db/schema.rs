@@ -139,6 +139,16 @@ diesel::table! {
         purchase_amount_jpy -> BigInt,
         updated_at -> Timestamp,
         awaiting_review -> BigInt,
+        purchase_domestic_jpy -> BigInt,
+        purchase_china_hk_jpy -> BigInt,
+        purchase_us_jpy -> BigInt,
+        purchase_other_jpy -> BigInt,
+        vector_phishing -> BigInt,
+        vector_credential_stuffing -> BigInt,
+        vector_malware -> BigInt,
+        vector_sim_swap -> BigInt,
+        vector_insider -> BigInt,
+        vector_unknown -> BigInt,
     }
 }
 

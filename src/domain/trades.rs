@@ -4,6 +4,7 @@
 
 pub mod encoding;
 mod fields;
+pub mod line_endings;
 
 #[cfg(test)]
 mod tests;

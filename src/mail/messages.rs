@@ -7,7 +7,6 @@ use chrono::NaiveDateTime;
 
 use super::outbox::Email;
 use crate::domain::email::EmailAddress;
-use crate::domain::time::format_tokyo;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Tr};
 
@@ -115,7 +114,7 @@ fn link_view(
         subject: t.t(subject_key).to_owned(),
         intro,
         link: link.to_owned(),
-        expires: t.tf("email.link.expires", &[("when", &format_tokyo(expires_at))]),
+        expires: t.tf("email.link.expires", &[("when", &t.when(expires_at))]),
         check: t.tf("email.link.check", &[("origin", origin(link))]),
     }
 }
@@ -190,20 +189,14 @@ fn notice(to: &EmailAddress, t: Tr, kind: &str, intro: String) -> AppResult<Emai
 /// Sign-in is blocked until `until` after repeated failures.
 pub fn account_locked(to: &EmailAddress, lang: Lang, until: NaiveDateTime) -> AppResult<Email> {
     let t = Tr::new(lang);
-    let intro = t.tf(
-        "email.account_locked.intro",
-        &[("until", &format_tokyo(until))],
-    );
+    let intro = t.tf("email.account_locked.intro", &[("until", &t.when(until))]);
     notice(to, t, "locked", intro)
 }
 
 /// The account's password was changed at `when`.
 pub fn password_changed(to: &EmailAddress, lang: Lang, when: NaiveDateTime) -> AppResult<Email> {
     let t = Tr::new(lang);
-    let intro = t.tf(
-        "email.password_changed.intro",
-        &[("when", &format_tokyo(when))],
-    );
+    let intro = t.tf("email.password_changed.intro", &[("when", &t.when(when))]);
     notice(to, t, "password", intro)
 }
 
@@ -217,7 +210,7 @@ pub fn factor_changed(
     let t = Tr::new(lang);
     let intro = t.tf(
         "email.factor_changed.intro",
-        &[("when", &format_tokyo(when)), ("what", t.t(what.key()))],
+        &[("when", &t.when(when)), ("what", t.t(what.key()))],
     );
     notice(to, t, "factor", intro)
 }

@@ -9,7 +9,6 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::outbox::Email;
 use crate::db::models::Version;
 use crate::domain::email::EmailAddress;
-use crate::domain::time::format_tokyo;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Tr};
 
@@ -119,7 +118,7 @@ pub fn receipt(
     let t = Tr::new(lang);
     let period = v.period.as_str();
     let subject = t.tf("email.receipt.subject", &[("period", period)]);
-    let when = format_tokyo(v.submitted_at);
+    let when = t.when(v.submitted_at);
     let intro = t.tf(
         "email.receipt.intro",
         &[("firm", firm), ("period", period), ("when", &when)],
@@ -237,7 +236,7 @@ pub fn digest(
     let t = Tr::new(lang);
     let count = items.len().to_string();
     let subject = t.tf("email.digest.subject", &[("n", &count)]);
-    let intro = t.tf("email.digest.intro", &[("when", &format_tokyo(now))]);
+    let intro = t.tf("email.digest.intro", &[("when", &t.when(now))]);
     let mut w = view(t, subject, intro);
     w.items = items
         .iter()
@@ -251,7 +250,7 @@ pub fn digest(
                     ("period", &v.period),
                     ("version", &version),
                     ("receipt", &v.receipt_no),
-                    ("when", &format_tokyo(v.submitted_at)),
+                    ("when", &t.when(v.submitted_at)),
                     ("timeliness", timeliness(t, v)),
                 ],
             );

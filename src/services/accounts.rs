@@ -107,6 +107,7 @@ pub struct SetupRequest<'a> {
     pub display_name: &'a str,
     pub password_hash: &'a str,
     pub ip: &'a str,
+    pub lang: crate::i18n::Lang,
     pub user_agent: &'a str,
 }
 
@@ -124,6 +125,7 @@ pub fn complete_setup(
         password_hash,
         ip,
         user_agent,
+        lang,
     } = *setup;
     write_tx(conn, |conn| {
         let Some(link) = live_setup_token(conn, token, now)? else {
@@ -149,7 +151,7 @@ pub fn complete_setup(
                 password_hash: Some(password_hash),
                 must_change_password: false,
                 active: true,
-                locale: "en",
+                locale: lang.code(),
                 created_at: now,
                 updated_at: now,
                 password_changed_at: Some(now),

@@ -11,8 +11,9 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::models::SummaryRow;
-use crate::db::schema::return_versions;
+use crate::db::schema::{return_versions, version_details};
 use crate::services::audit_log::tokyo_day_start;
+use crate::services::summary::Breakdown;
 
 /// One firm-month version, as much of it as the table needs.
 type Line = (
@@ -27,6 +28,18 @@ type Line = (
     NaiveDateTime,
     Option<NaiveDateTime>,
 );
+
+/// Its purchases by market and attack vectors, when it has details.
+type Split = Option<(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)>;
+
+fn breakdown(split: Split) -> Breakdown {
+    split.map_or_else(Breakdown::default, |(d, c, u, o, p, s, m, w, i, n)| {
+        Breakdown {
+            purchase_by_market: [d, c, u, o],
+            vectors: [p, s, m, w, i, n],
+        }
+    })
+}
 
 /// Parses a Tokyo date-time (`2025-04-16T18:00`, seconds optional) or a
 /// date (`2025-04-16`, meaning the end of that day) into the UTC instant it
@@ -54,7 +67,8 @@ pub fn rows(
     to: &str,
     at: NaiveDateTime,
 ) -> QueryResult<(Vec<SummaryRow>, i64)> {
-    let lines: Vec<Line> = return_versions::table
+    let lines: Vec<(Line, Split)> = return_versions::table
+        .left_join(version_details::table)
         .filter(return_versions::period.ge(from))
         .filter(return_versions::period.le(to))
         .filter(return_versions::submitted_at.le(at))
@@ -64,26 +78,42 @@ pub fn rows(
             return_versions::version_no.asc(),
         ))
         .select((
-            return_versions::firm_id,
-            return_versions::period,
-            return_versions::version_no,
-            return_versions::unauthorized_accesses,
-            return_versions::affected_accounts,
-            return_versions::fraudulent_trades,
-            return_versions::sale_amount_jpy,
-            return_versions::purchase_amount_jpy,
-            return_versions::submitted_at,
-            return_versions::reviewed_at,
+            (
+                return_versions::firm_id,
+                return_versions::period,
+                return_versions::version_no,
+                return_versions::unauthorized_accesses,
+                return_versions::affected_accounts,
+                return_versions::fraudulent_trades,
+                return_versions::sale_amount_jpy,
+                return_versions::purchase_amount_jpy,
+                return_versions::submitted_at,
+                return_versions::reviewed_at,
+            ),
+            (
+                version_details::purchase_domestic_jpy,
+                version_details::purchase_china_hk_jpy,
+                version_details::purchase_us_jpy,
+                version_details::purchase_other_jpy,
+                version_details::vector_phishing,
+                version_details::vector_credential_stuffing,
+                version_details::vector_malware,
+                version_details::vector_sim_swap,
+                version_details::vector_insider,
+                version_details::vector_unknown,
+            )
+                .nullable(),
         ))
         .load(conn)?;
     // Ordered by version within a firm-month: the last one seen wins.
-    let mut latest: BTreeMap<(String, i64), Line> = BTreeMap::new();
+    let mut latest: BTreeMap<(String, i64), (Line, Split)> = BTreeMap::new();
     for line in lines {
-        latest.insert((line.1.clone(), line.0), line);
+        latest.insert((line.0.1.clone(), line.0.0), line);
     }
     let mut by_period: BTreeMap<String, SummaryRow> = BTreeMap::new();
     let mut firms_hit = BTreeSet::new();
-    for ((period, firm), line) in latest {
+    for ((period, firm), (line, split)) in latest {
+        let split = breakdown(split);
         let (_, _, _, accesses, accounts, trades, sale, purchase, submitted_at, reviewed_at) = line;
         let row = by_period
             .entry(period.clone())
@@ -98,6 +128,16 @@ pub fn rows(
                 purchase_amount_jpy: 0,
                 updated_at: submitted_at,
                 awaiting_review: 0,
+                purchase_domestic_jpy: 0,
+                purchase_china_hk_jpy: 0,
+                purchase_us_jpy: 0,
+                purchase_other_jpy: 0,
+                vector_phishing: 0,
+                vector_credential_stuffing: 0,
+                vector_malware: 0,
+                vector_sim_swap: 0,
+                vector_insider: 0,
+                vector_unknown: 0,
             });
         row.firms_reporting += 1;
         if trades > 0 {
@@ -110,6 +150,18 @@ pub fn rows(
         row.sale_amount_jpy += sale;
         row.purchase_amount_jpy += purchase;
         row.updated_at = row.updated_at.max(submitted_at);
+        let [d, c, u, o] = split.purchase_by_market;
+        row.purchase_domestic_jpy += d;
+        row.purchase_china_hk_jpy += c;
+        row.purchase_us_jpy += u;
+        row.purchase_other_jpy += o;
+        let [p, s, m, w, i, n] = split.vectors;
+        row.vector_phishing += p;
+        row.vector_credential_stuffing += s;
+        row.vector_malware += m;
+        row.vector_sim_swap += w;
+        row.vector_insider += i;
+        row.vector_unknown += n;
         // Not yet reviewed at that moment.
         if reviewed_at.is_none_or(|r| r > at) {
             row.awaiting_review += 1;

@@ -29,6 +29,7 @@ pub mod action {
     pub const FACTOR_REMOVED: &str = "user.factor_removed";
     pub const SECOND_FACTOR_FAILED: &str = "auth.second_factor_failed";
     pub const SESSIONS_ENDED: &str = "auth.sessions_ended";
+    pub const LANGUAGE_CHANGED: &str = "user.language_changed";
     pub const REAUTHENTICATED: &str = "auth.reauthenticated";
     pub const DEMO_SEEDED: &str = "demo.seeded";
     pub const DRAFT_SAVED: &str = "return.draft_saved";

@@ -30,6 +30,7 @@ pub const ACTIONS: &[&str] = &[
     action::FACTOR_REMOVED,
     action::SECOND_FACTOR_FAILED,
     action::SESSIONS_ENDED,
+    action::LANGUAGE_CHANGED,
     action::REAUTHENTICATED,
     action::DEMO_SEEDED,
     action::DRAFT_SAVED,

@@ -4,6 +4,7 @@
 //! of a million rows holds one batch in memory at a time. Cells are quoted
 //! per RFC 4180 and neutralised against spreadsheet formulas.
 
+use crate::i18n::{Lang, Tr};
 use std::borrow::Cow;
 
 use chrono::NaiveDateTime;
@@ -129,9 +130,30 @@ pub fn produce(
     pool: &DbPool,
     kind: Kind,
     range: &Range,
+    sink: impl FnMut(Result<Vec<u8>, AppError>) -> bool,
+) {
+    produce_in(pool, kind, range, Lang::En, sink);
+}
+
+/// The header row in `lang`: English keeps the column names, Japanese
+/// names each column in Japanese (in the same order).
+pub fn header_in(kind: Kind, lang: Lang) -> Vec<String> {
+    let t = Tr::new(lang);
+    kind.header()
+        .split(',')
+        .map(|column| t.t(&format!("export.col.{column}")).to_owned())
+        .collect()
+}
+
+/// As `produce`, with the header row in `lang`.
+pub fn produce_in(
+    pool: &DbPool,
+    kind: Kind,
+    range: &Range,
+    lang: Lang,
     mut sink: impl FnMut(Result<Vec<u8>, AppError>) -> bool,
 ) {
-    let header = kind.header().split(',').map(str::to_owned).collect();
+    let header = header_in(kind, lang);
     let first = encode(&[header]).map(|csv| [BOM, &csv].concat());
     if !sink(first) {
         return;

@@ -12,6 +12,7 @@ use super::accounts::insert_firm;
 use super::audit::{self, Event, action};
 use super::return_form::FiguresForm;
 use super::returns::{self, Source};
+use super::summary::Breakdown;
 use super::{Actor, clean_line};
 use crate::db::models::Firm;
 use crate::db::schema::{firms, return_versions};
@@ -19,6 +20,7 @@ use crate::db::{DbConn, write_tx};
 use crate::domain::figures::ReturnFigures;
 use crate::domain::period::Period;
 use crate::domain::registration::RegistrationNo;
+use crate::domain::trades::line_endings::UnixLines;
 use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
 
@@ -73,13 +75,37 @@ fn row_error(line: u64, column: &str, key: &str) -> ImportError {
     }
 }
 
+/// A record the CSV reader could not read, named by line (and column when
+/// one field is at fault). `read` records came before it.
+fn csv_error(e: &csv::Error, read: usize) -> ImportError {
+    let line = e.position().map_or(
+        u64::try_from(read).unwrap_or(u64::MAX).saturating_add(2),
+        |p| p.line(),
+    );
+    match e.kind() {
+        csv::ErrorKind::Utf8 { err, .. } => row_error(
+            line,
+            COLUMNS.get(err.field()).copied().unwrap_or("row"),
+            "err.import.utf8",
+        ),
+        csv::ErrorKind::UnequalLengths { .. } => ImportError::Row {
+            line,
+            reason: Tr::new(Lang::En).t("err.import.columns").to_owned(),
+        },
+        _ => ImportError::Row {
+            line,
+            reason: e.to_string(),
+        },
+    }
+}
+
 fn parse_rows(input: impl Read) -> Result<Vec<Row>, ImportError> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_reader(input);
+        .from_reader(UnixLines::new(input));
     let headers = reader
         .headers()
-        .map_err(|e| ImportError::File(format!("header: {e}")))?;
+        .map_err(|e| ImportError::File(format!("line 1: the header cannot be read ({e})")))?;
     let header: Vec<&str> = headers
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}'))
@@ -93,13 +119,7 @@ fn parse_rows(input: impl Read) -> Result<Vec<Row>, ImportError> {
     }
     let mut rows = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            ImportError::Row {
-                line,
-                reason: e.to_string(),
-            }
-        })?;
+        let record = record.map_err(|e| csv_error(&e, rows.len()))?;
         let line = record.position().map_or(0, |p| p.line());
         let field = |i: usize| record.get(i).unwrap_or_default();
         let registration_no = RegistrationNo::parse(field(0))
@@ -197,6 +217,7 @@ pub fn import(
                 conn,
                 &ret,
                 &row.figures,
+                Breakdown::default(),
                 Source::Import,
                 row.submitted_at,
                 None,
@@ -221,3 +242,7 @@ pub fn import(
         Ok(report)
     })
 }
+
+#[cfg(test)]
+#[path = "import_proptests.rs"]
+mod proptests;

@@ -151,6 +151,7 @@ pub fn accept(
     conn: &mut DbConn,
     token: &str,
     password_hash: &str,
+    lang: Lang,
     ip: &str,
     user_agent: &str,
     now: NaiveDateTime,
@@ -166,6 +167,8 @@ pub fn accept(
             .set((
                 users::password_hash.eq(password_hash),
                 users::password_changed_at.eq(now),
+                // The language they set their password in becomes theirs.
+                users::locale.eq(lang.code()),
                 users::updated_at.eq(now),
             ))
             .execute(conn)?;

@@ -139,3 +139,7 @@ impl FiguresForm {
         form
     }
 }
+
+#[cfg(test)]
+#[path = "return_form_proptests.rs"]
+mod proptests;

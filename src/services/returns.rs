@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::audit::{self, Event, action};
 use super::return_form::FiguresForm;
-use super::summary::{self, Contribution};
+use super::summary::{self, Breakdown, Contribution};
 use super::{Actor, Invalid, settings, submission};
 use crate::db::models::{Firm, ReturnRow, User, Version};
 use crate::db::schema::{firms, return_versions, returns, users};
@@ -223,11 +223,14 @@ impl Source {
 
 /// Freezes a new version of a return (inside the caller's transaction):
 /// receipt, due date and timeliness as of `submitted_at`, the return row
-/// and the period summary.
+/// and the period summary. `breakdown` is what the details the caller
+/// stores for the version say (zeros when it stores none).
+#[allow(clippy::too_many_arguments)]
 pub fn append_version(
     conn: &mut DbConn,
     row: &ReturnRow,
     figures: &ReturnFigures,
+    breakdown: Breakdown,
     source: Source,
     submitted_at: NaiveDateTime,
     submitted_by: Option<i64>,
@@ -284,13 +287,18 @@ pub fn append_version(
         .find(id)
         .select(Version::as_select())
         .first(conn)?;
-    summary::apply(
-        conn,
-        &row.period,
-        previous.as_ref().map(Contribution::from),
-        Contribution::from(&version),
-        submitted_at,
-    )?;
+    let before = match &previous {
+        Some(p) => Some(Contribution::of(
+            p,
+            submission::details_of(conn, p.id)?.as_ref(),
+        )),
+        None => None,
+    };
+    let after = Contribution {
+        breakdown,
+        ..Contribution::of(&version, None)
+    };
+    summary::apply(conn, &row.period, before, after, submitted_at)?;
     Ok(version)
 }
 
@@ -342,10 +350,15 @@ pub fn submit(
         if let Err(mismatch) = super::trades::reconcile(conn, row.id, (&figures).into())? {
             return Ok(Err(mismatch.invalid()));
         }
+        let breakdown = checked
+            .as_ref()
+            .map(|c| Breakdown::from(&c.details))
+            .unwrap_or_default();
         let version = append_version(
             conn,
             &row,
             &figures,
+            breakdown,
             Source::Portal,
             now,
             actor.user_id,

@@ -8,6 +8,7 @@ use super::accounts::insert_firm;
 use super::audit::{self, Event, action};
 use super::return_form::FiguresForm;
 use super::returns::{self, Source};
+use super::summary::Breakdown;
 use super::{Actor, password, second_factor, tokens, totp};
 use crate::db::models::NewUser;
 use crate::db::schema::{firms, settings, users};
@@ -179,6 +180,7 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<DemoLogin>> 
                     conn,
                     &ret,
                     &figures,
+                    Breakdown::default(),
                     Source::Import,
                     submitted_at,
                     None,

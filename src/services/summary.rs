@@ -7,8 +7,70 @@ use diesel::prelude::*;
 use diesel::sql_types::{Text, Timestamp};
 
 use crate::db::DbConn;
-use crate::db::models::{SummaryRow, Version};
+use crate::db::models::{SummaryRow, Version, VersionDetails};
 use crate::db::schema::{period_summary, return_versions, returns};
+use crate::domain::details::ReturnDetails;
+
+/// Purchases by market (domestic, China/HK, US, other) and cases by attack
+/// vector (phishing, credential stuffing, malware, SIM swap, insider,
+/// unknown), in the order of `version_details`. A version without details
+/// (imported, nil) has all zeros.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Breakdown {
+    pub purchase_by_market: [i64; 4],
+    pub vectors: [i64; 6],
+}
+
+impl From<&VersionDetails> for Breakdown {
+    fn from(d: &VersionDetails) -> Self {
+        Breakdown {
+            purchase_by_market: [
+                d.purchase_domestic_jpy,
+                d.purchase_china_hk_jpy,
+                d.purchase_us_jpy,
+                d.purchase_other_jpy,
+            ],
+            vectors: [
+                d.vector_phishing,
+                d.vector_credential_stuffing,
+                d.vector_malware,
+                d.vector_sim_swap,
+                d.vector_insider,
+                d.vector_unknown,
+            ],
+        }
+    }
+}
+
+impl From<&ReturnDetails> for Breakdown {
+    fn from(d: &ReturnDetails) -> Self {
+        Breakdown {
+            purchase_by_market: d.purchase_by_market.map(|y| y.value()),
+            vectors: d.vectors.map(|c| c.value()),
+        }
+    }
+}
+
+impl From<&SummaryRow> for Breakdown {
+    fn from(r: &SummaryRow) -> Self {
+        Breakdown {
+            purchase_by_market: [
+                r.purchase_domestic_jpy,
+                r.purchase_china_hk_jpy,
+                r.purchase_us_jpy,
+                r.purchase_other_jpy,
+            ],
+            vectors: [
+                r.vector_phishing,
+                r.vector_credential_stuffing,
+                r.vector_malware,
+                r.vector_sim_swap,
+                r.vector_insider,
+                r.vector_unknown,
+            ],
+        }
+    }
+}
 
 /// What one firm's latest version adds to its period's totals.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -20,10 +82,12 @@ pub struct Contribution {
     pub purchase: i64,
     /// Submitted and not yet reviewed.
     pub awaiting: bool,
+    pub breakdown: Breakdown,
 }
 
-impl From<&Version> for Contribution {
-    fn from(v: &Version) -> Self {
+impl Contribution {
+    /// A version's contribution; `details` are its stored details, if any.
+    pub fn of(v: &Version, details: Option<&VersionDetails>) -> Self {
         Contribution {
             accesses: v.unauthorized_accesses,
             accounts: v.affected_accounts,
@@ -31,6 +95,7 @@ impl From<&Version> for Contribution {
             sale: v.sale_amount_jpy,
             purchase: v.purchase_amount_jpy,
             awaiting: v.status == "submitted",
+            breakdown: details.map(Breakdown::from).unwrap_or_default(),
         }
     }
 }
@@ -69,6 +134,10 @@ pub fn apply(
     let has_trades = i64::from(new.trades > 0);
     let newly_reporting = i64::from(old.is_none());
     let awaiting = i64::from(new.awaiting) - i64::from(before.awaiting);
+    let (b, a) = (&before.breakdown, &new.breakdown);
+    let market = |i: usize| a.purchase_by_market[i] - b.purchase_by_market[i];
+    let vector = |i: usize| a.vectors[i] - b.vectors[i];
+    use period_summary as ps;
     diesel::update(period_summary::table.find(period))
         .set((
             period_summary::firms_with_fraudulent_trades
@@ -86,6 +155,16 @@ pub fn apply(
                 .eq(period_summary::purchase_amount_jpy + (new.purchase - before.purchase)),
             period_summary::awaiting_review.eq(period_summary::awaiting_review + awaiting),
             period_summary::updated_at.eq(now),
+            ps::purchase_domestic_jpy.eq(ps::purchase_domestic_jpy + market(0)),
+            ps::purchase_china_hk_jpy.eq(ps::purchase_china_hk_jpy + market(1)),
+            ps::purchase_us_jpy.eq(ps::purchase_us_jpy + market(2)),
+            ps::purchase_other_jpy.eq(ps::purchase_other_jpy + market(3)),
+            ps::vector_phishing.eq(ps::vector_phishing + vector(0)),
+            ps::vector_credential_stuffing.eq(ps::vector_credential_stuffing + vector(1)),
+            ps::vector_malware.eq(ps::vector_malware + vector(2)),
+            ps::vector_sim_swap.eq(ps::vector_sim_swap + vector(3)),
+            ps::vector_insider.eq(ps::vector_insider + vector(4)),
+            ps::vector_unknown.eq(ps::vector_unknown + vector(5)),
         ))
         .execute(conn)?;
     Ok(())

@@ -4,6 +4,8 @@
 //! after an exact reconciliation with the version's figures.
 
 mod batch;
+#[cfg(test)]
+mod proptests;
 mod reconcile;
 mod store;
 
@@ -17,6 +19,7 @@ use super::returns;
 use crate::db::{DbConn, write_tx};
 use crate::domain::period::Period;
 use crate::domain::trades::encoding::{Decoded, SNIFF_BYTES, sniff};
+use crate::domain::trades::line_endings::UnixLines;
 use crate::domain::trades::{COLUMNS, Column, Header, Problem, TradeRow, parse_row};
 use crate::error::{AppError, AppResult};
 
@@ -117,7 +120,10 @@ pub fn upload<R: Read>(
         Ok(encoding) => encoding,
         Err(problem) => return Ok(Err(UploadErrors::file(problem.key()))),
     };
-    let source = Decoded::new(io::Cursor::new(prefix).chain(reader), encoding);
+    let source = UnixLines::new(Decoded::new(
+        io::Cursor::new(prefix).chain(reader),
+        encoding,
+    ));
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

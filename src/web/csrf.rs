@@ -57,7 +57,16 @@ where
             // the sign-in pages carry the double-submit token instead.
             let had_session = session_token(&req).is_some();
             let session = if had_session {
-                SignedIn::load_any(req.clone()).await.ok()
+                match SignedIn::load_any(req.clone()).await {
+                    Ok(session) => Some(session),
+                    // The database could not say (an outage): a 503, not
+                    // a sign-in page that would lose the form.
+                    Err(
+                        error
+                        @ (AppError::Unavailable(_) | AppError::Db(_) | AppError::Internal(_)),
+                    ) => return Err(error),
+                    Err(_) => None,
+                }
             } else {
                 None
             };

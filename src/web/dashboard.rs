@@ -11,18 +11,20 @@ use serde::Deserialize;
 
 use crate::db::models::SummaryRow;
 use crate::domain::period::Period;
-use crate::domain::time::format_tokyo;
 use crate::domain::yen::{Yen, group_digits};
 use crate::error::AppResult;
 use crate::i18n::Lang;
 use crate::services::{as_of, summary};
 use crate::web::AppState;
+use crate::web::charts::{self, Chart};
 use crate::web::extract::Staff;
 use crate::web::view::{Chrome, ok};
 
 /// The widest range one table shows.
 const MAX_MONTHS: usize = 36;
 const DEFAULT_MONTHS: usize = 12;
+/// Below this an amount would print as "約0.0億円": it is shown in yen only.
+const SMALLEST_OKU: i64 = 5_000_000;
 
 /// One cell: the figure, and on the Japanese page the amount in 億円.
 pub struct Cell {
@@ -52,6 +54,7 @@ struct DashboardPage {
     as_of_shown: Option<String>,
     as_of_invalid: bool,
     empty: bool,
+    charts: Vec<Chart>,
 }
 
 #[derive(Deserialize, Default)]
@@ -95,7 +98,7 @@ fn cell(c: &Chrome, value: i64, money: bool) -> Cell {
             oku: None,
         };
     }
-    let oku = (c.t.lang == Lang::Ja)
+    let oku = (c.t.lang == Lang::Ja && value >= SMALLEST_OKU)
         .then(|| Yen::new(value).ok())
         .flatten()
         .map(|y| c.t.tf("dashboard.oku", &[("n", &y.oku())]));
@@ -229,7 +232,7 @@ pub async fn page(
     })
     .await?;
     let c = Chrome::signed_in(&req, &who.0);
-    let as_of_shown = moment.map(format_tokyo);
+    let as_of_shown = moment.map(|m| c.t.when(m));
     let Some((from, to)) = chosen else {
         return ok(&DashboardPage {
             c,
@@ -241,6 +244,7 @@ pub async fn page(
             as_of_shown,
             as_of_invalid,
             empty: true,
+            charts: vec![],
         });
     };
     let periods = Period::months_between(from, to);
@@ -253,6 +257,7 @@ pub async fn page(
         as_of_shown,
         as_of_invalid,
         empty: false,
+        charts: charts::build(&c, &periods, &rows),
         c,
     })
 }

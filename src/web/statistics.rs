@@ -13,6 +13,7 @@ use crate::i18n::Tr;
 use crate::services::publication_table::{self, Table};
 use crate::services::publications;
 use crate::web::AppState;
+use crate::web::csrf::with_cookie;
 use crate::web::view::{Chrome, ok};
 
 #[derive(Template)]
@@ -73,7 +74,7 @@ pub fn display_rows(t: &Tr, table: &Table) -> Vec<(String, Vec<String>)> {
 
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let all = crate::db::run(&state.pool, |conn| Ok(publications::released(conn)?)).await?;
-    let c = Chrome::anonymous(&req, String::new());
+    let (c, cookie) = Chrome::public(&req).await;
     let releases = all
         .iter()
         .map(|p| {
@@ -81,7 +82,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> AppResult<Htt
             (p.id, p.title.clone(), released, c.when(&p.cutoff_at))
         })
         .collect();
-    ok(&ListPage { c, releases })
+    with_cookie(ok(&ListPage { c, releases })?, cookie)
 }
 
 pub async fn release(
@@ -97,7 +98,7 @@ pub async fn release(
     })
     .await?;
     let table = publications::released_table(&p)?;
-    let c = Chrome::anonymous(&req, String::new());
+    let (c, cookie) = Chrome::public(&req).await;
     let changes = match &previous {
         Some(prev) => publication_table::changes(&publications::released_table(prev)?, &table)
             .into_iter()
@@ -131,7 +132,7 @@ pub async fn release(
         sha256_ja: p.sha256_ja.clone().unwrap_or_default(),
         c,
     };
-    ok(&page)
+    with_cookie(ok(&page)?, cookie)
 }
 
 fn column_label(t: &Tr, column: &str) -> String {

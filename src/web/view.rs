@@ -1,13 +1,14 @@
 //! What every page shares (language, who is signed in, the CSRF token) and
 //! the formatting of numbers, money and times for display.
 
+use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{NaiveDate, NaiveDateTime};
 
+use super::csrf::anonymous_token;
 use super::extract::SignedIn;
-use crate::domain::time::format_tokyo;
 use crate::domain::yen::group_digits;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Tr};
@@ -28,6 +29,20 @@ pub struct Chrome {
     pub t: Tr,
     pub who: Option<Who>,
     pub csrf: String,
+    /// Where the language switch comes back to: this page.
+    pub here: String,
+}
+
+/// The page's own path and query, the language switch's way back.
+fn here(req: &HttpRequest) -> String {
+    req.uri()
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned())
+}
+
+/// The language a signed-in user picked (kept in their profile).
+fn profile_lang(who: &SignedIn) -> Lang {
+    Lang::parse(&who.user.locale).unwrap_or(Lang::En)
 }
 
 impl Chrome {
@@ -36,6 +51,20 @@ impl Chrome {
             t: Tr::new(Lang::from_request(req)),
             who: None,
             csrf,
+            here: here(req),
+        }
+    }
+
+    /// A public page (no sign-in needed): the signed-in frame for a
+    /// signed-in visitor, the anonymous one (and its CSRF cookie, for the
+    /// language switch) otherwise.
+    pub async fn public(req: &HttpRequest) -> (Self, Option<Cookie<'static>>) {
+        match SignedIn::extract_quietly(req).await {
+            Some(who) => (Chrome::signed_in(req, &who), None),
+            None => {
+                let (csrf, cookie) = anonymous_token(req);
+                (Chrome::anonymous(req, csrf), cookie)
+            }
         }
     }
 
@@ -43,16 +72,17 @@ impl Chrome {
     /// token (and a way to sign out).
     pub fn pending(req: &HttpRequest, who: &SignedIn) -> Self {
         Chrome {
-            t: Tr::new(Lang::from_request(req)),
+            t: Tr::new(profile_lang(who)),
             who: None,
             csrf: who.session.csrf_token.clone(),
+            here: here(req),
         }
     }
 
     pub fn signed_in(req: &HttpRequest, who: &SignedIn) -> Self {
         let role = who.role();
         Chrome {
-            t: Tr::new(Lang::from_request(req)),
+            t: Tr::new(profile_lang(who)),
             who: Some(Who {
                 name: who.user.display_name.clone(),
                 email: who.user.email.clone(),
@@ -63,6 +93,7 @@ impl Chrome {
                 admin: role.is_admin(),
             }),
             csrf: who.session.csrf_token.clone(),
+            here: here(req),
         }
     }
 
@@ -78,11 +109,11 @@ impl Chrome {
 
     /// A stored UTC time shown in Asia/Tokyo.
     pub fn when(&self, value: &NaiveDateTime) -> String {
-        format_tokyo(*value)
+        self.t.when(*value)
     }
 
     pub fn date(&self, value: &NaiveDate) -> String {
-        value.format("%Y-%m-%d").to_string()
+        self.t.date(*value)
     }
 }
 

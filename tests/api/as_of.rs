@@ -4,29 +4,12 @@
 
 use chrono::Duration;
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT_LANGUAGE, COOKIE};
 
-use crate::helpers::{Browser, Page, TestApp, figures};
+use crate::helpers::{TestApp, figures};
 use crate::helpers::{file, table_row as row};
 use crate::on_both_backends;
 
 /// A GET asking for Japanese.
-async fn get_in_japanese(app: &TestApp, browser: &Browser, path: &str) -> Page {
-    let cookies = browser.cookie_header();
-    let response = reqwest::Client::new()
-        .get(format!("{}{path}", app.address))
-        .header(COOKIE, cookies)
-        .header(ACCEPT_LANGUAGE, "ja,en;q=0.5")
-        .send()
-        .await
-        .unwrap();
-    Page {
-        status: response.status(),
-        headers: response.headers().clone(),
-        body: response.text().await.unwrap(),
-    }
-}
-
 const ACCESSES: &str = "Unauthorized accesses";
 
 async fn the_table_as_it_stood_at_a_past_moment(app: TestApp) {
@@ -187,7 +170,8 @@ async fn the_japanese_page_shows_oku_yen(app: TestApp) {
         &figures("847", "800", "236", "20,600,000,000", "19,800,000,000", ""),
     )
     .await;
-    let page = get_in_japanese(&app, &admin, "/dashboard?from=2025-04&to=2025-04").await;
+    admin.choose_language("ja").await;
+    let page = admin.get("/dashboard?from=2025-04&to=2025-04").await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(
         row(&page, "売却金額（円）"),

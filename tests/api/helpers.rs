@@ -17,7 +17,7 @@ use incident_portal::db::{Backend, DbPool, DbUrl};
 use incident_portal::server;
 use incident_portal::services::{accounts, totp};
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, HeaderMap, LOCATION, SET_COOKIE};
+use reqwest::header::{ACCEPT_LANGUAGE, COOKIE, HeaderMap, LOCATION, SET_COOKIE};
 use scraper::{Html, Selector};
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -515,6 +515,8 @@ pub struct Browser {
     base: String,
     client: reqwest::Client,
     pub cookies: HashMap<String, String>,
+    /// Sent as `Accept-Language` when set.
+    pub accept_language: Option<&'static str>,
 }
 
 impl Browser {
@@ -527,6 +529,7 @@ impl Browser {
             base: base.to_owned(),
             client,
             cookies: HashMap::new(),
+            accept_language: None,
         }
     }
 
@@ -590,6 +593,7 @@ impl Browser {
             .client
             .get(format!("{}{path}", self.base))
             .header(COOKIE, self.cookie_header())
+            .header(ACCEPT_LANGUAGE, self.accept_language.unwrap_or("en"))
             .send()
             .await
             .unwrap();
@@ -602,6 +606,7 @@ impl Browser {
             .client
             .post(format!("{}{path}", self.base))
             .header(COOKIE, self.cookie_header())
+            .header(ACCEPT_LANGUAGE, self.accept_language.unwrap_or("en"))
             .form(fields)
             .send()
             .await
@@ -632,6 +637,24 @@ impl Browser {
         let borrowed: Vec<(&str, &str)> =
             all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         self.post(path, &borrowed).await
+    }
+
+    /// Picks the page language with the switch in the page header (kept in
+    /// the profile when signed in, in a cookie otherwise).
+    pub async fn choose_language(&mut self, lang: &str) {
+        let mut page = self.get("/account").await;
+        if page.status != StatusCode::OK {
+            page = self.get("/login").await;
+        }
+        let done = self
+            .submit_form(&page, "/language", &[("lang", lang)])
+            .await;
+        assert_eq!(
+            done.status,
+            StatusCode::SEE_OTHER,
+            "language: {}",
+            done.body
+        );
     }
 
     pub async fn sign_in(&mut self, email: &str, password: &str) -> Page {
@@ -704,23 +727,26 @@ pub async fn prepare(preparer: &mut Browser, period: &str, fields: &[(&str, &str
 }
 
 /// The period summary must equal a recomputation from the latest version of
-/// every firm-month (what the dashboard would show without the summary).
+/// every firm-month (what the dashboard would show without the summary),
+/// purchases by market and attack vectors included (zero for a version
+/// without details).
 pub fn assert_summary_matches_versions(app: &TestApp) {
     use diesel::prelude::*;
-    use incident_portal::db::models::{SummaryRow, Version};
-    use incident_portal::db::schema::{period_summary, return_versions, returns};
+    use incident_portal::db::models::{SummaryRow, Version, VersionDetails};
+    use incident_portal::db::schema::{period_summary, return_versions, returns, version_details};
     let mut conn = app.pool.get().unwrap();
-    let latest: Vec<Version> = returns::table
+    let latest: Vec<(Version, Option<VersionDetails>)> = returns::table
         .inner_join(
             return_versions::table.on(return_versions::return_id
                 .eq(returns::id)
                 .and(return_versions::version_no.eq(returns::current_version))),
         )
-        .select(Version::as_select())
+        .left_join(version_details::table.on(version_details::version_id.eq(return_versions::id)))
+        .select((Version::as_select(), Option::<VersionDetails>::as_select()))
         .load(&mut conn)
         .unwrap();
-    let mut expected: std::collections::BTreeMap<String, [i64; 8]> = Default::default();
-    for v in latest {
+    let mut expected: std::collections::BTreeMap<String, [i64; 18]> = Default::default();
+    for (v, d) in latest {
         let e = expected.entry(v.period.clone()).or_default();
         e[0] += i64::from(v.fraudulent_trades > 0);
         e[1] += 1;
@@ -730,8 +756,25 @@ pub fn assert_summary_matches_versions(app: &TestApp) {
         e[5] += v.sale_amount_jpy;
         e[6] += v.purchase_amount_jpy;
         e[7] += i64::from(v.status == "submitted");
+        if let Some(d) = d {
+            let parts = [
+                d.purchase_domestic_jpy,
+                d.purchase_china_hk_jpy,
+                d.purchase_us_jpy,
+                d.purchase_other_jpy,
+                d.vector_phishing,
+                d.vector_credential_stuffing,
+                d.vector_malware,
+                d.vector_sim_swap,
+                d.vector_insider,
+                d.vector_unknown,
+            ];
+            for (sum, part) in e[8..].iter_mut().zip(parts) {
+                *sum += part;
+            }
+        }
     }
-    let actual: std::collections::BTreeMap<String, [i64; 8]> = period_summary::table
+    let actual: std::collections::BTreeMap<String, [i64; 18]> = period_summary::table
         .select(SummaryRow::as_select())
         .load(&mut conn)
         .unwrap()
@@ -748,6 +791,16 @@ pub fn assert_summary_matches_versions(app: &TestApp) {
                     r.sale_amount_jpy,
                     r.purchase_amount_jpy,
                     r.awaiting_review,
+                    r.purchase_domestic_jpy,
+                    r.purchase_china_hk_jpy,
+                    r.purchase_us_jpy,
+                    r.purchase_other_jpy,
+                    r.vector_phishing,
+                    r.vector_credential_stuffing,
+                    r.vector_malware,
+                    r.vector_sim_swap,
+                    r.vector_insider,
+                    r.vector_unknown,
                 ],
             )
         })

@@ -115,7 +115,7 @@ async fn a_bad_row_aborts_the_whole_file(app: TestApp) {
             "X,Y,2025-03,2025-04-09T10:00:00Z,1,1,0,5,0",
             "sale_amount_jpy",
         ),
-        ("X,Y,2025-03,2025-04-09T10:00:00Z,1,1", "fields"),
+        ("X,Y,2025-03,2025-04-09T10:00:00Z,1,1", "9 columns"),
     ] {
         let output = run_import(&app, &format!("{HEADER}\n{bad}\n"));
         assert!(!output.status.success(), "{bad}");

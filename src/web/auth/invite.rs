@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::login::signed_in_response;
 use crate::db::models::User;
 use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
 use crate::services::{Invalid, invitations, password, tokens};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::{client_ip, user_agent};
@@ -122,8 +123,9 @@ pub async fn accept(
     let hash = state.run_hashing(move || password::hash(&typed)).await??;
     let now = state.clock.now();
     let (ip, agent, token) = (client_ip(&req), user_agent(&req), token.into_inner());
+    let lang = Lang::from_request(&req);
     let issued = crate::db::run(&state.pool, move |conn| {
-        invitations::accept(conn, &token, &hash, &ip, &agent, now)
+        invitations::accept(conn, &token, &hash, lang, &ip, &agent, now)
     })
     .await?;
     match issued {

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::login::signed_in_response;
 use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
 use crate::services::{Invalid, accounts, password, tokens};
 use crate::web::csrf::{CsrfForm, HasCsrf, anonymous_token, with_cookie};
 use crate::web::extract::{client_ip, user_agent};
@@ -145,6 +146,7 @@ pub async fn submit(
     let ip = client_ip(&req);
     let agent = user_agent(&req);
     let token = token.into_inner();
+    let lang = Lang::from_request(&req);
     let done = crate::db::run(&state.pool, move |conn| {
         let setup = accounts::SetupRequest {
             token: &token,
@@ -153,6 +155,7 @@ pub async fn submit(
             password_hash: &hash,
             ip: &ip,
             user_agent: &agent,
+            lang,
         };
         accounts::complete_setup(conn, &setup, now)
     })

@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::domain::period::Period;
 use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
 use crate::services::exports::{self, Kind, Range};
 use crate::web::AppState;
 use crate::web::extract::Staff;
@@ -64,6 +65,7 @@ async fn export(
         to: period(&query.to)?,
     };
     let actor = who.0.actor();
+    let lang = Lang::parse(&who.0.user.locale).unwrap_or(Lang::En);
     let now = state.clock.now();
     let audited = range.clone();
     crate::db::run(&state.pool, move |conn| {
@@ -73,7 +75,7 @@ async fn export(
     let (tx, rx) = mpsc::channel::<Result<Bytes, io::Error>>(CHANNEL_DEPTH);
     let pool = state.pool.clone();
     rt::task::spawn_blocking(move || {
-        exports::produce(&pool, kind, &range, |chunk| {
+        exports::produce_in(&pool, kind, &range, lang, |chunk| {
             let item = chunk
                 .map(Bytes::from)
                 .map_err(|e| io::Error::other(e.to_string()));

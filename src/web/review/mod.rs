@@ -4,6 +4,7 @@
 pub mod board;
 pub mod compare;
 pub mod compare_rows;
+pub mod completeness;
 pub mod decide;
 pub mod exports;
 pub mod firm;

@@ -27,9 +27,52 @@ fn html_escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-/// Replaces every `YYYY-MM-DD hh:mm JST` with `{time}` and the link with
-/// `{link}`.
+/// Replaces every Japanese `YYYY年M月D日 hh:mm` with `{time}`.
+fn normalise_japanese_times(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('年') {
+        let year_start = rest[..at]
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| c.is_ascii_digit())
+            .last()
+            .map(|(i, _)| i);
+        let tail = &rest[at + '年'.len_utf8()..];
+        let shape: Vec<char> = tail.chars().take(14).collect();
+        let taken: String = shape.iter().collect();
+        let time_end = taken
+            .find('日')
+            .filter(|_| year_start.is_some())
+            .and_then(|d| {
+                let after = &taken[d + '日'.len_utf8()..];
+                let hhmm: Vec<char> = after.chars().take(6).collect();
+                (hhmm.len() == 6
+                    && hhmm[0] == ' '
+                    && hhmm[3] == ':'
+                    && [1, 2, 4, 5].iter().all(|&i| hhmm[i].is_ascii_digit()))
+                .then(|| d + '日'.len_utf8() + 6)
+            });
+        match (year_start, time_end) {
+            (Some(start), Some(end)) => {
+                out.push_str(&rest[..start]);
+                out.push_str("{time}");
+                rest = &tail[end..];
+            }
+            _ => {
+                out.push_str(&rest[..at + '年'.len_utf8()]);
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Replaces every `YYYY-MM-DD hh:mm JST` (and its Japanese form) with
+/// `{time}` and the link with `{link}`.
 fn normalise(text: &str) -> String {
+    let text = &normalise_japanese_times(text);
     let shape = "0000-00-00 00:00 JST";
     let mut out = text.replace(LINK, "{link}");
     while let Some(start) = (0..out.len()).find(|&i| {
@@ -57,10 +100,12 @@ fn check(email: &Email, lang: Lang, subject: &str) -> String {
         .text
         .strip_suffix(&format!("\n\n--\n{footer}"))
         .unwrap_or_else(|| panic!("footer missing:\n{}", email.text));
-    assert!(
-        body.contains("2025-05-20 19:00 JST"),
-        "10:00 UTC shown in Tokyo time"
-    );
+    let tokyo = if lang == Lang::En {
+        "2025-05-20 19:00 JST"
+    } else {
+        "2025年5月20日 19:00"
+    };
+    assert!(body.contains(tokyo), "10:00 UTC shown in Tokyo time");
     let html = &email.html;
     assert!(html.starts_with(&format!("<!DOCTYPE html>\n<html lang=\"{}\">", lang.code())));
     assert!(html.contains(&format!("<title>{}</title>", html_escape(subject))));

@@ -1,0 +1,10 @@
+ALTER TABLE period_summary DROP COLUMN vector_unknown;
+ALTER TABLE period_summary DROP COLUMN vector_insider;
+ALTER TABLE period_summary DROP COLUMN vector_sim_swap;
+ALTER TABLE period_summary DROP COLUMN vector_malware;
+ALTER TABLE period_summary DROP COLUMN vector_credential_stuffing;
+ALTER TABLE period_summary DROP COLUMN vector_phishing;
+ALTER TABLE period_summary DROP COLUMN purchase_other_jpy;
+ALTER TABLE period_summary DROP COLUMN purchase_us_jpy;
+ALTER TABLE period_summary DROP COLUMN purchase_china_hk_jpy;
+ALTER TABLE period_summary DROP COLUMN purchase_domestic_jpy;

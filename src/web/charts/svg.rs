@@ -1,0 +1,349 @@
+//! A chart as plain SVG primitives (rectangles, lines, text) laid out here,
+//! so the template only prints them and escapes every text. No script and
+//! no style attribute (the CSP allows neither): colours are presentation
+//! attributes, and a second series is hatched as well as coloured, so the
+//! two differ without colour too.
+
+use super::scale::Scale;
+
+/// Width of every chart's view box; the page scales it to the column.
+const WIDTH: f64 = 720.0;
+/// Text and the zero line (17:1 on white).
+pub const INK: &str = "#1b1b1b";
+/// Grid lines: decorative, the tick labels carry the values.
+const GRID: &str = "#b1b4b6";
+const FONT_SIZE: &str = "13";
+
+/// One series of bars: its name (for the legend), colour and whether it is
+/// hatched.
+pub struct Series {
+    pub name: String,
+    pub colour: &'static str,
+    pub hatched: bool,
+}
+
+pub struct Rect {
+    pub x: String,
+    pub y: String,
+    pub w: String,
+    pub h: String,
+    pub fill: String,
+    pub stroke: &'static str,
+    /// The bar's own text (shown on hover), empty for a legend swatch.
+    pub title: String,
+    /// The value the bar stands for, for the reader of the markup.
+    pub value: Option<i64>,
+}
+
+pub struct Line {
+    pub x1: String,
+    pub y1: String,
+    pub x2: String,
+    pub y2: String,
+    pub stroke: &'static str,
+}
+
+pub struct Label {
+    pub x: String,
+    pub y: String,
+    pub anchor: &'static str,
+    pub text: String,
+}
+
+/// A hatch: white stripes across the series colour.
+pub struct Pattern {
+    pub id: String,
+    pub colour: &'static str,
+}
+
+pub struct Drawing {
+    pub width: String,
+    pub height: String,
+    pub font_size: &'static str,
+    pub ink: &'static str,
+    pub patterns: Vec<Pattern>,
+    pub lines: Vec<Line>,
+    pub rects: Vec<Rect>,
+    pub labels: Vec<Label>,
+}
+
+fn n(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+impl Drawing {
+    fn new(height: f64) -> Self {
+        Drawing {
+            width: n(WIDTH),
+            height: n(height),
+            font_size: FONT_SIZE,
+            ink: INK,
+            patterns: vec![],
+            lines: vec![],
+            rects: vec![],
+            labels: vec![],
+        }
+    }
+
+    fn line(&mut self, (x1, y1): (f64, f64), (x2, y2): (f64, f64), stroke: &'static str) {
+        self.lines.push(Line {
+            x1: n(x1),
+            y1: n(y1),
+            x2: n(x2),
+            y2: n(y2),
+            stroke,
+        });
+    }
+
+    fn label(&mut self, (x, y): (f64, f64), anchor: &'static str, text: String) {
+        self.labels.push(Label {
+            x: n(x),
+            y: n(y),
+            anchor,
+            text,
+        });
+    }
+
+    /// The fill of `series`, with its hatch defined once.
+    fn fill(&mut self, id: &str, index: usize, series: &Series) -> String {
+        if !series.hatched {
+            return series.colour.to_owned();
+        }
+        let pattern = format!("{id}-hatch-{index}");
+        if !self.patterns.iter().any(|p| p.id == pattern) {
+            self.patterns.push(Pattern {
+                id: pattern.clone(),
+                colour: series.colour,
+            });
+        }
+        format!("url(#{pattern})")
+    }
+
+    fn bar(&mut self, (x, y, w, h): (f64, f64, f64, f64), fill: String, stroke: &'static str) {
+        self.rects.push(Rect {
+            x: n(x),
+            y: n(y),
+            w: n(w),
+            h: n(h),
+            fill,
+            stroke,
+            title: String::new(),
+            value: None,
+        });
+    }
+}
+
+/// Bars grouped by category (months) along x, one per series, values up
+/// the y axis; a legend above. `values[s][i]` is series `s` in category
+/// `i`, `titles` the same shape.
+pub fn columns(
+    id: &str,
+    categories: &[String],
+    series: &[Series],
+    values: &[Vec<i64>],
+    titles: &[Vec<String>],
+    scale: &Scale,
+    ticks: &[String],
+) -> Drawing {
+    let (left, right, top, bottom) = (92.0, 12.0, 44.0, 40.0);
+    let plot_h = 240.0;
+    let plot_w = WIDTH - left - right;
+    let mut d = Drawing::new(top + plot_h + bottom);
+    for (s, one) in series.iter().enumerate() {
+        let x = left + 260.0 * s as f64;
+        let fill = d.fill(id, s, one);
+        d.bar((x, 10.0, 16.0, 16.0), fill, one.colour);
+        d.label((x + 22.0, 23.0), "start", one.name.clone());
+    }
+    for (tick, text) in scale.ticks().into_iter().zip(ticks) {
+        let y = top + plot_h * (1.0 - scale.fraction(tick));
+        let stroke = if tick == 0 { INK } else { GRID };
+        d.line((left, y), (WIDTH - right, y), stroke);
+        d.label((left - 6.0, y + 4.0), "end", text.clone());
+    }
+    let count = categories.len().max(1);
+    let band = plot_w / count as f64;
+    // Bars no wider than 64 units, each group centred in its month.
+    let width = (band * 0.8 / series.len().max(1) as f64).min(64.0);
+    let group = width * series.len() as f64;
+    let every = count.div_ceil(12);
+    for (i, category) in categories.iter().enumerate() {
+        let start = left + band * i as f64 + (band - group) / 2.0;
+        for (s, one) in series.iter().enumerate() {
+            let value = values.get(s).and_then(|v| v.get(i)).copied().unwrap_or(0);
+            let h = plot_h * scale.fraction(value);
+            let fill = d.fill(id, s, one);
+            d.bar(
+                (start + width * s as f64, top + plot_h - h, width, h),
+                fill,
+                one.colour,
+            );
+            if let Some(bar) = d.rects.last_mut() {
+                bar.value = Some(value);
+                bar.title = titles
+                    .get(s)
+                    .and_then(|t| t.get(i))
+                    .cloned()
+                    .unwrap_or_default();
+            }
+        }
+        if i % every == 0 {
+            let x = left + band * (i as f64 + 0.5);
+            d.label((x, top + plot_h + 20.0), "middle", category.clone());
+        }
+    }
+    d
+}
+
+/// One horizontal bar per category, its name written before it and its
+/// value after it (direct labels: nothing to match by colour), a value
+/// axis below.
+pub fn rows(
+    categories: &[String],
+    values: &[i64],
+    value_labels: &[String],
+    titles: &[String],
+    colour: &'static str,
+    scale: &Scale,
+    ticks: &[String],
+) -> Drawing {
+    let (left, right, top, row) = (270.0, 130.0, 8.0, 32.0);
+    let plot_w = WIDTH - left - right;
+    let plot_h = row * categories.len() as f64;
+    let mut d = Drawing::new(top + plot_h + 30.0);
+    for (tick, text) in scale.ticks().into_iter().zip(ticks) {
+        let x = left + plot_w * scale.fraction(tick);
+        let stroke = if tick == 0 { INK } else { GRID };
+        d.line((x, top), (x, top + plot_h), stroke);
+        d.label((x, top + plot_h + 20.0), "middle", text.clone());
+    }
+    for (i, category) in categories.iter().enumerate() {
+        let value = values.get(i).copied().unwrap_or(0);
+        let y = top + row * i as f64;
+        let w = plot_w * scale.fraction(value);
+        d.bar((left, y + 6.0, w, row - 12.0), colour.to_owned(), colour);
+        if let Some(bar) = d.rects.last_mut() {
+            bar.value = Some(value);
+            bar.title = titles.get(i).cloned().unwrap_or_default();
+        }
+        d.label((left - 8.0, y + row / 2.0 + 4.0), "end", category.clone());
+        let text = value_labels.get(i).cloned().unwrap_or_default();
+        d.label((left + w + 6.0, y + row / 2.0 + 4.0), "start", text);
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two() -> Vec<Series> {
+        vec![
+            Series {
+                name: "Sales".into(),
+                colour: "#0b3d6e",
+                hatched: false,
+            },
+            Series {
+                name: "Purchases".into(),
+                colour: "#b35c00",
+                hatched: true,
+            },
+        ]
+    }
+
+    fn months() -> Vec<String> {
+        vec!["2025-03".into(), "2025-04".into()]
+    }
+
+    fn bars(d: &Drawing) -> Vec<&Rect> {
+        d.rects.iter().filter(|r| r.value.is_some()).collect()
+    }
+
+    #[test]
+    fn zero_data_draws_flat_bars_on_the_axis() {
+        let scale = Scale::fit(0);
+        let ticks = ["0".to_owned(), "1".to_owned()];
+        let d = columns(
+            "c",
+            &months(),
+            &two(),
+            &[vec![0, 0], vec![0, 0]],
+            &[],
+            &scale,
+            &ticks,
+        );
+        let drawn = bars(&d);
+        assert_eq!(drawn.len(), 4);
+        assert!(drawn.iter().all(|r| r.h == "0.0" && r.y == "284.0"));
+        assert!(d.labels.iter().any(|l| l.text == "2025-04"));
+        let d = rows(&months(), &[0, 0], &[], &[], INK, &scale, &ticks);
+        assert!(bars(&d).iter().all(|r| r.w == "0.0"));
+        let all = format!(
+            "{:?}",
+            d.rects
+                .iter()
+                .map(|r| (&r.x, &r.y, &r.w, &r.h))
+                .collect::<Vec<_>>()
+        );
+        assert!(!all.contains("NaN") && !all.contains("inf"), "{all}");
+    }
+
+    #[test]
+    fn one_huge_value_fills_the_plot_and_small_ones_stay_on_the_axis() {
+        let scale = Scale::fit(i64::MAX);
+        let d = columns(
+            "c",
+            &months(),
+            &two(),
+            &[vec![i64::MAX, 1], vec![0, 0]],
+            &[],
+            &scale,
+            &[],
+        );
+        let drawn = bars(&d);
+        assert_eq!(
+            (drawn[0].y.as_str(), drawn[0].h.as_str()),
+            ("44.0", "240.0")
+        );
+        assert_eq!(drawn[2].h, "0.0");
+        let d = rows(&months(), &[i64::MAX, 5], &[], &[], INK, &scale, &[]);
+        assert_eq!(bars(&d)[0].w, "320.0");
+    }
+
+    #[test]
+    fn a_negative_value_never_draws_below_the_axis() {
+        let scale = Scale::fit(100);
+        let d = columns(
+            "c",
+            &months(),
+            &two(),
+            &[vec![-40, 100], vec![50, 0]],
+            &[],
+            &scale,
+            &[],
+        );
+        let drawn = bars(&d);
+        assert_eq!(drawn[0].h, "0.0");
+        assert_eq!(drawn[0].y, "284.0");
+        assert_eq!(drawn[1].h, "120.0");
+        assert_eq!(drawn[2].h, "240.0");
+    }
+
+    #[test]
+    fn the_second_series_is_hatched_once_per_chart() {
+        let d = columns(
+            "chart-x",
+            &months(),
+            &two(),
+            &[vec![1, 2], vec![3, 4]],
+            &[],
+            &Scale::fit(4),
+            &[],
+        );
+        assert_eq!(d.patterns.len(), 1);
+        assert_eq!(d.patterns[0].id, "chart-x-hatch-1");
+        assert_eq!(bars(&d)[1].fill, "url(#chart-x-hatch-1)");
+        assert_eq!(bars(&d)[0].fill, "#0b3d6e");
+    }
+}

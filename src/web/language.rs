@@ -1,0 +1,84 @@
+//! The language switch on every page. Before sign-in the choice is kept in
+//! a cookie; signed in, it is kept in the user's profile as well, so their
+//! pages and emails follow it on every device.
+
+use actix_web::cookie::time::Duration;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use crate::error::{AppError, AppResult};
+use crate::i18n::{LANG_COOKIE, Lang};
+use crate::services::preferences;
+use crate::web::csrf::{CsrfForm, HasCsrf, with_cookie};
+use crate::web::extract::{SignedIn, session_token};
+use crate::web::{AppState, paths, redirect};
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LanguageForm {
+    csrf: String,
+    lang: String,
+    back: String,
+}
+
+impl HasCsrf for LanguageForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// The page to go back to: a path on this site, never another origin.
+pub fn local_path(back: &str) -> &str {
+    let local = back.starts_with('/')
+        && !back.starts_with("//")
+        && !back.starts_with("/\\")
+        && back.len() <= 2048
+        && !back.chars().any(char::is_control);
+    if local { back } else { paths::HOME }
+}
+
+pub async fn switch(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm<LanguageForm>,
+) -> AppResult<HttpResponse> {
+    let lang = Lang::parse(&form.lang).ok_or(AppError::BadRequest("error.bad_form"))?;
+    if session_token(&req).is_some()
+        && let Ok(who) = SignedIn::load_any(req.clone()).await
+    {
+        let (user_id, actor, now) = (who.user.id, who.actor(), state.clock.now());
+        crate::db::run(&state.pool, move |conn| {
+            preferences::set_language(conn, user_id, lang, &actor, now)
+        })
+        .await?;
+    }
+    let cookie = Cookie::build(LANG_COOKIE, lang.code())
+        .path("/")
+        .secure(true)
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(Duration::days(365))
+        .finish();
+    with_cookie(redirect(local_path(&form.back)), Some(cookie))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn goes_back_only_to_this_site() {
+        assert_eq!(local_path("/returns/2025-04?x=1"), "/returns/2025-04?x=1");
+        for outside in [
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example",
+            "",
+            "returns",
+            "/a\nb",
+        ] {
+            assert_eq!(local_path(outside), "/", "{outside:?}");
+        }
+    }
+}

@@ -1,0 +1,486 @@
+//! What each person does in the journey, in order: the first admin, the
+//! firm's approver and reporter, the regulator's analyst, the admin again
+//! publishing, and an anonymous visitor downloading the statistics.
+
+use fantoccini::Locator;
+use incident_portal::domain::details::{CHECK_STATUS, DETECTION, VECTORS};
+use incident_portal::i18n::Lang;
+use sha2::{Digest, Sha256};
+
+use crate::journey::{DESKTOP, Journey};
+use crate::support::{BoxError, click, submit, text, type_into, wait_for};
+
+const ADMIN: &str = "admin@fsa.example";
+const APPROVER: &str = "approver@hokkaido.example";
+const REPORTER: &str = "reporter@hokkaido.example";
+const ANALYST: &str = "analyst@fsa.example";
+const PERIOD: &str = "2025-04";
+
+/// What the people type, in the journey's language.
+struct Words {
+    firm: &'static str,
+    registration_no: &'static str,
+    csv_name: &'static str,
+    trades_csv: &'static str,
+    remediation: &'static str,
+    reason: &'static str,
+    publication: &'static str,
+    /// The first column of the statistics CSV's header row.
+    csv_header: &'static str,
+    csv_path: &'static str,
+}
+
+const JA: Words = Words {
+    firm: "北海道証券株式会社",
+    registration_no: "北海道財務局長（金商）第12号",
+    csv_name: "約定明細_2025-04.csv",
+    trades_csv: "\u{feff}約定日,売買区分,銘柄コード,市場,数量,金額,口座参照\r\n\
+                 2025/4/3,売,7203,国内,100,100000,ACC-0001\r\n\
+                 2025/4/3,売却,6758,国内,1000,200000,ACC-0002\r\n\
+                 2025/4/4,買付,9984,国内,500,250000,ACC-0001\r\n",
+    remediation: "不正ログインのあった全口座のパスワードを初期化し、FIDO2 認証を必須化しました。",
+    reason: "不正アクセス件数が社内報告と一致しません。確認のうえ再提出してください。",
+    publication: "不正取引の状況（2025年4月）",
+    csv_header: "期間,",
+    csv_path: "/csv/ja",
+};
+
+const EN: Words = Words {
+    firm: "Hokkaido Securities",
+    registration_no: "北海道財務局長（金商）第12号",
+    csv_name: "trades_2025-04.csv",
+    trades_csv: "trade_date,side,security_code,market,quantity,amount_jpy,account_ref\n\
+                 2025-04-03,sell,7203,domestic,100,100000,ACC-0001\n\
+                 2025-04-03,sell,6758,domestic,\"1,000\",\"200,000\",ACC-0002\n\
+                 2025-04-04,buy,9984,domestic,500,250000,ACC-0001\n",
+    remediation: "Passwords reset on every affected account; FIDO2 sign-in made mandatory.",
+    reason: "The unauthorized-access count does not match your incident log; please check and resubmit.",
+    publication: "Fraudulent trading, April 2025",
+    csv_header: "period,",
+    csv_path: "/csv",
+};
+
+impl Journey {
+    fn words(&self) -> &'static Words {
+        if self.ja() { &JA } else { &EN }
+    }
+
+    /// The journey, start to finish.
+    pub async fn walk(mut self, token: &str) -> Result<(), BoxError> {
+        self.add_authenticator().await?;
+        self.viewport(DESKTOP).await?;
+        self.set_up_admin(token).await?;
+        self.onboard_firm().await?;
+        self.reporter_prepares().await?;
+        self.approver_submits("receipt", "V01").await?;
+        self.analyst_returns().await?;
+        self.firm_amends().await?;
+        self.analyst_accepts().await?;
+        self.admin_publishes().await?;
+        self.visitor_downloads().await?;
+        self.assert_accessible();
+        Ok(())
+    }
+
+    /// The setup link; the first admin enrols a passkey, adds the firm and
+    /// invites its approver and the analyst.
+    async fn set_up_admin(&mut self, token: &str) -> Result<(), BoxError> {
+        self.goto(&format!("/setup/{token}")).await?;
+        wait_for(&self.client, "#password_confirm").await?;
+        self.step("setup", Some("setup.title")).await?;
+        for (id, value) in [
+            ("email", ADMIN),
+            ("display_name", "First Admin"),
+            ("password", crate::helpers::PASSWORD),
+            ("password_confirm", crate::helpers::PASSWORD),
+        ] {
+            type_into(&self.client, id, value).await?;
+        }
+        click(&self.client, "form.narrow button[type=submit]").await?;
+        self.enrol_passkey("admin", true).await?;
+
+        let w = self.words();
+        self.goto("/admin/firms").await?;
+        wait_for(&self.client, "#registration_no").await?;
+        type_into(&self.client, "name", w.firm).await?;
+        type_into(&self.client, "registration_no", w.registration_no).await?;
+        submit(
+            &self.client,
+            "form.narrow button[type=submit]",
+            "#registration_no",
+        )
+        .await?;
+        let firms = text(&self.client, "main table tbody").await?;
+        assert!(firms.contains(w.firm), "the firm is listed: {firms}");
+        self.step("firms", Some("firms.title")).await?;
+
+        self.goto("/admin/users").await?;
+        wait_for(&self.client, "#role").await?;
+        self.invite(APPROVER, "approver", Some(w.firm)).await?;
+        self.invite(ANALYST, "analyst", None).await?;
+        self.step("users", Some("users.title")).await?;
+        self.sign_out().await
+    }
+
+    /// Fills and sends the invitation form of the users page shown.
+    async fn invite(&self, email: &str, role: &str, firm: Option<&str>) -> Result<(), BoxError> {
+        type_into(&self.client, "email", email).await?;
+        let name = email.split('@').next().unwrap_or(email);
+        type_into(&self.client, "display_name", name).await?;
+        self.client
+            .find(Locator::Id("role"))
+            .await?
+            .select_by_value(role)
+            .await?;
+        if let Some(firm) = firm {
+            self.client
+                .find(Locator::Id("firm_id"))
+                .await?
+                .select_by_label(firm)
+                .await?;
+        }
+        submit(
+            &self.client,
+            "main form.narrow button[type=submit]",
+            "#role",
+        )
+        .await?;
+        let users = text(&self.client, "main table tbody").await?;
+        assert!(users.contains(email), "{email} is listed: {users}");
+        Ok(())
+    }
+
+    /// The approver accepts the emailed invitation, tries the language
+    /// switch (the other language stays after signing in again, then they
+    /// switch back) and invites a reporter.
+    async fn onboard_firm(&mut self) -> Result<(), BoxError> {
+        self.accept_invitation(APPROVER, true).await?;
+        self.goto("/firm/users").await?;
+        wait_for(&self.client, "#role").await?;
+
+        let own = self.t.lang;
+        let other = if own == Lang::Ja { Lang::En } else { Lang::Ja };
+        self.switch_language(other).await?;
+        wait_for(&self.client, "#role").await?;
+        self.step("language-switched", Some("users.title")).await?;
+        self.sign_out().await?;
+        self.assert_lang(other, "sign-in page after the switch")
+            .await?;
+        self.sign_in(APPROVER, false).await?;
+        self.assert_lang(other, "first page after signing in again")
+            .await?;
+        self.goto("/firm/users").await?;
+        wait_for(&self.client, "#role").await?;
+        self.step("language-kept", Some("users.title")).await?;
+        self.switch_language(own).await?;
+        wait_for(&self.client, "#role").await?;
+        self.assert_lang(own, "switched back").await?;
+
+        self.invite(REPORTER, "reporter", None).await?;
+        self.step("firm-users", Some("users.title")).await?;
+        self.sign_out().await
+    }
+
+    /// The reporter uploads the trade detail, takes its figures into the
+    /// return, completes the rest and saves the draft.
+    async fn reporter_prepares(&mut self) -> Result<(), BoxError> {
+        self.accept_invitation(REPORTER, false).await?;
+        self.goto("/returns").await?;
+        wait_for(&self.client, "main table").await?;
+        self.step("returns", Some("returns.title")).await?;
+        submit(
+            &self.client,
+            &format!(r#"a[href="/returns/{PERIOD}"]"#),
+            "#trades-link",
+        )
+        .await?;
+        self.step("return-form", Some("return.title")).await?;
+
+        let w = self.words();
+        submit(&self.client, "#trades-link", "input#file").await?;
+        self.step("trades", Some("trades.title")).await?;
+        let csv = self.files.join(w.csv_name);
+        std::fs::write(&csv, w.trades_csv)?;
+        self.client
+            .find(Locator::Id("file"))
+            .await?
+            .send_keys(&csv.display().to_string())
+            .await?;
+        submit(
+            &self.client,
+            r#"form[enctype="multipart/form-data"] button"#,
+            "#comparison",
+        )
+        .await?;
+        let rows = text(&self.client, "#upload-rows").await?;
+        assert!(rows.contains('3'), "three trades read: {rows}");
+        self.step("trades-uploaded", Some("trades.title")).await?;
+        submit(
+            &self.client,
+            r#"form[action$="/use-figures"] button"#,
+            "p.notice[role=status]",
+        )
+        .await?;
+
+        self.goto(&format!("/returns/{PERIOD}")).await?;
+        wait_for(&self.client, "#trades-link").await?;
+        for (id, expected) in [
+            ("fraudulent_trades", "3"),
+            ("sale_amount", "300000"),
+            ("purchase_amount", "250000"),
+        ] {
+            let value = self
+                .client
+                .find(Locator::Id(id))
+                .await?
+                .prop("value")
+                .await?;
+            let value = value.unwrap_or_default().replace(',', "");
+            assert_eq!(value, expected, "#{id} taken from the trade detail");
+        }
+        self.complete_return("12", w.remediation).await?;
+        let notice = submit(
+            &self.client,
+            r#"button[formaction$="/draft"]"#,
+            "p.notice[role=status]",
+        )
+        .await?;
+        assert_eq!(notice.text().await?.trim(), self.t.t("return.saved"));
+        self.step("draft-saved", Some("return.title")).await?;
+        self.sign_out().await
+    }
+
+    /// Everything the return needs besides the traded figures.
+    async fn complete_return(&self, accesses: &str, remediation: &str) -> Result<(), BoxError> {
+        let mut typed: Vec<(&str, &str)> = vec![
+            ("unauthorized_accesses", accesses),
+            ("affected_accounts", "10"),
+            ("remediation", remediation),
+            ("purchase_domestic", "250000"),
+            ("purchase_china_hk", "0"),
+            ("purchase_us", "0"),
+            ("purchase_other", "0"),
+            ("customer_losses", "0"),
+            ("compensation_paid", "0"),
+            ("accounts_compensated", "0"),
+            ("contact_name", "Hanako Sato"),
+            ("contact_phone", "+81 3-1234-5678"),
+            ("contact_email", "compliance@hokkaido.example"),
+        ];
+        typed.extend(VECTORS.iter().chain(DETECTION.iter()).map(|n| (*n, "0")));
+        for (id, value) in typed {
+            type_into(&self.client, id, value).await?;
+        }
+        for id in CHECK_STATUS {
+            self.client
+                .find(Locator::Id(id))
+                .await?
+                .select_by_value("done")
+                .await?;
+        }
+        let policy = self.client.find(Locator::Id("policy-considering")).await?;
+        if !policy.is_selected().await? {
+            policy.click().await?;
+        }
+        let attestation = self.client.find(Locator::Id("attestation")).await?;
+        if !attestation.is_selected().await? {
+            attestation.click().await?;
+        }
+        Ok(())
+    }
+
+    /// The approver signs in and submits the prepared draft unchanged.
+    async fn approver_submits(&mut self, shot: &str, version: &str) -> Result<(), BoxError> {
+        let first = version == "V01";
+        self.sign_in(APPROVER, first).await?;
+        self.goto(&format!("/returns/{PERIOD}")).await?;
+        wait_for(&self.client, r#"button[formaction$="/submit"]"#).await?;
+        let receipt = submit(
+            &self.client,
+            r#"button[formaction$="/submit"]"#,
+            ".receipt-no",
+        )
+        .await?
+        .text()
+        .await?;
+        assert!(
+            receipt.trim().starts_with("R-202504-") && receipt.trim().contains(version),
+            "receipt number {receipt:?} for {version}"
+        );
+        self.step(shot, Some("version.title")).await?;
+        self.sign_out().await
+    }
+
+    /// The analyst's first sign-in; opens the firm's latest April version.
+    async fn analyst_opens_version(&mut self, first: bool) -> Result<(), BoxError> {
+        if first {
+            self.accept_invitation(ANALYST, false).await?;
+        } else {
+            self.sign_in(ANALYST, false).await?;
+        }
+        self.goto(&format!("/review?period={PERIOD}")).await?;
+        wait_for(&self.client, "main table").await?;
+        if first {
+            self.step("review-list", Some("review.title")).await?;
+        }
+        self.client
+            .find(Locator::LinkText(self.words().firm))
+            .await?
+            .click()
+            .await?;
+        wait_for(&self.client, "section.decision").await?;
+        Ok(())
+    }
+
+    /// The analyst returns the version with a reason.
+    async fn analyst_returns(&mut self) -> Result<(), BoxError> {
+        self.analyst_opens_version(true).await?;
+        self.step("review-version", None).await?;
+        type_into(&self.client, "reason", self.words().reason).await?;
+        let done = submit(
+            &self.client,
+            r#"form[action$="/return"] button"#,
+            ".notice[role=status]",
+        )
+        .await?;
+        assert_eq!(
+            done.text().await?.trim(),
+            self.t.t("review.returned_notice")
+        );
+        self.step("returned", None).await?;
+        self.sign_out().await
+    }
+
+    /// The reporter sees the reason, corrects the count and saves; the
+    /// approver submits the amendment.
+    async fn firm_amends(&mut self) -> Result<(), BoxError> {
+        self.sign_in(REPORTER, false).await?;
+        self.goto(&format!("/returns/{PERIOD}")).await?;
+        let returned = wait_for(&self.client, "#returned").await?.text().await?;
+        assert!(
+            returned.contains(self.words().reason),
+            "the reason is shown to the firm: {returned}"
+        );
+        self.step("returned-to-firm", Some("return.title")).await?;
+        type_into(&self.client, "unauthorized_accesses", "14").await?;
+        type_into(&self.client, "affected_accounts", "10").await?;
+        let attestation = self.client.find(Locator::Id("attestation")).await?;
+        if !attestation.is_selected().await? {
+            attestation.click().await?;
+        }
+        submit(
+            &self.client,
+            r#"button[formaction$="/draft"]"#,
+            "p.notice[role=status]",
+        )
+        .await?;
+        self.sign_out().await?;
+        self.approver_submits("amendment-receipt", "V02").await
+    }
+
+    /// The analyst accepts the amendment and looks at the dashboard.
+    async fn analyst_accepts(&mut self) -> Result<(), BoxError> {
+        self.analyst_opens_version(false).await?;
+        let heading = text(&self.client, "main h1").await?;
+        assert!(
+            heading.ends_with("v2"),
+            "the amendment is reviewed: {heading}"
+        );
+        let done = submit(
+            &self.client,
+            r#"form[action$="/accept"] button"#,
+            ".notice[role=status]",
+        )
+        .await?;
+        assert_eq!(
+            done.text().await?.trim(),
+            self.t.t("review.accepted_notice")
+        );
+        self.step("accepted", None).await?;
+        self.goto("/dashboard").await?;
+        wait_for(&self.client, "main table").await?;
+        self.step("dashboard", Some("dashboard.title")).await?;
+        self.sign_out().await
+    }
+
+    /// The admin drafts the April publication, checks the preview and
+    /// releases it.
+    async fn admin_publishes(&mut self) -> Result<(), BoxError> {
+        self.sign_in(ADMIN, false).await?;
+        self.goto("/admin/publications").await?;
+        wait_for(&self.client, "#cutoff").await?;
+        self.step("publications", Some("publication.title")).await?;
+        type_into(&self.client, "title", self.words().publication).await?;
+        type_into(&self.client, "cutoff", "2025-05-31 23:59").await?;
+        type_into(&self.client, "from", PERIOD).await?;
+        type_into(&self.client, "to", PERIOD).await?;
+        submit(
+            &self.client,
+            r#"form[action="/admin/publications"] button"#,
+            "#preview-table",
+        )
+        .await?;
+        let preview = text(&self.client, "#preview-table tbody").await?;
+        // 10 + 11 + 13 from the other firms, 14 from the amended return.
+        assert!(preview.contains("48"), "April's accesses shown: {preview}");
+        self.step("publication-draft", None).await?;
+        submit(
+            &self.client,
+            r#"form[action$="/release"] button"#,
+            r#"main a[href^="/statistics/"]"#,
+        )
+        .await?;
+        self.step("publication-released", None).await?;
+        self.sign_out().await
+    }
+
+    /// Anyone, signed out, finds the release and downloads its CSV in the
+    /// page's language: UTF-8 with a BOM, the checksum shown on the page.
+    async fn visitor_downloads(&mut self) -> Result<(), BoxError> {
+        self.goto("/statistics").await?;
+        wait_for(&self.client, "#releases").await?;
+        self.step("statistics", Some("statistics.title")).await?;
+        let w = self.words();
+        self.client
+            .find(Locator::LinkText(w.publication))
+            .await?
+            .click()
+            .await?;
+        wait_for(&self.client, "#statistics-table").await?;
+        let table = text(&self.client, "#statistics-table tbody").await?;
+        assert!(table.contains("48"), "April's accesses published: {table}");
+        self.step("statistics-release", None).await?;
+
+        let link = self
+            .client
+            .find(Locator::Css(&format!(
+                r#"#downloads a[href$="{}"]"#,
+                w.csv_path
+            )))
+            .await?;
+        let href = link.attr("href").await?.ok_or("download link")?;
+        let bytes = self.fetch_bytes(&href).await?;
+        assert!(
+            bytes.starts_with(&[0xEF, 0xBB, 0xBF]),
+            "the CSV begins with the UTF-8 BOM: {:?}",
+            &bytes[..bytes.len().min(8)]
+        );
+        let csv = String::from_utf8(bytes[3..].to_vec())?;
+        assert!(
+            csv.starts_with(w.csv_header),
+            "the header row is in the page's language: {csv}"
+        );
+        assert!(csv.contains(",48,"), "April's accesses in the CSV: {csv}");
+        let shown = link
+            .find(Locator::XPath("following-sibling::code"))
+            .await?
+            .text()
+            .await?;
+        let digest: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(shown.trim(), digest, "the checksum on the page");
+        Ok(())
+    }
+}
