@@ -14,14 +14,18 @@
 //! growth during the exports.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use incident_portal::db::{self, DbUrl};
 use incident_portal::services::exports::{self, Kind, Range};
 
-type Failure = Box<dyn std::error::Error>;
+// Shared with `dashboard_bench`, which uses all of it.
+#[allow(dead_code)]
+#[path = "bench_support/export.rs"]
+mod export;
+
+use export::{Failure, ms, peak_rss_kib, sqlite3};
 
 const SETUP: &str = "
 INSERT INTO firms (id, name, registration_no, lei, active, created_at)
@@ -34,11 +38,6 @@ INSERT INTO return_versions (id, return_id, firm_id, period, version_no, receipt
 VALUES (1, 1, 1, '2025-04', 1, 'R-BENCH-1', 'web', 'submitted', 0, 1, 1, 1, 1, 1, '',
   '2025-05-10 01:00:00', '2025-05-15', 1);
 ";
-
-const EXPORT_SQL: &str = "SELECT v.firm_id, f.name, f.registration_no, v.period, v.receipt_no, \
-     v.version_no, t.row_no, t.trade_date, t.side, t.security_code, t.market, t.quantity, \
-     t.amount_jpy, t.account_ref FROM trade_details t JOIN return_versions v ON v.id = t.version_id \
-     JOIN firms f ON f.id = v.firm_id WHERE v.period BETWEEN '2025-01' AND '2025-12' ORDER BY t.id;";
 
 fn fill(path: &Path, rows: u64) -> Result<db::DbPool, Failure> {
     let pool = db::connect_pool(&DbUrl::Sqlite(path.to_owned()), 2)?;
@@ -58,29 +57,8 @@ fn fill(path: &Path, rows: u64) -> Result<db::DbPool, Failure> {
            100 * (1 + i % 50), 10000 + (i * 7919) % 5000000, printf('acct-%08x', i * 2654435761 % 4294967296)
          FROM n; COMMIT;"
     );
-    sqlite3(path, &insert, false)?;
+    sqlite3(path, &insert, false, None)?;
     Ok(pool)
-}
-
-fn sqlite3(db: &Path, sql: &str, csv: bool) -> Result<(), Failure> {
-    let mut command = Command::new("sqlite3");
-    if csv {
-        command.arg("-csv");
-    }
-    let output = command
-        .arg(db)
-        .arg(sql)
-        .stdout(if csv { Stdio::null() } else { Stdio::piped() })
-        .output()?;
-    if output.status.success() && output.stderr.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "sqlite3 failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-        .into())
-    }
 }
 
 fn time_portal(pool: &db::DbPool, rows: u64) -> Result<(Duration, u64), Failure> {
@@ -111,16 +89,6 @@ fn time_portal(pool: &db::DbPool, rows: u64) -> Result<(Duration, u64), Failure>
     Ok((took, bytes))
 }
 
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
 fn main() -> Result<(), Failure> {
     let mut args = std::env::args().skip(1);
     let rows: u64 = args.next().map_or(Ok(1_000_000), |a| a.parse())?;
@@ -133,14 +101,15 @@ fn main() -> Result<(), Failure> {
         .count()
         .get_result(&mut pool.get()?)?;
     println!("database: {count} trade rows ({})", path.display());
-    let rss_before = peak_rss_kib();
+    let export_sql = export::trade_export_sql("2025-01", "2025-12");
+    let rss_before = peak_rss_kib(None);
     let (mut portal, mut shell) = (Vec::new(), Vec::new());
     for run in 0..runs {
         // Alternate A and B so drift hits both alike.
         let (took, bytes) = time_portal(&pool, rows)?;
         portal.push(took);
         let started = Instant::now();
-        sqlite3(&path, EXPORT_SQL, true)?;
+        sqlite3(&path, &export_sql, true, None)?;
         shell.push(started.elapsed());
         println!(
             "run {}: portal export {:.0} ms ({:.1} MB), sqlite3 -csv {:.0} ms",
@@ -159,7 +128,7 @@ fn main() -> Result<(), Failure> {
         ms(s),
         p.as_secs_f64() / s.as_secs_f64()
     );
-    if let (Some(before), Some(after)) = (rss_before, peak_rss_kib()) {
+    if let (Some(before), Some(after)) = (rss_before, peak_rss_kib(None)) {
         println!(
             "peak RSS: {:.1} MiB (growth during exports {:.1} MiB, target ≤ 32 MB)",
             after as f64 / 1024.0,

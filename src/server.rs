@@ -60,6 +60,8 @@ pub fn start(
         config: config.clone(),
         clock,
         hashing: Arc::new(Semaphore::new(hashing_permits)),
+        distinct_firms: Arc::default(),
+        releases: Arc::default(),
     });
     let server = HttpServer::new(move || {
         App::new()

@@ -195,6 +195,7 @@ pub struct SummaryRow {
     pub vector_sim_swap: i64,
     pub vector_insider: i64,
     pub vector_unknown: i64,
+    pub revision: i64,
 }
 
 #[derive(Queryable, Selectable, Clone, Debug)]

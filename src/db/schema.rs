@@ -149,6 +149,7 @@ diesel::table! {
         vector_sim_swap -> BigInt,
         vector_insider -> BigInt,
         vector_unknown -> BigInt,
+        revision -> BigInt,
     }
 }
 

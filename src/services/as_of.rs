@@ -138,6 +138,7 @@ pub fn rows(
                 vector_sim_swap: 0,
                 vector_insider: 0,
                 vector_unknown: 0,
+                revision: 0,
             });
         row.firms_reporting += 1;
         if trades > 0 {

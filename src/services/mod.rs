@@ -20,6 +20,7 @@ pub mod preferences;
 pub mod publication_table;
 pub mod publications;
 pub mod publish;
+pub mod release_cache;
 pub mod reminders;
 pub mod reset;
 pub mod return_form;

@@ -125,11 +125,21 @@ pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Publication>> {
 }
 
 /// Released publications only, newest first (public list).
-pub fn released(conn: &mut DbConn) -> QueryResult<Vec<Publication>> {
+/// A release as the public list shows it: id, title, release time, cut-off.
+pub type Listed = (i64, String, Option<NaiveDateTime>, NaiveDateTime);
+
+/// Every release, newest first, as the public list shows it (not the
+/// tables and files).
+pub fn released(conn: &mut DbConn) -> QueryResult<Vec<Listed>> {
     publications::table
         .filter(publications::status.eq(RELEASED))
         .order((publications::released_at.desc(), publications::id.desc()))
-        .select(Publication::as_select())
+        .select((
+            publications::id,
+            publications::title,
+            publications::released_at,
+            publications::cutoff_at,
+        ))
         .load(conn)
 }
 

@@ -2,6 +2,9 @@
 //! the same transaction as every version that changes the latest figures of
 //! a firm-month, so a dashboard read never scans returns.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Timestamp};
@@ -165,6 +168,7 @@ pub fn apply(
             ps::vector_sim_swap.eq(ps::vector_sim_swap + vector(3)),
             ps::vector_insider.eq(ps::vector_insider + vector(4)),
             ps::vector_unknown.eq(ps::vector_unknown + vector(5)),
+            ps::revision.eq(ps::revision + 1),
         ))
         .execute(conn)?;
     Ok(())
@@ -177,6 +181,7 @@ pub fn reviewed(conn: &mut DbConn, period: &str, now: NaiveDateTime) -> QueryRes
         .set((
             period_summary::awaiting_review.eq(period_summary::awaiting_review - 1),
             period_summary::updated_at.eq(now),
+            period_summary::revision.eq(period_summary::revision + 1),
         ))
         .execute(conn)
 }
@@ -220,4 +225,53 @@ pub fn distinct_firms_with_trades(conn: &mut DbConn, from: &str, to: &str) -> Qu
         .filter(return_versions::fraudulent_trades.gt(0))
         .select(diesel::dsl::count(returns::firm_id).aggregate_distinct())
         .first(conn)
+}
+
+/// The distinct-firms total for `[from, to]` whose summary rows are
+/// `rows` (at least those periods; others are ignored). The count is kept
+/// per range with the sum of the rows' revisions, which any change to a
+/// firm-month in the range increases: a repeated dashboard read costs no
+/// scan, and a changed range is counted afresh. Correct across instances,
+/// since the key is the database's own state.
+pub fn distinct_firms_with_trades_for(
+    conn: &mut DbConn,
+    cache: &DistinctCache,
+    from: &str,
+    to: &str,
+    rows: &[SummaryRow],
+) -> QueryResult<i64> {
+    let revisions: i64 = rows
+        .iter()
+        .filter(|r| r.period.as_str() >= from && r.period.as_str() <= to)
+        .map(|r| r.revision)
+        .sum();
+    let key = (from.to_owned(), to.to_owned());
+    if let Some(&(seen, count)) = cache.lock().get(&key)
+        && seen == revisions
+    {
+        return Ok(count);
+    }
+    let count = distinct_firms_with_trades(conn, from, to)?;
+    let mut ranges = cache.lock();
+    if ranges.len() >= DISTINCT_CACHE_RANGES {
+        ranges.clear();
+    }
+    ranges.insert(key, (revisions, count));
+    Ok(count)
+}
+
+/// Ranges remembered at once (a dashboard is read for few ranges).
+const DISTINCT_CACHE_RANGES: usize = 256;
+
+/// Distinct-firm counts by range, with the revision sum they were counted
+/// at. One per database (kept in the application state).
+#[derive(Default)]
+pub struct DistinctCache(Mutex<HashMap<(String, String), (i64, i64)>>);
+
+impl DistinctCache {
+    fn lock(&self) -> MutexGuard<'_, HashMap<(String, String), (i64, i64)>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }

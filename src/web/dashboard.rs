@@ -209,6 +209,7 @@ pub async fn page(
     let as_of_text = query.as_of.trim().to_owned();
     let moment = as_of::parse_moment(&as_of_text);
     let as_of_invalid = !as_of_text.is_empty() && moment.is_none();
+    let cache = state.distinct_firms.clone();
     let (chosen, rows, firms_total) = crate::db::run(&state.pool, move |conn| {
         let bounds = summary::bounds(conn)?;
         let Some((from, to)) = range(&query, bounds.as_ref()) else {
@@ -224,7 +225,13 @@ pub async fn page(
             }
             None => {
                 let rows = summary::rows(conn, &f, &t)?;
-                let firms = summary::distinct_firms_with_trades(conn, &from.to_string(), &t)?;
+                let firms = summary::distinct_firms_with_trades_for(
+                    conn,
+                    &cache,
+                    &from.to_string(),
+                    &t,
+                    &rows,
+                )?;
                 (rows, firms)
             }
         };

@@ -38,6 +38,10 @@ pub struct AppState {
     /// Bounds concurrent password hashing so a sign-in flood cannot starve
     /// the blocking pool that database calls need.
     pub hashing: Arc<Semaphore>,
+    /// The dashboard's distinct-firm totals, kept until their range changes.
+    pub distinct_firms: Arc<crate::services::summary::DistinctCache>,
+    /// Released publications, read once (they never change).
+    pub releases: Arc<crate::services::release_cache::ReleaseCache>,
 }
 
 impl AppState {

@@ -77,9 +77,9 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> AppResult<Htt
     let (c, cookie) = Chrome::public(&req).await;
     let releases = all
         .iter()
-        .map(|p| {
-            let released = p.released_at.map(|at| c.when(&at)).unwrap_or_default();
-            (p.id, p.title.clone(), released, c.when(&p.cutoff_at))
+        .map(|(id, title, released_at, cutoff_at)| {
+            let released = released_at.map(|at| c.when(&at)).unwrap_or_default();
+            (*id, title.clone(), released, c.when(cutoff_at))
         })
         .collect();
     with_cookie(ok(&ListPage { c, releases })?, cookie)
@@ -91,16 +91,17 @@ pub async fn release(
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let (p, previous) = crate::db::run(&state.pool, move |conn| {
-        let p = publications::find_released(conn, id)?;
-        let previous = publications::previous_release(conn, &p)?;
-        Ok((p, previous))
-    })
-    .await?;
-    let table = publications::released_table(&p)?;
+    let released = match state.releases.get(id) {
+        Some(released) => released,
+        None => {
+            let cache = state.releases.clone();
+            crate::db::run(&state.pool, move |conn| cache.load(conn, id)).await?
+        }
+    };
+    let (p, table) = (&released.publication, &released.table);
     let (c, cookie) = Chrome::public(&req).await;
-    let changes = match &previous {
-        Some(prev) => publication_table::changes(&publications::released_table(prev)?, &table)
+    let changes = match &released.previous {
+        Some((_, before)) => publication_table::changes(before, table)
             .into_iter()
             .map(|ch| {
                 let delta = ch.delta().map_or_else(String::new, |d| {
@@ -123,11 +124,14 @@ pub async fn release(
         title: p.title.clone(),
         released_at: p.released_at.map(|at| c.when(&at)).unwrap_or_default(),
         cutoff_at: c.when(&p.cutoff_at),
-        rows: display_rows(&c.t, &table),
+        rows: display_rows(&c.t, table),
         months: table.months.clone(),
         footnotes: p.footnotes.lines().map(str::to_owned).collect(),
         changes,
-        previous: previous.map(|prev| (prev.id, prev.title)),
+        previous: released
+            .previous
+            .as_ref()
+            .map(|(prev, _)| (prev.id, prev.title.clone())),
         sha256_en: p.sha256_en.clone().unwrap_or_default(),
         sha256_ja: p.sha256_ja.clone().unwrap_or_default(),
         c,

@@ -442,7 +442,7 @@ async fn the_publish_command_drafts_and_releases(app: TestApp) {
     let mut conn = app.pool.get().unwrap();
     let released = publications::released(&mut conn).unwrap();
     assert_eq!(released.len(), 1, "the draft stays unreleased");
-    let p = &released[0];
+    let p = &publications::find_released(&mut conn, released[0].0).unwrap();
     assert_eq!(
         (
             p.title.as_str(),

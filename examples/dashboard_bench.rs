@@ -1,0 +1,347 @@
+//! Benchmark of the regulator dashboard, the public statistics pages and
+//! the internal trade export against the targets in PERFORMANCE.md, on
+//! SQLite and on PostgreSQL in one run. Not part of the tests.
+//!
+//! Run: `cargo run --release --example dashboard_bench [-- --sqlite-only]
+//! [--secs N] [--rounds N] [--export-runs N]` (defaults: 5-second wrk runs,
+//! 3 rounds, 3 export runs; about 6 minutes for both backends). Needs
+//! `wrk` (installed with apt-get when missing and allowed), `taskset`,
+//! `curl`, `sqlite3`, and for PostgreSQL `psql` and a server at
+//! postgres://postgres@127.0.0.1:5432 where it creates and drops a
+//! database `bench_<pid>_<time>` (unreachable: it fails, unless
+//! `--sqlite-only`). Exit status 2 when a target is missed.
+//!
+//! Per backend it:
+//! 1. writes 300 firms × 120 months of returns (versions, details, sent-back
+//!    refilings, 1,000,000 trade-detail rows consistent with the figures)
+//!    with multi-row INSERTs in one transaction, brings the period summary
+//!    up to date through `services::summary::apply`, and checks it against
+//!    a recomputation from the versions;
+//! 2. starts the portal in its own process pinned to core 0 and signs an
+//!    analyst in through the sign-in pages (password, then TOTP code);
+//!    releases a publication with the `publish` service;
+//! 3. runs wrk (32 connections, core 1) in alternating rounds: a static
+//!    page, the dashboard (signed in), the statistics list, a release page;
+//! 4. downloads `/review/exports/trades.csv` (1M rows) with curl, against
+//!    `sqlite3 -csv` / `psql \copy` of the same rows, reading the server's
+//!    peak RSS growth (VmHWM, reset before each export);
+//! 5. adds 2,700 firms of imported history (10× the returns: 3,000 firms ×
+//!    120 months; summary increments in one UPDATE, checked against the
+//!    recomputation again) and measures the dashboard again.
+//!
+//! Then it prints one table: metric, SQLite, PostgreSQL, target, pass.
+
+use std::process::ExitCode;
+
+use incident_portal::db::Backend;
+
+#[path = "bench_support/export.rs"]
+mod export;
+
+#[path = "dashboard_bench/data.rs"]
+mod data;
+#[path = "dashboard_bench/database.rs"]
+mod database;
+#[path = "dashboard_bench/load.rs"]
+mod load;
+#[path = "dashboard_bench/measure.rs"]
+mod measure;
+#[path = "dashboard_bench/queries.rs"]
+mod queries;
+#[path = "dashboard_bench/server.rs"]
+mod server;
+#[path = "dashboard_bench/summary_fill.rs"]
+mod summary_fill;
+#[path = "dashboard_bench/verify.rs"]
+mod verify;
+
+use export::Failure;
+use measure::{Measured, Options};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, url] = args.as_slice()
+        && flag == "--serve"
+    {
+        return match server::serve(url) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("dashboard_bench server: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    match run(&args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(2),
+        Err(e) => {
+            eprintln!("dashboard_bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn flag_value(args: &[String], name: &str, default: usize) -> Result<usize, Failure> {
+    match args.iter().position(|a| a == name) {
+        Some(i) => Ok(args
+            .get(i + 1)
+            .ok_or_else(|| format!("{name} needs a number"))?
+            .parse()?),
+        None => Ok(default),
+    }
+}
+
+/// Runs every backend asked for and prints the table; true when every
+/// target was met.
+fn run(args: &[String]) -> Result<bool, Failure> {
+    let sqlite_only = args.iter().any(|a| a == "--sqlite-only");
+    let opts = Options {
+        secs: u32::try_from(flag_value(args, "--secs", 5)?)?,
+        rounds: flag_value(args, "--rounds", 3)?.max(1),
+        export_runs: flag_value(args, "--export-runs", 3)?.max(1),
+    };
+    load::ensure_wrk()?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores < 2 {
+        return Err("needs two cores: the server on core 0, wrk on core 1".into());
+    }
+    let mut backends = vec![Backend::Sqlite];
+    if !sqlite_only {
+        backends.push(Backend::Postgres);
+    }
+    let mut results = Vec::new();
+    for backend in backends {
+        println!("{}:", backend.name());
+        results.push((backend, measure::run(backend, &opts)?));
+    }
+    Ok(print_table(&results))
+}
+
+/// A target's text and its check.
+type Target = (&'static str, fn(f64) -> bool);
+
+struct Row {
+    metric: &'static str,
+    value: fn(&Measured) -> f64,
+    decimals: usize,
+    /// (target text, check); None for context rows.
+    target: Option<Target>,
+}
+
+const ROWS: &[Row] = &[
+    Row {
+        metric: "dashboard ÷ static, requests/s",
+        value: |m| m.dashboard_ratio,
+        decimals: 3,
+        target: Some(("≥ 0.20", |v| v >= 0.20)),
+    },
+    Row {
+        metric: "dashboard p99 at 32 connections, ms",
+        value: |m| m.dashboard_p99_ms,
+        decimals: 2,
+        target: Some(("≤ 10", |v| v <= 10.0)),
+    },
+    Row {
+        metric: "dashboard latency 10× ÷ 1× data, 32 connections",
+        value: |m| m.dashboard_mean_10x_ms / m.dashboard_mean_1x_ms,
+        decimals: 2,
+        target: Some(("≤ 1.2", |v| v <= 1.2)),
+    },
+    Row {
+        metric: "dashboard latency 10× ÷ 1× data, 1 connection",
+        value: |m| m.dashboard_single_10x_ms / m.dashboard_single_1x_ms,
+        decimals: 2,
+        target: Some(("≤ 1.2", |v| v <= 1.2)),
+    },
+    Row {
+        metric: "error answers / timeouts, pages at 1×",
+        value: |m| m.dashboard_errors as f64,
+        decimals: 0,
+        target: Some(("0", |v| v == 0.0)),
+    },
+    Row {
+        metric: "dashboard error answers / timeouts, 10×",
+        value: |m| m.dashboard_errors_10x as f64,
+        decimals: 0,
+        target: Some(("0", |v| v == 0.0)),
+    },
+    Row {
+        metric: "statistics list ÷ static",
+        value: |m| m.statistics_ratio,
+        decimals: 3,
+        target: Some(("≥ 0.5", |v| v >= 0.5)),
+    },
+    Row {
+        metric: "statistics release page (12 months) ÷ static",
+        value: |m| m.release_ratio,
+        decimals: 3,
+        target: Some(("≥ 0.5", |v| v >= 0.5)),
+    },
+    Row {
+        metric: "release page (`publish`: 2016-01 to today) ÷ static",
+        value: |m| m.release_all_ratio,
+        decimals: 3,
+        target: Some(("≥ 0.5", |v| v >= 0.5)),
+    },
+    Row {
+        metric: "export 1M rows: time ÷ sqlite3 -csv | psql \\copy",
+        value: |m| m.export_ratio,
+        decimals: 2,
+        target: Some(("≤ 1.5", |v| v <= 1.5)),
+    },
+    Row {
+        metric: "export: server peak memory growth, MB",
+        value: |m| m.export_growth_mib * 1.048_576,
+        decimals: 1,
+        target: Some(("≤ 32", |v| v <= 32.0)),
+    },
+    Row {
+        metric: "static page, requests/s",
+        value: |m| m.static_rps,
+        decimals: 0,
+        target: None,
+    },
+    Row {
+        metric: "dashboard, requests/s",
+        value: |m| m.dashboard_rps,
+        decimals: 0,
+        target: None,
+    },
+    Row {
+        metric: "dashboard mean latency 1×, ms",
+        value: |m| m.dashboard_mean_1x_ms,
+        decimals: 2,
+        target: None,
+    },
+    Row {
+        metric: "dashboard of one month (1/12 of the scan) ÷ static",
+        value: |m| m.one_month_ratio,
+        decimals: 3,
+        target: None,
+    },
+    Row {
+        metric: "dashboard, 1 connection, mean latency 1×, ms",
+        value: |m| m.dashboard_single_1x_ms,
+        decimals: 2,
+        target: None,
+    },
+    Row {
+        metric: "dashboard, 1 connection, mean latency 10×, ms",
+        value: |m| m.dashboard_single_10x_ms,
+        decimals: 2,
+        target: None,
+    },
+    Row {
+        metric: "dashboard at 10×, requests/s",
+        value: |m| m.dashboard_rps_10x,
+        decimals: 0,
+        target: None,
+    },
+    Row {
+        metric: "dashboard mean latency 10×, ms",
+        value: |m| m.dashboard_mean_10x_ms,
+        decimals: 2,
+        target: None,
+    },
+    Row {
+        metric: "distinct firms with trades query alone 1×, ms",
+        value: |m| m.distinct_1x_ms,
+        decimals: 3,
+        target: None,
+    },
+    Row {
+        metric: "distinct firms with trades query alone 10×, ms",
+        value: |m| m.distinct_10x_ms,
+        decimals: 3,
+        target: None,
+    },
+    Row {
+        metric: "static page at 10×, requests/s",
+        value: |m| m.static_rps_10x,
+        decimals: 0,
+        target: None,
+    },
+    Row {
+        metric: "export: portal, ms",
+        value: |m| m.export_ms,
+        decimals: 0,
+        target: None,
+    },
+    Row {
+        metric: "export: sqlite3 -csv | psql \\copy, ms",
+        value: |m| m.baseline_ms,
+        decimals: 0,
+        target: None,
+    },
+    Row {
+        metric: "export size, MB",
+        value: |m| m.export_mb,
+        decimals: 1,
+        target: None,
+    },
+    Row {
+        metric: "data 1× (300 firms, 1M trades), s",
+        value: |m| m.generate_1x.as_secs_f64(),
+        decimals: 1,
+        target: None,
+    },
+    Row {
+        metric: "data 10× (+2,700 firms imported), s",
+        value: |m| m.generate_10x.as_secs_f64(),
+        decimals: 1,
+        target: None,
+    },
+];
+
+fn print_table(results: &[(Backend, Measured)]) -> bool {
+    let cell = |backend: Backend, row: &Row| -> String {
+        results
+            .iter()
+            .find(|(b, _)| *b == backend)
+            .map_or("skipped".to_owned(), |(_, m)| {
+                format!("{:.*}", row.decimals, (row.value)(m))
+            })
+    };
+    println!();
+    println!(
+        "| {:<56} | {:>10} | {:>10} | {:>7} | {:<4} |",
+        "metric", "SQLite", "PostgreSQL", "target", "pass"
+    );
+    println!(
+        "|{:-<58}|{:-<12}|{:-<12}|{:-<9}|{:-<6}|",
+        "", "", "", "", ""
+    );
+    let mut all = true;
+    for row in ROWS {
+        let (target, verdict) = match row.target {
+            Some((text, check)) => {
+                let failed: Vec<&str> = results
+                    .iter()
+                    .filter(|(_, m)| !check((row.value)(m)))
+                    .map(|(b, _)| b.name())
+                    .collect();
+                all &= failed.is_empty();
+                let verdict = if failed.is_empty() {
+                    "pass".to_owned()
+                } else {
+                    format!("FAIL ({})", failed.join(", "))
+                };
+                (text, verdict)
+            }
+            None => ("", String::new()),
+        };
+        println!(
+            "| {:<56} | {:>10} | {:>10} | {:>7} | {:<4} |",
+            row.metric,
+            cell(Backend::Sqlite, row),
+            cell(Backend::Postgres, row),
+            target,
+            verdict
+        );
+    }
+    println!(
+        "\n10× = 3,000 firms × 120 months (the 300 portal firms plus 2,700 of imported history); \
+         ratios are medians of per-round ratios."
+    );
+    all
+}

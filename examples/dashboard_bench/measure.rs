@@ -1,0 +1,406 @@
+//! One backend, start to finish: data, server, sign-in, page load with wrk,
+//! the 1M-row export against the database's own CSV shell, then ten times
+//! the returns and the dashboard again.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use incident_portal::clock::Clock;
+use incident_portal::db::Backend;
+use incident_portal::services::Actor;
+use incident_portal::services::publications::{self, DEFAULT_P_PERCENT, DraftInput};
+use incident_portal::services::publish;
+
+use crate::data::{self, FIRST_PERIOD, LAST_PERIOD, Part};
+use crate::database::Database;
+use crate::export::{self, Failure, ms};
+use crate::load::{self, CONNECTIONS, Run, median};
+use crate::queries;
+use crate::server::{self, CLIENT_CORE, SERVER_CORE, Server};
+use crate::verify;
+
+/// Firms in the base data set; the 10× set has ten times as many.
+pub const FIRMS: i64 = 300;
+pub const TRADE_ROWS: u64 = 1_000_000;
+
+pub struct Options {
+    pub secs: u32,
+    pub rounds: usize,
+    pub export_runs: usize,
+}
+
+/// What one backend measured.
+#[derive(Default)]
+pub struct Measured {
+    pub generate_1x: Duration,
+    pub generate_10x: Duration,
+    pub static_rps: f64,
+    pub dashboard_rps: f64,
+    pub dashboard_ratio: f64,
+    pub dashboard_p99_ms: f64,
+    pub dashboard_mean_1x_ms: f64,
+    pub dashboard_mean_10x_ms: f64,
+    pub static_rps_10x: f64,
+    pub statistics_ratio: f64,
+    pub release_ratio: f64,
+    pub export_ms: f64,
+    pub baseline_ms: f64,
+    pub export_ratio: f64,
+    pub export_growth_mib: f64,
+    pub export_mb: f64,
+    pub distinct_1x_ms: f64,
+    pub release_all_ratio: f64,
+    pub one_month_ratio: f64,
+    pub dashboard_single_1x_ms: f64,
+    pub dashboard_single_10x_ms: f64,
+    pub dashboard_rps_10x: f64,
+    pub dashboard_errors: u64,
+    pub dashboard_errors_10x: u64,
+    pub distinct_10x_ms: f64,
+}
+
+const STATIC: &str = "/static/portal.css";
+const DASHBOARD: &str = "/dashboard";
+const STATISTICS: &str = "/statistics";
+const ONE_MONTH: &str = "/dashboard?from=2025-12&to=2025-12";
+
+pub fn run(backend: Backend, opts: &Options) -> Result<Measured, Failure> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut m = Measured::default();
+    let database = Database::create(backend)?;
+    let pool = database.pool()?;
+    let now = Clock::system().now();
+    let mut conn = pool.get()?;
+
+    let part = Part {
+        first_firm: 1,
+        last_firm: FIRMS,
+        trade_rows: TRADE_ROWS,
+    };
+    let made = data::generate(&mut conn, &part, now)?;
+    let periods = verify::verify(&mut conn)?;
+    m.generate_1x = made.insert + made.summary;
+    println!(
+        "  1× data: {FIRMS} firms × {} months, {} versions, {} trade rows: written in {:.1} s, \
+         summary through services::summary::apply in {:.1} s; summary matches a \
+         recomputation over {periods} periods",
+        data::MONTHS,
+        made.versions,
+        made.trade_rows,
+        made.insert.as_secs_f64(),
+        made.summary.as_secs_f64()
+    );
+
+    let (rows_ms, distinct_ms) = queries::dashboard_reads(&mut conn)?;
+    m.distinct_1x_ms = distinct_ms;
+    println!(
+        "  dashboard reads alone (1×): summary rows {rows_ms:.3} ms, distinct firms with trades \
+         {distinct_ms:.3} ms"
+    );
+
+    let staff = server::create_analyst(&mut conn, now)?;
+    let cutoff = now.format("%Y-%m-%dT%H:%M:%S+00:00").to_string();
+    let released = publish::publish(&mut conn, "Bench statistics", &cutoff, true, now)?;
+    let release_all = format!("/statistics/{}", released.id);
+    let actor = Actor::system("dashboard_bench");
+    let input = DraftInput {
+        title: "Bench statistics 2025",
+        cutoff: now,
+        from: "2025-01",
+        to: LAST_PERIOD,
+        footnotes: "",
+        p_percent: DEFAULT_P_PERCENT,
+    };
+    let year = publications::draft(&mut conn, &actor, &input, now)?
+        .map_err(|invalid| format!("draft refused: {:?}", invalid.0))?;
+    publications::release(&mut conn, &actor, year, now)?;
+    let release_page = format!("/statistics/{year}");
+    drop(conn);
+
+    let server = Server::spawn(&database.url())?;
+    let browser = rt.block_on(server::sign_in(&server.base, &staff))?;
+    let cookie = browser.cookie_header();
+    // Each page answers 200 with its content (wrk counts a redirect to
+    // the sign-in page as a success). After an overloaded run the server
+    // may still be working off its backlog: a few tries, a second apart.
+    let check = |path: &str, needle: &str| -> Result<(), Failure> {
+        let mut last = 0;
+        for _ in 0..30 {
+            let (status, body) = rt.block_on(fetch(&server.base, &cookie, path))?;
+            if status == 200 && body.contains(needle) {
+                return Ok(());
+            }
+            last = status;
+            std::thread::sleep(Duration::from_secs(1));
+        }
+        Err(format!("{path} answered {last} without {needle:?}").into())
+    };
+    check(DASHBOARD, "id=\"fsa-table\"")?;
+    check(STATIC, "{")?;
+    check(STATISTICS, "id=\"releases\"")?;
+    check(&release_page, "id=\"statistics-table\"")?;
+    check(&release_all, "id=\"statistics-table\"")?;
+    println!(
+        "  server pid {} on core {SERVER_CORE}, wrk on core {CLIENT_CORE}; analyst signed in \
+         (password + TOTP); released publications {year} (2025, 12 months) and {} (`publish` \
+         command: every month from {FIRST_PERIOD} to the cut-off)",
+        server.pid, released.id
+    );
+
+    let url = |path: &str| format!("{}{path}", server.base);
+    // Warm-up, not counted.
+    load::wrk(&url(DASHBOARD), Some(&cookie), 1, CONNECTIONS)?;
+    load::wrk(&url(STATIC), None, 1, CONNECTIONS)?;
+    check(DASHBOARD, "id=\"fsa-table\"")?;
+    let (mut stat, mut dash, mut stats, mut rel, mut all, mut one, mut month) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    for round in 1..=opts.rounds {
+        // Alternate the pages so drift hits all alike.
+        let s = load::wrk(&url(STATIC), None, opts.secs, CONNECTIONS)?;
+        let d1 = load::wrk(&url(DASHBOARD), Some(&cookie), opts.secs, 1)?;
+        let d = load::wrk(&url(DASHBOARD), Some(&cookie), opts.secs, CONNECTIONS)?;
+        load::wait_idle(server.pid);
+        check(DASHBOARD, "id=\"fsa-table\"")?;
+        // One month instead of twelve: the distinct-firms count reads a
+        // twelfth of the returns, the rest of the page is the same.
+        let d_month = load::wrk(&url(ONE_MONTH), Some(&cookie), opts.secs, CONNECTIONS)?;
+        load::wait_idle(server.pid);
+        let st = load::wrk(&url(STATISTICS), None, opts.secs, CONNECTIONS)?;
+        let r = load::wrk(&url(&release_page), None, opts.secs, CONNECTIONS)?;
+        let a = load::wrk(&url(&release_all), None, opts.secs, CONNECTIONS)?;
+        println!(
+            "  round {round}: static {:.0}/s | dashboard {:.0}/s (mean {:.2} ms, p99 {:.2} ms, \
+             {} errors; 1 connection: mean {:.2} ms) | dashboard of one month {:.0}/s | \
+             statistics {:.0}/s | release 12 months {:.0}/s | release all months {:.0}/s",
+            s.requests_per_s,
+            d.requests_per_s,
+            d.mean_ms,
+            d.p99_ms,
+            d.errors,
+            d1.mean_ms,
+            d_month.requests_per_s,
+            st.requests_per_s,
+            r.requests_per_s,
+            a.requests_per_s
+        );
+        m.dashboard_errors +=
+            d.errors + d1.errors + d_month.errors + st.errors + r.errors + a.errors;
+        stat.push(s);
+        dash.push(d);
+        stats.push(st);
+        rel.push(r);
+        all.push(a);
+        one.push(d1);
+        month.push(d_month);
+    }
+    check(DASHBOARD, "id=\"fsa-table\"")?;
+    let rps = |runs: &[Run]| median(&runs.iter().map(|r| r.requests_per_s).collect::<Vec<_>>());
+    let ratio = |a: &[Run], b: &[Run]| {
+        median(
+            &a.iter()
+                .zip(b)
+                .map(|(a, b)| a.requests_per_s / b.requests_per_s)
+                .collect::<Vec<_>>(),
+        )
+    };
+    m.static_rps = rps(&stat);
+    m.dashboard_rps = rps(&dash);
+    m.dashboard_ratio = ratio(&dash, &stat);
+    m.statistics_ratio = ratio(&stats, &stat);
+    m.release_ratio = ratio(&rel, &stat);
+    m.release_all_ratio = ratio(&all, &stat);
+    m.one_month_ratio = ratio(&month, &stat);
+    m.dashboard_p99_ms = median(&dash.iter().map(|r| r.p99_ms).collect::<Vec<_>>());
+    m.dashboard_mean_1x_ms = median(&dash.iter().map(|r| r.mean_ms).collect::<Vec<_>>());
+    m.dashboard_single_1x_ms = median(&one.iter().map(|r| r.mean_ms).collect::<Vec<_>>());
+
+    export_runs(&database, &server, &cookie, opts, &mut m)?;
+
+    let mut conn = pool.get()?;
+    let part = Part {
+        first_firm: FIRMS + 1,
+        last_firm: FIRMS * 10,
+        trade_rows: 0,
+    };
+    let made = data::generate(&mut conn, &part, now)?;
+    let periods = verify::verify(&mut conn)?;
+    m.generate_10x = made.insert + made.summary;
+    let (rows_ms, distinct_ms) = queries::dashboard_reads(&mut conn)?;
+    m.distinct_10x_ms = distinct_ms;
+    drop(conn);
+    println!(
+        "  10× data: {} more firms (imported history) → {} firms × {} months; {} versions \
+         written in {:.1} s, added to the summary in one UPDATE in {:.1} s; summary matches a recomputation over {periods} \
+         periods; dashboard reads alone (10×): summary rows {rows_ms:.3} ms, distinct firms \
+         with trades {distinct_ms:.3} ms",
+        FIRMS * 9,
+        FIRMS * 10,
+        data::MONTHS,
+        made.versions,
+        made.insert.as_secs_f64(),
+        made.summary.as_secs_f64()
+    );
+    check(DASHBOARD, "id=\"fsa-table\"")?;
+    load::wrk(&url(DASHBOARD), Some(&cookie), 1, 1)?;
+    let (mut stat10, mut dash10, mut one10) = (vec![], vec![], vec![]);
+    for round in 1..=opts.rounds {
+        let s = load::wrk(&url(STATIC), None, opts.secs, CONNECTIONS)?;
+        let d1 = load::wrk(&url(DASHBOARD), Some(&cookie), opts.secs, 1)?;
+        let d = load::wrk(&url(DASHBOARD), Some(&cookie), opts.secs, CONNECTIONS)?;
+        load::wait_idle(server.pid);
+        check(DASHBOARD, "id=\"fsa-table\"")?;
+        println!(
+            "  10× round {round}: static {:.0}/s | dashboard {:.0}/s (mean {:.2} ms, p99 {:.2} ms, \
+             {} errors; 1 connection: mean {:.2} ms)",
+            s.requests_per_s, d.requests_per_s, d.mean_ms, d.p99_ms, d.errors, d1.mean_ms
+        );
+        m.dashboard_errors_10x += d.errors + d1.errors;
+        stat10.push(s);
+        dash10.push(d);
+        one10.push(d1);
+    }
+    check(DASHBOARD, "id=\"fsa-table\"")?;
+    m.static_rps_10x = rps(&stat10);
+    m.dashboard_rps_10x = rps(&dash10);
+    m.dashboard_mean_10x_ms = median(&dash10.iter().map(|r| r.mean_ms).collect::<Vec<_>>());
+    m.dashboard_single_10x_ms = median(&one10.iter().map(|r| r.mean_ms).collect::<Vec<_>>());
+    drop(server);
+    drop(database);
+    Ok(m)
+}
+
+/// One GET with a cookie, no redirects followed: (status, body).
+async fn fetch(base: &str, cookie: &str, path: &str) -> Result<(u16, String), Failure> {
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?
+        .get(format!("{base}{path}"))
+        .header(reqwest::header::COOKIE, cookie)
+        .send()
+        .await?;
+    Ok((response.status().as_u16(), response.text().await?))
+}
+
+/// `curl` of the streamed export (pinned to the client core) to `out`:
+/// the time and the bytes received.
+fn curl(url: &str, cookie: &str, out: &Path) -> Result<(Duration, u64), Failure> {
+    let started = Instant::now();
+    let output = Command::new("taskset")
+        .arg("-c")
+        .arg(CLIENT_CORE.to_string())
+        .args(["curl", "-sS", "-o"])
+        .arg(out)
+        .args(["-w", "%{http_code} %{size_download}", "-H"])
+        .arg(format!("Cookie: {cookie}"))
+        .arg(url)
+        .output()
+        .map_err(|e| format!("curl: {e} (install the curl package)"))?;
+    let took = started.elapsed();
+    let written = String::from_utf8_lossy(&output.stdout).into_owned();
+    let mut parts = written.split_whitespace();
+    let (code, size) = (parts.next(), parts.next().and_then(|s| s.parse().ok()));
+    match (output.status.success(), code, size) {
+        (true, Some("200"), Some(size)) => Ok((took, size)),
+        _ => Err(format!(
+            "export download failed: {written} {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into()),
+    }
+}
+
+fn count_lines(path: &Path) -> Result<u64, Failure> {
+    let mut file = std::fs::File::open(path)?;
+    let mut buffer = vec![0_u8; 1 << 20];
+    let mut lines = 0;
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            return Ok(lines);
+        }
+        lines += buffer[..n].iter().filter(|b| **b == b'\n').count() as u64;
+    }
+}
+
+/// The portal's streamed export of every trade row against the database's
+/// own CSV shell on the same rows, alternating; the server's peak memory
+/// growth during each export.
+fn export_runs(
+    database: &Database,
+    server: &Server,
+    cookie: &str,
+    opts: &Options,
+    m: &mut Measured,
+) -> Result<(), Failure> {
+    let url = format!(
+        "{}/review/exports/trades.csv?from={FIRST_PERIOD}&to={LAST_PERIOD}",
+        server.base
+    );
+    let sql = export::trade_export_sql(FIRST_PERIOD, LAST_PERIOD);
+    let baseline = || -> Result<Duration, Failure> {
+        let started = Instant::now();
+        match database {
+            // sqlite3 does the reading itself: on the server's core, where
+            // the portal does it.
+            Database::Sqlite { file, .. } => export::sqlite3(file, &sql, true, Some(SERVER_CORE))?,
+            // psql is a client like curl; PostgreSQL does the reading.
+            Database::Postgres { .. } => {
+                export::psql_copy(&database.url(), &sql, Some(CLIENT_CORE))?
+            }
+        }
+        Ok(started.elapsed())
+    };
+    let shell = match database {
+        Database::Sqlite { .. } => "sqlite3 -csv",
+        Database::Postgres { .. } => "psql \\copy",
+    };
+    // Once, untimed: the whole export arrives, header plus one line a row.
+    let check_file = std::env::temp_dir().join(format!("dashboard-bench-{}.csv", server.pid));
+    let (_, bytes) = curl(&url, cookie, &check_file)?;
+    let lines = count_lines(&check_file)?;
+    std::fs::remove_file(&check_file)?;
+    if lines != TRADE_ROWS + 1 {
+        return Err(format!("the export had {lines} lines for {TRADE_ROWS} rows").into());
+    }
+    baseline()?;
+    m.export_mb = bytes as f64 / 1e6;
+    let (mut portal, mut shell_times, mut growth) = (vec![], vec![], 0_u64);
+    for run in 1..=opts.export_runs {
+        let reset = export::reset_peak_rss(server.pid);
+        let before = if reset {
+            export::proc_status_kib(Some(server.pid), "VmRSS")
+        } else {
+            export::peak_rss_kib(Some(server.pid))
+        }
+        .ok_or("cannot read the server's memory")?;
+        let (took, _) = curl(&url, cookie, Path::new("/dev/null"))?;
+        let peak = export::peak_rss_kib(Some(server.pid)).ok_or("cannot read VmHWM")?;
+        growth = growth.max(peak.saturating_sub(before));
+        let base = baseline()?;
+        println!(
+            "  export run {run}: portal {:.0} ms ({:.1} MB), {shell} {:.0} ms, server peak RSS \
+             {:.1} MiB (+{:.1} MiB{})",
+            ms(took),
+            m.export_mb,
+            ms(base),
+            peak as f64 / 1024.0,
+            peak.saturating_sub(before) as f64 / 1024.0,
+            if reset {
+                ""
+            } else {
+                ", peak not resettable: growth over the previous peak"
+            }
+        );
+        portal.push(took);
+        shell_times.push(base);
+    }
+    m.export_ms = ms(export::median(&portal));
+    m.baseline_ms = ms(export::median(&shell_times));
+    m.export_ratio = m.export_ms / m.baseline_ms;
+    m.export_growth_mib = growth as f64 / 1024.0;
+    Ok(())
+}

@@ -1,0 +1,1 @@
+ALTER TABLE period_summary DROP COLUMN revision;
