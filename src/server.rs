@@ -62,6 +62,7 @@ pub fn start(
         hashing: Arc::new(Semaphore::new(hashing_permits)),
         distinct_firms: Arc::default(),
         releases: Arc::default(),
+        public_pages: Arc::default(),
     });
     let server = HttpServer::new(move || {
         App::new()

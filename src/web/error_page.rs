@@ -11,8 +11,6 @@ use actix_web::{HttpMessage, HttpResponse};
 use askama::Template;
 use tracing_actix_web::RequestId;
 
-use super::csrf::CSRF_COOKIE;
-use super::extract::session_token;
 use super::view::Chrome;
 use crate::error::ErrorKey;
 
@@ -63,16 +61,7 @@ fn render_error<B: MessageBody + 'static>(
         .get::<RequestId>()
         .map(|id| id.to_string())
         .unwrap_or_default();
-    // The language switch needs a CSRF token this synchronous handler can
-    // vouch for: the double-submit cookie, when there is no session.
-    let csrf = if session_token(&req).is_some() {
-        String::new()
-    } else {
-        req.cookie(CSRF_COOKIE)
-            .map(|c| c.value().to_owned())
-            .unwrap_or_default()
-    };
-    let c = Chrome::anonymous(&req, csrf);
+    let c = Chrome::anonymous(&req, String::new());
     let page = ErrorPage {
         message: c.t.t(key).to_owned(),
         c,

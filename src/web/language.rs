@@ -1,6 +1,8 @@
 //! The language switch on every page. Before sign-in the choice is kept in
-//! a cookie; signed in, it is kept in the user's profile as well, so their
-//! pages and emails follow it on every device.
+//! a cookie (a GET: it changes nothing on the server, so a public page
+//! carries no per-visitor token and can be served from a cache); signed in,
+//! it is a CSRF-checked POST that keeps it in the user's profile as well
+//! (audited), so their pages and emails follow it on every device.
 
 use actix_web::cookie::time::Duration;
 use actix_web::cookie::{Cookie, SameSite};
@@ -53,14 +55,30 @@ pub async fn switch(
         })
         .await?;
     }
-    let cookie = Cookie::build(LANG_COOKIE, lang.code())
+    with_cookie(redirect(local_path(&form.back)), Some(lang_cookie(lang)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LanguageQuery {
+    lang: String,
+    back: String,
+}
+
+/// The switch before sign-in: only the cookie.
+pub async fn switch_cookie(query: web::Query<LanguageQuery>) -> AppResult<HttpResponse> {
+    let lang = Lang::parse(&query.lang).ok_or(AppError::BadRequest("error.bad_form"))?;
+    with_cookie(redirect(local_path(&query.back)), Some(lang_cookie(lang)))
+}
+
+fn lang_cookie(lang: Lang) -> Cookie<'static> {
+    Cookie::build(LANG_COOKIE, lang.code())
         .path("/")
         .secure(true)
         .http_only(true)
         .same_site(SameSite::Lax)
         .max_age(Duration::days(365))
-        .finish();
-    with_cookie(redirect(local_path(&form.back)), Some(cookie))
+        .finish()
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod error_page;
 pub mod extract;
 pub mod health;
 pub mod language;
+pub mod page_cache;
 pub mod paths;
 pub mod request_log;
 pub mod returns;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub distinct_firms: Arc<crate::services::summary::DistinctCache>,
     /// Released publications, read once (they never change).
     pub releases: Arc<crate::services::release_cache::ReleaseCache>,
+    /// Public pages as anonymous visitors get them.
+    pub public_pages: Arc<page_cache::PageCache>,
 }
 
 impl AppState {
@@ -101,7 +104,7 @@ portal_routes! {
     get paths::FOCUS_SCRIPT => assets::focus_script;
     get paths::HOME => auth::home;
     post paths::LANGUAGE => language::switch;
-    get paths::LANGUAGE => || async { redirect(paths::HOME) };
+    get paths::LANGUAGE => language::switch_cookie;
     get paths::LOGIN => auth::login::form;
     post paths::LOGIN => auth::login::submit;
     post paths::LOGOUT => auth::login::logout;

@@ -9,11 +9,11 @@ use askama::Template;
 use crate::db::models::Publication;
 use crate::domain::yen::group_digits;
 use crate::error::{AppError, AppResult};
-use crate::i18n::Tr;
+use crate::i18n::{Lang, Tr};
 use crate::services::publication_table::{self, Table};
 use crate::services::publications;
 use crate::web::AppState;
-use crate::web::csrf::with_cookie;
+use crate::web::extract::session_token;
 use crate::web::view::{Chrome, ok};
 
 #[derive(Template)]
@@ -72,9 +72,37 @@ pub fn display_rows(t: &Tr, table: &Table) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
+/// The cache key of a public page for an anonymous visitor (none when
+/// signed in: their pages show who they are).
+fn anonymous_key(req: &HttpRequest, content: &str) -> Option<String> {
+    session_token(req).is_none().then(|| {
+        let lang = Lang::from_request(req).code();
+        let here = req.uri().path_and_query().map_or("", |p| p.as_str());
+        format!("{lang}|{content}|{here}")
+    })
+}
+
+/// Renders `page`, kept under `key` when there is one.
+fn answer(state: &AppState, key: Option<String>, page: &impl Template) -> AppResult<HttpResponse> {
+    match key {
+        Some(key) => {
+            let html = page
+                .render()
+                .map_err(|e| AppError::Internal(format!("template: {e}")))?;
+            Ok(state.public_pages.keep(key, html))
+        }
+        None => ok(page),
+    }
+}
+
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let all = crate::db::run(&state.pool, |conn| Ok(publications::released(conn)?)).await?;
-    let (c, cookie) = Chrome::public(&req).await;
+    let shown: Vec<String> = all.iter().map(|(id, ..)| id.to_string()).collect();
+    let key = anonymous_key(&req, &format!("list:{}", shown.join(",")));
+    if let Some(page) = key.as_deref().and_then(|k| state.public_pages.get(k)) {
+        return Ok(page);
+    }
+    let c = Chrome::public(&req).await;
     let releases = all
         .iter()
         .map(|(id, title, released_at, cutoff_at)| {
@@ -82,7 +110,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> AppResult<Htt
             (*id, title.clone(), released, c.when(cutoff_at))
         })
         .collect();
-    with_cookie(ok(&ListPage { c, releases })?, cookie)
+    answer(&state, key, &ListPage { c, releases })
 }
 
 pub async fn release(
@@ -91,6 +119,10 @@ pub async fn release(
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
+    let key = anonymous_key(&req, &format!("release:{id}"));
+    if let Some(page) = key.as_deref().and_then(|k| state.public_pages.get(k)) {
+        return Ok(page);
+    }
     let released = match state.releases.get(id) {
         Some(released) => released,
         None => {
@@ -99,7 +131,7 @@ pub async fn release(
         }
     };
     let (p, table) = (&released.publication, &released.table);
-    let (c, cookie) = Chrome::public(&req).await;
+    let c = Chrome::public(&req).await;
     let changes = match &released.previous {
         Some((_, before)) => publication_table::changes(before, table)
             .into_iter()
@@ -136,7 +168,7 @@ pub async fn release(
         sha256_ja: p.sha256_ja.clone().unwrap_or_default(),
         c,
     };
-    with_cookie(ok(&page)?, cookie)
+    answer(&state, key, &page)
 }
 
 fn column_label(t: &Tr, column: &str) -> String {

@@ -1,13 +1,11 @@
 //! What every page shares (language, who is signed in, the CSRF token) and
 //! the formatting of numbers, money and times for display.
 
-use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::csrf::anonymous_token;
 use super::extract::SignedIn;
 use crate::domain::yen::group_digits;
 use crate::error::{AppError, AppResult};
@@ -56,15 +54,11 @@ impl Chrome {
     }
 
     /// A public page (no sign-in needed): the signed-in frame for a
-    /// signed-in visitor, the anonymous one (and its CSRF cookie, for the
-    /// language switch) otherwise.
-    pub async fn public(req: &HttpRequest) -> (Self, Option<Cookie<'static>>) {
+    /// signed-in visitor, the anonymous one otherwise.
+    pub async fn public(req: &HttpRequest) -> Self {
         match SignedIn::extract_quietly(req).await {
-            Some(who) => (Chrome::signed_in(req, &who), None),
-            None => {
-                let (csrf, cookie) = anonymous_token(req);
-                (Chrome::anonymous(req, csrf), cookie)
-            }
+            Some(who) => Chrome::signed_in(req, &who),
+            None => Chrome::anonymous(req, String::new()),
         }
     }
 

@@ -46,19 +46,34 @@ async fn accept_language_decides_until_the_visitor_picks(app: TestApp) {
         "a visible switch with both languages"
     );
 
-    let picked = visitor
-        .submit_form(&login, "/language", &[("lang", "en")])
-        .await;
+    // Before sign-in the switch is a plain GET that sets a cookie.
+    let method = switch
+        .select(&scraper::Selector::parse("form.lang-switch").unwrap())
+        .next()
+        .and_then(|f| f.value().attr("method"))
+        .map(str::to_owned);
+    assert_eq!(method.as_deref(), Some("get"));
+    assert_eq!(login.input_value("back").as_deref(), Some("/login"));
+    let picked = visitor.get("/language?lang=en&back=%2Flogin").await;
     assert_eq!(picked.status, StatusCode::SEE_OTHER);
     assert_eq!(picked.location(), Some("/login"), "back to the same page");
+    let unknown = visitor.get("/language?lang=fr&back=%2Flogin").await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
     let again = visitor.get("/login").await;
     assert_eq!(lang_of(&again), "en", "the pick outranks Accept-Language");
     assert!(again.body.contains(EN["login.title"]));
 
-    // Public pages carry the switch too.
+    // Public pages carry the switch too, and are served in each visitor's
+    // language (one kept copy per language).
     let statistics = visitor.get("/statistics").await;
     assert_eq!(lang_of(&statistics), "en");
     assert!(statistics.body.contains("class=\"lang-switch\""));
+    let mut japanese = app.browser();
+    japanese.accept_language = Some("ja");
+    for _ in 0..2 {
+        assert_eq!(lang_of(&japanese.get("/statistics").await), "ja");
+        assert_eq!(lang_of(&visitor.get("/statistics").await), "en");
+    }
 
     // Without its CSRF token the switch is refused.
     let forged = app.browser().post("/language", &[("lang", "ja")]).await;
@@ -78,6 +93,19 @@ async fn a_signed_in_pick_is_kept_in_the_profile(app: TestApp) {
         .await;
     assert_eq!(picked.location(), Some("/"), "never back to another site");
     assert_eq!(locale_of(&app, "admin@fsa.example"), "ja");
+    // Signed in, public pages show who is signed in (never the copy kept
+    // for anonymous visitors).
+    app.browser().get("/statistics").await;
+    let statistics = admin.get("/statistics").await;
+    assert_eq!(lang_of(&statistics), "ja");
+    assert!(statistics.body.contains("action=\"/logout\""));
+    assert!(
+        !app.browser()
+            .get("/statistics")
+            .await
+            .body
+            .contains("action=\"/logout\"")
+    );
     let sessions = admin.get("/account/sessions").await;
     assert_eq!(lang_of(&sessions), "ja");
     // Times in the Japanese form: 2025年4月16日 18:05.
