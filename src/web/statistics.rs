@@ -72,13 +72,13 @@ pub fn display_rows(t: &Tr, table: &Table) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-/// The cache key of a public page for an anonymous visitor (none when
-/// signed in: their pages show who they are).
+/// The cache key of a public page for an anonymous visitor: none when
+/// signed in (their pages show who they are) or when the address has a
+/// query (so the cache holds at most two copies of each page).
 fn anonymous_key(req: &HttpRequest, content: &str) -> Option<String> {
-    session_token(req).is_none().then(|| {
+    (session_token(req).is_none() && req.query_string().is_empty()).then(|| {
         let lang = Lang::from_request(req).code();
-        let here = req.uri().path_and_query().map_or("", |p| p.as_str());
-        format!("{lang}|{content}|{here}")
+        format!("{lang}|{content}|{}", req.path())
     })
 }
 
