@@ -141,6 +141,26 @@ impl Period {
         }
         out
     }
+
+    /// The range `[from, to]` a page shows for what was typed: `to` as
+    /// typed or `last`; `from` as typed or `default_months` ending at `to`
+    /// (not before `first`); swapped when reversed; at most `max_months`.
+    pub fn chosen_range(
+        from: &str,
+        to: &str,
+        first: Option<Period>,
+        last: Period,
+        default_months: usize,
+        max_months: usize,
+    ) -> (Period, Period) {
+        let back = |end: Period, months: usize| (1..months).fold(end, |p, _| p.prev());
+        let to = Period::parse(to.trim()).unwrap_or(last);
+        let default_from = back(to, default_months);
+        let default_from = first.map_or(default_from, |f| default_from.max(f));
+        let from = Period::parse(from.trim()).unwrap_or(default_from);
+        let (from, to) = if from <= to { (from, to) } else { (to, from) };
+        (from.max(back(to, max_months)), to)
+    }
 }
 
 impl fmt::Display for Period {
@@ -165,6 +185,28 @@ mod tests {
 
     fn p(s: &str) -> Period {
         Period::parse(s).unwrap()
+    }
+
+    #[test]
+    fn chosen_range_defaults_swaps_and_caps() {
+        let choose = |from, to, first| Period::chosen_range(from, to, first, p("2025-06"), 12, 36);
+        assert_eq!(choose("", "", None), (p("2024-07"), p("2025-06")));
+        assert_eq!(
+            choose("", "", Some(p("2025-02"))),
+            (p("2025-02"), p("2025-06"))
+        );
+        assert_eq!(
+            choose("2025-04", "2025-01", None),
+            (p("2025-01"), p("2025-04"))
+        );
+        assert_eq!(
+            choose("2000-01", " 2025-03 ", None),
+            (p("2022-04"), p("2025-03"))
+        );
+        assert_eq!(
+            choose("junk", "2025-03", None),
+            (p("2024-04"), p("2025-03"))
+        );
     }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {

@@ -114,7 +114,8 @@ pub fn over(
         }
     }
     let mut periods = Vec::new();
-    let mut overdue: Vec<Overdue> = Vec::new();
+    // Each active firm's overdue months, in the order of `active`.
+    let mut owed: Vec<Vec<(Period, NaiveDate)>> = vec![Vec::new(); active.len()];
     let mut period = from;
     while period <= to {
         let due = due_date(period, due_day);
@@ -128,20 +129,14 @@ pub fn over(
             missing: 0,
             not_due: 0,
         };
-        for firm in &active {
+        for (firm, owes) in active.iter().zip(owed.iter_mut()) {
             match filed.get(&(firm.id, key.clone())) {
                 Some(f) if f.nil => line.nil += 1,
                 Some(f) if f.on_time => line.on_time += 1,
                 Some(_) => line.late += 1,
                 None if today > due => {
                     line.missing += 1;
-                    match overdue.iter_mut().find(|o| o.firm.id == firm.id) {
-                        Some(o) => o.periods.push((period, due)),
-                        None => overdue.push(Overdue {
-                            firm: firm.clone(),
-                            periods: vec![(period, due)],
-                        }),
-                    }
+                    owes.push((period, due));
                 }
                 None => line.not_due += 1,
             }
@@ -149,6 +144,12 @@ pub fn over(
         periods.push(line);
         period = period.next();
     }
+    let mut overdue: Vec<Overdue> = active
+        .into_iter()
+        .zip(owed)
+        .filter(|(_, periods)| !periods.is_empty())
+        .map(|(firm, periods)| Overdue { firm, periods })
+        .collect();
     // The longest overdue first.
     overdue.sort_by(|a, b| {
         let oldest = |o: &Overdue| o.periods.first().map(|(p, _)| *p);

@@ -198,16 +198,10 @@ pub fn rows(conn: &mut DbConn, from: &str, to: &str) -> QueryResult<Vec<SummaryR
 
 /// The first and last period that have any figures.
 pub fn bounds(conn: &mut DbConn) -> QueryResult<Option<(String, String)>> {
-    let first: Option<String> = period_summary::table
-        .select(period_summary::period)
-        .order(period_summary::period.asc())
-        .first(conn)
-        .optional()?;
-    let last: Option<String> = period_summary::table
-        .select(period_summary::period)
-        .order(period_summary::period.desc())
-        .first(conn)
-        .optional()?;
+    use diesel::dsl::{max, min};
+    let (first, last): (Option<String>, Option<String>) = period_summary::table
+        .select((min(period_summary::period), max(period_summary::period)))
+        .first(conn)?;
     Ok(first.zip(last))
 }
 

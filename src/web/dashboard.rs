@@ -69,12 +69,14 @@ fn range(query: &RangeQuery, bounds: Option<&(String, String)>) -> Option<(Perio
     let (first, last) = bounds?;
     let first = Period::parse(first).ok()?;
     let last = Period::parse(last).ok()?;
-    let to = Period::parse(query.to.trim()).unwrap_or(last);
-    let default_from = (1..DEFAULT_MONTHS).fold(to, |p, _| p.prev()).max(first);
-    let from = Period::parse(query.from.trim()).unwrap_or(default_from);
-    let (from, to) = if from <= to { (from, to) } else { (to, from) };
-    let from = from.max((1..MAX_MONTHS).fold(to, |p, _| p.prev()));
-    Some((from, to))
+    Some(Period::chosen_range(
+        &query.from,
+        &query.to,
+        Some(first),
+        last,
+        DEFAULT_MONTHS,
+        MAX_MONTHS,
+    ))
 }
 
 /// A change in words: "up 50", "down ¥20", "no change".

@@ -46,11 +46,14 @@ pub struct RangeQuery {
 /// month whose returns can be due.
 fn range(query: &RangeQuery, today: chrono::NaiveDate) -> (Period, Period) {
     let latest = Period::from_date(today).prev();
-    let to = Period::parse(query.to.trim()).unwrap_or(latest);
-    let from = Period::parse(query.from.trim())
-        .unwrap_or_else(|_| (1..DEFAULT_MONTHS).fold(to, |p, _| p.prev()));
-    let (from, to) = if from <= to { (from, to) } else { (to, from) };
-    (from.max((1..MAX_MONTHS).fold(to, |p, _| p.prev())), to)
+    Period::chosen_range(
+        &query.from,
+        &query.to,
+        None,
+        latest,
+        DEFAULT_MONTHS,
+        MAX_MONTHS,
+    )
 }
 
 pub async fn page(
