@@ -63,6 +63,11 @@ pub fn start(
         distinct_firms: Arc::default(),
         releases: Arc::default(),
         public_pages: Arc::default(),
+        sessions: Arc::default(),
+        dashboards: Arc::new(crate::web::fresh::Fresh::with_capacity(
+            crate::web::dashboard::KEPT_RANGES,
+        )),
+        released: Arc::default(),
     });
     let server = HttpServer::new(move || {
         App::new()

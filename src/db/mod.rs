@@ -12,6 +12,7 @@ pub mod testing;
 use diesel::connection::{AnsiTransactionManager, Connection, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use models::NewVersionRow;
 pub use pool::{Backend, DbPool, DbUrl, connect_pool, run};
@@ -38,6 +39,16 @@ impl DbConn {
 /// at 50 concurrent filers: tests/resilience).
 static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// Write transactions this process has committed. What is kept in memory
+/// from a read (a session, the dashboard's figures) is used only while
+/// this count has not moved since the read began (`web::fresh`).
+static COMMITTED: AtomicU64 = AtomicU64::new(0);
+
+/// How many write transactions this process has committed so far.
+pub fn committed_writes() -> u64 {
+    COMMITTED.load(Ordering::Acquire)
+}
+
 /// Runs `f` in a write transaction. On SQLite the transaction starts with
 /// `BEGIN IMMEDIATE`, so concurrent writers queue on the busy timeout instead
 /// of failing half-way with "database is locked".
@@ -62,7 +73,11 @@ where
     };
     match f(conn) {
         Ok(value) => match <DbConn as Connection>::TransactionManager::commit_transaction(conn) {
-            Ok(()) => Ok(value),
+            Ok(()) => {
+                // After the commit: a read that starts from here sees it.
+                COMMITTED.fetch_add(1, Ordering::AcqRel);
+                Ok(value)
+            }
             Err(commit_error) => {
                 // The commit failed: leave the connection clean for the pool.
                 let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(conn);

@@ -113,6 +113,17 @@ pub fn reauthenticated(
         .execute(conn)
 }
 
+/// Whether a session found for a cookie still counts: not idle too long,
+/// not past its lifetime, its user active.
+pub fn is_live(session: &Session, user: &User, now: NaiveDateTime) -> bool {
+    let lifetime = match Stage::parse(&session.stage) {
+        Stage::Full => ABSOLUTE,
+        _ => PENDING,
+    };
+    let expired = now - session.last_seen_at > IDLE || now - session.created_at > lifetime;
+    user.active && !expired
+}
+
 /// The live session and its active user, or `None` (unknown, expired, or
 /// the user disabled). Expired sessions are deleted on sight.
 pub fn lookup(
@@ -129,12 +140,7 @@ pub fn lookup(
     let Some((session, user)) = found else {
         return Ok(None);
     };
-    let lifetime = match Stage::parse(&session.stage) {
-        Stage::Full => ABSOLUTE,
-        _ => PENDING,
-    };
-    let expired = now - session.last_seen_at > IDLE || now - session.created_at > lifetime;
-    if expired || !user.active {
+    if !is_live(&session, &user, now) {
         diesel::delete(sessions::table.find(session.id)).execute(conn)?;
         return Ok(None);
     }

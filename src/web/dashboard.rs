@@ -4,20 +4,23 @@
 //! Each figure is followed by its change on the previous month, in words.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use crate::db::models::SummaryRow;
 use crate::domain::period::Period;
 use crate::domain::yen::{Yen, group_digits};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::services::{as_of, summary};
 use crate::web::AppState;
 use crate::web::charts::{self, Chart};
 use crate::web::extract::Staff;
+use crate::web::fresh::Stamp;
 use crate::web::view::{Chrome, ok};
 
 /// The widest range one table shows.
@@ -41,23 +44,51 @@ pub struct TableRow {
     pub change: bool,
 }
 
+/// How many (language, asked range) renderings of the figures are kept.
+pub const KEPT_RANGES: usize = 64;
+
+/// Everything below the range form, for one language and range: the table,
+/// the charts and the export links. The same for every staff user, so it
+/// is rendered once and kept while fresh (`AppState::dashboards`).
+pub struct Figures {
+    /// The range shown; none while no return has been filed.
+    range: Option<(String, String)>,
+    html: String,
+}
+
+impl Figures {
+    pub fn from(&self) -> &str {
+        self.range.as_ref().map_or("", |(from, _)| from)
+    }
+
+    pub fn to(&self) -> &str {
+        self.range.as_ref().map_or("", |(_, to)| to)
+    }
+}
+
 #[derive(Template)]
-#[template(path = "dashboard/table.html")]
-struct DashboardPage {
-    c: Chrome,
+#[template(path = "dashboard/figures.html")]
+struct FiguresPart<'a> {
+    c: &'a Chrome,
     columns: Vec<String>,
     rows: Vec<TableRow>,
     from: String,
     to: String,
+    charts: Vec<Chart>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/table.html")]
+struct DashboardPage {
+    c: Chrome,
+    figures: Arc<Figures>,
     as_of: String,
     /// When the table is historical: the moment, in Tokyo time.
     as_of_shown: Option<String>,
     as_of_invalid: bool,
-    empty: bool,
-    charts: Vec<Chart>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Clone, Deserialize, Default)]
 #[serde(default)]
 pub struct RangeQuery {
     from: String,
@@ -211,6 +242,40 @@ pub async fn page(
     let as_of_text = query.as_of.trim().to_owned();
     let moment = as_of::parse_moment(&as_of_text);
     let as_of_invalid = !as_of_text.is_empty() && moment.is_none();
+    let c = Chrome::signed_in(&req, &who.0);
+    let figures = match moment {
+        // A past moment is computed from the versions every time.
+        Some(at) => Arc::new(figures(&state, &c, query, Some(at)).await?),
+        None => {
+            let key = format!("{}|{}|{}", c.t.lang.code(), query.from, query.to);
+            match state.dashboards.get(&key) {
+                Some(kept) => kept,
+                None => {
+                    let stamp = Stamp::before_read();
+                    let made = Arc::new(figures(&state, &c, query, None).await?);
+                    state.dashboards.keep(key, stamp, made.clone());
+                    made
+                }
+            }
+        }
+    };
+    ok(&DashboardPage {
+        as_of_shown: moment.map(|m| c.t.when(m)),
+        c,
+        figures,
+        as_of: as_of_text,
+        as_of_invalid,
+    })
+}
+
+/// Reads the range's rows (from the summary, or as of `moment` from the
+/// versions) and renders the figures.
+async fn figures(
+    state: &AppState,
+    c: &Chrome,
+    query: RangeQuery,
+    moment: Option<NaiveDateTime>,
+) -> AppResult<Figures> {
     let cache = state.distinct_firms.clone();
     let (chosen, rows, firms_total) = crate::db::run(&state.pool, move |conn| {
         let bounds = summary::bounds(conn)?;
@@ -240,33 +305,26 @@ pub async fn page(
         Ok((Some((from, to)), rows, firms))
     })
     .await?;
-    let c = Chrome::signed_in(&req, &who.0);
-    let as_of_shown = moment.map(|m| c.t.when(m));
     let Some((from, to)) = chosen else {
-        return ok(&DashboardPage {
-            c,
-            columns: vec![],
-            rows: vec![],
-            from: String::new(),
-            to: String::new(),
-            as_of: as_of_text,
-            as_of_shown,
-            as_of_invalid,
-            empty: true,
-            charts: vec![],
+        return Ok(Figures {
+            range: None,
+            html: String::new(),
         });
     };
     let periods = Period::months_between(from, to);
-    ok(&DashboardPage {
+    let part = FiguresPart {
+        c,
         columns: periods.iter().map(ToString::to_string).collect(),
-        rows: table(&c, &periods, &rows, firms_total),
+        rows: table(c, &periods, &rows, firms_total),
         from: from.to_string(),
         to: to.to_string(),
-        as_of: as_of_text,
-        as_of_shown,
-        as_of_invalid,
-        empty: false,
-        charts: charts::build(&c, &periods, &rows),
-        c,
+        charts: charts::build(c, &periods, &rows),
+    };
+    let html = part
+        .render()
+        .map_err(|e| AppError::Internal(format!("template: {e}")))?;
+    Ok(Figures {
+        range: Some((part.from, part.to)),
+        html,
     })
 }

@@ -6,8 +6,10 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use chrono::NaiveDateTime;
 
 use super::AppState;
+use super::fresh::Stamp;
 use crate::db::models::{Session, User};
 use crate::domain::role::Role;
 use crate::error::AppError;
@@ -91,12 +93,7 @@ impl SignedIn {
         let token = session_token(&req).ok_or(AppError::Unauthenticated)?;
         let state = state(&req)?;
         let now = state.clock.now();
-        let lookup_token = token.clone();
-        let found = crate::db::run(&state.pool, move |conn| {
-            Ok(sessions::lookup(conn, &lookup_token, now)?)
-        })
-        .await?;
-        let (session, user) = found.ok_or(AppError::Unauthenticated)?;
+        let (session, user) = live_session(&state, &token, now).await?;
         let signed_in = SignedIn {
             user,
             session,
@@ -106,6 +103,31 @@ impl SignedIn {
         req.extensions_mut().insert(signed_in.clone());
         Ok(signed_in)
     }
+}
+
+/// The session behind `token` and its user: from memory while fresh
+/// (`fresh`), else from the database (which also touches or ends it).
+async fn live_session(
+    state: &AppState,
+    token: &str,
+    now: NaiveDateTime,
+) -> Result<(Session, User), AppError> {
+    let key = tokens::hash_token(token);
+    if let Some((session, user)) = state.sessions.get(&key) {
+        if sessions::is_live(&session, &user, now) {
+            return Ok((session, user));
+        }
+        state.sessions.forget(&key);
+    }
+    let stamp = Stamp::before_read();
+    let lookup_token = token.to_owned();
+    let found = crate::db::run(&state.pool, move |conn| {
+        Ok(sessions::lookup(conn, &lookup_token, now)?)
+    })
+    .await?;
+    let found = found.ok_or(AppError::Unauthenticated)?;
+    state.sessions.keep(key, stamp, found.clone());
+    Ok(found)
 }
 
 type Extracting<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;

@@ -10,6 +10,7 @@ pub mod csrf;
 pub mod dashboard;
 pub mod error_page;
 pub mod extract;
+pub mod fresh;
 pub mod health;
 pub mod language;
 pub mod page_cache;
@@ -17,6 +18,7 @@ pub mod paths;
 pub mod request_log;
 pub mod returns;
 pub mod review;
+pub mod routing;
 pub mod security_headers;
 pub mod statistics;
 pub mod users;
@@ -45,6 +47,12 @@ pub struct AppState {
     pub releases: Arc<crate::services::release_cache::ReleaseCache>,
     /// Public pages as anonymous visitors get them.
     pub public_pages: Arc<page_cache::PageCache>,
+    /// Sessions (with their users) by token hash, while fresh.
+    pub sessions: Arc<fresh::Fresh<(crate::db::models::Session, crate::db::models::User)>>,
+    /// The dashboard's figures by language and asked range, while fresh.
+    pub dashboards: Arc<fresh::Fresh<Arc<dashboard::Figures>>>,
+    /// The released publications the statistics list shows, while fresh.
+    pub released: Arc<fresh::Fresh<Arc<Vec<crate::services::publications::Listed>>>>,
 }
 
 impl AppState {
@@ -88,7 +96,7 @@ macro_rules! portal_routes {
     ($($method:ident $path:expr => $handler:expr;)*) => {
         pub fn routes(cfg: &mut web::ServiceConfig) {
             cfg.app_data(web::FormConfig::default().limit(FORM_LIMIT));
-            $(cfg.route($path, web::$method().to($handler));)*
+            routing::register(cfg, vec![$(($path, web::$method().to($handler))),*]);
         }
 
         /// (method, path pattern) of every route.

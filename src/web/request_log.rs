@@ -10,6 +10,8 @@ use tracing::Span;
 use tracing::field::{Empty, debug};
 use tracing_actix_web::{RequestId, RootSpanBuilder};
 
+use super::routing::RoutePattern;
+
 pub struct PortalRootSpan;
 
 impl RootSpanBuilder for PortalRootSpan {
@@ -19,9 +21,6 @@ impl RootSpanBuilder for PortalRootSpan {
             .get::<RequestId>()
             .map(|id| id.to_string())
             .unwrap_or_default();
-        let route = request
-            .match_pattern()
-            .unwrap_or_else(|| "(no route)".to_owned());
         let ip = request
             .peer_addr()
             .map(|a| a.ip().to_string())
@@ -29,7 +28,7 @@ impl RootSpanBuilder for PortalRootSpan {
         tracing::info_span!(
             "request",
             method = %request.method(),
-            route = %route,
+            route = Empty,
             ip = %ip,
             request_id = %request_id,
             status = Empty,
@@ -40,12 +39,19 @@ impl RootSpanBuilder for PortalRootSpan {
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
         match outcome {
             Ok(response) => {
+                // Set by the router (see `routing`): no second match.
+                let route = response
+                    .request()
+                    .app_data::<RoutePattern>()
+                    .map_or("(no route)", |p| p.0);
+                span.record("route", route);
                 span.record("status", response.status().as_u16());
                 if let Some(error) = response.response().error() {
                     span.record("error", debug(error.to_string()));
                 }
             }
             Err(error) => {
+                span.record("route", "(no route)");
                 span.record("status", error.as_response_error().status_code().as_u16());
                 span.record("error", debug(error.to_string()));
             }
