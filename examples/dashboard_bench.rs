@@ -42,6 +42,8 @@ mod export;
 mod data;
 #[path = "dashboard_bench/database.rs"]
 mod database;
+#[path = "dashboard_bench/flood.rs"]
+mod flood;
 #[path = "dashboard_bench/load.rs"]
 mod load;
 #[path = "dashboard_bench/measure.rs"]
@@ -67,6 +69,17 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("dashboard_bench server: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let [flag, base, secs] = args.as_slice()
+        && flag == "--flood"
+    {
+        return match flood::flood(base, secs) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("dashboard_bench flood: {e}");
                 ExitCode::FAILURE
             }
         };
@@ -140,6 +153,18 @@ const ROWS: &[Row] = &[
         value: |m| m.dashboard_p99_ms,
         decimals: 2,
         target: Some(("≤ 10", |v| v <= 10.0)),
+    },
+    Row {
+        metric: "dashboard p99 during a sign-in flood ÷ idle",
+        value: |m| m.flood_p99_ratio,
+        decimals: 2,
+        target: Some(("≤ 2", |v| v <= 2.0)),
+    },
+    Row {
+        metric: "sign-in attempts/s during the flood (each hashed)",
+        value: |m| m.flood_attempts_per_s,
+        decimals: 0,
+        target: None,
     },
     Row {
         metric: "dashboard latency 10× ÷ 1× data, 32 connections",

@@ -16,6 +16,7 @@ use incident_portal::services::publish;
 use crate::data::{self, FIRST_PERIOD, LAST_PERIOD, Part};
 use crate::database::Database;
 use crate::export::{self, Failure, ms};
+use crate::flood::Flood;
 use crate::load::{self, CONNECTIONS, Run, median};
 use crate::queries;
 use crate::server::{self, CLIENT_CORE, SERVER_CORE, Server};
@@ -59,6 +60,8 @@ pub struct Measured {
     pub dashboard_errors: u64,
     pub dashboard_errors_10x: u64,
     pub distinct_10x_ms: f64,
+    pub flood_p99_ratio: f64,
+    pub flood_attempts_per_s: f64,
 }
 
 const STATIC: &str = "/static/portal.css";
@@ -151,6 +154,7 @@ pub fn run(backend: Backend, opts: &Options) -> Result<Measured, Failure> {
         server.pid, released.id
     );
 
+    hold(&server, &cookie, &release_page, &release_all)?;
     let url = |path: &str| format!("{}{path}", server.base);
     // Warm-up, not counted.
     load::wrk(&url(DASHBOARD), Some(&cookie), 1, CONNECTIONS)?;
@@ -218,6 +222,7 @@ pub fn run(backend: Backend, opts: &Options) -> Result<Measured, Failure> {
     m.dashboard_mean_1x_ms = median(&dash.iter().map(|r| r.mean_ms).collect::<Vec<_>>());
     m.dashboard_single_1x_ms = median(&one.iter().map(|r| r.mean_ms).collect::<Vec<_>>());
 
+    sign_in_flood(&server, &cookie, opts, &mut m)?;
     export_runs(&database, &server, &cookie, opts, &mut m)?;
 
     let mut conn = pool.get()?;
@@ -402,5 +407,69 @@ fn export_runs(
     m.baseline_ms = ms(export::median(&shell_times));
     m.export_ratio = m.export_ms / m.baseline_ms;
     m.export_growth_mib = growth as f64 / 1024.0;
+    Ok(())
+}
+
+/// For profiling by hand: with `DASHBOARD_BENCH_HOLD=<file>` set, writes
+/// the server's address, pid, the signed-in cookie and the release pages to
+/// that file and waits until the file is removed before measuring.
+fn hold(server: &Server, cookie: &str, release: &str, release_all: &str) -> Result<(), Failure> {
+    let Some(file) = std::env::var_os("DASHBOARD_BENCH_HOLD") else {
+        return Ok(());
+    };
+    let file = std::path::PathBuf::from(file);
+    std::fs::write(
+        &file,
+        format!(
+            "BASE={}\nPID={}\nCOOKIE='{cookie}'\nRELEASE={release}\nRELEASE_ALL={release_all}\n",
+            server.base, server.pid
+        ),
+    )?;
+    println!(
+        "  holding: details in {}; remove it to go on",
+        file.display()
+    );
+    while file.exists() {
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    Ok(())
+}
+
+/// The dashboard's p99 at 32 connections alone, then while a sign-in flood
+/// (every attempt a password hash) runs against the same server; rounds
+/// alternate the two.
+fn sign_in_flood(
+    server: &Server,
+    cookie: &str,
+    opts: &Options,
+    m: &mut Measured,
+) -> Result<(), Failure> {
+    let url = format!("{}{DASHBOARD}", server.base);
+    let (mut ratios, mut rates) = (vec![], vec![]);
+    for round in 1..=opts.rounds {
+        let idle = load::wrk(&url, Some(cookie), opts.secs, CONNECTIONS)?;
+        load::wait_idle(server.pid);
+        // The flood starts a second early and ends a second late.
+        let flood = Flood::start(&server.base, opts.secs + 2)?;
+        std::thread::sleep(Duration::from_secs(1));
+        let flooded = load::wrk(&url, Some(cookie), opts.secs, CONNECTIONS)?;
+        let attempts = flood.finish()?;
+        load::wait_idle(server.pid);
+        let rate = attempts as f64 / f64::from(opts.secs + 2);
+        println!(
+            "  flood round {round}: dashboard p99 idle {:.2} ms ({:.0}/s), during the flood {:.2} ms \
+             ({:.0}/s, {} errors); {attempts} sign-in attempts ({rate:.0}/s)",
+            idle.p99_ms,
+            idle.requests_per_s,
+            flooded.p99_ms,
+            flooded.requests_per_s,
+            flooded.errors
+        );
+        m.dashboard_errors += idle.errors + flooded.errors;
+        ratios.push(flooded.p99_ms / idle.p99_ms);
+        rates.push(rate);
+    }
+    m.flood_p99_ratio = median(&ratios);
+    m.flood_attempts_per_s = median(&rates);
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! to it the way a person would: password, then an authenticator code.
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
+use std::net::{IpAddr, TcpListener};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
@@ -168,10 +168,20 @@ pub struct Page {
 
 impl Browser {
     pub fn new(base: &str) -> Result<Browser, Failure> {
+        Browser::with(base, None)
+    }
+
+    /// A browser whose connections come from `address` (a loopback one).
+    pub fn from_address(base: &str, address: IpAddr) -> Result<Browser, Failure> {
+        Browser::with(base, Some(address))
+    }
+
+    fn with(base: &str, address: Option<IpAddr>) -> Result<Browser, Failure> {
         Ok(Browser {
             base: base.to_owned(),
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .local_address(address)
                 .build()?,
             cookies: Vec::new(),
         })
@@ -226,7 +236,7 @@ impl Browser {
         self.read(response).await
     }
 
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Result<Page, Failure> {
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Result<Page, Failure> {
         let response = self
             .client
             .post(format!("{}{path}", self.base))
@@ -239,7 +249,7 @@ impl Browser {
 }
 
 /// The value of the first hidden `csrf` input on a page.
-fn csrf(page: &Page) -> Result<String, Failure> {
+pub fn csrf(page: &Page) -> Result<String, Failure> {
     let marker = "name=\"csrf\" value=\"";
     let start = page.body.find(marker).ok_or("no CSRF token on the form")? + marker.len();
     let end = page.body[start..]

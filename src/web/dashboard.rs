@@ -21,7 +21,7 @@ use crate::web::AppState;
 use crate::web::charts::{self, Chart};
 use crate::web::extract::Staff;
 use crate::web::fresh::Stamp;
-use crate::web::view::{Chrome, ok};
+use crate::web::view::{Chrome, ok_sized};
 
 /// The widest range one table shows.
 const MAX_MONTHS: usize = 36;
@@ -259,13 +259,18 @@ pub async fn page(
             }
         }
     };
-    ok(&DashboardPage {
-        as_of_shown: moment.map(|m| c.t.when(m)),
-        c,
-        figures,
-        as_of: as_of_text,
-        as_of_invalid,
-    })
+    // The page around the figures is a few kilobytes.
+    let size = figures.html.len() + 8 * 1024;
+    ok_sized(
+        &DashboardPage {
+            as_of_shown: moment.map(|m| c.t.when(m)),
+            c,
+            figures,
+            as_of: as_of_text,
+            as_of_invalid,
+        },
+        size,
+    )
 }
 
 /// Reads the range's rows (from the summary, or as of `moment` from the

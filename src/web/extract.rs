@@ -112,7 +112,9 @@ async fn live_session(
     token: &str,
     now: NaiveDateTime,
 ) -> Result<(Session, User), AppError> {
-    let key = tokens::hash_token(token);
+    // Keyed by the token itself: it is in this request anyway, and hashing
+    // it on every request is what the memory saves.
+    let key = token.to_owned();
     if let Some((session, user)) = state.sessions.get(&key) {
         if sessions::is_live(&session, &user, now) {
             return Ok((session, user));

@@ -125,6 +125,18 @@ pub fn ok(template: &impl Template) -> AppResult<HttpResponse> {
     render(StatusCode::OK, template)
 }
 
+/// `ok` for a page known to be large: its text is written into one buffer
+/// of `capacity` bytes instead of one that grows by doubling.
+pub fn ok_sized(template: &impl Template, capacity: usize) -> AppResult<HttpResponse> {
+    let mut body = String::with_capacity(capacity);
+    template
+        .render_into(&mut body)
+        .map_err(|e| AppError::Internal(format!("template: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
 /// One input of a form as the template draws it: label, what was typed,
 /// and the message beside it.
 pub struct FieldView {

@@ -67,8 +67,14 @@ pub struct Drawing {
     pub labels: Vec<Label>,
 }
 
+/// A coordinate to one decimal, without a trailing `.0` (the page carries
+/// several hundred of them).
 fn n(v: f64) -> String {
-    format!("{v:.1}")
+    let text = format!("{v:.1}");
+    match text.strip_suffix(".0") {
+        Some(whole) => whole.to_owned(),
+        None => text,
+    }
 }
 
 impl Drawing {
