@@ -32,6 +32,7 @@ mod reminders;
 mod returns;
 mod review;
 mod second_factor;
+mod seed_demo;
 mod setup;
 mod throttle;
 mod trades;
