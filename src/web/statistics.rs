@@ -106,8 +106,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> AppResult<Htt
         Some(all) => all,
         None => {
             let stamp = Stamp::before_read();
-            let all =
-                crate::db::run(&state.pool, |conn| Ok(publications::released(conn)?)).await?;
+            let all = crate::db::run(&state.pool, |conn| Ok(publications::released(conn)?)).await?;
             let all = Arc::new(all);
             state.released.keep(RELEASED.to_owned(), stamp, all.clone());
             all

@@ -267,6 +267,14 @@ mod tests {
     }
 
     #[test]
+    fn coordinates_drop_a_trailing_zero_decimal() {
+        assert_eq!(n(44.0), "44");
+        assert_eq!(n(20.54), "20.5");
+        assert_eq!(n(0.04), "0");
+        assert_eq!(n(-1.25), "-1.2");
+    }
+
+    #[test]
     fn zero_data_draws_flat_bars_on_the_axis() {
         let scale = Scale::fit(0);
         let ticks = ["0".to_owned(), "1".to_owned()];
@@ -281,10 +289,10 @@ mod tests {
         );
         let drawn = bars(&d);
         assert_eq!(drawn.len(), 4);
-        assert!(drawn.iter().all(|r| r.h == "0.0" && r.y == "284.0"));
+        assert!(drawn.iter().all(|r| r.h == "0" && r.y == "284"));
         assert!(d.labels.iter().any(|l| l.text == "2025-04"));
         let d = rows(&months(), &[0, 0], &[], &[], INK, &scale, &ticks);
-        assert!(bars(&d).iter().all(|r| r.w == "0.0"));
+        assert!(bars(&d).iter().all(|r| r.w == "0"));
         let all = format!(
             "{:?}",
             d.rects
@@ -310,11 +318,11 @@ mod tests {
         let drawn = bars(&d);
         assert_eq!(
             (drawn[0].y.as_str(), drawn[0].h.as_str()),
-            ("44.0", "240.0")
+            ("44", "240")
         );
-        assert_eq!(drawn[2].h, "0.0");
+        assert_eq!(drawn[2].h, "0");
         let d = rows(&months(), &[i64::MAX, 5], &[], &[], INK, &scale, &[]);
-        assert_eq!(bars(&d)[0].w, "320.0");
+        assert_eq!(bars(&d)[0].w, "320");
     }
 
     #[test]
@@ -330,10 +338,10 @@ mod tests {
             &[],
         );
         let drawn = bars(&d);
-        assert_eq!(drawn[0].h, "0.0");
-        assert_eq!(drawn[0].y, "284.0");
-        assert_eq!(drawn[1].h, "120.0");
-        assert_eq!(drawn[2].h, "240.0");
+        assert_eq!(drawn[0].h, "0");
+        assert_eq!(drawn[0].y, "284");
+        assert_eq!(drawn[1].h, "120");
+        assert_eq!(drawn[2].h, "240");
     }
 
     #[test]
