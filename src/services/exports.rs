@@ -3,12 +3,17 @@
 //! in keyset pages by id and handed to a sink batch by batch, so an export
 //! of a million rows holds one batch in memory at a time. Cells are quoted
 //! per RFC 4180 and neutralised against spreadsheet formulas.
+//!
+//! On SQLite a page is read with diesel and written straight into CSV
+//! (`pages.rs`); on PostgreSQL it is the server's own `COPY … (FORMAT csv)`,
+//! rewritten into the same bytes (`copy.rs`).
 
 use crate::i18n::{Lang, Tr};
 use std::borrow::Cow;
 
 use chrono::NaiveDateTime;
 
+mod copy;
 mod pages;
 
 use super::Actor;
@@ -160,22 +165,26 @@ pub fn produce_in(
     }
     let mut after = 0;
     loop {
-        let page = pool.get().map_err(AppError::from).and_then(|mut conn| {
-            match kind {
-                Kind::Versions => pages::versions_page(&mut conn, range, after),
-                Kind::Trades => pages::trades_page(&mut conn, range, after),
-            }
+        let page = pool
+            .get()
             .map_err(AppError::from)
-        });
-        let (rows, last) = match page {
+            .and_then(|mut conn| match &mut *conn {
+                DbConn::Pg(pg) => copy::page(pg, kind, range, after),
+                conn @ DbConn::Sqlite(_) => match kind {
+                    Kind::Versions => pages::versions_page(conn, range, after),
+                    Kind::Trades => pages::trades_page(conn, range, after),
+                }
+                .map_err(AppError::from),
+            });
+        let (csv, rows, last) = match page {
             Ok(page) => page,
             Err(e) => {
                 sink(Err(e));
                 return;
             }
         };
-        let full = i64::try_from(rows.len()).is_ok_and(|n| n >= BATCH);
-        if !rows.is_empty() && !sink(encode(&rows)) {
+        let full = i64::try_from(rows).is_ok_and(|n| n >= BATCH);
+        if rows > 0 && !sink(Ok(csv)) {
             return;
         }
         match last {
