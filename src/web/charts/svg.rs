@@ -316,10 +316,7 @@ mod tests {
             &[],
         );
         let drawn = bars(&d);
-        assert_eq!(
-            (drawn[0].y.as_str(), drawn[0].h.as_str()),
-            ("44", "240")
-        );
+        assert_eq!((drawn[0].y.as_str(), drawn[0].h.as_str()), ("44", "240"));
         assert_eq!(drawn[2].h, "0");
         let d = rows(&months(), &[i64::MAX, 5], &[], &[], INK, &scale, &[]);
         assert_eq!(bars(&d)[0].w, "320");
