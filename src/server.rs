@@ -8,7 +8,7 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::middleware::{Compat, NormalizePath, TrailingSlash};
 use actix_web::{App, HttpServer, web};
-use tokio::sync::Semaphore;
+
 use tracing_actix_web::TracingLogger;
 
 use crate::clock::Clock;
@@ -17,6 +17,7 @@ use crate::db::{self, DbPool};
 use crate::error::AppError;
 use crate::mail::{transport::Mailer, worker};
 use crate::services::reminders;
+use crate::web::hashing::HashingPool;
 use crate::web::request_log::PortalRootSpan;
 use crate::web::{self as portal, AppState, error_page, security_headers};
 
@@ -54,12 +55,12 @@ pub fn start(
         reminders::spawn(pool.clone(), clock.clone(), config.public_url.clone());
     }
     let https = config.public_url.starts_with("https://");
-    let hashing_permits = config.workers.max(1);
+    let hashing_threads = config.workers.max(1);
     let state = web::Data::new(AppState {
         pool,
         config: config.clone(),
         clock,
-        hashing: Arc::new(Semaphore::new(hashing_permits)),
+        hashing: Arc::new(HashingPool::start(hashing_threads)?),
         distinct_firms: Arc::default(),
         releases: Arc::default(),
         public_pages: Arc::default(),

@@ -20,7 +20,6 @@ use crate::services::{as_of, summary};
 use crate::web::AppState;
 use crate::web::charts::{self, Chart};
 use crate::web::extract::Staff;
-use crate::web::fresh::Stamp;
 use crate::web::view::{Chrome, ok_sized};
 
 /// The widest range one table shows.
@@ -248,15 +247,12 @@ pub async fn page(
         Some(at) => Arc::new(figures(&state, &c, query, Some(at)).await?),
         None => {
             let key = format!("{}|{}|{}", c.t.lang.code(), query.from, query.to);
-            match state.dashboards.get(&key) {
-                Some(kept) => kept,
-                None => {
-                    let stamp = Stamp::before_read();
-                    let made = Arc::new(figures(&state, &c, query, None).await?);
-                    state.dashboards.keep(key, stamp, made.clone());
-                    made
-                }
-            }
+            state
+                .dashboards
+                .get_or_load(&key, || async {
+                    Ok(Arc::new(figures(&state, &c, query, None).await?))
+                })
+                .await?
         }
     };
     // The page around the figures is a few kilobytes.

@@ -9,7 +9,6 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use chrono::NaiveDateTime;
 
 use super::AppState;
-use super::fresh::Stamp;
 use crate::db::models::{Session, User};
 use crate::domain::role::Role;
 use crate::error::AppError;
@@ -112,24 +111,23 @@ async fn live_session(
     token: &str,
     now: NaiveDateTime,
 ) -> Result<(Session, User), AppError> {
+    let read = || {
+        let (pool, token) = (state.pool.clone(), token.to_owned());
+        async move {
+            crate::db::run(&pool, move |conn| Ok(sessions::lookup(conn, &token, now)?))
+                .await?
+                .ok_or(AppError::Unauthenticated)
+        }
+    };
     // Keyed by the token itself: it is in this request anyway, and hashing
     // it on every request is what the memory saves.
-    let key = token.to_owned();
-    if let Some((session, user)) = state.sessions.get(&key) {
-        if sessions::is_live(&session, &user, now) {
-            return Ok((session, user));
-        }
-        state.sessions.forget(&key);
+    let (session, user) = state.sessions.get_or_load(token, read).await?;
+    if sessions::is_live(&session, &user, now) {
+        return Ok((session, user));
     }
-    let stamp = Stamp::before_read();
-    let lookup_token = token.to_owned();
-    let found = crate::db::run(&state.pool, move |conn| {
-        Ok(sessions::lookup(conn, &lookup_token, now)?)
-    })
-    .await?;
-    let found = found.ok_or(AppError::Unauthenticated)?;
-    state.sessions.keep(key, stamp, found.clone());
-    Ok(found)
+    // Expired while kept: the database ends it and says so.
+    state.sessions.forget(token);
+    state.sessions.get_or_load(token, read).await
 }
 
 type Extracting<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;

@@ -13,10 +13,14 @@
 //! commit is kept under the count from before the commit and is never used.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use tokio::sync::Notify;
+
 use crate::db::committed_writes;
+use crate::error::{AppError, AppResult};
 
 /// The longest an entry is used without asking the database again.
 pub const RECHECK: Duration = Duration::from_secs(1);
@@ -45,8 +49,15 @@ impl Stamp {
     }
 }
 
+/// One key's state: a value read after `Stamp`, or a read in progress
+/// (begun at `Stamp`) that others wait for instead of repeating it.
+enum Slot<V> {
+    Ready(Stamp, V),
+    Loading(Stamp, Arc<Notify>),
+}
+
 pub struct Fresh<V> {
-    entries: Mutex<HashMap<String, (Stamp, V)>>,
+    entries: Mutex<HashMap<String, Slot<V>>>,
     /// Entries kept at once; past this, stale ones are dropped (and if
     /// none is stale, all).
     capacity: usize,
@@ -68,65 +79,169 @@ impl<V> Fresh<V> {
     }
 }
 
-impl<V: Clone> Fresh<V> {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, (Stamp, V)>> {
-        self.entries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
+/// What a caller of `get_or_load` is to do.
+enum Turn<V> {
+    Use(V),
+    Wait(Arc<Notify>),
+    Load(Stamp, Arc<Notify>),
+}
 
-    /// The value kept under `key`, while it is still fresh.
-    pub fn get(&self, key: &str) -> Option<V> {
-        self.lock()
-            .get(key)
-            .filter(|(stamp, _)| stamp.usable())
-            .map(|(_, value)| value.clone())
-    }
+/// Ends a read in progress if its caller goes away (a closed connection
+/// drops the request's future): waiters are woken and one of them reads.
+struct Loading<'a, V> {
+    cache: &'a Fresh<V>,
+    key: &'a str,
+    notify: Arc<Notify>,
+}
 
-    /// Keeps `value`, read after `stamp` was taken.
-    pub fn keep(&self, key: String, stamp: Stamp, value: V) {
-        let mut entries = self.lock();
-        if entries.len() >= self.capacity {
-            entries.retain(|_, (kept, _)| kept.usable());
-            if entries.len() >= self.capacity {
-                entries.clear();
+impl<V> Drop for Loading<'_, V> {
+    fn drop(&mut self) {
+        {
+            let mut entries = lock(&self.cache.entries);
+            if let Some(Slot::Loading(_, n)) = entries.get(self.key)
+                && Arc::ptr_eq(n, &self.notify)
+            {
+                entries.remove(self.key);
             }
         }
-        entries.insert(key, (stamp, value));
+        self.notify.notify_waiters();
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl<V: Clone> Fresh<V> {
+    /// The value under `key` while fresh; else `load`'s, read once for all
+    /// who ask meanwhile (a burst of requests after a commit makes one
+    /// database read, not one each). A failed read is not kept: the error
+    /// goes to its caller, and each waiter tries again.
+    pub async fn get_or_load<F, Fut>(&self, key: &str, load: F) -> AppResult<V>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = AppResult<V>>,
+    {
+        let mut load = Some(load);
+        loop {
+            match self.turn(key) {
+                Turn::Use(value) => return Ok(value),
+                Turn::Wait(notify) => {
+                    // `notified` counts from its creation, and the reader
+                    // wakes all only after it has stored or removed the
+                    // slot: a slot still loading here has woken no one yet.
+                    let woken = notify.notified();
+                    if self.still_loading(key, &notify) {
+                        woken.await;
+                    }
+                }
+                Turn::Load(stamp, notify) => {
+                    let guard = Loading {
+                        cache: self,
+                        key,
+                        notify,
+                    };
+                    let Some(load) = load.take() else {
+                        return Err(AppError::Internal("cache loader used twice".into()));
+                    };
+                    let value = load().await?;
+                    self.store(key, stamp, value.clone(), &guard.notify);
+                    return Ok(value);
+                }
+            }
+        }
     }
 
-    /// Drops what is kept under `key`.
+    fn turn(&self, key: &str) -> Turn<V> {
+        let mut entries = lock(&self.entries);
+        match entries.get(key) {
+            Some(Slot::Ready(stamp, value)) if stamp.usable() => return Turn::Use(value.clone()),
+            // A read begun after this process's latest commit: its answer
+            // will be fresh for us too.
+            Some(Slot::Loading(stamp, notify)) if stamp.usable() => {
+                return Turn::Wait(notify.clone());
+            }
+            _ => {}
+        }
+        if entries.len() >= self.capacity {
+            entries.retain(|_, slot| match slot {
+                Slot::Ready(kept, _) => kept.usable(),
+                Slot::Loading(..) => true,
+            });
+            if entries.len() >= self.capacity {
+                entries.retain(|_, slot| matches!(slot, Slot::Loading(..)));
+            }
+        }
+        let (stamp, notify) = (Stamp::before_read(), Arc::new(Notify::new()));
+        entries.insert(key.to_owned(), Slot::Loading(stamp, notify.clone()));
+        Turn::Load(stamp, notify)
+    }
+
+    fn still_loading(&self, key: &str, notify: &Arc<Notify>) -> bool {
+        matches!(lock(&self.entries).get(key), Some(Slot::Loading(_, n)) if Arc::ptr_eq(n, notify))
+    }
+
+    /// Keeps `value` if the slot is still this read's (a newer read, begun
+    /// after a commit, replaces it).
+    fn store(&self, key: &str, stamp: Stamp, value: V, notify: &Arc<Notify>) {
+        let mut entries = lock(&self.entries);
+        if let Some(Slot::Loading(_, n)) = entries.get(key)
+            && Arc::ptr_eq(n, notify)
+        {
+            entries.insert(key.to_owned(), Slot::Ready(stamp, value));
+        }
+    }
+
+    /// Drops what is kept under `key` (not a read in progress).
     pub fn forget(&self, key: &str) {
-        self.lock().remove(key);
+        let mut entries = lock(&self.entries);
+        if matches!(entries.get(key), Some(Slot::Ready(..))) {
+            entries.remove(key);
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::cell::Cell;
+
     use super::*;
     use crate::db::testing;
 
-    #[test]
-    fn a_commit_in_this_process_makes_entries_stale() {
-        let cache: Fresh<u32> = Fresh::default();
-        let stamp = Stamp::before_read();
-        cache.keep("k".into(), stamp, 7);
-        // Other tests in this process may commit at any time: only the
-        // direction is certain — after our own commit it is gone.
+    /// Reads `value` through the cache, counting the reads.
+    async fn read(cache: &Fresh<u32>, reads: &Cell<u32>, value: u32) -> u32 {
+        cache
+            .get_or_load("k", || async {
+                reads.set(reads.get() + 1);
+                Ok(value)
+            })
+            .await
+            .expect("the read succeeds")
+    }
+
+    #[actix_web::test]
+    async fn a_commit_in_this_process_makes_entries_stale() {
+        let (cache, reads) = (Fresh::default(), Cell::new(0));
+        assert_eq!(read(&cache, &reads, 7).await, 7);
+        // Other tests in this process may commit at any time, so a second
+        // read may or may not be served from memory; after our own commit
+        // it never is.
         let mut conn = testing::memory_db();
         crate::db::write_tx(&mut conn, |_| Ok::<_, diesel::result::Error>(()))
             .expect("empty transaction commits");
-        assert_eq!(cache.get("k"), None, "stale after a commit");
-        let stamp = Stamp::before_read();
-        cache.keep("k".into(), stamp, 8);
-        let seen = cache.get("k");
-        assert!(seen == Some(8) || seen.is_none());
-        cache.forget("k");
-        assert_eq!(cache.get("k"), None);
+        let before = reads.get();
+        assert_eq!(
+            read(&cache, &reads, 8).await,
+            8,
+            "read again after a commit"
+        );
+        assert_eq!(reads.get(), before + 1);
     }
 
-    #[test]
-    fn entries_expire_after_the_recheck_time() {
+    #[actix_web::test]
+    async fn entries_expire_after_the_recheck_time() {
         let cache: Fresh<u32> = Fresh::default();
         let old = Stamp {
             writes: committed_writes(),
@@ -134,7 +249,77 @@ mod tests {
                 .checked_sub(RECHECK + Duration::from_millis(1))
                 .expect("the clock is past one second"),
         };
-        cache.keep("k".into(), old, 1);
-        assert_eq!(cache.get("k"), None);
+        let notify = Arc::new(Notify::new());
+        lock(&cache.entries).insert("k".into(), Slot::Loading(old, notify.clone()));
+        cache.store("k", old, 1, &notify);
+        let reads = Cell::new(0);
+        assert_eq!(
+            read(&cache, &reads, 2).await,
+            2,
+            "the old value is not used"
+        );
+        assert_eq!(reads.get(), 1);
+    }
+
+    #[actix_web::test]
+    async fn readers_arriving_during_a_read_share_it() {
+        let cache: Fresh<u32> = Fresh::default();
+        let reads = Cell::new(0);
+        let gate = Arc::new(Notify::new());
+        let first = cache.get_or_load("k", || {
+            let gate = gate.clone();
+            let reads = &reads;
+            async move {
+                reads.set(reads.get() + 1);
+                gate.notified().await;
+                Ok(5)
+            }
+        });
+        let second = async {
+            // Let the first read begin, then ask, then let it finish.
+            actix_web::rt::task::yield_now().await;
+            let waiting = cache.get_or_load("k", || async {
+                reads.set(reads.get() + 1);
+                Ok(6)
+            });
+            let open = async {
+                actix_web::rt::task::yield_now().await;
+                gate.notify_waiters();
+            };
+            let (value, ()) = futures_util::future::join(waiting, open).await;
+            value
+        };
+        let (a, b) = futures_util::future::join(first, second).await;
+        let (a, b) = (a.expect("first"), b.expect("second"));
+        // Another test's commit may make the shared answer stale for the
+        // second reader; without one, it waited for the first read.
+        assert_eq!(a, 5);
+        assert!(b == 5 && reads.get() == 1 || b == 6 && reads.get() == 2);
+    }
+
+    #[actix_web::test]
+    async fn a_read_abandoned_half_way_lets_the_next_reader_read() {
+        let cache: Fresh<u32> = Fresh::default();
+        {
+            let never = cache.get_or_load("k", std::future::pending::<AppResult<u32>>);
+            // Polled once (the slot is marked as loading), then dropped.
+            let mut never = Box::pin(never);
+            let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+            assert!(never.as_mut().poll(&mut context).is_pending());
+        }
+        let reads = Cell::new(0);
+        assert_eq!(read(&cache, &reads, 3).await, 3);
+    }
+
+    #[actix_web::test]
+    async fn a_failed_read_is_not_kept() {
+        let cache: Fresh<u32> = Fresh::default();
+        let failed = cache
+            .get_or_load("k", || async { Err(AppError::Unauthenticated) })
+            .await;
+        assert!(matches!(failed, Err(AppError::Unauthenticated)));
+        let reads = Cell::new(0);
+        assert_eq!(read(&cache, &reads, 4).await, 4);
+        assert_eq!(reads.get(), 1);
     }
 }

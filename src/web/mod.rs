@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod error_page;
 pub mod extract;
 pub mod fresh;
+pub mod hashing;
 pub mod health;
 pub mod language;
 pub mod page_cache;
@@ -27,7 +28,6 @@ pub mod view;
 use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
-use tokio::sync::Semaphore;
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -38,9 +38,9 @@ pub struct AppState {
     pub pool: DbPool,
     pub config: Arc<Config>,
     pub clock: Clock,
-    /// Bounds concurrent password hashing so a sign-in flood cannot starve
-    /// the blocking pool that database calls need.
-    pub hashing: Arc<Semaphore>,
+    /// Password hashing, on a few threads of lower priority (`hashing`),
+    /// so a sign-in flood cannot starve the pages or the database calls.
+    pub hashing: Arc<hashing::HashingPool>,
     /// The dashboard's distinct-firm totals, kept until their range changes.
     pub distinct_firms: Arc<crate::services::summary::DistinctCache>,
     /// Released publications, read once (they never change).
@@ -56,26 +56,13 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Runs password hashing on the blocking pool, never more at once than
-    /// the semaphore allows.
+    /// Runs password hashing on the hashing threads.
     pub async fn run_hashing<T, F>(&self, work: F) -> crate::error::AppResult<T>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        use crate::error::AppError;
-        let permit = self
-            .hashing
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| AppError::Internal("hashing semaphore closed".into()))?;
-        web::block(move || {
-            let _permit = permit;
-            work()
-        })
-        .await
-        .map_err(|_| AppError::Internal("hashing was cancelled".into()))
+        self.hashing.run(work).await
     }
 }
 

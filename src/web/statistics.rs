@@ -16,7 +16,6 @@ use crate::services::publication_table::{self, Table};
 use crate::services::publications;
 use crate::web::AppState;
 use crate::web::extract::session_token;
-use crate::web::fresh::Stamp;
 use crate::web::view::{Chrome, ok};
 
 /// The key the list of releases is kept under (`AppState::released`).
@@ -102,16 +101,13 @@ fn answer(state: &AppState, key: Option<String>, page: &impl Template) -> AppRes
 }
 
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let all = match state.released.get(RELEASED) {
-        Some(all) => all,
-        None => {
-            let stamp = Stamp::before_read();
+    let all = state
+        .released
+        .get_or_load(RELEASED, || async {
             let all = crate::db::run(&state.pool, |conn| Ok(publications::released(conn)?)).await?;
-            let all = Arc::new(all);
-            state.released.keep(RELEASED.to_owned(), stamp, all.clone());
-            all
-        }
-    };
+            Ok(Arc::new(all))
+        })
+        .await?;
     let shown: Vec<String> = all.iter().map(|(id, ..)| id.to_string()).collect();
     let key = anonymous_key(&req, &format!("list:{}", shown.join(",")));
     if let Some(page) = key.as_deref().and_then(|k| state.public_pages.get(k)) {
