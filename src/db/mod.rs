@@ -57,6 +57,27 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    transaction(conn, f, true)
+}
+
+/// `write_tx` for a write that changes nothing a page keeps in memory
+/// (`web::fresh`: sessions, users, figures, releases) — only the audit
+/// trail, throttle counters and the mail outbox. It leaves the kept reads
+/// in place, so a flood of failed sign-ins does not make every page read
+/// the database again.
+pub fn write_tx_unseen<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    transaction(conn, f, false)
+}
+
+fn transaction<T, E, F>(conn: &mut DbConn, f: F, seen: bool) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
     // Held until the transaction ends (dropped on return).
     let _writer = match conn {
         DbConn::Sqlite(inner) => {
@@ -75,7 +96,9 @@ where
         Ok(value) => match <DbConn as Connection>::TransactionManager::commit_transaction(conn) {
             Ok(()) => {
                 // After the commit: a read that starts from here sees it.
-                COMMITTED.fetch_add(1, Ordering::AcqRel);
+                if seen {
+                    COMMITTED.fetch_add(1, Ordering::AcqRel);
+                }
                 Ok(value)
             }
             Err(commit_error) => {

@@ -11,7 +11,7 @@ use super::tokens::{hash_token, new_token};
 use super::{Actor, Invalid, clean_line};
 use crate::db::models::{AuthToken, Firm, NewFirm, NewUser, User};
 use crate::db::schema::{auth_tokens, firms, sessions as sessions_t, users};
-use crate::db::{DbConn, write_tx};
+use crate::db::{DbConn, write_tx, write_tx_unseen};
 use crate::domain::email::EmailAddress;
 use crate::domain::lei::Lei;
 use crate::domain::registration::RegistrationNo;
@@ -251,7 +251,8 @@ pub fn record_failed_sign_in(
     now: NaiveDateTime,
 ) -> AppResult<bool> {
     let shown = shown_email(typed_email);
-    write_tx(conn, |conn| {
+    // Audit, throttle and outbox rows only: no kept session or page changes.
+    write_tx_unseen(conn, |conn| {
         audit::record(
             conn,
             now,

@@ -1,17 +1,17 @@
 //! Password hashing on threads of its own. Each hash (argon2id, ~19 MiB,
-//! ~17 ms of CPU) runs on one of a fixed few threads that ask the kernel
-//! for a lower CPU priority (nice 10) than the threads serving pages: a
-//! sign-in flood then queues here and takes the CPU that pages leave
-//! over, instead of half of it, and only these threads ever hold a hash's
-//! memory (not every thread of the blocking pool in turn).
+//! ~17 ms of CPU) runs on one of a fixed few threads under the kernel's
+//! idle scheduling policy (`SCHED_IDLE`): they run whenever the threads
+//! serving pages and database calls leave the CPU free, and give it back
+//! the moment one of those wakes. A sign-in flood then queues here and
+//! takes the CPU that pages leave over, instead of half of it; and only
+//! these threads ever hold a hash's memory (not every thread of the
+//! blocking pool in turn). On a CPU kept fully busy by pages, sign-ins
+//! wait for it.
 
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
 use crate::error::{AppError, AppResult};
-
-/// The nice value of the hashing threads (0 is normal; 19 the lowest).
-const NICE: i32 = 10;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -55,9 +55,8 @@ impl HashingPool {
 /// One hashing thread: lower its priority, then take jobs until the pool
 /// is dropped.
 fn work(queue: &Mutex<Receiver<Job>>) {
-    // On Linux the nice value is per thread; "no process" means this one.
-    if let Err(e) = rustix::process::setpriority_process(None, NICE) {
-        tracing::warn!(error = %e, "hashing thread keeps normal priority");
+    if let Err(e) = idle_priority() {
+        tracing::warn!(error = ?e, "hashing thread keeps the normal scheduling policy");
     }
     loop {
         let job = {
@@ -71,26 +70,47 @@ fn work(queue: &Mutex<Receiver<Job>>) {
     }
 }
 
+/// This thread to the idle policy (no privilege needed to lower one's own).
+fn idle_priority() -> Result<(), thread_priority::Error> {
+    use thread_priority::unix::{
+        NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
+        thread_native_id,
+    };
+    set_thread_priority_and_policy(
+        thread_native_id(),
+        thread_priority::ThreadPriority::Min,
+        ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[actix_web::test]
-    async fn work_runs_on_a_lowered_hashing_thread() {
+    async fn work_runs_on_an_idle_policy_hashing_thread() {
+        use thread_priority::unix::{
+            NormalThreadSchedulePolicy, ThreadSchedulePolicy, thread_schedule_policy,
+        };
+        let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
         let pool = HashingPool::start(2).expect("threads start");
-        let (name, nice) = pool
+        let (name, policy) = pool
             .run(|| {
                 let name = std::thread::current().name().map(str::to_owned);
-                (name, rustix::process::getpriority_process(None).ok())
+                (name, thread_schedule_policy().ok())
             })
             .await
             .expect("the job runs");
         assert!(name.is_some_and(|n| n.starts_with("hashing-")));
-        assert_eq!(nice, Some(NICE), "the thread runs at nice {NICE}");
         assert_eq!(
-            rustix::process::getpriority_process(None).ok(),
-            Some(0),
-            "the caller keeps its priority"
+            policy,
+            Some(idle),
+            "the hashing thread runs under SCHED_IDLE"
+        );
+        assert_ne!(
+            thread_schedule_policy().ok(),
+            Some(idle),
+            "the caller keeps its policy"
         );
     }
 }
