@@ -21,6 +21,34 @@ use super::audit::{self, Event, action};
 use crate::db::{DbConn, DbPool, write_tx};
 use crate::error::AppError;
 
+/// Cells that quoting and formula neutralisation must get right, for the
+/// tests of both backends' pages.
+#[cfg(test)]
+const HOSTILE_CELLS: &[&str] = &[
+    "plain",
+    "",
+    "a,b",
+    "say \"hi\"",
+    "\"",
+    "\"\"",
+    "two\nlines",
+    "cr\r\nlf",
+    "=cmd",
+    "+81 3",
+    "-5",
+    "@SUM(A1)",
+    "\tx",
+    "\rx",
+    "=a,b",
+    "-\"q\"",
+    "株式会社",
+    "a=b",
+    "'quoted",
+    "\\.",
+    "back\\slash",
+    "NULL",
+];
+
 /// Rows read per query.
 pub const BATCH: i64 = 10_000;
 

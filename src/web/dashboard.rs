@@ -14,13 +14,13 @@ use serde::Deserialize;
 use crate::db::models::SummaryRow;
 use crate::domain::period::Period;
 use crate::domain::yen::{Yen, group_digits};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n::Lang;
 use crate::services::{as_of, summary};
 use crate::web::AppState;
 use crate::web::charts::{self, Chart};
 use crate::web::extract::Staff;
-use crate::web::view::{Chrome, ok_sized};
+use crate::web::view::{Chrome, html, ok_sized};
 
 /// The widest range one table shows.
 const MAX_MONTHS: usize = 36;
@@ -321,9 +321,7 @@ async fn figures(
         to: to.to_string(),
         charts: charts::build(c, &periods, &rows),
     };
-    let html = part
-        .render()
-        .map_err(|e| AppError::Internal(format!("template: {e}")))?;
+    let html = html(&part)?;
     Ok(Figures {
         range: Some((part.from, part.to)),
         html,

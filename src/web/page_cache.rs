@@ -8,7 +8,10 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
+
+use super::view::page;
 
 /// Pages kept at once; past this the cache starts afresh.
 const PAGES: usize = 1024;
@@ -24,7 +27,7 @@ impl PageCache {
     }
 
     pub fn get(&self, key: &str) -> Option<HttpResponse> {
-        self.lock().get(key).cloned().map(page)
+        self.lock().get(key).cloned().map(answer)
     }
 
     /// Keeps `html` under `key` and answers with it.
@@ -35,12 +38,10 @@ impl PageCache {
             pages.clear();
         }
         pages.insert(key, body.clone());
-        page(body)
+        answer(body)
     }
 }
 
-fn page(body: Bytes) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body)
+fn answer(body: Bytes) -> HttpResponse {
+    page(StatusCode::OK, body)
 }

@@ -16,7 +16,7 @@ use crate::services::publication_table::{self, Table};
 use crate::services::publications;
 use crate::web::AppState;
 use crate::web::extract::session_token;
-use crate::web::view::{Chrome, ok};
+use crate::web::view::{Chrome, html, ok};
 
 /// The key the list of releases is kept under (`AppState::released`).
 const RELEASED: &str = "released";
@@ -90,12 +90,7 @@ fn anonymous_key(req: &HttpRequest, content: &str) -> Option<String> {
 /// Renders `page`, kept under `key` when there is one.
 fn answer(state: &AppState, key: Option<String>, page: &impl Template) -> AppResult<HttpResponse> {
     match key {
-        Some(key) => {
-            let html = page
-                .render()
-                .map_err(|e| AppError::Internal(format!("template: {e}")))?;
-            Ok(state.public_pages.keep(key, html))
-        }
+        Some(key) => Ok(state.public_pages.keep(key, html(page)?)),
         None => ok(page),
     }
 }

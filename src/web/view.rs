@@ -1,6 +1,7 @@
 //! What every page shares (language, who is signed in, the CSRF token) and
 //! the formatting of numbers, money and times for display.
 
+use actix_web::body::MessageBody;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
@@ -111,14 +112,24 @@ impl Chrome {
     }
 }
 
+/// A template's text; a template that fails to render is the portal's
+/// fault (500).
+pub fn html(template: &impl Template) -> AppResult<String> {
+    template
+        .render()
+        .map_err(|e| AppError::Internal(format!("template: {e}")))
+}
+
+/// An HTML response with the given status.
+pub fn page(status: StatusCode, body: impl MessageBody + 'static) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
 /// Renders a template as an HTML response with the given status.
 pub fn render(status: StatusCode, template: &impl Template) -> AppResult<HttpResponse> {
-    let body = template
-        .render()
-        .map_err(|e| AppError::Internal(format!("template: {e}")))?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body))
+    Ok(page(status, html(template)?))
 }
 
 pub fn ok(template: &impl Template) -> AppResult<HttpResponse> {
@@ -132,9 +143,7 @@ pub fn ok_sized(template: &impl Template, capacity: usize) -> AppResult<HttpResp
     template
         .render_into(&mut body)
         .map_err(|e| AppError::Internal(format!("template: {e}")))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body))
+    Ok(page(StatusCode::OK, body))
 }
 
 /// One input of a form as the template draws it: label, what was typed,

@@ -498,30 +498,7 @@ mod against_diesel {
     use crate::db::{DbConn, migrate};
     use crate::services::exports::pages;
 
-    const TEXTS: &[&str] = &[
-        "plain",
-        "",
-        "a,b",
-        "say \"hi\"",
-        "\"",
-        "\"\"",
-        "two\nlines",
-        "cr\r\nlf",
-        "=cmd",
-        "+81 3",
-        "-5",
-        "@SUM(A1)",
-        "\tx",
-        "\rx",
-        "=a,b",
-        "-\"q\"",
-        "株式会社",
-        "a=b",
-        "'quoted",
-        "\\.",
-        "back\\slash",
-        "NULL",
-    ];
+    const TEXTS: &[&str] = crate::services::exports::HOSTILE_CELLS;
 
     struct Scratch {
         admin: String,

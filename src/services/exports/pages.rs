@@ -306,27 +306,7 @@ mod tests {
 
     #[test]
     fn lines_are_exactly_what_encode_writes() {
-        let texts = [
-            "",
-            "plain",
-            "a,b",
-            "say \"hi\"",
-            "\"",
-            "\"\"",
-            "two\nlines",
-            "cr\r\nlf",
-            "=cmd",
-            "+81 3",
-            "-5",
-            "@SUM(A1)",
-            "\tx",
-            "\rx",
-            "=a,b",
-            "-\"q\"",
-            "株式会社",
-            "a=b",
-            "'quoted",
-        ];
+        let texts = crate::services::exports::HOSTILE_CELLS;
         let date = NaiveDate::from_ymd_opt(2025, 4, 3).unwrap();
         let times = [
             date.and_hms_micro_opt(10, 0, 0, 0).unwrap(),
