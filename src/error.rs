@@ -1,12 +1,6 @@
-//! The one error type: every failure a request can meet, mapped to a status
-//! and a message key; the page itself is rendered by `web::error_page`.
-
-use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, ResponseError};
-
-/// The message key of an error page, left in the response for the renderer.
-#[derive(Clone, Copy, Debug)]
-pub struct ErrorKey(pub &'static str);
+//! The one error type: every failure a request can meet, with its source
+//! kept for the log, and the message key a page shows for it. It knows
+//! nothing of HTTP: `web::error_page` maps it to a status and a response.
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -32,35 +26,31 @@ pub enum AppError {
     TooLarge,
     #[error("conflict ({0})")]
     Conflict(&'static str),
-    #[error("service unavailable: {0}")]
-    Unavailable(String),
-    #[error("database error: {0}")]
-    Db(diesel::result::Error),
+    #[error("service unavailable")]
+    Unavailable(#[source] Outage),
+    #[error("database error")]
+    Db(#[source] diesel::result::Error),
     #[error("internal error: {0}")]
     Internal(String),
 }
 
+/// Why the database cannot serve a request right now.
+#[derive(Debug, thiserror::Error)]
+pub enum Outage {
+    #[error("the database connection was lost")]
+    Connection(#[source] diesel::result::Error),
+    #[error("no database connection could be had")]
+    Pool(#[source] diesel::r2d2::PoolError),
+}
+
 /// A lost database connection (the server restarting, the network gone) is
-/// an outage, answered 503 like a pool that cannot connect; any other
-/// database error is a fault (500).
+/// an outage, like a pool that cannot connect; any other database error is
+/// a fault. Decided by the error's kind (`db::outage`), never its text;
+/// `db::run` also asks the connection when the kind cannot tell.
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
-        let lost = match &e {
-            Error::DatabaseError(
-                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-                _,
-            ) => true,
-            // PostgreSQL's admin_shutdown / cannot_connect_now, before
-            // libpq has marked the connection bad.
-            Error::DatabaseError(_, info) => {
-                info.message().starts_with("terminating connection")
-                    || info.message().starts_with("the database system is")
-            }
-            _ => false,
-        };
-        if lost {
-            AppError::Unavailable(e.to_string())
+        if crate::db::outage::is_outage(&e) {
+            AppError::Unavailable(Outage::Connection(e))
         } else {
             AppError::Db(e)
         }
@@ -69,7 +59,7 @@ impl From<diesel::result::Error> for AppError {
 
 impl From<diesel::r2d2::PoolError> for AppError {
     fn from(e: diesel::r2d2::PoolError) -> Self {
-        AppError::Unavailable(e.to_string())
+        AppError::Unavailable(Outage::Pool(e))
     }
 }
 
@@ -90,54 +80,27 @@ impl AppError {
             AppError::Db(_) | AppError::Internal(_) => "error.internal",
         }
     }
-}
 
-impl ResponseError for AppError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::Unauthenticated
-            | AppError::PasswordChangeRequired
-            | AppError::SecondFactorRequired
-            | AppError::EnrolmentRequired
-            | AppError::ReauthenticationRequired(_) => StatusCode::SEE_OTHER,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+    /// Whether this is the system's failure rather than the request's: it
+    /// is logged with its source chain.
+    pub fn is_failure(&self) -> bool {
+        matches!(
+            self,
+            AppError::Db(_) | AppError::Internal(_) | AppError::Unavailable(_)
+        )
     }
 
-    fn error_response(&self) -> HttpResponse {
-        match self {
-            AppError::Unauthenticated => {
-                return HttpResponse::SeeOther()
-                    .insert_header((header::LOCATION, crate::web::paths::LOGIN))
-                    .finish();
-            }
-            AppError::PasswordChangeRequired => return see_other(crate::web::paths::PASSWORD),
-            AppError::SecondFactorRequired => return see_other(crate::web::paths::LOGIN_VERIFY),
-            AppError::EnrolmentRequired => return see_other(crate::web::paths::ENROL),
-            AppError::ReauthenticationRequired(next) => {
-                return see_other(&crate::web::paths::reauth(next));
-            }
-            AppError::Db(_) | AppError::Internal(_) | AppError::Unavailable(_) => {
-                tracing::error!(error = %self, "request failed");
-            }
-            _ => {}
+    /// The error and every source under it, outermost first, on one line.
+    pub fn chain(&self) -> String {
+        let mut text = self.to_string();
+        let mut next = std::error::Error::source(self);
+        while let Some(cause) = next {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            next = cause.source();
         }
-        let mut response = HttpResponse::build(self.status_code()).finish();
-        response.extensions_mut().insert(ErrorKey(self.key()));
-        response
+        text
     }
-}
-
-fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish()
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -153,8 +116,12 @@ mod tests {
     }
 
     #[test]
-    fn a_lost_connection_is_an_outage_not_a_fault() {
+    fn a_lost_connection_is_an_outage_in_any_language() {
         for lost in [
+            db_error(
+                DatabaseErrorKind::ClosedConnection,
+                "管理者コマンドにより接続を終了しています",
+            ),
             db_error(
                 DatabaseErrorKind::ClosedConnection,
                 "server closed the connection",
@@ -163,31 +130,35 @@ mod tests {
                 DatabaseErrorKind::UnableToSendCommand,
                 "no connection to the server",
             ),
-            db_error(
-                DatabaseErrorKind::Unknown,
-                "terminating connection due to administrator command",
-            ),
-            db_error(
-                DatabaseErrorKind::Unknown,
-                "the database system is shutting down",
-            ),
         ] {
-            assert_eq!(
-                lost.status_code(),
-                StatusCode::SERVICE_UNAVAILABLE,
-                "{lost}"
+            assert!(
+                matches!(lost, AppError::Unavailable(Outage::Connection(_))),
+                "{lost:?}"
             );
         }
         for fault in [
             AppError::from(Error::NotFound),
             db_error(DatabaseErrorKind::UniqueViolation, "duplicate key value"),
             db_error(DatabaseErrorKind::Unknown, "syntax error at or near"),
+            // Text alone no longer makes an outage: the connection is asked
+            // instead (db::run).
+            db_error(
+                DatabaseErrorKind::Unknown,
+                "terminating connection due to administrator command",
+            ),
         ] {
-            assert_eq!(
-                fault.status_code(),
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "{fault}"
-            );
+            assert!(matches!(fault, AppError::Db(_)), "{fault:?}");
         }
+    }
+
+    #[test]
+    fn the_source_chain_is_kept_for_the_log() {
+        let lost = db_error(DatabaseErrorKind::ClosedConnection, "接続が切れました");
+        assert_eq!(
+            lost.chain(),
+            "service unavailable: the database connection was lost: 接続が切れました"
+        );
+        assert!(lost.is_failure());
+        assert!(!AppError::NotFound.is_failure());
     }
 }

@@ -52,7 +52,11 @@ pub fn start(
     if config.mail_worker {
         let mailer = Mailer::from_config(&config.mail).map_err(std::io::Error::other)?;
         worker::spawn(pool.clone(), mailer, clock.clone());
-        reminders::spawn(pool.clone(), clock.clone(), config.public_url.clone());
+        reminders::spawn(
+            pool.clone(),
+            clock.clone(),
+            crate::web::mail_links::for_portal(&config.public_url),
+        );
     }
     let https = config.public_url.starts_with("https://");
     let hashing_threads = config.workers.max(1);

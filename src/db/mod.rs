@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod migrate;
 pub mod models;
+pub mod outage;
 pub mod pool;
 pub mod schema;
 #[cfg(test)]

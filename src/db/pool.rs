@@ -9,8 +9,8 @@ use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, ManageConnection, Pool};
 use diesel::{Connection, PgConnection, SqliteConnection};
 
-use super::DbConn;
-use crate::error::AppError;
+use super::{DbConn, outage};
+use crate::error::{AppError, Outage};
 
 pub type DbPool = Pool<ConnManager>;
 
@@ -176,7 +176,8 @@ fn one_line(text: &str) -> String {
 }
 
 /// Runs blocking database work on actix's blocking pool with a pooled
-/// connection.
+/// connection. A database error the kind cannot place is an outage when the
+/// connection can no longer read the database afterwards (`db::outage`).
 pub async fn run<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
@@ -185,8 +186,18 @@ where
     let pool = pool.clone();
     actix_web::web::block(move || {
         let mut conn = pool.get().map_err(AppError::from)?;
-        f(&mut conn)
+        f(&mut conn).map_err(|error| classify(error, &mut conn))
     })
     .await
     .map_err(|_| AppError::Internal("blocking task was cancelled".into()))?
+}
+
+/// A fault on a connection that no longer answers becomes an outage.
+fn classify(error: AppError, conn: &mut DbConn) -> AppError {
+    match error {
+        AppError::Db(e) if outage::worth_probing(&e) && outage::connection_lost(conn) => {
+            AppError::Unavailable(Outage::Connection(e))
+        }
+        other => other,
+    }
 }

@@ -21,6 +21,12 @@ pub fn memory_db() -> DbConn {
     conn
 }
 
+/// Commits an empty write transaction, as any write would.
+pub fn commit_nothing(conn: &mut DbConn) {
+    super::write_tx(conn, |_| Ok::<_, diesel::result::Error>(()))
+        .expect("empty transaction commits");
+}
+
 /// 2025-05-20 10:00 UTC, the test suite's usual "now".
 pub fn test_now() -> NaiveDateTime {
     chrono::NaiveDate::from_ymd_opt(2025, 5, 20)

@@ -48,7 +48,7 @@ pub enum ImportError {
 
 impl From<diesel::result::Error> for ImportError {
     fn from(e: diesel::result::Error) -> Self {
-        ImportError::App(AppError::Db(e))
+        ImportError::App(AppError::from(e))
     }
 }
 

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 
 use super::accounts::{find_user_by_email, get_firm};
 use super::audit::{self, Event, action};
+use super::mail_links::MailLinks;
 use super::sessions::{self, Issued, Stage};
 use super::{Actor, Invalid, clean_line, links};
 use crate::db::models::{NewUser, User};
@@ -45,7 +46,7 @@ pub fn invite(
     actor: &Actor,
     inviter: &User,
     input: &InviteInput<'_>,
-    base_url: &str,
+    links: &MailLinks,
     now: NaiveDateTime,
 ) -> AppResult<Result<User, Invalid>> {
     let mut invalid = Invalid::default();
@@ -107,7 +108,7 @@ pub fn invite(
             .get_result(conn)?;
         let expires_at = now + VALID_FOR;
         let token = links::issue(conn, PURPOSE, id, VALID_FOR, now)?;
-        let link = format!("{base_url}{}", crate::web::paths::invitation(&token));
+        let link = links.invitation(&token);
         let message = messages::invitation(
             &email,
             lang,

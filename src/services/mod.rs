@@ -1,6 +1,7 @@
 //! Use cases. Each function takes a connection, owns its transaction and
 //! writes the audit events for what it changes. No HTTP here.
 
+pub mod account_actions;
 pub mod accounts;
 pub mod as_of;
 pub mod audit;
@@ -9,9 +10,11 @@ pub mod audit_log;
 pub mod calendar;
 pub mod completeness;
 pub mod exports;
+pub mod firm_history;
 pub mod import;
 pub mod invitations;
 pub mod links;
+pub mod mail_links;
 pub mod notify;
 pub mod passkeys;
 pub mod password;
@@ -20,6 +23,7 @@ pub mod preferences;
 pub mod publication_table;
 pub mod publications;
 pub mod publish;
+pub mod readiness;
 pub mod release_cache;
 pub mod reminders;
 pub mod reset;

@@ -19,6 +19,7 @@ use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
 
+use super::mail_links::MailLinks;
 use super::{calendar, notify};
 use crate::clock::Clock;
 use crate::db::models::Version;
@@ -50,8 +51,8 @@ pub struct RunReport {
     pub emails: usize,
 }
 
-/// One pass at `now`; `base_url` is the portal's public address for links.
-pub fn run_due(conn: &mut DbConn, now: NaiveDateTime, base_url: &str) -> AppResult<RunReport> {
+/// One pass at `now`; emails link through `links`.
+pub fn run_due(conn: &mut DbConn, now: NaiveDateTime, links: &MailLinks) -> AppResult<RunReport> {
     let mut report = RunReport::default();
     if to_tokyo(now).hour() < SEND_FROM_HOUR_JST {
         return Ok(report);
@@ -82,14 +83,14 @@ pub fn run_due(conn: &mut DbConn, now: NaiveDateTime, base_url: &str) -> AppResu
             .select(firms::id)
             .load(conn)?;
         for firm_id in firm_ids {
-            let emails = remind(conn, firm_id, period, kind, due, base_url, now)?;
+            let emails = remind(conn, firm_id, period, kind, due, links, now)?;
             if let Some(emails) = emails {
                 report.reminders += 1;
                 report.emails += emails;
             }
         }
     }
-    let (digested, emails) = digest(conn, now, base_url)?;
+    let (digested, emails) = digest(conn, now, links)?;
     report.digested = digested;
     report.emails += emails;
     Ok(report)
@@ -103,7 +104,7 @@ fn remind(
     period: Period,
     kind: ReminderKind,
     due: chrono::NaiveDate,
-    base_url: &str,
+    links: &MailLinks,
     now: NaiveDateTime,
 ) -> AppResult<Option<usize>> {
     let key = period.to_string();
@@ -118,7 +119,7 @@ fn remind(
         }
         let recipients = notify::firm_users(conn, firm_id, &["approver", "reporter"])?;
         let firm = notify::firm_name(conn, firm_id)?;
-        let link = format!("{base_url}/returns/{key}");
+        let link = links.return_page(&key);
         let sent = notify::send_each(conn, &recipients, now, |to, lang| {
             workflow_messages::reminder(to, lang, kind, &firm, &key, due, &link)
         })?;
@@ -182,7 +183,7 @@ fn claim_digest(
 /// The day's digest, if not sent yet and there is something new: every
 /// portal submission not in an earlier digest, to every active analyst and
 /// admin. Returns (submissions listed, emails).
-fn digest(conn: &mut DbConn, now: NaiveDateTime, base_url: &str) -> AppResult<(usize, usize)> {
+fn digest(conn: &mut DbConn, now: NaiveDateTime, links: &MailLinks) -> AppResult<(usize, usize)> {
     let day = tokyo_date(now).to_string();
     write_tx(conn, |conn| {
         let fresh: Vec<(Version, String)> = return_versions::table
@@ -215,7 +216,7 @@ fn digest(conn: &mut DbConn, now: NaiveDateTime, base_url: &str) -> AppResult<(u
             .map(|(version, firm)| DigestItem { firm, version })
             .collect();
         let staff = notify::staff_users(conn)?;
-        let link = format!("{base_url}/review");
+        let link = links.review();
         let emails = notify::send_each(conn, &staff, now, |to, lang| {
             workflow_messages::digest(to, lang, &items, now, &link)
         })?;
@@ -224,17 +225,17 @@ fn digest(conn: &mut DbConn, now: NaiveDateTime, base_url: &str) -> AppResult<(u
 }
 
 /// One pass now, on the blocking pool (what the scheduler's loop runs).
-pub async fn pass(pool: &DbPool, clock: &Clock, base_url: &str) -> Result<RunReport, AppError> {
-    let (now, base) = (clock.now(), base_url.to_owned());
-    db::run(pool, move |conn| run_due(conn, now, &base)).await
+pub async fn pass(pool: &DbPool, clock: &Clock, links: &MailLinks) -> Result<RunReport, AppError> {
+    let (now, links) = (clock.now(), links.clone());
+    db::run(pool, move |conn| run_due(conn, now, &links)).await
 }
 
 /// Runs passes forever on the current (actix) runtime.
-pub fn spawn(pool: DbPool, clock: Clock, base_url: String) -> actix_web::rt::task::JoinHandle<()> {
+pub fn spawn(pool: DbPool, clock: Clock, links: MailLinks) -> actix_web::rt::task::JoinHandle<()> {
     tracing::info!("reminder scheduler started");
     actix_web::rt::spawn(async move {
         loop {
-            match pass(&pool, &clock, &base_url).await {
+            match pass(&pool, &clock, &links).await {
                 Ok(report) if report.emails > 0 => tracing::info!(
                     reminders = report.reminders,
                     digested = report.digested,

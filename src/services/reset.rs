@@ -8,6 +8,7 @@ use diesel::prelude::*;
 
 use super::accounts::find_user_by_email;
 use super::audit::{self, Event, action};
+use super::mail_links::MailLinks;
 use super::throttle::{self, Key};
 use super::{Actor, links, sessions};
 use crate::db::models::User;
@@ -27,7 +28,7 @@ pub fn request(
     conn: &mut DbConn,
     typed_email: &str,
     ip: &str,
-    base_url: &str,
+    links: &MailLinks,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let Ok(email) = EmailAddress::parse(typed_email) else {
@@ -50,7 +51,7 @@ pub fn request(
     write_tx(conn, |conn| {
         let expires_at = now + VALID_FOR;
         let token = links::issue(conn, PURPOSE, user.id, VALID_FOR, now)?;
-        let link = format!("{base_url}{}", crate::web::paths::password_reset(&token));
+        let link = links.password_reset(&token);
         outbox::enqueue(
             conn,
             &messages::password_reset(&email, lang, &link, expires_at)?,

@@ -8,6 +8,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::audit::{self, Event, action};
+use super::mail_links::MailLinks;
 use super::notify;
 use super::{Actor, Invalid, clean_text};
 use crate::db::models::{ReturnRow, Version};
@@ -124,14 +125,14 @@ pub fn accept(
 }
 
 /// Returns the latest version to the firm with `reason` (required, at most
-/// 2,000 characters) and emails the firm's active approvers. `base_url` is
-/// the portal's public address, for the link in the email.
+/// 2,000 characters) and emails the firm's active approvers, with a link to
+/// the return.
 pub fn send_back(
     conn: &mut DbConn,
     actor: &Actor,
     version_id: i64,
     reason: &str,
-    base_url: &str,
+    links: &MailLinks,
     now: NaiveDateTime,
 ) -> AppResult<Result<Version, Invalid>> {
     let reason = match clean_text(reason, REASON_MAX_CHARS, true) {
@@ -143,7 +144,7 @@ pub fn send_back(
         let version = decide(conn, actor, &version, RETURNED, Some(&reason), now)?;
         let approvers = notify::firm_users(conn, version.firm_id, &["approver"])?;
         let firm = notify::firm_name(conn, version.firm_id)?;
-        let link = format!("{base_url}/returns/{}", version.period);
+        let link = links.return_page(&version.period);
         notify::send_each(conn, &approvers, now, |to, lang| {
             workflow_messages::returned(to, lang, &firm, &version, &reason, &link)
         })?;

@@ -1,18 +1,66 @@
-//! One styled error page for every 4xx/5xx that has no page of its own
-//! (our errors, and actix's own 404/400/413), with the request id so a
-//! user's report can be matched to the log line.
+//! Errors become HTTP here and nowhere else: the status and redirect of each
+//! `AppError`, and one styled error page for every 4xx/5xx that has no page
+//! of its own (our errors, and actix's own 404/400/413), with the request id
+//! so a user's report can be matched to the log line.
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
-use actix_web::{HttpMessage, HttpResponse};
+use actix_web::{HttpMessage, HttpResponse, ResponseError};
 use askama::Template;
 use tracing_actix_web::RequestId;
 
+use super::paths;
 use super::view::Chrome;
-use crate::error::ErrorKey;
+use crate::error::AppError;
+
+/// The message key of an error page, left in the response for the renderer.
+#[derive(Clone, Copy, Debug)]
+pub struct ErrorKey(pub &'static str);
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Unauthenticated
+            | AppError::PasswordChangeRequired
+            | AppError::SecondFactorRequired
+            | AppError::EnrolmentRequired
+            | AppError::ReauthenticationRequired(_) => StatusCode::SEE_OTHER,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            AppError::Unauthenticated => return see_other(paths::LOGIN),
+            AppError::PasswordChangeRequired => return see_other(paths::PASSWORD),
+            AppError::SecondFactorRequired => return see_other(paths::LOGIN_VERIFY),
+            AppError::EnrolmentRequired => return see_other(paths::ENROL),
+            AppError::ReauthenticationRequired(next) => return see_other(&paths::reauth(next)),
+            _ => {}
+        }
+        if self.is_failure() {
+            tracing::error!(error = %self.chain(), "request failed");
+        }
+        let mut response = HttpResponse::build(self.status_code()).finish();
+        response.extensions_mut().insert(ErrorKey(self.key()));
+        response
+    }
+}
+
+fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
 
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -83,4 +131,44 @@ fn render_error<B: MessageBody + 'static>(
     );
     let res = ServiceResponse::new(req, new).map_body(|_, body| EitherBody::right(body));
     Ok(ErrorHandlerResponse::Response(res))
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    use super::*;
+
+    fn db_error(kind: DatabaseErrorKind, message: &str) -> AppError {
+        AppError::from(Error::DatabaseError(kind, Box::new(message.to_owned())))
+    }
+
+    #[test]
+    fn an_outage_is_a_503_and_a_fault_a_500() {
+        let lost = db_error(
+            DatabaseErrorKind::ClosedConnection,
+            "管理者コマンドにより接続を終了しています",
+        );
+        assert_eq!(lost.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        let fault = db_error(DatabaseErrorKind::Unknown, "構文エラー");
+        assert_eq!(fault.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        let response = lost.error_response();
+        assert_eq!(
+            response.extensions().get::<ErrorKey>().map(|k| k.0),
+            Some("error.unavailable")
+        );
+    }
+
+    #[test]
+    fn a_missing_sign_in_redirects_to_its_page() {
+        let response = AppError::ReauthenticationRequired("/account".into()).error_response();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            response
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok()),
+            Some(paths::reauth("/account").as_str())
+        );
+    }
 }

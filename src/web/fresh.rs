@@ -229,8 +229,7 @@ mod tests {
         // read may or may not be served from memory; after our own commit
         // it never is.
         let mut conn = testing::memory_db();
-        crate::db::write_tx(&mut conn, |_| Ok::<_, diesel::result::Error>(()))
-            .expect("empty transaction commits");
+        testing::commit_nothing(&mut conn);
         let before = reads.get();
         assert_eq!(
             read(&cache, &reads, 8).await,

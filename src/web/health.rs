@@ -1,9 +1,8 @@
 //! Liveness and readiness probes.
 
-use actix_web::{HttpResponse, web};
-use diesel::connection::SimpleConnection;
-
 use super::AppState;
+use crate::services::readiness;
+use actix_web::{HttpResponse, web};
 
 /// The process is up.
 pub async fn healthz() -> HttpResponse {
@@ -12,7 +11,7 @@ pub async fn healthz() -> HttpResponse {
 
 /// The database answers.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let ready = crate::db::run(&state.pool, |conn| Ok(conn.batch_execute("SELECT 1")?)).await;
+    let ready = crate::db::run(&state.pool, readiness::database_answers).await;
     match ready {
         Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ready"),
         Err(_) => HttpResponse::ServiceUnavailable()

@@ -14,6 +14,7 @@ pub mod fresh;
 pub mod hashing;
 pub mod health;
 pub mod language;
+pub mod mail_links;
 pub mod page_cache;
 pub mod paths;
 pub mod request_log;

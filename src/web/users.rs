@@ -176,7 +176,7 @@ async fn invite(
 ) -> AppResult<HttpResponse> {
     let now = state.clock.now();
     let (actor, inviter) = (who.actor(), who.user.clone());
-    let base = state.config.public_url.clone();
+    let base = state.mail_links();
     let (email, name, role, firm) = (
         form.email.clone(),
         form.display_name.clone(),

@@ -24,6 +24,7 @@ mod import;
 mod invitations;
 mod isolation;
 mod language;
+mod layers;
 mod mail;
 mod migrations;
 mod passkeys;

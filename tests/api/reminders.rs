@@ -218,7 +218,11 @@ async fn the_servers_scheduler_sends_them(app: TestApp) {
     let _bravo = app.firm_with_users(&mut admin, "Bravo").await;
     // 8 June 2025, 10:00 JST: inside the first reminder's window.
     app.clock.advance(Duration::days(18) + Duration::hours(15));
-    let handle = reminders::spawn(app.pool.clone(), app.clock.clone(), app.address.clone());
+    let handle = reminders::spawn(
+        app.pool.clone(),
+        app.clock.clone(),
+        incident_portal::web::mail_links::for_portal(&app.address),
+    );
     let mut waited = 0;
     while sent(&app, "due on 2025-06-10").len() < 2 && waited < 100 {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -226,9 +230,13 @@ async fn the_servers_scheduler_sends_them(app: TestApp) {
     }
     handle.abort();
     assert_eq!(sent(&app, "due on 2025-06-10").len(), 2);
-    let again = reminders::pass(&app.pool, &app.clock, &app.address)
-        .await
-        .unwrap();
+    let again = reminders::pass(
+        &app.pool,
+        &app.clock,
+        &incident_portal::web::mail_links::for_portal(&app.address),
+    )
+    .await
+    .unwrap();
     assert_eq!(again, reminders::RunReport::default(), "already sent");
 }
 

@@ -106,11 +106,13 @@ pub async fn two_instances() {
     let a = start_instance(&url, mail.clone(), &clock);
     let b = start_instance(&url, mail, &clock);
     // And more passes race them, from both pools.
+    let links_a = incident_portal::web::mail_links::for_portal(&a.base);
+    let links_b = incident_portal::web::mail_links::for_portal(&b.base);
     let (r1, r2, r3, r4) = futures_util::join!(
-        reminders::pass(&a.pool, &clock, &a.base),
-        reminders::pass(&b.pool, &clock, &b.base),
-        reminders::pass(&a.pool, &clock, &a.base),
-        reminders::pass(&b.pool, &clock, &b.base),
+        reminders::pass(&a.pool, &clock, &links_a),
+        reminders::pass(&b.pool, &clock, &links_b),
+        reminders::pass(&a.pool, &clock, &links_a),
+        reminders::pass(&b.pool, &clock, &links_b),
     );
     for r in [r1, r2, r3, r4] {
         r.unwrap();

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::enrol::RecoveryCodesPage;
 use super::require_recent;
 use crate::error::AppResult;
-use crate::services::audit::{self, Event, action};
+use crate::services::account_actions;
 use crate::services::second_factor::{self, Usable};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::SignedIn;
@@ -65,21 +65,7 @@ pub async fn new_recovery_codes(
     require_recent(&who, now, paths::ACCOUNT)?;
     let (actor, user_id) = (who.actor(), who.user.id);
     let codes = crate::db::run(&state.pool, move |conn| {
-        crate::db::write_tx(conn, |conn| {
-            let codes = second_factor::new_recovery_codes(conn, user_id, now)?;
-            audit::record(
-                conn,
-                now,
-                &actor,
-                Event {
-                    action: action::FACTOR_ADDED,
-                    object_type: "user",
-                    object_id: &user_id.to_string(),
-                    detail: "recovery codes replaced",
-                },
-            )?;
-            Ok(codes)
-        })
+        account_actions::replace_recovery_codes(conn, &actor, user_id, now)
     })
     .await?;
     let c = Chrome::signed_in(&req, &who);

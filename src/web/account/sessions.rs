@@ -5,8 +5,7 @@ use askama::Template;
 
 use super::overview::PlainForm;
 use crate::error::AppResult;
-use crate::services::audit::{self, Event, action};
-use crate::services::sessions;
+use crate::services::{account_actions, sessions};
 use crate::web::csrf::CsrfForm;
 use crate::web::extract::SignedIn;
 use crate::web::view::{Chrome, ok};
@@ -59,21 +58,7 @@ pub async fn end_others(
     let now = state.clock.now();
     let (actor, user_id, keep) = (who.actor(), who.user.id, who.session.id);
     crate::db::run(&state.pool, move |conn| {
-        crate::db::write_tx(conn, |conn| {
-            let ended = sessions::delete_others(conn, user_id, Some(keep))?;
-            audit::record(
-                conn,
-                now,
-                &actor,
-                Event {
-                    action: action::SESSIONS_ENDED,
-                    object_type: "user",
-                    object_id: &user_id.to_string(),
-                    detail: &format!("{ended} other sessions"),
-                },
-            )?;
-            Ok(())
-        })
+        account_actions::end_other_sessions(conn, &actor, user_id, keep, now)
     })
     .await?;
     Ok(redirect(paths::SESSIONS))

@@ -69,7 +69,7 @@ pub async fn forgot_submit(
 ) -> AppResult<HttpResponse> {
     let started = Instant::now();
     let now = state.clock.now();
-    let (ip, base) = (client_ip(&req), state.config.public_url.clone());
+    let (ip, base) = (client_ip(&req), state.mail_links());
     let result = crate::db::run(&state.pool, move |conn| {
         reset::request(conn, &form.email, &ip, &base, now)
     })

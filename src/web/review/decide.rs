@@ -69,7 +69,7 @@ pub async fn send_back(
 ) -> AppResult<HttpResponse> {
     let id = version_id(&id)?;
     let (now, actor) = (state.clock.now(), who.0.actor());
-    let base = state.config.public_url.clone();
+    let base = state.mail_links();
     let reason = form.reason.clone();
     let outcome = crate::db::run(&state.pool, move |conn| {
         review::send_back(conn, &actor, id, &reason, &base, now)

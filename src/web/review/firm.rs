@@ -3,12 +3,10 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use diesel::prelude::*;
 
-use crate::db::models::{Firm, Version};
-use crate::db::schema::return_versions;
+use crate::db::models::Firm;
 use crate::error::{AppError, AppResult};
-use crate::services::accounts;
+use crate::services::firm_history;
 use crate::web::extract::Staff;
 use crate::web::returns::form::status_key;
 use crate::web::view::{Chrome, ok};
@@ -41,19 +39,8 @@ pub async fn page(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let (firm, versions) = crate::db::run(&state.pool, move |conn| {
-        let firm = accounts::require_found(accounts::get_firm(conn, id)?)?;
-        let versions: Vec<Version> = return_versions::table
-            .filter(return_versions::firm_id.eq(id))
-            .order((
-                return_versions::period.desc(),
-                return_versions::version_no.desc(),
-            ))
-            .select(Version::as_select())
-            .load(conn)?;
-        Ok((firm, versions))
-    })
-    .await?;
+    let (firm, versions) =
+        crate::db::run(&state.pool, move |conn| firm_history::of_firm(conn, id)).await?;
     let c = Chrome::signed_in(&req, &who.0);
     let lines = versions
         .iter()

@@ -137,7 +137,12 @@ pub fn run_concurrently(app: &TestApp) {
         for _ in 0..3 {
             s.spawn(|| {
                 let mut conn = app.pool.get().unwrap();
-                reminders::run_due(&mut conn, now, &app.address).unwrap();
+                reminders::run_due(
+                    &mut conn,
+                    now,
+                    &incident_portal::web::mail_links::for_portal(&app.address),
+                )
+                .unwrap();
             });
         }
     });
@@ -150,6 +155,11 @@ pub fn tick(app: &TestApp, hours: i64) {
         app.clock.advance(Duration::hours(1));
         run_concurrently(app);
         let mut conn = app.pool.get().unwrap();
-        reminders::run_due(&mut conn, app.clock.now(), &app.address).unwrap();
+        reminders::run_due(
+            &mut conn,
+            app.clock.now(),
+            &incident_portal::web::mail_links::for_portal(&app.address),
+        )
+        .unwrap();
     }
 }

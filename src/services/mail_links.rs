@@ -1,0 +1,48 @@
+//! The addresses an email links to. Services know nothing of URLs: the web
+//! layer, which owns the routes, hands them a `MailLinks` built from the
+//! portal's public address and its route table (`web::mail_links`).
+
+/// The routes emails point at, as the web layer spells them.
+#[derive(Clone, Copy, Debug)]
+pub struct Routes {
+    /// The page that accepts an invitation token.
+    pub invitation: fn(&str) -> String,
+    /// The page that accepts a password-reset token.
+    pub password_reset: fn(&str) -> String,
+    /// A firm's return for a period (`YYYY-MM`).
+    pub return_page: fn(&str) -> String,
+    /// The analysts' review queue.
+    pub review: fn() -> String,
+}
+
+/// Absolute links for emails: the public address before each route.
+#[derive(Clone, Debug)]
+pub struct MailLinks {
+    base: String,
+    routes: Routes,
+}
+
+impl MailLinks {
+    pub fn new(base: &str, routes: Routes) -> Self {
+        MailLinks {
+            base: base.trim_end_matches('/').to_owned(),
+            routes,
+        }
+    }
+
+    pub fn invitation(&self, token: &str) -> String {
+        format!("{}{}", self.base, (self.routes.invitation)(token))
+    }
+
+    pub fn password_reset(&self, token: &str) -> String {
+        format!("{}{}", self.base, (self.routes.password_reset)(token))
+    }
+
+    pub fn return_page(&self, period: &str) -> String {
+        format!("{}{}", self.base, (self.routes.return_page)(period))
+    }
+
+    pub fn review(&self) -> String {
+        format!("{}{}", self.base, (self.routes.review)())
+    }
+}

@@ -1,0 +1,44 @@
+//! The links emails carry, from the route table: what the services are
+//! given so they never spell a URL themselves.
+
+use super::{AppState, paths};
+use crate::services::mail_links::{MailLinks, Routes};
+
+const ROUTES: Routes = Routes {
+    invitation: paths::invitation,
+    password_reset: paths::password_reset,
+    return_page: |period| paths::RETURN.replace("{period}", period),
+    review: || paths::REVIEW.to_owned(),
+};
+
+/// Links under the portal's public address `base`.
+pub fn for_portal(base: &str) -> MailLinks {
+    MailLinks::new(base, ROUTES)
+}
+
+impl AppState {
+    /// Links under this portal's configured public address.
+    pub fn mail_links(&self) -> MailLinks {
+        for_portal(&self.config.public_url)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_the_routes_under_the_public_address() {
+        let links = for_portal("https://portal.example/");
+        assert_eq!(links.invitation("t0k"), "https://portal.example/invite/t0k");
+        assert_eq!(
+            links.password_reset("t0k"),
+            "https://portal.example/password/reset/t0k"
+        );
+        assert_eq!(
+            links.return_page("2025-04"),
+            "https://portal.example/returns/2025-04"
+        );
+        assert_eq!(links.review(), "https://portal.example/review");
+    }
+}
