@@ -92,15 +92,21 @@ impl AppError {
 
     /// The error and every source under it, outermost first, on one line.
     pub fn chain(&self) -> String {
-        let mut text = self.to_string();
-        let mut next = std::error::Error::source(self);
-        while let Some(cause) = next {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            next = cause.source();
-        }
-        text
+        chain(self)
     }
+}
+
+/// Any error and every source under it, outermost first, on one line: what
+/// a log line or the command line shows.
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
 }
 
 pub type AppResult<T> = Result<T, AppError>;

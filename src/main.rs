@@ -102,7 +102,10 @@ fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| format!("{}: {e}", file.display()))?;
             let now = Clock::system().now();
             let report = import::import(&mut conn, &Actor::system("import-returns"), reader, now)
-                .map_err(|e| format!("{}: {e}; nothing was imported", file.display()))?;
+                .map_err(|e| {
+                let e = incident_portal::error::chain(&e);
+                format!("{}: {e}; nothing was imported", file.display())
+            })?;
             println!(
                 "imported {} versions ({} new firms) from {}",
                 report.versions,
@@ -137,7 +140,8 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             let pool = incident_portal::db::connect_pool(&config.database_url, 1)?;
             let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
-            let report = audit_chain::verify(&mut conn).map_err(|e| e.to_string())?;
+            let report =
+                audit_chain::verify(&mut conn).map_err(|e| incident_portal::error::chain(&e))?;
             println!("{report}");
             if report.is_intact() {
                 Ok(())
@@ -153,8 +157,10 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::SeedDemo => {
             let pool = server::prepare_database(&config)?;
             let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
-            let logins = seed::seed(&mut conn, Clock::system().now())
-                .map_err(|e| format!("seed-demo: {e} (it runs on an empty portal only)"))?;
+            let logins = seed::seed(&mut conn, Clock::system().now()).map_err(|e| {
+                let e = incident_portal::error::chain(&e);
+                format!("seed-demo: {e} (it runs on an empty portal only)")
+            })?;
             println!("Demo accounts (shown once). Sign in with the password, then a code from");
             println!("an authenticator app set up with the key (or scan the otpauth:// link).");
             println!(
@@ -188,8 +194,8 @@ fn serve(mut config: Config) -> Result<(), String> {
     }
     {
         let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
-        let token =
-            accounts::issue_setup_token(&mut conn, clock.now()).map_err(|e| e.to_string())?;
+        let token = accounts::issue_setup_token(&mut conn, clock.now())
+            .map_err(|e| incident_portal::error::chain(&e))?;
         if let Some(token) = token {
             println!(
                 "No accounts yet. Create the first regulator admin within 24 hours at:\n  {}{}",

@@ -132,7 +132,7 @@ pub fn spawn(pool: DbPool, mailer: Mailer, clock: Clock) -> actix_web::rt::task:
             let more = match deliver_due(&pool, &mailer, &clock).await {
                 Ok(report) => report.claimed as i64 >= BATCH || report.released > 0,
                 Err(error) => {
-                    tracing::warn!(%error, "outbox pass failed");
+                    tracing::warn!(error = %error.chain(), "outbox pass failed");
                     false
                 }
             };

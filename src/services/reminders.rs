@@ -243,7 +243,7 @@ pub fn spawn(pool: DbPool, clock: Clock, links: MailLinks) -> actix_web::rt::tas
                     "scheduler pass"
                 ),
                 Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "scheduler pass failed"),
+                Err(error) => tracing::warn!(error = %error.chain(), "scheduler pass failed"),
             }
             tokio::time::sleep(INTERVAL).await;
         }

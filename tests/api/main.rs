@@ -27,6 +27,7 @@ mod language;
 mod layers;
 mod mail;
 mod migrations;
+mod outage;
 mod passkeys;
 mod publications;
 mod reminders;
