@@ -12,7 +12,10 @@
 //!   error, which is what the operator-intervention class does (57P01
 //!   `admin_shutdown` from `pg_terminate_backend` or a fast shutdown, 57P02
 //!   crash shutdown, 57P04, 57P05: each is FATAL and ends the session).
-//!   A query that could not be sent at all is `UnableToSendCommand`.
+//!   (Seen on PostgreSQL 15 with `lc_messages = ja_JP.UTF-8`: a backend
+//!   ended mid-statement or between statements comes back as
+//!   `ClosedConnection`, tests/api/outage.rs.) A query that could not be
+//!   sent at all is `UnableToSendCommand`.
 //!   Errors met while connecting (57P03 `cannot_connect_now` while the server
 //!   starts or stops, 53300 `too_many_connections`, 08001) reach us as r2d2
 //!   pool errors, also outages.
