@@ -207,6 +207,17 @@ fn display_name(conn: &mut DbConn, id: Option<i64>) -> QueryResult<Option<String
     }
 }
 
+/// The audit event that recorded the submission of `version_id`.
+fn submission_event(conn: &mut DbConn, version_id: i64) -> QueryResult<Option<i64>> {
+    audit_events::table
+        .filter(audit_events::action.eq_any([action::SUBMITTED, action::SUBMITTED_NIL]))
+        .filter(audit_events::object_type.eq("version"))
+        .filter(audit_events::object_id.eq(version_id.to_string()))
+        .select(audit_events::id)
+        .first(conn)
+        .optional()
+}
+
 /// The people behind version `version_id` (`None`: no such version).
 pub fn version_people(conn: &mut DbConn, version_id: i64) -> QueryResult<Option<VersionPeople>> {
     let Some(version) = return_versions::table
@@ -223,22 +234,30 @@ pub fn version_people(conn: &mut DbConn, version_id: i64) -> QueryResult<Option<
         .as_deref()
         .and_then(|f| f.strip_prefix("prepared by user "))
         .and_then(|id| id.trim().parse::<i64>().ok());
-    // The drafts saved since the previous version was filed.
-    let since: Option<NaiveDateTime> = return_versions::table
+    // The drafts saved since the previous version was filed, by the
+    // order of the audit trail (times can tie).
+    let previous: Option<i64> = return_versions::table
         .filter(return_versions::return_id.eq(version.return_id))
         .filter(return_versions::version_no.lt(version.version_no))
         .order(return_versions::version_no.desc())
-        .select(return_versions::submitted_at)
+        .select(return_versions::id)
         .first(conn)
         .optional()?;
+    let until = submission_event(conn, version_id)?;
+    let since = match previous {
+        Some(id) => submission_event(conn, id)?,
+        None => None,
+    };
     let mut saves = audit_events::table
         .filter(audit_events::action.eq(action::DRAFT_SAVED))
         .filter(audit_events::object_type.eq("return"))
         .filter(audit_events::object_id.eq(version.return_id.to_string()))
-        .filter(audit_events::occurred_at.le(version.submitted_at))
         .into_boxed();
+    if let Some(until) = until {
+        saves = saves.filter(audit_events::id.lt(until));
+    }
     if let Some(since) = since {
-        saves = saves.filter(audit_events::occurred_at.gt(since));
+        saves = saves.filter(audit_events::id.gt(since));
     }
     let savers: Vec<Option<i64>> = saves
         .order(audit_events::id.asc())
