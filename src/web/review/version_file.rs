@@ -60,11 +60,16 @@ pub struct FileView {
 }
 
 pub fn view(c: &Chrome, v: &Version, loaded: &Loaded) -> FileView {
+    // The four-eyes basis is shown, by name, in the people block.
+    let control = c.t.t("version.control");
     let sections = loaded
         .details
         .as_ref()
         .map(|d| details_view::sections(c, d))
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| s.title != control)
+        .collect();
     let checks = loaded
         .checks
         .iter()
