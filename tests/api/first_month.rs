@@ -52,6 +52,8 @@ async fn a_new_firm_is_not_overdue_before_its_first_month(app: TestApp) {
             .unwrap();
         assert_eq!(detail, ["first reporting month 2024-01 -> 2025-05"]);
     }
+    let staff_page = admin.get(&format!("/review/firms/{}", newco.id)).await;
+    assert!(staff_page.text("p.first-period").ends_with("2025-05"));
     // A month that cannot be read, or years ahead, is refused (422), kept.
     let bad = set_first(&mut admin, newco.id, "2027-01").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
