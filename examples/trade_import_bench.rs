@@ -88,6 +88,7 @@ fn fresh_portal(path: &Path) -> Result<(db::DbPool, i64), Failure> {
             lei: None,
             active: true,
             created_at,
+            first_period: "2025-05",
         })
         .returning(firms::id)
         .get_result(&mut conn)?;

@@ -14,6 +14,8 @@ pub struct Firm {
     pub lei: Option<String>,
     pub active: bool,
     pub created_at: NaiveDateTime,
+    /// The first month (`YYYY-MM`) the firm must file a return for.
+    pub first_period: String,
 }
 
 #[derive(Insertable)]
@@ -24,6 +26,7 @@ pub struct NewFirm<'a> {
     pub lei: Option<&'a str>,
     pub active: bool,
     pub created_at: NaiveDateTime,
+    pub first_period: &'a str,
 }
 
 #[derive(Queryable, Selectable, Clone, Debug)]

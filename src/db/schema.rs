@@ -9,6 +9,7 @@ diesel::table! {
         lei -> Nullable<Text>,
         active -> Bool,
         created_at -> Timestamp,
+        first_period -> Text,
     }
 }
 

@@ -301,34 +301,51 @@ pub struct Previous {
     pub purchase: i64,
 }
 
+/// The values the warnings look at, as plain numbers (a stored version's
+/// are re-checked with these).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Checked {
+    pub accesses: i64,
+    pub affected: i64,
+    pub trades: i64,
+    pub sale: i64,
+    pub purchase: i64,
+    pub losses: i64,
+    pub compensation: i64,
+}
+
 /// The warnings a submission raises.
 pub fn warnings(
     figures: &ReturnFigures,
     details: &ReturnDetails,
     previous: Option<Previous>,
 ) -> Vec<Warning> {
+    warnings_of(
+        &Checked {
+            accesses: figures.unauthorized_accesses.value(),
+            affected: figures.affected_accounts.value(),
+            trades: figures.fraudulent_trades.value(),
+            sale: figures.sale_amount.value(),
+            purchase: figures.purchase_amount.value(),
+            losses: details.customer_losses.value(),
+            compensation: details.compensation_paid.value(),
+        },
+        previous,
+    )
+}
+
+/// The warnings the values `v` raise, given the previous month.
+pub fn warnings_of(v: &Checked, previous: Option<Previous>) -> Vec<Warning> {
     let mut found = Vec::new();
-    if figures.affected_accounts.value() > figures.unauthorized_accesses.value() {
+    if v.affected > v.accesses {
         found.push(Warning::AccountsExceedAccesses);
     }
     if let Some(prev) = previous {
         let pairs = [
-            (
-                "unauthorized_accesses",
-                figures.unauthorized_accesses.value(),
-                prev.accesses,
-            ),
-            (
-                "fraudulent_trades",
-                figures.fraudulent_trades.value(),
-                prev.trades,
-            ),
-            ("sale_amount", figures.sale_amount.value(), prev.sale),
-            (
-                "purchase_amount",
-                figures.purchase_amount.value(),
-                prev.purchase,
-            ),
+            ("unauthorized_accesses", v.accesses, prev.accesses),
+            ("fraudulent_trades", v.trades, prev.trades),
+            ("sale_amount", v.sale, prev.sale),
+            ("purchase_amount", v.purchase, prev.purchase),
         ];
         for (field, now, before) in pairs {
             if before > 0 && now > before.saturating_mul(10) {
@@ -336,7 +353,7 @@ pub fn warnings(
             }
         }
     }
-    if details.compensation_paid.value() > details.customer_losses.value() {
+    if v.compensation > v.losses {
         found.push(Warning::CompensationAboveLosses);
     }
     found

@@ -396,6 +396,8 @@ pub struct FirmInput<'a> {
     pub name: &'a str,
     pub registration_no: &'a str,
     pub lei: &'a str,
+    /// The first reporting month as typed (empty: the current month).
+    pub first_period: &'a str,
 }
 
 pub fn create_firm(
@@ -415,7 +417,9 @@ pub fn create_firm(
             .map(Some)
             .map_err(|e| invalid.push("lei", e.key()))
     };
-    let (Ok(name), Ok(reg), Ok(lei)) = (name, reg, lei) else {
+    let first = super::firm_start::parse_first(input.first_period, now)
+        .map_err(|k| invalid.push("first_period", k));
+    let (Ok(name), Ok(reg), Ok(lei), Ok(first)) = (name, reg, lei, first) else {
         return Ok(Err(invalid));
     };
     write_tx(conn, |conn| {
@@ -445,6 +449,7 @@ pub fn create_firm(
             lei.as_ref().map(Lei::as_str),
             now,
         )?;
+        let firm = set_first_period(conn, firm, first)?;
         audit::record(
             conn,
             now,
@@ -475,10 +480,29 @@ pub fn insert_firm(
             lei,
             active: true,
             created_at: now,
+            first_period: &super::firm_start::default_first(now).to_string(),
         })
         .returning(firms::id)
         .get_result(conn)?;
     firms::table.find(id).select(Firm::as_select()).first(conn)
+}
+
+fn set_first_period(
+    conn: &mut DbConn,
+    firm: Firm,
+    first: crate::domain::period::Period,
+) -> QueryResult<Firm> {
+    let first = first.to_string();
+    if firm.first_period == first {
+        return Ok(firm);
+    }
+    diesel::update(firms::table.find(firm.id))
+        .set(firms::first_period.eq(&first))
+        .execute(conn)?;
+    Ok(Firm {
+        first_period: first,
+        ..firm
+    })
 }
 
 /// Writes a security notice to the user's email (inside the caller's

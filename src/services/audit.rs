@@ -54,6 +54,7 @@ pub mod action {
     pub const PUBLICATION_CELL_RELEASED: &str = "publication.cell_released";
     pub const PUBLICATION_RELEASED: &str = "publication.released";
     pub const EXPORTED: &str = "export.downloaded";
+    pub const FIRM_FIRST_PERIOD_CHANGED: &str = "firm.first_period_changed";
 }
 
 pub struct Event<'a> {

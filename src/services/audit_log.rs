@@ -55,6 +55,7 @@ pub const ACTIONS: &[&str] = &[
     action::PUBLICATION_CELL_RELEASED,
     action::PUBLICATION_RELEASED,
     action::EXPORTED,
+    action::FIRM_FIRST_PERIOD_CHANGED,
 ];
 
 /// Events per page of the admin view.

@@ -207,7 +207,8 @@ impl Board {
     }
 }
 
-/// Every active firm's state for `period` on `today` (a Tokyo date).
+/// Every active firm's state for `period` on `today` (a Tokyo date); a
+/// firm whose first reporting month is later is left out unless it filed.
 pub fn board(conn: &mut DbConn, period: Period, today: NaiveDate) -> QueryResult<Board> {
     let due_day = settings::due_day(conn)?;
     let due = due_date(period, due_day);
@@ -228,6 +229,12 @@ pub fn board(conn: &mut DbConn, period: Period, today: NaiveDate) -> QueryResult
         .load(conn)?;
     let lines = active
         .into_iter()
+        // A firm is on the board from its first reporting month, or for
+        // any month it filed for.
+        .filter(|firm| {
+            super::firm_start::expected(firm, period)
+                || versions.iter().any(|v| v.firm_id == firm.id)
+        })
         .map(|firm| {
             let row = rows.iter().find(|r| r.firm_id == firm.id);
             let mut own = versions.iter().filter(|v| v.firm_id == firm.id);

@@ -3,8 +3,8 @@
 //! not filed although the due date has passed; and the firms overdue.
 //!
 //! Timeliness is the original filing's (frozen when filed); "nil" is the
-//! latest version's. Every active firm is expected to file every period,
-//! as on the reporting calendar board.
+//! latest version's. Every active firm is expected to file every period
+//! from its first reporting month on, as on the reporting calendar board.
 
 use std::collections::HashMap;
 
@@ -16,7 +16,7 @@ use crate::db::models::Firm;
 use crate::db::schema::{firms, return_versions};
 use crate::domain::due_date::due_date;
 use crate::domain::period::Period;
-use crate::services::settings;
+use crate::services::{firm_start, settings};
 
 /// One period's filings.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -134,6 +134,8 @@ pub fn over(
                 Some(f) if f.nil => line.nil += 1,
                 Some(f) if f.on_time => line.on_time += 1,
                 Some(_) => line.late += 1,
+                // Not yet obliged: the firm's first reporting month is later.
+                None if !firm_start::expected(firm, period) => {}
                 None if today > due => {
                     line.missing += 1;
                     owes.push((period, due));

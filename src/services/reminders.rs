@@ -77,8 +77,10 @@ pub fn run_due(conn: &mut DbConn, now: NaiveDateTime, links: &MailLinks) -> AppR
         } else {
             continue;
         };
+        // Only firms whose first reporting month is this period or before.
         let firm_ids: Vec<i64> = firms::table
             .filter(firms::active.eq(true))
+            .filter(firms::first_period.le(period.to_string()))
             .order(firms::id.asc())
             .select(firms::id)
             .load(conn)?;

@@ -171,6 +171,7 @@ portal_routes! {
     get paths::RETURN_COMPARE => review::compare::firm_page;
     get paths::REVIEW_BOARD => review::board::page;
     get paths::REVIEW_COMPLETENESS => review::completeness::page;
+    get paths::REVIEW_QUEUE => review::queue::page;
     get paths::REVIEW_EXPORT_VERSIONS => review::exports::versions;
     get paths::REVIEW_EXPORT_TRADES => review::exports::trades;
     get paths::STATISTICS => statistics::list;
@@ -188,6 +189,8 @@ portal_routes! {
     post paths::ADMIN_CALENDAR => admin::calendar::save;
     get paths::ADMIN_FIRMS => admin::firms::page;
     post paths::ADMIN_FIRMS => admin::firms::create;
+    get paths::ADMIN_FIRM_FIRST_PERIOD => admin::firm_start::page;
+    post paths::ADMIN_FIRM_FIRST_PERIOD => admin::firm_start::save;
     get paths::ADMIN_USERS => users::admin_page;
     post paths::ADMIN_USERS => users::admin_invite;
     get paths::FIRM_USERS => users::firm_page;

@@ -69,12 +69,14 @@ pub const REVIEW_RETURN: &str = "/review/versions/{id}/return";
 pub const REVIEW_COMPARE: &str = "/review/compare";
 pub const REVIEW_BOARD: &str = "/review/board";
 pub const REVIEW_COMPLETENESS: &str = "/review/completeness";
+pub const REVIEW_QUEUE: &str = "/review/queue";
 pub const REVIEW_EXPORT_VERSIONS: &str = "/review/exports/versions.csv";
 pub const REVIEW_EXPORT_TRADES: &str = "/review/exports/trades.csv";
 pub const RETURN_COMPARE: &str = "/returns/{period}/compare";
 pub const ADMIN_CALENDAR: &str = "/admin/calendar";
 
 pub const ADMIN_FIRMS: &str = "/admin/firms";
+pub const ADMIN_FIRM_FIRST_PERIOD: &str = "/admin/firms/{id}/first-period";
 pub const ADMIN_USERS: &str = "/admin/users";
 pub const ADMIN_POLICY: &str = "/admin/policy";
 pub const ADMIN_AUDIT: &str = "/admin/audit";
@@ -168,6 +170,15 @@ pub fn review_compare(a: i64, b: i64) -> String {
 /// A firm's comparison of two of its versions (numbers) of a period.
 pub fn return_compare(period: Period, a: i32, b: i32) -> String {
     format!("/returns/{period}/compare?a={a}&b={b}")
+}
+
+/// The queue of versions awaiting review.
+pub fn review_queue() -> String {
+    REVIEW_QUEUE.to_owned()
+}
+
+pub fn admin_firm_first_period(id: i64) -> String {
+    format!("/admin/firms/{id}/first-period")
 }
 
 pub fn review_board(period: Period) -> String {

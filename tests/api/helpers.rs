@@ -296,6 +296,8 @@ impl TestApp {
                     ("name", name),
                     ("registration_no", registration_no),
                     ("lei", ""),
+                    // The suite's firms report from before its months.
+                    ("first_period", "2024-01"),
                 ],
             )
             .await;

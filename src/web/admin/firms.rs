@@ -30,6 +30,7 @@ pub struct FirmForm {
     name: String,
     registration_no: String,
     lei: String,
+    first_period: String,
 }
 
 impl HasCsrf for FirmForm {
@@ -59,9 +60,16 @@ async fn show(
                 &form.registration_no,
             ),
             ("lei", "field.lei", FieldKind::Text, &form.lei),
+            (
+                "first_period",
+                "field.first_period",
+                FieldKind::Text,
+                &form.first_period,
+            ),
         ],
         invalid,
     );
+    let fields = super::firm_start::with_month_hint(&c, fields);
     let errors = summary(&fields);
     render(
         status,
@@ -80,11 +88,15 @@ pub async fn page(
     state: web::Data<AppState>,
     who: Admin,
 ) -> AppResult<HttpResponse> {
+    let form = FirmForm {
+        first_period: crate::services::firm_start::default_first(state.clock.now()).to_string(),
+        ..FirmForm::default()
+    };
     show(
         &req,
         &state,
         &who,
-        &FirmForm::default(),
+        &form,
         &Invalid::default(),
         StatusCode::OK,
     )
@@ -99,16 +111,18 @@ pub async fn create(
 ) -> AppResult<HttpResponse> {
     let now = state.clock.now();
     let actor = who.0.actor();
-    let (name, reg, lei) = (
+    let (name, reg, lei, first) = (
         form.name.clone(),
         form.registration_no.clone(),
         form.lei.clone(),
+        form.first_period.clone(),
     );
     let created = crate::db::run(&state.pool, move |conn| {
         let input = accounts::FirmInput {
             name: &name,
             registration_no: &reg,
             lei: &lei,
+            first_period: &first,
         };
         accounts::create_firm(conn, &actor, &input, now)
     })

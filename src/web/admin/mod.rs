@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod firm_start;
 pub mod firms;
 pub mod policy;
 pub mod publication;

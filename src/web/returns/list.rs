@@ -7,10 +7,11 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::reportable_period;
+use crate::domain::due_date::due_date;
 use crate::domain::period::Period;
 use crate::domain::time::tokyo_date;
 use crate::error::AppResult;
-use crate::services::{accounts, returns};
+use crate::services::{accounts, firm_start, returns, settings};
 use crate::web::extract::FirmUser;
 use crate::web::view::{Chrome, ok};
 use crate::web::{AppState, paths, redirect};
@@ -20,6 +21,11 @@ pub struct PeriodLine {
     pub href: String,
     pub state_key: &'static str,
     pub versions: i32,
+    /// The due date, as shown.
+    pub due: String,
+    /// Nothing filed and the due date has passed (from the firm's first
+    /// reporting month on).
+    pub overdue: bool,
 }
 
 #[derive(Template)]
@@ -64,11 +70,13 @@ pub async fn page(
         }
     }
     let firm_id = who.firm_id;
-    let (firm, rows) = crate::db::run(&state.pool, move |conn| {
+    let (firm, rows, due_day) = crate::db::run(&state.pool, move |conn| {
         let firm = accounts::require_found(accounts::get_firm(conn, firm_id)?)?;
-        Ok((firm, returns::firm_returns(conn, firm_id)?))
+        let rows = returns::firm_returns(conn, firm_id)?;
+        Ok((firm, rows, settings::due_day(conn)?))
     })
     .await?;
+    let today = tokyo_date(state.clock.now());
     let known: HashMap<String, _> = rows.into_iter().map(|r| (r.period.clone(), r)).collect();
     // The last twelve months, then any older period the firm has a return for.
     let mut periods = Vec::new();
@@ -88,14 +96,23 @@ pub async fn page(
         .into_iter()
         .map(|p| {
             let row = known.get(&p.to_string());
+            let versions = row.map_or(0, |r| r.current_version);
+            let due = due_date(p, due_day);
+            let required = firm_start::expected(&firm, p);
+            let state_key = match state_key(
+                row.map(|r| r.state.as_str()),
+                row.is_some_and(|r| r.draft_json.is_some()),
+            ) {
+                "state.not_started" if !required => "state.not_required",
+                key => key,
+            };
             PeriodLine {
                 period: p.to_string(),
                 href: paths::return_page(p),
-                state_key: state_key(
-                    row.map(|r| r.state.as_str()),
-                    row.is_some_and(|r| r.draft_json.is_some()),
-                ),
-                versions: row.map_or(0, |r| r.current_version),
+                state_key,
+                versions,
+                due: c.date(&due),
+                overdue: required && versions == 0 && today > due,
             }
         })
         .collect();

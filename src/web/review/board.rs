@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::month_picker::MonthPicker;
 use crate::domain::period::Period;
 use crate::domain::time::tokyo_date;
 use crate::error::AppResult;
@@ -16,6 +17,8 @@ use crate::web::{AppState, paths};
 
 pub struct BoardRow {
     pub firm: String,
+    /// The firm's latest version for the month, else the firm's page.
+    pub firm_href: String,
     pub state_key: &'static str,
     pub slug: &'static str,
     pub version: Option<(String, String)>,
@@ -34,8 +37,9 @@ struct BoardPage {
     c: Chrome,
     period: String,
     due: String,
-    prev: String,
-    next: String,
+    picker: MonthPicker,
+    awaiting: usize,
+    queue: String,
     counts: Vec<StateCount>,
     rows: Vec<BoardRow>,
 }
@@ -80,6 +84,10 @@ pub async fn page(
         .iter()
         .map(|l| BoardRow {
             firm: l.firm.name.clone(),
+            firm_href: l.latest.as_ref().map_or_else(
+                || paths::review_firm(l.firm.id),
+                |v| paths::review_version(v.id),
+            ),
             state_key: l.state.key(),
             slug: l.state.slug(),
             version: l
@@ -96,8 +104,13 @@ pub async fn page(
     ok(&BoardPage {
         period: period.to_string(),
         due,
-        prev: paths::review_board(period.prev()),
-        next: paths::review_board(period.next()),
+        picker: MonthPicker::new(paths::REVIEW_BOARD, period, paths::review_board),
+        awaiting: board
+            .lines
+            .iter()
+            .filter(|l| l.latest.as_ref().is_some_and(|v| v.status == "submitted"))
+            .count(),
+        queue: format!("{}?period={period}", paths::review_queue()),
         counts,
         rows,
         c,

@@ -31,6 +31,9 @@ struct CompletenessPage {
     c: Chrome,
     from: String,
     to: String,
+    /// The same range a month earlier and a month later.
+    prev: String,
+    next: String,
     periods: Vec<(PeriodFilings, String, String)>,
     overdue: Vec<OverdueLine>,
 }
@@ -95,7 +98,10 @@ pub async fn page(
             (p, board, due)
         })
         .collect();
+    let shifted = |a: Period, b: Period| format!("{}?from={a}&to={b}", paths::REVIEW_COMPLETENESS);
     ok(&CompletenessPage {
+        prev: shifted(from.prev(), to.prev()),
+        next: shifted(from.next(), to.next()),
         from: from.to_string(),
         to: to.to_string(),
         periods,

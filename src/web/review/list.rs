@@ -4,6 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::month_picker::MonthPicker;
 use crate::domain::period::Period;
 use crate::domain::time::tokyo_date;
 use crate::error::AppResult;
@@ -31,8 +32,8 @@ pub struct ReviewLine {
 struct ReviewPage {
     c: Chrome,
     period: String,
-    prev: String,
-    next: String,
+    picker: MonthPicker,
+    queue: String,
     lines: Vec<ReviewLine>,
 }
 
@@ -73,8 +74,10 @@ pub async fn page(
     ok(&ReviewPage {
         c,
         period: period.to_string(),
-        prev: paths::review_period(&period.prev().to_string()),
-        next: paths::review_period(&period.next().to_string()),
+        picker: MonthPicker::new(paths::REVIEW, period, |p| {
+            paths::review_period(&p.to_string())
+        }),
+        queue: paths::review_queue(),
         lines,
     })
 }

@@ -9,4 +9,7 @@ pub mod decide;
 pub mod exports;
 pub mod firm;
 pub mod list;
+pub mod month_picker;
+pub mod queue;
 pub mod version;
+pub mod version_file;

@@ -7,9 +7,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::version_file::{self, FileView, Loaded};
 use crate::db::models::{Firm, Version};
 use crate::error::{AppError, AppResult};
-use crate::services::{accounts, audit_log, returns};
+use crate::services::review::{self, VersionPeople};
+use crate::services::{accounts, audit_log, returns, review_file, submission};
 use crate::web::extract::Staff;
 use crate::web::returns::form::status_key;
 use crate::web::view::{Chrome, render};
@@ -41,6 +43,8 @@ struct StaffVersionPage {
     return_action: String,
     reason: String,
     reason_error: Option<String>,
+    people: VersionPeople,
+    file: FileView,
 }
 
 #[derive(Deserialize, Default)]
@@ -90,10 +94,20 @@ pub async fn show(
             Some(uid) => accounts::get_user(conn, uid)?.map(|u| u.display_name),
             None => None,
         };
-        Ok((detail, reviewer))
+        let v = &detail.version;
+        let details = submission::details_of(conn, v.id)?;
+        let loaded = Loaded {
+            people: review::version_people(conn, v.id)?.unwrap_or_default(),
+            checks: review_file::checks(conn, v, details.as_ref())?,
+            trades: review_file::trade_check(conn, v.id)?,
+            previous: review_file::previous_version(conn, v)?,
+            history: review_file::firm_history(conn, v.firm_id)?,
+            details,
+        };
+        Ok((detail, reviewer, loaded))
     })
     .await?;
-    let (detail, reviewer) = detail;
+    let (detail, reviewer, loaded) = detail;
     let c = Chrome::signed_in(req, &who.0);
     let current = &detail.version;
     let siblings = detail
@@ -121,6 +135,7 @@ pub async fn show(
         || c.t.t("version.imported").to_owned(),
         |u| format!("{} <{}>", u.display_name, u.email),
     );
+    let file = version_file::view(&c, current, &loaded);
     let status = if form.error_key.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -141,6 +156,8 @@ pub async fn show(
         siblings,
         done,
         reviewed,
+        people: loaded.people,
+        file,
         c,
     };
     render(status, &page)
