@@ -54,6 +54,10 @@ pub mod action {
     pub const PUBLICATION_CELL_RELEASED: &str = "publication.cell_released";
     pub const PUBLICATION_RELEASED: &str = "publication.released";
     pub const EXPORTED: &str = "export.downloaded";
+    // Four eyes.
+    pub const MARKED_NIL: &str = "return.marked_nil";
+    pub const FIRM_EXEMPTED: &str = "firm.single_user_exempted";
+    pub const FIRM_EXEMPTION_WITHDRAWN: &str = "firm.single_user_exemption_withdrawn";
 }
 
 pub struct Event<'a> {

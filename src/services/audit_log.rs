@@ -55,6 +55,9 @@ pub const ACTIONS: &[&str] = &[
     action::PUBLICATION_CELL_RELEASED,
     action::PUBLICATION_RELEASED,
     action::EXPORTED,
+    action::MARKED_NIL,
+    action::FIRM_EXEMPTED,
+    action::FIRM_EXEMPTION_WITHDRAWN,
 ];
 
 /// Events per page of the admin view.

@@ -9,6 +9,7 @@ pub mod audit_log;
 pub mod calendar;
 pub mod completeness;
 pub mod exports;
+pub mod four_eyes;
 pub mod import;
 pub mod invitations;
 pub mod links;
