@@ -17,6 +17,7 @@ mod completeness;
 mod csrf;
 mod dashboard;
 mod exports;
+mod four_eyes;
 mod freshness;
 mod headers;
 mod hostile;

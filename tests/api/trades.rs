@@ -4,7 +4,7 @@
 //! submission, and the firm and CSRF boundaries.
 
 mod hostile;
-mod support;
+pub mod support;
 
 use diesel::prelude::*;
 use incident_portal::db::schema::return_versions;
