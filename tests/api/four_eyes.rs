@@ -421,7 +421,87 @@ async fn receipts_name_people_in_both_languages(app: TestApp) {
     assert!(!people.contains("Prepared"), "{people}");
 }
 
+/// Seen: "File a nil return" was offered on a returned return, one click.
+/// Now it shows what it replaces first; and an approver whose review page
+/// went stale (the preparer changed the return since) is refused.
+async fn a_returned_return_is_not_thrown_away_unseen(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
+    let mut analyst = app.analyst(&mut admin).await;
+    file(
+        &mut firm,
+        "2025-04",
+        &figures("10", "5", "2", "1,000", "900", ""),
+    )
+    .await;
+    let id: i64 = {
+        let mut conn = app.pool.get().unwrap();
+        return_versions::table
+            .select(return_versions::id)
+            .first(&mut conn)
+            .unwrap()
+    };
+    let path = format!("/review/versions/{id}");
+    let page = analyst.get(&path).await;
+    let sent = analyst
+        .submit_form(
+            &page,
+            &format!("{path}/return"),
+            &[("reason", "Check the count.")],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+
+    let form = firm.reporter.get("/returns/2025-04").await;
+    let click = firm
+        .reporter
+        .submit_form(&form, "/returns/2025-04/nil", &[])
+        .await;
+    assert_eq!(click.status, StatusCode::OK);
+    assert!(click.text("#nil-returned").contains("returned"));
+    assert!(click.text("#nil-replaces").contains("version 1"));
+    let mut conn = app.pool.get().unwrap();
+    let drafts: Option<String> = returns::table
+        .select(returns::draft_json)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(drafts, None, "nothing marked without confirmation");
+    drop(conn);
+
+    // The approver opens the review page; the reporter then changes the
+    // return; the approver's stale submission is refused.
+    prepare(
+        &mut firm.reporter,
+        "2025-04",
+        &figures("12", "5", "2", "1,000", "900", ""),
+    )
+    .await;
+    let review = firm.approver.get("/returns/2025-04/approve").await;
+    prepare(
+        &mut firm.reporter,
+        "2025-04",
+        &figures("13", "5", "2", "1,000", "900", ""),
+    )
+    .await;
+    let stale = firm
+        .approver
+        .submit_form(
+            &review,
+            "/returns/2025-04/submit",
+            &[("attestation", "yes")],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        stale
+            .text("#error-summary")
+            .contains("changed after you opened it")
+    );
+    assert_eq!(versions(&app), 1);
+}
+
 on_both_backends!(
+    a_returned_return_is_not_thrown_away_unseen,
     a_nil_return_over_a_draft_needs_confirmation_and_a_second_person,
     the_preparer_explains_on_save_and_the_approver_submits_without_editing,
     the_attestation_is_the_approvers_statement_not_an_edit,
