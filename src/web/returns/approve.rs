@@ -123,7 +123,8 @@ async fn gather(state: &AppState, who: &FirmUser, period: Period) -> AppResult<L
 
 fn standing(who: &FirmUser, l: &Loaded) -> Standing {
     let me = who.who.user.id;
-    if l.state.draft.is_none() {
+    let unrecorded = l.exemption.is_none() && l.state.preparers.is_empty();
+    if l.state.draft.is_none() || unrecorded {
         Standing::NothingPrepared
     } else if !who.who.role().can_submit() {
         Standing::NotApprover
