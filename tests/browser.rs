@@ -63,8 +63,9 @@ const FIELDS: [(&str, &str, &str); 6] = [
 async fn firm_files_and_submits_in_chromium() {
     require_browser();
     // Prepared over HTTP: an admin, and a firm whose only user, its
-    // approver, has set helpers::PASSWORD (a single-user firm is exempt
-    // from four eyes) and saved the rest of the complete return as a draft.
+    // approver, has set helpers::PASSWORD (the regulator exempted the
+    // single-user firm from four eyes) and saved the rest of the complete
+    // return as a draft.
     let app = TestApp::spawn(Backend::Sqlite).await;
     let mut admin = app.setup_admin().await;
     let firm_id = app
@@ -77,6 +78,15 @@ async fn firm_files_and_submits_in_chromium() {
     let approver_email = "approver@kanto.example".to_owned();
     app.add_user(&mut admin, &approver_email, "approver", Some(firm_id))
         .await;
+    let firms = admin.get("/admin/firms").await;
+    let exempted = admin
+        .submit_form(
+            &firms,
+            &format!("/admin/firms/{firm_id}/exemption"),
+            &[("exempt", "yes")],
+        )
+        .await;
+    assert_eq!(exempted.location(), Some("/admin/firms"));
     let mut over_http = app.first_sign_in(&approver_email).await;
     let details = helpers::figures("0", "0", "0", "0", "10,500,000,000", "");
     let details: Vec<(&str, &str)> = details
@@ -177,9 +187,14 @@ async fn file_return(client: &Client, base: &str, email: &str, code: &str) -> Re
         assert_eq!(kept.as_deref(), Some(value), "#{id} after saving the draft");
     }
 
-    // Submit: POST, 303, then the frozen version with its receipt.
+    // Review the whole return, confirm the attestation and submit: POST,
+    // 303, then the frozen version with its receipt.
     client
-        .find(Locator::Css(r#"button[formaction$="/submit"]"#))
+        .goto(&format!("{base}/returns/2025-04/approve"))
+        .await?;
+    wait_for(client, "#attestation").await?.click().await?;
+    client
+        .find(Locator::Css("#approval button[type=submit]"))
         .await?
         .click()
         .await?;

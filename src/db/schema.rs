@@ -10,6 +10,8 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         first_period -> Text,
+        single_user_exempt -> Bool,
+        exempt_decided_on -> Nullable<Date>,
     }
 }
 
@@ -110,6 +112,11 @@ diesel::table! {
         reviewed_at -> Nullable<Timestamp>,
         reviewed_by -> Nullable<BigInt>,
         review_note -> Nullable<Text>,
+        attested_by -> Nullable<BigInt>,
+        approver_note -> Text,
+        four_eyes_basis -> Text,
+        exempt_decided_on -> Nullable<Date>,
+        content_sha256 -> Nullable<Text>,
     }
 }
 
@@ -363,6 +370,29 @@ diesel::table! {
     }
 }
 
+// Four eyes: who changed a draft, and the preparers of each version.
+diesel::table! {
+    draft_changes (id) {
+        id -> BigInt,
+        return_id -> BigInt,
+        user_id -> BigInt,
+        content_sha256 -> Text,
+        what -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    version_preparers (version_id, user_id) {
+        version_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::joinable!(draft_changes -> returns (return_id));
+diesel::joinable!(version_preparers -> return_versions (version_id));
+diesel::joinable!(version_preparers -> users (user_id));
+diesel::joinable!(draft_changes -> users (user_id));
 diesel::joinable!(publication_overrides -> publications (publication_id));
 diesel::joinable!(version_details -> return_versions (version_id));
 diesel::joinable!(users -> firms (firm_id));
@@ -404,4 +434,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     digest_items,
     publications,
     publication_overrides,
+    draft_changes,
+    version_preparers,
 );

@@ -55,6 +55,10 @@ pub mod action {
     pub const PUBLICATION_RELEASED: &str = "publication.released";
     pub const EXPORTED: &str = "export.downloaded";
     pub const FIRM_FIRST_PERIOD_CHANGED: &str = "firm.first_period_changed";
+    // Four eyes.
+    pub const MARKED_NIL: &str = "return.marked_nil";
+    pub const FIRM_EXEMPTED: &str = "firm.single_user_exempted";
+    pub const FIRM_EXEMPTION_WITHDRAWN: &str = "firm.single_user_exemption_withdrawn";
 }
 
 pub struct Event<'a> {

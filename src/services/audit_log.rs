@@ -56,6 +56,9 @@ pub const ACTIONS: &[&str] = &[
     action::PUBLICATION_RELEASED,
     action::EXPORTED,
     action::FIRM_FIRST_PERIOD_CHANGED,
+    action::MARKED_NIL,
+    action::FIRM_EXEMPTED,
+    action::FIRM_EXEMPTION_WITHDRAWN,
 ];
 
 /// Events per page of the admin view.

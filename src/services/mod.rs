@@ -12,6 +12,7 @@ pub mod completeness;
 pub mod exports;
 pub mod firm_history;
 pub mod firm_start;
+pub mod four_eyes;
 pub mod import;
 pub mod invitations;
 pub mod links;

@@ -26,7 +26,11 @@ pub const COMPENSATION: [&str; 5] = [
     "compensation_percent",
 ];
 pub const CONTACT: [&str; 3] = ["contact_name", "contact_phone", "contact_email"];
-pub const OTHER: [&str; 3] = ["detected_other_text", "attestation", "warnings_explanation"];
+/// The preparer's other fields (the attestation is the approver's, given
+/// at submission, and never part of a draft).
+pub const OTHER: [&str; 2] = ["detected_other_text", "warnings_explanation"];
+/// Set (never typed) on a draft that a preparer marked nil.
+pub const NIL_MARK: &str = "nil_return";
 /// The longest value kept for any one field of a draft.
 const MAX_FIELD_CHARS: usize = 5000;
 
@@ -58,6 +62,28 @@ impl FiguresForm {
                 .map(|(k, v)| (k, v.chars().take(MAX_FIELD_CHARS).collect()))
                 .collect(),
         )
+    }
+
+    /// Whether a preparer marked this draft a nil return.
+    pub fn is_nil(&self) -> bool {
+        self.get(NIL_MARK) == "yes"
+    }
+
+    /// A nil return's draft.
+    pub fn nil() -> Self {
+        let mut form = FiguresForm::default();
+        form.set(NIL_MARK, "yes");
+        form
+    }
+
+    /// The fields that hold something, in form order (for what marking a
+    /// month nil would discard).
+    pub fn filled(&self) -> Vec<(&str, &str)> {
+        self.0
+            .iter()
+            .filter(|(k, v)| is_field(k) && !v.trim().is_empty())
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
     }
 
     pub fn get(&self, name: &str) -> &str {

@@ -8,7 +8,7 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 use super::audit::{self, Event, action};
 use super::return_form::FiguresForm;
 use super::summary::{self, Breakdown, Contribution};
-use super::{Actor, Invalid, settings, submission};
+use super::{Actor, Invalid, four_eyes, settings, submission};
 use crate::db::models::{Firm, ReturnRow, User, Version};
 use crate::db::schema::{firms, return_versions, returns, users};
 use crate::db::{DbConn, NewVersionRow, write_tx};
@@ -32,6 +32,8 @@ pub struct ReturnState {
     pub review_note: Option<(String, NaiveDateTime)>,
     pub draft: Option<FiguresForm>,
     pub draft_by: Option<String>,
+    /// Who changed the current draft (ids and names).
+    pub preparers: Vec<(i64, String)>,
 }
 
 impl ReturnState {
@@ -75,6 +77,7 @@ pub fn load(conn: &mut DbConn, firm_id: i64, period: Period) -> AppResult<Return
             review_note: None,
             draft: None,
             draft_by: None,
+            preparers: vec![],
         });
     };
     let versions = versions_of(conn, row.id)?;
@@ -98,7 +101,9 @@ pub fn load(conn: &mut DbConn, firm_id: i64, period: Period) -> AppResult<Return
         None => None,
     };
     let review_note = super::review::open_review_note(conn, firm_id, period)?;
+    let preparers = four_eyes::preparers(conn, row.id)?;
     Ok(ReturnState {
+        preparers,
         row: Some(row),
         versions,
         latest_details,
@@ -161,7 +166,8 @@ pub(crate) fn lock_or_create(
 }
 
 /// Saves what was typed, whatever it is (a draft may be half-done or
-/// wrong); the rules apply at submission.
+/// wrong; the page shows every rule and warning over it). Whoever changes
+/// the draft becomes one of its preparers.
 pub fn save_draft(
     conn: &mut DbConn,
     actor: &Actor,
@@ -170,8 +176,9 @@ pub fn save_draft(
     form: &FiguresForm,
     now: NaiveDateTime,
 ) -> AppResult<Result<(), Invalid>> {
-    // A draft keeps whatever was typed; the rules apply at submission.
-    let json = serde_json::to_string(form).map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut form = form.clone();
+    form.0.remove("attestation");
+    let json = serde_json::to_string(&form).map_err(|e| AppError::Internal(e.to_string()))?;
     write_tx(conn, |conn| {
         let row = lock_or_create(conn, firm_id, period, now)?;
         diesel::update(returns::table.find(row.id))
@@ -181,6 +188,7 @@ pub fn save_draft(
                 returns::draft_updated_at.eq(now),
             ))
             .execute(conn)?;
+        four_eyes::record_change(conn, actor, row.id, "draft", now)?;
         audit::record(
             conn,
             now,
@@ -302,12 +310,60 @@ pub fn append_version(
     Ok(version)
 }
 
-pub enum Submission {
-    Nil,
-    Figures(FiguresForm),
+/// A preparer marks the month nil: the draft becomes a nil return (its
+/// figures and any staged trade file are discarded) for an approver who
+/// did not prepare it to submit. The page asks for confirmation first
+/// whenever something would be discarded.
+pub fn mark_nil(
+    conn: &mut DbConn,
+    actor: &Actor,
+    firm_id: i64,
+    period: Period,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let json = serde_json::to_string(&FiguresForm::nil())
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    write_tx(conn, |conn| {
+        let row = lock_or_create(conn, firm_id, period, now)?;
+        super::trades::discard_staged(conn, row.id)?;
+        diesel::update(returns::table.find(row.id))
+            .set((
+                returns::draft_json.eq(&json),
+                returns::draft_updated_by.eq(actor.user_id),
+                returns::draft_updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        four_eyes::record_change(conn, actor, row.id, "nil", now)?;
+        audit::record(
+            conn,
+            now,
+            actor,
+            Event {
+                action: action::MARKED_NIL,
+                object_type: "return",
+                object_id: &row.id.to_string(),
+                detail: &format!("firm {firm_id} period {period}"),
+            },
+        )?;
+        Ok(())
+    })
 }
 
-/// Submits a return: validates in full, freezes a version and shows its
+/// The approver's act: the attestation, an optional note, and the hash of
+/// the draft they reviewed (so what they saw is what is filed).
+#[derive(Clone, Debug, Default)]
+pub struct Approval {
+    pub attested: bool,
+    pub note: String,
+    pub prepared_sha256: String,
+}
+
+/// The longest approver's note kept.
+pub const MAX_NOTE_CHARS: usize = 2000;
+
+/// Submits the prepared draft as a new version: four eyes (the submitter
+/// prepared none of it, unless the regulator exempted the firm), the
+/// approver's attestation, every rule, then a frozen version with a
 /// receipt. The same `idempotency_key` (one per rendered form) always
 /// yields the same version, so a double click files once.
 pub fn submit(
@@ -315,17 +371,10 @@ pub fn submit(
     actor: &Actor,
     firm_id: i64,
     period: Period,
-    submission: &Submission,
+    approval: &Approval,
     idempotency_key: &str,
     now: NaiveDateTime,
 ) -> AppResult<Result<Version, Invalid>> {
-    let checked = match submission {
-        Submission::Nil => None,
-        Submission::Figures(form) => match submission::check(conn, firm_id, period, form)? {
-            Ok(checked) => Some(checked),
-            Err(invalid) => return Ok(Err(invalid)),
-        },
-    };
     write_tx(conn, |conn| {
         let row = lock_or_create(conn, firm_id, period, now)?;
         if let Some(existing) = by_idempotency_key(conn, idempotency_key)? {
@@ -335,13 +384,46 @@ pub fn submit(
                 Err(AppError::Forbidden)
             };
         }
-        let four_eyes = match submission {
-            Submission::Nil => "nil return".to_owned(),
-            Submission::Figures(form) => {
-                match submission::four_eyes(conn, &row, actor.user_id, form)? {
-                    Some(who) => who,
-                    None => return Ok(Err(Invalid::one("four_eyes", "err.four_eyes"))),
-                }
+        if row.draft_json.is_none() {
+            return Ok(Err(Invalid::one(
+                "four_eyes",
+                "err.submit.nothing_prepared",
+            )));
+        }
+        let draft = four_eyes::stored_draft(conn, row.id)?;
+        let content = four_eyes::draft_sha256(conn, row.id, &draft)?;
+        if content != approval.prepared_sha256 {
+            return Ok(Err(Invalid::one("four_eyes", "err.submit.changed")));
+        }
+        let preparers = four_eyes::preparers(conn, row.id)?;
+        let basis = match four_eyes::exemption(conn, firm_id)? {
+            Some(decided) => four_eyes::Basis::Exempt(decided),
+            None if preparers.is_empty() => {
+                return Ok(Err(Invalid::one(
+                    "four_eyes",
+                    "err.submit.nothing_prepared",
+                )));
+            }
+            None if preparers.iter().any(|(id, _)| Some(*id) == actor.user_id) => {
+                return Ok(Err(Invalid::one("four_eyes", "err.four_eyes")));
+            }
+            None => four_eyes::Basis::TwoPeople,
+        };
+        let note = approval.note.replace("\r\n", "\n").trim().to_owned();
+        if note.chars().count() > MAX_NOTE_CHARS {
+            return Ok(Err(Invalid::one("approver_note", "err.text.too_long")));
+        }
+        if !approval.attested {
+            return Ok(Err(Invalid::one("attestation", "err.attestation.required")));
+        }
+        let checked = if draft.is_nil() {
+            None
+        } else {
+            let mut form = draft.clone();
+            form.set("attestation", "yes");
+            match submission::check(conn, firm_id, period, &form)? {
+                Ok(checked) => Some(checked),
+                Err(invalid) => return Ok(Err(invalid)),
             }
         };
         let figures = checked
@@ -367,8 +449,24 @@ pub fn submit(
         super::trades::attach_to_version(conn, row.id, &version)?
             .map_err(|_| AppError::Internal("trade detail changed during submission".into()))?;
         if let Some(checked) = &checked {
-            submission::store_details(conn, version.id, checked, actor.user_id, &four_eyes)?;
+            submission::store_details(conn, version.id, checked, actor.user_id, basis.code())?;
         }
+        four_eyes::store_statement(
+            conn,
+            version.id,
+            &four_eyes::Statement {
+                attested_by: actor.user_id,
+                note: &note,
+                basis,
+                content_sha256: &content,
+            },
+        )?;
+        four_eyes::close_draft(conn, row.id, version.id)?;
+        let prepared_by = preparers
+            .iter()
+            .map(|(id, _)| id.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
         audit::record(
             conn,
             now,
@@ -382,8 +480,15 @@ pub fn submit(
                 object_type: "version",
                 object_id: &version.id.to_string(),
                 detail: &format!(
-                    "{} v{} {} ({four_eyes})",
-                    version.period, version.version_no, version.receipt_no
+                    "{} v{} {} (four eyes: {}; prepared by users {prepared_by}; sha256 {content})",
+                    version.period,
+                    version.version_no,
+                    version.receipt_no,
+                    match basis {
+                        four_eyes::Basis::Exempt(date) =>
+                            format!("exempt by the regulator's decision of {date}"),
+                        _ => "two people".to_owned(),
+                    }
                 ),
             },
         )?;

@@ -7,6 +7,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::four_eyes::Basis;
+
 use super::audit::{self, Event, action};
 use super::mail_links::MailLinks;
 use super::notify;
@@ -193,8 +195,15 @@ pub struct VersionPeople {
     /// Distinct users who saved the draft this version was filed from,
     /// in the order they first saved it.
     pub saved_by: Vec<String>,
-    /// The four-eyes basis as recorded ("exempt: …", "prepared by …").
+    /// The four-eyes basis as recorded before the basis had a column of
+    /// its own ("exempt: …", "prepared by …").
     pub four_eyes: Option<String>,
+    /// Prepared by one and submitted by another (recorded on the version).
+    pub two_people: bool,
+    /// Exempt by the regulator's decision of that date (recorded on the version).
+    pub exempt_on: Option<chrono::NaiveDate>,
+    /// The approver's note given with the attestation.
+    pub approver_note: String,
 }
 
 fn display_name(conn: &mut DbConn, id: Option<i64>) -> QueryResult<Option<String>> {
@@ -274,11 +283,37 @@ pub fn version_people(conn: &mut DbConn, version_id: i64) -> QueryResult<Option<
             }
         }
     }
+    let recorded = super::four_eyes::version_people(conn, version_id)?;
+    let (two_people, exempt_on, approver_note, preparers, attested) = match recorded {
+        Some(r) => (
+            matches!(r.basis, Basis::TwoPeople),
+            match r.basis {
+                Basis::Exempt(date) => Some(date),
+                _ => None,
+            },
+            r.approver_note,
+            r.preparers,
+            r.attested_by,
+        ),
+        None => (false, None, String::new(), Vec::new(), None),
+    };
+    let prepared_by = if preparers.is_empty() {
+        display_name(conn, preparer)?
+    } else {
+        Some(preparers.join(", "))
+    };
+    let attested_by = match attested {
+        Some(name) => Some(name),
+        None => display_name(conn, details.as_ref().and_then(|d| d.attested_by))?,
+    };
     Ok(Some(VersionPeople {
         submitted_by: display_name(conn, version.submitted_by)?,
-        attested_by: display_name(conn, details.as_ref().and_then(|d| d.attested_by))?,
-        prepared_by: display_name(conn, preparer)?,
+        attested_by,
+        prepared_by,
         saved_by,
         four_eyes,
+        two_people,
+        exempt_on,
+        approver_note,
     }))
 }

@@ -1,20 +1,20 @@
 //! What a submission must pass before it becomes a version: the full
-//! rules, the warnings that need a written explanation, and four eyes (the
-//! approver who submits is not the one who prepared the figures, unless
-//! the firm has a single active user).
+//! rules, the warnings that need a written explanation (the preparer's
+//! part, shown on every draft save by `assess`), and what a version stores
+//! beyond its figures. Who may submit is `four_eyes`.
 
 use diesel::prelude::*;
 
 use super::Invalid;
-use super::accounts::active_users_of_firm;
 use super::return_form::FiguresForm;
 use super::returns::invalid_from;
 use crate::db::DbConn;
-use crate::db::models::{ReturnRow, Version, VersionDetails};
-use crate::db::schema::{return_versions, version_details};
+use crate::db::models::{Version, VersionDetails};
+use crate::db::schema::{return_versions, returns, version_details};
 use crate::domain::details::{self, CHECKLIST, Previous, ReturnDetails};
 use crate::domain::figures::ReturnFigures;
 use crate::domain::period::Period;
+use crate::error::AppResult;
 
 /// A submission that passed every rule.
 pub struct Checked {
@@ -76,39 +76,116 @@ pub fn check(
     }))
 }
 
-fn without_blanks(form: &FiguresForm) -> FiguresForm {
-    FiguresForm(
-        form.0
-            .iter()
-            .filter(|(_, v)| !v.trim().is_empty())
-            .map(|(k, v)| (k.clone(), v.replace("\r\n", "\n").trim().to_owned()))
-            .collect(),
-    )
+fn return_id_of(conn: &mut DbConn, firm_id: i64, period: Period) -> QueryResult<Option<i64>> {
+    returns::table
+        .filter(returns::firm_id.eq(firm_id))
+        .filter(returns::period.eq(period.to_string()))
+        .select(returns::id)
+        .first(conn)
+        .optional()
 }
 
-/// Four eyes: who prepared what is being submitted. `None` when the rule
-/// refuses the submission.
-pub fn four_eyes(
+/// A draft's problems and warnings, as the preparer sees them on every
+/// save (nothing is refused). The attestation is the approver's and is not
+/// asked of the preparer.
+#[derive(Default)]
+pub struct Assessment {
+    pub errors: Invalid,
+    pub warnings: Vec<details::Warning>,
+    /// Whether an explanation is given for the warnings.
+    pub explained: bool,
+}
+
+impl Assessment {
+    /// Ready for an approver: no problem, and any warning explained.
+    pub fn ready(&self) -> bool {
+        self.errors.0.is_empty() && (self.warnings.is_empty() || self.explained)
+    }
+}
+
+/// Every rule and every warning over a draft.
+pub fn assess(
     conn: &mut DbConn,
-    row: &ReturnRow,
-    submitter: Option<i64>,
+    firm_id: i64,
+    period: Period,
     form: &FiguresForm,
-) -> QueryResult<Option<String>> {
-    if active_users_of_firm(conn, row.firm_id)? <= 1 {
-        return Ok(Some("exempt: the firm has one active user".to_owned()));
+) -> AppResult<Assessment> {
+    let mut form = form.clone();
+    form.set("attestation", "yes");
+    let previous = previous_month(conn, firm_id, period)?;
+    let figures = ReturnFigures::parse_for_submission(&form.input());
+    let fallback = ReturnFigures::parse(&form.input()).ok();
+    let detail_figures = figures.as_ref().ok().or(fallback.as_ref());
+    let default = ReturnFigures::default();
+    let parsed = details::parse_for_submission(
+        |k| form.get(k),
+        detail_figures.unwrap_or(&default),
+        period.first_day(),
+    );
+    let explained = !form.get("warnings_explanation").trim().is_empty();
+    let warnings = match (&figures, &parsed) {
+        (Ok(f), Ok(d)) => details::warnings(f, d, previous),
+        _ => partial_warnings(detail_figures, &form, previous),
+    };
+    let mismatch = match (&figures, return_id_of(conn, firm_id, period)?) {
+        (Ok(f), Some(return_id)) => super::trades::reconcile(conn, return_id, f.into())?.err(),
+        _ => None,
+    };
+    let mut errors = figures.err().map(invalid_from).unwrap_or_default();
+    if let Some(mismatch) = mismatch {
+        errors.0.extend(mismatch.invalid().0);
     }
-    let draft: Option<FiguresForm> = row
-        .draft_json
-        .as_deref()
-        .and_then(|j| serde_json::from_str(j).ok());
-    match (row.draft_updated_by, draft) {
-        (Some(preparer), Some(draft))
-            if Some(preparer) != submitter && without_blanks(&draft) == without_blanks(form) =>
-        {
-            Ok(Some(format!("prepared by user {preparer}")))
+    errors.0.extend(parsed.err().unwrap_or_default());
+    Ok(Assessment {
+        errors,
+        warnings,
+        explained,
+    })
+}
+
+/// The warnings that can be told while other parts of the draft are still
+/// wrong (the same rules as `details::warnings`).
+fn partial_warnings(
+    figures: Option<&ReturnFigures>,
+    form: &FiguresForm,
+    previous: Option<Previous>,
+) -> Vec<details::Warning> {
+    use crate::domain::yen::Yen;
+    let mut found = Vec::new();
+    if let Some(f) = figures {
+        if f.affected_accounts.value() > f.unauthorized_accesses.value() {
+            found.push(details::Warning::AccountsExceedAccesses);
         }
-        _ => Ok(None),
+        if let Some(prev) = previous {
+            let pairs = [
+                (
+                    "unauthorized_accesses",
+                    f.unauthorized_accesses.value(),
+                    prev.accesses,
+                ),
+                (
+                    "fraudulent_trades",
+                    f.fraudulent_trades.value(),
+                    prev.trades,
+                ),
+                ("sale_amount", f.sale_amount.value(), prev.sale),
+                ("purchase_amount", f.purchase_amount.value(), prev.purchase),
+            ];
+            for (field, now, before) in pairs {
+                if before > 0 && now > before.saturating_mul(10) {
+                    found.push(details::Warning::TenfoldPreviousMonth(field));
+                }
+            }
+        }
     }
+    if let (Ok(paid), Ok(losses)) = (
+        Yen::parse(form.get("compensation_paid")),
+        Yen::parse(form.get("customer_losses")),
+    ) && paid.value() > losses.value()
+    {
+        found.push(details::Warning::CompensationAboveLosses);
+    }
+    found
 }
 
 /// Stores what the version says beyond the figures.

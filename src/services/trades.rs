@@ -98,6 +98,12 @@ pub fn clean_file_name(name: &str) -> String {
     }
 }
 
+/// Forgets the trade file staged for a return's draft (inside the caller's
+/// transaction), as when a preparer marks the month nil.
+pub fn discard_staged(conn: &mut DbConn, return_id: i64) -> diesel::QueryResult<()> {
+    store::clear(conn, return_id)
+}
+
 /// Checks every row of the CSV in `reader` and, if all are good, makes it
 /// the trade detail of the firm's draft for `period`, replacing any earlier
 /// upload. Streams: rows go to the database in batches inside one write
@@ -202,6 +208,7 @@ pub fn upload<R: Read>(
             actor.user_id,
             now,
         )?;
+        super::four_eyes::record_change(conn, actor, ret.id, "trades", now)?;
         audit::record(
             conn,
             now,

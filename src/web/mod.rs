@@ -146,8 +146,9 @@ portal_routes! {
     get paths::RETURNS => returns::list::page;
     get paths::RETURN => returns::form::page;
     post paths::RETURN_DRAFT => returns::form::save_draft;
-    post paths::RETURN_SUBMIT => returns::form::submit;
-    post paths::RETURN_NIL => returns::form::submit_nil;
+    get paths::RETURN_APPROVE => returns::approve::page;
+    post paths::RETURN_SUBMIT => returns::approve::submit;
+    post paths::RETURN_NIL => returns::nil::mark;
     get paths::RETURN_DRAFT => returns::form::back_to_page;
     get paths::RETURN_SUBMIT => returns::form::back_to_page;
     get paths::RETURN_NIL => returns::form::back_to_page;
@@ -191,6 +192,8 @@ portal_routes! {
     post paths::ADMIN_FIRMS => admin::firms::create;
     get paths::ADMIN_FIRM_FIRST_PERIOD => admin::firm_start::page;
     post paths::ADMIN_FIRM_FIRST_PERIOD => admin::firm_start::save;
+    post paths::ADMIN_FIRM_EXEMPTION => admin::firms::set_exemption;
+    get paths::ADMIN_FIRM_EXEMPTION => || async { redirect(paths::ADMIN_FIRMS) };
     get paths::ADMIN_USERS => users::admin_page;
     post paths::ADMIN_USERS => users::admin_invite;
     get paths::FIRM_USERS => users::firm_page;

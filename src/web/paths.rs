@@ -54,6 +54,7 @@ pub const RETURN: &str = "/returns/{period}";
 pub const RETURN_DRAFT: &str = "/returns/{period}/draft";
 pub const RETURN_SUBMIT: &str = "/returns/{period}/submit";
 pub const RETURN_NIL: &str = "/returns/{period}/nil";
+pub const RETURN_APPROVE: &str = "/returns/{period}/approve";
 pub const RETURN_VERSION: &str = "/returns/{period}/versions/{version}";
 pub const RETURN_TRADES: &str = "/returns/{period}/trades";
 pub const RETURN_TRADES_USE: &str = "/returns/{period}/trades/use-figures";
@@ -77,6 +78,7 @@ pub const ADMIN_CALENDAR: &str = "/admin/calendar";
 
 pub const ADMIN_FIRMS: &str = "/admin/firms";
 pub const ADMIN_FIRM_FIRST_PERIOD: &str = "/admin/firms/{id}/first-period";
+pub const ADMIN_FIRM_EXEMPTION: &str = "/admin/firms/{id}/exemption";
 pub const ADMIN_USERS: &str = "/admin/users";
 pub const ADMIN_POLICY: &str = "/admin/policy";
 pub const ADMIN_AUDIT: &str = "/admin/audit";
@@ -120,6 +122,15 @@ pub fn return_submit(period: Period) -> String {
 
 pub fn return_nil(period: Period) -> String {
     format!("/returns/{period}/nil")
+}
+
+/// The approver's page: the whole prepared return, read-only, to submit.
+pub fn return_approve(period: Period) -> String {
+    format!("/returns/{period}/approve")
+}
+
+pub fn admin_firm_exemption(id: i64) -> String {
+    format!("/admin/firms/{id}/exemption")
 }
 
 pub fn return_trades(period: Period) -> String {

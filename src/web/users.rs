@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::account::require_recent;
 use super::csrf::{CsrfForm, HasCsrf};
 use super::extract::{Admin, FirmApprover, SignedIn};
 use super::view::{Chrome, FieldKind, FieldView, fields, render, summary};
@@ -297,9 +298,18 @@ pub async fn set_active(
         return Err(AppError::PasswordChangeRequired);
     }
     let now = state.clock.now();
+    let active = form.active == "true";
+    if !active {
+        // Disabling a colleague changes who may act for the firm: it needs
+        // the same recent password re-check as a credential change.
+        let back = match scope {
+            Scope::All => paths::ADMIN_USERS,
+            Scope::Firm(_) => paths::FIRM_USERS,
+        };
+        require_recent(&who, now, back)?;
+    }
     let actor = who.actor();
     let me = who.user.id;
-    let active = form.active == "true";
     crate::db::run(&state.pool, move |conn| {
         let target = accounts::require_found(accounts::get_user(conn, id)?)?;
         let managed = match scope {

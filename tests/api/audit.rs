@@ -96,7 +96,7 @@ async fn filed_and_viewed(app: &TestApp) -> (Browser, Firm, Browser, i64) {
     let draft = "/returns/2025-04/draft";
     let saved = firm.reporter.submit_form(&form, draft, &typed).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
-    let form = firm.approver.get("/returns/2025-04").await;
+    let form = firm.approver.get("/returns/2025-04/approve").await;
     let submit = "/returns/2025-04/submit";
     let done = firm.approver.submit_form(&form, submit, &typed).await;
     assert_eq!(done.location(), Some("/returns/2025-04/versions/1"));

@@ -72,7 +72,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/returns/{period}", "L A A A F F"),
     ("post", "/returns/{period}/draft", "L A A A F F"),
     ("post", "/returns/{period}/submit", "L F A A F F"),
-    ("post", "/returns/{period}/nil", "L F A A F F"),
+    ("post", "/returns/{period}/nil", "L A A A F F"),
+    ("get", "/returns/{period}/approve", "L A A A F F"),
     ("get", "/returns/{period}/draft", "A A A A A A"),
     ("get", "/returns/{period}/submit", "A A A A A A"),
     ("get", "/returns/{period}/nil", "A A A A A A"),
@@ -124,6 +125,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("post", "/admin/firms", "L F F F F A"),
     ("get", "/admin/firms/{id}/first-period", "L F F F F N"),
     ("post", "/admin/firms/{id}/first-period", "L F F F F N"),
+    ("post", "/admin/firms/{id}/exemption", "L F F F F N"),
+    ("get", "/admin/firms/{id}/exemption", "A A A A A A"),
     ("get", "/admin/users", "L F F F F A"),
     ("post", "/admin/users", "L F F F F A"),
     ("get", "/firm/users", "L F A A F F"),
@@ -195,7 +198,7 @@ async fn every_route_answers_each_caller_as_the_matrix_says(app: TestApp) {
     let analyst = app.analyst(&mut admin).await;
     let filed = figures("9", "9", "3", "900", "800", "");
     crate::helpers::prepare(&mut a.reporter, "2025-04", &filed).await;
-    let form = a.approver.get("/returns/2025-04").await;
+    let form = a.approver.get("/returns/2025-04/approve").await;
     a.approver
         .submit_form(
             &form,

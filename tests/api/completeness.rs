@@ -29,12 +29,7 @@ async fn completeness_counts_each_kind_of_filing(app: TestApp) {
     file(&app, &mut alpha, "2025-04", &typed).await;
     // Alpha amends April: the timeliness stays the first filing's.
     file(&app, &mut alpha, "2025-04", &typed).await;
-    let form = bravo.approver.get("/returns/2025-05").await;
-    let nil = bravo
-        .approver
-        .submit_form(&form, "/returns/2025-05/nil", &[])
-        .await;
-    assert_eq!(nil.status, StatusCode::SEE_OTHER, "{}", nil.body);
+    crate::helpers::file_nil(&mut bravo, "2025-05").await;
 
     let page = admin
         .get("/review/completeness?from=2025-04&to=2025-05")

@@ -10,7 +10,7 @@ async fn posts_without_the_right_token_are_refused(app: TestApp) {
     let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
     let typed = figures("10", "10", "5", "1000", "900", "");
     crate::helpers::prepare(&mut firm.reporter, "2025-04", &typed).await;
-    let form = firm.approver.get("/returns/2025-04").await;
+    let form = firm.approver.get("/returns/2025-04/approve").await;
     let key = form.input_value("submission_key").unwrap();
 
     // No token.

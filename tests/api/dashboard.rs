@@ -34,10 +34,7 @@ async fn the_table_adds_up_latest_versions(app: TestApp) {
     )
     .await;
     // Firm C files a nil return: it reports, but has no fraudulent trades.
-    let form = c.approver.get("/returns/2025-04").await;
-    c.approver
-        .submit_form(&form, "/returns/2025-04/nil", &[])
-        .await;
+    crate::helpers::file_nil(&mut c, "2025-04").await;
     // Firm B amends upward: only its latest version counts.
     file(
         &mut b,

@@ -813,11 +813,38 @@ pub fn assert_summary_matches_versions(app: &TestApp) {
 /// Four eyes: the firm's reporter prepares `period`, its approver submits.
 pub async fn file(firm: &mut Firm, period: &str, typed: &[(&'static str, &str)]) {
     prepare(&mut firm.reporter, period, typed).await;
-    let form = firm.approver.get(&format!("/returns/{period}")).await;
-    let page = firm
-        .approver
-        .submit_form(&form, &format!("/returns/{period}/submit"), typed)
+    let page = approve(&mut firm.approver, period).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+}
+
+/// The approver's act: opens the review page of `period` and submits what
+/// was prepared, confirming the attestation.
+pub async fn approve(approver: &mut Browser, period: &str) -> Page {
+    let review = approver.get(&format!("/returns/{period}/approve")).await;
+    assert_eq!(review.status, StatusCode::OK, "{}", review.body);
+    approver
+        .submit_form(
+            &review,
+            &format!("/returns/{period}/submit"),
+            &[("attestation", "yes")],
+        )
+        .await
+}
+
+/// A nil return by four eyes: the reporter marks `period` nil (confirming
+/// whatever that discards), the approver submits it.
+pub async fn file_nil(firm: &mut Firm, period: &str) {
+    let form = firm.reporter.get(&format!("/returns/{period}")).await;
+    let marked = firm
+        .reporter
+        .submit_form(
+            &form,
+            &format!("/returns/{period}/nil"),
+            &[("confirm", "yes")],
+        )
         .await;
+    assert_eq!(marked.status, StatusCode::SEE_OTHER, "{}", marked.body);
+    let page = approve(&mut firm.approver, period).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
 }
 

@@ -12,7 +12,6 @@ async fn firm_a_cannot_read_firm_b(app: TestApp) {
     let mut admin = app.setup_admin().await;
     let mut a = app.firm_with_users(&mut admin, "Alpha").await;
     let mut b = app.firm_with_users(&mut admin, "Bravo").await;
-    let form = b.approver.get("/returns/2025-04").await;
     let secret = figures(
         "777",
         "700",
@@ -22,6 +21,7 @@ async fn firm_a_cannot_read_firm_b(app: TestApp) {
         "Bravo's confidential plan",
     );
     crate::helpers::prepare(&mut b.reporter, "2025-04", &secret).await;
+    let form = b.approver.get("/returns/2025-04/approve").await;
     let done = b
         .approver
         .submit_form(&form, "/returns/2025-04/submit", &secret)
@@ -85,10 +85,7 @@ async fn firm_a_cannot_read_firm_b(app: TestApp) {
 async fn staff_and_firm_routes_are_kept_apart(app: TestApp) {
     let mut admin = app.setup_admin().await;
     let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
-    let form = firm.approver.get("/returns/2025-04").await;
-    firm.approver
-        .submit_form(&form, "/returns/2025-04/nil", &[])
-        .await;
+    crate::helpers::file_nil(&mut firm, "2025-04").await;
     let mut analyst = app.analyst(&mut admin).await;
 
     // Staff see every firm's returns but have no firm pages.
@@ -166,10 +163,7 @@ async fn staff_see_a_firms_history(app: TestApp) {
         &figures("6", "6", "1", "10", "10", ""),
     )
     .await;
-    let form = firm.approver.get("/returns/2025-03").await;
-    firm.approver
-        .submit_form(&form, "/returns/2025-03/nil", &[])
-        .await;
+    crate::helpers::file_nil(&mut firm, "2025-03").await;
     let mut analyst = app.analyst(&mut admin).await;
     let page = analyst.get(&format!("/review/firms/{}", firm.id)).await;
     assert_eq!(page.status, StatusCode::OK);

@@ -18,6 +18,7 @@ mod csrf;
 mod dashboard;
 mod exports;
 mod first_month;
+mod four_eyes;
 mod freshness;
 mod headers;
 mod hostile;

@@ -1,5 +1,5 @@
 //! Filing: draft, come back, submit, receipt, amend, nil return,
-//! idempotent submission, who may submit.
+//! idempotent submission, who may submit (four eyes: `four_eyes.rs`).
 
 use diesel::prelude::*;
 use incident_portal::db::schema::{audit_events, return_versions};
@@ -101,10 +101,7 @@ async fn draft_submit_amend_keeps_every_version(app: TestApp) {
         form.input_value("fraudulent_trades").as_deref(),
         Some("685")
     );
-    let submitted = firm
-        .approver
-        .submit_form(&form, "/returns/2025-04/submit", &typed)
-        .await;
+    let submitted = crate::helpers::approve(&mut firm.approver, "2025-04").await;
     assert_eq!(submitted.status, StatusCode::SEE_OTHER);
     assert_eq!(submitted.location(), Some("/returns/2025-04/versions/1"));
     let receipt = firm.approver.get("/returns/2025-04/versions/1").await;
@@ -120,7 +117,7 @@ async fn draft_submit_amend_keeps_every_version(app: TestApp) {
 
     // Amending: the form starts from version 1; submitting makes version 2.
     let form = firm.approver.get("/returns/2025-04").await;
-    assert!(form.body.contains("Submit amendment"));
+    assert!(form.body.contains("whole amendment and submit"));
     assert_eq!(
         form.input_value("sale_amount").as_deref(),
         Some("12000000000")
@@ -133,23 +130,9 @@ async fn draft_submit_amend_keeps_every_version(app: TestApp) {
         "11,000,000,000",
         "Accounts frozen.",
     );
-    // The approver may not submit figures they typed themselves (four
-    // eyes): the reporter prepares the amendment.
-    let own = firm
-        .approver
-        .submit_form(&form, "/returns/2025-04/submit", &amended)
-        .await;
-    assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(own.body.contains("Four eyes"), "{}", own.body);
-    assert_eq!(
-        own.input_value("unauthorized_accesses").as_deref(),
-        Some("1,847")
-    );
+    // The reporter prepares the amendment; the approver submits it.
     crate::helpers::prepare(&mut firm.reporter, "2025-04", &amended).await;
-    let done = firm
-        .approver
-        .submit_form(&form, "/returns/2025-04/submit", &amended)
-        .await;
+    let done = crate::helpers::approve(&mut firm.approver, "2025-04").await;
     assert_eq!(done.location(), Some("/returns/2025-04/versions/2"));
     let v2 = firm.approver.get("/returns/2025-04/versions/2").await;
     assert!(receipt_pattern(&v2.text(".receipt-no"), 2));
@@ -177,15 +160,10 @@ async fn draft_submit_amend_keeps_every_version(app: TestApp) {
     assert!(actions.contains(&"return.draft_saved".to_owned()));
 }
 
-async fn nil_return_is_one_click(app: TestApp) {
+async fn a_nil_return_is_prepared_and_submitted(app: TestApp) {
     let mut admin = app.setup_admin().await;
     let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
-    let form = firm.approver.get("/returns/2025-05").await;
-    let done = firm
-        .approver
-        .submit_form(&form, "/returns/2025-05/nil", &[])
-        .await;
-    assert_eq!(done.location(), Some("/returns/2025-05/versions/1"));
+    crate::helpers::file_nil(&mut firm, "2025-05").await;
     let receipt = firm.approver.get("/returns/2025-05/versions/1").await;
     assert!(receipt.body.contains("nil return"));
     assert!(receipt.body.contains("on time"), "due 2025-06-10");
@@ -202,7 +180,7 @@ async fn a_replayed_submission_files_once(app: TestApp) {
     let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
     let typed = figures("10", "10", "5", "1000", "900", "");
     crate::helpers::prepare(&mut firm.reporter, "2025-04", &typed).await;
-    let form = firm.approver.get("/returns/2025-04").await;
+    let form = firm.approver.get("/returns/2025-04/approve").await;
     let first = firm
         .approver
         .submit_form(&form, "/returns/2025-04/submit", &typed)
@@ -235,7 +213,7 @@ async fn concurrent_submissions_neither_duplicate_nor_fail(app: TestApp) {
     twin.cookies = firm.approver.cookies.clone();
     let typed = figures("10", "10", "5", "1000", "900", "");
     crate::helpers::prepare(&mut firm.reporter, "2025-04", &typed).await;
-    let form = firm.approver.get("/returns/2025-04").await;
+    let form = firm.approver.get("/returns/2025-04/approve").await;
     let (first, second) = tokio::join!(
         firm.approver
             .submit_form(&form, "/returns/2025-04/submit", &typed),
@@ -253,11 +231,10 @@ async fn concurrent_submissions_neither_duplicate_nor_fail(app: TestApp) {
     assert_eq!(count(&app), 1);
 
     // Two different forms for one prepared draft, at once: one files, the
-    // other is refused by four eyes (the draft it rested on is gone), and
-    // nothing fails.
+    // other is refused (the draft it rested on is gone), and nothing fails.
     crate::helpers::prepare(&mut firm.reporter, "2025-03", &typed).await;
-    let form_a = firm.approver.get("/returns/2025-03").await;
-    let form_b = twin.get("/returns/2025-03").await;
+    let form_a = firm.approver.get("/returns/2025-03/approve").await;
+    let form_b = twin.get("/returns/2025-03/approve").await;
     let (a, b) = tokio::join!(
         firm.approver
             .submit_form(&form_a, "/returns/2025-03/submit", &typed),
@@ -306,13 +283,12 @@ async fn get_on_a_post_route_goes_back_to_the_form(app: TestApp) {
 on_both_backends!(
     the_form_has_the_fsa_labels,
     draft_submit_amend_keeps_every_version,
-    nil_return_is_one_click,
+    a_nil_return_is_prepared_and_submitted,
     a_replayed_submission_files_once,
     concurrent_submissions_neither_duplicate_nor_fail,
     future_and_malformed_periods_are_not_found,
     get_on_a_post_route_goes_back_to_the_form,
     the_complete_return_and_its_rules,
-    a_single_user_firm_is_exempt_from_four_eyes,
 );
 
 fn with<'a>(
@@ -329,8 +305,9 @@ fn with<'a>(
 async fn the_complete_return_and_its_rules(app: TestApp) {
     let mut admin = app.setup_admin().await;
     let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
-    // Hard errors: markets not summing, a planned measure with no date, a
-    // partial policy with no percentage, no attestation.
+    // Hard errors, shown to the preparer on save (nothing refused):
+    // markets not summing, a planned measure with no date, a partial
+    // policy with no percentage.
     let base = figures("10", "8", "4", "1,000", "900", "");
     let broken = with(
         base.clone(),
@@ -338,16 +315,11 @@ async fn the_complete_return_and_its_rules(app: TestApp) {
             ("purchase_us", "50"),
             ("check_police_notified", "planned"),
             ("compensation_policy", "partial"),
-            ("attestation", ""),
         ],
     );
     crate::helpers::prepare(&mut firm.reporter, "2025-04", &broken).await;
-    let form = firm.approver.get("/returns/2025-04").await;
-    let page = firm
-        .approver
-        .submit_form(&form, "/returns/2025-04/submit", &broken)
-        .await;
-    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = firm.reporter.get("/returns/2025-04?saved=1").await;
+    assert_eq!(page.status, StatusCode::OK);
     assert!(
         page.field_error("purchase_domestic")
             .unwrap()
@@ -359,12 +331,18 @@ async fn the_complete_return_and_its_rules(app: TestApp) {
             .contains("target date")
     );
     assert!(page.field_error("compensation_percent").is_some());
-    assert!(page.field_error("attestation").is_some());
+    assert!(
+        page.field_error("attestation").is_none(),
+        "the attestation is the approver's"
+    );
     assert_eq!(
         page.input_value("purchase_us").as_deref(),
         Some("50"),
         "nothing lost"
     );
+    let review = firm.approver.get("/returns/2025-04/approve").await;
+    assert!(review.text("#approve-errors").contains("add up"));
+    assert_eq!(review.input_value("prepared_sha256"), None);
     // Soft warnings: more accounts than accesses, compensation above losses.
     let unusual = with(
         base.clone(),
@@ -375,12 +353,7 @@ async fn the_complete_return_and_its_rules(app: TestApp) {
         ],
     );
     crate::helpers::prepare(&mut firm.reporter, "2025-04", &unusual).await;
-    let form = firm.approver.get("/returns/2025-04").await;
-    let page = firm
-        .approver
-        .submit_form(&form, "/returns/2025-04/submit", &unusual)
-        .await;
-    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = firm.reporter.get("/returns/2025-04").await;
     assert!(
         page.field_error("affected_accounts")
             .unwrap()
@@ -401,11 +374,7 @@ async fn the_complete_return_and_its_rules(app: TestApp) {
         )],
     );
     crate::helpers::prepare(&mut firm.reporter, "2025-04", &explained).await;
-    let form = firm.approver.get("/returns/2025-04").await;
-    let done = firm
-        .approver
-        .submit_form(&form, "/returns/2025-04/submit", &explained)
-        .await;
+    let done = crate::helpers::approve(&mut firm.approver, "2025-04").await;
     assert_eq!(
         done.location(),
         Some("/returns/2025-04/versions/1"),
@@ -415,8 +384,8 @@ async fn the_complete_return_and_its_rules(app: TestApp) {
     let receipt = firm.approver.get("/returns/2025-04/versions/1").await;
     assert!(receipt.body.contains("through an API key"));
     assert!(
-        receipt.body.contains("prepared by user"),
-        "four eyes recorded"
+        receipt.text("#people").contains("reporter"),
+        "four eyes recorded by name"
     );
     assert!(receipt.body.contains("Phishing site"));
     // Amending starts from every detail of version 1.
@@ -431,51 +400,13 @@ async fn the_complete_return_and_its_rules(app: TestApp) {
     );
     // More than ten times the month before needs an explanation too.
     let march = figures("3", "3", "1", "10", "10", "");
-    crate::helpers::prepare(&mut firm.reporter, "2025-03", &march).await;
-    let form = firm.approver.get("/returns/2025-03").await;
-    firm.approver
-        .submit_form(&form, "/returns/2025-03/submit", &march)
-        .await;
+    crate::helpers::file(&mut firm, "2025-03", &march).await;
     let may = figures("40", "30", "2", "10", "10", "");
     crate::helpers::prepare(&mut firm.reporter, "2025-04", &may).await;
-    let form = firm.approver.get("/returns/2025-04").await;
-    let page = firm
-        .approver
-        .submit_form(&form, "/returns/2025-04/submit", &may)
-        .await;
-    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = firm.reporter.get("/returns/2025-04").await;
     assert!(
         page.field_error("unauthorized_accesses")
             .unwrap()
             .contains("ten times")
-    );
-}
-
-/// A firm whose only active user is its approver files alone, and the
-/// exemption is recorded.
-async fn a_single_user_firm_is_exempt_from_four_eyes(app: TestApp) {
-    let mut admin = app.setup_admin().await;
-    let id = app
-        .add_firm(&mut admin, "Solo Securities", "関東財務局長（金商）第555号")
-        .await;
-    app.add_user(&mut admin, "solo@solo.example", "approver", Some(id))
-        .await;
-    let mut solo = app.first_sign_in("solo@solo.example").await;
-    let typed = figures("5", "5", "1", "100", "100", "");
-    let form = solo.get("/returns/2025-04").await;
-    let done = solo
-        .submit_form(&form, "/returns/2025-04/submit", &typed)
-        .await;
-    assert_eq!(
-        done.location(),
-        Some("/returns/2025-04/versions/1"),
-        "{}",
-        done.body
-    );
-    let receipt = solo.get("/returns/2025-04/versions/1").await;
-    assert!(
-        receipt
-            .body
-            .contains("exempt: the firm has one active user")
     );
 }

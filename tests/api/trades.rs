@@ -159,11 +159,39 @@ async fn preview_figures_and_reconciliation_at_submission(app: TestApp) {
         "buys by market: {markets:?}"
     );
 
-    // The approver cannot submit figures the file does not reconcile with.
-    let form = firm.approver.get("/returns/2025-04").await;
+    // The preparer sees the mismatch beside the figure as they go; the
+    // approver is offered no submission, and a forced one is refused.
+    let form = firm.reporter.get("/returns/2025-04").await;
+    assert!(
+        form.field_error("fraudulent_trades")
+            .unwrap()
+            .contains("trade detail"),
+        "{}",
+        form.body
+    );
+    let review = firm.approver.get("/returns/2025-04/approve").await;
+    assert!(review.text("#approve-errors").contains("trade detail"));
+    assert_eq!(review.input_value("prepared_sha256"), None);
+    let open = firm.approver.get("/returns/2025-04").await;
+    let sha = {
+        let mut conn = app.pool.get().unwrap();
+        let id: i64 = incident_portal::db::schema::returns::table
+            .select(incident_portal::db::schema::returns::id)
+            .first(&mut conn)
+            .unwrap();
+        incident_portal::services::four_eyes::current_sha256(&mut conn, id).unwrap()
+    };
     let refused = firm
         .approver
-        .submit_form(&form, "/returns/2025-04/submit", &typed)
+        .submit_form(
+            &open,
+            "/returns/2025-04/submit",
+            &[
+                ("attestation", "yes"),
+                ("prepared_sha256", &sha),
+                ("submission_key", &"K".repeat(43)),
+            ],
+        )
         .await;
     assert_eq!(
         refused.status,
@@ -171,14 +199,7 @@ async fn preview_figures_and_reconciliation_at_submission(app: TestApp) {
         "{}",
         refused.body
     );
-    assert!(
-        refused
-            .field_error("fraudulent_trades")
-            .unwrap()
-            .contains("trade detail"),
-        "{}",
-        refused.body
-    );
+    assert!(refused.text("#error-summary").contains("trade detail"));
     let versions: i64 = {
         let mut conn = app.pool.get().unwrap();
         return_versions::table
@@ -199,7 +220,7 @@ async fn preview_figures_and_reconciliation_at_submission(app: TestApp) {
     assert_eq!(form.input_value("fraudulent_trades").as_deref(), Some("3"));
     let agreed = figures("10", "5", "3", "300000", "250000", "");
     prepare(&mut firm.reporter, "2025-04", &agreed).await;
-    let form = firm.approver.get("/returns/2025-04").await;
+    let form = firm.approver.get("/returns/2025-04/approve").await;
     let filed = firm
         .approver
         .submit_form(&form, "/returns/2025-04/submit", &agreed)

@@ -282,10 +282,6 @@ impl Journey {
         if !policy.is_selected().await? {
             policy.click().await?;
         }
-        let attestation = self.client.find(Locator::Id("attestation")).await?;
-        if !attestation.is_selected().await? {
-            attestation.click().await?;
-        }
         Ok(())
     }
 
@@ -293,16 +289,15 @@ impl Journey {
     async fn approver_submits(&mut self, shot: &str, version: &str) -> Result<(), BoxError> {
         let first = version == "V01";
         self.sign_in(APPROVER, first).await?;
-        self.goto(&format!("/returns/{PERIOD}")).await?;
-        wait_for(&self.client, r#"button[formaction$="/submit"]"#).await?;
-        let receipt = submit(
-            &self.client,
-            r#"button[formaction$="/submit"]"#,
-            ".receipt-no",
-        )
-        .await?
-        .text()
-        .await?;
+        self.goto(&format!("/returns/{PERIOD}/approve")).await?;
+        let attestation = wait_for(&self.client, "#attestation").await?;
+        if !attestation.is_selected().await? {
+            attestation.click().await?;
+        }
+        let receipt = submit(&self.client, "#approval button[type=submit]", ".receipt-no")
+            .await?
+            .text()
+            .await?;
         assert!(
             receipt.trim().starts_with("R-202504-") && receipt.trim().contains(version),
             "receipt number {receipt:?} for {version}"
@@ -364,10 +359,6 @@ impl Journey {
         self.step("returned-to-firm", Some("return.title")).await?;
         type_into(&self.client, "unauthorized_accesses", "14").await?;
         type_into(&self.client, "affected_accounts", "10").await?;
-        let attestation = self.client.find(Locator::Id("attestation")).await?;
-        if !attestation.is_selected().await? {
-            attestation.click().await?;
-        }
         submit(
             &self.client,
             r#"button[formaction$="/draft"]"#,

@@ -1,12 +1,13 @@
 //! Accounts prepared through the library before the portal starts: one
-//! firm per filer, whose only user is its approver (so four eyes lets it
-//! file alone), signing in with a password and an authenticator app.
+//! firm per filer, whose only user is its approver (the regulator exempts
+//! the firm from four eyes, so it files alone), signing in with a password
+//! and an authenticator app.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use incident_portal::clock::Clock;
 use incident_portal::db::models::NewUser;
-use incident_portal::db::schema::users;
+use incident_portal::db::schema::{firms, users};
 use incident_portal::db::{self, DbPool, DbUrl, write_tx};
 use incident_portal::domain::email::EmailAddress;
 use incident_portal::mail::outbox::{self, Email};
@@ -60,6 +61,13 @@ pub fn firms_with_approvers_at(
                 None,
                 now,
             )?;
+            // The regulator's decision: a single-user firm files alone.
+            diesel::update(firms::table.find(firm.id))
+                .set((
+                    firms::single_user_exempt.eq(true),
+                    firms::exempt_decided_on.eq(now.date()),
+                ))
+                .execute(conn)?;
             let email = format!("approver{i:02}@{}.example", tag.to_lowercase());
             let secret = totp::new_secret();
             diesel::insert_into(users::table)

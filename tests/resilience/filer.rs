@@ -206,6 +206,30 @@ impl Filer {
             .map_err(|e| e.to_string())
     }
 
+    /// POST until the server answers a redirect (303); a 503 or no answer
+    /// is retried until the deadline, anything else is recorded.
+    async fn post_patiently(
+        &mut self,
+        path: &str,
+        fields: &[(String, String)],
+        stats: &mut Stats,
+        deadline: Instant,
+    ) -> Option<Reply> {
+        while Instant::now() < deadline {
+            match self.post(path, fields).await {
+                Ok(reply) if reply.status == 303 => return Some(reply),
+                Ok(reply) if reply.status == 503 => stats.status_503 += 1,
+                Ok(reply) => {
+                    stats.unexpected(format!("POST {path}: {} {}", reply.status, reply.body));
+                    return None;
+                }
+                Err(_) => stats.no_answer += 1,
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+        None
+    }
+
     /// GET until the server answers something other than 503 (or the
     /// deadline passes).
     async fn get_patiently(
@@ -250,13 +274,30 @@ impl Filer {
             stats.unexpected(format!("GET {form_path}: {} {}", form.status, form.body));
             return None;
         }
-        let mut fields = hidden_fields(&form.body);
+        // The approver prepares (the regulator exempted each filer's
+        // single-user firm from four eyes), then submits from the review
+        // page with the attestation.
+        let mut draft = hidden_fields(&form.body);
+        draft.extend(complete_return(&figures, &remediation));
+        let draft_path = format!("/returns/{period}/draft");
+        self.post_patiently(&draft_path, &draft, stats, deadline)
+            .await?;
+        let review_path = format!("/returns/{period}/approve");
+        let review = self.get_patiently(&review_path, stats, deadline).await?;
+        if review.status != 200 {
+            stats.unexpected(format!(
+                "GET {review_path}: {} {}",
+                review.status, review.body
+            ));
+            return None;
+        }
+        let mut fields = hidden_fields(&review.body);
+        fields.push(("attestation".into(), "yes".into()));
         let submission_key = fields
             .iter()
             .find(|(k, _)| k == "submission_key")
             .map(|(_, v)| v.clone())
             .unwrap_or_default();
-        fields.extend(complete_return(&figures, &remediation));
         let submit = format!("/returns/{period}/submit");
         let location = loop {
             if Instant::now() >= deadline {

@@ -165,6 +165,7 @@ pub fn take_figures(
             return Ok(None);
         };
         let mut form = return_service::load(conn, firm_id, period)?.form();
+        form.0.remove(crate::services::return_form::NIL_MARK);
         form.set("fraudulent_trades", upload.totals.rows.to_string());
         form.set("sale_amount", upload.totals.sell.to_string());
         form.set("purchase_amount", upload.totals.buy.to_string());
@@ -177,6 +178,13 @@ pub fn take_figures(
                 returns::updated_at.eq(now),
             ))
             .execute(conn)?;
+        crate::services::four_eyes::record_change(
+            conn,
+            actor,
+            upload.return_id,
+            "figures from trades",
+            now,
+        )?;
         audit::record(
             conn,
             now,

@@ -231,6 +231,7 @@ pub fn remove(
             return Ok(false);
         };
         clear(conn, return_id)?;
+        crate::services::four_eyes::record_change(conn, actor, return_id, "trades removed", now)?;
         audit::record(
             conn,
             now,

@@ -1,4 +1,5 @@
-//! Listing and adding firms.
+//! Listing and adding firms, and the regulator's single-user exemption
+//! from four eyes (a decision per firm, audited, dated).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -6,8 +7,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::db::models::Firm;
+use crate::error::AppError;
 use crate::error::AppResult;
-use crate::services::{Invalid, accounts};
+use crate::services::{Invalid, accounts, four_eyes};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::Admin;
 use crate::web::view::{Chrome, FieldKind, FieldView, fields, render, summary};
@@ -17,10 +19,31 @@ use crate::web::{AppState, paths, redirect};
 #[template(path = "admin/firms.html")]
 struct FirmsPage {
     c: Chrome,
-    firms: Vec<Firm>,
+    firms: Vec<FirmLine>,
     fields: Vec<FieldView>,
     errors: Vec<(String, String, String)>,
     action: &'static str,
+}
+
+/// A firm as the list shows it, with its exemption and the form that
+/// changes it.
+pub struct FirmLine {
+    pub firm: Firm,
+    pub exemption: Option<String>,
+    pub exemption_action: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ExemptionForm {
+    csrf: String,
+    exempt: String,
+}
+
+impl HasCsrf for ExemptionForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -47,8 +70,24 @@ async fn show(
     invalid: &Invalid,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let firms = crate::db::run(&state.pool, |conn| Ok(accounts::list_firms(conn)?)).await?;
+    let firms = crate::db::run(&state.pool, |conn| {
+        let mut out = Vec::new();
+        for firm in accounts::list_firms(conn)? {
+            let exempt = four_eyes::exemption(conn, firm.id)?;
+            out.push((firm, exempt));
+        }
+        Ok(out)
+    })
+    .await?;
     let c = Chrome::signed_in(req, &who.0);
+    let firms = firms
+        .into_iter()
+        .map(|(firm, exempt)| FirmLine {
+            exemption: exempt.map(|d| c.t.tf("four_eyes.exempt", &[("date", &c.date(&d))])),
+            exemption_action: paths::admin_firm_exemption(firm.id),
+            firm,
+        })
+        .collect();
     let fields = fields(
         &c.t,
         &[
@@ -141,4 +180,20 @@ pub async fn create(
             .await
         }
     }
+}
+
+/// A regulator admin grants or withdraws a firm's single-user exemption.
+pub async fn set_exemption(
+    state: web::Data<AppState>,
+    who: Admin,
+    id: web::Path<String>,
+    CsrfForm(form): CsrfForm<ExemptionForm>,
+) -> AppResult<HttpResponse> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let (actor, now, exempt) = (who.0.actor(), state.clock.now(), form.exempt == "yes");
+    crate::db::run(&state.pool, move |conn| {
+        four_eyes::set_exemption(conn, &actor, id, exempt, now)
+    })
+    .await?;
+    Ok(redirect(paths::ADMIN_FIRMS))
 }

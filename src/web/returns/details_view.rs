@@ -1,8 +1,10 @@
 //! A submitted version's details as label/value rows, grouped by section,
-//! for the receipt and review pages.
+//! for the receipt and review pages, and the people behind it
+//! (`people_section`).
 
 use crate::db::models::VersionDetails;
 use crate::domain::details::{CHECKLIST, DETECTION, MARKETS, VECTORS};
+use crate::services::four_eyes::{Basis, VersionPeople};
 use crate::web::view::Chrome;
 
 pub struct Section {
@@ -127,9 +129,43 @@ pub fn sections(c: &Chrome, d: &VersionDetails) -> Vec<Section> {
             ],
         });
     }
-    out.push(Section {
-        title: c.t.t("version.control").to_owned(),
-        rows: vec![(c.t.t("version.four_eyes").to_owned(), d.four_eyes.clone())],
-    });
     out
+}
+
+/// Who prepared, submitted and attested a version, by display name, with
+/// the approver's note and the four-eyes basis, in the page's language.
+pub fn people_section(c: &Chrome, p: &VersionPeople) -> Section {
+    let nobody = || c.t.t("version.not_recorded").to_owned();
+    let preparers = if p.preparers.is_empty() {
+        nobody()
+    } else {
+        p.preparers.join(", ")
+    };
+    let basis = match p.basis {
+        Basis::TwoPeople => c.t.t("four_eyes.two_people").to_owned(),
+        Basis::Exempt(date) => c.t.tf("four_eyes.exempt", &[("date", &c.date(&date))]),
+        Basis::NotRecorded => nobody(),
+    };
+    let mut rows = vec![
+        (c.t.t("version.prepared_by").to_owned(), preparers),
+        (
+            c.t.t("version.submitted_by").to_owned(),
+            p.submitter.clone().unwrap_or_else(nobody),
+        ),
+        (
+            c.t.t("version.attested_by").to_owned(),
+            p.attested_by.clone().unwrap_or_else(nobody),
+        ),
+    ];
+    if !p.approver_note.is_empty() {
+        rows.push((
+            c.t.t("field.approver_note").to_owned(),
+            p.approver_note.clone(),
+        ));
+    }
+    rows.push((c.t.t("version.four_eyes").to_owned(), basis));
+    Section {
+        title: c.t.t("version.control").to_owned(),
+        rows,
+    }
 }

@@ -1,5 +1,6 @@
-//! The return form: save a draft, submit (a new version with a receipt),
-//! or file a nil return in one click.
+//! The return form, the preparer's page: save a draft (every rule and
+//! warning shown beside the fields on each save, nothing refused), hand it
+//! to an approver (`approve`), or mark the month nil (`nil`).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -12,9 +13,11 @@ use super::{reportable_period, sections};
 use crate::db::models::Version;
 use crate::domain::period::Period;
 use crate::error::{AppError, AppResult};
+use crate::i18n::Tr;
 use crate::services::return_form::FiguresForm;
-use crate::services::returns::{self, ReturnState, Submission};
-use crate::services::{Invalid, accounts, tokens};
+use crate::services::returns::{self, ReturnState};
+use crate::services::submission::{self, Assessment};
+use crate::services::{Invalid, accounts};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::FirmUser;
 use crate::web::view::{Chrome, render};
@@ -36,12 +39,15 @@ struct FormPage {
     firm_name: String,
     period: String,
     draft_action: String,
-    submit_action: String,
     nil_action: String,
-    submission_key: String,
+    approve_href: String,
     s: sections::Sections,
     errors: Vec<(String, String, String)>,
+    warnings: Vec<(String, String, String)>,
+    explained: bool,
     saved: bool,
+    nil_draft: bool,
+    preparers: String,
     draft_note: Option<String>,
     returned: Option<(String, String)>,
     can_submit: bool,
@@ -53,8 +59,6 @@ struct FormPage {
 pub struct ReturnForm {
     #[serde(default)]
     csrf: String,
-    #[serde(default)]
-    submission_key: String,
     #[serde(flatten)]
     fields: BTreeMap<String, String>,
 }
@@ -88,22 +92,42 @@ pub fn status_key(v: &Version) -> &'static str {
 struct Shown<'a> {
     period: Period,
     form: &'a FiguresForm,
-    invalid: &'a Invalid,
-    submission_key: String,
+    checks: &'a Assessment,
     saved: bool,
 }
 
-async fn load(
+/// The firm's name, the return, and the checks over its draft.
+pub async fn load(
     state: &AppState,
     who: &FirmUser,
     period: Period,
-) -> AppResult<(String, ReturnState)> {
+) -> AppResult<(String, ReturnState, Assessment)> {
     let firm_id = who.firm_id;
     crate::db::run(&state.pool, move |conn| {
         let firm = accounts::require_found(accounts::get_firm(conn, firm_id)?)?;
-        Ok((firm.name, returns::load(conn, firm_id, period)?))
+        let loaded = returns::load(conn, firm_id, period)?;
+        let checks = match &loaded.draft {
+            Some(draft) if !draft.is_nil() => submission::assess(conn, firm_id, period, draft)?,
+            _ => Assessment::default(),
+        };
+        Ok((firm.name, loaded, checks))
     })
     .await
+}
+
+/// The warnings as (field id, label, message) for the top of the page.
+pub fn warning_lines(t: &Tr, checks: &Assessment) -> Vec<(String, String, String)> {
+    checks
+        .warnings
+        .iter()
+        .map(|w| {
+            (
+                w.field().to_owned(),
+                t.t(&format!("field.{}", w.field())).to_owned(),
+                t.t(w.key()).to_owned(),
+            )
+        })
+        .collect()
 }
 
 fn page_response(
@@ -115,18 +139,18 @@ fn page_response(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let c = Chrome::signed_in(req, &who.who);
-    let s = sections::build(&c.t, shown.form, shown.invalid);
-    let mut errors = s.summary(&c.t);
-    if let Some(general) = &s.general {
-        errors.insert(
-            0,
-            (
-                "four-eyes".into(),
-                c.t.t("form.whole").to_owned(),
-                general.clone(),
-            ),
-        );
+    let mut beside = Invalid(shown.checks.errors.0.clone());
+    for w in &shown.checks.warnings {
+        if beside.for_field(w.field()).is_none() {
+            beside.push(w.field(), w.key());
+        }
     }
+    if !shown.checks.warnings.is_empty() && !shown.checks.explained {
+        beside.push("warnings_explanation", "err.explanation.required");
+    }
+    let s = sections::build(&c.t, shown.form, &beside);
+    let errors = sections::build(&c.t, shown.form, &shown.checks.errors).summary(&c.t);
+    let warnings = warning_lines(&c.t, shown.checks);
     let draft_note = loaded
         .row
         .as_ref()
@@ -158,12 +182,20 @@ fn page_response(
         firm_name,
         period: period.to_string(),
         draft_action: paths::return_draft(period),
-        submit_action: paths::return_submit(period),
         nil_action: paths::return_nil(period),
-        submission_key: shown.submission_key,
+        approve_href: paths::return_approve(period),
         s,
         errors,
+        warnings,
+        explained: shown.checks.explained,
         saved: shown.saved,
+        nil_draft: loaded.draft.as_ref().is_some_and(FiguresForm::is_nil),
+        preparers: loaded
+            .preparers
+            .iter()
+            .map(|(_, name)| name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
         draft_note,
         returned: loaded.review_note.as_ref().map(|(reason, at)| {
             (
@@ -187,53 +219,18 @@ pub async fn page(
     query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     let period = reportable_period(&period, &state.clock)?;
-    let (firm_name, loaded) = load(&state, &who, period).await?;
+    let (firm_name, loaded, checks) = load(&state, &who, period).await?;
     let form = loaded.form();
     let shown = Shown {
         period,
         form: &form,
-        invalid: &Invalid::default(),
-        submission_key: tokens::new_token(),
+        checks: &checks,
         saved: query.saved == "1",
     };
     page_response(&req, &who, firm_name, &loaded, shown, StatusCode::OK)
 }
 
-/// Re-renders the form with what was typed and the problems beside it.
-async fn rejected(
-    req: &HttpRequest,
-    state: &AppState,
-    who: &FirmUser,
-    period: Period,
-    form: &ReturnForm,
-    invalid: &Invalid,
-) -> AppResult<HttpResponse> {
-    let (firm_name, loaded) = load(state, who, period).await?;
-    let typed = form.figures();
-    let key = if tokens::looks_like_token(&form.submission_key) {
-        form.submission_key.clone()
-    } else {
-        tokens::new_token()
-    };
-    let shown = Shown {
-        period,
-        form: &typed,
-        invalid,
-        submission_key: key,
-        saved: false,
-    };
-    page_response(
-        req,
-        who,
-        firm_name,
-        &loaded,
-        shown,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-}
-
 pub async fn save_draft(
-    req: HttpRequest,
     state: web::Data<AppState>,
     who: FirmUser,
     period: web::Path<String>,
@@ -248,57 +245,8 @@ pub async fn save_draft(
     .await?;
     match saved {
         Ok(()) => Ok(redirect(format!("{}?saved=1", paths::return_page(period)))),
-        Err(invalid) => rejected(&req, &state, &who, period, &form, &invalid).await,
+        Err(_) => Err(AppError::BadRequest("error.bad_form")),
     }
-}
-
-async fn file(
-    req: &HttpRequest,
-    state: &AppState,
-    who: &FirmUser,
-    period: Period,
-    form: &ReturnForm,
-    submission: Submission,
-) -> AppResult<HttpResponse> {
-    if !who.who.role().can_submit() {
-        return Err(AppError::Forbidden);
-    }
-    if !tokens::looks_like_token(&form.submission_key) {
-        return Err(AppError::BadRequest("error.bad_form"));
-    }
-    let now = state.clock.now();
-    let (actor, firm_id, key) = (who.who.actor(), who.firm_id, form.submission_key.clone());
-    let filed = crate::db::run(&state.pool, move |conn| {
-        returns::submit(conn, &actor, firm_id, period, &submission, &key, now)
-    })
-    .await?;
-    match filed {
-        Ok(version) => Ok(redirect(paths::return_version(period, version.version_no))),
-        Err(invalid) => rejected(req, state, who, period, form, &invalid).await,
-    }
-}
-
-pub async fn submit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    who: FirmUser,
-    period: web::Path<String>,
-    CsrfForm(form): CsrfForm<ReturnForm>,
-) -> AppResult<HttpResponse> {
-    let period = reportable_period(&period, &state.clock)?;
-    let submission = Submission::Figures(form.figures());
-    file(&req, &state, &who, period, &form, submission).await
-}
-
-pub async fn submit_nil(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    who: FirmUser,
-    period: web::Path<String>,
-    CsrfForm(form): CsrfForm<ReturnForm>,
-) -> AppResult<HttpResponse> {
-    let period = reportable_period(&period, &state.clock)?;
-    file(&req, &state, &who, period, &form, Submission::Nil).await
 }
 
 /// GET on a POST route (reload, back button): back to the form.

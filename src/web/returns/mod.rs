@@ -1,9 +1,13 @@
-//! A firm's returns: the list of periods, the return form (draft, submit,
-//! nil return) and the frozen versions with their receipts.
+//! A firm's returns: the list of periods, the preparer's form (draft, nil
+//! return), the approver's page (review and submit) and the frozen
+//! versions with their receipts.
 
+pub mod approve;
 pub mod details_view;
+pub mod draft_view;
 pub mod form;
 pub mod list;
+pub mod nil;
 pub mod sections;
 pub mod trades;
 pub mod trades_view;

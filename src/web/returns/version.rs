@@ -7,7 +7,7 @@ use super::form::status_key;
 use super::reportable_period;
 use crate::db::models::Version;
 use crate::error::{AppError, AppResult};
-use crate::services::{accounts, returns};
+use crate::services::{accounts, four_eyes, returns};
 use crate::web::extract::FirmUser;
 use crate::web::view::{Chrome, ok};
 use crate::web::{AppState, paths};
@@ -21,6 +21,9 @@ struct VersionPage {
     status_key: &'static str,
     back: String,
     details: Vec<super::details_view::Section>,
+    people: super::details_view::Section,
+    /// Submitted and not yet reviewed: what happens next.
+    awaiting: bool,
 }
 
 pub async fn page(
@@ -33,19 +36,28 @@ pub async fn page(
     let period = reportable_period(&period, &state.clock)?;
     let version_no: i32 = version.parse().map_err(|_| AppError::NotFound)?;
     let firm_id = who.firm_id;
-    let (firm, (v, details)) = crate::db::run(&state.pool, move |conn| {
+    let (firm, (v, details, people)) = crate::db::run(&state.pool, move |conn| {
         let firm = accounts::require_found(accounts::get_firm(conn, firm_id)?)?;
         let v = accounts::require_found(returns::firm_version(conn, firm_id, period, version_no)?)?;
         let details = crate::services::submission::details_of(conn, v.id)?;
-        Ok((firm, (v, details)))
+        let people = four_eyes::version_people(conn, v.id)?;
+        Ok((firm, (v, details, people)))
     })
     .await?;
     let c = Chrome::signed_in(&req, &who.who);
     let details = details
         .map(|d| super::details_view::sections(&c, &d))
         .unwrap_or_default();
+    let people = people
+        .map(|p| super::details_view::people_section(&c, &p))
+        .unwrap_or_else(|| super::details_view::Section {
+            title: c.t.t("version.control").to_owned(),
+            rows: vec![],
+        });
     ok(&VersionPage {
         details,
+        people,
+        awaiting: v.status == "submitted",
         c,
         firm_name: firm.name,
         status_key: status_key(&v),

@@ -17,7 +17,10 @@ use crate::helpers::{Firm, Page, TestApp, prepare};
 /// version.
 pub async fn file(app: &TestApp, firm: &mut Firm, period: &str, typed: &[(&str, &str)]) -> Version {
     prepare(&mut firm.reporter, period, typed).await;
-    let form = firm.approver.get(&format!("/returns/{period}")).await;
+    let form = firm
+        .approver
+        .get(&format!("/returns/{period}/approve"))
+        .await;
     let done = firm
         .approver
         .submit_form(&form, &format!("/returns/{period}/submit"), typed)

@@ -1,0 +1,10 @@
+DROP TABLE version_preparers;
+DROP INDEX draft_changes_return;
+DROP TABLE draft_changes;
+ALTER TABLE return_versions DROP COLUMN content_sha256;
+ALTER TABLE return_versions DROP COLUMN exempt_decided_on;
+ALTER TABLE return_versions DROP COLUMN four_eyes_basis;
+ALTER TABLE return_versions DROP COLUMN approver_note;
+ALTER TABLE return_versions DROP COLUMN attested_by;
+ALTER TABLE firms DROP COLUMN exempt_decided_on;
+ALTER TABLE firms DROP COLUMN single_user_exempt;

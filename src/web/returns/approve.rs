@@ -1,0 +1,289 @@
+//! The approver's page: the whole prepared return, read-only (every
+//! section, the checks that fired, the explanation, who prepared it and the
+//! trade file), and the approver's own act — the attestation and an
+//! optional note — which submits it. Nothing here edits the return.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::details_view::Section;
+use super::form::{load, warning_lines};
+use super::{draft_view, reportable_period, sections};
+use crate::domain::period::Period;
+use crate::error::{AppError, AppResult};
+use crate::services::returns::{self, Approval, ReturnState};
+use crate::services::submission::Assessment;
+use crate::services::trades::UploadSummary;
+use crate::services::{Invalid, four_eyes, tokens, trades};
+use crate::web::csrf::{CsrfForm, HasCsrf};
+use crate::web::extract::FirmUser;
+use crate::web::view::{Chrome, render};
+use crate::web::{AppState, paths, redirect};
+
+/// Whether (and why not) the viewer may submit what is prepared.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    CanSubmit,
+    NothingPrepared,
+    NotApprover,
+    Preparer,
+    NotReady,
+}
+
+impl Standing {
+    fn key(self) -> &'static str {
+        match self {
+            Standing::CanSubmit => "approve.can_submit",
+            Standing::NothingPrepared => "approve.nothing_prepared",
+            Standing::NotApprover => "approve.not_approver",
+            Standing::Preparer => "approve.preparer",
+            Standing::NotReady => "approve.not_ready",
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "returns/approve.html")]
+struct ApprovePage {
+    c: Chrome,
+    firm_name: String,
+    period: String,
+    back: String,
+    submit_action: String,
+    submission_key: String,
+    prepared_sha256: String,
+    nil: bool,
+    details: Vec<Section>,
+    errors: Vec<(String, String, String)>,
+    warnings: Vec<(String, String, String)>,
+    explanation: String,
+    preparers: String,
+    trade_file: Option<String>,
+    exemption: Option<String>,
+    standing: &'static str,
+    can_submit: bool,
+    refused: Vec<String>,
+    attested: bool,
+    attestation_error: Option<String>,
+    note: String,
+    note_error: Option<String>,
+    amending: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ApprovalForm {
+    csrf: String,
+    submission_key: String,
+    prepared_sha256: String,
+    attestation: String,
+    approver_note: String,
+}
+
+impl HasCsrf for ApprovalForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+struct Loaded {
+    firm_name: String,
+    state: ReturnState,
+    checks: Assessment,
+    sha256: String,
+    upload: Option<UploadSummary>,
+    exemption: Option<chrono::NaiveDate>,
+}
+
+async fn gather(state: &AppState, who: &FirmUser, period: Period) -> AppResult<Loaded> {
+    let (firm_name, loaded, checks) = load(state, who, period).await?;
+    let (firm_id, return_id) = (who.firm_id, loaded.row.as_ref().map(|r| r.id));
+    let (sha256, upload, exemption) = crate::db::run(&state.pool, move |conn| {
+        let (sha, upload) = match return_id {
+            Some(id) => (
+                four_eyes::current_sha256(conn, id)?,
+                trades::summary(conn, id)?,
+            ),
+            None => (String::new(), None),
+        };
+        Ok((sha, upload, four_eyes::exemption(conn, firm_id)?))
+    })
+    .await?;
+    Ok(Loaded {
+        firm_name,
+        state: loaded,
+        checks,
+        sha256,
+        upload,
+        exemption,
+    })
+}
+
+fn standing(who: &FirmUser, l: &Loaded) -> Standing {
+    let me = who.who.user.id;
+    let unrecorded = l.exemption.is_none() && l.state.preparers.is_empty();
+    if l.state.draft.is_none() || unrecorded {
+        Standing::NothingPrepared
+    } else if !who.who.role().can_submit() {
+        Standing::NotApprover
+    } else if l.exemption.is_none() && l.state.preparers.iter().any(|(id, _)| *id == me) {
+        Standing::Preparer
+    } else if !l.checks.ready() {
+        Standing::NotReady
+    } else {
+        Standing::CanSubmit
+    }
+}
+
+struct Typed<'a> {
+    form: &'a ApprovalForm,
+    invalid: &'a Invalid,
+}
+
+fn respond(
+    req: &HttpRequest,
+    who: &FirmUser,
+    period: Period,
+    l: Loaded,
+    typed: Typed<'_>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let c = Chrome::signed_in(req, &who.who);
+    let standing = standing(who, &l);
+    let draft = l.state.draft.clone().unwrap_or_default();
+    let nil = draft.is_nil();
+    let details = if nil || l.state.draft.is_none() {
+        vec![]
+    } else {
+        draft_view::sections(&c.t, &draft)
+    };
+    let errors = sections::build(&c.t, &draft, &l.checks.errors).summary(&c.t);
+    let refused = typed
+        .invalid
+        .0
+        .iter()
+        .filter(|(field, _)| !matches!(*field, "attestation" | "approver_note"))
+        .map(|(field, key)| match *field {
+            "four_eyes" => c.t.t(key).to_owned(),
+            f => format!("{}: {}", c.t.t(&format!("field.{f}")), c.t.t(key)),
+        })
+        .collect();
+    let key = if tokens::looks_like_token(&typed.form.submission_key) {
+        typed.form.submission_key.clone()
+    } else {
+        tokens::new_token()
+    };
+    let page = ApprovePage {
+        firm_name: l.firm_name,
+        period: period.to_string(),
+        back: paths::return_page(period),
+        submit_action: paths::return_submit(period),
+        submission_key: key,
+        prepared_sha256: l.sha256,
+        nil,
+        details,
+        errors,
+        warnings: warning_lines(&c.t, &l.checks),
+        explanation: draft.get("warnings_explanation").to_owned(),
+        preparers: l
+            .state
+            .preparers
+            .iter()
+            .map(|(_, name)| name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        trade_file: l.upload.map(|u| {
+            c.t.tf(
+                "approve.trade_file",
+                &[
+                    ("file", &u.file_name),
+                    ("rows", &c.count(&u.totals.rows)),
+                    ("who", u.uploaded_by.as_deref().unwrap_or("?")),
+                ],
+            )
+        }),
+        exemption: l
+            .exemption
+            .map(|d| c.t.tf("four_eyes.exempt", &[("date", &c.date(&d))])),
+        standing: standing.key(),
+        can_submit: standing == Standing::CanSubmit,
+        refused,
+        attested: typed.form.attestation == "yes",
+        attestation_error: typed
+            .invalid
+            .for_field("attestation")
+            .map(|k| c.t.t(k).to_owned()),
+        note: typed.form.approver_note.clone(),
+        note_error: typed
+            .invalid
+            .for_field("approver_note")
+            .map(|k| c.t.t(k).to_owned()),
+        amending: !l.state.versions.is_empty(),
+        c,
+    };
+    render(status, &page)
+}
+
+pub async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: FirmUser,
+    period: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let period = reportable_period(&period, &state.clock)?;
+    let loaded = gather(&state, &who, period).await?;
+    let typed = Typed {
+        form: &ApprovalForm::default(),
+        invalid: &Invalid::default(),
+    };
+    respond(&req, &who, period, loaded, typed, StatusCode::OK)
+}
+
+/// The approver submits what was prepared, with the attestation and their
+/// note. Refusals re-render the page with the reason (422).
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: FirmUser,
+    period: web::Path<String>,
+    CsrfForm(form): CsrfForm<ApprovalForm>,
+) -> AppResult<HttpResponse> {
+    let period = reportable_period(&period, &state.clock)?;
+    if !who.who.role().can_submit() {
+        return Err(AppError::Forbidden);
+    }
+    if !tokens::looks_like_token(&form.submission_key) {
+        return Err(AppError::BadRequest("error.bad_form"));
+    }
+    let now = state.clock.now();
+    let approval = Approval {
+        attested: form.attestation == "yes",
+        note: form.approver_note.clone(),
+        prepared_sha256: form.prepared_sha256.clone(),
+    };
+    let (actor, firm_id, key) = (who.who.actor(), who.firm_id, form.submission_key.clone());
+    let filed = crate::db::run(&state.pool, move |conn| {
+        returns::submit(conn, &actor, firm_id, period, &approval, &key, now)
+    })
+    .await?;
+    match filed {
+        Ok(version) => Ok(redirect(paths::return_version(period, version.version_no))),
+        Err(invalid) => {
+            let loaded = gather(&state, &who, period).await?;
+            let typed = Typed {
+                form: &form,
+                invalid: &invalid,
+            };
+            respond(
+                &req,
+                &who,
+                period,
+                loaded,
+                typed,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+    }
+}
