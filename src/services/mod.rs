@@ -4,8 +4,10 @@
 pub mod accounts;
 pub mod as_of;
 pub mod audit;
+pub mod audit_anchor;
 pub mod audit_chain;
 pub mod audit_log;
+pub mod audit_rows;
 pub mod calendar;
 pub mod completeness;
 pub mod exports;

@@ -123,7 +123,13 @@ async fn real_use_verifies_and_only_admins_read_the_log(app: TestApp) {
         assert!(all.iter().any(|e| e.action == action), "{action} recorded");
     }
     let (events, head) = (all.len() as i64, all[all.len() - 1].hash.clone());
-    assert_eq!(verify(&app), ChainReport::Intact { events, head });
+    let last_id = all[all.len() - 1].id;
+    let intact = ChainReport::Intact {
+        events,
+        last_id,
+        head,
+    };
+    assert_eq!(verify(&app), intact);
     let (ok, said) = cli(&app);
     assert!(ok, "{said}");
     let intact = format!("audit chain intact: {events} events, head ");
