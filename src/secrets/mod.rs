@@ -10,6 +10,10 @@ pub mod redacted;
 pub mod rotation;
 pub mod seal;
 
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod debug_tests;
+
 pub use key_file::SecretKey;
 pub use keyring::Keyring;
 pub use redacted::Redacted;
