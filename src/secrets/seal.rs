@@ -15,7 +15,7 @@ const PREFIX: &str = "sealed:v1:";
 const NONCE_LEN: usize = 12;
 
 /// What a stored value is sealed for (part of the associated data).
-pub const TOTP: &str = "users.totp_secret";
+pub const TOTP: &str = "users:totp_secret";
 
 /// Why a value did not open.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
