@@ -9,10 +9,12 @@ use std::process::Command;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use incident_portal::db::models::AuditEvent;
-use incident_portal::db::schema::{audit_events, audit_head, return_versions};
+use incident_portal::db::schema::{audit_events, audit_head, email_outbox, return_versions};
 use incident_portal::db::{Backend, write_tx};
+use incident_portal::domain::email::EmailAddress;
 use incident_portal::services::Actor;
 use incident_portal::services::audit::{self, Event};
+use incident_portal::services::audit_anchor;
 use incident_portal::services::audit_chain::{self, ChainReport, Fault};
 use reqwest::StatusCode;
 
@@ -385,6 +387,41 @@ async fn a_rewritten_head_is_caught_against_the_anchor(app: TestApp) {
     assert!(said.contains(&named), "{said}");
 }
 
+async fn the_server_anchors_each_day_once_and_mails_it(app: TestApp) {
+    record(&app, "ops@fsa.example", (0..2).map(|i| format!("firm {i}")));
+    let data = tempfile::tempdir().unwrap();
+    let to = EmailAddress::parse("anchors@fsa.example").unwrap();
+    let sink = audit_anchor::Sink {
+        file: audit_anchor::default_path(data.path()),
+        email: Some(to),
+    };
+    let mut conn = app.pool.get().unwrap();
+    let now = app.clock.now();
+    let first = audit_anchor::daily(&mut conn, &sink, now).unwrap();
+    let last = events(&app).last().unwrap().clone();
+    let first = first.expect("the day's first check anchors");
+    assert_eq!(
+        (first.id, first.hash.as_str()),
+        (last.id, last.hash.as_str())
+    );
+    let later = now + chrono::Duration::hours(1);
+    assert_eq!(audit_anchor::daily(&mut conn, &sink, later).unwrap(), None);
+    let next_day = now + chrono::Duration::days(1);
+    assert!(
+        audit_anchor::daily(&mut conn, &sink, next_day)
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(audit_anchor::read(&sink.file).unwrap().len(), 2);
+    let mailed: Vec<String> = email_outbox::table
+        .filter(email_outbox::to_addr.eq("anchors@fsa.example"))
+        .select(email_outbox::body_text)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(mailed.len(), 2);
+    assert!(mailed[0].contains(&first.to_string()), "{}", mailed[0]);
+}
+
 /// Writes an audit row the model cannot read: a timestamp that is not one
 /// (SQLite keeps any text) or, on PostgreSQL, a NULL actor once the owner
 /// dropped the constraint. Returns its id.
@@ -445,6 +482,7 @@ on_both_backends!(
     a_cut_tail_is_caught_against_the_anchor,
     a_rewritten_head_is_caught_against_the_anchor,
     a_malformed_row_is_named_and_shown,
+    the_server_anchors_each_day_once_and_mails_it,
     real_use_verifies_and_only_admins_read_the_log,
     a_tampered_event_is_named,
     a_removed_event_breaks_the_next_link,
