@@ -1,6 +1,6 @@
 //! Settings from flags and environment. Secrets (the database and SMTP
 //! passwords) are never logged: only `DbUrl::redacted` and the redacting
-//! `Debug` of `SmtpUrl` and `MailConfig` are.
+//! `Debug` of `Settings`, `DbUrl`, `SmtpUrl` and `MailConfig` are.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -10,10 +10,12 @@ use clap::Args;
 use lettre::message::Mailbox;
 
 use crate::db::DbUrl;
+use crate::domain::email::EmailAddress;
 use crate::mail::transport::MemoryMailbox;
 
-/// Server and database settings shared by every subcommand.
-#[derive(Args, Clone, Debug)]
+/// Server and database settings shared by every subcommand. `Debug` masks
+/// the database password.
+#[derive(Args, Clone)]
 pub struct Settings {
     /// `sqlite://path` (default: a file under the data folder) or `postgres://…`.
     #[arg(long, env = "DATABASE_URL")]
@@ -43,6 +45,44 @@ pub struct Settings {
     /// The From address of every message.
     #[arg(long, env = "PORTAL_MAIL_FROM", default_value = DEFAULT_FROM)]
     pub mail_from: String,
+    /// The key that seals TOTP secrets in the database (created, owner-only,
+    /// when missing). Default: `<data dir>/secret.key`.
+    #[arg(long, env = "PORTAL_SECRET_KEY_FILE")]
+    pub secret_key_file: Option<PathBuf>,
+    /// Where each audit-trail anchor is also mailed (through the outbox).
+    #[arg(long, env = "PORTAL_AUDIT_ANCHOR_EMAIL")]
+    pub audit_anchor_email: Option<String>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let database_url = match self.database_url.as_deref().map(DbUrl::parse) {
+            Some(Ok(url)) => Some(url.redacted()),
+            Some(Err(_)) => Some("<unparsable, hidden>".to_owned()),
+            None => None,
+        };
+        f.debug_struct("Settings")
+            .field("database_url", &database_url)
+            .field("data_dir", &self.data_dir)
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url)
+            .field("pool_size", &self.pool_size)
+            .field("workers", &self.workers)
+            .field("smtp_url", &self.smtp_url)
+            .field("mail_from", &self.mail_from)
+            .field("secret_key_file", &self.secret_key_file)
+            .field("audit_anchor_email", &self.audit_anchor_email)
+            .finish()
+    }
+}
+
+/// Where the sealing key and the audit anchors live.
+#[derive(Clone, Debug, Default)]
+pub struct Security {
+    /// `PORTAL_SECRET_KEY_FILE`; `None`: `<data dir>/secret.key`.
+    pub key_file: Option<PathBuf>,
+    /// `PORTAL_AUDIT_ANCHOR_EMAIL`: each anchor is mailed there too.
+    pub audit_anchor_email: Option<EmailAddress>,
 }
 
 /// The From address when `PORTAL_MAIL_FROM` is not set.
@@ -247,6 +287,30 @@ pub struct Config {
     /// Run the outbox worker beside the HTTP server (tests switch it off and
     /// deliver by hand).
     pub mail_worker: bool,
+    pub security: Security,
+}
+
+impl Config {
+    /// The sealing key's file.
+    pub fn secret_key_path(&self) -> PathBuf {
+        self.security
+            .key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join(crate::secrets::key_file::FILE_NAME))
+    }
+
+    /// The audit anchor file, `<data dir>/audit-anchors.log`.
+    pub fn audit_anchor_path(&self) -> PathBuf {
+        crate::services::audit_anchor::default_path(&self.data_dir)
+    }
+
+    /// Where audit anchors go besides standard output.
+    pub fn audit_anchor_sink(&self) -> crate::services::audit_anchor::Sink {
+        crate::services::audit_anchor::Sink {
+            file: self.audit_anchor_path(),
+            email: self.security.audit_anchor_email.clone(),
+        }
+    }
 }
 
 /// The address a local browser uses for a bind address: a loopback or
@@ -284,6 +348,13 @@ impl Settings {
             &self.mail_from,
             &self.data_dir,
         )?;
+        let audit_anchor_email = match self.audit_anchor_email.as_deref().map(str::trim) {
+            Some(a) if !a.is_empty() => Some(
+                EmailAddress::parse(a)
+                    .map_err(|_| format!("PORTAL_AUDIT_ANCHOR_EMAIL is not a mail address: {a}"))?,
+            ),
+            _ => None,
+        };
         Ok(Config {
             database_url,
             bind: self.bind.clone(),
@@ -293,6 +364,13 @@ impl Settings {
             workers: workers.max(1),
             mail,
             mail_worker: true,
+            security: Security {
+                key_file: self
+                    .secret_key_file
+                    .clone()
+                    .filter(|p| !p.as_os_str().is_empty()),
+                audit_anchor_email,
+            },
         })
     }
 }

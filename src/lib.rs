@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod mail;
+pub mod secrets;
 pub mod server;
 pub mod services;
 pub mod web;

@@ -1,5 +1,5 @@
 //! The `incident-portal` binary: serve (default), migrate, import-returns,
-//! seed-demo, publish, verify-audit, backup.
+//! seed-demo, publish, verify-audit, rotate-key, backup.
 
 use std::fs::File;
 use std::io::{BufReader, IsTerminal};
@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use incident_portal::clock::Clock;
 use incident_portal::config::{Config, Settings};
 use incident_portal::server;
-use incident_portal::services::{Actor, accounts, audit_chain, import, publish, seed};
+use incident_portal::services::{Actor, accounts, audit_anchor, import, publish, seed};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
@@ -54,8 +54,19 @@ enum Command {
         release: bool,
     },
     /// Recompute the audit chain and name the first broken link, if any
-    /// (exit status 1 when broken).
-    VerifyAudit,
+    /// (exit status 1 when broken). When intact, its end is anchored:
+    /// printed, appended to <data dir>/audit-anchors.log and mailed to
+    /// PORTAL_AUDIT_ANCHOR_EMAIL if set.
+    VerifyAudit {
+        /// Also check the log against every anchor in this file: an
+        /// anchored event missing, past the end or with another hash fails.
+        #[arg(long)]
+        anchor: Option<PathBuf>,
+    },
+    /// Re-seal every TOTP secret under a new key, in one transaction, and
+    /// replace the key file atomically (the old one kept as .old until the
+    /// transaction commits).
+    RotateKey,
     /// Copy a live SQLite database to a new file (safe while serving) and
     /// check the copy; PostgreSQL is backed up with pg_dump instead.
     Backup {
@@ -131,23 +142,17 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::VerifyAudit => {
-            // Read-only: no migrations, no new database file, one connection.
-            if let incident_portal::db::DbUrl::Sqlite(path) = &config.database_url
-                && !path.exists()
-            {
-                return Err(format!("no database at {}", path.display()));
-            }
-            let pool = incident_portal::db::connect_pool(&config.database_url, 1)?;
+        Command::VerifyAudit { anchor } => verify_audit(&config, anchor.as_deref()),
+        Command::RotateKey => {
+            let pool = server::prepare_database(&config)?;
             let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
-            let report =
-                audit_chain::verify(&mut conn).map_err(|e| incident_portal::error::chain(&e))?;
-            println!("{report}");
-            if report.is_intact() {
-                Ok(())
-            } else {
-                Err("the audit chain does not verify".to_owned())
-            }
+            let path = config.secret_key_path();
+            let count = incident_portal::secrets::rotation::rotate(&mut conn, &path)?;
+            println!(
+                "{count} TOTP secrets re-sealed under a new key in {}",
+                path.display()
+            );
+            Ok(())
         }
         Command::Backup { path } => {
             let report = incident_portal::db::backup::backup(&config.database_url, &path)?;
@@ -161,6 +166,9 @@ fn run(cli: Cli) -> Result<(), String> {
                 let e = incident_portal::error::chain(&e);
                 format!("seed-demo: {e} (it runs on an empty portal only)")
             })?;
+            let keys = server::keyring(&config)?;
+            incident_portal::secrets::rotation::seal_clear(&mut conn, &keys)
+                .map_err(|e| format!("seed-demo: sealing TOTP secrets: {e}"))?;
             println!("Demo accounts (shown once). Sign in with the password, then a code from");
             println!("an authenticator app set up with the key (or scan the otpauth:// link).");
             println!(
@@ -179,6 +187,47 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// `verify-audit`: the chain, then the anchors given, then a new anchor
+/// when everything agrees.
+fn verify_audit(config: &Config, anchors: Option<&std::path::Path>) -> Result<(), String> {
+    // No migrations and no new database file; it writes only the anchor
+    // line (and the anchor email to the outbox when one is configured).
+    if let incident_portal::db::DbUrl::Sqlite(path) = &config.database_url
+        && !path.exists()
+    {
+        return Err(format!("no database at {}", path.display()));
+    }
+    let pool = incident_portal::db::connect_pool(&config.database_url, 1)?;
+    let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
+    let mismatches = match anchors {
+        Some(file) => {
+            let anchors = audit_anchor::read(file)?;
+            audit_anchor::check(&mut conn, &anchors).map_err(|e| e.to_string())?
+        }
+        None => Vec::new(),
+    };
+    let report = incident_portal::services::audit_chain::verify(&mut conn)
+        .map_err(|e| incident_portal::error::chain(&e))?;
+    println!("{report}");
+    for mismatch in &mismatches {
+        println!("{mismatch}");
+    }
+    if !report.is_intact() {
+        return Err("the audit chain does not verify".to_owned());
+    }
+    if !mismatches.is_empty() {
+        return Err("the audit log does not match its anchors".to_owned());
+    }
+    let sink = config.audit_anchor_sink();
+    let anchor = audit_anchor::record(&mut conn, &sink, &report, Clock::system().now())
+        .map_err(|e| e.to_string())?;
+    if let Some(anchor) = anchor {
+        println!("anchor: {anchor}");
+        println!("(appended to {})", sink.file.display());
+    }
+    Ok(())
 }
 
 fn serve(mut config: Config) -> Result<(), String> {

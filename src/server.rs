@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
 use crate::mail::{transport::Mailer, worker};
+use crate::secrets::Keyring;
 use crate::services::reminders;
 use crate::web::hashing::HashingPool;
 use crate::web::request_log::PortalRootSpan;
@@ -39,7 +40,27 @@ pub fn prepare_database(config: &Config) -> Result<DbPool, String> {
     for name in applied {
         tracing::info!(migration = %name, "applied migration");
     }
+    let keys = keyring(config)?;
+    let sealed = crate::secrets::rotation::seal_clear(&mut conn, &keys)
+        .map_err(|e| format!("sealing TOTP secrets: {e}"))?;
+    if sealed > 0 {
+        tracing::info!(sealed, "TOTP secrets stored in clear are now sealed");
+    }
     Ok(pool)
+}
+
+/// The sealing key (`PORTAL_SECRET_KEY_FILE` or `<data dir>/secret.key`),
+/// created owner-only on first start; its path is logged once, then.
+pub fn keyring(config: &Config) -> Result<Keyring, String> {
+    let path = config.secret_key_path();
+    let (keys, created) = Keyring::open_or_create(&path)?;
+    if created {
+        tracing::warn!(
+            path = %path.display(),
+            "created the key that seals TOTP secrets; back it up apart from the database"
+        );
+    }
+    Ok(keys)
 }
 
 /// Starts serving on `listener`; the returned server runs until stopped.
@@ -57,13 +78,20 @@ pub fn start(
             clock.clone(),
             crate::web::mail_links::for_portal(&config.public_url),
         );
+        crate::services::audit_anchor::spawn(
+            pool.clone(),
+            clock.clone(),
+            config.audit_anchor_sink(),
+        );
     }
+    let keys = Arc::new(keyring(&config).map_err(std::io::Error::other)?);
     let https = config.public_url.starts_with("https://");
     let hashing_threads = config.workers.max(1);
     let state = web::Data::new(AppState {
         pool,
         config: config.clone(),
         clock,
+        keys,
         hashing: Arc::new(HashingPool::start(hashing_threads)?),
         distinct_firms: Arc::default(),
         releases: Arc::default(),

@@ -29,7 +29,8 @@ pub struct NewFirm<'a> {
     pub first_period: &'a str,
 }
 
-#[derive(Queryable, Selectable, Clone, Debug)]
+/// `Debug` shows no secret (see the impls at the end of this file).
+#[derive(Queryable, Selectable, Clone)]
 #[diesel(table_name = users)]
 pub struct User {
     pub id: i64,
@@ -65,7 +66,8 @@ pub struct NewUser<'a> {
     pub password_changed_at: Option<NaiveDateTime>,
 }
 
-#[derive(Queryable, Selectable, Clone, Debug)]
+/// `Debug` shows no secret (see the impls at the end of this file).
+#[derive(Queryable, Selectable, Clone)]
 #[diesel(table_name = sessions)]
 pub struct Session {
     pub id: i64,
@@ -96,7 +98,8 @@ pub struct NewSession<'a> {
     pub second_factor_at: Option<NaiveDateTime>,
 }
 
-#[derive(Queryable, Selectable, Clone, Debug)]
+/// `Debug` shows no secret (see the impls at the end of this file).
+#[derive(Queryable, Selectable, Clone)]
 #[diesel(table_name = auth_tokens)]
 pub struct AuthToken {
     pub id: i64,
@@ -306,4 +309,67 @@ pub struct PublicationOverride {
     pub justification: String,
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
+}
+
+// Hand-written `Debug` for rows holding secrets: hashes, TOTP secrets and
+// CSRF tokens show as `[redacted]`, so a `{:?}` in a log line leaks none.
+
+const REDACTED: &str = "[redacted]";
+
+fn redacted<T>(value: &Option<T>) -> Option<&'static str> {
+    value.as_ref().map(|_| REDACTED)
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("display_name", &self.display_name)
+            .field("role", &self.role)
+            .field("firm_id", &self.firm_id)
+            .field("password_hash", &redacted(&self.password_hash))
+            .field("must_change_password", &self.must_change_password)
+            .field("active", &self.active)
+            .field("locale", &self.locale)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .field("password_changed_at", &self.password_changed_at)
+            .field("totp_secret", &redacted(&self.totp_secret))
+            .field("totp_enabled_at", &self.totp_enabled_at)
+            .field("totp_last_step", &self.totp_last_step)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &self.id)
+            .field("token_hash", &REDACTED)
+            .field("user_id", &self.user_id)
+            .field("csrf_token", &REDACTED)
+            .field("created_at", &self.created_at)
+            .field("last_seen_at", &self.last_seen_at)
+            .field("authenticated_at", &self.authenticated_at)
+            .field("ip", &self.ip)
+            .field("user_agent", &self.user_agent)
+            .field("stage", &self.stage)
+            .field("second_factor_at", &self.second_factor_at)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for AuthToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthToken")
+            .field("id", &self.id)
+            .field("token_hash", &REDACTED)
+            .field("purpose", &self.purpose)
+            .field("user_id", &self.user_id)
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .field("used_at", &self.used_at)
+            .finish()
+    }
 }

@@ -29,11 +29,17 @@ impl Backend {
     }
 }
 
-/// A parsed `DATABASE_URL`.
-#[derive(Clone, Debug)]
+/// A parsed `DATABASE_URL`. `Debug` is the redacted form (no password).
+#[derive(Clone)]
 pub enum DbUrl {
     Postgres(String),
     Sqlite(PathBuf),
+}
+
+impl std::fmt::Debug for DbUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DbUrl({})", self.redacted())
+    }
 }
 
 impl DbUrl {
@@ -65,8 +71,26 @@ impl DbUrl {
         }
     }
 
-    /// The URL with any password masked, for logs.
+    /// The URL with any password masked (in the user info or as a
+    /// `password=` parameter), for logs.
     pub fn redacted(&self) -> String {
+        let masked = self.mask_userinfo();
+        match masked.split_once('?') {
+            Some((base, query)) if query.contains("password=") => {
+                let params: Vec<String> = query
+                    .split('&')
+                    .map(|p| match p.split_once('=') {
+                        Some(("password", _)) => "password=***".to_owned(),
+                        _ => p.to_owned(),
+                    })
+                    .collect();
+                format!("{base}?{}", params.join("&"))
+            }
+            _ => masked,
+        }
+    }
+
+    fn mask_userinfo(&self) -> String {
         match self {
             DbUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
             DbUrl::Postgres(url) => match (url.find("://"), url.rfind('@')) {

@@ -10,6 +10,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use super::audit::{Event, event_hash};
+use super::audit_rows::{Row, load_tolerant};
 use crate::db::models::AuditEvent;
 use crate::db::schema::{audit_events, audit_head};
 use crate::db::{Backend, DbConn};
@@ -21,12 +22,13 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// Rows read per query.
 pub const BATCH: i64 = 10_000;
 
-/// The event where the chain breaks.
+/// The event where the chain breaks (action and time unknown when the row
+/// itself does not read).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BrokenEvent {
     pub id: i64,
-    pub action: String,
-    pub occurred_at: NaiveDateTime,
+    pub action: Option<String>,
+    pub occurred_at: Option<NaiveDateTime>,
 }
 
 /// What does not agree.
@@ -41,6 +43,9 @@ pub enum Fault {
     HeadHash { head: String, last: String },
     /// `audit_head.events` is not the number of events.
     HeadCount { head: i64, counted: i64 },
+    /// The row does not read as an event (a NULL where a value belongs, a
+    /// timestamp that is not one): it was written behind the portal's back.
+    Malformed { why: String },
 }
 
 impl fmt::Display for Fault {
@@ -64,6 +69,10 @@ impl fmt::Display for Fault {
                 f,
                 "audit_head.events is {head} but the log holds {counted} events"
             ),
+            Fault::Malformed { why } => write!(
+                f,
+                "the row does not read as an event ({why}); it was written behind the portal's back"
+            ),
         }
     }
 }
@@ -79,7 +88,12 @@ pub struct Break {
 /// The outcome of a walk over the whole chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChainReport {
-    Intact { events: i64, head: String },
+    /// `last_id` is the last event's id (0 when the log is empty).
+    Intact {
+        events: i64,
+        last_id: i64,
+        head: String,
+    },
     Broken(Break),
 }
 
@@ -93,19 +107,21 @@ impl ChainReport {
 impl fmt::Display for ChainReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ChainReport::Intact { events, head } => {
+            ChainReport::Intact { events, head, .. } => {
                 write!(f, "audit chain intact: {events} events, head {head}")
             }
             ChainReport::Broken(Break {
                 event: Some(e),
                 fault,
-            }) => write!(
-                f,
-                "audit chain broken at event {} ({} at {}): {fault}",
-                e.id,
-                e.action,
-                e.occurred_at.format("%Y-%m-%dT%H:%M:%S%.6fZ")
-            ),
+            }) => match (&e.action, e.occurred_at) {
+                (Some(action), Some(at)) => write!(
+                    f,
+                    "audit chain broken at event {} ({action} at {}): {fault}",
+                    e.id,
+                    at.format("%Y-%m-%dT%H:%M:%S%.6fZ")
+                ),
+                _ => write!(f, "audit chain broken at event {}: {fault}", e.id),
+            },
             ChainReport::Broken(Break { event: None, fault }) => {
                 write!(f, "audit chain broken at audit_head: {fault}")
             }
@@ -134,8 +150,8 @@ fn broken(e: &AuditEvent, fault: Fault) -> ChainReport {
     ChainReport::Broken(Break {
         event: Some(BrokenEvent {
             id: e.id,
-            action: e.action.clone(),
-            occurred_at: e.occurred_at,
+            action: Some(e.action.clone()),
+            occurred_at: Some(e.occurred_at),
         }),
         fault,
     })
@@ -163,14 +179,40 @@ fn walk(conn: &mut DbConn) -> Result<ChainReport, AppError> {
     let mut last: Option<AuditEvent> = None;
     let mut after = i64::MIN;
     loop {
-        let batch: Vec<AuditEvent> = audit_events::table
-            .filter(audit_events::id.gt(after))
-            .order(audit_events::id.asc())
-            .limit(BATCH)
-            .select(AuditEvent::as_select())
-            .load(conn)?;
+        let batch = load_tolerant(
+            conn,
+            |conn| {
+                audit_events::table
+                    .filter(audit_events::id.gt(after))
+                    .order(audit_events::id.asc())
+                    .limit(BATCH)
+                    .select(AuditEvent::as_select())
+                    .load(conn)
+            },
+            |conn| {
+                audit_events::table
+                    .filter(audit_events::id.gt(after))
+                    .order(audit_events::id.asc())
+                    .limit(BATCH)
+                    .select(audit_events::id)
+                    .load(conn)
+            },
+        )?;
         let full = batch.len() as i64 == BATCH;
-        for e in batch {
+        for row in batch {
+            let e = match row {
+                Row::Event(e) => e,
+                Row::Malformed { id, why } => {
+                    return Ok(ChainReport::Broken(Break {
+                        event: Some(BrokenEvent {
+                            id,
+                            action: None,
+                            occurred_at: None,
+                        }),
+                        fault: Fault::Malformed { why },
+                    }));
+                }
+            };
             if e.prev_hash != prev {
                 let fault = Fault::PrevHash {
                     stored: e.prev_hash.clone(),
@@ -213,6 +255,7 @@ fn walk(conn: &mut DbConn) -> Result<ChainReport, AppError> {
     }
     Ok(ChainReport::Intact {
         events: counted,
+        last_id: last.map_or(0, |e| e.id),
         head: head_hash,
     })
 }
@@ -231,8 +274,8 @@ mod tests {
         let report = ChainReport::Broken(Break {
             event: Some(BrokenEvent {
                 id: 7,
-                action: "auth.sign_in".into(),
-                occurred_at: at,
+                action: Some("auth.sign_in".into()),
+                occurred_at: Some(at),
             }),
             fault: Fault::HeadCount {
                 head: 8,
@@ -246,12 +289,28 @@ mod tests {
         );
         let intact = ChainReport::Intact {
             events: 0,
+            last_id: 0,
             head: GENESIS.into(),
         };
         assert!(intact.is_intact());
         assert_eq!(
             intact.to_string(),
             format!("audit chain intact: 0 events, head {GENESIS}")
+        );
+        let malformed = ChainReport::Broken(Break {
+            event: Some(BrokenEvent {
+                id: 9,
+                action: None,
+                occurred_at: None,
+            }),
+            fault: Fault::Malformed {
+                why: "Unexpected null for non-null column".into(),
+            },
+        });
+        assert_eq!(
+            malformed.to_string(),
+            "audit chain broken at event 9: the row does not read as an event \
+             (Unexpected null for non-null column); it was written behind the portal's back"
         );
     }
 }

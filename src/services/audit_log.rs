@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use super::audit::{self, Event, action};
+use super::audit_rows::{Row, load_tolerant};
 use super::{Actor, Invalid, clean_line};
 use crate::db::models::{AuditEvent, Version};
 use crate::db::schema::audit_events;
@@ -78,10 +79,11 @@ pub struct Filter {
 }
 
 /// One page of events, newest first, and the cursor for the next (older)
-/// page if there is one.
+/// page if there is one. A row that does not read is on the page as what
+/// it is ([`Row::Malformed`]).
 #[derive(Clone, Debug)]
 pub struct LogPage {
-    pub events: Vec<AuditEvent>,
+    pub events: Vec<Row>,
     pub older: Option<i64>,
 }
 
@@ -184,8 +186,10 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Up to `limit` events matching `filter`, newest (highest id) first.
-pub fn page(conn: &mut DbConn, filter: &Filter, limit: i64) -> QueryResult<LogPage> {
+type Boxed<'a> = audit_events::BoxedQuery<'a, <DbConn as diesel::Connection>::Backend>;
+
+/// The events matching `filter`, newest first, at most `limit`.
+fn filtered(filter: &Filter, limit: i64) -> Boxed<'static> {
     let mut query = audit_events::table.into_boxed();
     if let Some(a) = &filter.action {
         query = query.filter(audit_events::action.eq(a.clone()));
@@ -212,14 +216,24 @@ pub fn page(conn: &mut DbConn, filter: &Filter, limit: i64) -> QueryResult<LogPa
     if let Some(before) = filter.before {
         query = query.filter(audit_events::id.lt(before));
     }
-    let mut events: Vec<AuditEvent> = query
-        .order(audit_events::id.desc())
-        .limit(limit.saturating_add(1))
-        .select(AuditEvent::as_select())
-        .load(conn)?;
+    query.order(audit_events::id.desc()).limit(limit)
+}
+
+/// Up to `limit` events matching `filter`, newest (highest id) first.
+pub fn page(conn: &mut DbConn, filter: &Filter, limit: i64) -> QueryResult<LogPage> {
+    let asked = limit.saturating_add(1);
+    let mut events = load_tolerant(
+        conn,
+        |conn| {
+            filtered(filter, asked)
+                .select(AuditEvent::as_select())
+                .load(conn)
+        },
+        |conn| filtered(filter, asked).select(audit_events::id).load(conn),
+    )?;
     let more = events.len() as i64 > limit;
     events.truncate(usize::try_from(limit).unwrap_or(0));
-    let older = events.last().map(|e| e.id).filter(|_| more);
+    let older = events.last().map(Row::id).filter(|_| more);
     Ok(LogPage { events, older })
 }
 

@@ -1,5 +1,7 @@
 //! Second factors: which a user may use (policy), TOTP enrolment and
-//! verification, recovery codes, and finishing a sign-in.
+//! verification, recovery codes, and finishing a sign-in. TOTP secrets are
+//! stored sealed ([`crate::secrets`]): written through the keyring, opened
+//! only to show a pending one or to check a code.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -15,6 +17,8 @@ use crate::db::{DbConn, write_tx};
 use crate::domain::role::Role;
 use crate::error::AppResult;
 use crate::mail::messages::{self, FactorChange};
+use crate::secrets::Keyring;
+use crate::secrets::seal::TOTP;
 
 /// Setting: "allowed" lets regulator staff use TOTP; anything else forbids.
 pub const TOTP_STAFF: &str = "totp_staff";
@@ -87,10 +91,10 @@ pub fn stage_after_password(
 }
 
 /// The secret being enrolled: the pending one if any, else a new one (kept
-/// pending until a code confirms it).
-pub fn pending_totp_secret(conn: &mut DbConn, user: &User) -> QueryResult<String> {
-    if let (Some(secret), None) = (&user.totp_secret, user.totp_enabled_at) {
-        return Ok(secret.clone());
+/// pending, sealed, until a code confirms it).
+pub fn pending_totp_secret(conn: &mut DbConn, keys: &Keyring, user: &User) -> AppResult<String> {
+    if let (Some(stored), None) = (&user.totp_secret, user.totp_enabled_at) {
+        return keys.open(TOTP, user.id, stored);
     }
     let secret = totp::new_secret();
     diesel::update(
@@ -98,7 +102,7 @@ pub fn pending_totp_secret(conn: &mut DbConn, user: &User) -> QueryResult<String
             .find(user.id)
             .filter(users::totp_enabled_at.is_null()),
     )
-    .set(users::totp_secret.eq(&secret))
+    .set(users::totp_secret.eq(keys.seal(TOTP, user.id, &secret)))
     .execute(conn)?;
     Ok(secret)
 }
@@ -107,6 +111,7 @@ pub fn pending_totp_secret(conn: &mut DbConn, user: &User) -> QueryResult<String
 /// (or a concurrent second use) of the same code fails.
 pub fn accept_totp(
     conn: &mut DbConn,
+    keys: &Keyring,
     user_id: i64,
     code: &str,
     now: NaiveDateTime,
@@ -116,13 +121,14 @@ pub fn accept_totp(
         .find(user_id)
         .select(User::as_select())
         .first(conn)?;
-    let Some(secret) = &user.totp_secret else {
+    let Some(stored) = &user.totp_secret else {
         return Ok(false);
     };
     if require_enabled && user.totp_enabled_at.is_none() {
         return Ok(false);
     }
-    let Some(step) = totp::check(secret, code, now, user.totp_last_step)? else {
+    let secret = keys.open(TOTP, user.id, stored)?;
+    let Some(step) = totp::check(&secret, code, now, user.totp_last_step)? else {
         return Ok(false);
     };
     let claimed = diesel::update(
@@ -217,6 +223,7 @@ pub struct Enrolled {
 /// session becomes full (new token). `Ok(None)` when the code is wrong.
 pub fn confirm_totp(
     conn: &mut DbConn,
+    keys: &Keyring,
     actor: &Actor,
     session: &Session,
     code: &str,
@@ -224,7 +231,7 @@ pub fn confirm_totp(
 ) -> AppResult<Option<Enrolled>> {
     let user_id = session.user_id;
     write_tx(conn, |conn| {
-        if !accept_totp(conn, user_id, code, now, false)? {
+        if !accept_totp(conn, keys, user_id, code, now, false)? {
             return Ok(None);
         }
         diesel::update(users::table.find(user_id))
@@ -306,6 +313,7 @@ pub enum Verified {
 /// (doubling waits, then the pending sign-in ends and the factor locks).
 pub fn verify(
     conn: &mut DbConn,
+    keys: &Keyring,
     actor: &Actor,
     session: &Session,
     method: Method,
@@ -325,7 +333,7 @@ pub fn verify(
         let ok = match method {
             Method::Totp => {
                 totp_allowed(conn, &user, now.date())?
-                    && accept_totp(conn, user.id, code, now, true)?
+                    && accept_totp(conn, keys, user.id, code, now, true)?
             }
             Method::Recovery => use_recovery_code(conn, user.id, code, now)?,
         };

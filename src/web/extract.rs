@@ -47,13 +47,25 @@ pub fn session_token(req: &HttpRequest) -> Option<String> {
         .filter(|t| tokens::looks_like_token(t))
 }
 
-/// A signed-in user with a live session.
-#[derive(Clone, Debug)]
+/// A signed-in user with a live session. `Debug` shows neither the
+/// session token nor the user's secrets.
+#[derive(Clone)]
 pub struct SignedIn {
     pub user: User,
     pub session: Session,
     pub token: String,
     pub ip: String,
+}
+
+impl std::fmt::Debug for SignedIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedIn")
+            .field("user", &self.user)
+            .field("session", &self.session)
+            .field("token", &"[redacted]")
+            .field("ip", &self.ip)
+            .finish()
+    }
 }
 
 impl SignedIn {

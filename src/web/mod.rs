@@ -39,6 +39,8 @@ pub struct AppState {
     pub pool: DbPool,
     pub config: Arc<Config>,
     pub clock: Clock,
+    /// The key that seals TOTP secrets at rest.
+    pub keys: Arc<crate::secrets::Keyring>,
     /// Password hashing, on a few threads of lower priority (`hashing`),
     /// so a sign-in flood cannot starve the pages or the database calls.
     pub hashing: Arc<hashing::HashingPool>,

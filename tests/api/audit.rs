@@ -1,16 +1,20 @@
 //! The audit trail: the chain verifies after real use and names the event a
-//! tamper touched (library and `verify-audit`); staff views are recorded;
-//! the admin log filters, pages, refuses non-admins and escapes entries.
+//! tamper touched (library and `verify-audit`); a cut tail or rewritten
+//! head is caught against an anchor; a malformed row is named, and shown by
+//! the admin log; staff views are recorded; the admin log filters, pages,
+//! refuses non-admins and escapes entries.
 
 use std::process::Command;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use incident_portal::db::models::AuditEvent;
-use incident_portal::db::schema::{audit_events, return_versions};
+use incident_portal::db::schema::{audit_events, audit_head, email_outbox, return_versions};
 use incident_portal::db::{Backend, write_tx};
+use incident_portal::domain::email::EmailAddress;
 use incident_portal::services::Actor;
 use incident_portal::services::audit::{self, Event};
+use incident_portal::services::audit_anchor;
 use incident_portal::services::audit_chain::{self, ChainReport, Fault};
 use reqwest::StatusCode;
 
@@ -64,9 +68,17 @@ fn record(app: &TestApp, label: &str, details: impl IntoIterator<Item = String>)
 
 /// `incident-portal verify-audit` on the test's database: success, stdout.
 fn cli(app: &TestApp) -> (bool, String) {
+    let data = tempfile::tempdir().unwrap();
+    cli_with(app, data.path(), &[])
+}
+
+/// `verify-audit` with `args`, its data folder (where anchors go) `data`.
+fn cli_with(app: &TestApp, data: &std::path::Path, args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_incident-portal"))
         .arg("verify-audit")
+        .args(args)
         .env("DATABASE_URL", app.database_url())
+        .env("PORTAL_DATA_DIR", data)
         .env("RUST_LOG", "warn")
         .output()
         .unwrap();
@@ -123,7 +135,13 @@ async fn real_use_verifies_and_only_admins_read_the_log(app: TestApp) {
         assert!(all.iter().any(|e| e.action == action), "{action} recorded");
     }
     let (events, head) = (all.len() as i64, all[all.len() - 1].hash.clone());
-    assert_eq!(verify(&app), ChainReport::Intact { events, head });
+    let last_id = all[all.len() - 1].id;
+    let intact = ChainReport::Intact {
+        events,
+        last_id,
+        head,
+    };
+    assert_eq!(verify(&app), intact);
     let (ok, said) = cli(&app);
     assert!(ok, "{said}");
     let intact = format!("audit chain intact: {events} events, head ");
@@ -291,7 +309,180 @@ async fn injected_entries_stay_on_one_escaped_row(app: TestApp) {
     assert!(verify(&app).is_intact());
 }
 
+/// Points `audit_head` at the last event left, as an owner who cut the
+/// tail would, so the chain alone verifies.
+fn rewrite_head(app: &TestApp) {
+    let all = events(app);
+    let last = all.last().unwrap();
+    let mut conn = app.pool.get().unwrap();
+    diesel::update(audit_head::table.find(1))
+        .set((
+            audit_head::last_hash.eq(&last.hash),
+            audit_head::events.eq(all.len() as i64),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+}
+
+async fn a_cut_tail_is_caught_against_the_anchor(app: TestApp) {
+    record(&app, "ops@fsa.example", (0..8).map(|i| format!("firm {i}")));
+    let data = tempfile::tempdir().unwrap();
+    let (ok, said) = cli_with(&app, data.path(), &[]);
+    assert!(ok, "{said}");
+    let anchors = data.path().join("audit-anchors.log");
+    let written = std::fs::read_to_string(&anchors).unwrap();
+    let last = events(&app).last().unwrap().clone();
+    let line = format!(" {} {}\n", last.id, last.hash);
+    assert!(written.ends_with(&line), "{written}");
+    assert!(said.contains("anchor: "), "printed: {said}");
+    assert!(said.contains(line.trim()), "printed: {said}");
+    // The owner drops the triggers, deletes the newest five events and
+    // rewrites the head: the chain alone still verifies.
+    disable_append_only(&app);
+    let ids = ids(&app);
+    let cut = ids[ids.len() - 5];
+    let mut conn = app.pool.get().unwrap();
+    let gone = diesel::delete(audit_events::table.filter(audit_events::id.ge(cut)));
+    assert_eq!(gone.execute(&mut conn).unwrap(), 5);
+    rewrite_head(&app);
+    assert!(verify(&app).is_intact(), "the chain alone cannot tell");
+    let file = anchors.to_str().unwrap();
+    let (ok, said) = cli_with(&app, data.path(), &["--anchor", file]);
+    assert!(!ok, "exit status 1: {said}");
+    let named = format!("audit log truncated: anchored event {} ", last.id);
+    assert!(said.contains(&named), "{said}");
+    assert!(said.contains("beyond the end of the log"), "{said}");
+    // A failed check anchors nothing new.
+    assert_eq!(std::fs::read_to_string(&anchors).unwrap(), written);
+}
+
+async fn a_rewritten_head_is_caught_against_the_anchor(app: TestApp) {
+    record(&app, "ops@fsa.example", (0..3).map(|i| format!("firm {i}")));
+    let data = tempfile::tempdir().unwrap();
+    let (ok, said) = cli_with(&app, data.path(), &[]);
+    assert!(ok, "{said}");
+    let anchors = data.path().join("audit-anchors.log");
+    let file = anchors.to_str().unwrap();
+    let (ok, said) = cli_with(&app, data.path(), &["--anchor", file]);
+    assert!(ok, "an untouched log matches its anchors: {said}");
+    // The newest event is altered and its hash recomputed, and the head
+    // follows: the chain alone verifies.
+    disable_append_only(&app);
+    let mut last = events(&app).last().unwrap().clone();
+    last.detail = "quietly changed".to_owned();
+    let rehashed = audit_chain::recompute(&last.prev_hash, &last);
+    let mut conn = app.pool.get().unwrap();
+    diesel::update(audit_events::table.find(last.id))
+        .set((
+            audit_events::detail.eq(&last.detail),
+            audit_events::hash.eq(&rehashed),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    rewrite_head(&app);
+    assert!(verify(&app).is_intact(), "the chain alone cannot tell");
+    let (ok, said) = cli_with(&app, data.path(), &["--anchor", file]);
+    assert!(!ok, "exit status 1: {said}");
+    let named = format!("audit log rewritten: event {} has hash {rehashed}", last.id);
+    assert!(said.contains(&named), "{said}");
+}
+
+async fn the_server_anchors_each_day_once_and_mails_it(app: TestApp) {
+    record(&app, "ops@fsa.example", (0..2).map(|i| format!("firm {i}")));
+    let data = tempfile::tempdir().unwrap();
+    let to = EmailAddress::parse("anchors@fsa.example").unwrap();
+    let sink = audit_anchor::Sink {
+        file: audit_anchor::default_path(data.path()),
+        email: Some(to),
+    };
+    let mut conn = app.pool.get().unwrap();
+    let now = app.clock.now();
+    let first = audit_anchor::daily(&mut conn, &sink, now).unwrap();
+    let last = events(&app).last().unwrap().clone();
+    let first = first.expect("the day's first check anchors");
+    assert_eq!(
+        (first.id, first.hash.as_str()),
+        (last.id, last.hash.as_str())
+    );
+    let later = now + chrono::Duration::hours(1);
+    assert_eq!(audit_anchor::daily(&mut conn, &sink, later).unwrap(), None);
+    let next_day = now + chrono::Duration::days(1);
+    assert!(
+        audit_anchor::daily(&mut conn, &sink, next_day)
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(audit_anchor::read(&sink.file).unwrap().len(), 2);
+    let mailed: Vec<String> = email_outbox::table
+        .filter(email_outbox::to_addr.eq("anchors@fsa.example"))
+        .select(email_outbox::body_text)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(mailed.len(), 2);
+    assert!(mailed[0].contains(&first.to_string()), "{}", mailed[0]);
+}
+
+/// Writes an audit row the model cannot read: a timestamp that is not one
+/// (SQLite keeps any text) or, on PostgreSQL, a NULL actor once the owner
+/// dropped the constraint. Returns its id.
+fn insert_malformed(app: &TestApp) -> i64 {
+    let mut conn = app.pool.get().unwrap();
+    let (prepare, when, actor) = match app.backend {
+        Backend::Sqlite => ("", "'not a time'", "'x'"),
+        Backend::Postgres => (
+            "ALTER TABLE audit_events ALTER COLUMN actor DROP NOT NULL;",
+            "'2025-05-20 10:00:00'",
+            "NULL",
+        ),
+    };
+    conn.batch_execute(&format!(
+        "{prepare} INSERT INTO audit_events (occurred_at, actor_user_id, actor, ip, action, \
+         object_type, object_id, detail, prev_hash, hash) VALUES ({when}, NULL, {actor}, \
+         'x', 'firm.created', 'test', '1', 'forged', 'p', 'malformed')"
+    ))
+    .unwrap();
+    audit_events::table
+        .filter(audit_events::hash.eq("malformed"))
+        .select(audit_events::id)
+        .first(&mut conn)
+        .unwrap()
+}
+
+async fn a_malformed_row_is_named_and_shown(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let id = insert_malformed(&app);
+    let (at, fault) = broken_at(&app);
+    assert_eq!(at, Some(id));
+    assert!(matches!(fault, Fault::Malformed { .. }), "{fault:?}");
+    let (ok, said) = cli(&app);
+    assert!(!ok, "exit status 1: {said}");
+    let named = format!("audit chain broken at event {id}: the row does not read as an event (");
+    assert!(said.starts_with(&named), "{said}");
+    // The admin log shows the row for what it is instead of failing.
+    let page = admin.get("/admin/audit").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let row = page.text(&format!("#event-{id}"));
+    assert!(row.contains("This row does not read as an event"), "{row}");
+    assert!(
+        !page.texts("#audit-events tbody .actor").is_empty(),
+        "the good rows stay"
+    );
+    let page = admin.get("/admin/audit?verify=1").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let status = page.text("#chain-status");
+    assert!(
+        status.contains(&format!("Chain broken at event {id}: ")),
+        "{status}"
+    );
+    let page = admin.get("/admin/audit?action=firm.created").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+}
+
 on_both_backends!(
+    a_cut_tail_is_caught_against_the_anchor,
+    a_rewritten_head_is_caught_against_the_anchor,
+    a_malformed_row_is_named_and_shown,
+    the_server_anchors_each_day_once_and_mails_it,
     real_use_verifies_and_only_admins_read_the_log,
     a_tampered_event_is_named,
     a_removed_event_breaks_the_next_link,

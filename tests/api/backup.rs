@@ -221,6 +221,10 @@ fn serve(path: &Path, like: &TestApp) -> String {
         workers: 1,
         mail: incident_portal::config::MailConfig::Memory(Default::default()),
         mail_worker: false,
+        security: incident_portal::config::Security {
+            key_file: Some(like.key_file.clone()),
+            ..Default::default()
+        },
     };
     let pool = server::prepare_database(&config).unwrap();
     let running = server::start(Arc::new(config), pool, like.clock.clone(), listener).unwrap();

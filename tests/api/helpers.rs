@@ -116,6 +116,10 @@ pub struct TestApp {
     pub db_url: DbUrl,
     /// Each enrolled user's TOTP key, by email.
     pub secrets: std::sync::Mutex<HashMap<String, String>>,
+    /// The key file sealing TOTP secrets (in a folder of the test's own);
+    /// another server on this database must use it too.
+    pub key_file: std::path::PathBuf,
+    _keys: tempfile::TempDir,
     _db: TestDb,
 }
 
@@ -139,6 +143,8 @@ impl TestApp {
 
     pub async fn spawn_at(backend: Backend, clock: Clock) -> TestApp {
         let (url, db) = fresh_database(backend);
+        let keys = tempfile::tempdir().expect("temp dir for the key");
+        let key_file = keys.path().join("secret.key");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
         let port = listener.local_addr().unwrap().port();
         let config = Config {
@@ -150,6 +156,10 @@ impl TestApp {
             workers: 1,
             mail: incident_portal::config::MailConfig::Memory(Default::default()),
             mail_worker: false,
+            security: incident_portal::config::Security {
+                key_file: Some(key_file.clone()),
+                ..Default::default()
+            },
         };
         let pool = server::prepare_database(&config).expect("database ready");
         // Tests sign staff in with TOTP; the default policy (passkeys only for
@@ -176,6 +186,8 @@ impl TestApp {
             backend,
             db_url: url,
             secrets: Default::default(),
+            key_file,
+            _keys: keys,
             _db: db,
         }
     }

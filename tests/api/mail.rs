@@ -216,6 +216,10 @@ async fn the_server_runs_the_worker(app: TestApp) {
         workers: 1,
         mail: MailConfig::Memory(mailbox.clone()),
         mail_worker: true,
+        security: incident_portal::config::Security {
+            key_file: Some(app.key_file.clone()),
+            ..Default::default()
+        },
     };
     let second = server::start(
         Arc::new(config),

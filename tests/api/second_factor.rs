@@ -1,9 +1,10 @@
 //! Second factors: TOTP codes once only, recovery codes, the TOTP policy,
-//! step-up before credential changes, and the sessions page.
+//! step-up before credential changes, and the sessions page; TOTP secrets
+//! sealed at rest, under a key file created owner-only and rotated.
 
 use chrono::Duration;
 use diesel::prelude::*;
-use incident_portal::db::schema::{audit_events, settings};
+use incident_portal::db::schema::{audit_events, settings, users};
 use incident_portal::services::totp;
 use reqwest::StatusCode;
 
@@ -259,7 +260,102 @@ fn codes_follow_rfc_6238() {
     assert_eq!(totp::code_at(secret, at).unwrap(), "287082");
 }
 
+/// The admin's `users.totp_secret` as stored.
+fn stored_secret(app: &TestApp) -> String {
+    let mut conn = app.pool.get().unwrap();
+    users::table
+        .filter(users::email.eq(ADMIN))
+        .select(users::totp_secret.assume_not_null())
+        .first(&mut conn)
+        .unwrap()
+}
+
+fn enrolled_secret(app: &TestApp) -> String {
+    app.secrets.lock().unwrap().get(ADMIN).cloned().unwrap()
+}
+
+/// Runs the binary on the test's database and key file.
+fn run_binary(app: &TestApp, command: &str) -> (bool, String) {
+    let data = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_incident-portal"))
+        .arg(command)
+        .env("DATABASE_URL", app.database_url())
+        .env("PORTAL_DATA_DIR", data.path())
+        .env("PORTAL_SECRET_KEY_FILE", &app.key_file)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let said =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), said)
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+async fn totp_secrets_are_sealed_at_rest(app: TestApp) {
+    // The test's key file did not exist before the portal started.
+    assert_eq!(mode(&app.key_file), 0o600, "created owner-only");
+    let _admin = app.setup_admin().await;
+    let secret = enrolled_secret(&app);
+    let stored = stored_secret(&app);
+    assert_ne!(stored, secret);
+    assert!(!stored.contains(&secret), "{stored}");
+    assert!(stored.starts_with("sealed:v1:"), "{stored}");
+    let mut browser = app.browser();
+    app.sign_in_fully(&mut browser, ADMIN, PASSWORD).await;
+}
+
+async fn clear_secrets_are_sealed_at_start(app: TestApp) {
+    let _admin = app.setup_admin().await;
+    let secret = enrolled_secret(&app);
+    let mut conn = app.pool.get().unwrap();
+    diesel::update(users::table.filter(users::email.eq(ADMIN)))
+        .set(users::totp_secret.eq(&secret))
+        .execute(&mut conn)
+        .unwrap();
+    // A secret stored before sealing existed still signs in, and the next
+    // start seals it.
+    let mut browser = app.browser();
+    app.sign_in_fully(&mut browser, ADMIN, PASSWORD).await;
+    let (ok, said) = run_binary(&app, "migrate");
+    assert!(ok, "{said}");
+    let stored = stored_secret(&app);
+    assert!(stored.starts_with("sealed:v1:"), "{stored}");
+    assert!(!stored.contains(&secret));
+    let mut browser = app.browser();
+    app.sign_in_fully(&mut browser, ADMIN, PASSWORD).await;
+}
+
+async fn rotate_key_keeps_sign_in_working(app: TestApp) {
+    let _admin = app.setup_admin().await;
+    let before = stored_secret(&app);
+    let key_before = std::fs::read_to_string(&app.key_file).unwrap();
+    let (ok, said) = run_binary(&app, "rotate-key");
+    assert!(ok, "{said}");
+    assert!(said.contains("1 TOTP secrets re-sealed"), "{said}");
+    let after = stored_secret(&app);
+    assert_ne!(after, before, "new ciphertext");
+    assert!(after.starts_with("sealed:v1:"));
+    assert!(!after.contains(&enrolled_secret(&app)));
+    assert_ne!(std::fs::read_to_string(&app.key_file).unwrap(), key_before);
+    assert_eq!(mode(&app.key_file), 0o600);
+    let old = format!("{}.old", app.key_file.display());
+    assert!(
+        !std::path::Path::new(&old).exists(),
+        "no .old once committed"
+    );
+    // The running portal reads the new key file.
+    let mut browser = app.browser();
+    app.sign_in_fully(&mut browser, ADMIN, PASSWORD).await;
+}
+
 on_both_backends!(
+    totp_secrets_are_sealed_at_rest,
+    clear_secrets_are_sealed_at_start,
+    rotate_key_keeps_sign_in_working,
     codes_are_single_use_and_checked,
     recovery_codes_work_once,
     staff_cannot_use_totp_by_default,

@@ -122,6 +122,10 @@ pub fn localhost_portal(app: &TestApp, mail: MailConfig, mail_worker: bool) -> S
         workers: 1,
         mail,
         mail_worker,
+        security: incident_portal::config::Security {
+            key_file: Some(app.key_file.clone()),
+            ..Default::default()
+        },
     };
     let server = server::start(
         Arc::new(config),

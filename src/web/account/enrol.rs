@@ -69,10 +69,11 @@ async fn page(
 ) -> AppResult<HttpResponse> {
     let user = who.user.clone();
     let today = state.clock.now().date();
+    let keys = state.keys.clone();
     let (allowed, secret) = crate::db::run(&state.pool, move |conn| {
         let allowed = second_factor::totp_allowed(conn, &user, today)?;
         let secret = if allowed && user.totp_enabled_at.is_none() {
-            second_factor::pending_totp_secret(conn, &user)?
+            second_factor::pending_totp_secret(conn, &keys, &user)?
         } else {
             String::new()
         };
@@ -143,9 +144,9 @@ pub async fn confirm_totp(
     {
         return Err(AppError::Forbidden);
     }
-    let (actor, session) = (who.actor(), who.session.clone());
+    let (actor, session, keys) = (who.actor(), who.session.clone(), state.keys.clone());
     let enrolled = crate::db::run(&state.pool, move |conn| {
-        second_factor::confirm_totp(conn, &actor, &session, &form.code, now)
+        second_factor::confirm_totp(conn, &keys, &actor, &session, &form.code, now)
     })
     .await?;
     let Some(enrolled) = enrolled else {

@@ -111,10 +111,11 @@ pub async fn submit(
     let (actor, user_id, session_id) = (who.actor(), who.user.id, who.session.id);
     let needs_code = who.user.totp_enabled_at.is_some();
     let code = form.code.clone();
+    let keys = state.keys.clone();
     let ok = crate::db::run(&state.pool, move |conn| {
         crate::db::write_tx(conn, |conn| {
             let code_ok =
-                !needs_code || second_factor::accept_totp(conn, user_id, &code, now, true)?;
+                !needs_code || second_factor::accept_totp(conn, &keys, user_id, &code, now, true)?;
             let ok = password_ok && code_ok;
             if ok {
                 sessions::reauthenticated(conn, session_id, now)?;

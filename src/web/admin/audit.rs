@@ -11,6 +11,7 @@ use crate::domain::time::to_tokyo;
 use crate::error::AppResult;
 use crate::services::audit_chain::{self, Break, ChainReport, Fault};
 use crate::services::audit_log::{self, ACTIONS, FilterInput, PAGE_SIZE, one_line};
+use crate::services::audit_rows::Row;
 use crate::web::extract::Admin;
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths};
@@ -40,6 +41,9 @@ pub struct EventLine {
     pub object_type: String,
     pub object_id: String,
     pub detail: String,
+    /// Why the row does not read as an event (then the other fields are
+    /// empty).
+    pub malformed: Option<String>,
 }
 
 /// A filter input: name, label key, hint key, typed value, error.
@@ -79,7 +83,28 @@ impl AuditPage {
     }
 }
 
-fn line(e: AuditEvent) -> EventLine {
+fn line(c: &Chrome, row: Row) -> EventLine {
+    let e = match row {
+        Row::Event(e) => e,
+        Row::Malformed { id, why } => {
+            return EventLine {
+                id,
+                utc: String::new(),
+                when: String::new(),
+                actor: String::new(),
+                ip: String::new(),
+                action: String::new(),
+                object_type: String::new(),
+                object_id: String::new(),
+                detail: String::new(),
+                malformed: Some(c.t.tf("audit.malformed_row", &[("why", &one_line(&why))])),
+            };
+        }
+    };
+    event_line(e)
+}
+
+fn event_line(e: AuditEvent) -> EventLine {
     EventLine {
         id: e.id,
         utc: e.occurred_at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
@@ -92,6 +117,7 @@ fn line(e: AuditEvent) -> EventLine {
         object_type: one_line(&e.object_type),
         object_id: one_line(&e.object_id),
         detail: one_line(&e.detail),
+        malformed: None,
     }
 }
 
@@ -135,7 +161,7 @@ fn href(q: &AuditQuery, before: Option<i64>) -> String {
 fn chain_view(c: &Chrome, report: &ChainReport) -> ChainView {
     let t = &c.t;
     let (event, fault) = match report {
-        ChainReport::Intact { events, head } => {
+        ChainReport::Intact { events, head, .. } => {
             return ChainView {
                 intact: true,
                 message: t.tf(
@@ -166,15 +192,26 @@ fn chain_view(c: &Chrome, report: &ChainReport) -> ChainView {
                 ("counted", &counted.to_string()),
             ],
         ),
+        Fault::Malformed { why } => t.tf("audit.fault.malformed", &[("why", &one_line(why))]),
     };
     let (message, link) = match event {
+        Some(e) if e.action.is_none() || e.occurred_at.is_none() => (
+            t.tf(
+                "audit.broken_row",
+                &[("id", &e.id.to_string()), ("what", &what)],
+            ),
+            Some(href(&AuditQuery::default(), e.id.checked_add(1))),
+        ),
         Some(e) => (
             t.tf(
                 "audit.broken",
                 &[
                     ("id", &e.id.to_string()),
-                    ("action", &one_line(&e.action)),
-                    ("when", &c.when(&e.occurred_at)),
+                    ("action", &one_line(e.action.as_deref().unwrap_or_default())),
+                    (
+                        "when",
+                        &e.occurred_at.map(|at| c.when(&at)).unwrap_or_default(),
+                    ),
                     ("what", &what),
                 ],
             ),
@@ -258,7 +295,7 @@ pub async fn page(
     };
     let (lines, older) = match found {
         Some(page) => (
-            page.events.into_iter().map(line).collect(),
+            page.events.into_iter().map(|row| line(&c, row)).collect(),
             page.older.map(|id| href(&q, Some(id))),
         ),
         None => (Vec::new(), None),

@@ -97,9 +97,9 @@ async fn check(
         return Ok(elsewhere);
     }
     let now = state.clock.now();
-    let (actor, session) = (who.actor(), who.session.clone());
+    let (actor, session, keys) = (who.actor(), who.session.clone(), state.keys.clone());
     let issued = crate::db::run(&state.pool, move |conn| {
-        second_factor::verify(conn, &actor, &session, method, &form.code, now)
+        second_factor::verify(conn, &keys, &actor, &session, method, &form.code, now)
     })
     .await?;
     match issued {

@@ -42,6 +42,10 @@ impl Portal {
             workers: 1,
             mail: MailConfig::Memory(Default::default()),
             mail_worker: false,
+            security: incident_portal::config::Security {
+                key_file: Some(app.key_file.clone()),
+                ..Default::default()
+            },
         };
         let server = server::start(
             Arc::new(config),
