@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::audit::{self, Event, action};
+use super::audit::{self, Action, Event};
 use super::second_factor::{TOTP_FIRMS_UNTIL, TOTP_STAFF};
 use super::{Actor, settings};
 use crate::db::schema::settings as settings_table;
@@ -61,7 +61,7 @@ pub fn save(
             now,
             actor,
             Event {
-                action: action::POLICY_CHANGED,
+                action: Action::PolicyChanged,
                 object_type: "policy",
                 object_id: "sign-in",
                 detail: &format!(

@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::accounts::find_user_by_email;
-use super::audit::{self, Event, action};
+use super::audit::{self, Action, Event};
 use super::throttle::{self, Key};
 use super::{Actor, links, sessions};
 use crate::db::models::User;
@@ -65,7 +65,7 @@ pub fn request(
                 ip: ip.to_owned(),
             },
             Event {
-                action: action::RESET_REQUESTED,
+                action: Action::ResetRequested,
                 object_type: "user",
                 object_id: &user.id.to_string(),
                 detail: "",
@@ -118,7 +118,7 @@ pub fn complete(
                 ip: ip.to_owned(),
             },
             Event {
-                action: action::PASSWORD_RESET,
+                action: Action::PasswordReset,
                 object_type: "user",
                 object_id: &user.id.to_string(),
                 detail: "",

@@ -7,22 +7,19 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::audit::{self, Event, action};
+use super::audit::{self, Action, Event};
 use super::notify;
 use super::{Actor, Invalid, clean_text};
 use crate::db::models::{ReturnRow, Version};
 use crate::db::schema::{return_versions, returns};
 use crate::db::{DbConn, write_tx};
 use crate::domain::period::Period;
+use crate::domain::{ReviewOutcome, Role, VersionStatus};
 use crate::error::{AppError, AppResult};
 use crate::mail::workflow_messages;
 
 /// Longest reason accepted, in characters.
 pub const REASON_MAX_CHARS: usize = 2000;
-
-pub const ACCEPTED: &str = "accepted";
-pub const RETURNED: &str = "returned";
-const SUBMITTED: &str = "submitted";
 
 /// Locks the version's return (on PostgreSQL, the update takes the row
 /// lock a concurrent submission also takes) and checks that the version is
@@ -52,7 +49,7 @@ fn lock_decidable(
     if version.version_no != row.current_version {
         return Err(AppError::Conflict("review.conflict.superseded"));
     }
-    if version.status != SUBMITTED {
+    if version.status != VersionStatus::Submitted {
         return Err(AppError::Conflict("review.conflict.decided"));
     }
     Ok((version, row))
@@ -62,17 +59,17 @@ fn decide(
     conn: &mut DbConn,
     actor: &Actor,
     version: &Version,
-    status: &str,
+    outcome: ReviewOutcome,
     note: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<Version> {
     let changed = diesel::update(
         return_versions::table
             .find(version.id)
-            .filter(return_versions::status.eq(SUBMITTED)),
+            .filter(return_versions::status.eq(VersionStatus::Submitted)),
     )
     .set((
-        return_versions::status.eq(status),
+        return_versions::status.eq(outcome.status()),
         return_versions::reviewed_at.eq(now),
         return_versions::reviewed_by.eq(actor.user_id),
         return_versions::review_note.eq(note),
@@ -82,7 +79,10 @@ fn decide(
         return Err(AppError::Conflict("review.conflict.decided"));
     }
     diesel::update(returns::table.find(version.return_id))
-        .set((returns::state.eq(status), returns::updated_at.eq(now)))
+        .set((
+            returns::state.eq(outcome.return_state()),
+            returns::updated_at.eq(now),
+        ))
         .execute(conn)?;
     super::summary::reviewed(conn, &version.period, now)?;
     audit::record(
@@ -90,10 +90,9 @@ fn decide(
         now,
         actor,
         Event {
-            action: if status == ACCEPTED {
-                action::VERSION_ACCEPTED
-            } else {
-                action::VERSION_RETURNED
+            action: match outcome {
+                ReviewOutcome::Accepted => Action::VersionAccepted,
+                ReviewOutcome::Returned => Action::VersionReturned,
             },
             object_type: "version",
             object_id: &version.id.to_string(),
@@ -119,7 +118,7 @@ pub fn accept(
 ) -> AppResult<Version> {
     write_tx(conn, |conn| {
         let (version, _) = lock_decidable(conn, version_id, now)?;
-        decide(conn, actor, &version, ACCEPTED, None, now)
+        decide(conn, actor, &version, ReviewOutcome::Accepted, None, now)
     })
 }
 
@@ -140,8 +139,15 @@ pub fn send_back(
     };
     write_tx(conn, |conn| {
         let (version, _) = lock_decidable(conn, version_id, now)?;
-        let version = decide(conn, actor, &version, RETURNED, Some(&reason), now)?;
-        let approvers = notify::firm_users(conn, version.firm_id, &["approver"])?;
+        let version = decide(
+            conn,
+            actor,
+            &version,
+            ReviewOutcome::Returned,
+            Some(&reason),
+            now,
+        )?;
+        let approvers = notify::firm_users(conn, version.firm_id, &[Role::Approver])?;
         let firm = notify::firm_name(conn, version.firm_id)?;
         let link = format!("{base_url}/returns/{}", version.period);
         notify::send_each(conn, &approvers, now, |to, lang| {
@@ -158,7 +164,7 @@ pub fn open_review_note(
     firm_id: i64,
     period: Period,
 ) -> QueryResult<Option<(String, NaiveDateTime)>> {
-    let latest: Option<(String, Option<String>, Option<NaiveDateTime>)> = returns::table
+    let latest: Option<(VersionStatus, Option<String>, Option<NaiveDateTime>)> = returns::table
         .inner_join(
             return_versions::table.on(return_versions::return_id
                 .eq(returns::id)
@@ -174,7 +180,7 @@ pub fn open_review_note(
         .first(conn)
         .optional()?;
     Ok(match latest {
-        Some((status, Some(note), Some(at))) if status == RETURNED => Some((note, at)),
+        Some((VersionStatus::Returned, Some(note), Some(at))) => Some((note, at)),
         _ => None,
     })
 }

@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::audit::{self, Event, action};
+use super::audit::{self, Action, Event};
 use super::sessions::{self, Issued, Stage};
 use super::throttle::{self, Key};
 use super::tokens::hash_token;
@@ -12,7 +12,6 @@ use super::{Actor, settings, totp};
 use crate::db::models::{Session, User};
 use crate::db::schema::{passkeys, recovery_codes, users};
 use crate::db::{DbConn, write_tx};
-use crate::domain::role::Role;
 use crate::error::AppResult;
 use crate::mail::messages::{self, FactorChange};
 
@@ -25,8 +24,7 @@ pub const RECOVERY_CODES: usize = 10;
 /// Whether TOTP is an acceptable factor for this user today. Default:
 /// forbidden for staff, allowed for firms until a date the admin sets.
 pub fn totp_allowed(conn: &mut DbConn, user: &User, today: NaiveDate) -> QueryResult<bool> {
-    let role = Role::parse(&user.role).unwrap_or(Role::Reporter);
-    if role.is_staff() {
+    if user.role.is_staff() {
         return Ok(settings::get(conn, TOTP_STAFF)?.as_deref() == Some("allowed"));
     }
     Ok(match settings::get(conn, TOTP_FIRMS_UNTIL)? {
@@ -244,7 +242,7 @@ pub fn confirm_totp(
             now,
             actor,
             Event {
-                action: action::FACTOR_ADDED,
+                action: Action::FactorAdded,
                 object_type: "user",
                 object_id: &user_id.to_string(),
                 detail: "totp",
@@ -253,7 +251,7 @@ pub fn confirm_totp(
         super::accounts::notify(conn, user_id, now, |to, lang| {
             messages::factor_changed(to, lang, FactorChange::TotpEnabled, now)
         })?;
-        let issued = match Stage::parse(&session.stage) {
+        let issued = match session.stage {
             Stage::Full => {
                 // Adding a factor ends the user's other sessions.
                 sessions::delete_others(conn, user_id, Some(session.id))?;
@@ -282,7 +280,7 @@ pub fn finish(
         now,
         actor,
         Event {
-            action: action::SIGN_IN,
+            action: Action::SignIn,
             object_type: "user",
             object_id: &session.user_id.to_string(),
             detail: method,
@@ -344,7 +342,7 @@ pub fn verify(
             now,
             actor,
             Event {
-                action: action::SECOND_FACTOR_FAILED,
+                action: Action::SecondFactorFailed,
                 object_type: "user",
                 object_id: &user.id.to_string(),
                 detail: method.name(),
@@ -357,7 +355,7 @@ pub fn verify(
                 now,
                 &Actor::system("throttle"),
                 Event {
-                    action: action::ACCOUNT_LOCKED,
+                    action: Action::AccountLocked,
                     object_type: "user",
                     object_id: &user.id.to_string(),
                     detail: "second factor",

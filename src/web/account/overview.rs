@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::enrol::RecoveryCodesPage;
 use super::require_recent;
 use crate::error::AppResult;
-use crate::services::audit::{self, Event, action};
+use crate::services::audit::{self, Action, Event};
 use crate::services::second_factor::{self, Usable};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::SignedIn;
@@ -72,7 +72,7 @@ pub async fn new_recovery_codes(
                 now,
                 &actor,
                 Event {
-                    action: action::FACTOR_ADDED,
+                    action: Action::FactorAdded,
                     object_type: "user",
                     object_id: &user_id.to_string(),
                     detail: "recovery codes replaced",

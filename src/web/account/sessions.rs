@@ -5,7 +5,7 @@ use askama::Template;
 
 use super::overview::PlainForm;
 use crate::error::AppResult;
-use crate::services::audit::{self, Event, action};
+use crate::services::audit::{self, Action, Event};
 use crate::services::sessions;
 use crate::web::csrf::CsrfForm;
 use crate::web::extract::SignedIn;
@@ -66,7 +66,7 @@ pub async fn end_others(
                 now,
                 &actor,
                 Event {
-                    action: action::SESSIONS_ENDED,
+                    action: Action::SessionsEnded,
                     object_type: "user",
                     object_id: &user_id.to_string(),
                     detail: &format!("{ended} other sessions"),
