@@ -35,7 +35,7 @@ pub enum AppError {
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("database error: {0}")]
-    Db(diesel::result::Error),
+    Db(#[source] diesel::result::Error),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -124,7 +124,7 @@ impl ResponseError for AppError {
                 return see_other(&crate::web::paths::reauth(next));
             }
             AppError::Db(_) | AppError::Internal(_) | AppError::Unavailable(_) => {
-                tracing::error!(error = %self, "request failed");
+                tracing::error!(error = %self, cause = %causes(self), "request failed");
             }
             _ => {}
         }
@@ -132,6 +132,18 @@ impl ResponseError for AppError {
         response.extensions_mut().insert(ErrorKey(self.key()));
         response
     }
+}
+
+/// The chain of sources below an error, e.g. which stored value did not
+/// parse under diesel's "Error deserializing field 'role'".
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut chain = Vec::new();
+    let mut next = error.source();
+    while let Some(e) = next {
+        chain.push(e.to_string());
+        next = e.source();
+    }
+    chain.join(": ")
 }
 
 fn see_other(to: &str) -> HttpResponse {

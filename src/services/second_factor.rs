@@ -8,14 +8,15 @@ use super::audit::{self, Action, Event};
 use super::sessions::{self, Issued, Stage};
 use super::throttle::{self, Key};
 use super::tokens::hash_token;
-use super::{Actor, settings, totp};
+use super::{Actor, totp};
 use crate::db::models::{Session, User};
 use crate::db::schema::{passkeys, recovery_codes, users};
 use crate::db::{DbConn, write_tx};
 use crate::error::AppResult;
 use crate::mail::messages::{self, FactorChange};
 
-/// Setting: "allowed" lets regulator staff use TOTP; anything else forbids.
+/// Setting: "allowed" lets regulator staff use TOTP, "forbidden" (or
+/// unset) forbids (`policy::StaffTotp`).
 pub const TOTP_STAFF: &str = "totp_staff";
 /// Setting: the last day firms may use TOTP (YYYY-MM-DD); empty = no end.
 pub const TOTP_FIRMS_UNTIL: &str = "totp_firms_until";
@@ -24,17 +25,11 @@ pub const RECOVERY_CODES: usize = 10;
 /// Whether TOTP is an acceptable factor for this user today. Default:
 /// forbidden for staff, allowed for firms until a date the admin sets.
 pub fn totp_allowed(conn: &mut DbConn, user: &User, today: NaiveDate) -> QueryResult<bool> {
+    let policy = super::policy::current(conn)?;
     if user.role.is_staff() {
-        return Ok(settings::get(conn, TOTP_STAFF)?.as_deref() == Some("allowed"));
+        return Ok(policy.staff_totp);
     }
-    Ok(match settings::get(conn, TOTP_FIRMS_UNTIL)? {
-        Some(until) if !until.trim().is_empty() => {
-            NaiveDate::parse_from_str(until.trim(), "%Y-%m-%d")
-                .map(|last| today <= last)
-                .unwrap_or(false)
-        }
-        _ => true,
-    })
+    Ok(policy.firms_until.is_none_or(|last| today <= last))
 }
 
 pub fn passkey_count(conn: &mut DbConn, user_id: i64) -> QueryResult<i64> {

@@ -331,7 +331,7 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<DemoLogin>> 
         diesel::insert_into(settings::table)
             .values((
                 settings::key.eq(second_factor::TOTP_STAFF),
-                settings::value.eq("allowed"),
+                settings::value.eq(super::policy::StaffTotp::Allowed.as_str()),
             ))
             .execute(conn)?;
         for (f, ((_, firm_id), rows)) in firm_ids.iter().zip(FIGURES).enumerate() {

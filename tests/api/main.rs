@@ -36,4 +36,5 @@ mod seed_demo;
 mod setup;
 mod throttle;
 mod trades;
+mod typed_state;
 mod validation;
