@@ -4,6 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::*;
+use crate::domain::compensation::CompensationKind;
 use crate::domain::{PublicationStatus, ReturnState, Role, VersionStatus};
 use crate::services::sessions::Stage;
 
@@ -266,7 +267,7 @@ pub struct VersionDetails {
     pub customer_losses_jpy: i64,
     pub compensation_paid_jpy: i64,
     pub accounts_compensated: i64,
-    pub compensation_policy: String,
+    pub compensation_policy: CompensationKind,
     pub compensation_percent: Option<i32>,
     pub checklist: String,
     pub contact_name: String,

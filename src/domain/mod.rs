@@ -3,6 +3,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod audit_action;
+pub mod compensation;
 pub mod details;
 pub mod disclosure;
 pub mod due_date;

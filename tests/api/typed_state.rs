@@ -9,11 +9,14 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error};
 use diesel::sql_types::{BigInt, Text};
-use incident_portal::db::models::{NewFirm, NewSession, NewUser, NewVersionRow, User};
+use incident_portal::db::models::{
+    NewFirm, NewSession, NewUser, NewVersionRow, User, VersionDetails,
+};
 use incident_portal::db::schema::{
-    audit_events, firms, publications, return_versions, returns, sessions, users,
+    audit_events, firms, publications, return_versions, returns, sessions, users, version_details,
 };
 use incident_portal::db::{Backend, DbConn, write_tx};
+use incident_portal::domain::compensation::CompensationKind;
 use incident_portal::domain::{PublicationStatus, ReturnState, ReviewOutcome, Role, VersionStatus};
 use incident_portal::services::Actor;
 use incident_portal::services::audit::{self, Action, Event};
@@ -72,6 +75,39 @@ fn user(conn: &mut DbConn, role: Role, firm_id: i64, now: chrono::NaiveDateTime)
         .returning(users::id)
         .get_result(conn)
         .unwrap()
+}
+
+fn details(version_id: i64, compensation_policy: CompensationKind) -> VersionDetails {
+    VersionDetails {
+        version_id,
+        purchase_domestic_jpy: 0,
+        purchase_china_hk_jpy: 0,
+        purchase_us_jpy: 0,
+        purchase_other_jpy: 0,
+        vector_phishing: 0,
+        vector_credential_stuffing: 0,
+        vector_malware: 0,
+        vector_sim_swap: 0,
+        vector_insider: 0,
+        vector_unknown: 0,
+        detected_customer: 0,
+        detected_monitoring: 0,
+        detected_other: 0,
+        detected_other_text: String::new(),
+        customer_losses_jpy: 0,
+        compensation_paid_jpy: 0,
+        accounts_compensated: 0,
+        compensation_policy,
+        compensation_percent: None,
+        checklist: String::new(),
+        contact_name: String::new(),
+        contact_phone: String::new(),
+        contact_email: String::new(),
+        attested_by: None,
+        warnings: String::new(),
+        warnings_explanation: String::new(),
+        four_eyes: String::new(),
+    }
 }
 
 async fn every_enum_round_trips_through_its_column(app: TestApp) {
@@ -176,7 +212,19 @@ async fn every_enum_round_trips_through_its_column(app: TestApp) {
             .first(conn)
             .unwrap();
         assert_eq!(stored, status);
+        let kind = CompensationKind::ALL[i % CompensationKind::ALL.len()];
+        diesel::insert_into(version_details::table)
+            .values(details(id, kind))
+            .execute(conn)
+            .unwrap();
+        let stored: CompensationKind = version_details::table
+            .find(id)
+            .select(version_details::compensation_policy)
+            .first(conn)
+            .unwrap();
+        assert_eq!(stored, kind);
     }
+    assert_eq!(VersionStatus::ALL.len(), CompensationKind::ALL.len());
 
     for &outcome in ReviewOutcome::ALL {
         assert_eq!(echo!(conn, outcome, ReviewOutcome), outcome);
@@ -339,6 +387,18 @@ async fn check_constraints_refuse_values_no_enum_names(app: TestApp) {
         diesel::sql_query("UPDATE return_versions SET status = 'pending'").execute(conn),
         "return_versions.status",
     );
+    let version_id: i64 = return_versions::table
+        .select(return_versions::id)
+        .first(conn)
+        .unwrap();
+    diesel::insert_into(version_details::table)
+        .values(details(version_id, CompensationKind::Full))
+        .execute(conn)
+        .unwrap();
+    is_check_violation(
+        diesel::sql_query("UPDATE version_details SET compensation_policy = 'none'").execute(conn),
+        "version_details.compensation_policy",
+    );
 
     // The constraints are in the catalog under the names the migration gave.
     let constraints: i64 = match app.backend {
@@ -346,7 +406,7 @@ async fn check_constraints_refuse_values_no_enum_names(app: TestApp) {
             "(SELECT COUNT(*) FROM pg_constraint WHERE contype = 'c' AND conname IN \
              ('users_role_check', 'sessions_stage_known', 'returns_state_known', \
              'return_versions_status_known', 'publications_status_known', \
-             'settings_totp_staff_known', 'settings_totp_firms_until_known'))",
+             'version_details_compensation_policy_known', 'settings_totp_staff_known', 'settings_totp_firms_until_known'))",
         ))
         .get_result(conn)
         .unwrap(),
@@ -357,14 +417,15 @@ async fn check_constraints_refuse_values_no_enum_names(app: TestApp) {
              (name = 'returns' AND sql LIKE '%CHECK (state IN%') OR \
              (name = 'return_versions' AND sql LIKE '%CHECK (status IN%') OR \
              (name = 'publications' AND sql LIKE '%CHECK (status IN%') OR \
+             (name = 'version_details' AND sql LIKE '%CHECK (compensation_policy IN%') OR \
              (name = 'settings' AND sql LIKE '%totp_staff%' AND sql LIKE '%totp_firms_until%')))",
         ))
         .get_result(conn)
         .unwrap(),
     };
     let expected = match app.backend {
-        Backend::Postgres => 7,
-        Backend::Sqlite => 6,
+        Backend::Postgres => 8,
+        Backend::Sqlite => 7,
     };
     assert_eq!(constraints, expected);
 }

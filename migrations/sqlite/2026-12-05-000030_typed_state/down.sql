@@ -95,6 +95,40 @@ DROP TABLE publications;
 ALTER TABLE publications_new RENAME TO publications;
 CREATE INDEX publications_status ON publications(status, released_at);
 
+CREATE TABLE version_details_new (
+    version_id BIGINT PRIMARY KEY REFERENCES return_versions(id),
+    purchase_domestic_jpy BIGINT NOT NULL,
+    purchase_china_hk_jpy BIGINT NOT NULL,
+    purchase_us_jpy BIGINT NOT NULL,
+    purchase_other_jpy BIGINT NOT NULL,
+    vector_phishing BIGINT NOT NULL,
+    vector_credential_stuffing BIGINT NOT NULL,
+    vector_malware BIGINT NOT NULL,
+    vector_sim_swap BIGINT NOT NULL,
+    vector_insider BIGINT NOT NULL,
+    vector_unknown BIGINT NOT NULL,
+    detected_customer BIGINT NOT NULL,
+    detected_monitoring BIGINT NOT NULL,
+    detected_other BIGINT NOT NULL,
+    detected_other_text TEXT NOT NULL,
+    customer_losses_jpy BIGINT NOT NULL,
+    compensation_paid_jpy BIGINT NOT NULL,
+    accounts_compensated BIGINT NOT NULL,
+    compensation_policy TEXT NOT NULL,
+    compensation_percent INTEGER,
+    checklist TEXT NOT NULL,
+    contact_name TEXT NOT NULL,
+    contact_phone TEXT NOT NULL,
+    contact_email TEXT NOT NULL,
+    attested_by BIGINT REFERENCES users(id),
+    warnings TEXT NOT NULL,
+    warnings_explanation TEXT NOT NULL,
+    four_eyes TEXT NOT NULL
+);
+INSERT INTO version_details_new SELECT * FROM version_details;
+DROP TABLE version_details;
+ALTER TABLE version_details_new RENAME TO version_details;
+
 CREATE TABLE settings_new (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL

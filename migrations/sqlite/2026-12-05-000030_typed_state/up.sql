@@ -1,10 +1,11 @@
--- Typed state: stored roles, session stages, return states, version
--- statuses, publication statuses and the sign-in policy settings may hold
--- only the values the code's enums name (users.role has had its CHECK since
--- the foundation). SQLite cannot add a CHECK to a column, so each table is
--- rebuilt (create new, copy, drop, rename, indexes again) with foreign keys
--- off, in a transaction of its own (metadata.toml: run_in_transaction =
--- false, since PRAGMA foreign_keys is ignored inside a transaction).
+-- Typed state: stored session stages, return states, version statuses,
+-- publication statuses, compensation policies and the sign-in policy
+-- settings may hold only the values the code's enums name (users.role has
+-- had its CHECK since the foundation). SQLite cannot add a CHECK to a
+-- column, so each table is rebuilt (create new, copy, drop, rename, indexes
+-- again) with foreign keys off, in a transaction of its own (metadata.toml:
+-- run_in_transaction = false, since PRAGMA foreign_keys is ignored inside a
+-- transaction).
 
 PRAGMA foreign_keys = OFF;
 BEGIN IMMEDIATE;
@@ -100,6 +101,40 @@ INSERT INTO publications_new SELECT * FROM publications;
 DROP TABLE publications;
 ALTER TABLE publications_new RENAME TO publications;
 CREATE INDEX publications_status ON publications(status, released_at);
+
+CREATE TABLE version_details_new (
+    version_id BIGINT PRIMARY KEY REFERENCES return_versions(id),
+    purchase_domestic_jpy BIGINT NOT NULL,
+    purchase_china_hk_jpy BIGINT NOT NULL,
+    purchase_us_jpy BIGINT NOT NULL,
+    purchase_other_jpy BIGINT NOT NULL,
+    vector_phishing BIGINT NOT NULL,
+    vector_credential_stuffing BIGINT NOT NULL,
+    vector_malware BIGINT NOT NULL,
+    vector_sim_swap BIGINT NOT NULL,
+    vector_insider BIGINT NOT NULL,
+    vector_unknown BIGINT NOT NULL,
+    detected_customer BIGINT NOT NULL,
+    detected_monitoring BIGINT NOT NULL,
+    detected_other BIGINT NOT NULL,
+    detected_other_text TEXT NOT NULL,
+    customer_losses_jpy BIGINT NOT NULL,
+    compensation_paid_jpy BIGINT NOT NULL,
+    accounts_compensated BIGINT NOT NULL,
+    compensation_policy TEXT NOT NULL CHECK (compensation_policy IN ('full', 'partial', 'considering')),
+    compensation_percent INTEGER,
+    checklist TEXT NOT NULL,
+    contact_name TEXT NOT NULL,
+    contact_phone TEXT NOT NULL,
+    contact_email TEXT NOT NULL,
+    attested_by BIGINT REFERENCES users(id),
+    warnings TEXT NOT NULL,
+    warnings_explanation TEXT NOT NULL,
+    four_eyes TEXT NOT NULL
+);
+INSERT INTO version_details_new SELECT * FROM version_details;
+DROP TABLE version_details;
+ALTER TABLE version_details_new RENAME TO version_details;
 
 CREATE TABLE settings_new (
     key TEXT PRIMARY KEY,
