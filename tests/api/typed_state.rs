@@ -360,7 +360,8 @@ async fn a_stored_value_that_does_not_parse_is_an_error(app: TestApp) {
     let user_id = {
         let mut conn = app.pool.get().unwrap();
         let firm_id = firm(&mut conn, now);
-        user(&mut conn, Role::Reporter, firm_id, now)
+        // Staff, so the stranger also passes the firm-or-staff CHECK.
+        user(&mut conn, Role::Analyst, firm_id, now)
     };
     corrupt_role(&app, user_id);
     let mut conn = app.pool.get().unwrap();
