@@ -5,8 +5,8 @@ use diesel::prelude::*;
 
 use super::schema::*;
 use crate::domain::compensation::CompensationKind;
+use crate::domain::stage::Stage;
 use crate::domain::{PublicationStatus, ReturnState, Role, VersionStatus};
-use crate::services::sessions::Stage;
 
 #[derive(Queryable, Selectable, Clone, Debug)]
 #[diesel(table_name = firms)]

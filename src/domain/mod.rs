@@ -14,6 +14,7 @@ pub mod period;
 pub mod receipt;
 pub mod registration;
 pub mod role;
+pub mod stage;
 pub mod states;
 pub mod text_enum;
 pub mod time;

@@ -12,7 +12,6 @@ use super::tokens::{hash_token, new_token};
 use crate::db::DbConn;
 use crate::db::models::{NewSession, Session, User};
 use crate::db::schema::{sessions, users};
-use crate::domain::text_enum::text_enum;
 
 pub const IDLE: Duration = Duration::minutes(30);
 pub const ABSOLUTE: Duration = Duration::hours(12);
@@ -21,17 +20,7 @@ pub const PENDING: Duration = Duration::minutes(15);
 /// `last_seen_at` is written at most this often, so reads stay reads.
 const TOUCH_EVERY: Duration = Duration::seconds(60);
 
-text_enum! {
-    /// How far a session's sign-in has come (`sessions.stage`).
-    pub enum Stage {
-        /// Password checked; a second factor must be presented.
-        SecondFactor = "second_factor",
-        /// Password checked; the user has no second factor yet and must enrol one.
-        Enrol = "enrol",
-        /// Signed in.
-        Full = "full",
-    }
-}
+pub use crate::domain::stage::Stage;
 
 /// A new session's secrets; the token goes in the cookie only.
 pub struct Issued {
