@@ -126,7 +126,7 @@ pub fn create_analyst(conn: &mut DbConn, now: NaiveDateTime) -> Result<Staff, Fa
             .values(NewUser {
                 email: &staff.email,
                 display_name: "Bench Analyst",
-                role: "analyst",
+                role: incident_portal::domain::Role::Analyst,
                 firm_id: None,
                 password_hash: Some(&hash),
                 must_change_password: false,

@@ -4,6 +4,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::*;
+use crate::domain::compensation::CompensationKind;
+use crate::domain::stage::Stage;
+use crate::domain::{PublicationStatus, ReturnState, Role, VersionStatus};
 
 #[derive(Queryable, Selectable, Clone, Debug)]
 #[diesel(table_name = firms)]
@@ -36,7 +39,7 @@ pub struct User {
     pub id: i64,
     pub email: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub firm_id: Option<i64>,
     pub password_hash: Option<String>,
     pub must_change_password: bool,
@@ -55,7 +58,7 @@ pub struct User {
 pub struct NewUser<'a> {
     pub email: &'a str,
     pub display_name: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub firm_id: Option<i64>,
     pub password_hash: Option<&'a str>,
     pub must_change_password: bool,
@@ -79,7 +82,7 @@ pub struct Session {
     pub authenticated_at: NaiveDateTime,
     pub ip: String,
     pub user_agent: String,
-    pub stage: String,
+    pub stage: Stage,
     pub second_factor_at: Option<NaiveDateTime>,
 }
 
@@ -94,7 +97,7 @@ pub struct NewSession<'a> {
     pub authenticated_at: NaiveDateTime,
     pub ip: &'a str,
     pub user_agent: &'a str,
-    pub stage: &'a str,
+    pub stage: Stage,
     pub second_factor_at: Option<NaiveDateTime>,
 }
 
@@ -117,7 +120,7 @@ pub struct ReturnRow {
     pub id: i64,
     pub firm_id: i64,
     pub period: String,
-    pub state: String,
+    pub state: ReturnState,
     pub draft_json: Option<String>,
     pub draft_updated_by: Option<i64>,
     pub draft_updated_at: Option<NaiveDateTime>,
@@ -137,7 +140,7 @@ pub struct Version {
     pub receipt_no: String,
     pub idempotency_key: Option<String>,
     pub source: String,
-    pub status: String,
+    pub status: VersionStatus,
     pub is_nil: bool,
     pub unauthorized_accesses: i64,
     pub affected_accounts: i64,
@@ -164,7 +167,7 @@ pub struct NewVersionRow<'a> {
     pub receipt_no: &'a str,
     pub idempotency_key: Option<&'a str>,
     pub source: &'a str,
-    pub status: &'a str,
+    pub status: VersionStatus,
     pub is_nil: bool,
     pub unauthorized_accesses: i64,
     pub affected_accounts: i64,
@@ -212,6 +215,9 @@ pub struct AuditEvent {
     pub actor_user_id: Option<i64>,
     pub actor: String,
     pub ip: String,
+    /// As stored, not parsed: the chain check hashes a row as found, so a
+    /// tampered action shows as a broken chain, not as an unreadable row.
+    /// Every write goes through `audit::Action`.
     pub action: String,
     pub object_type: String,
     pub object_id: String,
@@ -267,7 +273,7 @@ pub struct VersionDetails {
     pub customer_losses_jpy: i64,
     pub compensation_paid_jpy: i64,
     pub accounts_compensated: i64,
-    pub compensation_policy: String,
+    pub compensation_policy: CompensationKind,
     pub compensation_percent: Option<i32>,
     pub checklist: String,
     pub contact_name: String,
@@ -289,7 +295,7 @@ pub struct Publication {
     pub period_to: String,
     pub footnotes: String,
     pub p_percent: i32,
-    pub status: String,
+    pub status: PublicationStatus,
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub released_at: Option<NaiveDateTime>,

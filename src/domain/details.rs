@@ -6,6 +6,7 @@
 
 use chrono::NaiveDate;
 
+use super::compensation::CompensationKind;
 use super::email::EmailAddress;
 use super::figures::ReturnFigures;
 use super::text::is_forbidden_control;
@@ -88,12 +89,17 @@ pub enum CompensationPolicy {
 }
 
 impl CompensationPolicy {
-    pub fn code(&self) -> &'static str {
+    /// The kind, as stored.
+    pub fn kind(&self) -> CompensationKind {
         match self {
-            CompensationPolicy::Full => "full",
-            CompensationPolicy::Partial(_) => "partial",
-            CompensationPolicy::UnderConsideration => "considering",
+            CompensationPolicy::Full => CompensationKind::Full,
+            CompensationPolicy::Partial(_) => CompensationKind::Partial,
+            CompensationPolicy::UnderConsideration => CompensationKind::Considering,
         }
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.kind().as_str()
     }
 
     pub fn percent(&self) -> Option<u8> {

@@ -2,6 +2,8 @@
 //! (with stable message keys), figures rules, receipts, calendar and roles. No I/O.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod audit_action;
+pub mod compensation;
 pub mod details;
 pub mod disclosure;
 pub mod due_date;
@@ -12,6 +14,9 @@ pub mod period;
 pub mod receipt;
 pub mod registration;
 pub mod role;
+pub mod stage;
+pub mod states;
+pub mod text_enum;
 pub mod time;
 pub mod trades;
 pub mod yen;
@@ -26,4 +31,5 @@ pub use period::{Period, PeriodError};
 pub use receipt::{ReceiptError, ReceiptNumber};
 pub use registration::{RegistrationError, RegistrationNo};
 pub use role::Role;
+pub use states::{PublicationStatus, ReturnState, ReviewOutcome, VersionStatus};
 pub use yen::{AmountError, Count, Yen};

@@ -1,38 +1,28 @@
 //! User roles: firm-side reporters and approvers, regulator-side analysts
 //! and administrators, with the permissions derived from them.
 
-use std::fmt;
+use super::text_enum::text_enum;
 
-/// The role of a portal user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Role {
-    /// Firm user who prepares returns.
-    Reporter,
-    /// Firm user who approves and submits returns.
-    Approver,
-    /// Regulator staff who reviews returns.
-    Analyst,
-    /// Regulator staff who administers the portal.
-    Admin,
+text_enum! {
+    /// The role of a portal user (`users.role`, with a CHECK on both
+    /// backends).
+    pub enum Role {
+        /// Firm user who prepares returns.
+        Reporter = "reporter",
+        /// Firm user who approves and submits returns.
+        Approver = "approver",
+        /// Regulator staff who reviews returns.
+        Analyst = "analyst",
+        /// Regulator staff who administers the portal.
+        Admin = "admin",
+    }
 }
 
 impl Role {
-    /// Stable identifier, as stored in the database.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Role::Reporter => "reporter",
-            Role::Approver => "approver",
-            Role::Analyst => "analyst",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// Inverse of `as_str`; surrounding whitespace and ASCII case are ignored.
-    pub fn parse(s: &str) -> Option<Role> {
-        let s = s.trim();
-        [Role::Reporter, Role::Approver, Role::Analyst, Role::Admin]
-            .into_iter()
-            .find(|r| r.as_str().eq_ignore_ascii_case(s))
+    /// A role as typed in a form: surrounding whitespace and ASCII case
+    /// are ignored. (Stored values are read with the exact `parse`.)
+    pub fn from_input(s: &str) -> Option<Role> {
+        Role::parse(&s.trim().to_ascii_lowercase()).ok()
     }
 
     /// A user of a securities firm (reporter or approver).
@@ -66,35 +56,35 @@ impl Role {
     }
 }
 
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
-    const ALL: [Role; 4] = [Role::Reporter, Role::Approver, Role::Analyst, Role::Admin];
-
     #[test]
     fn string_round_trip() {
-        for r in ALL {
-            assert_eq!(Role::parse(r.as_str()), Some(r));
+        for &r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Ok(r));
             assert_eq!(r.to_string(), r.as_str());
             assert_eq!(r.label_key(), format!("role.{}", r.as_str()));
         }
-        assert_eq!(Role::parse(" Admin "), Some(Role::Admin));
-        assert_eq!(Role::parse(""), None);
-        assert_eq!(Role::parse("root"), None);
-        assert_eq!(Role::parse("administrator"), None);
+        assert_eq!(Role::from_input(" Admin "), Some(Role::Admin));
+        assert_eq!(Role::from_input("root"), None);
+    }
+
+    #[test]
+    fn a_stored_value_that_names_no_role_is_refused_not_read_as_reporter() {
+        for bad in ["", "root", "administrator", " admin", "Admin", "reporter\0"] {
+            let err = Role::parse(bad).unwrap_err();
+            assert_eq!(err.type_name, "Role");
+            assert_eq!(err.value, bad);
+        }
+        assert_eq!(Role::ALL.len(), 4);
     }
 
     #[test]
     fn permissions() {
-        let table: Vec<(Role, [bool; 4])> = ALL
+        let table: Vec<(Role, [bool; 4])> = Role::ALL
             .iter()
             .map(|r| {
                 (
@@ -112,7 +102,7 @@ mod tests {
                 (Role::Admin, [false, true, false, true]),
             ]
         );
-        for r in ALL {
+        for r in Role::ALL {
             assert_ne!(r.is_firm(), r.is_staff());
         }
     }

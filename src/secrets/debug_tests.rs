@@ -35,7 +35,7 @@ fn user() -> User {
         id: 1,
         email: "hanako@firm.example".into(),
         display_name: "Hanako".into(),
-        role: "approver".into(),
+        role: crate::domain::Role::Approver,
         firm_id: Some(2),
         password_hash: Some(HASH.into()),
         must_change_password: false,
@@ -61,7 +61,7 @@ fn session() -> Session {
         authenticated_at: at(),
         ip: "127.0.0.1".into(),
         user_agent: "test".into(),
-        stage: "full".into(),
+        stage: crate::domain::stage::Stage::Full,
         second_factor_at: Some(at()),
     }
 }

@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 
 use super::Actor;
-use super::audit::{self, Event, action};
+use super::audit::{self, Action, Event};
 use super::{second_factor, sessions};
 use crate::db::{DbConn, write_tx};
 use crate::error::AppResult;
@@ -25,7 +25,7 @@ pub fn end_other_sessions(
             now,
             actor,
             Event {
-                action: action::SESSIONS_ENDED,
+                action: Action::SessionsEnded,
                 object_type: "user",
                 object_id: &user_id.to_string(),
                 detail: &format!("{ended} other sessions"),
@@ -50,7 +50,7 @@ pub fn replace_recovery_codes(
             now,
             actor,
             Event {
-                action: action::FACTOR_ADDED,
+                action: Action::FactorAdded,
                 object_type: "user",
                 object_id: &user_id.to_string(),
                 detail: "recovery codes replaced",

@@ -3,7 +3,7 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::audit::{self, Event, action};
+use super::audit::{self, Action, Event};
 use super::second_factor;
 use super::sessions::{self, Issued, Stage};
 use super::throttle::{self, Key};
@@ -54,7 +54,7 @@ pub fn issue_setup_token(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Opt
             now,
             &Actor::system("serve"),
             Event {
-                action: action::SETUP_LINK_ISSUED,
+                action: Action::SetupLinkIssued,
                 object_type: "setup",
                 object_id: "-",
                 detail: "",
@@ -146,7 +146,7 @@ pub fn complete_setup(
             .values(NewUser {
                 email: email.as_str(),
                 display_name,
-                role: Role::Admin.as_str(),
+                role: Role::Admin,
                 firm_id: None,
                 password_hash: Some(password_hash),
                 must_change_password: false,
@@ -172,7 +172,7 @@ pub fn complete_setup(
             now,
             &actor,
             Event {
-                action: action::USER_CREATED,
+                action: Action::UserCreated,
                 object_type: "user",
                 object_id: &user_id.to_string(),
                 detail: "first admin via setup link",
@@ -220,7 +220,7 @@ pub fn complete_password(
             now,
             &actor,
             Event {
-                action: action::PASSWORD_ACCEPTED,
+                action: Action::PasswordAccepted,
                 object_type: "user",
                 object_id: &user.id.to_string(),
                 detail: stage.as_str(),
@@ -262,7 +262,7 @@ pub fn record_failed_sign_in(
                 ip: ip.to_owned(),
             },
             Event {
-                action: action::SIGN_IN_FAILED,
+                action: Action::SignInFailed,
                 object_type: "user",
                 object_id: &user_id.map_or_else(|| "-".to_owned(), |id| id.to_string()),
                 detail: &shown,
@@ -284,7 +284,7 @@ pub fn record_failed_sign_in(
                 now,
                 &Actor::system("throttle"),
                 Event {
-                    action: action::ACCOUNT_LOCKED,
+                    action: Action::AccountLocked,
                     object_type: "user",
                     object_id: &user_id.map_or_else(|| "-".to_owned(), |id| id.to_string()),
                     detail: &shown,
@@ -320,7 +320,7 @@ pub fn sign_in_wait(
                     ip: ip.to_owned(),
                 },
                 Event {
-                    action: action::SIGN_IN_THROTTLED,
+                    action: Action::SignInThrottled,
                     object_type: "user",
                     object_id: "-",
                     detail: &shown,
@@ -344,7 +344,7 @@ pub fn sign_out(
             now,
             actor,
             Event {
-                action: action::SIGN_OUT,
+                action: Action::SignOut,
                 object_type: "user",
                 object_id: &actor.user_id.map(|id| id.to_string()).unwrap_or_default(),
                 detail: "",
@@ -382,7 +382,7 @@ pub fn change_password(
             now,
             actor,
             Event {
-                action: action::PASSWORD_CHANGED,
+                action: Action::PasswordChanged,
                 object_type: "user",
                 object_id: &user_id.to_string(),
                 detail: "",
@@ -455,7 +455,7 @@ pub fn create_firm(
             now,
             actor,
             Event {
-                action: action::FIRM_CREATED,
+                action: Action::FirmCreated,
                 object_type: "firm",
                 object_id: &firm.id.to_string(),
                 detail: &firm.name,

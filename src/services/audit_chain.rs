@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
-use super::audit::{Event, event_hash};
+use super::audit::{Fields, event_hash};
 use super::audit_rows::{Row, load_tolerant};
 use crate::db::models::AuditEvent;
 use crate::db::schema::{audit_events, audit_head};
@@ -137,7 +137,7 @@ pub fn recompute(prev_hash: &str, e: &AuditEvent) -> String {
         e.actor_user_id,
         &e.actor,
         &e.ip,
-        &Event {
+        &Fields {
             action: &e.action,
             object_type: &e.object_type,
             object_id: &e.object_id,

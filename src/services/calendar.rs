@@ -7,12 +7,13 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-use super::audit::{self, Event, action};
+use super::audit::{self, Action, Event};
 use super::settings::{self, DUE_DAY};
 use super::{Actor, Invalid};
 use crate::db::models::{Firm, ReturnRow, Version};
 use crate::db::schema::{firms, return_versions, returns};
 use crate::db::{DbConn, write_tx};
+use crate::domain::VersionStatus;
 use crate::domain::due_date::due_date;
 use crate::domain::period::Period;
 use crate::error::AppResult;
@@ -99,7 +100,7 @@ pub fn save(
             now,
             actor,
             Event {
-                action: action::CALENDAR_CHANGED,
+                action: Action::CalendarChanged,
                 object_type: "settings",
                 object_id: "calendar",
                 detail: &format!(
@@ -174,11 +175,11 @@ impl BoardState {
         today: NaiveDate,
     ) -> BoardState {
         match (first, latest) {
-            (Some(first), Some(latest)) => match latest.status.as_str() {
-                "accepted" => BoardState::Accepted,
-                "returned" => BoardState::Returned,
-                _ if first.on_time => BoardState::OnTime,
-                _ => BoardState::Late,
+            (Some(first), Some(latest)) => match latest.status {
+                VersionStatus::Accepted => BoardState::Accepted,
+                VersionStatus::Returned => BoardState::Returned,
+                VersionStatus::Submitted if first.on_time => BoardState::OnTime,
+                VersionStatus::Submitted => BoardState::Late,
             },
             _ if today > due => BoardState::Missing,
             _ if row.is_some_and(|r| r.draft_json.is_some()) => BoardState::Draft,

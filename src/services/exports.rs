@@ -17,7 +17,7 @@ mod copy;
 mod pages;
 
 use super::Actor;
-use super::audit::{self, Event, action};
+use super::audit::{self, Action, Event};
 use crate::db::{DbConn, DbPool, write_tx};
 use crate::error::AppError;
 
@@ -145,7 +145,7 @@ pub fn record(
             now,
             actor,
             Event {
-                action: action::EXPORTED,
+                action: Action::Exported,
                 object_type: "export",
                 object_id: kind.file_name(),
                 detail: &detail,

@@ -7,7 +7,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::audit::{self, Event, action};
+use super::audit::{self, Action, Event};
 use super::{Actor, Invalid};
 use crate::db::models::Firm;
 use crate::db::schema::firms;
@@ -72,7 +72,7 @@ pub fn set_first(
             now,
             actor,
             Event {
-                action: action::FIRM_FIRST_PERIOD_CHANGED,
+                action: Action::FirmFirstPeriodChanged,
                 object_type: "firm",
                 object_id: &firm_id.to_string(),
                 detail: &format!("first reporting month {before} -> {key}"),

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::Actor;
-use super::audit::{self, Event, action};
+use super::audit::{self, Action, Event};
 use super::return_form::FiguresForm;
 use super::tokens::hex;
 use crate::db::schema::{
@@ -241,9 +241,9 @@ pub fn set_exemption(
             actor,
             Event {
                 action: if exempt {
-                    action::FIRM_EXEMPTED
+                    Action::FirmExempted
                 } else {
-                    action::FIRM_EXEMPTION_WITHDRAWN
+                    Action::FirmExemptionWithdrawn
                 },
                 object_type: "firm",
                 object_id: &firm_id.to_string(),

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::accounts::insert_firm;
-use super::audit::{self, Event, action};
+use super::audit::{self, Action, Event};
 use super::return_form::FiguresForm;
 use super::returns::{self, Source};
 use super::summary::Breakdown;
@@ -230,7 +230,7 @@ pub fn import(
             now,
             actor,
             Event {
-                action: action::RETURNS_IMPORTED,
+                action: Action::ReturnsImported,
                 object_type: "import",
                 object_id: "-",
                 detail: &format!(

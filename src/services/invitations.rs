@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::accounts::{find_user_by_email, get_firm};
-use super::audit::{self, Event, action};
+use super::audit::{self, Action, Event};
 use super::mail_links::MailLinks;
 use super::sessions::{self, Issued, Stage};
 use super::{Actor, Invalid, clean_line, links};
@@ -33,9 +33,9 @@ pub struct InviteInput<'a> {
 /// Whom `inviter` may invite: admins anyone; approvers their own firm's
 /// reporters and approvers; nobody else.
 pub fn may_invite(inviter: &User, role: Role, firm_id: Option<i64>) -> bool {
-    match Role::parse(&inviter.role) {
-        Some(Role::Admin) => true,
-        Some(Role::Approver) => role.is_firm() && firm_id.is_some() && firm_id == inviter.firm_id,
+    match inviter.role {
+        Role::Admin => true,
+        Role::Approver => role.is_firm() && firm_id.is_some() && firm_id == inviter.firm_id,
         _ => false,
     }
 }
@@ -53,9 +53,9 @@ pub fn invite(
     let email = EmailAddress::parse(input.email).map_err(|e| invalid.push("email", e.key()));
     let name =
         clean_line(input.display_name, 100, true).map_err(|k| invalid.push("display_name", k));
-    let role = Role::parse(input.role).ok_or_else(|| invalid.push("role", "err.role.invalid"));
+    let role = Role::from_input(input.role).ok_or_else(|| invalid.push("role", "err.role.invalid"));
     // An approver's invitations are always for their own firm.
-    let typed_firm = if Role::parse(&inviter.role) == Some(Role::Approver) {
+    let typed_firm = if inviter.role == Role::Approver {
         inviter.firm_id
     } else {
         input.firm_id.trim().parse::<i64>().ok()
@@ -94,7 +94,7 @@ pub fn invite(
             .values(NewUser {
                 email: email.as_str(),
                 display_name: &name,
-                role: role.as_str(),
+                role,
                 firm_id,
                 password_hash: None,
                 must_change_password: false,
@@ -123,7 +123,7 @@ pub fn invite(
             now,
             actor,
             Event {
-                action: action::USER_INVITED,
+                action: Action::UserInvited,
                 object_type: "user",
                 object_id: &id.to_string(),
                 detail: &format!("{} {}", role.as_str(), email.as_str()),
@@ -183,7 +183,7 @@ pub fn accept(
             now,
             &actor,
             Event {
-                action: action::INVITATION_ACCEPTED,
+                action: Action::InvitationAccepted,
                 object_type: "user",
                 object_id: &user.id.to_string(),
                 detail: "",
@@ -221,9 +221,9 @@ pub fn set_active(
             actor,
             Event {
                 action: if active {
-                    action::USER_ENABLED
+                    Action::UserEnabled
                 } else {
-                    action::USER_DISABLED
+                    Action::UserDisabled
                 },
                 object_type: "user",
                 object_id: &target.id.to_string(),

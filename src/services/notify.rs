@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use crate::db::DbConn;
 use crate::db::models::{User, Version};
 use crate::db::schema::{firms, users};
+use crate::domain::Role;
 use crate::domain::email::EmailAddress;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
@@ -14,11 +15,11 @@ use crate::mail::outbox::{self, Email};
 use crate::mail::workflow_messages;
 
 /// Active users of `firm_id` with one of `roles`, in a stable order.
-pub fn firm_users(conn: &mut DbConn, firm_id: i64, roles: &[&str]) -> QueryResult<Vec<User>> {
+pub fn firm_users(conn: &mut DbConn, firm_id: i64, roles: &[Role]) -> QueryResult<Vec<User>> {
     users::table
         .filter(users::firm_id.eq(firm_id))
         .filter(users::active.eq(true))
-        .filter(users::role.eq_any(roles))
+        .filter(users::role.eq_any(roles.to_vec()))
         .order(users::id.asc())
         .select(User::as_select())
         .load(conn)
@@ -29,7 +30,7 @@ pub fn staff_users(conn: &mut DbConn) -> QueryResult<Vec<User>> {
     users::table
         .filter(users::firm_id.is_null())
         .filter(users::active.eq(true))
-        .filter(users::role.eq_any(["analyst", "admin"]))
+        .filter(users::role.eq_any([Role::Analyst, Role::Admin]))
         .order(users::id.asc())
         .select(User::as_select())
         .load(conn)
@@ -76,7 +77,7 @@ pub fn receipt_emails(
     version: &Version,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
-    let mut recipients = firm_users(conn, version.firm_id, &["approver"])?;
+    let mut recipients = firm_users(conn, version.firm_id, &[Role::Approver])?;
     let submitter = match version.submitted_by {
         Some(id) => users::table
             .find(id)

@@ -19,7 +19,7 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use webauthn_rs::prelude::*;
 
-use super::audit::{self, Event, action};
+use super::audit::{self, Action, Event};
 use super::sessions;
 use super::{Actor, clean_line, second_factor};
 use crate::db::models::User;
@@ -263,7 +263,7 @@ pub fn remove(
             now,
             actor,
             Event {
-                action: action::FACTOR_REMOVED,
+                action: Action::FactorRemoved,
                 object_type: "user",
                 object_id: &user.id.to_string(),
                 detail: "passkey",

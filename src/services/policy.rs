@@ -1,15 +1,38 @@
 //! The sign-in policy kept in settings: TOTP for staff (default: no) and
 //! the last day firms may use TOTP (default: no end). Changes are audited.
+//! A stored value that does not parse is an error (a corrupt database),
+//! never read as some policy.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::audit::{self, Event, action};
+use super::audit::{self, Action, Event};
 use super::second_factor::{TOTP_FIRMS_UNTIL, TOTP_STAFF};
 use super::{Actor, settings};
 use crate::db::schema::settings as settings_table;
 use crate::db::{DbConn, write_tx};
+use crate::domain::text_enum::{Unknown, text_enum};
 use crate::error::AppResult;
+
+text_enum! {
+    /// Whether regulator staff may use TOTP (the `totp_staff` setting).
+    pub enum StaffTotp {
+        /// Staff may use an authenticator app.
+        Allowed = "allowed",
+        /// Staff must use passkeys (the default when unset).
+        Forbidden = "forbidden",
+    }
+}
+
+impl StaffTotp {
+    fn of(allowed: bool) -> StaffTotp {
+        if allowed {
+            StaffTotp::Allowed
+        } else {
+            StaffTotp::Forbidden
+        }
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Policy {
@@ -18,11 +41,20 @@ pub struct Policy {
 }
 
 pub fn current(conn: &mut DbConn) -> QueryResult<Policy> {
-    let staff_totp = settings::get(conn, TOTP_STAFF)?.as_deref() == Some("allowed");
-    let firms_until = settings::get(conn, TOTP_FIRMS_UNTIL)?
-        .and_then(|v| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok());
+    let staff_totp = match settings::get(conn, TOTP_STAFF)? {
+        None => StaffTotp::Forbidden,
+        Some(stored) => StaffTotp::parse(&stored)?,
+    };
+    let firms_until = match settings::get(conn, TOTP_FIRMS_UNTIL)? {
+        None => None,
+        Some(stored) if stored.is_empty() => None,
+        Some(stored) => Some(
+            NaiveDate::parse_from_str(&stored, "%Y-%m-%d")
+                .map_err(|_| Unknown::new("TotpFirmsUntil", &stored))?,
+        ),
+    };
     Ok(Policy {
-        staff_totp,
+        staff_totp: staff_totp == StaffTotp::Allowed,
         firms_until,
     })
 }
@@ -42,15 +74,7 @@ pub fn save(
     now: NaiveDateTime,
 ) -> AppResult<()> {
     write_tx(conn, |conn| {
-        put(
-            conn,
-            TOTP_STAFF,
-            if policy.staff_totp {
-                "allowed"
-            } else {
-                "forbidden"
-            },
-        )?;
+        put(conn, TOTP_STAFF, StaffTotp::of(policy.staff_totp).as_str())?;
         let until = policy
             .firms_until
             .map(|d| d.to_string())
@@ -61,7 +85,7 @@ pub fn save(
             now,
             actor,
             Event {
-                action: action::POLICY_CHANGED,
+                action: Action::PolicyChanged,
                 object_type: "policy",
                 object_id: "sign-in",
                 detail: &format!(

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::Actor;
-use super::audit::{self, Event, action};
+use super::audit::{self, Action, Event};
 use crate::db::schema::users;
 use crate::db::{DbConn, write_tx};
 use crate::error::AppResult;
@@ -31,7 +31,7 @@ pub fn set_language(
                 now,
                 actor,
                 Event {
-                    action: action::LANGUAGE_CHANGED,
+                    action: Action::LanguageChanged,
                     object_type: "user",
                     object_id: &user_id.to_string(),
                     detail: lang.code(),

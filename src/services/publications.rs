@@ -7,17 +7,15 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::audit::{self, Event, action};
+use super::audit::{self, Action, Event};
 use super::publication_table::{self, FIGURES, TOTAL, Table};
 use super::{Actor, Invalid};
 use crate::db::models::{Publication, PublicationOverride};
 use crate::db::schema::{publication_overrides, publications};
 use crate::db::{DbConn, write_tx};
+use crate::domain::PublicationStatus;
 use crate::domain::period::Period;
 use crate::error::{AppError, AppResult};
-
-pub const DRAFT: &str = "draft";
-pub const RELEASED: &str = "released";
 
 /// The FSA's footnotes, one a line, used when the admin gives none.
 pub const DEFAULT_FOOTNOTES: &str = "Figures are provisional. / 数値は速報値です。\n\
@@ -78,7 +76,7 @@ pub fn draft(
                 publications::period_to.eq(to.as_key()),
                 publications::footnotes.eq(footnotes),
                 publications::p_percent.eq(p),
-                publications::status.eq(DRAFT),
+                publications::status.eq(PublicationStatus::Draft),
                 publications::created_by.eq(actor.user_id),
                 publications::created_at.eq(now),
             ))
@@ -96,7 +94,7 @@ pub fn draft(
             now,
             actor,
             Event {
-                action: action::PUBLICATION_DRAFTED,
+                action: Action::PublicationDrafted,
                 object_type: "publication",
                 object_id: &object_id,
                 detail: &detail,
@@ -132,7 +130,7 @@ pub type Listed = (i64, String, Option<NaiveDateTime>, NaiveDateTime);
 /// tables and files).
 pub fn released(conn: &mut DbConn) -> QueryResult<Vec<Listed>> {
     publications::table
-        .filter(publications::status.eq(RELEASED))
+        .filter(publications::status.eq(PublicationStatus::Released))
         .order((publications::released_at.desc(), publications::id.desc()))
         .select((
             publications::id,
@@ -146,7 +144,7 @@ pub fn released(conn: &mut DbConn) -> QueryResult<Vec<Listed>> {
 /// A released publication, or not found (drafts are never public).
 pub fn find_released(conn: &mut DbConn, id: i64) -> AppResult<Publication> {
     let p = find(conn, id)?;
-    if p.status == RELEASED {
+    if p.status == PublicationStatus::Released {
         Ok(p)
     } else {
         Err(AppError::NotFound)
@@ -213,7 +211,7 @@ pub fn override_cell(
     let justification = justification.trim();
     write_tx(conn, |conn| {
         let p = find(conn, id)?;
-        if p.status != DRAFT {
+        if p.status != PublicationStatus::Draft {
             return Err(AppError::Conflict("publication released"));
         }
         if !valid_cell(&p, cell) {
@@ -252,7 +250,7 @@ pub fn override_cell(
             now,
             actor,
             Event {
-                action: action::PUBLICATION_CELL_RELEASED,
+                action: Action::PublicationCellReleased,
                 object_type: "publication",
                 object_id: &object_id,
                 detail: &detail,
@@ -266,7 +264,7 @@ pub fn override_cell(
 pub fn release(conn: &mut DbConn, actor: &Actor, id: i64, now: NaiveDateTime) -> AppResult<()> {
     write_tx(conn, |conn| {
         let p = find(conn, id)?;
-        if p.status != DRAFT {
+        if p.status != PublicationStatus::Draft {
             return Err(AppError::Conflict("publication released"));
         }
         let table = preview(conn, &p)?.frozen();
@@ -279,10 +277,10 @@ pub fn release(conn: &mut DbConn, actor: &Actor, id: i64, now: NaiveDateTime) ->
         let changed = diesel::update(
             publications::table
                 .find(id)
-                .filter(publications::status.eq(DRAFT)),
+                .filter(publications::status.eq(PublicationStatus::Draft)),
         )
         .set((
-            publications::status.eq(RELEASED),
+            publications::status.eq(PublicationStatus::Released),
             publications::released_at.eq(now),
             publications::table_json.eq(&json),
             publications::csv_en.eq(&en),
@@ -300,7 +298,7 @@ pub fn release(conn: &mut DbConn, actor: &Actor, id: i64, now: NaiveDateTime) ->
             now,
             actor,
             Event {
-                action: action::PUBLICATION_RELEASED,
+                action: Action::PublicationReleased,
                 object_type: "publication",
                 object_id: &object_id,
                 detail: &format!("sha256 {sum_en}"),
@@ -316,7 +314,7 @@ pub fn previous_release(conn: &mut DbConn, p: &Publication) -> AppResult<Option<
         return Ok(None);
     };
     Ok(publications::table
-        .filter(publications::status.eq(RELEASED))
+        .filter(publications::status.eq(PublicationStatus::Released))
         .filter(
             publications::released_at
                 .lt(at)

@@ -25,6 +25,7 @@ use crate::clock::Clock;
 use crate::db::models::Version;
 use crate::db::schema::{digest_items, digests, firms, return_versions};
 use crate::db::{self, DbConn, DbPool, write_tx};
+use crate::domain::Role;
 use crate::domain::due_date::{due_date, next_business_day_on_or_after};
 use crate::domain::period::Period;
 use crate::domain::time::{to_tokyo, tokyo_date};
@@ -119,7 +120,7 @@ fn remind(
         if submitted > 0 || claim_reminder(conn, firm_id, &key, kind.as_str(), now)? == 0 {
             return Ok(None);
         }
-        let recipients = notify::firm_users(conn, firm_id, &["approver", "reporter"])?;
+        let recipients = notify::firm_users(conn, firm_id, &[Role::Approver, Role::Reporter])?;
         let firm = notify::firm_name(conn, firm_id)?;
         let link = links.return_page(&key);
         let sent = notify::send_each(conn, &recipients, now, |to, lang| {

@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::accounts::find_user_by_email;
-use super::audit::{self, Event, action};
+use super::audit::{self, Action, Event};
 use super::mail_links::MailLinks;
 use super::throttle::{self, Key};
 use super::{Actor, links, sessions};
@@ -66,7 +66,7 @@ pub fn request(
                 ip: ip.to_owned(),
             },
             Event {
-                action: action::RESET_REQUESTED,
+                action: Action::ResetRequested,
                 object_type: "user",
                 object_id: &user.id.to_string(),
                 detail: "",
@@ -119,7 +119,7 @@ pub fn complete(
                 ip: ip.to_owned(),
             },
             Event {
-                action: action::PASSWORD_RESET,
+                action: Action::PasswordReset,
                 object_type: "user",
                 object_id: &user.id.to_string(),
                 detail: "",

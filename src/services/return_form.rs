@@ -143,7 +143,7 @@ impl FiguresForm {
             form.set("customer_losses", d.customer_losses_jpy.to_string());
             form.set("compensation_paid", d.compensation_paid_jpy.to_string());
             form.set("accounts_compensated", d.accounts_compensated.to_string());
-            form.set("compensation_policy", d.compensation_policy.clone());
+            form.set("compensation_policy", d.compensation_policy.as_str());
             form.set(
                 "compensation_percent",
                 d.compensation_percent

@@ -5,13 +5,14 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
-use super::audit::{self, Event, action};
+use super::audit::{self, Action, Event};
 use super::return_form::FiguresForm;
 use super::summary::{self, Breakdown, Contribution};
 use super::{Actor, Invalid, four_eyes, settings, submission};
 use crate::db::models::{Firm, ReturnRow, User, Version};
 use crate::db::schema::{firms, return_versions, returns, users};
 use crate::db::{DbConn, NewVersionRow, write_tx};
+use crate::domain::VersionStatus;
 use crate::domain::due_date::timeliness;
 use crate::domain::figures::{FieldErrors, ReturnFigures};
 use crate::domain::period::Period;
@@ -194,7 +195,7 @@ pub fn save_draft(
             now,
             actor,
             Event {
-                action: action::DRAFT_SAVED,
+                action: Action::DraftSaved,
                 object_type: "return",
                 object_id: &row.id.to_string(),
                 detail: &format!("firm {firm_id} period {period}"),
@@ -221,10 +222,10 @@ impl Source {
 
     /// Portal submissions await review; imported history was checked before
     /// the portal existed and counts as accepted.
-    fn status(self) -> &'static str {
+    fn status(self) -> VersionStatus {
         match self {
-            Source::Portal => "submitted",
-            Source::Import => "accepted",
+            Source::Portal => VersionStatus::Submitted,
+            Source::Import => VersionStatus::Accepted,
         }
     }
 }
@@ -284,7 +285,7 @@ pub fn append_version(
     diesel::update(returns::table.find(row.id))
         .set((
             returns::current_version.eq(version_no),
-            returns::state.eq(source.status()),
+            returns::state.eq(source.status().return_state()),
             returns::draft_json.eq(None::<String>),
             returns::draft_updated_by.eq(None::<i64>),
             returns::draft_updated_at.eq(None::<NaiveDateTime>),
@@ -339,7 +340,7 @@ pub fn mark_nil(
             now,
             actor,
             Event {
-                action: action::MARKED_NIL,
+                action: Action::MarkedNil,
                 object_type: "return",
                 object_id: &row.id.to_string(),
                 detail: &format!("firm {firm_id} period {period}"),
@@ -473,9 +474,9 @@ pub fn submit(
             actor,
             Event {
                 action: if version.is_nil {
-                    action::SUBMITTED_NIL
+                    Action::SubmittedNil
                 } else {
-                    action::SUBMITTED
+                    Action::Submitted
                 },
                 object_type: "version",
                 object_id: &version.id.to_string(),

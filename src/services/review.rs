@@ -9,7 +9,7 @@ use diesel::prelude::*;
 
 use super::four_eyes::Basis;
 
-use super::audit::{self, Event, action};
+use super::audit::{self, Action, Event};
 use super::mail_links::MailLinks;
 use super::notify;
 use super::{Actor, Invalid, clean_text};
@@ -17,15 +17,12 @@ use crate::db::models::{ReturnRow, Version};
 use crate::db::schema::{audit_events, return_versions, returns, users};
 use crate::db::{DbConn, write_tx};
 use crate::domain::period::Period;
+use crate::domain::{ReviewOutcome, Role, VersionStatus};
 use crate::error::{AppError, AppResult};
 use crate::mail::workflow_messages;
 
 /// Longest reason accepted, in characters.
 pub const REASON_MAX_CHARS: usize = 2000;
-
-pub const ACCEPTED: &str = "accepted";
-pub const RETURNED: &str = "returned";
-const SUBMITTED: &str = "submitted";
 
 /// Locks the version's return (on PostgreSQL, the update takes the row
 /// lock a concurrent submission also takes) and checks that the version is
@@ -55,7 +52,7 @@ fn lock_decidable(
     if version.version_no != row.current_version {
         return Err(AppError::Conflict("review.conflict.superseded"));
     }
-    if version.status != SUBMITTED {
+    if version.status != VersionStatus::Submitted {
         return Err(AppError::Conflict("review.conflict.decided"));
     }
     Ok((version, row))
@@ -65,17 +62,17 @@ fn decide(
     conn: &mut DbConn,
     actor: &Actor,
     version: &Version,
-    status: &str,
+    outcome: ReviewOutcome,
     note: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<Version> {
     let changed = diesel::update(
         return_versions::table
             .find(version.id)
-            .filter(return_versions::status.eq(SUBMITTED)),
+            .filter(return_versions::status.eq(VersionStatus::Submitted)),
     )
     .set((
-        return_versions::status.eq(status),
+        return_versions::status.eq(outcome.status()),
         return_versions::reviewed_at.eq(now),
         return_versions::reviewed_by.eq(actor.user_id),
         return_versions::review_note.eq(note),
@@ -85,7 +82,10 @@ fn decide(
         return Err(AppError::Conflict("review.conflict.decided"));
     }
     diesel::update(returns::table.find(version.return_id))
-        .set((returns::state.eq(status), returns::updated_at.eq(now)))
+        .set((
+            returns::state.eq(outcome.return_state()),
+            returns::updated_at.eq(now),
+        ))
         .execute(conn)?;
     super::summary::reviewed(conn, &version.period, now)?;
     audit::record(
@@ -93,10 +93,9 @@ fn decide(
         now,
         actor,
         Event {
-            action: if status == ACCEPTED {
-                action::VERSION_ACCEPTED
-            } else {
-                action::VERSION_RETURNED
+            action: match outcome {
+                ReviewOutcome::Accepted => Action::VersionAccepted,
+                ReviewOutcome::Returned => Action::VersionReturned,
             },
             object_type: "version",
             object_id: &version.id.to_string(),
@@ -122,7 +121,7 @@ pub fn accept(
 ) -> AppResult<Version> {
     write_tx(conn, |conn| {
         let (version, _) = lock_decidable(conn, version_id, now)?;
-        decide(conn, actor, &version, ACCEPTED, None, now)
+        decide(conn, actor, &version, ReviewOutcome::Accepted, None, now)
     })
 }
 
@@ -143,8 +142,15 @@ pub fn send_back(
     };
     write_tx(conn, |conn| {
         let (version, _) = lock_decidable(conn, version_id, now)?;
-        let version = decide(conn, actor, &version, RETURNED, Some(&reason), now)?;
-        let approvers = notify::firm_users(conn, version.firm_id, &["approver"])?;
+        let version = decide(
+            conn,
+            actor,
+            &version,
+            ReviewOutcome::Returned,
+            Some(&reason),
+            now,
+        )?;
+        let approvers = notify::firm_users(conn, version.firm_id, &[Role::Approver])?;
         let firm = notify::firm_name(conn, version.firm_id)?;
         let link = links.return_page(&version.period);
         notify::send_each(conn, &approvers, now, |to, lang| {
@@ -161,7 +167,7 @@ pub fn open_review_note(
     firm_id: i64,
     period: Period,
 ) -> QueryResult<Option<(String, NaiveDateTime)>> {
-    let latest: Option<(String, Option<String>, Option<NaiveDateTime>)> = returns::table
+    let latest: Option<(VersionStatus, Option<String>, Option<NaiveDateTime>)> = returns::table
         .inner_join(
             return_versions::table.on(return_versions::return_id
                 .eq(returns::id)
@@ -177,7 +183,7 @@ pub fn open_review_note(
         .first(conn)
         .optional()?;
     Ok(match latest {
-        Some((status, Some(note), Some(at))) if status == RETURNED => Some((note, at)),
+        Some((VersionStatus::Returned, Some(note), Some(at))) => Some((note, at)),
         _ => None,
     })
 }
@@ -220,7 +226,7 @@ fn display_name(conn: &mut DbConn, id: Option<i64>) -> QueryResult<Option<String
 /// The audit event that recorded the submission of `version_id`.
 fn submission_event(conn: &mut DbConn, version_id: i64) -> QueryResult<Option<i64>> {
     audit_events::table
-        .filter(audit_events::action.eq_any([action::SUBMITTED, action::SUBMITTED_NIL]))
+        .filter(audit_events::action.eq_any([Action::Submitted.as_str(), Action::SubmittedNil.as_str()]))
         .filter(audit_events::object_type.eq("version"))
         .filter(audit_events::object_id.eq(version_id.to_string()))
         .select(audit_events::id)
@@ -259,7 +265,7 @@ pub fn version_people(conn: &mut DbConn, version_id: i64) -> QueryResult<Option<
         None => None,
     };
     let mut saves = audit_events::table
-        .filter(audit_events::action.eq(action::DRAFT_SAVED))
+        .filter(audit_events::action.eq(Action::DraftSaved.as_str()))
         .filter(audit_events::object_type.eq("return"))
         .filter(audit_events::object_id.eq(version.return_id.to_string()))
         .into_boxed();

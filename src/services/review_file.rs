@@ -11,7 +11,7 @@ use crate::db::models::{Firm, Version, VersionDetails};
 use crate::db::schema::{firms, return_versions, returns, trade_details, users};
 use crate::domain::details::{Checked, Previous, Warning, warnings_of};
 use crate::domain::period::Period;
-use crate::services::review::RETURNED;
+use crate::domain::VersionStatus;
 
 /// The warnings the domain's rules raise on `v` (with its details), the
 /// previous month taken as the firm had filed it when `v` was submitted.
@@ -140,7 +140,7 @@ pub fn firm_history(conn: &mut DbConn, firm_id: i64) -> QueryResult<Vec<HistoryL
 
 /// Whether a history line was sent back to the firm.
 pub fn was_returned(v: &Version) -> bool {
-    v.status == RETURNED
+    v.status == VersionStatus::Returned
 }
 
 /// Every version awaiting review (the latest of its return, status

@@ -6,21 +6,21 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::audit::{self, Event, action};
+use super::audit::{self, Action, Event};
 use super::sessions::{self, Issued, Stage};
 use super::throttle::{self, Key};
 use super::tokens::hash_token;
-use super::{Actor, settings, totp};
+use super::{Actor, totp};
 use crate::db::models::{Session, User};
 use crate::db::schema::{passkeys, recovery_codes, users};
 use crate::db::{DbConn, write_tx};
-use crate::domain::role::Role;
 use crate::error::AppResult;
 use crate::mail::messages::{self, FactorChange};
 use crate::secrets::Keyring;
 use crate::secrets::seal::TOTP;
 
-/// Setting: "allowed" lets regulator staff use TOTP; anything else forbids.
+/// Setting: "allowed" lets regulator staff use TOTP, "forbidden" (or
+/// unset) forbids (`policy::StaffTotp`).
 pub const TOTP_STAFF: &str = "totp_staff";
 /// Setting: the last day firms may use TOTP (YYYY-MM-DD); empty = no end.
 pub const TOTP_FIRMS_UNTIL: &str = "totp_firms_until";
@@ -29,18 +29,11 @@ pub const RECOVERY_CODES: usize = 10;
 /// Whether TOTP is an acceptable factor for this user today. Default:
 /// forbidden for staff, allowed for firms until a date the admin sets.
 pub fn totp_allowed(conn: &mut DbConn, user: &User, today: NaiveDate) -> QueryResult<bool> {
-    let role = Role::parse(&user.role).unwrap_or(Role::Reporter);
-    if role.is_staff() {
-        return Ok(settings::get(conn, TOTP_STAFF)?.as_deref() == Some("allowed"));
+    let policy = super::policy::current(conn)?;
+    if user.role.is_staff() {
+        return Ok(policy.staff_totp);
     }
-    Ok(match settings::get(conn, TOTP_FIRMS_UNTIL)? {
-        Some(until) if !until.trim().is_empty() => {
-            NaiveDate::parse_from_str(until.trim(), "%Y-%m-%d")
-                .map(|last| today <= last)
-                .unwrap_or(false)
-        }
-        _ => true,
-    })
+    Ok(policy.firms_until.is_none_or(|last| today <= last))
 }
 
 pub fn passkey_count(conn: &mut DbConn, user_id: i64) -> QueryResult<i64> {
@@ -251,7 +244,7 @@ pub fn confirm_totp(
             now,
             actor,
             Event {
-                action: action::FACTOR_ADDED,
+                action: Action::FactorAdded,
                 object_type: "user",
                 object_id: &user_id.to_string(),
                 detail: "totp",
@@ -260,7 +253,7 @@ pub fn confirm_totp(
         super::accounts::notify(conn, user_id, now, |to, lang| {
             messages::factor_changed(to, lang, FactorChange::TotpEnabled, now)
         })?;
-        let issued = match Stage::parse(&session.stage) {
+        let issued = match session.stage {
             Stage::Full => {
                 // Adding a factor ends the user's other sessions.
                 sessions::delete_others(conn, user_id, Some(session.id))?;
@@ -289,7 +282,7 @@ pub fn finish(
         now,
         actor,
         Event {
-            action: action::SIGN_IN,
+            action: Action::SignIn,
             object_type: "user",
             object_id: &session.user_id.to_string(),
             detail: method,
@@ -352,7 +345,7 @@ pub fn verify(
             now,
             actor,
             Event {
-                action: action::SECOND_FACTOR_FAILED,
+                action: Action::SecondFactorFailed,
                 object_type: "user",
                 object_id: &user.id.to_string(),
                 detail: method.name(),
@@ -365,7 +358,7 @@ pub fn verify(
                 now,
                 &Actor::system("throttle"),
                 Event {
-                    action: action::ACCOUNT_LOCKED,
+                    action: Action::AccountLocked,
                     object_type: "user",
                     object_id: &user.id.to_string(),
                     detail: "second factor",

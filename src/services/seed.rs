@@ -5,7 +5,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::accounts::insert_firm;
-use super::audit::{self, Event, action};
+use super::audit::{self, Action, Event};
 use super::return_form::FiguresForm;
 use super::returns::{self, Source};
 use super::summary::Breakdown;
@@ -305,7 +305,7 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<DemoLogin>> 
                 .values(NewUser {
                     email: &login.email,
                     display_name: &format!("Demo {}", login.role.as_str()),
-                    role: login.role.as_str(),
+                    role: login.role,
                     firm_id,
                     password_hash: Some(hash),
                     must_change_password: false,
@@ -331,7 +331,7 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<DemoLogin>> 
         diesel::insert_into(settings::table)
             .values((
                 settings::key.eq(second_factor::TOTP_STAFF),
-                settings::value.eq("allowed"),
+                settings::value.eq(super::policy::StaffTotp::Allowed.as_str()),
             ))
             .execute(conn)?;
         for (f, ((_, firm_id), rows)) in firm_ids.iter().zip(FIGURES).enumerate() {
@@ -371,7 +371,7 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<DemoLogin>> 
             now,
             &actor,
             Event {
-                action: action::DEMO_SEEDED,
+                action: Action::DemoSeeded,
                 object_type: "portal",
                 object_id: "-",
                 detail: "",
@@ -445,7 +445,7 @@ mod tests {
                 + d.purchase_us_jpy
                 + d.purchase_other_jpy;
             assert_eq!(markets, v.purchase_amount_jpy);
-            assert_eq!(v.status, "accepted");
+            assert_eq!(v.status, crate::domain::VersionStatus::Accepted);
             assert_eq!(v.source, "import");
             assert_eq!(d.warnings.is_empty(), v.period != "2025-03");
         }

@@ -20,34 +20,7 @@ pub const PENDING: Duration = Duration::minutes(15);
 /// `last_seen_at` is written at most this often, so reads stay reads.
 const TOUCH_EVERY: Duration = Duration::seconds(60);
 
-/// How far a session's sign-in has come.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stage {
-    /// Password checked; a second factor must be presented.
-    SecondFactor,
-    /// Password checked; the user has no second factor yet and must enrol one.
-    Enrol,
-    /// Signed in.
-    Full,
-}
-
-impl Stage {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::SecondFactor => "second_factor",
-            Stage::Enrol => "enrol",
-            Stage::Full => "full",
-        }
-    }
-
-    pub fn parse(value: &str) -> Stage {
-        match value {
-            "full" => Stage::Full,
-            "enrol" => Stage::Enrol,
-            _ => Stage::SecondFactor,
-        }
-    }
-}
+pub use crate::domain::stage::Stage;
 
 /// A new session's secrets; the token goes in the cookie only.
 pub struct Issued {
@@ -77,7 +50,7 @@ pub fn create(
             authenticated_at: now,
             ip,
             user_agent: &user_agent,
-            stage: stage.as_str(),
+            stage,
             second_factor_at: (stage == Stage::Full).then_some(now),
         })
         .execute(conn)?;
@@ -116,7 +89,7 @@ pub fn reauthenticated(
 /// Whether a session found for a cookie still counts: not idle too long,
 /// not past its lifetime, its user active.
 pub fn is_live(session: &Session, user: &User, now: NaiveDateTime) -> bool {
-    let lifetime = match Stage::parse(&session.stage) {
+    let lifetime = match session.stage {
         Stage::Full => ABSOLUTE,
         _ => PENDING,
     };

@@ -225,7 +225,7 @@ pub fn store_details(
         customer_losses_jpy: d.customer_losses.value(),
         compensation_paid_jpy: d.compensation_paid.value(),
         accounts_compensated: d.accounts_compensated.value(),
-        compensation_policy: d.policy.code().to_owned(),
+        compensation_policy: d.policy.kind(),
         compensation_percent: d.policy.percent().map(i32::from),
         checklist,
         contact_name: d.contact_name.clone(),

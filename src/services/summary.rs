@@ -97,7 +97,7 @@ impl Contribution {
             trades: v.fraudulent_trades,
             sale: v.sale_amount_jpy,
             purchase: v.purchase_amount_jpy,
-            awaiting: v.status == "submitted",
+            awaiting: v.status == crate::domain::VersionStatus::Submitted,
             breakdown: details.map(Breakdown::from).unwrap_or_default(),
         }
     }

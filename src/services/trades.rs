@@ -14,7 +14,7 @@ use std::io::{self, Read};
 use chrono::NaiveDateTime;
 
 use super::Actor;
-use super::audit::{self, Event, action};
+use super::audit::{self, Action, Event};
 use super::returns;
 use crate::db::{DbConn, write_tx};
 use crate::domain::period::Period;
@@ -214,7 +214,7 @@ pub fn upload<R: Read>(
             now,
             actor,
             Event {
-                action: action::TRADES_UPLOADED,
+                action: Action::TradesUploaded,
                 object_type: "return",
                 object_id: &ret.id.to_string(),
                 detail: &format!(

@@ -70,7 +70,7 @@ impl std::fmt::Debug for SignedIn {
 
 impl SignedIn {
     pub fn role(&self) -> Role {
-        Role::parse(&self.user.role).unwrap_or(Role::Reporter)
+        self.user.role
     }
 
     pub fn actor(&self) -> Actor {
@@ -82,7 +82,7 @@ impl SignedIn {
     }
 
     pub fn stage(&self) -> Stage {
-        Stage::parse(&self.session.stage)
+        self.session.stage
     }
 
     /// A fully signed-in user; a sign-in still waiting for its second

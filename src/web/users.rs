@@ -78,7 +78,7 @@ impl HasCsrf for InviteForm {
 }
 
 fn role_key(user: &User) -> &'static str {
-    Role::parse(&user.role).map_or("role.reporter", |r| r.label_key())
+    user.role.label_key()
 }
 
 async fn show(

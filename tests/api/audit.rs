@@ -13,7 +13,7 @@ use incident_portal::db::schema::{audit_events, audit_head, email_outbox, return
 use incident_portal::db::{Backend, write_tx};
 use incident_portal::domain::email::EmailAddress;
 use incident_portal::services::Actor;
-use incident_portal::services::audit::{self, Event};
+use incident_portal::services::audit::{self, Action, Event};
 use incident_portal::services::audit_anchor;
 use incident_portal::services::audit_chain::{self, ChainReport, Fault};
 use reqwest::StatusCode;
@@ -52,7 +52,7 @@ fn record(app: &TestApp, label: &str, details: impl IntoIterator<Item = String>)
     actor.label = label.to_owned();
     let mut conn = app.pool.get().unwrap();
     for detail in details {
-        let (action, object_type, object_id) = ("firm.created", "test", "1");
+        let (action, object_type, object_id) = (Action::FirmCreated, "test", "1");
         let detail = detail.as_str();
         let event = Event {
             action,

@@ -769,7 +769,7 @@ pub fn assert_summary_matches_versions(app: &TestApp) {
         e[4] += v.fraudulent_trades;
         e[5] += v.sale_amount_jpy;
         e[6] += v.purchase_amount_jpy;
-        e[7] += i64::from(v.status == "submitted");
+        e[7] += i64::from(v.status.as_str() == "submitted");
         if let Some(d) = d {
             let parts = [
                 d.purchase_domestic_jpy,

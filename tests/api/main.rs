@@ -41,4 +41,5 @@ mod seed_demo;
 mod setup;
 mod throttle;
 mod trades;
+mod typed_state;
 mod validation;

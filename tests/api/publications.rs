@@ -5,10 +5,11 @@
 
 use diesel::prelude::*;
 use incident_portal::db::schema::{audit_events, return_versions};
+use incident_portal::domain::VersionStatus;
 use incident_portal::domain::disclosure::{self, Grid, Reason};
 use incident_portal::services::publication_table::{self, FIGURES, Table};
 use incident_portal::services::publications::{self, DraftInput};
-use incident_portal::services::{Actor, import, publish, review};
+use incident_portal::services::{Actor, import, publish};
 
 use crate::helpers::TestApp;
 use crate::on_both_backends;
@@ -41,7 +42,7 @@ fn load(app: &TestApp, rows: &[(u32, &str, &str, i64, i64, i64, i64)], accept: b
             .unwrap()
             .unwrap();
         diesel::update(return_versions::table.find(last))
-            .set(return_versions::status.eq(review::RETURNED))
+            .set(return_versions::status.eq(VersionStatus::Returned))
             .execute(&mut conn)
             .unwrap();
     }

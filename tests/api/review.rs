@@ -93,7 +93,7 @@ async fn accept_and_return_with_a_reason(app: TestApp) {
     );
 
     let returned = latest(&app, firm.id, "2025-04");
-    assert_eq!(returned.status, "returned");
+    assert_eq!(returned.status.as_str(), "returned");
     assert_eq!(returned.review_note.as_deref(), Some(reason));
     assert_eq!(returned.reviewed_at, Some(app.clock.now()));
     assert_eq!(return_state(&app), "returned");
@@ -174,7 +174,7 @@ async fn accept_and_return_with_a_reason(app: TestApp) {
         .submit_form(&page2, &format!("/review/versions/{}/accept", v2.id), &[])
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
-    assert_eq!(latest(&app, firm.id, "2025-04").status, "accepted");
+    assert_eq!(latest(&app, firm.id, "2025-04").status.as_str(), "accepted");
     assert_eq!(return_state(&app), "accepted");
     let twice = admin
         .submit_form(&page2, &format!("/review/versions/{}/accept", v2.id), &[])
@@ -284,7 +284,7 @@ async fn simultaneous_decisions_conflict_never_fail(app: TestApp) {
     let mut codes = [a.status.as_u16(), b.status.as_u16()];
     codes.sort();
     assert_eq!(codes, [303, 409], "{}\n{}", a.body, b.body);
-    let decided = latest(&app, firm.id, "2025-04").status;
+    let decided = latest(&app, firm.id, "2025-04").status.as_str();
     assert_eq!(
         decided,
         if a.status == StatusCode::SEE_OTHER {

@@ -74,7 +74,7 @@ pub fn firms_with_approvers_at(
                 .values(NewUser {
                     email: &email,
                     display_name: &format!("Filer {i:02}"),
-                    role: "approver",
+                    role: incident_portal::domain::Role::Approver,
                     firm_id: Some(firm.id),
                     password_hash: Some(&hash),
                     must_change_password: false,

@@ -14,7 +14,7 @@ use crate::db::models::{Session, User};
 use crate::db::schema::{passkeys, recovery_codes};
 use crate::db::{DbConn, write_tx};
 use crate::error::AppResult;
-use crate::services::audit::{self, Event, action};
+use crate::services::audit::{self, Action, Event};
 use crate::services::sessions::{self, Issued, Stage};
 use crate::services::{Actor, clean_line, second_factor};
 
@@ -133,7 +133,7 @@ fn enrolled(
         now,
         actor,
         Event {
-            action: action::FACTOR_ADDED,
+            action: Action::FactorAdded,
             object_type: "user",
             object_id: &user_id.to_string(),
             detail: "passkey",
@@ -149,7 +149,7 @@ fn enrolled(
         vec![]
     };
     sessions::delete_others(conn, user_id, Some(session.id))?;
-    let issued = match Stage::parse(&session.stage) {
+    let issued = match session.stage {
         Stage::Full => None,
         _ => Some(second_factor::finish(
             conn,

@@ -14,7 +14,7 @@ use crate::db::models::{Session, User};
 use crate::db::schema::{passkeys, users};
 use crate::db::{DbConn, write_tx};
 use crate::error::AppResult;
-use crate::services::audit::{self, Event, action};
+use crate::services::audit::{self, Action, Event};
 use crate::services::sessions::{self, Issued, Stage};
 use crate::services::{Actor, second_factor};
 
@@ -119,7 +119,7 @@ fn refused(
         now,
         actor,
         Event {
-            action: action::SECOND_FACTOR_FAILED,
+            action: Action::SecondFactorFailed,
             object_type: "user",
             object_id: &user_id.map_or_else(|| "-".to_owned(), |id| id.to_string()),
             detail,
@@ -200,7 +200,7 @@ pub fn sign_in(
             now,
             &actor,
             Event {
-                action: action::SIGN_IN,
+                action: Action::SignIn,
                 object_type: "user",
                 object_id: &user.id.to_string(),
                 detail: "passkey",
@@ -231,7 +231,7 @@ pub fn reauthenticate(
             now,
             actor,
             Event {
-                action: action::REAUTHENTICATED,
+                action: Action::Reauthenticated,
                 object_type: "user",
                 object_id: &session.user_id.to_string(),
                 detail: "passkey",

@@ -15,7 +15,7 @@ use crate::db::{DbConn, write_tx};
 use crate::domain::figures::ReturnFigures;
 use crate::domain::period::Period;
 use crate::error::{AppError, AppResult};
-use crate::services::audit::{self, Event, action};
+use crate::services::audit::{self, Action, Event};
 use crate::services::{Actor, Invalid, returns as return_service};
 
 /// The figures an upload must match.
@@ -190,7 +190,7 @@ pub fn take_figures(
             now,
             actor,
             Event {
-                action: action::TRADES_FIGURES_TAKEN,
+                action: Action::TradesFiguresTaken,
                 object_type: "return",
                 object_id: &upload.return_id.to_string(),
                 detail: &format!(

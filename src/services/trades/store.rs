@@ -5,7 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::super::Actor;
-use super::super::audit::{self, Event, action};
+use super::super::audit::{self, Action, Event};
 
 use crate::db::models::TradeUploadRow;
 use crate::db::schema::{draft_trades, returns, trade_uploads, users};
@@ -237,7 +237,7 @@ pub fn remove(
             now,
             actor,
             Event {
-                action: action::TRADES_REMOVED,
+                action: Action::TradesRemoved,
                 object_type: "return",
                 object_id: &return_id.to_string(),
                 detail: &format!(

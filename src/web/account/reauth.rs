@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::error::AppResult;
-use crate::services::audit::{self, Event, action};
+use crate::services::audit::{self, Action, Event};
 use crate::services::{password, second_factor, sessions};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::SignedIn;
@@ -126,9 +126,9 @@ pub async fn submit(
                 &actor,
                 Event {
                     action: if ok {
-                        action::REAUTHENTICATED
+                        Action::Reauthenticated
                     } else {
-                        action::SECOND_FACTOR_FAILED
+                        Action::SecondFactorFailed
                     },
                     object_type: "user",
                     object_id: &user_id.to_string(),

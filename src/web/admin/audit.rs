@@ -9,8 +9,9 @@ use serde::Deserialize;
 use crate::db::models::AuditEvent;
 use crate::domain::time::to_tokyo;
 use crate::error::AppResult;
+use crate::services::audit::Action;
 use crate::services::audit_chain::{self, Break, ChainReport, Fault};
-use crate::services::audit_log::{self, ACTIONS, FilterInput, PAGE_SIZE, one_line};
+use crate::services::audit_log::{self, FilterInput, PAGE_SIZE, one_line};
 use crate::services::audit_rows::Row;
 use crate::web::extract::Admin;
 use crate::web::view::{Chrome, render};
@@ -302,7 +303,7 @@ pub async fn page(
     };
     let newest = (!q.before.trim().is_empty()).then(|| href(&q, None));
     let chain = report.map(|r| chain_view(&c, &r));
-    let mut actions = ACTIONS.to_vec();
+    let mut actions: Vec<&'static str> = Action::ALL.iter().map(|a| a.as_str()).collect();
     actions.sort_unstable();
     render(
         status,

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::domain::PublicationStatus;
 use crate::domain::disclosure::Reason;
 use crate::error::AppResult;
 use crate::services::publication_table::{FIGURES, TOTAL, cell_key};
@@ -59,7 +60,7 @@ async fn draft_page(
 ) -> AppResult<HttpResponse> {
     let (p, table, overrides) = crate::db::run(&state.pool, move |conn| {
         let p = publications::find(conn, id)?;
-        let table = if p.status == publications::RELEASED {
+        let table = if p.status == PublicationStatus::Released {
             publications::released_table(&p)?
         } else {
             publications::preview(conn, &p)?
@@ -110,7 +111,7 @@ async fn draft_page(
     let page = DraftPage {
         id,
         title: p.title,
-        draft: p.status == publications::DRAFT,
+        draft: p.status == PublicationStatus::Draft,
         cutoff_at: c.when(&p.cutoff_at),
         p_percent: p.p_percent,
         months: table.months,

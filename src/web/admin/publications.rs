@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::domain::PublicationStatus;
 use crate::error::AppResult;
 use crate::services::publications::{self, DEFAULT_FOOTNOTES, DEFAULT_P_PERCENT, DraftInput};
 use crate::services::{Invalid, publish};
@@ -93,7 +94,7 @@ async fn list_page(
     let publications = all
         .iter()
         .map(|p| {
-            let status = c.t.t(if p.status == publications::RELEASED {
+            let status = c.t.t(if p.status == PublicationStatus::Released {
                 "publication.status_released"
             } else {
                 "publication.status_draft"

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use super::{reportable_period, sections};
 use crate::db::models::Version;
+use crate::domain::VersionStatus;
 use crate::domain::period::Period;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Tr;
@@ -82,10 +83,10 @@ pub struct PageQuery {
 }
 
 pub fn status_key(v: &Version) -> &'static str {
-    match v.status.as_str() {
-        "accepted" => "status.accepted",
-        "returned" => "status.returned",
-        _ => "status.submitted",
+    match v.status {
+        VersionStatus::Accepted => "status.accepted",
+        VersionStatus::Returned => "status.returned",
+        VersionStatus::Submitted => "status.submitted",
     }
 }
 

@@ -7,6 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::reportable_period;
+use crate::domain::ReturnState;
 use crate::domain::due_date::due_date;
 use crate::domain::period::Period;
 use crate::domain::time::tokyo_date;
@@ -44,14 +45,14 @@ pub struct ListQuery {
     period: String,
 }
 
-fn state_key(state: Option<&str>, has_draft: bool) -> &'static str {
+fn state_key(state: Option<ReturnState>, has_draft: bool) -> &'static str {
     match (state, has_draft) {
         (None, _) => "state.not_started",
-        (Some("draft"), _) => "state.draft",
+        (Some(ReturnState::Draft), _) => "state.draft",
         (Some(_), true) => "state.amending",
-        (Some("accepted"), false) => "state.accepted",
-        (Some("returned"), false) => "state.returned",
-        (Some(_), false) => "state.submitted",
+        (Some(ReturnState::Accepted), false) => "state.accepted",
+        (Some(ReturnState::Returned), false) => "state.returned",
+        (Some(ReturnState::Submitted), false) => "state.submitted",
     }
 }
 
@@ -100,7 +101,7 @@ pub async fn page(
             let due = due_date(p, due_day);
             let required = firm_start::expected(&firm, p);
             let state_key = match state_key(
-                row.map(|r| r.state.as_str()),
+                row.map(|r| r.state),
                 row.is_some_and(|r| r.draft_json.is_some()),
             ) {
                 "state.not_started" if !required => "state.not_required",

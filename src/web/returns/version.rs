@@ -57,7 +57,7 @@ pub async fn page(
     ok(&VersionPage {
         details,
         people,
-        awaiting: v.status == "submitted",
+        awaiting: v.status == crate::domain::VersionStatus::Submitted,
         c,
         firm_name: firm.name,
         status_key: status_key(&v),

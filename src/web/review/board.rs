@@ -108,7 +108,7 @@ pub async fn page(
         awaiting: board
             .lines
             .iter()
-            .filter(|l| l.latest.as_ref().is_some_and(|v| v.status == "submitted"))
+            .filter(|l| l.latest.as_ref().is_some_and(|v| v.status == crate::domain::VersionStatus::Submitted))
             .count(),
         queue: format!("{}?period={period}", paths::review_queue()),
         counts,

@@ -144,7 +144,7 @@ pub async fn show(
     let page = StaffVersionPage {
         status_key: status_key(current),
         back: paths::review_period(&current.period),
-        decidable: latest && current.status == "submitted",
+        decidable: latest && current.status == crate::domain::VersionStatus::Submitted,
         superseded: !latest,
         accept_action: paths::review_accept(current.id),
         return_action: paths::review_return(current.id),
