@@ -60,7 +60,11 @@ pub fn start(
         pool,
         config: config.clone(),
         clock,
-        hashing: Arc::new(HashingPool::start(hashing_threads)?),
+        hashing: Arc::new(HashingPool::start(
+            hashing_threads,
+            config.limits.hashing_queue,
+            config.limits.hashing_per_address,
+        )?),
         distinct_firms: Arc::default(),
         releases: Arc::default(),
         public_pages: Arc::default(),

@@ -43,6 +43,7 @@ pub fn serve(url: &str) -> Result<(), Failure> {
         workers,
         mail: MailConfig::Memory(Default::default()),
         mail_worker: false,
+        limits: Default::default(),
     };
     let pool = server::prepare_database(&config)?;
     let mut out = std::io::stdout();

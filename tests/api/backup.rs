@@ -221,6 +221,7 @@ fn serve(path: &Path, like: &TestApp) -> String {
         workers: 1,
         mail: incident_portal::config::MailConfig::Memory(Default::default()),
         mail_worker: false,
+        limits: Default::default(),
     };
     let pool = server::prepare_database(&config).unwrap();
     let running = server::start(Arc::new(config), pool, like.clock.clone(), listener).unwrap();

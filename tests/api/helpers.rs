@@ -150,6 +150,7 @@ impl TestApp {
             workers: 1,
             mail: incident_portal::config::MailConfig::Memory(Default::default()),
             mail_worker: false,
+            limits: Default::default(),
         };
         let pool = server::prepare_database(&config).expect("database ready");
         // Tests sign staff in with TOTP; the default policy (passkeys only for

@@ -216,6 +216,7 @@ async fn the_server_runs_the_worker(app: TestApp) {
         workers: 1,
         mail: MailConfig::Memory(mailbox.clone()),
         mail_worker: true,
+        limits: Default::default(),
     };
     let second = server::start(
         Arc::new(config),

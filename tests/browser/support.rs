@@ -122,6 +122,7 @@ pub fn localhost_portal(app: &TestApp, mail: MailConfig, mail_worker: bool) -> S
         workers: 1,
         mail,
         mail_worker,
+        limits: Default::default(),
     };
     let server = server::start(
         Arc::new(config),

@@ -46,6 +46,7 @@ fn start_instance(url: &DbUrl, mail: MailConfig, clock: &Clock) -> Instance {
         workers: 1,
         mail,
         mail_worker: true,
+        limits: Default::default(),
     };
     let pool = server::prepare_database(&config).unwrap();
     let server = server::start(Arc::new(config), pool.clone(), clock.clone(), listener).unwrap();

@@ -42,6 +42,7 @@ impl Portal {
             workers: 1,
             mail: MailConfig::Memory(Default::default()),
             mail_worker: false,
+            limits: Default::default(),
         };
         let server = server::start(
             Arc::new(config),
