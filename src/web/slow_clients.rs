@@ -166,15 +166,14 @@ pub async fn guard(
             payload: Box::pin(deadline),
         });
     }
-    let (http_req, _) = req.parts();
-    let http_req = http_req.clone();
-    let response = next.call(req).await;
+    let response = next.call(req).await?;
     if timed_out.get() {
         tracing::info!("request body too slow: 408");
+        let http_req = response.request().clone();
         let response = closing(actix_web::http::StatusCode::REQUEST_TIMEOUT);
         return Ok(ServiceResponse::new(http_req, response).map_into_right_body());
     }
-    Ok(response?.map_into_left_body())
+    Ok(response.map_into_left_body())
 }
 
 #[cfg(test)]

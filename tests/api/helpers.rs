@@ -138,6 +138,15 @@ impl TestApp {
     }
 
     pub async fn spawn_at(backend: Backend, clock: Clock) -> TestApp {
+        TestApp::spawn_limited(backend, clock, Default::default()).await
+    }
+
+    /// `spawn_at` with load limits of the test's own.
+    pub async fn spawn_limited(
+        backend: Backend,
+        clock: Clock,
+        limits: incident_portal::config::Limits,
+    ) -> TestApp {
         let (url, db) = fresh_database(backend);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
         let port = listener.local_addr().unwrap().port();
@@ -150,7 +159,7 @@ impl TestApp {
             workers: 1,
             mail: incident_portal::config::MailConfig::Memory(Default::default()),
             mail_worker: false,
-            limits: Default::default(),
+            limits,
         };
         let pool = server::prepare_database(&config).expect("database ready");
         // Tests sign staff in with TOTP; the default policy (passkeys only for

@@ -25,6 +25,7 @@ mod invitations;
 mod isolation;
 mod language;
 mod mail;
+mod load_shedding;
 mod migrations;
 mod passkeys;
 mod publications;
