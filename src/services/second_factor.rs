@@ -354,6 +354,9 @@ pub fn verify(
                 now,
             )?));
         }
+        // The throttle row before the audit head (the lock order of
+        // `throttle::reserve`'s transaction: no deadlock on PostgreSQL).
+        let locked = throttle::failed(conn, &key, now)?;
         audit::record(
             conn,
             now,
@@ -365,7 +368,7 @@ pub fn verify(
                 detail: method.name(),
             },
         )?;
-        if throttle::failed(conn, &key, now)? {
+        if locked {
             sessions::delete_by_id(conn, session.id)?;
             audit::record(
                 conn,

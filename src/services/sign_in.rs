@@ -209,6 +209,9 @@ pub fn record_failed(
 ) -> AppResult<bool> {
     // Audit, throttle and outbox rows only: no kept session or page changes.
     write_tx_unseen(conn, |conn| {
+        // The throttle row before the audit head: the order every sign-in
+        // transaction takes its locks in (PostgreSQL: no deadlock).
+        let locked = throttle::failed(conn, &Key::Account(typed_email.to_owned()), now)?;
         let shown = audit_email(conn, typed_email, user_id.is_some())?;
         let object_id = user_id.map_or_else(|| "-".to_owned(), |id| id.to_string());
         audit::record(
@@ -222,7 +225,6 @@ pub fn record_failed(
                 detail: &shown,
             },
         )?;
-        let locked = throttle::failed(conn, &Key::Account(typed_email.to_owned()), now)?;
         if !locked {
             return Ok(false);
         }
