@@ -177,11 +177,7 @@ pub fn real_sign_ins(
     staff: &Staff,
     secs: u32,
 ) -> std::thread::JoinHandle<Result<(Vec<f64>, u64), String>> {
-    let (base, email, password) = (
-        base.to_owned(),
-        staff.email.clone(),
-        staff.password.clone(),
-    );
+    let (base, email, password) = (base.to_owned(), staff.email.clone(), staff.password.clone());
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -228,8 +228,7 @@ pub fn record_failed(
         if !locked {
             return Ok(false);
         }
-        if let Some(user) =
-            accounts::find_user_by_email(conn, &typed_email.trim().to_lowercase())?
+        if let Some(user) = accounts::find_user_by_email(conn, &typed_email.trim().to_lowercase())?
             && let Ok(to) = EmailAddress::parse(&user.email)
         {
             let lang = crate::i18n::Lang::parse(&user.locale).unwrap_or(crate::i18n::Lang::En);

@@ -69,7 +69,10 @@ impl Key {
     }
 
     fn locks(&self) -> bool {
-        matches!(self, Key::Account(_) | Key::SecondFactor(_) | Key::StepUp(_))
+        matches!(
+            self,
+            Key::Account(_) | Key::SecondFactor(_) | Key::StepUp(_)
+        )
     }
 
     /// What kind of key this is, for the audit trail.
@@ -130,19 +133,6 @@ pub fn retry_after(conn: &mut DbConn, key: &Key, now: NaiveDateTime) -> QueryRes
         .first(conn)
         .optional()?;
     Ok(row.map_or_else(Duration::zero, |row| row.wait(key, now)))
-}
-
-/// The longest wait among `keys`.
-pub fn retry_after_any(
-    conn: &mut DbConn,
-    keys: &[Key],
-    now: NaiveDateTime,
-) -> QueryResult<Duration> {
-    let mut longest = Duration::zero();
-    for key in keys {
-        longest = longest.max(retry_after(conn, key, now)?);
-    }
-    Ok(longest)
 }
 
 fn ensure_row(conn: &mut DbConn, key: &str, now: NaiveDateTime) -> QueryResult<usize> {

@@ -128,12 +128,15 @@ impl HashingPool {
         let (answer, answered) = tokio::sync::oneshot::channel();
         self.jobs
             .send(Box::new(move || {
-                let _ticket = ticket;
                 // The caller has gone (a closed connection): no hash.
                 if answer.is_closed() {
+                    drop(ticket);
                     return;
                 }
-                let _ = answer.send(work());
+                let result = work();
+                // The place is free before the caller hears back.
+                drop(ticket);
+                let _ = answer.send(result);
             }))
             .map_err(|_| AppError::Internal("the hashing threads have stopped".into()))?;
         answered
@@ -238,15 +241,20 @@ mod tests {
         let pool = Arc::new(HashingPool::start(1, 8, 8).expect("threads start"));
         // Keep the one thread busy until told.
         let (release, hold) = std::sync::mpsc::channel::<()>();
+        let started = Arc::new(AtomicBool::new(false));
         let busy = {
-            let pool = pool.clone();
+            let (pool, started) = (pool.clone(), started.clone());
             actix_web::rt::spawn(async move {
                 pool.run(move || {
+                    started.store(true, Ordering::SeqCst);
                     let _ = hold.recv_timeout(Duration::from_secs(10));
                 })
                 .await
             })
         };
+        while !started.load(Ordering::SeqCst) {
+            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+        }
         let ran = Arc::new(AtomicBool::new(false));
         let flag = ran.clone();
         let ticket = pool.admit(None).expect("a place");

@@ -67,7 +67,10 @@ async fn a_full_hashing_queue_answers_503_at_once(backend: Backend) {
     for page in &busy {
         assert_eq!(page.header("retry-after"), Some("2"));
         assert!(page.body.contains("very busy"), "{}", page.body);
-        assert!(page.body.contains("name=\"email\""), "the login page, styled");
+        assert!(
+            page.body.contains("name=\"email\""),
+            "the login page, styled"
+        );
     }
     let evaluated = pages
         .iter()

@@ -203,10 +203,7 @@ async fn parallel_wrong_passwords_evaluate_at_most_the_allowed(app: TestApp) {
         app.clock.advance(Duration::hours(25));
     }
     let rows = details(&app, "auth.sign_in_throttled");
-    assert!(
-        rows.iter().any(|d| d.contains("refused since")),
-        "{rows:?}"
-    );
+    assert!(rows.iter().any(|d| d.contains("refused since")), "{rows:?}");
     // The right password still works once the wait is over.
     let page = app.browser().sign_in(ADMIN, PASSWORD).await;
     assert_eq!(page.location(), Some("/login/verify"));
@@ -215,11 +212,15 @@ async fn parallel_wrong_passwords_evaluate_at_most_the_allowed(app: TestApp) {
 async fn a_throttled_flood_writes_few_audit_rows(app: TestApp) {
     let mut browser = app.browser();
     for _ in 0..3 {
-        browser.sign_in("nobody@fsa.example", "wrong password").await;
+        browser
+            .sign_in("nobody@fsa.example", "wrong password")
+            .await;
     }
     for minute in 0..3 {
         for _ in 0..40 {
-            let page = browser.sign_in("nobody@fsa.example", "wrong password").await;
+            let page = browser
+                .sign_in("nobody@fsa.example", "wrong password")
+                .await;
             assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
         }
         if minute < 2 {
@@ -234,7 +235,11 @@ async fn a_throttled_flood_writes_few_audit_rows(app: TestApp) {
         }
     }
     let rows = details(&app, "auth.sign_in_throttled");
-    assert_eq!(rows.len(), 3, "one row per minute for 120 refusals: {rows:?}");
+    assert_eq!(
+        rows.len(),
+        3,
+        "one row per minute for 120 refusals: {rows:?}"
+    );
     assert!(rows[1].contains(": 40 refused since"), "{rows:?}");
     assert!(
         rows.iter().all(|d| !d.contains("nobody@fsa.example")),
@@ -319,7 +324,13 @@ async fn the_password_recheck_is_throttled(app: TestApp) {
 
 async fn the_recheck_next_is_a_local_path(app: TestApp) {
     let mut admin = app.setup_admin().await;
-    for hostile in ["/account%0Aevil", "/account%09x", "//evil.example/", "/\\evil.example", "https://evil.example/"] {
+    for hostile in [
+        "/account%0Aevil",
+        "/account%09x",
+        "//evil.example/",
+        "/\\evil.example",
+        "https://evil.example/",
+    ] {
         let page = admin.get(&format!("/account/reauth?next={hostile}")).await;
         assert_eq!(page.status, StatusCode::OK, "{hostile}");
         assert_eq!(
@@ -351,7 +362,10 @@ async fn an_unknown_typed_email_is_kept_hashed(app: TestApp) {
     let rows = details(&app, "auth.sign_in_failed");
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert!(rows[0].starts_with("unknown:"), "{rows:?}");
-    assert!(!rows[0].to_lowercase().contains("secret-passw0rd"), "{rows:?}");
+    assert!(
+        !rows[0].to_lowercase().contains("secret-passw0rd"),
+        "{rows:?}"
+    );
     assert_eq!(rows[1], ADMIN, "an account's own email is kept");
     // The same string hashes the same (rows can still be matched).
     browser.sign_in("secret-passw0rd!", "x").await;

@@ -11,9 +11,9 @@ use serde::Deserialize;
 use crate::error::AppResult;
 use crate::services::step_up::{self, Attempt};
 use crate::services::{password, second_factor};
-use crate::web::hashing::RETRY_AFTER_SECS;
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::SignedIn;
+use crate::web::hashing::RETRY_AFTER_SECS;
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths, redirect};
 
@@ -84,10 +84,7 @@ async fn page(
         ),
         Some(Problem::Busy) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Some(c.t.tf(
-                "login.busy",
-                &[("seconds", &RETRY_AFTER_SECS.to_string())],
-            )),
+            Some(c.t.tf("login.busy", &[("seconds", &RETRY_AFTER_SECS.to_string())])),
         ),
     };
     let totp = who.user.totp_enabled_at.is_some();

@@ -11,13 +11,13 @@ use serde::Deserialize;
 
 use crate::error::{AppError, AppResult};
 use crate::services::sessions::{Issued, Stage};
-use crate::services::{accounts, password};
 use crate::services::sign_in::{self, Start};
-use crate::web::hashing::{Busy, RETRY_AFTER_SECS};
+use crate::services::{accounts, password};
 use crate::web::csrf::{CsrfForm, HasCsrf, anonymous_token, with_cookie};
 use crate::web::extract::{
     AnySession, SESSION_COOKIE, SignedIn, client_ip, session_token, user_agent,
 };
+use crate::web::hashing::{Busy, RETRY_AFTER_SECS};
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths, redirect};
 
@@ -69,10 +69,7 @@ fn login_page(req: &HttpRequest, email: String, outcome: Outcome) -> AppResult<H
         ),
         Outcome::Busy => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Some(c.t.tf(
-                "login.busy",
-                &[("seconds", &RETRY_AFTER_SECS.to_string())],
-            )),
+            Some(c.t.tf("login.busy", &[("seconds", &RETRY_AFTER_SECS.to_string())])),
         ),
     };
     let busy = matches!(outcome, Outcome::Busy);
