@@ -29,7 +29,7 @@ const EMAIL_SALT: &str = "audit_email_salt";
 pub enum Start {
     /// Yes (it is already counted against the throttles): the account the
     /// email names, if any.
-    Go(Option<User>),
+    Go(Option<Box<User>>),
     /// No: wait this long.
     Wait(Duration),
 }
@@ -60,7 +60,7 @@ pub fn begin(
             Key::Address(ip.to_owned()),
         ];
         match throttle::reserve(conn, &keys, now)? {
-            Reservation::Granted => Ok(Start::Go(user)),
+            Reservation::Granted => Ok(Start::Go(user.map(Box::new))),
             Reservation::Refused { wait, report } => {
                 if let Some(refusals) = report {
                     let who = match &refusals.key {

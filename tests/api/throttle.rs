@@ -347,7 +347,7 @@ async fn the_recheck_next_is_a_local_path(app: TestApp) {
             .submit_form(
                 &form,
                 "/account/reauth",
-                &[("password", PASSWORD), ("code", &code), ("next", &hostile)],
+                &[("password", PASSWORD), ("code", &code), ("next", hostile)],
             )
             .await;
         assert_eq!(page.location(), Some("/account"), "{hostile:?}");
