@@ -288,6 +288,8 @@ pub struct Config {
     /// deliver by hand).
     pub mail_worker: bool,
     pub security: Security,
+    /// Load limits: the hashing queue, request bodies, connections.
+    pub limits: Limits,
 }
 
 impl Config {
@@ -309,6 +311,33 @@ impl Config {
         crate::services::audit_anchor::Sink {
             file: self.audit_anchor_path(),
             email: self.security.audit_anchor_email.clone(),
+        }
+    }
+}
+
+/// How much one server takes on at once, and for how long.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Password hashes queued or running at once; past this, sign-in
+    /// answers 503 with `Retry-After` at once.
+    pub hashing_queue: usize,
+    /// Of those, at most this many from one client address.
+    pub hashing_per_address: usize,
+    /// The whole body of a request must arrive within this time (plus one
+    /// second per `BODY_MIN_RATE` bytes announced), or 408.
+    pub body_timeout: std::time::Duration,
+    /// Open connections kept from one client address; further requests
+    /// from it are answered 503 and their connection closed.
+    pub connections_per_address: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            hashing_queue: 64,
+            hashing_per_address: 8,
+            body_timeout: std::time::Duration::from_secs(30),
+            connections_per_address: 64,
         }
     }
 }
@@ -371,6 +400,7 @@ impl Settings {
                     .filter(|p| !p.as_os_str().is_empty()),
                 audit_anchor_email,
             },
+            limits: Limits::default(),
         })
     }
 }

@@ -41,6 +41,9 @@ pub enum Outage {
     Connection(#[source] diesel::result::Error),
     #[error("no database connection could be had")]
     Pool(#[source] diesel::r2d2::PoolError),
+    /// Work the server sheds under load (a full hashing queue).
+    #[error("the server is busy: {0}")]
+    Overloaded(&'static str),
 }
 
 /// A lost database connection (the server restarting, the network gone) is

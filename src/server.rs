@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{Compat, NormalizePath, TrailingSlash};
+use actix_web::middleware::{Compat, NormalizePath, TrailingSlash, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use tracing_actix_web::TracingLogger;
@@ -20,11 +20,12 @@ use crate::secrets::Keyring;
 use crate::services::reminders;
 use crate::web::hashing::HashingPool;
 use crate::web::request_log::PortalRootSpan;
-use crate::web::{self as portal, AppState, error_page, security_headers};
+use crate::web::{self as portal, AppState, error_page, security_headers, slow_clients};
 
 /// A client must send a whole request head within this time, or it gets 408
 /// and the connection is closed (a slow-header client cannot hold a worker's
-/// connection open). Heads over 128 KiB or with more than 96 headers are
+/// connection open). The body has a deadline of its own
+/// (`Limits::body_timeout`, `web::slow_clients`). Heads over 128 KiB or with more than 96 headers are
 /// refused by actix with 431 (a fixed limit of actix-http).
 pub const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// Time allowed for a connection's orderly shutdown before it is dropped.
@@ -92,7 +93,11 @@ pub fn start(
         config: config.clone(),
         clock,
         keys,
-        hashing: Arc::new(HashingPool::start(hashing_threads)?),
+        hashing: Arc::new(HashingPool::start(
+            hashing_threads,
+            config.limits.hashing_queue,
+            config.limits.hashing_per_address,
+        )?),
         distinct_firms: Arc::default(),
         releases: Arc::default(),
         public_pages: Arc::default(),
@@ -102,9 +107,12 @@ pub fn start(
         )),
         released: Arc::default(),
     });
+    let connections = Arc::new(slow_clients::Connections::default());
+    let per_address = config.limits.connections_per_address;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .wrap(from_fn(slow_clients::guard))
             .wrap(Compat::new(error_page::handlers()))
             .wrap(security_headers::headers(https))
             .wrap(NormalizePath::new(TrailingSlash::Trim))
@@ -115,6 +123,7 @@ pub fn start(
             }))
     })
     .workers(config.workers)
+    .on_connect(slow_clients::on_connect(connections, per_address))
     .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
     .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
     .keep_alive(KEEP_ALIVE)

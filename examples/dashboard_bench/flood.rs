@@ -1,9 +1,12 @@
 //! A sign-in flood, as a botnet would send it: many clients, each from its
 //! own address (loopback has all of 127.0.0.0/8), each trying a wrong
-//! password for a made-up account, so every attempt costs the portal a
-//! password hash and no address or account throttle stops it. It runs in a
-//! process of its own on the client core (this example started again with
-//! `--flood <base> <secs>`) and prints how many attempts it made.
+//! password for a made-up account, so no address or account throttle stops
+//! it and each attempt the portal takes on costs a password hash. It runs
+//! in a process of its own on the client core (this example started again
+//! with `--flood <base> <secs>`) and prints how many attempts it made and
+//! how they were answered: hashed (401), throttled (429) or shed by the
+//! bounded hashing queue (503). Meanwhile a real user signs in again and
+//! again ([`real_sign_ins`]) and the server's RSS is read ([`rss_mib`]).
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::process::{Child, Command, Stdio};
@@ -12,7 +15,28 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::export::Failure;
-use crate::server::{Browser, CLIENT_CORE, csrf};
+use crate::server::{Browser, CLIENT_CORE, Staff, csrf};
+
+/// How the flood's attempts were answered.
+#[derive(Default)]
+pub struct Outcomes {
+    pub attempts: AtomicU64,
+    /// 401: the password was hashed and refused.
+    pub hashed: AtomicU64,
+    /// 429: refused by a throttle before any hash.
+    pub throttled: AtomicU64,
+    /// 503: shed by the full hashing queue before any hash.
+    pub shed: AtomicU64,
+}
+
+/// The counts the flood process printed.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Counted {
+    pub attempts: u64,
+    pub hashed: u64,
+    pub throttled: u64,
+    pub shed: u64,
+}
 
 /// Attempts in flight at once.
 const CLIENTS: u32 = 64;
@@ -26,7 +50,7 @@ pub fn flood(base: &str, secs: &str) -> Result<(), Failure> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let attempts = Arc::new(AtomicU64::new(0));
+    let attempts = Arc::new(Outcomes::default());
     let until = Instant::now() + Duration::from_secs(secs);
     rt.block_on(async {
         let mut clients = Vec::new();
@@ -43,7 +67,14 @@ pub fn flood(base: &str, secs: &str) -> Result<(), Failure> {
         }
         Ok::<(), Failure>(())
     })?;
-    println!("ATTEMPTS {}", attempts.load(Ordering::Relaxed));
+    let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
+    println!(
+        "ATTEMPTS {} HASHED {} THROTTLED {} SHED {}",
+        n(&attempts.attempts),
+        n(&attempts.hashed),
+        n(&attempts.throttled),
+        n(&attempts.shed)
+    );
     Ok(())
 }
 
@@ -52,7 +83,7 @@ async fn attacker(
     base: &str,
     client: u32,
     until: Instant,
-    attempts: &AtomicU64,
+    attempts: &Outcomes,
 ) -> Result<(), Failure> {
     let mut round: u32 = 0;
     while Instant::now() < until {
@@ -77,7 +108,16 @@ async fn attacker(
                     ],
                 )
                 .await?;
-            attempts.fetch_add(1, Ordering::Relaxed);
+            attempts.attempts.fetch_add(1, Ordering::Relaxed);
+            let outcome = match page.status.as_u16() {
+                401 => Some(&attempts.hashed),
+                429 => Some(&attempts.throttled),
+                503 => Some(&attempts.shed),
+                _ => None,
+            };
+            if let Some(counter) = outcome {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
             if let Ok(next) = csrf(&page) {
                 token = next;
             }
@@ -103,13 +143,92 @@ impl Flood {
         Ok(Flood(child))
     }
 
-    /// Waits for the flood to end: the attempts it made.
-    pub fn finish(self) -> Result<u64, Failure> {
+    /// Waits for the flood to end: the attempts it made, by answer.
+    pub fn finish(self) -> Result<Counted, Failure> {
         let output = self.0.wait_with_output()?;
         let text = String::from_utf8_lossy(&output.stdout).into_owned();
-        text.lines()
-            .find_map(|l| l.strip_prefix("ATTEMPTS "))
-            .and_then(|n| n.trim().parse().ok())
-            .ok_or_else(|| format!("the flood ended without a count: {text:?}").into())
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("ATTEMPTS "))
+            .ok_or_else(|| format!("the flood ended without a count: {text:?}"))?;
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let field = |name: &str| -> u64 {
+            words
+                .iter()
+                .position(|w| *w == name)
+                .and_then(|i| words.get(i + 1))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+        };
+        Ok(Counted {
+            attempts: field("ATTEMPTS"),
+            hashed: field("HASHED"),
+            throttled: field("THROTTLED"),
+            shed: field("SHED"),
+        })
     }
+}
+
+/// A real user's sign-ins (password step) during the flood, one after
+/// another for `secs` seconds, from 127.0.0.1: the time of each that went
+/// through, in ms, and how many were shed (503).
+pub fn real_sign_ins(
+    base: &str,
+    staff: &Staff,
+    secs: u32,
+) -> std::thread::JoinHandle<Result<(Vec<f64>, u64), String>> {
+    let (base, email, password) = (base.to_owned(), staff.email.clone(), staff.password.clone());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        rt.block_on(async {
+            let until = Instant::now() + Duration::from_secs(u64::from(secs));
+            let (mut times, mut shed) = (Vec::new(), 0);
+            while Instant::now() < until {
+                let mut browser = Browser::new(&base).map_err(|e| e.to_string())?;
+                let form = browser.get("/login").await.map_err(|e| e.to_string())?;
+                let token = csrf(&form).map_err(|e| e.to_string())?;
+                let started = Instant::now();
+                let fields = [
+                    ("csrf", token.as_str()),
+                    ("email", email.as_str()),
+                    ("password", password.as_str()),
+                ];
+                let page = browser
+                    .post("/login", &fields)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                match page.status.as_u16() {
+                    303 => times.push(started.elapsed().as_secs_f64() * 1000.0),
+                    503 => shed += 1,
+                    other => return Err(format!("a real sign-in answered {other}")),
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Ok((times, shed))
+        })
+    })
+}
+
+/// The 99th percentile of `values` (0 when empty).
+pub fn p99(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = (sorted.len() * 99).div_ceil(100).max(1);
+    sorted.get(rank - 1).copied().unwrap_or(0.0)
+}
+
+/// The resident memory of process `pid`, MiB (0 when unknown).
+pub fn rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
 }

@@ -16,7 +16,7 @@ use incident_portal::services::publish;
 use crate::data::{self, FIRST_PERIOD, LAST_PERIOD, Part};
 use crate::database::Database;
 use crate::export::{self, Failure, ms};
-use crate::flood::Flood;
+use crate::flood::{self, Flood};
 use crate::load::{self, CONNECTIONS, Run, median};
 use crate::queries;
 use crate::server::{self, CLIENT_CORE, SERVER_CORE, Server};
@@ -62,6 +62,12 @@ pub struct Measured {
     pub distinct_10x_ms: f64,
     pub flood_p99_ratio: f64,
     pub flood_attempts_per_s: f64,
+    pub flood_hashed_per_s: f64,
+    pub flood_shed_per_s: f64,
+    pub real_sign_in_p99_ms: f64,
+    pub real_sign_ins_shed: u64,
+    pub rss_before_flood_mib: f64,
+    pub rss_after_flood_mib: f64,
 }
 
 const STATIC: &str = "/static/portal.css";
@@ -222,7 +228,7 @@ pub fn run(backend: Backend, opts: &Options) -> Result<Measured, Failure> {
     m.dashboard_mean_1x_ms = median(&dash.iter().map(|r| r.mean_ms).collect::<Vec<_>>());
     m.dashboard_single_1x_ms = median(&one.iter().map(|r| r.mean_ms).collect::<Vec<_>>());
 
-    sign_in_flood(&server, &cookie, opts, &mut m)?;
+    sign_in_flood(&server, &cookie, &staff, opts, &mut m)?;
     export_runs(&database, &server, &cookie, opts, &mut m)?;
 
     let mut conn = pool.get()?;
@@ -441,21 +447,39 @@ fn hold(server: &Server, cookie: &str, release: &str, release_all: &str) -> Resu
 fn sign_in_flood(
     server: &Server,
     cookie: &str,
+    staff: &server::Staff,
     opts: &Options,
     m: &mut Measured,
 ) -> Result<(), Failure> {
     let url = format!("{}{DASHBOARD}", server.base);
     let (mut ratios, mut rates) = (vec![], vec![]);
+    let (mut hashed, mut shed, mut real) = (vec![], vec![], vec![]);
+    m.rss_before_flood_mib = flood::rss_mib(server.pid);
     for round in 1..=opts.rounds {
         let idle = load::wrk(&url, Some(cookie), opts.secs, CONNECTIONS)?;
         load::wait_idle(server.pid);
         // The flood starts a second early and ends a second late.
         let flood = Flood::start(&server.base, opts.secs + 2)?;
         std::thread::sleep(Duration::from_secs(1));
+        let user = flood::real_sign_ins(&server.base, staff, opts.secs);
         let flooded = load::wrk(&url, Some(cookie), opts.secs, CONNECTIONS)?;
-        let attempts = flood.finish()?;
+        let counted = flood.finish()?;
+        let (times, refused) = user.join().map_err(|_| "the real user panicked")??;
+        real.extend(times);
+        m.real_sign_ins_shed += refused;
         load::wait_idle(server.pid);
-        let rate = attempts as f64 / f64::from(opts.secs + 2);
+        let attempts = counted.attempts;
+        let per_s = |n: u64| n as f64 / f64::from(opts.secs + 2);
+        let rate = per_s(attempts);
+        hashed.push(per_s(counted.hashed));
+        shed.push(per_s(counted.shed));
+        println!(
+            "  flood round {round}: {} hashed, {} throttled, {} shed; real sign-in p99 so far {:.1} ms",
+            counted.hashed,
+            counted.throttled,
+            counted.shed,
+            flood::p99(&real)
+        );
         println!(
             "  flood round {round}: dashboard p99 idle {:.2} ms ({:.0}/s), during the flood {:.2} ms \
              ({:.0}/s, {} errors); {attempts} sign-in attempts ({rate:.0}/s)",
@@ -471,5 +495,9 @@ fn sign_in_flood(
     }
     m.flood_p99_ratio = median(&ratios);
     m.flood_attempts_per_s = median(&rates);
+    m.flood_hashed_per_s = median(&hashed);
+    m.flood_shed_per_s = median(&shed);
+    m.real_sign_in_p99_ms = flood::p99(&real);
+    m.rss_after_flood_mib = flood::rss_mib(server.pid);
     Ok(())
 }

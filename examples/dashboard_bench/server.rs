@@ -44,6 +44,7 @@ pub fn serve(url: &str) -> Result<(), Failure> {
         mail: MailConfig::Memory(Default::default()),
         mail_worker: false,
         security: Default::default(),
+        limits: Default::default(),
     };
     let pool = server::prepare_database(&config)?;
     let mut out = std::io::stdout();

@@ -69,6 +69,8 @@ diesel::table! {
         failures -> Integer,
         last_failure_at -> Timestamp,
         locked_until -> Nullable<Timestamp>,
+        refused -> Integer,
+        refused_since -> Nullable<Timestamp>,
     }
 }
 

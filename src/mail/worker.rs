@@ -77,7 +77,13 @@ pub async fn deliver_batch(
     let claimed_at = clock.now();
     let lease_end = claimed_at + LEASE;
     let rows = db::run(pool, move |conn| {
-        db::write_tx(conn, |conn| Ok(claim(conn, claimed_at, lease_end, limit)?))
+        // Nothing due (the usual case): no transaction at all. A claim
+        // changes only the outbox, which no page keeps in memory, so it
+        // leaves the kept reads in place (`write_tx_unseen`).
+        if !any_due(conn, claimed_at)? {
+            return Ok(Vec::new());
+        }
+        db::write_tx_unseen(conn, |conn| Ok(claim(conn, claimed_at, lease_end, limit)?))
     })
     .await?;
     let mut report = DeliveryReport {
@@ -149,6 +155,19 @@ pub fn spawn(pool: DbPool, mailer: Mailer, clock: Clock) -> actix_web::rt::task:
 /// and returns them. Runs inside a write transaction; on PostgreSQL the
 /// candidate rows are locked with SKIP LOCKED, so a concurrent pass takes
 /// other rows instead of waiting for (or re-taking) these.
+/// Whether any message is due and unclaimed (a plain read).
+fn any_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<bool> {
+    use email_outbox::dsl as o;
+    let first: Option<i64> = o::email_outbox
+        .filter(o::sent_at.is_null())
+        .filter(o::next_attempt_at.le(now))
+        .filter(o::claimed_until.is_null().or(o::claimed_until.le(now)))
+        .select(o::id)
+        .first(conn)
+        .optional()?;
+    Ok(first.is_some())
+}
+
 fn claim(
     conn: &mut DbConn,
     now: NaiveDateTime,

@@ -4,14 +4,12 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::audit::{self, Action, Event};
-use super::second_factor;
 use super::sessions::{self, Issued, Stage};
-use super::throttle::{self, Key};
 use super::tokens::{hash_token, new_token};
 use super::{Actor, Invalid, clean_line};
 use crate::db::models::{AuthToken, Firm, NewFirm, NewUser, User};
 use crate::db::schema::{auth_tokens, firms, sessions as sessions_t, users};
-use crate::db::{DbConn, write_tx, write_tx_unseen};
+use crate::db::{DbConn, write_tx};
 use crate::domain::email::EmailAddress;
 use crate::domain::lei::Lei;
 use crate::domain::registration::RegistrationNo;
@@ -190,145 +188,6 @@ pub fn find_user_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<
         .select(User::as_select())
         .first(conn)
         .optional()
-}
-
-/// After the password checked out: a new session at the stage the user
-/// has reached (the old one, if the browser had any, is dropped: no
-/// fixation) and the audit event.
-pub fn complete_password(
-    conn: &mut DbConn,
-    user: &User,
-    old_token: Option<&str>,
-    ip: &str,
-    user_agent: &str,
-    now: NaiveDateTime,
-) -> AppResult<Issued> {
-    write_tx(conn, |conn| {
-        if let Some(old) = old_token {
-            sessions::delete(conn, old)?;
-        }
-        throttle::clear(conn, &Key::Account(user.email.clone()))?;
-        let stage = second_factor::stage_after_password(conn, user, now.date())?;
-        let issued = sessions::create(conn, user.id, stage, ip, user_agent, now)?;
-        let actor = Actor {
-            user_id: Some(user.id),
-            label: user.email.clone(),
-            ip: ip.to_owned(),
-        };
-        audit::record(
-            conn,
-            now,
-            &actor,
-            Event {
-                action: Action::PasswordAccepted,
-                object_type: "user",
-                object_id: &user.id.to_string(),
-                detail: stage.as_str(),
-            },
-        )?;
-        Ok(issued)
-    })
-}
-
-/// What someone typed as an email, fit for the audit trail: no control
-/// characters (no forged lines), bounded.
-fn shown_email(typed: &str) -> String {
-    typed
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(254)
-        .collect()
-}
-
-/// Records a failed password: audited, and counted against the account
-/// typed and the client address. Returns true when this failure locked the
-/// account (the caller tells its holder).
-pub fn record_failed_sign_in(
-    conn: &mut DbConn,
-    typed_email: &str,
-    user_id: Option<i64>,
-    ip: &str,
-    now: NaiveDateTime,
-) -> AppResult<bool> {
-    let shown = shown_email(typed_email);
-    // Audit, throttle and outbox rows only: no kept session or page changes.
-    write_tx_unseen(conn, |conn| {
-        audit::record(
-            conn,
-            now,
-            &Actor {
-                user_id: None,
-                label: "anonymous".to_owned(),
-                ip: ip.to_owned(),
-            },
-            Event {
-                action: Action::SignInFailed,
-                object_type: "user",
-                object_id: &user_id.map_or_else(|| "-".to_owned(), |id| id.to_string()),
-                detail: &shown,
-            },
-        )?;
-        throttle::record_failure(conn, &Key::Address(ip.to_owned()), now)?;
-        let locked = throttle::record_failure(conn, &Key::Account(typed_email.to_owned()), now)?;
-        if locked
-            && let Some(user) = find_user_by_email(conn, &typed_email.trim().to_lowercase())?
-            && let Ok(to) = EmailAddress::parse(&user.email)
-        {
-            let lang = crate::i18n::Lang::parse(&user.locale).unwrap_or(crate::i18n::Lang::En);
-            let until = now + throttle::LOCK_FOR;
-            outbox::enqueue(conn, &messages::account_locked(&to, lang, until)?, now)?;
-        }
-        if locked {
-            audit::record(
-                conn,
-                now,
-                &Actor::system("throttle"),
-                Event {
-                    action: Action::AccountLocked,
-                    object_type: "user",
-                    object_id: &user_id.map_or_else(|| "-".to_owned(), |id| id.to_string()),
-                    detail: &shown,
-                },
-            )?;
-        }
-        Ok(locked && user_id.is_some())
-    })
-}
-
-/// Refuses attempts while the account typed or the address must wait;
-/// the wait, audited, or zero.
-pub fn sign_in_wait(
-    conn: &mut DbConn,
-    typed_email: &str,
-    ip: &str,
-    now: NaiveDateTime,
-) -> AppResult<chrono::Duration> {
-    let keys = [
-        Key::Account(typed_email.to_owned()),
-        Key::Address(ip.to_owned()),
-    ];
-    let wait = throttle::retry_after_any(conn, &keys, now)?;
-    if wait > chrono::Duration::zero() {
-        let shown = shown_email(typed_email);
-        write_tx(conn, |conn| {
-            audit::record(
-                conn,
-                now,
-                &Actor {
-                    user_id: None,
-                    label: "anonymous".to_owned(),
-                    ip: ip.to_owned(),
-                },
-                Event {
-                    action: Action::SignInThrottled,
-                    object_type: "user",
-                    object_id: "-",
-                    detail: &shown,
-                },
-            )
-        })?;
-    }
-    Ok(wait)
 }
 
 pub fn sign_out(

@@ -39,6 +39,8 @@ pub mod second_factor;
 pub mod seed;
 pub mod sessions;
 pub mod settings;
+pub mod sign_in;
+pub mod step_up;
 pub mod submission;
 pub mod summary;
 pub mod throttle;

@@ -226,7 +226,10 @@ fn display_name(conn: &mut DbConn, id: Option<i64>) -> QueryResult<Option<String
 /// The audit event that recorded the submission of `version_id`.
 fn submission_event(conn: &mut DbConn, version_id: i64) -> QueryResult<Option<i64>> {
     audit_events::table
-        .filter(audit_events::action.eq_any([Action::Submitted.as_str(), Action::SubmittedNil.as_str()]))
+        .filter(
+            audit_events::action
+                .eq_any([Action::Submitted.as_str(), Action::SubmittedNil.as_str()]),
+        )
         .filter(audit_events::object_type.eq("version"))
         .filter(audit_events::object_id.eq(version_id.to_string()))
         .select(audit_events::id)

@@ -9,9 +9,9 @@ use diesel::prelude::*;
 use crate::db::DbConn;
 use crate::db::models::{Firm, Version, VersionDetails};
 use crate::db::schema::{firms, return_versions, returns, trade_details, users};
+use crate::domain::VersionStatus;
 use crate::domain::details::{Checked, Previous, Warning, warnings_of};
 use crate::domain::period::Period;
-use crate::domain::VersionStatus;
 
 /// The warnings the domain's rules raise on `v` (with its details), the
 /// previous month taken as the firm had filed it when `v` was submitted.

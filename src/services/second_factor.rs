@@ -8,12 +8,12 @@ use diesel::prelude::*;
 
 use super::audit::{self, Action, Event};
 use super::sessions::{self, Issued, Stage};
-use super::throttle::{self, Key};
+use super::throttle::{self, Key, Reservation};
 use super::tokens::hash_token;
 use super::{Actor, totp};
 use crate::db::models::{Session, User};
 use crate::db::schema::{passkeys, recovery_codes, users};
-use crate::db::{DbConn, write_tx};
+use crate::db::{DbConn, write_tx, write_tx_unseen};
 use crate::error::AppResult;
 use crate::mail::messages::{self, FactorChange};
 use crate::secrets::Keyring;
@@ -304,6 +304,8 @@ pub enum Verified {
 
 /// Verifies a second factor on a pending sign-in; throttled per user
 /// (doubling waits, then the pending sign-in ends and the factor locks).
+/// The attempt is reserved before the code is checked, in a transaction
+/// of its own, so parallel guesses cannot pass the limit.
 pub fn verify(
     conn: &mut DbConn,
     keys: &Keyring,
@@ -314,8 +316,21 @@ pub fn verify(
     now: NaiveDateTime,
 ) -> AppResult<Verified> {
     let key = Key::SecondFactor(session.user_id);
-    let wait = throttle::retry_after(conn, &key, now)?;
-    if wait > chrono::Duration::zero() {
+    // Throttle and audit rows only: kept reads stay.
+    let refused = write_tx_unseen(conn, |conn| -> AppResult<Option<chrono::Duration>> {
+        match throttle::reserve(conn, std::slice::from_ref(&key), now)? {
+            Reservation::Granted => Ok(None),
+            Reservation::Refused { wait, report } => {
+                if let Some(refusals) = report {
+                    let who = session.user_id.to_string();
+                    let id = Some(session.user_id);
+                    super::sign_in::record_refusals(conn, actor, id, &who, &refusals, now)?;
+                }
+                Ok(Some(wait))
+            }
+        }
+    })?;
+    if let Some(wait) = refused {
         return Ok(Verified::Wait(wait));
     }
     write_tx(conn, |conn| {
@@ -340,6 +355,9 @@ pub fn verify(
                 now,
             )?));
         }
+        // The throttle row before the audit head (the lock order of
+        // `throttle::reserve`'s transaction: no deadlock on PostgreSQL).
+        let locked = throttle::failed(conn, &key, now)?;
         audit::record(
             conn,
             now,
@@ -351,7 +369,7 @@ pub fn verify(
                 detail: method.name(),
             },
         )?;
-        if throttle::record_failure(conn, &key, now)? {
+        if locked {
             sessions::delete_by_id(conn, session.id)?;
             audit::record(
                 conn,

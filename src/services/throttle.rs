@@ -1,8 +1,20 @@
 //! Failed-attempt throttling kept in the database, so it holds across
 //! instances: per account (the email typed, so unknown accounts behave the
-//! same), per client address, and per second-factor session. Each failure
-//! after the first few doubles the wait; ten in a row lock the account for
-//! a while.
+//! same), per client address, per second-factor sign-in and per step-up.
+//! Each failure after the first few doubles the wait; ten in a row lock the
+//! account for a while.
+//!
+//! An attempt is *reserved* before it is evaluated ([`reserve`]): in one
+//! write transaction the throttle rows are locked (SQLite `BEGIN IMMEDIATE`,
+//! PostgreSQL a row lock taken by an `UPDATE`), read, and counted as a
+//! failure in advance. However many attempts arrive at once, at most the
+//! allowed number are ever evaluated; a success gives the count back
+//! ([`clear`], [`release`]).
+//!
+//! Refusals are counted on the row, not written one by one: the audit
+//! trail gets one `auth.sign_in_throttled` row per key per
+//! [`REFUSAL_WINDOW`], carrying how many attempts were refused since the
+//! previous one ([`Refusals`]).
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -23,6 +35,8 @@ const FORGET_AFTER: Duration = Duration::hours(24);
 /// Attempts from one address before it waits too (many users share an
 /// office address, so it is looser than the per-account limit).
 const ADDRESS_FREE: i32 = 30;
+/// Refusals of one key within this time make one audit row.
+pub const REFUSAL_WINDOW: Duration = Duration::minutes(1);
 
 /// What a throttle is keyed on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,6 +44,8 @@ pub enum Key {
     Account(String),
     Address(String),
     SecondFactor(i64),
+    /// The password (and code) asked again before a sensitive change.
+    StepUp(i64),
     /// Password-reset emails asked for one address (no mail bombing).
     ResetRequest(String),
 }
@@ -40,6 +56,7 @@ impl Key {
             Key::Account(email) => format!("account:{}", email.trim().to_lowercase()),
             Key::Address(ip) => format!("address:{ip}"),
             Key::SecondFactor(user_id) => format!("mfa:{user_id}"),
+            Key::StepUp(user_id) => format!("stepup:{user_id}"),
             Key::ResetRequest(email) => format!("reset:{}", email.trim().to_lowercase()),
         }
     }
@@ -52,7 +69,21 @@ impl Key {
     }
 
     fn locks(&self) -> bool {
-        matches!(self, Key::Account(_) | Key::SecondFactor(_))
+        matches!(
+            self,
+            Key::Account(_) | Key::SecondFactor(_) | Key::StepUp(_)
+        )
+    }
+
+    /// What kind of key this is, for the audit trail.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Key::Account(_) => "account",
+            Key::Address(_) => "address",
+            Key::SecondFactor(_) => "second factor",
+            Key::StepUp(_) => "step-up",
+            Key::ResetRequest(_) => "reset request",
+        }
     }
 }
 
@@ -72,6 +103,26 @@ struct Row {
     failures: i32,
     last_failure_at: NaiveDateTime,
     locked_until: Option<NaiveDateTime>,
+    refused: i32,
+    refused_since: Option<NaiveDateTime>,
+}
+
+impl Row {
+    fn forgotten(&self, now: NaiveDateTime) -> bool {
+        now - self.last_failure_at > FORGET_AFTER
+    }
+
+    /// How long until the key may try again (zero: now).
+    fn wait(&self, key: &Key, now: NaiveDateTime) -> Duration {
+        if self.forgotten(now) {
+            return Duration::zero();
+        }
+        let until = match self.locked_until {
+            Some(locked) if locked > now => locked,
+            _ => self.last_failure_at + wait_after(self.failures, key.free()),
+        };
+        (until - now).max(Duration::zero())
+    }
 }
 
 /// How long until `key` may try again (zero: now).
@@ -81,30 +132,7 @@ pub fn retry_after(conn: &mut DbConn, key: &Key, now: NaiveDateTime) -> QueryRes
         .select(Row::as_select())
         .first(conn)
         .optional()?;
-    let Some(row) = row else {
-        return Ok(Duration::zero());
-    };
-    if now - row.last_failure_at > FORGET_AFTER {
-        return Ok(Duration::zero());
-    }
-    let until = match row.locked_until {
-        Some(locked) if locked > now => locked,
-        _ => row.last_failure_at + wait_after(row.failures, key.free()),
-    };
-    Ok((until - now).max(Duration::zero()))
-}
-
-/// The longest wait among `keys`.
-pub fn retry_after_any(
-    conn: &mut DbConn,
-    keys: &[Key],
-    now: NaiveDateTime,
-) -> QueryResult<Duration> {
-    let mut longest = Duration::zero();
-    for key in keys {
-        longest = longest.max(retry_after(conn, key, now)?);
-    }
-    Ok(longest)
+    Ok(row.map_or_else(Duration::zero, |row| row.wait(key, now)))
 }
 
 fn ensure_row(conn: &mut DbConn, key: &str, now: NaiveDateTime) -> QueryResult<usize> {
@@ -125,19 +153,148 @@ fn ensure_row(conn: &mut DbConn, key: &str, now: NaiveDateTime) -> QueryResult<u
     }
 }
 
+/// Makes sure the row of `name` exists, locks it until the transaction
+/// ends (PostgreSQL; SQLite's `BEGIN IMMEDIATE` already holds the whole
+/// database), and reads it.
+fn lock_row(conn: &mut DbConn, name: &str, now: NaiveDateTime) -> QueryResult<Row> {
+    ensure_row(conn, name, now)?;
+    diesel::update(auth_throttle::table.find(name))
+        .set(auth_throttle::failures.eq(auth_throttle::failures))
+        .execute(conn)?;
+    auth_throttle::table
+        .find(name)
+        .select(Row::as_select())
+        .first(conn)
+}
+
+/// Refused attempts on one key since its last audit row: write one row
+/// saying `count` attempts were refused from `since`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusals {
+    pub key: Key,
+    pub count: i32,
+    pub since: NaiveDateTime,
+}
+
+/// The answer to [`reserve`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum Reservation {
+    /// The attempt may be evaluated; it already counts as a failure.
+    Granted,
+    /// Refused: wait this long. `report` is set when this refusal opens a
+    /// new window and an audit row is due.
+    Refused {
+        wait: Duration,
+        report: Option<Refusals>,
+    },
+}
+
+/// Reserves one attempt on every key in `keys`, atomically (call inside a
+/// write transaction): all rows are locked and read; if any must wait,
+/// nothing is counted except the refusal; otherwise each key counts one
+/// failure in advance, before the caller evaluates the attempt.
+pub fn reserve(conn: &mut DbConn, keys: &[Key], now: NaiveDateTime) -> QueryResult<Reservation> {
+    // One lock order for every caller (no deadlock between two of them).
+    let mut keys: Vec<&Key> = keys.iter().collect();
+    keys.sort_by_key(|k| k.as_string());
+    keys.dedup();
+    let mut rows = Vec::with_capacity(keys.len());
+    for key in &keys {
+        let name = key.as_string();
+        let row = lock_row(conn, &name, now)?;
+        rows.push((key, name, row));
+    }
+    let waiting = rows
+        .iter()
+        .map(|(key, name, row)| (row.wait(key, now), key, name, row))
+        .max_by_key(|(wait, ..)| *wait);
+    if let Some((wait, key, name, row)) = waiting
+        && wait > Duration::zero()
+    {
+        let report = count_refusal(conn, key, name, row, now)?;
+        return Ok(Reservation::Refused { wait, report });
+    }
+    for (_, name, row) in &rows {
+        let failures = if row.forgotten(now) || row.failures == 0 {
+            1
+        } else {
+            row.failures.saturating_add(1)
+        };
+        diesel::update(auth_throttle::table.find(name))
+            .set((
+                auth_throttle::failures.eq(failures),
+                auth_throttle::last_failure_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(Reservation::Granted)
+}
+
+/// Counts one refusal on a locked row; a report when a window opens.
+fn count_refusal(
+    conn: &mut DbConn,
+    key: &Key,
+    name: &str,
+    row: &Row,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Refusals>> {
+    let open = row
+        .refused_since
+        .is_some_and(|since| now - since < REFUSAL_WINDOW && now >= since);
+    if open {
+        diesel::update(auth_throttle::table.find(name))
+            .set(auth_throttle::refused.eq(auth_throttle::refused + 1))
+            .execute(conn)?;
+        return Ok(None);
+    }
+    // This refusal and those counted in the window before, in one row.
+    let report = Refusals {
+        key: key.clone(),
+        count: row.refused.saturating_add(1),
+        since: row.refused_since.unwrap_or(now),
+    };
+    diesel::update(auth_throttle::table.find(name))
+        .set((
+            auth_throttle::refused.eq(0),
+            auth_throttle::refused_since.eq(Some(now)),
+        ))
+        .execute(conn)?;
+    Ok(Some(report))
+}
+
+/// After a reserved attempt failed (its failure is already counted):
+/// locks the key when this was the failure that reaches the limit.
+/// Returns true when it locked it (the caller tells the account holder).
+pub fn failed(conn: &mut DbConn, key: &Key, now: NaiveDateTime) -> QueryResult<bool> {
+    let name = key.as_string();
+    let row = lock_row(conn, &name, now)?;
+    let locked = row.locked_until.is_some_and(|until| until > now);
+    if !key.locks() || locked || row.failures != LOCK_AFTER {
+        return Ok(false);
+    }
+    diesel::update(auth_throttle::table.find(&name))
+        .set(auth_throttle::locked_until.eq(Some(now + LOCK_FOR)))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// Gives back one reserved attempt (a success on a key shared by many,
+/// such as an address).
+pub fn release(conn: &mut DbConn, key: &Key) -> QueryResult<usize> {
+    diesel::update(
+        auth_throttle::table
+            .find(key.as_string())
+            .filter(auth_throttle::failures.gt(0)),
+    )
+    .set(auth_throttle::failures.eq(auth_throttle::failures - 1))
+    .execute(conn)
+}
+
 /// Counts a failure (call inside a write transaction). Returns true when
 /// this failure locked the key (the caller tells the account holder).
 pub fn record_failure(conn: &mut DbConn, key: &Key, now: NaiveDateTime) -> QueryResult<bool> {
     let name = key.as_string();
-    ensure_row(conn, &name, now)?;
-    // Lock the row first (PostgreSQL), then read and write it.
-    diesel::update(auth_throttle::table.find(&name))
-        .set(auth_throttle::failures.eq(auth_throttle::failures))
-        .execute(conn)?;
-    let row: Row = auth_throttle::table
-        .find(&name)
-        .select(Row::as_select())
-        .first(conn)?;
+    let row = lock_row(conn, &name, now)?;
     let fresh = now - row.last_failure_at > FORGET_AFTER || row.failures == 0;
     let failures = if fresh { 1 } else { row.failures + 1 };
     let locks_now = key.locks() && failures == LOCK_AFTER;

@@ -2,12 +2,18 @@
 //! ~17 ms of CPU) runs on one of a fixed few threads under the kernel's
 //! idle scheduling policy (`SCHED_IDLE`): they run whenever the threads
 //! serving pages and database calls leave the CPU free, and give it back
-//! the moment one of those wakes. A sign-in flood then queues here and
-//! takes the CPU that pages leave over, instead of half of it; and only
-//! these threads ever hold a hash's memory (not every thread of the
-//! blocking pool in turn). On a CPU kept fully busy by pages, sign-ins
-//! wait for it.
+//! the moment one of those wakes. Only these threads ever hold a hash's
+//! memory (not every thread of the blocking pool in turn).
+//!
+//! The queue is bounded: a job needs a [`Ticket`], and only `depth`
+//! tickets exist at once (queued or running), and only `per_address` for
+//! one client address. When none is left the caller is told at once
+//! ([`Busy`]) and answers 503 with `Retry-After`, instead of queueing work
+//! that would take minutes to drain. A job whose caller has gone (a closed
+//! connection) is dropped when it is dequeued, before any hashing.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
@@ -15,13 +21,61 @@ use crate::error::{AppError, AppResult};
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// Seconds a refused caller is told to wait (`Retry-After`).
+pub const RETRY_AFTER_SECS: u32 = 2;
+
+/// Why a hash cannot be queued now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Busy {
+    /// The queue is full.
+    Full,
+    /// This client address has its share in flight already.
+    Address,
+}
+
+/// Tickets handed out: in all, and per client address.
+#[derive(Default)]
+struct Counts {
+    all: AtomicUsize,
+    by_address: Mutex<HashMap<String, usize>>,
+}
+
+/// A place in the queue, held until the job has run or was dropped.
+pub struct Ticket {
+    counts: Arc<Counts>,
+    address: Option<String>,
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        self.counts.all.fetch_sub(1, Ordering::AcqRel);
+        if let Some(address) = self.address.take() {
+            let mut by_address = self
+                .counts
+                .by_address
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if let Some(n) = by_address.get_mut(&address) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    by_address.remove(&address);
+                }
+            }
+        }
+    }
+}
+
 pub struct HashingPool {
     jobs: Sender<Job>,
+    depth: usize,
+    per_address: usize,
+    counts: Arc<Counts>,
 }
 
 impl HashingPool {
-    /// Starts `threads` hashing threads (at least one).
-    pub fn start(threads: usize) -> std::io::Result<HashingPool> {
+    /// Starts `threads` hashing threads (at least one) behind a queue of
+    /// `depth` jobs, at most `per_address` of them from one address.
+    pub fn start(threads: usize, depth: usize, per_address: usize) -> std::io::Result<HashingPool> {
         let (jobs, queue) = channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
         for n in 0..threads.max(1) {
@@ -30,11 +84,43 @@ impl HashingPool {
                 .name(format!("hashing-{n}"))
                 .spawn(move || work(&queue))?;
         }
-        Ok(HashingPool { jobs })
+        Ok(HashingPool {
+            jobs,
+            depth: depth.max(1),
+            per_address: per_address.max(1),
+            counts: Arc::default(),
+        })
     }
 
-    /// Runs `work` on a hashing thread, in turn with the others.
-    pub async fn run<T, F>(&self, work: F) -> AppResult<T>
+    /// A place in the queue, for a caller at `address` (when given), or
+    /// why there is none.
+    pub fn admit(&self, address: Option<&str>) -> Result<Ticket, Busy> {
+        if let Some(address) = address {
+            let mut by_address = self
+                .counts
+                .by_address
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let n = by_address.entry(address.to_owned()).or_insert(0);
+            if *n >= self.per_address {
+                return Err(Busy::Address);
+            }
+            *n += 1;
+        }
+        // From here the ticket gives back what it took when dropped.
+        let ticket = Ticket {
+            counts: self.counts.clone(),
+            address: address.map(str::to_owned),
+        };
+        let before = self.counts.all.fetch_add(1, Ordering::AcqRel);
+        if before >= self.depth {
+            return Err(Busy::Full);
+        }
+        Ok(ticket)
+    }
+
+    /// Runs `work` on a hashing thread with a place already taken.
+    pub async fn run_admitted<T, F>(&self, ticket: Ticket, work: F) -> AppResult<T>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
@@ -42,13 +128,35 @@ impl HashingPool {
         let (answer, answered) = tokio::sync::oneshot::channel();
         self.jobs
             .send(Box::new(move || {
-                // The caller may have gone (a closed connection).
-                let _ = answer.send(work());
+                // The caller has gone (a closed connection): no hash.
+                if answer.is_closed() {
+                    drop(ticket);
+                    return;
+                }
+                let result = work();
+                // The place is free before the caller hears back.
+                drop(ticket);
+                let _ = answer.send(result);
             }))
             .map_err(|_| AppError::Internal("the hashing threads have stopped".into()))?;
         answered
             .await
             .map_err(|_| AppError::Internal("hashing was cancelled".into()))
+    }
+
+    /// Runs `work` on a hashing thread, in turn with the others; 503 when
+    /// the queue is full.
+    pub async fn run<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let ticket = self.admit(None).map_err(|_| {
+            AppError::Unavailable(crate::error::Outage::Overloaded(
+                "the hashing queue is full",
+            ))
+        })?;
+        self.run_admitted(ticket, work).await
     }
 }
 
@@ -86,6 +194,8 @@ fn idle_priority() -> Result<(), thread_priority::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::AtomicBool;
+    use std::time::Duration;
 
     #[actix_web::test]
     async fn work_runs_on_an_idle_policy_hashing_thread() {
@@ -93,7 +203,7 @@ mod tests {
             NormalThreadSchedulePolicy, ThreadSchedulePolicy, thread_schedule_policy,
         };
         let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
-        let pool = HashingPool::start(2).expect("threads start");
+        let pool = HashingPool::start(2, 8, 8).expect("threads start");
         let (name, policy) = pool
             .run(|| {
                 let name = std::thread::current().name().map(str::to_owned);
@@ -112,5 +222,52 @@ mod tests {
             Some(idle),
             "the caller keeps its policy"
         );
+    }
+
+    #[test]
+    fn the_queue_is_bounded_overall_and_per_address() {
+        let pool = HashingPool::start(1, 3, 2).expect("threads start");
+        let a1 = pool.admit(Some("10.0.0.1")).expect("first");
+        let _a2 = pool.admit(Some("10.0.0.1")).expect("second");
+        assert_eq!(pool.admit(Some("10.0.0.1")).err(), Some(Busy::Address));
+        let _b1 = pool.admit(Some("10.0.0.2")).expect("another address");
+        assert_eq!(pool.admit(Some("10.0.0.3")).err(), Some(Busy::Full));
+        assert_eq!(pool.admit(None).err(), Some(Busy::Full));
+        drop(a1);
+        assert!(pool.admit(Some("10.0.0.1")).is_ok(), "a place came back");
+        assert_eq!(pool.counts.all.load(Ordering::Acquire), 2);
+    }
+
+    #[actix_web::test]
+    async fn a_job_whose_caller_has_gone_is_not_run() {
+        let pool = Arc::new(HashingPool::start(1, 8, 8).expect("threads start"));
+        // Keep the one thread busy until told.
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let started = Arc::new(AtomicBool::new(false));
+        let busy = {
+            let (pool, started) = (pool.clone(), started.clone());
+            actix_web::rt::spawn(async move {
+                pool.run(move || {
+                    started.store(true, Ordering::SeqCst);
+                    let _ = hold.recv_timeout(Duration::from_secs(10));
+                })
+                .await
+            })
+        };
+        while !started.load(Ordering::SeqCst) {
+            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+        }
+        let ran = Arc::new(AtomicBool::new(false));
+        let flag = ran.clone();
+        let ticket = pool.admit(None).expect("a place");
+        let queued = pool.run_admitted(ticket, move || flag.store(true, Ordering::SeqCst));
+        // Queue the job, then give up on it (the connection closed).
+        let gave_up = tokio::time::timeout(Duration::from_millis(50), queued).await;
+        assert!(gave_up.is_err(), "still queued behind the busy thread");
+        let _ = release.send(());
+        busy.await.expect("joined").expect("ran");
+        pool.run(|| ()).await.expect("the queue moves on");
+        assert!(!ran.load(Ordering::SeqCst), "the abandoned job never ran");
+        assert_eq!(pool.counts.all.load(Ordering::Acquire), 0, "places back");
     }
 }

@@ -30,14 +30,22 @@ impl HasCsrf for LanguageForm {
     }
 }
 
-/// The page to go back to: a path on this site, never another origin.
+/// The page to go back to: a path on this site, never another origin (the
+/// portal's one check of a local path: no scheme, no `//` host, no
+/// backslash a browser would read as a slash, no control character that
+/// could split a header).
 pub fn local_path(back: &str) -> &str {
+    local_path_or(back, paths::HOME)
+}
+
+/// [`local_path`], falling back to `default`.
+pub fn local_path_or<'a>(back: &'a str, default: &'a str) -> &'a str {
     let local = back.starts_with('/')
         && !back.starts_with("//")
-        && !back.starts_with("/\\")
+        && !back.contains('\\')
         && back.len() <= 2048
         && !back.chars().any(char::is_control);
-    if local { back } else { paths::HOME }
+    if local { back } else { default }
 }
 
 pub async fn switch(

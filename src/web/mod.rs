@@ -22,6 +22,7 @@ pub mod returns;
 pub mod review;
 pub mod routing;
 pub mod security_headers;
+pub mod slow_clients;
 pub mod statistics;
 pub mod users;
 pub mod view;

@@ -85,11 +85,7 @@ pub const ADMIN_AUDIT: &str = "/admin/audit";
 
 /// The step-up page, coming back to `next` (a path of ours) afterwards.
 pub fn reauth(next: &str) -> String {
-    let next = if next.starts_with('/') && !next.starts_with("//") {
-        next
-    } else {
-        HOME
-    };
+    let next = crate::web::language::local_path(next);
     format!(
         "{REAUTH}?next={}",
         next.replace('&', "%26").replace('#', "%23")

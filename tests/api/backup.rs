@@ -225,6 +225,7 @@ fn serve(path: &Path, like: &TestApp) -> String {
             key_file: Some(like.key_file.clone()),
             ..Default::default()
         },
+        limits: Default::default(),
     };
     let pool = server::prepare_database(&config).unwrap();
     let running = server::start(Arc::new(config), pool, like.clock.clone(), listener).unwrap();

@@ -142,6 +142,15 @@ impl TestApp {
     }
 
     pub async fn spawn_at(backend: Backend, clock: Clock) -> TestApp {
+        TestApp::spawn_limited(backend, clock, Default::default()).await
+    }
+
+    /// `spawn_at` with load limits of the test's own.
+    pub async fn spawn_limited(
+        backend: Backend,
+        clock: Clock,
+        limits: incident_portal::config::Limits,
+    ) -> TestApp {
         let (url, db) = fresh_database(backend);
         let keys = tempfile::tempdir().expect("temp dir for the key");
         let key_file = keys.path().join("secret.key");
@@ -160,6 +169,7 @@ impl TestApp {
                 key_file: Some(key_file.clone()),
                 ..Default::default()
             },
+            limits,
         };
         let pool = server::prepare_database(&config).expect("database ready");
         // Tests sign staff in with TOTP; the default policy (passkeys only for

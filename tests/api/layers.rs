@@ -5,9 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
-/// Files whose database work is being moved out of `web` by another change.
-/// TODO(lead): remove at merge, once src/web/auth and reauth hold no diesel.
-const KNOWN_EXCEPTIONS: &[&str] = &["src/web/auth/", "src/web/account/reauth.rs"];
+/// Files allowed to break a rule, each with its reason.
+/// `domain/text_enum.rs` is the one macro that gives the stored enums their
+/// text mapping (diesel's `FromSql`/`ToSql` for `Text`); it runs no query.
+/// Moving that mapping into `db` (a second macro invoked per enum there) is
+/// the cleaner shape and is left to do.
+const KNOWN_EXCEPTIONS: &[&str] = &["src/domain/text_enum.rs"];
 
 /// What each top-level module may not use: a `crate::` module, or a path
 /// fragment such as `diesel::`.

@@ -220,6 +220,7 @@ async fn the_server_runs_the_worker(app: TestApp) {
             key_file: Some(app.key_file.clone()),
             ..Default::default()
         },
+        limits: Default::default(),
     };
     let second = server::start(
         Arc::new(config),

@@ -27,6 +27,7 @@ mod invitations;
 mod isolation;
 mod language;
 mod layers;
+mod load_shedding;
 mod mail;
 mod migrations;
 mod outage;

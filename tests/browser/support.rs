@@ -126,6 +126,7 @@ pub fn localhost_portal(app: &TestApp, mail: MailConfig, mail_worker: bool) -> S
             key_file: Some(app.key_file.clone()),
             ..Default::default()
         },
+        limits: Default::default(),
     };
     let server = server::start(
         Arc::new(config),

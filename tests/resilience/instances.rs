@@ -47,6 +47,7 @@ fn start_instance(url: &DbUrl, mail: MailConfig, clock: &Clock) -> Instance {
         mail,
         mail_worker: true,
         security: Default::default(),
+        limits: Default::default(),
     };
     let pool = server::prepare_database(&config).unwrap();
     let server = server::start(Arc::new(config), pool.clone(), clock.clone(), listener).unwrap();

@@ -1,5 +1,7 @@
 //! Step-up: the password again, plus a TOTP code when the user has one,
-//! before changing a credential.
+//! before changing a credential. Each attempt is reserved against the
+//! user's step-up throttle before the password is hashed (429 while it
+//! must wait); the work is in `services::step_up`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -7,10 +9,11 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::error::AppResult;
-use crate::services::audit::{self, Action, Event};
-use crate::services::{password, second_factor, sessions};
+use crate::services::step_up::{self, Attempt};
+use crate::services::{password, second_factor};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::SignedIn;
+use crate::web::hashing::RETRY_AFTER_SECS;
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths, redirect};
 
@@ -45,14 +48,20 @@ impl HasCsrf for ReauthForm {
     }
 }
 
-/// Only a path of ours: never an absolute URL (no open redirect).
+/// Only a path of ours: never an absolute URL (no open redirect), never a
+/// control character (no split header).
 fn safe_next(next: &str) -> String {
-    let ok = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
-    if ok {
-        next.to_owned()
-    } else {
-        paths::ACCOUNT.to_owned()
-    }
+    crate::web::language::local_path_or(next, paths::ACCOUNT).to_owned()
+}
+
+/// Why the page is shown again.
+enum Problem {
+    /// The password or code was wrong (422).
+    Failed,
+    /// Too many attempts: wait (429).
+    Wait(i64),
+    /// The hashing queue is full (503).
+    Busy,
 }
 
 async fn page(
@@ -60,14 +69,23 @@ async fn page(
     state: &AppState,
     who: &SignedIn,
     next: &str,
-    error: Option<&str>,
+    problem: Option<Problem>,
 ) -> AppResult<HttpResponse> {
     let c = Chrome::signed_in(req, who);
-    let error = error.map(|k| c.t.t(k).to_owned());
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
+    let (status, error) = match problem {
+        None => (StatusCode::OK, None),
+        Some(Problem::Failed) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(c.t.t("err.reauth.failed").to_owned()),
+        ),
+        Some(Problem::Wait(seconds)) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(c.t.tf("login.wait", &[("seconds", &seconds.max(1).to_string())])),
+        ),
+        Some(Problem::Busy) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some(c.t.tf("login.busy", &[("seconds", &RETRY_AFTER_SECS.to_string())])),
+        ),
     };
     let totp = who.user.totp_enabled_at.is_some();
     let user_id = who.user.id;
@@ -75,7 +93,7 @@ async fn page(
         Ok(second_factor::passkey_count(conn, user_id)? > 0)
     })
     .await?;
-    render(
+    let mut response = render(
         status,
         &ReauthPage {
             c,
@@ -84,7 +102,14 @@ async fn page(
             passkeys,
             error,
         },
-    )
+    )?;
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from(RETRY_AFTER_SECS),
+        );
+    }
+    Ok(response)
 }
 
 pub async fn form(
@@ -102,46 +127,43 @@ pub async fn submit(
     who: SignedIn,
     CsrfForm(form): CsrfForm<ReauthForm>,
 ) -> AppResult<HttpResponse> {
+    let ip = crate::web::extract::client_ip(&req);
+    let Ok(ticket) = state.hashing.admit(Some(&ip)) else {
+        return page(&req, &state, &who, &form.next, Some(Problem::Busy)).await;
+    };
+    let now = state.clock.now();
+    let (actor, user_id, session_id) = (who.actor(), who.user.id, who.session.id);
+    let reserving = actor.clone();
+    let refused = crate::db::run(&state.pool, move |conn| {
+        step_up::begin(conn, &reserving, user_id, now)
+    })
+    .await?;
+    if let Some(wait) = refused {
+        let seconds = wait.num_seconds() + 1;
+        return page(&req, &state, &who, &form.next, Some(Problem::Wait(seconds))).await;
+    }
     let stored = who.user.password_hash.clone().unwrap_or_default();
     let typed = form.password.clone();
     let password_ok = state
-        .run_hashing(move || password::verify(&typed, &stored))
+        .hashing
+        .run_admitted(ticket, move || password::verify(&typed, &stored))
         .await?;
-    let now = state.clock.now();
-    let (actor, user_id, session_id) = (who.actor(), who.user.id, who.session.id);
     let needs_code = who.user.totp_enabled_at.is_some();
     let code = form.code.clone();
     let keys = state.keys.clone();
     let ok = crate::db::run(&state.pool, move |conn| {
-        crate::db::write_tx(conn, |conn| {
-            let code_ok =
-                !needs_code || second_factor::accept_totp(conn, &keys, user_id, &code, now, true)?;
-            let ok = password_ok && code_ok;
-            if ok {
-                sessions::reauthenticated(conn, session_id, now)?;
-            }
-            audit::record(
-                conn,
-                now,
-                &actor,
-                Event {
-                    action: if ok {
-                        Action::Reauthenticated
-                    } else {
-                        Action::SecondFactorFailed
-                    },
-                    object_type: "user",
-                    object_id: &user_id.to_string(),
-                    detail: "step-up",
-                },
-            )?;
-            Ok(ok)
-        })
+        let attempt = Attempt {
+            user_id,
+            session_id,
+            password_ok,
+            code: needs_code.then_some(code.as_str()),
+        };
+        step_up::finish(conn, &keys, &actor, &attempt, now)
     })
     .await?;
     if ok {
         Ok(redirect(safe_next(&form.next)))
     } else {
-        page(&req, &state, &who, &form.next, Some("err.reauth.failed")).await
+        page(&req, &state, &who, &form.next, Some(Problem::Failed)).await
     }
 }

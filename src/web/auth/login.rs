@@ -1,4 +1,7 @@
-//! The sign-in form, sign-in and sign-out.
+//! The sign-in form, sign-in and sign-out. A sign-in takes a place in the
+//! hashing queue first (none left: 503 at once, nothing written), then
+//! reserves its attempt against the throttles (refused: 429), and only
+//! then is the password hashed.
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
@@ -8,11 +11,13 @@ use serde::Deserialize;
 
 use crate::error::{AppError, AppResult};
 use crate::services::sessions::{Issued, Stage};
+use crate::services::sign_in::{self, Start};
 use crate::services::{accounts, password};
 use crate::web::csrf::{CsrfForm, HasCsrf, anonymous_token, with_cookie};
 use crate::web::extract::{
     AnySession, SESSION_COOKIE, SignedIn, client_ip, session_token, user_agent,
 };
+use crate::web::hashing::{Busy, RETRY_AFTER_SECS};
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths, redirect};
 
@@ -30,6 +35,8 @@ enum Outcome {
     Fresh,
     Failed,
     Wait(i64),
+    /// The hashing queue is full: come back shortly.
+    Busy,
 }
 
 #[derive(Deserialize)]
@@ -60,7 +67,12 @@ fn login_page(req: &HttpRequest, email: String, outcome: Outcome) -> AppResult<H
             StatusCode::TOO_MANY_REQUESTS,
             Some(c.t.tf("login.wait", &[("seconds", &seconds.max(1).to_string())])),
         ),
+        Outcome::Busy => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some(c.t.tf("login.busy", &[("seconds", &RETRY_AFTER_SECS.to_string())])),
+        ),
     };
+    let busy = matches!(outcome, Outcome::Busy);
     let reset_done = req.query_string() == "reset=1";
     let page = LoginPage {
         c,
@@ -68,7 +80,13 @@ fn login_page(req: &HttpRequest, email: String, outcome: Outcome) -> AppResult<H
         message,
         reset_done,
     };
-    let response = render(status, &page)?;
+    let mut response = render(status, &page)?;
+    if busy {
+        response.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from(RETRY_AFTER_SECS),
+        );
+    }
     with_cookie(response, cookie)
 }
 
@@ -112,20 +130,28 @@ pub async fn submit(
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> AppResult<HttpResponse> {
-    let email = form.email.trim().to_lowercase();
-    let lookup = email.clone();
     let ip = client_ip(&req);
+    // A place in the hashing queue before anything else: a flood is
+    // refused here, with no hash and no row written.
+    let ticket = match state.hashing.admit(Some(&ip)) {
+        Ok(ticket) => ticket,
+        Err(Busy::Full | Busy::Address) => {
+            return login_page(&req, form.email, Outcome::Busy);
+        }
+    };
     let now = state.clock.now();
-    let waiting_ip = ip.clone();
-    let (user, wait) = crate::db::run(&state.pool, move |conn| {
-        let wait = accounts::sign_in_wait(conn, &lookup, &waiting_ip, now)?;
-        Ok((accounts::find_user_by_email(conn, &lookup)?, wait))
+    let (typed_email, waiting_ip) = (form.email.clone(), ip.clone());
+    let start = crate::db::run(&state.pool, move |conn| {
+        sign_in::begin(conn, &typed_email, &waiting_ip, now)
     })
     .await?;
-    if wait > chrono::Duration::zero() {
+    let user = match start {
+        Start::Go(user) => user,
         // Refused before the password is even checked.
-        return login_page(&req, form.email, Outcome::Wait(wait.num_seconds() + 1));
-    }
+        Start::Wait(wait) => {
+            return login_page(&req, form.email, Outcome::Wait(wait.num_seconds() + 1));
+        }
+    };
     // The same argon2 work whether or not the account exists.
     let stored = user
         .as_ref()
@@ -133,7 +159,8 @@ pub async fn submit(
         .and_then(|u| u.password_hash.clone());
     let typed = form.password;
     let verified = state
-        .run_hashing(move || match stored {
+        .hashing
+        .run_admitted(ticket, move || match stored {
             Some(hash) => password::verify(&typed, &hash),
             None => {
                 password::verify_dummy(&typed);
@@ -147,7 +174,7 @@ pub async fn submit(
             let agent = user_agent(&req);
             let old = session_token(&req);
             let issued = crate::db::run(&state.pool, move |conn| {
-                accounts::complete_password(conn, &user, old.as_deref(), &ip, &agent, now)
+                sign_in::complete_password(conn, &user, old.as_deref(), &ip, &agent, now)
             })
             .await?;
             signed_in_response(&issued, next_step(issued.stage))
@@ -155,7 +182,7 @@ pub async fn submit(
         None => {
             let typed_email = form.email.clone();
             crate::db::run(&state.pool, move |conn| {
-                accounts::record_failed_sign_in(conn, &typed_email, known_id, &ip, now)
+                sign_in::record_failed(conn, &typed_email, known_id, &ip, now)
             })
             .await?;
             login_page(&req, form.email, Outcome::Failed)

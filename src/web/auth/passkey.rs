@@ -215,8 +215,7 @@ pub async fn reauth_options(
 
 /// Only a path of ours: never an absolute URL (no open redirect).
 fn safe_next(next: &str) -> &str {
-    let ours = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
-    if ours { next } else { paths::ACCOUNT }
+    crate::web::language::local_path_or(next, paths::ACCOUNT)
 }
 
 /// Step-up, step 2: the session counts as freshly signed in.

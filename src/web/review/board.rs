@@ -108,7 +108,11 @@ pub async fn page(
         awaiting: board
             .lines
             .iter()
-            .filter(|l| l.latest.as_ref().is_some_and(|v| v.status == crate::domain::VersionStatus::Submitted))
+            .filter(|l| {
+                l.latest
+                    .as_ref()
+                    .is_some_and(|v| v.status == crate::domain::VersionStatus::Submitted)
+            })
             .count(),
         queue: format!("{}?period={period}", paths::review_queue()),
         counts,

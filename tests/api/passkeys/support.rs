@@ -46,6 +46,7 @@ impl Portal {
                 key_file: Some(app.key_file.clone()),
                 ..Default::default()
             },
+            limits: Default::default(),
         };
         let server = server::start(
             Arc::new(config),

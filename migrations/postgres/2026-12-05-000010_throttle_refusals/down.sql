@@ -1,0 +1,2 @@
+ALTER TABLE auth_throttle DROP COLUMN refused_since;
+ALTER TABLE auth_throttle DROP COLUMN refused;
