@@ -11,7 +11,7 @@ use validator::{ValidationError, ValidationErrors};
 use crate::domain::email::EmailAddress;
 use crate::domain::lei::Lei;
 use crate::domain::registration::RegistrationNo;
-use crate::services::{Invalid, accounts, password};
+use crate::services::{Invalid, accounts, calendar, password};
 
 /// The key shown for an error code that is not a message key (a built-in
 /// rule without `code = "err.…"`); every rule here names its key, so this
@@ -89,6 +89,18 @@ pub fn lei(value: &str) -> Result<(), ValidationError> {
         return Ok(());
     }
     Lei::parse(value).map(drop).map_err(|e| refuse(e.key()))
+}
+
+/// The due day of the month, as the calendar service accepts it.
+pub fn due_day(value: &str) -> Result<(), ValidationError> {
+    calendar::parse_due_day(value).map(drop).map_err(refuse)
+}
+
+/// The reminder lead in days, as the calendar service accepts it.
+pub fn reminder_days(value: &str) -> Result<(), ValidationError> {
+    calendar::parse_reminder_days(value)
+        .map(drop)
+        .map_err(refuse)
 }
 
 /// A new password under the password policy, for its owner.
@@ -191,6 +203,22 @@ mod tests {
         );
         assert!(firm_name(&"x".repeat(201)).is_err());
         assert_eq!(firm_name("Alpha Securities"), Ok(()));
+    }
+
+    #[test]
+    fn calendar_fields_keep_their_ranges() {
+        assert_eq!(due_day("28"), Ok(()));
+        assert_eq!(reminder_days(" 20 "), Ok(()));
+        for bad in ["0", "29", "x", ""] {
+            assert_eq!(
+                due_day(bad).map_err(|e| message_key(&e)),
+                Err("err.due_day.range")
+            );
+        }
+        assert_eq!(
+            reminder_days("21").map_err(|e| message_key(&e)),
+            Err("err.reminder_days.range")
+        );
     }
 
     #[test]
