@@ -11,7 +11,7 @@ use validator::{ValidationError, ValidationErrors};
 use crate::domain::email::EmailAddress;
 use crate::domain::lei::Lei;
 use crate::domain::registration::RegistrationNo;
-use crate::services::{Invalid, accounts, calendar, password};
+use crate::services::{Invalid, accounts, calendar, password, publish};
 
 /// The key shown for an error code that is not a message key (a built-in
 /// rule without `code = "err.…"`); every rule here names its key, so this
@@ -41,10 +41,11 @@ pub fn invalid(errors: &ValidationErrors, fields: &[&'static str]) -> Invalid {
 }
 
 /// The message key of one error: its code when the code is a key (custom
-/// rules return their key; built-in rules carry `code = "err.…"`).
+/// rules return their key; built-in rules may carry `code = "err.…"`).
 pub fn message_key(error: &ValidationError) -> &'static str {
     match error.code {
-        Cow::Borrowed(code) if code.split_once('.').is_some_and(|(area, _)| area == "err") => code,
+        // Message keys are dotted; validator's own codes ("length") are not.
+        Cow::Borrowed(code) if code.contains('.') => code,
         Cow::Borrowed("required") => "err.required",
         Cow::Borrowed("email") => "err.email.invalid",
         Cow::Borrowed("must_match") => MISMATCH,
@@ -101,6 +102,22 @@ pub fn reminder_days(value: &str) -> Result<(), ValidationError> {
     calendar::parse_reminder_days(value)
         .map(drop)
         .map_err(refuse)
+}
+
+/// A publication's cut-off, as the publishing service reads it.
+pub fn cutoff(value: &str) -> Result<(), ValidationError> {
+    publish::parse_cutoff(value)
+        .map(drop)
+        .ok_or_else(|| refuse("publication.cutoff_invalid"))
+}
+
+/// The p% of the dominance rule: a whole number (the service bounds it).
+pub fn p_percent(value: &str) -> Result<(), ValidationError> {
+    value
+        .trim()
+        .parse::<u32>()
+        .map(drop)
+        .map_err(|_| refuse("publication.p_invalid"))
 }
 
 /// A new password under the password policy, for its owner.
@@ -219,6 +236,20 @@ mod tests {
             reminder_days("21").map_err(|e| message_key(&e)),
             Err("err.reminder_days.range")
         );
+    }
+
+    #[test]
+    fn publication_fields() {
+        assert_eq!(p_percent(" 50 "), Ok(()));
+        assert_eq!(
+            p_percent("half").map_err(|e| message_key(&e)),
+            Err("publication.p_invalid")
+        );
+        assert_eq!(
+            cutoff("yesterday").map_err(|e| message_key(&e)),
+            Err("publication.cutoff_invalid")
+        );
+        assert_eq!(cutoff("2025-04-16T18:00"), Ok(()));
     }
 
     #[test]
