@@ -8,9 +8,9 @@
 //! Headless Chromium is driven over WebDriver (chromedriver + fantoccini);
 //! the shared plumbing is in browser/support.rs. The tests are ignored
 //! unless the crate was built with PORTAL_BROWSER_TESTS=1; then they need
-//! /usr/bin/chromium, /usr/bin/chromedriver, python3's aiosmtpd and
-//! axe-core (`npm ci --prefix tests/browser/axe`), and fail, never pass,
-//! without them.
+//! /usr/bin/chromium, /usr/bin/chromedriver and axe-core
+//! (`npm ci --prefix tests/browser/axe`), and fail, never pass, without
+//! them. Mail goes to the test's own SMTP server (tests/support).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -86,12 +86,21 @@ pub struct AdminInput<'a> {
     pub display_name: &'a str,
 }
 
+/// A person's display name: one line, required, at most 100 characters.
+pub fn clean_display_name(value: &str) -> Result<String, &'static str> {
+    clean_line(value, 100, true)
+}
+
+/// A firm's name: one line, required, at most 200 characters.
+pub fn clean_firm_name(value: &str) -> Result<String, &'static str> {
+    clean_line(value, 200, true)
+}
+
 /// Checks the first admin's fields before the password is hashed.
 pub fn check_admin_input(input: &AdminInput<'_>) -> Result<(EmailAddress, String), Invalid> {
     let mut invalid = Invalid::default();
     let email = EmailAddress::parse(input.email).map_err(|e| invalid.push("email", e.key()));
-    let name =
-        clean_line(input.display_name, 100, true).map_err(|k| invalid.push("display_name", k));
+    let name = clean_display_name(input.display_name).map_err(|k| invalid.push("display_name", k));
     match (email, name) {
         (Ok(email), Ok(name)) if invalid.is_empty() => Ok((email, name)),
         _ => Err(invalid),
@@ -266,7 +275,7 @@ pub fn create_firm(
     now: NaiveDateTime,
 ) -> AppResult<Result<Firm, Invalid>> {
     let mut invalid = Invalid::default();
-    let name = clean_line(input.name, 200, true).map_err(|k| invalid.push("name", k));
+    let name = clean_firm_name(input.name).map_err(|k| invalid.push("name", k));
     let reg = RegistrationNo::parse(input.registration_no)
         .map_err(|e| invalid.push("registration_no", e.key()));
     let lei = if input.lei.trim().is_empty() {

@@ -64,6 +64,26 @@ fn put(conn: &mut DbConn, key: &str, value: &str) -> QueryResult<usize> {
 
 /// Checks and saves what the admin typed. Versions already submitted keep
 /// their frozen due date; only new submissions see the change.
+/// The day of the month returns are due: 1 to 28 (every month has it).
+pub fn parse_due_day(value: &str) -> Result<u32, &'static str> {
+    value
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|d| (1..=28).contains(d))
+        .ok_or("err.due_day.range")
+}
+
+/// How many days before the due date reminders go out: 1 to 20.
+pub fn parse_reminder_days(value: &str) -> Result<u32, &'static str> {
+    value
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|d| (1..=20).contains(d))
+        .ok_or("err.reminder_days.range")
+}
+
 pub fn save(
     conn: &mut DbConn,
     actor: &Actor,
@@ -72,22 +92,12 @@ pub fn save(
     now: NaiveDateTime,
 ) -> AppResult<Result<CalendarSettings, Invalid>> {
     let mut invalid = Invalid::default();
-    let due = due_day
-        .trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|d| (1..=28).contains(d));
-    let days = reminder_days
-        .trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|d| (1..=20).contains(d));
-    if due.is_none() {
-        invalid.push("due_day", "err.due_day.range");
-    }
-    if days.is_none() {
-        invalid.push("reminder_days", "err.reminder_days.range");
-    }
+    let due = parse_due_day(due_day)
+        .map_err(|key| invalid.push("due_day", key))
+        .ok();
+    let days = parse_reminder_days(reminder_days)
+        .map_err(|key| invalid.push("reminder_days", key))
+        .ok();
     let (Some(due_day), Some(reminder_days)) = (due, days) else {
         return Ok(Err(invalid));
     };

@@ -6,11 +6,11 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::accounts::{find_user_by_email, get_firm};
+use super::accounts::{clean_display_name, find_user_by_email, get_firm};
 use super::audit::{self, Action, Event};
 use super::mail_links::MailLinks;
 use super::sessions::{self, Issued, Stage};
-use super::{Actor, Invalid, clean_line, links};
+use super::{Actor, Invalid, links};
 use crate::db::models::{NewUser, User};
 use crate::db::schema::users;
 use crate::db::{DbConn, write_tx};
@@ -51,8 +51,7 @@ pub fn invite(
 ) -> AppResult<Result<User, Invalid>> {
     let mut invalid = Invalid::default();
     let email = EmailAddress::parse(input.email).map_err(|e| invalid.push("email", e.key()));
-    let name =
-        clean_line(input.display_name, 100, true).map_err(|k| invalid.push("display_name", k));
+    let name = clean_display_name(input.display_name).map_err(|k| invalid.push("display_name", k));
     let role = Role::from_input(input.role).ok_or_else(|| invalid.push("role", "err.role.invalid"));
     // An approver's invitations are always for their own firm.
     let typed_firm = if inviter.role == Role::Approver {

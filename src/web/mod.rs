@@ -10,6 +10,7 @@ pub mod csrf;
 pub mod dashboard;
 pub mod error_page;
 pub mod extract;
+pub mod form_rules;
 pub mod fresh;
 pub mod hashing;
 pub mod health;

@@ -350,11 +350,17 @@ async fn an_admin_drafts_previews_overrides_and_releases(app: TestApp) {
                 ("cutoff", "soon"),
                 ("from", "2025-03"),
                 ("to", "2025-05"),
-                ("p_percent", "10"),
+                ("p_percent", "half"),
             ],
         )
         .await;
     assert_eq!(bad.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.field_error("cutoff").unwrap().contains("YYYY-MM-DD"));
+    assert!(
+        bad.field_error("p_percent")
+            .unwrap()
+            .contains("whole number")
+    );
     let made = admin
         .submit_form(&form, "/admin/publications", &typed)
         .await;

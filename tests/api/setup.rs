@@ -102,8 +102,47 @@ async fn setup_form_keeps_input_and_explains_errors(app: TestApp) {
     assert_eq!(page.input_value("password").as_deref(), Some(""));
 }
 
+/// The form's rules (validator, calling the domain's checks) report every
+/// field at once: a short password and a confirmation that differs both
+/// show, each beside its field, and a blank name too.
+async fn setup_form_reports_each_field_rule(app: TestApp) {
+    let token = app.setup_token();
+    let mut browser = app.browser();
+    let form = browser.get(&format!("/setup/{token}")).await;
+    let page = browser
+        .submit_form(
+            &form,
+            &format!("/setup/{token}"),
+            &[
+                ("email", "admin@fsa.example"),
+                ("display_name", "  "),
+                ("password", "short"),
+                ("password_confirm", "different"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(page.field_error("email"), None);
+    assert!(
+        page.field_error("display_name")
+            .unwrap()
+            .contains("Enter a value")
+    );
+    assert!(
+        page.field_error("password")
+            .unwrap()
+            .contains("12 characters")
+    );
+    assert!(
+        page.field_error("password_confirm")
+            .unwrap()
+            .contains("do not match")
+    );
+}
+
 on_both_backends!(
     setup_link_creates_the_first_admin_once,
     setup_link_expires_and_rejects_bad_tokens,
     setup_form_keeps_input_and_explains_errors,
+    setup_form_reports_each_field_rule,
 );

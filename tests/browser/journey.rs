@@ -33,7 +33,7 @@ const PHONE: (u32, u32) = (390, 844);
 #[actix_web::test]
 #[cfg_attr(
     not(test_browser),
-    ignore = "browser: set PORTAL_BROWSER_TESTS=1 (needs chromium, chromedriver, aiosmtpd, axe-core)"
+    ignore = "browser: set PORTAL_BROWSER_TESTS=1 (needs chromium, chromedriver, axe-core)"
 )]
 async fn journey_in_japanese() {
     run(Lang::Ja).await;
@@ -42,7 +42,7 @@ async fn journey_in_japanese() {
 #[actix_web::test]
 #[cfg_attr(
     not(test_browser),
-    ignore = "browser: set PORTAL_BROWSER_TESTS=1 (needs chromium, chromedriver, aiosmtpd, axe-core)"
+    ignore = "browser: set PORTAL_BROWSER_TESTS=1 (needs chromium, chromedriver, axe-core)"
 )]
 async fn journey_in_english() {
     run(Lang::En).await;

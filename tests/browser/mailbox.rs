@@ -1,84 +1,38 @@
-//! The test's SMTP sink: a real `python3 -m aiosmtpd` writing what the
-//! portal's outbox worker delivers to a maildir, and a reader that waits
-//! (boundedly) for a message to an address and decodes its text part.
+//! The test's SMTP sink: the test's own SMTP server
+//! (tests/support/smtp_server.rs) receiving what the portal's outbox worker
+//! delivers, and a reader that waits (boundedly) for a message to an
+//! address and decodes its text part.
 
-use std::fs::File;
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+#[allow(dead_code, reason = "shared by three test crates, each uses a part")]
+#[path = "../support/smtp_server.rs"]
+mod smtp_server;
+
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 
+use self::smtp_server::SmtpServer;
 use crate::support::BoxError;
 
 /// How long a message may take: the worker polls every 2 s.
 const MAIL_WAIT: Duration = Duration::from_secs(20);
 
-/// A running aiosmtpd, killed when dropped.
+/// A running SMTP server, stopped when dropped.
 pub struct Mailbox {
-    child: Child,
-    pub port: u16,
-    maildir: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Mailbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    server: SmtpServer,
 }
 
 impl Mailbox {
-    /// Starts the sink on a free port and waits until it accepts
-    /// connections. Fails (never skips) when python3 or aiosmtpd is missing.
+    /// Starts the sink on a free port, accepting once this returns.
     pub async fn start() -> Mailbox {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let dir = tempfile::tempdir().expect("temp dir for the maildir");
-        let maildir = dir.path().join("maildir");
-        let log = dir.path().join("aiosmtpd.log");
-        let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(&maildir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(File::create(&log).expect("aiosmtpd log file"))
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run python3 for the SMTP sink: {e}"));
-        let mut sink = Mailbox {
-            child,
-            port,
-            maildir,
-            _dir: dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if let Ok(Some(status)) = sink.child.try_wait() {
-                let log = std::fs::read_to_string(&log).unwrap_or_default();
-                panic!(
-                    "aiosmtpd exited ({status}); install it with \
-                     `python3 -m pip install aiosmtpd`:\n{log}"
-                );
-            }
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return sink;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "aiosmtpd not listening on {port} after 15 s"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        Mailbox {
+            server: SmtpServer::start(),
         }
     }
 
     /// `smtp://127.0.0.1:PORT` (plain: a loopback sink).
     pub fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
+        self.server.url()
     }
 
     /// The link starting with `prefix` (e.g. `/invite/`) in the newest
@@ -86,21 +40,23 @@ impl Mailbox {
     pub async fn link_to(&self, to: &str, prefix: &str) -> Result<String, BoxError> {
         let deadline = Instant::now() + MAIL_WAIT;
         loop {
-            let mut found: Vec<(std::time::SystemTime, String)> = Vec::new();
-            for raw in self.messages()? {
-                if header(&raw.1, "X-RcptTo").as_deref() == Some(to) {
-                    let text = text_part(&raw.1);
-                    if let Some(start) = text.find(prefix) {
-                        let link: String = text[start..]
+            let newest = self
+                .server
+                .messages()
+                .into_iter()
+                .rev()
+                .filter(|m| m.rcpt_to.iter().any(|r| r == to))
+                .find_map(|m| {
+                    let text = text_part(&m.data);
+                    let start = text.find(prefix)?;
+                    Some(
+                        text[start..]
                             .chars()
                             .take_while(|c| c.is_ascii_alphanumeric() || "/-_".contains(*c))
-                            .collect();
-                        found.push((raw.0, link));
-                    }
-                }
-            }
-            found.sort();
-            if let Some((_, link)) = found.pop() {
+                            .collect::<String>(),
+                    )
+                });
+            if let Some(link) = newest {
                 return Ok(link);
             }
             if Instant::now() > deadline {
@@ -112,39 +68,6 @@ impl Mailbox {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
-
-    /// Every message so far, with the time its file was written.
-    fn messages(&self) -> Result<Vec<(std::time::SystemTime, String)>, BoxError> {
-        let mut all = Vec::new();
-        for sub in ["new", "cur"] {
-            let Ok(entries) = std::fs::read_dir(self.maildir.join(sub)) else {
-                continue;
-            };
-            for entry in entries {
-                let path = entry?.path();
-                all.push((modified(&path), std::fs::read_to_string(&path)?));
-            }
-        }
-        Ok(all)
-    }
-}
-
-fn modified(path: &Path) -> std::time::SystemTime {
-    std::fs::metadata(path)
-        .and_then(|m| m.modified())
-        .unwrap_or(std::time::UNIX_EPOCH)
-}
-
-/// One header of a raw message (unfolded), if present.
-fn header(raw: &str, name: &str) -> Option<String> {
-    let raw = raw.replace("\r\n", "\n");
-    let head = raw
-        .split("\n\n")
-        .next()
-        .unwrap_or_default()
-        .replace("\n ", " ");
-    head.lines()
-        .find_map(|line| line.strip_prefix(&format!("{name}: ")).map(str::to_owned))
 }
 
 /// The decoded `text/plain` part (base64, quoted-printable or as is).

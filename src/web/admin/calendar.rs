@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use validator::Validate;
 
 use crate::domain::period::Period;
 use crate::domain::time::tokyo_date;
@@ -13,6 +14,7 @@ use crate::error::AppResult;
 use crate::services::{Invalid, calendar};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::Admin;
+use crate::web::form_rules;
 use crate::web::view::{Chrome, FieldKind, FieldView, fields, render, summary};
 use crate::web::{AppState, paths, redirect};
 
@@ -26,11 +28,13 @@ struct CalendarPage {
     upcoming: Vec<(String, String)>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Validate)]
 #[serde(default)]
 pub struct CalendarForm {
     csrf: String,
+    #[validate(custom(function = "form_rules::due_day"))]
     due_day: String,
+    #[validate(custom(function = "form_rules::reminder_days"))]
     reminder_days: String,
 }
 
@@ -122,6 +126,11 @@ pub async fn save(
     who: Admin,
     CsrfForm(form): CsrfForm<CalendarForm>,
 ) -> AppResult<HttpResponse> {
+    if let Err(errors) = form.validate() {
+        let invalid = form_rules::invalid(&errors, &["due_day", "reminder_days"]);
+        let typed = (form.due_day, form.reminder_days);
+        return show(&req, &state, &who, typed, &invalid, false).await;
+    }
     let (now, actor) = (state.clock.now(), who.0.actor());
     let (due, days) = (form.due_day.clone(), form.reminder_days.clone());
     let outcome = crate::db::run(&state.pool, move |conn| {

@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use validator::Validate;
 
 use crate::db::models::Firm;
 use crate::error::AppError;
@@ -12,6 +13,7 @@ use crate::error::AppResult;
 use crate::services::{Invalid, accounts, four_eyes};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::Admin;
+use crate::web::form_rules;
 use crate::web::view::{Chrome, FieldKind, FieldView, fields, render, summary};
 use crate::web::{AppState, paths, redirect};
 
@@ -46,12 +48,15 @@ impl HasCsrf for ExemptionForm {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Validate)]
 #[serde(default)]
 pub struct FirmForm {
     csrf: String,
+    #[validate(custom(function = "form_rules::firm_name"))]
     name: String,
+    #[validate(custom(function = "form_rules::registration_no"))]
     registration_no: String,
+    #[validate(custom(function = "form_rules::lei"))]
     lei: String,
     first_period: String,
 }
@@ -148,6 +153,11 @@ pub async fn create(
     who: Admin,
     CsrfForm(form): CsrfForm<FirmForm>,
 ) -> AppResult<HttpResponse> {
+    if let Err(errors) = form.validate() {
+        let invalid = form_rules::invalid(&errors, &["name", "registration_no", "lei"]);
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return show(&req, &state, &who, &form, &invalid, status).await;
+    }
     let now = state.clock.now();
     let actor = who.0.actor();
     let (name, reg, lei, first) = (

@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use validator::Validate;
 
 use crate::domain::PublicationStatus;
 use crate::error::AppResult;
@@ -11,6 +12,7 @@ use crate::services::publications::{self, DEFAULT_FOOTNOTES, DEFAULT_P_PERCENT, 
 use crate::services::{Invalid, publish};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::Admin;
+use crate::web::form_rules;
 use crate::web::view::{Chrome, FieldKind, FieldView, fields, render, summary};
 use crate::web::{AppState, redirect};
 
@@ -25,15 +27,18 @@ struct ListPage {
     publications: Vec<(i64, String, String, String)>,
 }
 
-#[derive(Deserialize, Default)]
+/// The title, months and footnotes are checked by the publication service.
+#[derive(Deserialize, Default, Validate)]
 #[serde(default)]
 pub struct DraftForm {
     csrf: String,
     title: String,
+    #[validate(custom(function = "form_rules::cutoff"))]
     cutoff: String,
     from: String,
     to: String,
     footnotes: String,
+    #[validate(custom(function = "form_rules::p_percent"))]
     p_percent: String,
 }
 
@@ -140,17 +145,15 @@ pub async fn create(
     who: Admin,
     CsrfForm(form): CsrfForm<DraftForm>,
 ) -> AppResult<HttpResponse> {
+    if let Err(errors) = form.validate() {
+        let invalid = form_rules::invalid(&errors, &["cutoff", "p_percent"]);
+        return list_page(&req, &state, &who, &form, &invalid).await;
+    }
+    // The rules above passed, so both parse.
     let cutoff = publish::parse_cutoff(&form.cutoff);
     let p = form.p_percent.trim().parse::<u32>().ok();
     let (Some(cutoff), Some(p_percent)) = (cutoff, p) else {
-        let mut invalid = Vec::new();
-        if cutoff.is_none() {
-            invalid.push(("cutoff", "publication.cutoff_invalid"));
-        }
-        if p.is_none() {
-            invalid.push(("p_percent", "publication.p_invalid"));
-        }
-        return list_page(&req, &state, &who, &form, &Invalid(invalid)).await;
+        return list_page(&req, &state, &who, &form, &Invalid::default()).await;
     };
     let (now, actor) = (state.clock.now(), who.0.actor());
     let (title, from, to, notes) = (

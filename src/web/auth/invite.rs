@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use validator::{Validate, ValidateArgs};
 
 use super::login::signed_in_response;
 use crate::db::models::User;
@@ -12,6 +13,7 @@ use crate::i18n::Lang;
 use crate::services::{Invalid, invitations, password, tokens};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::{client_ip, user_agent};
+use crate::web::form_rules::{self, PasswordOwner};
 use crate::web::view::{Chrome, FieldKind, FieldView, fields, render, summary};
 use crate::web::{AppState, paths};
 
@@ -25,11 +27,14 @@ struct InvitePage {
     errors: Vec<(String, String, String)>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Validate)]
 #[serde(default)]
+#[validate(context = PasswordOwner)]
 pub struct ChoosePasswordForm {
     csrf: String,
+    #[validate(custom(function = "form_rules::new_password", use_context))]
     pub password: String,
+    #[validate(must_match(other = "password", code = "err.password.mismatch"))]
     password_confirm: String,
 }
 
@@ -41,13 +46,13 @@ impl HasCsrf for ChoosePasswordForm {
 
 /// Checks a chosen password and its confirmation.
 pub fn check_new_password(form: &ChoosePasswordForm, email: &str) -> Invalid {
-    let mut invalid = Invalid::default();
-    if let Err(key) = password::check_policy(&form.password, email) {
-        invalid.push("password", key);
-    } else if form.password != form.password_confirm {
-        invalid.push("password_confirm", "err.password.mismatch");
+    let owner = PasswordOwner {
+        email: email.to_owned(),
+    };
+    match form.validate_with_args(&owner) {
+        Ok(()) => Invalid::default(),
+        Err(errors) => form_rules::invalid(&errors, &["password", "password_confirm"]),
     }
-    invalid
 }
 
 pub fn choose_password_fields(c: &Chrome, invalid: &Invalid) -> Vec<FieldView> {

@@ -5,12 +5,14 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use validator::{Validate, ValidateArgs};
 
 use crate::error::AppResult;
 use crate::services::{Invalid, accounts, password};
 use crate::web::account::require_recent;
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::SignedIn;
+use crate::web::form_rules::{self, PasswordOwner};
 use crate::web::view::{Chrome, FieldKind, FieldView, fields, render, summary};
 use crate::web::{AppState, paths, redirect};
 
@@ -23,12 +25,15 @@ struct PasswordPage {
     errors: Vec<(String, String, String)>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Validate)]
 #[serde(default)]
+#[validate(context = PasswordOwner)]
 pub struct PasswordForm {
     csrf: String,
     current_password: String,
+    #[validate(custom(function = "form_rules::new_password", use_context))]
     password: String,
+    #[validate(must_match(other = "password", code = "err.password.mismatch"))]
     password_confirm: String,
 }
 
@@ -100,12 +105,15 @@ pub async fn submit(
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> AppResult<HttpResponse> {
     admitted(&state, &who)?;
-    let mut invalid = Invalid::default();
-    if let Err(key) = password::check_policy(&form.password, &who.user.email) {
-        invalid.push("password", key);
-    } else if form.password != form.password_confirm {
-        invalid.push("password_confirm", "err.password.mismatch");
-    } else if form.password == form.current_password {
+    let owner = PasswordOwner {
+        email: who.user.email.clone(),
+    };
+    let mut invalid = match form.validate_with_args(&owner) {
+        Ok(()) => Invalid::default(),
+        Err(errors) => form_rules::invalid(&errors, &["password", "password_confirm"]),
+    };
+    // A rule across two fields, the one the form cannot express.
+    if invalid.is_empty() && form.password == form.current_password {
         invalid.push("password", "err.password.unchanged");
     }
     let stored = who.user.password_hash.clone().unwrap_or_default();

@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use validator::{Validate, ValidateArgs};
 
 use super::login::signed_in_response;
 use crate::error::{AppError, AppResult};
@@ -12,6 +13,7 @@ use crate::i18n::Lang;
 use crate::services::{Invalid, accounts, password, tokens};
 use crate::web::csrf::{CsrfForm, HasCsrf, anonymous_token, with_cookie};
 use crate::web::extract::{client_ip, user_agent};
+use crate::web::form_rules::{self, PasswordOwner};
 use crate::web::view::{Chrome, FieldKind, FieldView, fields, render, summary};
 use crate::web::{AppState, paths};
 
@@ -24,15 +26,23 @@ struct SetupPage {
     errors: Vec<(String, String, String)>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Validate)]
 #[serde(default)]
+#[validate(context = PasswordOwner)]
 pub struct SetupForm {
     csrf: String,
+    #[validate(custom(function = "form_rules::email"))]
     email: String,
+    #[validate(custom(function = "form_rules::display_name"))]
     display_name: String,
+    #[validate(custom(function = "form_rules::new_password", use_context))]
     password: String,
+    #[validate(must_match(other = "password", code = "err.password.mismatch"))]
     password_confirm: String,
 }
+
+/// The form's fields in the order they are shown.
+const FIELDS: &[&str] = &["email", "display_name", "password", "password_confirm"];
 
 impl HasCsrf for SetupForm {
     fn csrf(&self) -> &str {
@@ -118,19 +128,22 @@ pub async fn submit(
     if !live(&state, &token).await? {
         return Err(AppError::NotFound);
     }
-    let checked = accounts::check_admin_input(&accounts::AdminInput {
-        email: &form.email,
-        display_name: &form.display_name,
+    let owner = PasswordOwner {
+        email: form.email.clone(),
+    };
+    let checked = form
+        .validate_with_args(&owner)
+        .map_err(|errors| form_rules::invalid(&errors, FIELDS));
+    // The form's rules passed, so the service's parse of the same fields does.
+    let checked: Result<_, Invalid> = checked.and_then(|()| {
+        accounts::check_admin_input(&accounts::AdminInput {
+            email: &form.email,
+            display_name: &form.display_name,
+        })
     });
-    let mut invalid = checked.as_ref().err().cloned().unwrap_or_default();
-    if let Err(key) = password::check_policy(&form.password, &form.email) {
-        invalid.push("password", key);
-    } else if form.password != form.password_confirm {
-        invalid.push("password_confirm", "err.password.mismatch");
-    }
     let (email, name) = match checked {
-        Ok(ok) if invalid.is_empty() => ok,
-        _ => {
+        Ok(ok) => ok,
+        Err(invalid) => {
             return page(
                 &req,
                 &token,

@@ -1,0 +1,266 @@
+//! Field rules of the account and administration forms, for `validator`'s
+//! `#[derive(Validate)]`: each custom rule calls the domain constructor or
+//! service check that is the one home of that rule, and returns its message
+//! key as the error code; `invalid` turns validator's errors into the
+//! (field, message key) pairs the form shows beside each field.
+
+use std::borrow::Cow;
+
+use validator::{ValidationError, ValidationErrors};
+
+use crate::domain::email::EmailAddress;
+use crate::domain::lei::Lei;
+use crate::domain::registration::RegistrationNo;
+use crate::services::{Invalid, accounts, calendar, password, publish};
+
+/// The key shown for an error code that is not a message key (a built-in
+/// rule without `code = "err.…"`); every rule here names its key, so this
+/// is a safety net, not a message users are meant to meet.
+const FALLBACK_KEY: &str = "err.form.invalid";
+
+/// The key for the must-match rule of a password confirmation.
+pub const MISMATCH: &str = "err.password.mismatch";
+
+/// Whose password is being chosen: the policy refuses one built from the
+/// account's email address.
+pub struct PasswordOwner {
+    pub email: String,
+}
+
+/// validator's errors as (field, message key) pairs, in the form's field
+/// order (`fields`), the first error of each field.
+pub fn invalid(errors: &ValidationErrors, fields: &[&'static str]) -> Invalid {
+    let by_field = errors.field_errors();
+    let mut invalid = Invalid::default();
+    for field in fields {
+        if let Some(first) = by_field.get(*field).and_then(|errs| errs.first()) {
+            invalid.push(field, message_key(first));
+        }
+    }
+    invalid
+}
+
+/// The message key of one error: its code when the code is a key (custom
+/// rules return their key; built-in rules may carry `code = "err.…"`).
+pub fn message_key(error: &ValidationError) -> &'static str {
+    match error.code {
+        // Message keys are dotted; validator's own codes ("length") are not.
+        Cow::Borrowed(code) if code.contains('.') => code,
+        Cow::Borrowed("required") => "err.required",
+        Cow::Borrowed("email") => "err.email.invalid",
+        Cow::Borrowed("must_match") => MISMATCH,
+        Cow::Borrowed("length") => "err.text.too_long",
+        _ => FALLBACK_KEY,
+    }
+}
+
+fn refuse(key: &'static str) -> ValidationError {
+    ValidationError::new(key)
+}
+
+/// An email address, as `EmailAddress::parse` accepts it.
+pub fn email(value: &str) -> Result<(), ValidationError> {
+    EmailAddress::parse(value)
+        .map(drop)
+        .map_err(|e| refuse(e.key()))
+}
+
+/// A person's display name, as the account service accepts it.
+pub fn display_name(value: &str) -> Result<(), ValidationError> {
+    accounts::clean_display_name(value)
+        .map(drop)
+        .map_err(refuse)
+}
+
+/// A firm's name, as the account service accepts it.
+pub fn firm_name(value: &str) -> Result<(), ValidationError> {
+    accounts::clean_firm_name(value).map(drop).map_err(refuse)
+}
+
+/// A firm's registration number, as `RegistrationNo::parse` accepts it.
+pub fn registration_no(value: &str) -> Result<(), ValidationError> {
+    RegistrationNo::parse(value)
+        .map(drop)
+        .map_err(|e| refuse(e.key()))
+}
+
+/// A firm's LEI when one is given (it is optional).
+pub fn lei(value: &str) -> Result<(), ValidationError> {
+    if value.trim().is_empty() {
+        return Ok(());
+    }
+    Lei::parse(value).map(drop).map_err(|e| refuse(e.key()))
+}
+
+/// The due day of the month, as the calendar service accepts it.
+pub fn due_day(value: &str) -> Result<(), ValidationError> {
+    calendar::parse_due_day(value).map(drop).map_err(refuse)
+}
+
+/// The reminder lead in days, as the calendar service accepts it.
+pub fn reminder_days(value: &str) -> Result<(), ValidationError> {
+    calendar::parse_reminder_days(value)
+        .map(drop)
+        .map_err(refuse)
+}
+
+/// A publication's cut-off, as the publishing service reads it.
+pub fn cutoff(value: &str) -> Result<(), ValidationError> {
+    publish::parse_cutoff(value)
+        .map(drop)
+        .ok_or_else(|| refuse("publication.cutoff_invalid"))
+}
+
+/// The p% of the dominance rule: a whole number (the service bounds it).
+pub fn p_percent(value: &str) -> Result<(), ValidationError> {
+    value
+        .trim()
+        .parse::<u32>()
+        .map(drop)
+        .map_err(|_| refuse("publication.p_invalid"))
+}
+
+/// A new password under the password policy, for its owner.
+pub fn new_password(value: &str, owner: &PasswordOwner) -> Result<(), ValidationError> {
+    password::check_policy(value, &owner.email).map_err(refuse)
+}
+
+#[cfg(test)]
+mod tests {
+    use validator::{Validate, ValidateArgs};
+
+    use super::*;
+
+    #[derive(Validate)]
+    #[validate(context = PasswordOwner)]
+    struct Sample {
+        #[validate(custom(function = "email"))]
+        email: String,
+        #[validate(custom(function = "display_name"))]
+        name: String,
+        #[validate(custom(function = "new_password", use_context))]
+        password: String,
+        #[validate(must_match(other = "password", code = "err.password.mismatch"))]
+        password_confirm: String,
+        #[validate(length(max = 3))]
+        short: String,
+    }
+
+    const FIELDS: &[&str] = &["email", "name", "password", "password_confirm", "short"];
+
+    fn owner() -> PasswordOwner {
+        PasswordOwner {
+            email: "hanako@firm.example".into(),
+        }
+    }
+
+    fn check(sample: &Sample) -> Vec<(&'static str, &'static str)> {
+        match sample.validate_with_args(&owner()) {
+            Ok(()) => Vec::new(),
+            Err(errors) => invalid(&errors, FIELDS).0,
+        }
+    }
+
+    fn good() -> Sample {
+        Sample {
+            email: "hanako@firm.example".into(),
+            name: "Hanako Sato".into(),
+            password: "a long passphrase 2025 here".into(),
+            password_confirm: "a long passphrase 2025 here".into(),
+            short: "abc".into(),
+        }
+    }
+
+    #[test]
+    fn a_good_form_passes() {
+        assert_eq!(check(&good()), []);
+    }
+
+    #[test]
+    fn each_rule_gives_its_domain_key_beside_its_field_in_form_order() {
+        let sample = Sample {
+            email: "not an email".into(),
+            name: " ".into(),
+            password: "short".into(),
+            password_confirm: "other".into(),
+            short: "abcd".into(),
+        };
+        assert_eq!(
+            check(&sample),
+            [
+                ("email", "err.email.invalid"),
+                ("name", "err.required"),
+                ("password", "err.password.too_short"),
+                ("password_confirm", "err.password.mismatch"),
+                ("short", "err.text.too_long"),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_password_policy_sees_its_owner() {
+        let sample = Sample {
+            password: "hanako-hanako-hanako-2025".into(),
+            password_confirm: "hanako-hanako-hanako-2025".into(),
+            ..good()
+        };
+        assert_eq!(check(&sample), [("password", "err.password.common")]);
+    }
+
+    #[test]
+    fn firm_fields_use_the_domain_types() {
+        assert_eq!(lei(""), Ok(()));
+        assert_eq!(
+            lei("nope").map_err(|e| message_key(&e)),
+            Lei::parse("nope").map(drop).map_err(|e| e.key())
+        );
+        assert_eq!(
+            registration_no("").map_err(|e| message_key(&e)),
+            RegistrationNo::parse("").map(drop).map_err(|e| e.key())
+        );
+        assert!(firm_name(&"x".repeat(201)).is_err());
+        assert_eq!(firm_name("Alpha Securities"), Ok(()));
+    }
+
+    #[test]
+    fn calendar_fields_keep_their_ranges() {
+        assert_eq!(due_day("28"), Ok(()));
+        assert_eq!(reminder_days(" 20 "), Ok(()));
+        for bad in ["0", "29", "x", ""] {
+            assert_eq!(
+                due_day(bad).map_err(|e| message_key(&e)),
+                Err("err.due_day.range")
+            );
+        }
+        assert_eq!(
+            reminder_days("21").map_err(|e| message_key(&e)),
+            Err("err.reminder_days.range")
+        );
+    }
+
+    #[test]
+    fn publication_fields() {
+        assert_eq!(p_percent(" 50 "), Ok(()));
+        assert_eq!(
+            p_percent("half").map_err(|e| message_key(&e)),
+            Err("publication.p_invalid")
+        );
+        assert_eq!(
+            cutoff("yesterday").map_err(|e| message_key(&e)),
+            Err("publication.cutoff_invalid")
+        );
+        assert_eq!(cutoff("2025-04-16T18:00"), Ok(()));
+    }
+
+    #[test]
+    fn an_unknown_code_falls_back_to_a_key() {
+        assert_eq!(message_key(&ValidationError::new("range")), FALLBACK_KEY);
+        let owned = ValidationError {
+            // A key-shaped code that is not 'static (built at run time).
+            code: Cow::Owned(format!("{}.made.up", "err")),
+            message: None,
+            params: Default::default(),
+        };
+        assert_eq!(message_key(&owned), FALLBACK_KEY);
+    }
+}
