@@ -27,6 +27,10 @@ Amounts are not customer losses. / 金額は顧客の損失額ではありませ
 /// The p of the p% rule when the admin gives none.
 pub const DEFAULT_P_PERCENT: u32 = 10;
 
+/// Why a cut-off is refused: figures cannot be counted up to a time that
+/// has not come.
+pub const CUTOFF_IN_FUTURE: &str = "publication.cutoff_future";
+
 /// What an admin types to draft a publication.
 pub struct DraftInput<'a> {
     pub title: &'a str,
@@ -57,6 +61,9 @@ pub fn draft(
     }
     if input.p_percent > 100 {
         invalid.push(("p_percent", "publication.p_invalid"));
+    }
+    if input.cutoff > now {
+        invalid.push(("cutoff", CUTOFF_IN_FUTURE));
     }
     let (Ok(from), Ok(to)) = (from, to) else {
         return Ok(Err(Invalid(invalid)));
@@ -268,6 +275,9 @@ pub fn release(conn: &mut DbConn, actor: &Actor, id: i64, now: NaiveDateTime) ->
         let p = find(conn, id)?;
         if p.status != DRAFT {
             return Err(AppError::Conflict("publication released"));
+        }
+        if p.cutoff_at > now {
+            return Err(AppError::Conflict("publication cut-off in the future"));
         }
         let table = preview(conn, &p)?.frozen();
         let json = serde_json::to_string(&table).map_err(|_| AppError::BadRequest("table"))?;

@@ -15,6 +15,7 @@ mod calendar;
 mod charts;
 mod completeness;
 mod csrf;
+mod cutoff_and_links;
 mod dashboard;
 mod exports;
 mod freshness;
