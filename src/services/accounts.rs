@@ -14,6 +14,7 @@ use crate::db::schema::{auth_tokens, firms, sessions as sessions_t, users};
 use crate::db::{DbConn, write_tx, write_tx_unseen};
 use crate::domain::email::EmailAddress;
 use crate::domain::lei::Lei;
+use crate::domain::limits;
 use crate::domain::registration::RegistrationNo;
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
@@ -92,8 +93,8 @@ pub struct AdminInput<'a> {
 pub fn check_admin_input(input: &AdminInput<'_>) -> Result<(EmailAddress, String), Invalid> {
     let mut invalid = Invalid::default();
     let email = EmailAddress::parse(input.email).map_err(|e| invalid.push("email", e.key()));
-    let name =
-        clean_line(input.display_name, 100, true).map_err(|k| invalid.push("display_name", k));
+    let name = clean_line(input.display_name, limits::DISPLAY_NAME, true)
+        .map_err(|k| invalid.push("display_name", k));
     match (email, name) {
         (Ok(email), Ok(name)) if invalid.is_empty() => Ok((email, name)),
         _ => Err(invalid),
@@ -405,7 +406,7 @@ pub fn create_firm(
     now: NaiveDateTime,
 ) -> AppResult<Result<Firm, Invalid>> {
     let mut invalid = Invalid::default();
-    let name = clean_line(input.name, 200, true).map_err(|k| invalid.push("name", k));
+    let name = clean_line(input.name, limits::FIRM_NAME, true).map_err(|k| invalid.push("name", k));
     let reg = RegistrationNo::parse(input.registration_no)
         .map_err(|e| invalid.push("registration_no", e.key()));
     let lei = if input.lei.trim().is_empty() {

@@ -15,6 +15,7 @@ use crate::db::models::{NewUser, User};
 use crate::db::schema::users;
 use crate::db::{DbConn, write_tx};
 use crate::domain::email::EmailAddress;
+use crate::domain::limits;
 use crate::domain::role::Role;
 use crate::error::AppResult;
 use crate::i18n::Lang;
@@ -51,8 +52,8 @@ pub fn invite(
 ) -> AppResult<Result<User, Invalid>> {
     let mut invalid = Invalid::default();
     let email = EmailAddress::parse(input.email).map_err(|e| invalid.push("email", e.key()));
-    let name =
-        clean_line(input.display_name, 100, true).map_err(|k| invalid.push("display_name", k));
+    let name = clean_line(input.display_name, limits::DISPLAY_NAME, true)
+        .map_err(|k| invalid.push("display_name", k));
     let role = Role::parse(input.role).ok_or_else(|| invalid.push("role", "err.role.invalid"));
     // An approver's invitations are always for their own firm.
     let typed_firm = if Role::parse(&inviter.role) == Some(Role::Approver) {

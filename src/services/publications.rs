@@ -13,6 +13,7 @@ use super::{Actor, Invalid};
 use crate::db::models::{Publication, PublicationOverride};
 use crate::db::schema::{publication_overrides, publications};
 use crate::db::{DbConn, write_tx};
+use crate::domain::limits;
 use crate::domain::period::Period;
 use crate::error::{AppError, AppResult};
 
@@ -50,7 +51,7 @@ pub fn draft(
 ) -> AppResult<Result<i64, Invalid>> {
     let mut invalid = Vec::new();
     let title = input.title.trim();
-    if title.is_empty() || title.chars().count() > 200 {
+    if title.is_empty() || title.chars().count() > limits::PUBLICATION_TITLE {
         invalid.push(("title", "publication.title_invalid"));
     }
     let from = Period::parse(input.from.trim());
@@ -226,7 +227,9 @@ pub fn override_cell(
         if !valid_cell(&p, cell) {
             return Ok(Err(Invalid::one("cell", "publication.cell_invalid")));
         }
-        if justification.chars().count() < 10 || justification.chars().count() > 2000 {
+        if justification.chars().count() < 10
+            || justification.chars().count() > limits::JUSTIFICATION
+        {
             return Ok(Err(Invalid::one(
                 "justification",
                 "publication.justification_invalid",

@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::mail::workflow_messages;
 
 /// Longest reason accepted, in characters.
-pub const REASON_MAX_CHARS: usize = 2000;
+pub const REASON_MAX_CHARS: usize = crate::domain::limits::RETURN_REASON;
 
 pub const ACCEPTED: &str = "accepted";
 pub const RETURNED: &str = "returned";

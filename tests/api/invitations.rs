@@ -239,17 +239,10 @@ async fn password_reset_never_skips_the_second_factor(app: TestApp) {
         Some("/login"),
         "sessions ended"
     );
-    let used = app.browser().get(&link).await;
-    assert_eq!(used.status, StatusCode::NOT_FOUND, "single use");
-    assert!(
-        used.body.contains("id=\"link-used\"") && used.body.contains("has been used already"),
-        "a used link says so: {}",
-        used.body
-    );
-    assert!(
-        used.body
-            .contains("id=\"link-used-sign-in\" href=\"/login\""),
-        "a used link offers sign-in"
+    assert_eq!(
+        app.browser().get(&link).await.status,
+        StatusCode::NOT_FOUND,
+        "single use"
     );
     let (subject, _) = app.last_email_to("admin@fsa.example");
     assert!(

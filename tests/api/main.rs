@@ -27,6 +27,7 @@ mod isolation;
 mod language;
 mod layers;
 mod mail;
+mod maxlength;
 mod migrations;
 mod outage;
 mod passkeys;
