@@ -26,6 +26,8 @@ mod journey_flow;
 mod mailbox;
 #[path = "browser/support.rs"]
 mod support;
+#[path = "browser/widths.rs"]
+mod widths;
 
 use std::time::Duration;
 

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use super::compensation::CompensationKind;
 use super::email::EmailAddress;
 use super::figures::ReturnFigures;
+use super::limits;
 use super::text::is_forbidden_control;
 use super::yen::{Count, Yen};
 
@@ -146,7 +147,7 @@ fn text(value: &str, max: usize, required: bool, multiline: bool) -> Result<Stri
 }
 
 fn phone(value: &str) -> Result<String, &'static str> {
-    let value = text(value, 30, true, false)?;
+    let value = text(value, limits::CONTACT_PHONE, true, false)?;
     let digits = value.chars().filter(char::is_ascii_digit).count();
     let allowed = value
         .chars()
@@ -188,7 +189,7 @@ pub fn parse_for_submission<'a>(
     }
     let detected_other_text = text(
         get("detected_other_text"),
-        500,
+        limits::DETECTED_OTHER,
         detected[2].value() > 0,
         false,
     )
@@ -235,8 +236,8 @@ pub fn parse_for_submission<'a>(
             }
         };
     }
-    let contact_name =
-        text(get("contact_name"), 100, true, false).map_err(|k| problems.push(("contact_name", k)));
+    let contact_name = text(get("contact_name"), limits::CONTACT_NAME, true, false)
+        .map_err(|k| problems.push(("contact_name", k)));
     let contact_phone =
         phone(get("contact_phone")).map_err(|k| problems.push(("contact_phone", k)));
     let contact_email = EmailAddress::parse(get("contact_email"))
@@ -244,9 +245,14 @@ pub fn parse_for_submission<'a>(
     if get("attestation") != "yes" {
         problems.push(("attestation", "err.attestation.required"));
     }
-    let warnings_explanation = text(get("warnings_explanation"), 2000, false, true)
-        .map_err(|k| problems.push(("warnings_explanation", k)))
-        .unwrap_or_default();
+    let warnings_explanation = text(
+        get("warnings_explanation"),
+        limits::WARNINGS_EXPLANATION,
+        false,
+        true,
+    )
+    .map_err(|k| problems.push(("warnings_explanation", k)))
+    .unwrap_or_default();
     match (policy, contact_name, contact_phone, contact_email) {
         (Some(policy), Ok(contact_name), Ok(contact_phone), Ok(contact_email))
             if problems.is_empty() =>

@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::text::{fold_full_width, is_forbidden_control};
 
-const MAX_LEN: usize = 254;
+const MAX_LEN: usize = super::limits::EMAIL;
 const MAX_LOCAL: usize = 64;
 const MAX_DOMAIN: usize = 253;
 const MAX_LABEL: usize = 63;

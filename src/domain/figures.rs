@@ -4,7 +4,7 @@
 use super::text::is_forbidden_control;
 use super::yen::{AmountError, Count, Yen};
 
-const REMEDIATION_MAX_CHARS: usize = 4000;
+const REMEDIATION_MAX_CHARS: usize = super::limits::REMEDIATION;
 
 /// The parsed figures of a return.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -10,6 +10,7 @@ pub mod due_date;
 pub mod email;
 pub mod figures;
 pub mod lei;
+pub mod limits;
 pub mod period;
 pub mod receipt;
 pub mod registration;

@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::text::{collapse_whitespace, is_forbidden_control};
 
-const MAX_CHARS: usize = 64;
+const MAX_CHARS: usize = super::limits::REGISTRATION_NO;
 
 /// Why a registration number could not be accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -11,6 +11,12 @@ const YEN_MAX: i64 = 1_000_000_000_000_000;
 const COUNT_MAX: i64 = 1_000_000_000_000;
 /// Yen per 億 (10^8).
 const YEN_PER_OKU: i64 = 100_000_000;
+/// Yen per 万 (10^4).
+pub const YEN_PER_MAN: i64 = 10_000;
+/// 億 per 兆 (10^12 yen).
+const OKU_PER_CHO: i64 = 10_000;
+/// From here on an amount is written in whole 億 (100億円).
+const WHOLE_OKU_FROM: i64 = 100 * YEN_PER_OKU;
 
 /// Why an amount or count could not be accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -68,6 +74,46 @@ impl Yen {
         let tenths = (self.0 + YEN_PER_OKU / 20) / (YEN_PER_OKU / 10);
         format!("{}.{}", group_digits(tenths / 10), tenths % 10)
     }
+
+    /// The amount as a Japanese reader writes it, in 万 / 億 / 兆 with the
+    /// unit: under 100億 to the nearest 万 (5,000万円, 1億2,000万円), from
+    /// 100億 to the nearest 億 (506億円, 1兆2,000億円), under 1万 in yen.
+    /// Rounding is half up, and a rounded amount starts with 約 (約506億円).
+    pub fn man_oku(&self) -> String {
+        let v = self.0;
+        if v < YEN_PER_MAN {
+            return format!("{}円", group_digits(v));
+        }
+        let (step, exact) = if v < WHOLE_OKU_FROM {
+            (YEN_PER_MAN, v % YEN_PER_MAN == 0)
+        } else {
+            (YEN_PER_OKU, v % YEN_PER_OKU == 0)
+        };
+        let units = (v + step / 2) / step;
+        let about = if exact { "" } else { "約" };
+        let body = if step == YEN_PER_MAN {
+            // `units` is in 万; 10,000万 is 1億.
+            join_units(units / 10_000, "億", units % 10_000, "万")
+        } else {
+            join_units(units / OKU_PER_CHO, "兆", units % OKU_PER_CHO, "億")
+        };
+        format!("{about}{body}円")
+    }
+}
+
+/// "1億2,000万", "1億", "5,000万": the larger unit when there is one, the
+/// smaller when it is not zero.
+fn join_units(big: i64, big_unit: &str, small: i64, small_unit: &str) -> String {
+    let mut out = String::new();
+    if big > 0 {
+        out.push_str(&group_digits(big));
+        out.push_str(big_unit);
+    }
+    if small > 0 || big == 0 {
+        out.push_str(&group_digits(small));
+        out.push_str(small_unit);
+    }
+    out
 }
 
 impl fmt::Display for Yen {
@@ -267,6 +313,24 @@ mod tests {
         assert_eq!(oku(50_649_999_999), "506.5");
         assert_eq!(oku(292_249_000_000), "2,922.5");
         assert_eq!(oku(YEN_MAX), "10,000,000.0");
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn man_oku_writes_amounts_as_japanese_readers_do() {
+        let cases = [
+            (0, "0円"), (9_999, "9,999円"), (10_000, "1万円"), (50_000_000, "5,000万円"),
+            (49_995_000, "約5,000万円"), (49_994_999, "約4,999万円"), (99_990_000, "9,999万円"),
+            (99_995_000, "約1億円"), (100_000_000, "1億円"), (120_000_000, "1億2,000万円"),
+            (123_456_789, "約1億2,346万円"), (9_999_990_000, "99億9,999万円"),
+            (10_000_000_000, "100億円"), (50_600_000_000, "506億円"),
+            (50_649_999_999, "約506億円"), (50_650_000_000, "約507億円"),
+            (292_249_000_000, "約2,922億円"), (1_200_000_000_000, "1兆2,000億円"),
+            (1_000_000_000_000, "1兆円"), (YEN_MAX, "1,000兆円"),
+        ];
+        for (v, expected) in cases {
+            assert_eq!(Yen::new(v).unwrap().man_oku(), expected, "{v}");
+        }
     }
 
     proptest! {

@@ -12,6 +12,7 @@ use crate::db::schema::{auth_tokens, firms, sessions as sessions_t, users};
 use crate::db::{DbConn, write_tx};
 use crate::domain::email::EmailAddress;
 use crate::domain::lei::Lei;
+use crate::domain::limits;
 use crate::domain::registration::RegistrationNo;
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
@@ -88,12 +89,12 @@ pub struct AdminInput<'a> {
 
 /// A person's display name: one line, required, at most 100 characters.
 pub fn clean_display_name(value: &str) -> Result<String, &'static str> {
-    clean_line(value, 100, true)
+    clean_line(value, limits::DISPLAY_NAME, true)
 }
 
 /// A firm's name: one line, required, at most 200 characters.
 pub fn clean_firm_name(value: &str) -> Result<String, &'static str> {
-    clean_line(value, 200, true)
+    clean_line(value, limits::FIRM_NAME, true)
 }
 
 /// Checks the first admin's fields before the password is hashed.

@@ -29,7 +29,7 @@ use crate::error::{AppError, AppResult};
 
 /// How long a ceremony may take, from challenge to answer.
 pub const STATE_TTL: Duration = Duration::minutes(5);
-const NAME_MAX: usize = 60;
+const NAME_MAX: usize = crate::domain::limits::PASSKEY_NAME;
 
 /// What a ceremony is for; its state is only taken back for that purpose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

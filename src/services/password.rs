@@ -9,7 +9,7 @@ use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Versio
 use crate::error::AppError;
 
 pub const MIN_CHARS: usize = 12;
-pub const MAX_CHARS: usize = 128;
+pub const MAX_CHARS: usize = crate::domain::limits::PASSWORD;
 
 /// Passwords that meet the length rule but are among the most used.
 const COMMON: &[&str] = &[

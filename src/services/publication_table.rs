@@ -29,6 +29,8 @@ pub const FIGURES: [&str; 5] = [
 /// The key of the total column.
 pub const TOTAL: &str = "total";
 
+/// The Japanese CSV's label for the total row.
+pub const JA_TOTAL: &str = "合計";
 const JA_HEADER: [&str; 6] = [
     "期間",
     "不正取引が発生した証券会社数",
@@ -198,9 +200,9 @@ impl Table {
         self
     }
 
-    /// The tidy CSV: UTF-8 with BOM, CRLF, one row per month and a `total`
-    /// row. Only the header differs between the languages, so the rows
-    /// read the same to a program.
+    /// The tidy CSV: UTF-8 with BOM, CRLF, one row per month and a total
+    /// row (`total`, in Japanese `合計`). Only the header and that label
+    /// differ between the languages; the figures read the same to a program.
     pub fn csv(&self, japanese: bool) -> String {
         let mut out = String::from("\u{feff}");
         let header: Vec<&str> = if japanese {
@@ -210,7 +212,11 @@ impl Table {
         };
         push_line(&mut out, header.iter().map(|h| (*h).to_owned()));
         for (c, month) in self.months.iter().chain([&TOTAL.to_owned()]).enumerate() {
-            let label = month.clone();
+            let label = if japanese && c == self.months.len() {
+                JA_TOTAL.to_owned()
+            } else {
+                month.clone()
+            };
             let cells = self.rows.iter().map(|r| match r.cells.get(c) {
                 Some(Cell {
                     value: Some(v),

@@ -14,6 +14,7 @@ use crate::db::models::{Publication, PublicationOverride};
 use crate::db::schema::{publication_overrides, publications};
 use crate::db::{DbConn, write_tx};
 use crate::domain::PublicationStatus;
+use crate::domain::limits;
 use crate::domain::period::Period;
 use crate::error::{AppError, AppResult};
 
@@ -24,6 +25,10 @@ Amounts are not customer losses. / 金額は顧客の損失額ではありませ
 
 /// The p of the p% rule when the admin gives none.
 pub const DEFAULT_P_PERCENT: u32 = 10;
+
+/// Why a cut-off is refused: figures cannot be counted up to a time that
+/// has not come.
+pub const CUTOFF_IN_FUTURE: &str = "publication.cutoff_future";
 
 /// What an admin types to draft a publication.
 pub struct DraftInput<'a> {
@@ -44,7 +49,7 @@ pub fn draft(
 ) -> AppResult<Result<i64, Invalid>> {
     let mut invalid = Vec::new();
     let title = input.title.trim();
-    if title.is_empty() || title.chars().count() > 200 {
+    if title.is_empty() || title.chars().count() > limits::PUBLICATION_TITLE {
         invalid.push(("title", "publication.title_invalid"));
     }
     let from = Period::parse(input.from.trim());
@@ -55,6 +60,9 @@ pub fn draft(
     }
     if input.p_percent > 100 {
         invalid.push(("p_percent", "publication.p_invalid"));
+    }
+    if input.cutoff > now {
+        invalid.push(("cutoff", CUTOFF_IN_FUTURE));
     }
     let (Ok(from), Ok(to)) = (from, to) else {
         return Ok(Err(Invalid(invalid)));
@@ -217,7 +225,9 @@ pub fn override_cell(
         if !valid_cell(&p, cell) {
             return Ok(Err(Invalid::one("cell", "publication.cell_invalid")));
         }
-        if justification.chars().count() < 10 || justification.chars().count() > 2000 {
+        if justification.chars().count() < 10
+            || justification.chars().count() > limits::JUSTIFICATION
+        {
             return Ok(Err(Invalid::one(
                 "justification",
                 "publication.justification_invalid",
@@ -266,6 +276,9 @@ pub fn release(conn: &mut DbConn, actor: &Actor, id: i64, now: NaiveDateTime) ->
         let p = find(conn, id)?;
         if p.status != PublicationStatus::Draft {
             return Err(AppError::Conflict("publication released"));
+        }
+        if p.cutoff_at > now {
+            return Err(AppError::Conflict("publication cut-off in the future"));
         }
         let table = preview(conn, &p)?.frozen();
         let json = serde_json::to_string(&table).map_err(|_| AppError::BadRequest("table"))?;

@@ -44,12 +44,20 @@ pub struct Published {
 pub fn publish(
     conn: &mut DbConn,
     title: &str,
-    cutoff: &str,
+    cutoff_text: &str,
     release: bool,
     now: NaiveDateTime,
 ) -> Result<Published, String> {
-    let cutoff = parse_cutoff(cutoff)
-        .ok_or_else(|| format!("--cutoff {cutoff:?}: expected e.g. 2025-04-16T23:59:59+09:00"))?;
+    let cutoff = parse_cutoff(cutoff_text).ok_or_else(|| {
+        format!("--cutoff {cutoff_text:?}: expected e.g. 2025-04-16T23:59:59+09:00")
+    })?;
+    if cutoff > now {
+        return Err(format!(
+            "--cutoff {:?} is in the future: figures can be published only up to now ({} UTC)",
+            cutoff_text.trim(),
+            now.format("%Y-%m-%d %H:%M")
+        ));
+    }
     let to = Period::from_date(tokyo_date(cutoff));
     let from = summary::bounds(conn)
         .map_err(|e| format!("database: {e}"))?

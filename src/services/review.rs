@@ -22,7 +22,7 @@ use crate::error::{AppError, AppResult};
 use crate::mail::workflow_messages;
 
 /// Longest reason accepted, in characters.
-pub const REASON_MAX_CHARS: usize = 2000;
+pub const REASON_MAX_CHARS: usize = crate::domain::limits::RETURN_REASON;
 
 /// Locks the version's return (on PostgreSQL, the update takes the row
 /// lock a concurrent submission also takes) and checks that the version is

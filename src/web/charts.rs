@@ -66,7 +66,7 @@ fn text(c: &Chrome, value: i64, money: bool) -> String {
     let oku = (c.t.lang == Lang::Ja)
         .then(|| Yen::new(value).ok())
         .flatten()
-        .map(|y| c.t.tf("dashboard.oku", &[("n", &y.oku())]))
+        .map(|y| c.t.tf("dashboard.yen_ja", &[("n", &y.man_oku())]))
         .unwrap_or_default();
     format!("{}{oku}", c.yen(&value))
 }

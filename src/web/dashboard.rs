@@ -25,10 +25,11 @@ use crate::web::view::{Chrome, html, ok_sized};
 /// The widest range one table shows.
 const MAX_MONTHS: usize = 36;
 const DEFAULT_MONTHS: usize = 12;
-/// Below this an amount would print as "約0.0億円": it is shown in yen only.
-const SMALLEST_OKU: i64 = 5_000_000;
+/// Below 1万 the amount in 万 / 億 would repeat the yen figure: it is shown
+/// in yen only.
+const SMALLEST_OKU: i64 = crate::domain::yen::YEN_PER_MAN;
 
-/// One cell: the figure, and on the Japanese page the amount in 億円.
+/// One cell: the figure, and on the Japanese page the amount in 万円 / 億円.
 pub struct Cell {
     pub text: String,
     pub oku: Option<String>,
@@ -133,7 +134,7 @@ fn cell(c: &Chrome, value: i64, money: bool) -> Cell {
     let oku = (c.t.lang == Lang::Ja && value >= SMALLEST_OKU)
         .then(|| Yen::new(value).ok())
         .flatten()
-        .map(|y| c.t.tf("dashboard.oku", &[("n", &y.oku())]));
+        .map(|y| c.t.tf("dashboard.yen_ja", &[("n", &y.man_oku())]));
     Cell {
         text: c.yen(&value),
         oku,

@@ -69,6 +69,9 @@ struct ErrorPage {
     status: u16,
     message: String,
     request_id: String,
+    /// A form post that was too large links back to its form (a GET of the
+    /// same path shows it).
+    back: Option<String>,
 }
 
 pub fn handlers<B: MessageBody + 'static>() -> ErrorHandlers<B> {
@@ -109,8 +112,13 @@ fn render_error<B: MessageBody + 'static>(
         .get::<RequestId>()
         .map(|id| id.to_string())
         .unwrap_or_default();
+    let back = (status == StatusCode::PAYLOAD_TOO_LARGE
+        && req.method() == actix_web::http::Method::POST)
+        .then(|| req.path().to_owned())
+        .filter(|path| path.starts_with('/') && !path.starts_with("//"));
     let c = Chrome::anonymous(&req, String::new());
     let page = ErrorPage {
+        back,
         message: c.t.t(key).to_owned(),
         c,
         status: status.as_u16(),

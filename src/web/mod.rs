@@ -71,8 +71,10 @@ impl AppState {
     }
 }
 
-/// Body size limit for forms (a return with a long narrative fits easily).
-pub const FORM_LIMIT: usize = 64 * 1024;
+/// Body size limit for forms: above what any form whose text fields stop at
+/// their `maxlength` (domain::limits; about 7,000 characters on the return
+/// form, at most 9 bytes each once URL-encoded) can send.
+pub const FORM_LIMIT: usize = 256 * 1024;
 
 /// A POST route reached by GET (reload, back button) goes to its page.
 fn redirect(to: impl Into<String>) -> HttpResponse {

@@ -167,6 +167,14 @@ pub enum FieldKind {
 }
 
 impl FieldView {
+    /// The field's `maxlength`: the same limit its check applies.
+    pub fn max_chars(&self) -> Option<usize> {
+        match self.kind {
+            FieldKind::Number => None,
+            _ => crate::domain::limits::for_field(self.name),
+        }
+    }
+
     pub fn is(&self, kind: &str) -> bool {
         matches!(
             (kind, self.kind),

@@ -393,8 +393,8 @@ async fn the_japanese_page_labels_amounts_in_oku_yen(app: TestApp) {
         (
             "2025-04".to_owned(),
             vec![
-                "¥50,600,000,000（約506.0億円）".to_owned(),
-                "¥44,800,000,000（約448.0億円）".to_owned()
+                "¥50,600,000,000（506億円）".to_owned(),
+                "¥44,800,000,000（448億円）".to_owned()
             ]
         )
     );
@@ -402,7 +402,7 @@ async fn the_japanese_page_labels_amounts_in_oku_yen(app: TestApp) {
         data_table(&page, "chart-markets")[1],
         (
             "中国・香港".to_owned(),
-            vec!["¥40,000,000,000（約400.0億円）".to_owned()]
+            vec!["¥40,000,000,000（400億円）".to_owned()]
         )
     );
     assert_eq!(

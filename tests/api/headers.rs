@@ -68,9 +68,20 @@ async fn errors_render_a_page_with_a_reference(app: TestApp) {
     let body = ja.text().await.unwrap();
     assert!(body.contains("lang=\"ja\"") && body.contains("ページが見つからない"));
     // A body too large for a form is refused with 413, not 500.
-    let big = "x".repeat(100_000);
+    let big = "x".repeat(incident_portal::web::FORM_LIMIT + 1);
     let page = browser.post("/login", &[("email", big.as_str())]).await;
     assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // It says what happened and links back to the form.
+    assert!(
+        page.body.contains("Nothing from this form was saved"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("id=\"error-back\" href=\"/login\""),
+        "{}",
+        page.body
+    );
 }
 
 on_both_backends!(

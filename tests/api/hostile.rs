@@ -149,7 +149,7 @@ async fn oversized_bodies_get_the_styled_413(app: TestApp) {
     let head = "POST /login HTTP/1.1\r\nHost: localhost\r\n\
                 Content-Type: application/x-www-form-urlencoded\r\n\
                 Transfer-Encoding: chunked\r\n\r\n";
-    let body = format!("email={}", "x".repeat(200 * 1024));
+    let body = format!("email={}", "x".repeat(incident_portal::web::FORM_LIMIT + 1));
     let got = exchange(&app.address, chunked(head, body.as_bytes()), Duration::ZERO).await;
     assert_styled_413("chunked form", &got, "What you sent is too large.");
     assert!(got.response.contains("Reference for support"));

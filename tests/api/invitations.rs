@@ -22,10 +22,17 @@ async fn an_invitation_works_once_and_expires(app: TestApp) {
     let link = app.link_in_email("analyst@fsa.example", "/invite/");
     let mut analyst = app.first_sign_in("analyst@fsa.example").await;
     assert_eq!(analyst.get("/dashboard").await.status, StatusCode::OK);
-    assert_eq!(
-        app.browser().get(&link).await.status,
-        StatusCode::NOT_FOUND,
-        "single use"
+    let used = app.browser().get(&link).await;
+    assert_eq!(used.status, StatusCode::NOT_FOUND, "single use");
+    assert!(
+        used.body.contains("id=\"link-used\"") && used.body.contains("has been used already"),
+        "a used link says so: {}",
+        used.body
+    );
+    assert!(
+        used.body
+            .contains("id=\"link-used-sign-in\" href=\"/login\""),
+        "a used link offers sign-in"
     );
     let users = admin.get("/admin/users").await;
     assert!(users.body.contains("analyst@fsa.example"));
@@ -34,10 +41,15 @@ async fn an_invitation_works_once_and_expires(app: TestApp) {
         .await;
     let link = app.link_in_email("late@fsa.example", "/invite/");
     app.clock.advance(Duration::hours(73));
-    assert_eq!(
-        app.browser().get(&link).await.status,
-        StatusCode::NOT_FOUND,
-        "expired after 72 h"
+    let mut reader = app.browser();
+    reader.accept_language = Some("ja");
+    let expired = reader.get(&link).await;
+    assert_eq!(expired.status, StatusCode::NOT_FOUND, "expired after 72 h");
+    assert!(
+        expired.body.contains("有効期限が切れています")
+            && expired.body.contains("id=\"link-used-sign-in\""),
+        "an expired link says so in the reader's language: {}",
+        expired.body
     );
 }
 

@@ -156,7 +156,7 @@ impl Journey {
             Some(self.t.code()),
             "{label}: <html lang> is not the journey's language"
         );
-        let footer = text(&self.client, "footer.site").await?;
+        let footer = text(&self.client, "footer.site p").await?;
         assert_eq!(footer, self.t.t("footer.text"), "{label}: footer");
         if let Some(key) = h1_key {
             let h1 = text(&self.client, "main h1").await?;
@@ -374,7 +374,7 @@ impl Journey {
             .execute("return document.documentElement.lang;", vec![])
             .await?;
         assert_eq!(shown.as_str(), Some(lang.code()), "{what}: <html lang>");
-        let footer = text(&self.client, "footer.site").await?;
+        let footer = text(&self.client, "footer.site p").await?;
         assert_eq!(footer, Tr::new(lang).t("footer.text"), "{what}: footer");
         Ok(())
     }

@@ -402,7 +402,8 @@ impl Journey {
         wait_for(&self.client, "#cutoff").await?;
         self.step("publications", Some("publication.title")).await?;
         type_into(&self.client, "title", self.words().publication).await?;
-        type_into(&self.client, "cutoff", "2025-05-31 23:59").await?;
+        // The clock stands at 19:00 in Tokyo: a cut-off cannot be later.
+        type_into(&self.client, "cutoff", "2025-05-20 19:00").await?;
         type_into(&self.client, "from", PERIOD).await?;
         type_into(&self.client, "to", PERIOD).await?;
         submit(

@@ -8,7 +8,7 @@ use validator::{Validate, ValidateArgs};
 
 use super::login::signed_in_response;
 use crate::db::models::User;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n::Lang;
 use crate::services::{Invalid, invitations, password, tokens};
 use crate::web::csrf::{CsrfForm, HasCsrf};
@@ -71,9 +71,28 @@ pub fn choose_password_fields(c: &Chrome, invalid: &Invalid) -> Vec<FieldView> {
     )
 }
 
-async fn invited(state: &AppState, token: &str) -> AppResult<User> {
+/// Said when an invitation link was used already, has expired or never
+/// existed: a page of its own that offers sign-in.
+#[derive(Template)]
+#[template(path = "auth/link_used.html")]
+struct LinkUsedPage {
+    c: Chrome,
+    login: &'static str,
+}
+
+/// The invitation link is no longer usable: 404 with a page that says so.
+fn link_used(req: &HttpRequest) -> AppResult<HttpResponse> {
+    let (csrf, cookie) = crate::web::csrf::anonymous_token(req);
+    let page = LinkUsedPage {
+        c: Chrome::anonymous(req, csrf),
+        login: paths::LOGIN,
+    };
+    crate::web::csrf::with_cookie(render(StatusCode::NOT_FOUND, &page)?, cookie)
+}
+
+async fn invited(state: &AppState, token: &str) -> AppResult<Option<User>> {
     if !tokens::looks_like_token(token) {
-        return Err(AppError::NotFound);
+        return Ok(None);
     }
     let now = state.clock.now();
     let token = token.to_owned();
@@ -81,7 +100,7 @@ async fn invited(state: &AppState, token: &str) -> AppResult<User> {
         Ok(invitations::invited_user(conn, &token, now)?)
     })
     .await?;
-    user.ok_or(AppError::NotFound)
+    Ok(user)
 }
 
 fn page(req: &HttpRequest, user: &User, token: &str, invalid: &Invalid) -> AppResult<HttpResponse> {
@@ -109,8 +128,10 @@ pub async fn form(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let user = invited(&state, &token).await?;
-    page(&req, &user, &token, &Invalid::default())
+    match invited(&state, &token).await? {
+        Some(user) => page(&req, &user, &token, &Invalid::default()),
+        None => link_used(&req),
+    }
 }
 
 pub async fn accept(
@@ -119,7 +140,9 @@ pub async fn accept(
     token: web::Path<String>,
     CsrfForm(form): CsrfForm<ChoosePasswordForm>,
 ) -> AppResult<HttpResponse> {
-    let user = invited(&state, &token).await?;
+    let Some(user) = invited(&state, &token).await? else {
+        return link_used(&req);
+    };
     let invalid = check_new_password(&form, &user.email);
     if !invalid.is_empty() {
         return page(&req, &user, &token, &invalid);
@@ -135,6 +158,6 @@ pub async fn accept(
     .await?;
     match issued {
         Some(issued) => signed_in_response(&issued, paths::ENROL),
-        None => Err(AppError::NotFound),
+        None => link_used(&req),
     }
 }

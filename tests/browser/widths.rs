@@ -1,0 +1,291 @@
+//! Every page at phone width: a seeded portal (a firm with a submitted
+//! return, an analyst, a released publication) is visited page by page,
+//! public, firm and staff, at 320 and 390 CSS pixels, in Japanese and in
+//! English; the test fails if any page scrolls sideways
+//! (`scrollWidth > innerWidth`), wide tables included: they must scroll
+//! inside their own region.
+
+use fantoccini::Client;
+use incident_portal::config::MailConfig;
+use incident_portal::db::Backend;
+use incident_portal::services::publications::{self, DraftInput};
+use incident_portal::services::{Actor, publish};
+
+use crate::helpers::{self, PASSWORD, TestApp};
+use crate::support::{
+    BoxError, Chromedriver, click, connect, drive, localhost_portal, require_browser, sign_out,
+    type_into, wait_for,
+};
+
+/// The widths every page is measured at.
+const WIDTHS: [u32; 2] = [320, 390];
+const ADMIN: &str = "admin@fsa.example";
+const PERIOD: &str = "2025-04";
+
+/// What the seeded portal holds, for the paths to visit.
+struct Seeded {
+    approver: String,
+    publication: i64,
+    firm: i64,
+}
+
+#[actix_web::test]
+#[cfg_attr(
+    not(test_browser),
+    ignore = "browser: set PORTAL_BROWSER_TESTS=1 (needs chromium and chromedriver)"
+)]
+async fn no_page_scrolls_sideways_at_phone_width() {
+    require_browser();
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let seeded = seed(&app).await;
+    let base = localhost_portal(&app, MailConfig::Memory(Default::default()), false);
+    let mut failures = Vec::new();
+    for accept in ["ja", "en-US,en"] {
+        let profile = tempfile::tempdir().expect("temp dir for the Chromium profile");
+        let driver = Chromedriver::start().await;
+        let client = connect(&driver.url, profile.path(), accept).await;
+        let session = client.clone();
+        let (found, done) = tokio::sync::oneshot::channel();
+        let app_for_codes = CodeSource::new(&app, &seeded.approver);
+        let (base, paths) = (base.clone(), Paths::of(&seeded));
+        let lang = accept.to_owned();
+        drive(
+            &client,
+            std::time::Duration::from_secs(300),
+            "widths-failure.png",
+            async move {
+                let wide = visit_all(&session, &base, &lang, &paths, app_for_codes).await?;
+                let _ = found.send(wide);
+                Ok(())
+            },
+        )
+        .await;
+        failures.extend(done.await.unwrap_or_default());
+        drop(driver);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} pages scroll sideways:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The TOTP codes the two sign-ins need, taken before the browser runs (a
+/// code is good for one 30-second step of the test clock, which stands
+/// still meanwhile).
+struct CodeSource {
+    approver: String,
+    admin: String,
+}
+
+impl CodeSource {
+    fn new(app: &TestApp, approver: &str) -> Self {
+        CodeSource {
+            approver: app.next_code(approver),
+            admin: app.next_code(ADMIN),
+        }
+    }
+}
+
+/// The pages to visit, by who can see them.
+struct Paths {
+    public: Vec<String>,
+    firm: Vec<String>,
+    staff: Vec<String>,
+    approver: String,
+}
+
+impl Paths {
+    fn of(s: &Seeded) -> Self {
+        let p = s.publication;
+        Paths {
+            public: vec![
+                "/login".into(),
+                "/password/forgot".into(),
+                "/statistics".into(),
+                format!("/statistics/{p}"),
+                "/invite/used-or-unknown-link".into(),
+            ],
+            firm: vec![
+                "/returns".into(),
+                format!("/returns/{PERIOD}"),
+                format!("/returns/{PERIOD}/versions/1"),
+                format!("/returns/{PERIOD}/trades"),
+                "/firm/users".into(),
+                "/account".into(),
+                "/account/passkeys".into(),
+                "/account/sessions".into(),
+                "/account/password".into(),
+            ],
+            staff: vec![
+                "/dashboard".into(),
+                "/review".into(),
+                "/review/board".into(),
+                "/review/completeness".into(),
+                "/review/versions/1".into(),
+                format!("/review/firms/{}", s.firm),
+                "/admin/firms".into(),
+                "/admin/users".into(),
+                "/admin/policy".into(),
+                "/admin/calendar".into(),
+                "/admin/publications".into(),
+                format!("/admin/publications/{p}"),
+                "/admin/audit".into(),
+            ],
+            approver: s.approver.clone(),
+        }
+    }
+}
+
+/// A firm whose April return is submitted, an analyst, and a released
+/// publication over the import of three more firms.
+async fn seed(app: &TestApp) -> Seeded {
+    let mut admin = app.setup_admin().await;
+    let mut firm = app.firm_with_users(&mut admin, "Narrow").await;
+    let typed = helpers::figures(
+        "1,422",
+        "1,300",
+        "685",
+        "12,000,000,000",
+        "10,500,000,000",
+        "Forced password resets for every affected account, and a long sentence \
+         that has to wrap on a phone instead of pushing the page sideways.",
+    );
+    helpers::file(&mut firm, PERIOD, &typed).await;
+    let _ = app.analyst(&mut admin).await;
+    let mut conn = app.pool.get().expect("a connection");
+    let csv = "firm_registration_no,firm_name,period,submitted_at,unauthorized_accesses,\
+               affected_accounts,fraudulent_trades,sale_amount_jpy,purchase_amount_jpy\n\
+               関東財務局長（金商）第901号,Hokuriku Securities,2025-04,2025-05-09T00:00:00Z,10,10,3,280000,240000\n\
+               関東財務局長（金商）第902号,Tokai Securities,2025-04,2025-05-09T00:00:00Z,11,11,4,310000,260000\n\
+               関東財務局長（金商）第903号,Kinki Securities,2025-04,2025-05-09T00:00:00Z,13,13,2,290000,255000\n";
+    incident_portal::services::import::import(
+        &mut conn,
+        &Actor::system("test"),
+        csv.as_bytes(),
+        app.clock.now(),
+    )
+    .expect("three firms imported");
+    let now = app.clock.now();
+    let input = DraftInput {
+        title: "不正アクセス・不正取引の状況（2025年4月）",
+        cutoff: publish::parse_cutoff("2025-05-20 18:00").expect("a cut-off"),
+        from: "2025-01",
+        to: PERIOD,
+        footnotes: "",
+        p_percent: 10,
+    };
+    let publication = publications::draft(&mut conn, &Actor::system("test"), &input, now)
+        .expect("drafted")
+        .expect("a valid draft");
+    publications::release(&mut conn, &Actor::system("test"), publication, now).expect("released");
+    Seeded {
+        approver: format!("approver@{}.example", "narrow"),
+        publication,
+        firm: firm.id,
+    }
+}
+
+/// Visits every page at every width, signed out, as the firm's approver
+/// and as the admin; returns the pages that scroll sideways.
+async fn visit_all(
+    client: &Client,
+    base: &str,
+    lang: &str,
+    paths: &Paths,
+    codes: CodeSource,
+) -> Result<Vec<String>, BoxError> {
+    let mut wide = Vec::new();
+    for path in &paths.public {
+        wide.extend(measure(client, base, lang, path).await?);
+    }
+    sign_in(client, base, &paths.approver, &codes.approver).await?;
+    for path in &paths.firm {
+        wide.extend(measure(client, base, lang, path).await?);
+    }
+    sign_out(client).await?;
+    sign_in(client, base, ADMIN, &codes.admin).await?;
+    for path in &paths.staff {
+        wide.extend(measure(client, base, lang, path).await?);
+    }
+    sign_out(client).await?;
+    Ok(wide)
+}
+
+/// Password, then the authenticator code.
+async fn sign_in(client: &Client, base: &str, email: &str, code: &str) -> Result<(), BoxError> {
+    client.goto(&format!("{base}/login")).await?;
+    type_into(client, "email", email).await?;
+    type_into(client, "password", PASSWORD).await?;
+    click(client, "form.narrow button[type=submit]").await?;
+    wait_for(client, "#code").await?;
+    type_into(client, "code", code).await?;
+    click(
+        client,
+        r#"form[action="/login/verify/totp"] button[type=submit]"#,
+    )
+    .await?;
+    wait_for(client, "header .account .who").await?;
+    Ok(())
+}
+
+/// Opens `path` at each width; names it (with the widest element's right
+/// edge) when the page is wider than the window.
+async fn measure(
+    client: &Client,
+    base: &str,
+    lang: &str,
+    path: &str,
+) -> Result<Vec<String>, BoxError> {
+    let mut wide = Vec::new();
+    for width in WIDTHS {
+        viewport(client, width).await?;
+        client.goto(&format!("{base}{path}")).await?;
+        wait_for(client, "main").await?;
+        let script = r#"
+            const root = document.documentElement;
+            if (root.scrollWidth <= window.innerWidth) { return null; }
+            let worst = null;
+            for (const el of document.querySelectorAll('body *')) {
+              const right = el.getBoundingClientRect().right;
+              if (right > window.innerWidth + 1 && (worst === null || right > worst[1])) {
+                worst = [el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+                  (typeof el.className === 'string' && el.className.trim()
+                    ? '.' + el.className.trim().split(/\s+/).join('.') : ''), Math.round(right)];
+              }
+            }
+            return root.scrollWidth + 'px wide in ' + window.innerWidth + 'px' +
+              (worst ? '; widest: ' + worst[0] + ' to ' + worst[1] + 'px' : '');
+        "#;
+        let answer = client.execute(script, vec![]).await?;
+        if let Some(what) = answer.as_str() {
+            wide.push(format!("{path} at {width}px ({lang}): {what}"));
+        }
+    }
+    Ok(wide)
+}
+
+/// Sizes the window so that the page gets `width` CSS pixels, correcting
+/// once for window borders or a minimum window width.
+async fn viewport(client: &Client, width: u32) -> Result<(), BoxError> {
+    let height = 800;
+    client.set_window_size(width, height).await?;
+    let inner = client
+        .execute("return [window.innerWidth, window.innerHeight];", vec![])
+        .await?;
+    let got = |i: usize| {
+        inner
+            .get(i)
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(0)
+    };
+    let (dw, dh) = (i64::from(width) - got(0), i64::from(height) - got(1));
+    if (dw, dh) != (0, 0) {
+        let fix = |size: u32, d: i64| u32::try_from(i64::from(size) + d).unwrap_or(size);
+        client
+            .set_window_size(fix(width, dw), fix(height, dh))
+            .await?;
+    }
+    Ok(())
+}
