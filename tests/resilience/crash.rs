@@ -42,22 +42,14 @@ pub async fn keep_filing(
     (filer, filed, stats)
 }
 
-/// Signs every filer in at once; panics with the first refusal.
+/// Signs every filer in, one after another (they share one address, whose
+/// sign-ins the portal throttles and sheds as it would an office's);
+/// panics with the first refusal.
 pub async fn sign_in_all(base: &str, accounts: Vec<crate::accounts::Account>) -> Vec<Filer> {
-    let tasks: Vec<_> = accounts
-        .into_iter()
-        .map(|account| {
-            let mut filer = Filer::new(base, account);
-            actix_web::rt::spawn(async move {
-                let signed = filer.sign_in().await;
-                (filer, signed)
-            })
-        })
-        .collect();
     let mut filers = Vec::new();
-    for task in tasks {
-        let (filer, signed) = task.await.unwrap();
-        if let Err(e) = signed {
+    for account in accounts {
+        let mut filer = Filer::new(base, account);
+        if let Err(e) = filer.sign_in().await {
             panic!("{} could not sign in: {e}", filer.account.email);
         }
         filers.push(filer);
