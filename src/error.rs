@@ -87,9 +87,12 @@ impl AppError {
     /// Whether this is the system's failure rather than the request's: it
     /// is logged with its source chain.
     pub fn is_failure(&self) -> bool {
+        // Work shed under load is expected then: not logged as a failure.
         matches!(
             self,
-            AppError::Db(_) | AppError::Internal(_) | AppError::Unavailable(_)
+            AppError::Db(_)
+                | AppError::Internal(_)
+                | AppError::Unavailable(Outage::Connection(_) | Outage::Pool(_))
         )
     }
 

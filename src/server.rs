@@ -41,7 +41,27 @@ pub fn prepare_database(config: &Config) -> Result<DbPool, String> {
     for name in applied {
         tracing::info!(migration = %name, "applied migration");
     }
-    let keys = keyring(config)?;
+    let path = config.secret_key_path();
+    let (keys, created) = Keyring::open_or_create(&path)?;
+    if created {
+        // A key made now cannot open what is already sealed: the key file
+        // is missing or the setting points elsewhere. Refuse to start (and
+        // take the new key away again) rather than fail every sign-in.
+        let sealed_before = crate::secrets::rotation::any_sealed(&mut conn)
+            .map_err(|e| format!("reading TOTP secrets: {e}"))?;
+        if sealed_before {
+            let _ = std::fs::remove_file(&path);
+            return Err(format!(
+                "{}: no key file is there, but TOTP secrets are sealed under one; \
+                 restore it (or point PORTAL_SECRET_KEY_FILE at it)",
+                path.display()
+            ));
+        }
+        tracing::warn!(
+            path = %path.display(),
+            "created the key that seals TOTP secrets; back it up apart from the database"
+        );
+    }
     let sealed = crate::secrets::rotation::seal_clear(&mut conn, &keys)
         .map_err(|e| format!("sealing TOTP secrets: {e}"))?;
     if sealed > 0 {

@@ -67,14 +67,6 @@ impl Yen {
         self.0
     }
 
-    /// The amount in 億円 with one decimal, rounded half up, integer part
-    /// digit-grouped: 50_600_000_000 → "506.0", 292_249_000_000 → "2,922.5".
-    /// The caller appends the unit.
-    pub fn oku(&self) -> String {
-        let tenths = (self.0 + YEN_PER_OKU / 20) / (YEN_PER_OKU / 10);
-        format!("{}.{}", group_digits(tenths / 10), tenths % 10)
-    }
-
     /// The amount as a Japanese reader writes it, in 万 / 億 / 兆 with the
     /// unit: under 100億 to the nearest 万 (5,000万円, 1億2,000万円), from
     /// 100億 to the nearest 億 (506億円, 1兆2,000億円), under 1万 in yen.
@@ -300,19 +292,6 @@ mod tests {
         assert_eq!(group_digits(-12), "-12");
         assert_eq!(group_digits(100_000), "100,000");
         assert_eq!(group_digits(i64::MIN), "-9,223,372,036,854,775,808");
-    }
-
-    #[test]
-    fn oku_has_one_decimal() {
-        let oku = |v: i64| Yen::new(v).unwrap().oku();
-        assert_eq!(oku(50_600_000_000), "506.0");
-        assert_eq!(oku(0), "0.0");
-        assert_eq!(oku(4_999_999), "0.0");
-        assert_eq!(oku(5_000_000), "0.1");
-        assert_eq!(oku(150_000_000), "1.5");
-        assert_eq!(oku(50_649_999_999), "506.5");
-        assert_eq!(oku(292_249_000_000), "2,922.5");
-        assert_eq!(oku(YEN_MAX), "10,000,000.0");
     }
 
     #[test]

@@ -121,7 +121,15 @@ pub fn load_or_create(path: &Path) -> Result<(SecretKey, bool), String> {
 /// [`restore_old`].
 pub fn replace(path: &Path, new: &SecretKey) -> Result<(), String> {
     let old = old_path(path);
-    let _ = fs::remove_file(&old);
+    // A leftover `.old` means a rotation stopped before its commit: it may
+    // hold the key every value is still sealed under. Never overwrite it.
+    if old.exists() {
+        return Err(format!(
+            "{} exists: an earlier rotation did not finish; values may still be sealed under it. \
+             Start the portal to check which key opens them, then remove the key file that does not",
+            old.display()
+        ));
+    }
     fs::hard_link(path, &old).map_err(|e| format!("{}: {e}", old.display()))?;
     let temporary = write_temporary(path, new)?;
     fs::rename(&temporary, path).map_err(|e| {

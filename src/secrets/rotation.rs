@@ -28,16 +28,35 @@ fn store(conn: &mut DbConn, id: i64, sealed: &str) -> QueryResult<usize> {
 /// Seals every TOTP secret still stored in clear (from before sealing
 /// existed); returns how many. Run at every start.
 pub fn seal_clear(conn: &mut DbConn, ring: &Keyring) -> QueryResult<usize> {
+    // A plain read first: at a normal start nothing is in clear, and no
+    // write transaction (SQLite's write lock) is taken for nothing.
+    if clear_secrets(conn)?.is_empty() {
+        return Ok(0);
+    }
     write_tx(conn, |conn| {
-        let mut sealed = 0;
-        for (id, stored) in stored_secrets(conn)? {
-            if !seal::is_sealed(&stored) {
-                store(conn, id, &ring.seal(TOTP, id, &stored))?;
-                sealed += 1;
-            }
+        let clear = clear_secrets(conn)?;
+        for (id, stored) in &clear {
+            store(conn, *id, &ring.seal(TOTP, *id, stored))?;
         }
-        Ok(sealed)
+        Ok(clear.len())
     })
+}
+
+/// Secrets not yet in the sealed format.
+fn clear_secrets(conn: &mut DbConn) -> QueryResult<Vec<(i64, String)>> {
+    users::table
+        .filter(users::totp_secret.is_not_null())
+        .filter(users::totp_secret.not_like(seal::SEALED_LIKE))
+        .select((users::id, users::totp_secret.assume_not_null()))
+        .load(conn)
+}
+
+/// Whether any secret is sealed (under some key).
+pub fn any_sealed(conn: &mut DbConn) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        users::table.filter(users::totp_secret.like(seal::SEALED_LIKE)),
+    ))
+    .get_result(conn)
 }
 
 /// Re-seals every TOTP secret under `new` (values already under `new`

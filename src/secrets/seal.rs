@@ -12,6 +12,8 @@ use rand::Rng;
 use super::SecretKey;
 
 const PREFIX: &str = "sealed:v1:";
+/// A `LIKE` pattern matching every sealed value.
+pub const SEALED_LIKE: &str = "sealed:v1:%";
 const NONCE_LEN: usize = 12;
 
 /// What a stored value is sealed for (part of the associated data).

@@ -424,15 +424,6 @@ pub fn list_users(conn: &mut DbConn) -> QueryResult<Vec<(User, Option<String>)>>
         .load(conn)
 }
 
-/// Active users of a firm (four-eyes exemption for single-user firms).
-pub fn active_users_of_firm(conn: &mut DbConn, firm_id: i64) -> QueryResult<i64> {
-    users::table
-        .filter(users::firm_id.eq(firm_id))
-        .filter(users::active.eq(true))
-        .count()
-        .get_result(conn)
-}
-
 pub fn session_count(conn: &mut DbConn, user_id: i64) -> QueryResult<i64> {
     sessions_t::table
         .filter(sessions_t::user_id.eq(user_id))

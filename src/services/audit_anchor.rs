@@ -118,11 +118,6 @@ pub fn read(path: &Path) -> Result<Vec<Anchor>, String> {
         .collect()
 }
 
-/// The newest anchor in a file, if the file exists and has one.
-pub fn last(path: &Path) -> Option<Anchor> {
-    read(path).ok()?.into_iter().last()
-}
-
 /// Where the log disagrees with an anchor.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mismatch {
@@ -283,14 +278,25 @@ pub const INTERVAL: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Writes the day's anchor unless the file already has one of this Tokyo
 /// day: the first check of a day anchors the end the previous day left.
-/// A broken chain is not anchored (and is logged as an error).
+/// A broken chain, or a log that disagrees with the file's earlier anchors,
+/// is not anchored (and is logged as an error).
 pub fn daily(
     conn: &mut DbConn,
     sink: &Sink,
     now: NaiveDateTime,
 ) -> Result<Option<Anchor>, AppError> {
     let today = tokyo_date(now);
-    if last(&sink.file).is_some_and(|a| tokyo_date(a.at) == today) {
+    let earlier = read(&sink.file).unwrap_or_default();
+    if earlier.last().is_some_and(|a| tokyo_date(a.at) == today) {
+        return Ok(None);
+    }
+    // A log that no longer matches its earlier anchors (a cut tail, a
+    // rewritten head) is never given a fresh anchor over the forged end.
+    let mismatches = check(conn, &earlier)?;
+    if !mismatches.is_empty() {
+        for mismatch in &mismatches {
+            tracing::error!(%mismatch, "audit log disagrees with its anchors: not anchored");
+        }
         return Ok(None);
     }
     let (report, anchor) = verify_and_anchor(conn, sink, now)?;
@@ -352,6 +358,6 @@ mod tests {
         }
         let read_back = read(&path).unwrap();
         assert_eq!(read_back.len(), 2);
-        assert_eq!(last(&path).unwrap().id, 2);
+        assert_eq!(read(&path).unwrap().last().unwrap().id, 2);
     }
 }

@@ -216,25 +216,45 @@ pub fn exemption(conn: &mut DbConn, firm_id: i64) -> QueryResult<Option<NaiveDat
     Ok(if exempt { decided } else { None })
 }
 
+/// Every standing exemption, by firm id, with the date it was decided (one
+/// query for the firms list).
+pub fn exemptions(conn: &mut DbConn) -> QueryResult<std::collections::HashMap<i64, NaiveDate>> {
+    let rows: Vec<(i64, Option<NaiveDate>)> = firms::table
+        .filter(firms::single_user_exempt.eq(true))
+        .select((firms::id, firms::exempt_decided_on))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, decided)| decided.map(|d| (id, d)))
+        .collect())
+}
+
 /// A regulator admin grants or withdraws a firm's single-user exemption
-/// (audited). The decision's date is today in Tokyo.
+/// (audited). The decision's date is today in Tokyo. `None`, or asking for
+/// what stands, changes nothing (the decision keeps its date).
 pub fn set_exemption(
     conn: &mut DbConn,
     actor: &Actor,
     firm_id: i64,
-    exempt: bool,
+    exempt: Option<bool>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     write_tx(conn, |conn| {
-        let found = diesel::update(firms::table.find(firm_id))
+        let now_exempt: bool = firms::table
+            .find(firm_id)
+            .select(firms::single_user_exempt)
+            .first(conn)
+            .optional()?
+            .ok_or(AppError::NotFound)?;
+        let Some(exempt) = exempt.filter(|e| *e != now_exempt) else {
+            return Ok(());
+        };
+        diesel::update(firms::table.find(firm_id))
             .set((
                 firms::single_user_exempt.eq(exempt),
                 firms::exempt_decided_on.eq(exempt.then(|| tokyo_date(now))),
             ))
             .execute(conn)?;
-        if found == 0 {
-            return Err(AppError::NotFound);
-        }
         audit::record(
             conn,
             now,
@@ -293,7 +313,8 @@ pub struct VersionPeople {
     pub basis: Basis,
 }
 
-fn name_of(conn: &mut DbConn, id: Option<i64>) -> QueryResult<Option<String>> {
+/// A user's display name, by id when there is one.
+pub(crate) fn name_of(conn: &mut DbConn, id: Option<i64>) -> QueryResult<Option<String>> {
     match id {
         Some(id) => users::table
             .find(id)

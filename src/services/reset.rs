@@ -9,11 +9,11 @@ use diesel::prelude::*;
 use super::accounts::find_user_by_email;
 use super::audit::{self, Action, Event};
 use super::mail_links::MailLinks;
-use super::throttle::{self, Key};
+use super::throttle::{self, Key, Reservation};
 use super::{Actor, links, sessions};
 use crate::db::models::User;
 use crate::db::schema::users;
-use crate::db::{DbConn, write_tx};
+use crate::db::{DbConn, write_tx, write_tx_unseen};
 use crate::domain::email::EmailAddress;
 use crate::error::AppResult;
 use crate::i18n::Lang;
@@ -36,11 +36,13 @@ pub fn request(
     };
     // A few requests per address, then doubling waits: the same answer is
     // given, but no more mail goes out until the wait is over.
+    // The request is reserved atomically, so parallel requests cannot all
+    // pass one check.
     let key = Key::ResetRequest(email.as_str().to_owned());
-    if throttle::retry_after(conn, &key, now)? > chrono::Duration::zero() {
+    let reserved = write_tx_unseen(conn, |conn| throttle::reserve(conn, &[key], now))?;
+    if reserved != Reservation::Granted {
         return Ok(());
     }
-    write_tx(conn, |conn| throttle::record_failure(conn, &key, now))?;
     let Some(user) = find_user_by_email(conn, email.as_str())? else {
         return Ok(());
     };

@@ -142,6 +142,34 @@ fn ensure_return_row(
     }
 }
 
+/// The firm-month's return row, if there is one, locked on PostgreSQL (the
+/// update) like [`lock_or_create`], so a change to the draft queues behind
+/// a submission of it instead of slipping between its reads.
+pub(crate) fn lock_existing(
+    conn: &mut DbConn,
+    firm_id: i64,
+    period: Period,
+    now: NaiveDateTime,
+) -> QueryResult<Option<ReturnRow>> {
+    let key = period.to_string();
+    let found = diesel::update(
+        returns::table
+            .filter(returns::firm_id.eq(firm_id))
+            .filter(returns::period.eq(&key)),
+    )
+    .set(returns::updated_at.eq(now))
+    .execute(conn)?;
+    if found == 0 {
+        return Ok(None);
+    }
+    returns::table
+        .filter(returns::firm_id.eq(firm_id))
+        .filter(returns::period.eq(&key))
+        .select(ReturnRow::as_select())
+        .first(conn)
+        .map(Some)
+}
+
 /// The firm-month's return row, created on first use. Locks the row on
 /// PostgreSQL (the update), so concurrent submissions of one return queue.
 pub(crate) fn lock_or_create(

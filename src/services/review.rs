@@ -7,7 +7,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::four_eyes::Basis;
+use super::four_eyes::{Basis, name_of as display_name};
 
 use super::audit::{self, Action, Event};
 use super::mail_links::MailLinks;
@@ -212,17 +212,6 @@ pub struct VersionPeople {
     pub approver_note: String,
 }
 
-fn display_name(conn: &mut DbConn, id: Option<i64>) -> QueryResult<Option<String>> {
-    match id {
-        Some(id) => users::table
-            .find(id)
-            .select(users::display_name)
-            .first(conn)
-            .optional(),
-        None => Ok(None),
-    }
-}
-
 /// The audit event that recorded the submission of `version_id`.
 fn submission_event(conn: &mut DbConn, version_id: i64) -> QueryResult<Option<i64>> {
     audit_events::table
@@ -268,6 +257,7 @@ pub fn version_people(conn: &mut DbConn, version_id: i64) -> QueryResult<Option<
         None => None,
     };
     let mut saves = audit_events::table
+        .inner_join(users::table.on(audit_events::actor_user_id.eq(users::id.nullable())))
         .filter(audit_events::action.eq(Action::DraftSaved.as_str()))
         .filter(audit_events::object_type.eq("return"))
         .filter(audit_events::object_id.eq(version.return_id.to_string()))
@@ -278,18 +268,16 @@ pub fn version_people(conn: &mut DbConn, version_id: i64) -> QueryResult<Option<
     if let Some(since) = since {
         saves = saves.filter(audit_events::id.gt(since));
     }
-    let savers: Vec<Option<i64>> = saves
+    let savers: Vec<(i64, String)> = saves
         .order(audit_events::id.asc())
-        .select(audit_events::actor_user_id)
+        .select((users::id, users::display_name))
         .load(conn)?;
     let mut saved_by = Vec::new();
     let mut seen = Vec::new();
-    for id in savers.into_iter().flatten() {
+    for (id, name) in savers {
         if !seen.contains(&id) {
             seen.push(id);
-            if let Some(name) = display_name(conn, Some(id))? {
-                saved_by.push(name);
-            }
+            saved_by.push(name);
         }
     }
     let recorded = super::four_eyes::version_people(conn, version_id)?;

@@ -125,16 +125,6 @@ impl Row {
     }
 }
 
-/// How long until `key` may try again (zero: now).
-pub fn retry_after(conn: &mut DbConn, key: &Key, now: NaiveDateTime) -> QueryResult<Duration> {
-    let row = auth_throttle::table
-        .find(key.as_string())
-        .select(Row::as_select())
-        .first(conn)
-        .optional()?;
-    Ok(row.map_or_else(Duration::zero, |row| row.wait(key, now)))
-}
-
 fn ensure_row(conn: &mut DbConn, key: &str, now: NaiveDateTime) -> QueryResult<usize> {
     match conn {
         DbConn::Pg(pg) => diesel::sql_query(
@@ -288,29 +278,6 @@ pub fn release(conn: &mut DbConn, key: &Key) -> QueryResult<usize> {
     )
     .set(auth_throttle::failures.eq(auth_throttle::failures - 1))
     .execute(conn)
-}
-
-/// Counts a failure (call inside a write transaction). Returns true when
-/// this failure locked the key (the caller tells the account holder).
-pub fn record_failure(conn: &mut DbConn, key: &Key, now: NaiveDateTime) -> QueryResult<bool> {
-    let name = key.as_string();
-    let row = lock_row(conn, &name, now)?;
-    let fresh = now - row.last_failure_at > FORGET_AFTER || row.failures == 0;
-    let failures = if fresh { 1 } else { row.failures + 1 };
-    let locks_now = key.locks() && failures == LOCK_AFTER;
-    let locked_until = if locks_now {
-        Some(now + LOCK_FOR)
-    } else {
-        row.locked_until
-    };
-    diesel::update(auth_throttle::table.find(&name))
-        .set((
-            auth_throttle::failures.eq(failures),
-            auth_throttle::last_failure_at.eq(now),
-            auth_throttle::locked_until.eq(locked_until),
-        ))
-        .execute(conn)?;
-    Ok(locks_now)
 }
 
 /// Forgets the failures of `key` (after a success).

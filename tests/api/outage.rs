@@ -156,6 +156,12 @@ async fn a_page_whose_connection_is_ended_is_a_503_page_not_a_500() {
         actix_web::rt::spawn(async move { admin.get(&format!("/review/firms/{firm}")).await });
     let deadline = Instant::now() + Duration::from_secs(20);
     let waiting = loop {
+        // The holder is inside a transaction, where PostgreSQL keeps the
+        // first snapshot of pg_stat_activity: drop it, or a first look
+        // taken before the page waited is all every later look sees.
+        holder
+            .batch_execute("SELECT pg_stat_clear_snapshot()")
+            .unwrap();
         let found: Vec<Pid> = diesel::sql_query(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
              AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",

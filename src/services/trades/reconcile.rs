@@ -161,6 +161,9 @@ pub fn take_figures(
     now: NaiveDateTime,
 ) -> AppResult<Option<UploadSummary>> {
     write_tx(conn, |conn| {
+        if return_service::lock_existing(conn, firm_id, period, now)?.is_none() {
+            return Ok(None);
+        }
         let Some(upload) = store::summary_for(conn, firm_id, period)? else {
             return Ok(None);
         };

@@ -224,9 +224,10 @@ pub fn remove(
     now: NaiveDateTime,
 ) -> AppResult<bool> {
     write_tx(conn, |conn| {
-        let Some(return_id) = return_id_of(conn, firm_id, period)? else {
+        let Some(row) = crate::services::returns::lock_existing(conn, firm_id, period, now)? else {
             return Ok(false);
         };
+        let return_id = row.id;
         let Some(existing) = summary(conn, return_id)? else {
             return Ok(false);
         };

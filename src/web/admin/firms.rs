@@ -76,12 +76,14 @@ async fn show(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let firms = crate::db::run(&state.pool, |conn| {
-        let mut out = Vec::new();
-        for firm in accounts::list_firms(conn)? {
-            let exempt = four_eyes::exemption(conn, firm.id)?;
-            out.push((firm, exempt));
-        }
-        Ok(out)
+        let mut exempt = four_eyes::exemptions(conn)?;
+        Ok(accounts::list_firms(conn)?
+            .into_iter()
+            .map(|firm| {
+                let decided = exempt.remove(&firm.id);
+                (firm, decided)
+            })
+            .collect::<Vec<_>>())
     })
     .await?;
     let c = Chrome::signed_in(req, &who.0);
@@ -200,7 +202,17 @@ pub async fn set_exemption(
     CsrfForm(form): CsrfForm<ExemptionForm>,
 ) -> AppResult<HttpResponse> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let (actor, now, exempt) = (who.0.actor(), state.clock.now(), form.exempt == "yes");
+    // Only "yes" grants and only "no" withdraws; anything else changes
+    // nothing (it used to withdraw).
+    let exempt = match form.exempt.as_str() {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    };
+    let now = state.clock.now();
+    // Weakening a control: the same recent re-check as disabling a user.
+    crate::web::account::require_recent(&who.0, now, paths::ADMIN_FIRMS)?;
+    let actor = who.0.actor();
     crate::db::run(&state.pool, move |conn| {
         four_eyes::set_exemption(conn, &actor, id, exempt, now)
     })

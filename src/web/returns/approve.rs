@@ -100,10 +100,13 @@ struct Loaded {
 async fn gather(state: &AppState, who: &FirmUser, period: Period) -> AppResult<Loaded> {
     let (firm_name, loaded, checks) = load(state, who, period).await?;
     let (firm_id, return_id) = (who.firm_id, loaded.row.as_ref().map(|r| r.id));
+    // The hash is of the draft this page shows (not of the draft as it is
+    // by now), so a save made meanwhile makes the submission stale.
+    let shown = loaded.draft.clone().unwrap_or_default();
     let (sha256, upload, exemption) = crate::db::run(&state.pool, move |conn| {
         let (sha, upload) = match return_id {
             Some(id) => (
-                four_eyes::current_sha256(conn, id)?,
+                four_eyes::draft_sha256(conn, id, &shown)?,
                 trades::summary(conn, id)?,
             ),
             None => (String::new(), None),
