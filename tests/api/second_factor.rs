@@ -329,6 +329,34 @@ async fn clear_secrets_are_sealed_at_start(app: TestApp) {
     app.sign_in_fully(&mut browser, ADMIN, PASSWORD).await;
 }
 
+async fn a_missing_key_file_beside_sealed_secrets_stops_the_start(app: TestApp) {
+    let _admin = app.setup_admin().await;
+    assert!(stored_secret(&app).starts_with("sealed:v1:"));
+    std::fs::remove_file(&app.key_file).unwrap();
+    let (ok, said) = run_binary(&app, "migrate");
+    assert!(!ok, "a new key cannot open what is sealed: {said}");
+    assert!(said.contains("sealed under one"), "{said}");
+    assert!(
+        !app.key_file.exists(),
+        "the key made for nothing is taken away, so the next start refuses too"
+    );
+}
+
+async fn rotate_key_never_overwrites_a_leftover_old_key(app: TestApp) {
+    let _admin = app.setup_admin().await;
+    let before = stored_secret(&app);
+    let mut old = app.key_file.as_os_str().to_owned();
+    old.push(".old");
+    let key = std::fs::read_to_string(&app.key_file).unwrap();
+    std::fs::write(&old, &key).unwrap();
+    let (ok, said) = run_binary(&app, "rotate-key");
+    assert!(!ok, "{said}");
+    assert!(said.contains("did not finish"), "{said}");
+    assert_eq!(std::fs::read_to_string(&old).unwrap(), key, ".old kept");
+    assert_eq!(std::fs::read_to_string(&app.key_file).unwrap(), key);
+    assert_eq!(stored_secret(&app), before, "nothing re-sealed");
+}
+
 async fn rotate_key_keeps_sign_in_working(app: TestApp) {
     let _admin = app.setup_admin().await;
     let before = stored_secret(&app);
@@ -356,6 +384,8 @@ on_both_backends!(
     totp_secrets_are_sealed_at_rest,
     clear_secrets_are_sealed_at_start,
     rotate_key_keeps_sign_in_working,
+    a_missing_key_file_beside_sealed_secrets_stops_the_start,
+    rotate_key_never_overwrites_a_leftover_old_key,
     codes_are_single_use_and_checked,
     recovery_codes_work_once,
     staff_cannot_use_totp_by_default,
