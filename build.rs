@@ -1,10 +1,13 @@
-//! Rebuilds when migrations change, and turns on the PostgreSQL and browser
+//! Rebuilds when migrations change, turns on the PostgreSQL and browser
 //! test variants (and the resilience harnesses) when their environment is
-//! given.
+//! given, and generates the typed message keys (`build/messages.rs`).
+
+#[path = "build/messages.rs"]
+mod messages;
 
 fn main() {
+    messages::generate();
     println!("cargo:rerun-if-changed=migrations");
-    println!("cargo:rerun-if-changed=locales");
     println!("cargo:rerun-if-env-changed=TEST_DATABASE_URL");
     println!("cargo:rerun-if-env-changed=PORTAL_BROWSER_TESTS");
     println!("cargo:rerun-if-env-changed=PORTAL_RESILIENCE");

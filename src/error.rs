@@ -2,6 +2,8 @@
 //! kept for the log, and the message key a page shows for it. It knows
 //! nothing of HTTP: `web::error_page` maps it to a status and a response.
 
+use crate::i18n::Key;
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("not found")]
@@ -21,11 +23,11 @@ pub enum AppError {
     #[error("missing or invalid CSRF token")]
     Csrf,
     #[error("bad request ({0})")]
-    BadRequest(&'static str),
+    BadRequest(Key),
     #[error("request body too large")]
     TooLarge,
     #[error("conflict ({0})")]
-    Conflict(&'static str),
+    Conflict(Key),
     #[error("service unavailable")]
     Unavailable(#[source] Outage),
     #[error("database error")]
@@ -67,20 +69,20 @@ impl From<diesel::r2d2::PoolError> for AppError {
 }
 
 impl AppError {
-    pub fn key(&self) -> &'static str {
+    pub fn key(&self) -> Key {
         match self {
-            AppError::NotFound => "error.not_found",
-            AppError::Forbidden => "error.forbidden",
-            AppError::Unauthenticated => "error.unauthenticated",
+            AppError::NotFound => msg!("error.not_found"),
+            AppError::Forbidden => msg!("error.forbidden"),
+            AppError::Unauthenticated => msg!("error.unauthenticated"),
             AppError::PasswordChangeRequired
             | AppError::SecondFactorRequired
             | AppError::EnrolmentRequired
-            | AppError::ReauthenticationRequired(_) => "error.unauthenticated",
-            AppError::Csrf => "error.csrf",
-            AppError::TooLarge => "error.too_large",
-            AppError::BadRequest(key) | AppError::Conflict(key) => key,
-            AppError::Unavailable(_) => "error.unavailable",
-            AppError::Db(_) | AppError::Internal(_) => "error.internal",
+            | AppError::ReauthenticationRequired(_) => msg!("error.unauthenticated"),
+            AppError::Csrf => msg!("error.csrf"),
+            AppError::TooLarge => msg!("error.too_large"),
+            AppError::BadRequest(key) | AppError::Conflict(key) => *key,
+            AppError::Unavailable(_) => msg!("error.unavailable"),
+            AppError::Db(_) | AppError::Internal(_) => msg!("error.internal"),
         }
     }
 

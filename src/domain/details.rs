@@ -4,6 +4,7 @@
 //! attestation — with the rules a submission must meet and the warnings
 //! that need a written explanation.
 
+use crate::i18n::Key;
 use chrono::NaiveDate;
 
 use super::compensation::CompensationKind;
@@ -130,30 +131,30 @@ pub struct ReturnDetails {
 }
 
 /// Field errors as (form field, message key).
-pub type Problems = Vec<(&'static str, &'static str)>;
+pub type Problems = Vec<(&'static str, Key)>;
 
-fn text(value: &str, max: usize, required: bool, multiline: bool) -> Result<String, &'static str> {
+fn text(value: &str, max: usize, required: bool, multiline: bool) -> Result<String, Key> {
     let value = value.trim().replace("\r\n", "\n");
     if required && value.is_empty() {
-        return Err("err.required");
+        return Err(msg!("err.required"));
     }
     if value.chars().count() > max {
-        return Err("err.text.too_long");
+        return Err(msg!("err.text.too_long"));
     }
     if value.chars().any(|c| is_forbidden_control(c, multiline)) {
-        return Err("err.text.control");
+        return Err(msg!("err.text.control"));
     }
     Ok(value)
 }
 
-fn phone(value: &str) -> Result<String, &'static str> {
+fn phone(value: &str) -> Result<String, Key> {
     let value = text(value, limits::CONTACT_PHONE, true, false)?;
     let digits = value.chars().filter(char::is_ascii_digit).count();
     let allowed = value
         .chars()
         .all(|c| c.is_ascii_digit() || " +-()".contains(c));
     if !allowed || !(6..=20).contains(&digits) {
-        return Err("err.phone.invalid");
+        return Err(msg!("err.phone.invalid"));
     }
     Ok(value)
 }
@@ -185,7 +186,7 @@ pub fn parse_for_submission<'a>(
     let problems_before = problems.len();
     let market_sum: i64 = markets.iter().map(Yen::value).sum();
     if problems_before == 0 && market_sum != figures.purchase_amount.value() {
-        problems.push(("purchase_domestic", "err.rule.markets_sum"));
+        problems.push(("purchase_domestic", msg!("err.rule.markets_sum")));
     }
     let detected_other_text = text(
         get("detected_other_text"),
@@ -205,12 +206,12 @@ pub fn parse_for_submission<'a>(
         {
             Ok(p) if (1..=99).contains(&p) => Some(CompensationPolicy::Partial(p)),
             _ => {
-                problems.push(("compensation_percent", "err.percent.invalid"));
+                problems.push(("compensation_percent", msg!("err.percent.invalid")));
                 None
             }
         },
         _ => {
-            problems.push(("compensation_policy", "err.choose"));
+            problems.push(("compensation_policy", msg!("err.choose")));
             None
         }
     };
@@ -222,16 +223,16 @@ pub fn parse_for_submission<'a>(
             "planned" => match NaiveDate::parse_from_str(get(CHECK_DATE[i]).trim(), "%Y-%m-%d") {
                 Ok(date) if date >= period_start => ItemStatus::Planned(date),
                 Ok(_) => {
-                    problems.push((CHECK_DATE[i], "err.date.before_period"));
+                    problems.push((CHECK_DATE[i], msg!("err.date.before_period")));
                     ItemStatus::NotApplicable
                 }
                 Err(_) => {
-                    problems.push((CHECK_DATE[i], "err.rule.planned_without_date"));
+                    problems.push((CHECK_DATE[i], msg!("err.rule.planned_without_date")));
                     ItemStatus::NotApplicable
                 }
             },
             _ => {
-                problems.push((CHECK_STATUS[i], "err.choose"));
+                problems.push((CHECK_STATUS[i], msg!("err.choose")));
                 ItemStatus::NotApplicable
             }
         };
@@ -243,7 +244,7 @@ pub fn parse_for_submission<'a>(
     let contact_email = EmailAddress::parse(get("contact_email"))
         .map_err(|e| problems.push(("contact_email", e.key())));
     if get("attestation") != "yes" {
-        problems.push(("attestation", "err.attestation.required"));
+        problems.push(("attestation", msg!("err.attestation.required")));
     }
     let warnings_explanation = text(
         get("warnings_explanation"),
@@ -286,11 +287,11 @@ pub enum Warning {
 }
 
 impl Warning {
-    pub fn key(&self) -> &'static str {
+    pub fn key(&self) -> Key {
         match self {
-            Warning::AccountsExceedAccesses => "warn.accounts_exceed_accesses",
-            Warning::TenfoldPreviousMonth(_) => "warn.tenfold",
-            Warning::CompensationAboveLosses => "warn.compensation_above_losses",
+            Warning::AccountsExceedAccesses => msg!("warn.accounts_exceed_accesses"),
+            Warning::TenfoldPreviousMonth(_) => msg!("warn.tenfold"),
+            Warning::CompensationAboveLosses => msg!("warn.compensation_above_losses"),
         }
     }
 

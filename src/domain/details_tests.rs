@@ -71,7 +71,7 @@ fn markets_must_sum_to_the_purchase_amount() {
     let problems = check(&complete(), "901").unwrap_err();
     assert_eq!(
         problems,
-        vec![("purchase_domestic", "err.rule.markets_sum")]
+        vec![("purchase_domestic", msg!("err.rule.markets_sum"))]
     );
 }
 
@@ -85,10 +85,10 @@ fn planned_items_need_a_date_and_every_item_an_answer() {
     let problems = check(&form, "900").unwrap_err();
     assert!(problems.contains(&(
         "check_police_notified_date",
-        "err.rule.planned_without_date"
+        msg!("err.rule.planned_without_date")
     )));
-    assert!(problems.contains(&("check_accounts_frozen", "err.choose")));
-    assert!(problems.contains(&("check_mfa_mandatory_date", "err.date.before_period")));
+    assert!(problems.contains(&("check_accounts_frozen", msg!("err.choose"))));
+    assert!(problems.contains(&("check_mfa_mandatory_date", msg!("err.date.before_period"))));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! E-mail address value type: conservative syntax check that is safe to place
 //! in mail headers (no CR/LF, quotes, angle brackets, commas or semicolons).
 
+use crate::i18n::Key;
 use std::fmt;
 
 use super::text::{fold_full_width, is_forbidden_control};
@@ -26,10 +27,10 @@ pub enum EmailError {
 
 impl EmailError {
     /// Stable message key, translated by the web layer.
-    pub fn key(&self) -> &'static str {
+    pub fn key(&self) -> Key {
         match self {
-            EmailError::Empty => "err.required",
-            EmailError::Invalid => "err.email.invalid",
+            EmailError::Empty => msg!("err.required"),
+            EmailError::Invalid => msg!("err.email.invalid"),
         }
     }
 }
@@ -139,8 +140,8 @@ mod tests {
     #[test]
     fn required_and_keys() {
         assert_eq!(EmailAddress::parse("   "), Err(EmailError::Empty));
-        assert_eq!(EmailError::Empty.key(), "err.required");
-        assert_eq!(EmailError::Invalid.key(), "err.email.invalid");
+        assert_eq!(EmailError::Empty.key(), msg!("err.required"));
+        assert_eq!(EmailError::Invalid.key(), msg!("err.email.invalid"));
     }
 
     #[test]

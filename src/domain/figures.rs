@@ -3,6 +3,7 @@
 
 use super::text::is_forbidden_control;
 use super::yen::{AmountError, Count, Yen};
+use crate::i18n::Key;
 
 const REMEDIATION_MAX_CHARS: usize = super::limits::REMEDIATION;
 
@@ -57,7 +58,7 @@ impl Field {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldError {
     pub field: Field,
-    pub key: &'static str,
+    pub key: Key,
 }
 
 /// All errors found in a form, in field order (parse errors before rule errors).
@@ -67,7 +68,7 @@ pub struct FieldErrors(pub Vec<FieldError>);
 impl FieldErrors {
     /// The first error key for the form field named `field_name`, if any.
     /// (`for` is a keyword: call it as `errors.r#for("sale_amount")`.)
-    pub fn r#for(&self, field_name: &str) -> Option<&'static str> {
+    pub fn r#for(&self, field_name: &str) -> Option<Key> {
         self.0
             .iter()
             .find(|e| e.field.name() == field_name)
@@ -84,7 +85,7 @@ impl FieldErrors {
         self.0.iter()
     }
 
-    fn push(&mut self, field: Field, key: &'static str) {
+    fn push(&mut self, field: Field, key: Key) {
         self.0.push(FieldError { field, key });
     }
 }
@@ -177,26 +178,29 @@ impl Partial {
         if let (Some(t), Some(a)) = (trades, accesses)
             && t > a
         {
-            errors.push(Field::FraudulentTrades, "err.rule.trades_exceed_accesses");
+            errors.push(
+                Field::FraudulentTrades,
+                msg!("err.rule.trades_exceed_accesses"),
+            );
         }
         for (field, amount) in [(Field::SaleAmount, sale), (Field::PurchaseAmount, purchase)] {
             if let (Some(amount), Some(0)) = (amount, trades)
                 && amount > 0
             {
-                errors.push(field, "err.rule.amount_without_trades");
+                errors.push(field, msg!("err.rule.amount_without_trades"));
             }
         }
         if let (Some(t), Some(0), Some(0)) = (trades, sale, purchase)
             && t > 0
         {
-            errors.push(Field::SaleAmount, "err.rule.trades_without_amount");
+            errors.push(Field::SaleAmount, msg!("err.rule.trades_without_amount"));
         }
         if let (Some(acc), Some(0)) = (accounts, accesses)
             && acc > 0
         {
             errors.push(
                 Field::AffectedAccounts,
-                "err.rule.accounts_without_accesses",
+                msg!("err.rule.accounts_without_accesses"),
             );
         }
     }
@@ -208,31 +212,31 @@ fn take<T, E: ErrorKey>(errors: &mut FieldErrors, field: Field, r: Result<T, E>)
 }
 
 trait ErrorKey {
-    fn key(&self) -> &'static str;
+    fn key(&self) -> Key;
 }
 
 impl ErrorKey for AmountError {
-    fn key(&self) -> &'static str {
+    fn key(&self) -> Key {
         AmountError::key(self)
     }
 }
 
-impl ErrorKey for &'static str {
-    fn key(&self) -> &'static str {
-        self
+impl ErrorKey for Key {
+    fn key(&self) -> Key {
+        *self
     }
 }
 
 /// CRLF (and lone CR) become LF, outer whitespace is trimmed; control
 /// characters other than `\n` `\r` `\t` are refused, then the length is checked.
-fn parse_remediation(raw: &str) -> Result<String, &'static str> {
+fn parse_remediation(raw: &str) -> Result<String, Key> {
     if raw.chars().any(|c| is_forbidden_control(c, true)) {
-        return Err("err.text.control");
+        return Err(msg!("err.text.control"));
     }
     let text = raw.replace("\r\n", "\n").replace('\r', "\n");
     let text = text.trim();
     if text.chars().count() > REMEDIATION_MAX_CHARS {
-        return Err("err.text.too_long");
+        return Err(msg!("err.text.too_long"));
     }
     Ok(text.to_owned())
 }

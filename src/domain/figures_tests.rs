@@ -16,11 +16,11 @@ fn input<'a>(n: [&'a str; 5], remediation: &'a str) -> FiguresInput<'a> {
     }
 }
 
-fn keys(errors: &FieldErrors) -> Vec<(&'static str, &'static str)> {
+fn keys(errors: &FieldErrors) -> Vec<(&'static str, Key)> {
     errors.iter().map(|e| (e.field.name(), e.key)).collect()
 }
 
-fn submit_errors(n: [&str; 5]) -> Vec<(&'static str, &'static str)> {
+fn submit_errors(n: [&str; 5]) -> Vec<(&'static str, Key)> {
     keys(&ReturnFigures::parse_for_submission(&input(n, "")).unwrap_err())
 }
 
@@ -63,15 +63,15 @@ fn collects_every_field_error() {
     assert_eq!(
         keys(&e),
         [
-            ("unauthorized_accesses", "err.required"),
-            ("affected_accounts", "err.number.negative"),
-            ("fraudulent_trades", "err.number.invalid"),
-            ("sale_amount", "err.number.invalid"),
-            ("purchase_amount", "err.number.too_large"),
-            ("remediation", "err.text.control"),
+            ("unauthorized_accesses", msg!("err.required")),
+            ("affected_accounts", msg!("err.number.negative")),
+            ("fraudulent_trades", msg!("err.number.invalid")),
+            ("sale_amount", msg!("err.number.invalid")),
+            ("purchase_amount", msg!("err.number.too_large")),
+            ("remediation", msg!("err.text.control")),
         ]
     );
-    assert_eq!(e.r#for("sale_amount"), Some("err.number.invalid"));
+    assert_eq!(e.r#for("sale_amount"), Some(msg!("err.number.invalid")));
     assert_eq!(e.r#for("nonexistent"), None);
     assert!(!e.is_empty());
     assert!(
@@ -83,7 +83,10 @@ fn collects_every_field_error() {
 #[test]
 fn counts_reject_currency_but_amounts_accept_it() {
     let e = ReturnFigures::parse(&input(["¥1", "0", "0", "¥1", "1円"], "")).unwrap_err();
-    assert_eq!(keys(&e), [("unauthorized_accesses", "err.number.invalid")]);
+    assert_eq!(
+        keys(&e),
+        [("unauthorized_accesses", msg!("err.number.invalid"))]
+    );
 }
 
 #[test]
@@ -92,14 +95,17 @@ fn remediation_rules() {
     assert_eq!(rem("a\r\nb\rc\n\td").unwrap(), "a\nb\nc\n\td");
     assert_eq!(rem(&"あ".repeat(4000)).unwrap().chars().count(), 4000);
     let too_long = rem(&"あ".repeat(4001)).unwrap_err();
-    assert_eq!(too_long.r#for("remediation"), Some("err.text.too_long"));
+    assert_eq!(
+        too_long.r#for("remediation"),
+        Some(msg!("err.text.too_long"))
+    );
     assert_eq!(
         rem("x\u{1b}[31m").unwrap_err().r#for("remediation"),
-        Some("err.text.control")
+        Some(msg!("err.text.control"))
     );
     assert_eq!(
         rem("x\u{202E}y").unwrap_err().r#for("remediation"),
-        Some("err.text.control")
+        Some(msg!("err.text.control"))
     );
     assert_eq!(rem("   ").unwrap(), "");
 }
@@ -117,22 +123,25 @@ fn each_submission_rule() {
     assert!(ok(["10", "0", "0", "0", "0"]));
     assert_eq!(
         submit_errors(["1", "1", "2", "100", "0"]),
-        [("fraudulent_trades", "err.rule.trades_exceed_accesses")]
+        [("fraudulent_trades", msg!("err.rule.trades_exceed_accesses"))]
     );
     assert_eq!(
         submit_errors(["1", "1", "0", "100", "200"]),
         [
-            ("sale_amount", "err.rule.amount_without_trades"),
-            ("purchase_amount", "err.rule.amount_without_trades"),
+            ("sale_amount", msg!("err.rule.amount_without_trades")),
+            ("purchase_amount", msg!("err.rule.amount_without_trades")),
         ]
     );
     assert_eq!(
         submit_errors(["3", "1", "2", "0", "0"]),
-        [("sale_amount", "err.rule.trades_without_amount")]
+        [("sale_amount", msg!("err.rule.trades_without_amount"))]
     );
     assert_eq!(
         submit_errors(["0", "4", "0", "0", "0"]),
-        [("affected_accounts", "err.rule.accounts_without_accesses")]
+        [(
+            "affected_accounts",
+            msg!("err.rule.accounts_without_accesses")
+        )]
     );
 }
 
@@ -141,24 +150,30 @@ fn all_rule_and_parse_errors_are_collected_together() {
     assert_eq!(
         submit_errors(["0", "4", "2", "0", "0"]),
         [
-            ("fraudulent_trades", "err.rule.trades_exceed_accesses"),
-            ("sale_amount", "err.rule.trades_without_amount"),
-            ("affected_accounts", "err.rule.accounts_without_accesses"),
+            ("fraudulent_trades", msg!("err.rule.trades_exceed_accesses")),
+            ("sale_amount", msg!("err.rule.trades_without_amount")),
+            (
+                "affected_accounts",
+                msg!("err.rule.accounts_without_accesses")
+            ),
         ]
     );
     // A parse error on purchase does not hide the rule on the other fields.
     assert_eq!(
         submit_errors(["0", "4", "0", "100", "x"]),
         [
-            ("purchase_amount", "err.number.invalid"),
-            ("sale_amount", "err.rule.amount_without_trades"),
-            ("affected_accounts", "err.rule.accounts_without_accesses"),
+            ("purchase_amount", msg!("err.number.invalid")),
+            ("sale_amount", msg!("err.rule.amount_without_trades")),
+            (
+                "affected_accounts",
+                msg!("err.rule.accounts_without_accesses")
+            ),
         ]
     );
     // Rules that need an unparsed field are skipped.
     assert_eq!(
         submit_errors(["", "4", "9", "0", "0"])[0],
-        ("unauthorized_accesses", "err.required")
+        ("unauthorized_accesses", msg!("err.required"))
     );
     assert_eq!(submit_errors(["", "4", "9", "0", "0"]).len(), 2);
 }

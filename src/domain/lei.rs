@@ -1,6 +1,7 @@
 //! ISO 17442 Legal Entity Identifier: normalisation and ISO 7064 MOD 97-10
 //! check-digit validation and generation.
 
+use crate::i18n::Key;
 use std::fmt;
 
 use super::text::fold_full_width;
@@ -26,12 +27,12 @@ pub enum LeiError {
 
 impl LeiError {
     /// Stable message key, translated by the web layer.
-    pub fn key(&self) -> &'static str {
+    pub fn key(&self) -> Key {
         match self {
-            LeiError::Empty => "err.required",
-            LeiError::Length => "err.lei.length",
-            LeiError::Chars => "err.lei.chars",
-            LeiError::Checksum => "err.lei.checksum",
+            LeiError::Empty => msg!("err.required"),
+            LeiError::Length => msg!("err.lei.length"),
+            LeiError::Chars => msg!("err.lei.chars"),
+            LeiError::Checksum => msg!("err.lei.checksum"),
         }
     }
 }
@@ -143,30 +144,30 @@ mod tests {
 
     #[test]
     fn error_keys() {
-        assert_eq!(Lei::parse("").unwrap_err().key(), "err.required");
+        assert_eq!(Lei::parse("").unwrap_err().key(), msg!("err.required"));
         assert_eq!(
             Lei::parse("5493001KJTIIGC8Y1R1").unwrap_err().key(),
-            "err.lei.length"
+            msg!("err.lei.length")
         );
         assert_eq!(
             Lei::parse("5493001KJTIIGC8Y1R123").unwrap_err().key(),
-            "err.lei.length"
+            msg!("err.lei.length")
         );
         assert_eq!(
             Lei::parse("5493001KJTIIGC8Y1-12").unwrap_err().key(),
-            "err.lei.chars"
+            msg!("err.lei.chars")
         );
         assert_eq!(
             Lei::parse("5493001KJTIIGC8Y1 12").unwrap_err().key(),
-            "err.lei.chars"
+            msg!("err.lei.chars")
         );
         assert_eq!(
             Lei::parse("5493001KJTIIGC8Y1RÉ2").unwrap_err().key(),
-            "err.lei.chars"
+            msg!("err.lei.chars")
         );
         assert_eq!(
             Lei::parse("5493001KJTIIGC8Y1RA2").unwrap_err().key(),
-            "err.lei.checksum"
+            msg!("err.lei.checksum")
         );
     }
 

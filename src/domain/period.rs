@@ -1,6 +1,7 @@
 //! The reporting period: one calendar month (`YYYY-MM`) with its calendar
 //! arithmetic and its canonical string key.
 
+use crate::i18n::Key;
 use std::fmt;
 use std::str::FromStr;
 
@@ -19,9 +20,9 @@ pub enum PeriodError {
 
 impl PeriodError {
     /// Stable message key, translated by the web layer.
-    pub fn key(&self) -> &'static str {
+    pub fn key(&self) -> Key {
         match self {
-            PeriodError::Invalid => "err.period.invalid",
+            PeriodError::Invalid => msg!("err.period.invalid"),
         }
     }
 }
@@ -242,7 +243,7 @@ mod tests {
         ] {
             assert_eq!(Period::parse(bad), Err(PeriodError::Invalid), "{bad}");
         }
-        assert_eq!(PeriodError::Invalid.key(), "err.period.invalid");
+        assert_eq!(PeriodError::Invalid.key(), msg!("err.period.invalid"));
         assert!(Period::new(2025, 0).is_err());
         assert!(Period::new(1999, 5).is_err());
     }

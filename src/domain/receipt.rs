@@ -1,6 +1,7 @@
 //! Submission receipt numbers `R-{YYYYMM}-{firm:05}-V{version:02}-{6 Crockford
 //! base32}`: generation from a caller-supplied RNG and strict parsing.
 
+use crate::i18n::Key;
 use std::fmt;
 
 use super::period::Period;
@@ -22,10 +23,10 @@ pub enum ReceiptError {
 
 impl ReceiptError {
     /// Stable message key, translated by the web layer.
-    pub fn key(&self) -> &'static str {
+    pub fn key(&self) -> Key {
         match self {
-            ReceiptError::Empty => "err.required",
-            ReceiptError::Invalid => "err.receipt.invalid",
+            ReceiptError::Empty => msg!("err.required"),
+            ReceiptError::Invalid => msg!("err.receipt.invalid"),
         }
     }
 }
@@ -200,7 +201,7 @@ mod tests {
                 "{bad}"
             );
         }
-        assert_eq!(ReceiptError::Invalid.key(), "err.receipt.invalid");
+        assert_eq!(ReceiptError::Invalid.key(), msg!("err.receipt.invalid"));
     }
 
     proptest! {

@@ -1,6 +1,7 @@
 //! FSA registration number of a financial instruments business operator
 //! (e.g. `関東財務局長（金商）第123号`): light normalisation, no format policing.
 
+use crate::i18n::Key;
 use std::fmt;
 
 use super::text::{collapse_whitespace, is_forbidden_control};
@@ -26,11 +27,11 @@ pub enum RegistrationError {
 
 impl RegistrationError {
     /// Stable message key, translated by the web layer.
-    pub fn key(&self) -> &'static str {
+    pub fn key(&self) -> Key {
         match self {
-            RegistrationError::Empty => "err.required",
-            RegistrationError::TooLong { .. } => "err.text.too_long",
-            RegistrationError::Control => "err.text.control",
+            RegistrationError::Empty => msg!("err.required"),
+            RegistrationError::TooLong { .. } => msg!("err.text.too_long"),
+            RegistrationError::Control => msg!("err.text.control"),
         }
     }
 }
@@ -130,17 +131,17 @@ mod tests {
         );
         assert_eq!(
             RegistrationNo::parse("関東\n財務局長").unwrap_err().key(),
-            "err.text.control"
+            msg!("err.text.control")
         );
         assert_eq!(
             RegistrationNo::parse("関東\u{7}").unwrap_err().key(),
-            "err.text.control"
+            msg!("err.text.control")
         );
         assert_eq!(
             RegistrationNo::parse("abc\u{202E}def").unwrap_err().key(),
-            "err.text.control"
+            msg!("err.text.control")
         );
-        assert_eq!(RegistrationError::Empty.key(), "err.required");
+        assert_eq!(RegistrationError::Empty.key(), msg!("err.required"));
     }
 
     #[test]
@@ -149,7 +150,7 @@ mod tests {
         assert_eq!(ok(&sixty_four), sixty_four);
         let err = RegistrationNo::parse(&"局".repeat(65)).unwrap_err();
         assert_eq!(err, RegistrationError::TooLong { max: 64 });
-        assert_eq!(err.key(), "err.text.too_long");
+        assert_eq!(err.key(), msg!("err.text.too_long"));
         // Collapsing happens before the length check.
         assert!(RegistrationNo::parse(&format!("{}{}a", "b".repeat(62), " ".repeat(30))).is_ok());
     }

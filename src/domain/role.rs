@@ -2,6 +2,7 @@
 //! and administrators, with the permissions derived from them.
 
 use super::text_enum::text_enum;
+use crate::i18n::Key;
 
 text_enum! {
     /// The role of a portal user (`users.role`, with a CHECK on both
@@ -46,12 +47,12 @@ impl Role {
     }
 
     /// Message key of the role's display label, e.g. "role.reporter".
-    pub fn label_key(&self) -> &'static str {
+    pub fn label_key(&self) -> Key {
         match self {
-            Role::Reporter => "role.reporter",
-            Role::Approver => "role.approver",
-            Role::Analyst => "role.analyst",
-            Role::Admin => "role.admin",
+            Role::Reporter => msg!("role.reporter"),
+            Role::Approver => msg!("role.approver"),
+            Role::Analyst => msg!("role.analyst"),
+            Role::Admin => msg!("role.admin"),
         }
     }
 }
@@ -66,7 +67,7 @@ mod tests {
         for &r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Ok(r));
             assert_eq!(r.to_string(), r.as_str());
-            assert_eq!(r.label_key(), format!("role.{}", r.as_str()));
+            assert_eq!(r.label_key().name(), format!("role.{}", r.as_str()));
         }
         assert_eq!(Role::from_input(" Admin "), Some(Role::Admin));
         assert_eq!(Role::from_input("root"), None);

@@ -9,6 +9,7 @@ pub mod line_endings;
 #[cfg(test)]
 mod tests;
 
+use crate::i18n::Key;
 use chrono::NaiveDate;
 
 use super::period::Period;
@@ -106,7 +107,7 @@ pub struct TradeRow {
 pub struct Problem {
     pub row: u64,
     pub column: Option<Column>,
-    pub key: &'static str,
+    pub key: Key,
 }
 
 /// Where each column sits in the file (headers may come in any order).
@@ -117,17 +118,17 @@ pub struct Header {
 
 impl Header {
     /// Recognises the header row: every column exactly once, nothing else.
-    pub fn recognise(fields: &[&[u8]]) -> Result<Header, &'static str> {
+    pub fn recognise(fields: &[&[u8]]) -> Result<Header, Key> {
         if fields.len() != COLUMNS {
-            return Err("err.trades.header");
+            return Err(msg!("err.trades.header"));
         }
         let mut positions = [usize::MAX; COLUMNS];
         for (at, raw) in fields.iter().enumerate() {
-            let text = std::str::from_utf8(raw).map_err(|_| "err.trades.header")?;
-            let column = Column::recognise(text).ok_or("err.trades.header")?;
+            let text = std::str::from_utf8(raw).map_err(|_| msg!("err.trades.header"))?;
+            let column = Column::recognise(text).ok_or(msg!("err.trades.header"))?;
             let slot = &mut positions[column as usize];
             if *slot != usize::MAX {
-                return Err("err.trades.header");
+                return Err(msg!("err.trades.header"));
             }
             *slot = at;
         }
@@ -150,23 +151,23 @@ impl Header {
 
 /// The text of one field: valid UTF-8, no control characters or stray
 /// quotes, not too long; surrounding spaces trimmed.
-fn field_text(raw: &[u8]) -> Result<&str, &'static str> {
+fn field_text(raw: &[u8]) -> Result<&str, Key> {
     if raw.len() > MAX_FIELD_BYTES {
-        return Err("err.trades.too_long");
+        return Err(msg!("err.trades.too_long"));
     }
-    let text = std::str::from_utf8(raw).map_err(|_| "err.trades.encoding")?;
+    let text = std::str::from_utf8(raw).map_err(|_| msg!("err.trades.encoding"))?;
     if text.contains('\u{fffd}') {
-        return Err("err.trades.encoding");
+        return Err(msg!("err.trades.encoding"));
     }
     if text.chars().any(char::is_control) {
-        return Err("err.trades.control");
+        return Err(msg!("err.trades.control"));
     }
     if text.contains('"') {
-        return Err("err.trades.quote");
+        return Err(msg!("err.trades.quote"));
     }
     let text = text.trim_matches(|c: char| c.is_whitespace());
     if text.is_empty() {
-        return Err("err.required");
+        return Err(msg!("err.required"));
     }
     Ok(text)
 }
@@ -179,8 +180,12 @@ pub fn parse_row(
     row: u64,
 ) -> Result<TradeRow, Vec<Problem>> {
     let mut problems = Vec::new();
-    let mut check = |column: Column, parse: &dyn Fn(&str) -> Result<FieldValue, &'static str>| {
-        match field_text(fields[column as usize]).and_then(parse) {
+    let mut check =
+        |column: Column, parse: &dyn Fn(&str) -> Result<FieldValue, Key>| match field_text(
+            fields[column as usize],
+        )
+        .and_then(parse)
+        {
             Ok(value) => Some(value),
             Err(key) => {
                 problems.push(Problem {
@@ -190,8 +195,7 @@ pub fn parse_row(
                 });
                 None
             }
-        }
-    };
+        };
     let date = check(Column::TradeDate, &|t| {
         fields::date(t, period).map(FieldValue::Date)
     });

@@ -1,6 +1,7 @@
 //! Money and count value types: `Yen` amounts, non-negative `Count`s, their
 //! lenient-but-strict parsing of form input, and digit-grouped display.
 
+use crate::i18n::Key;
 use std::fmt;
 
 use super::text::fold_full_width;
@@ -37,12 +38,12 @@ pub enum AmountError {
 
 impl AmountError {
     /// Stable message key, translated by the web layer.
-    pub fn key(&self) -> &'static str {
+    pub fn key(&self) -> Key {
         match self {
-            AmountError::Empty => "err.required",
-            AmountError::Negative => "err.number.negative",
-            AmountError::NotANumber => "err.number.invalid",
-            AmountError::TooLarge => "err.number.too_large",
+            AmountError::Empty => msg!("err.required"),
+            AmountError::Negative => msg!("err.number.negative"),
+            AmountError::NotANumber => msg!("err.number.invalid"),
+            AmountError::TooLarge => msg!("err.number.too_large"),
         }
     }
 }
@@ -253,10 +254,10 @@ mod tests {
     fn rejects_with_stable_keys() {
         // Inputs separated by `|`.
         let cases = [
-            ("|   |\u{3000}", "err.required"),
-            ("-1|-0|¥-5|－５|\u{2212}3", "err.number.negative"),
-            ("1.5|1,5|1,0000|1234,567|,123|123,|1,,234|+5|1 000|abc|¥|円5|1e6|５．０", "err.number.invalid"),
-            ("1000000000000001|99999999999999999999999999", "err.number.too_large"),
+            ("|   |\u{3000}", msg!("err.required")),
+            ("-1|-0|¥-5|－５|\u{2212}3", msg!("err.number.negative")),
+            ("1.5|1,5|1,0000|1234,567|,123|123,|1,,234|+5|1 000|abc|¥|円5|1e6|５．０", msg!("err.number.invalid")),
+            ("1000000000000001|99999999999999999999999999", msg!("err.number.too_large")),
         ];
         for (inputs, expected) in cases {
             for s in inputs.split('|') {

@@ -2,6 +2,7 @@
 //! in the recipient's language, every sentence from the message catalogues,
 //! times in Asia/Tokyo. Templates: `templates/emails/<name>.{txt,html}`.
 
+use crate::i18n::Key;
 use askama::Template;
 use chrono::NaiveDateTime;
 
@@ -22,13 +23,13 @@ pub enum FactorChange {
 
 impl FactorChange {
     /// The catalogue key describing the change.
-    pub fn key(self) -> &'static str {
+    pub fn key(self) -> Key {
         match self {
-            FactorChange::PasskeyAdded => "email.factor.passkey_added",
-            FactorChange::PasskeyRemoved => "email.factor.passkey_removed",
-            FactorChange::TotpEnabled => "email.factor.totp_enabled",
-            FactorChange::TotpDisabled => "email.factor.totp_disabled",
-            FactorChange::RecoveryCodesRegenerated => "email.factor.recovery_codes",
+            FactorChange::PasskeyAdded => msg!("email.factor.passkey_added"),
+            FactorChange::PasskeyRemoved => msg!("email.factor.passkey_removed"),
+            FactorChange::TotpEnabled => msg!("email.factor.totp_enabled"),
+            FactorChange::TotpDisabled => msg!("email.factor.totp_disabled"),
+            FactorChange::RecoveryCodesRegenerated => msg!("email.factor.recovery_codes"),
         }
     }
 }
@@ -104,7 +105,7 @@ fn origin(link: &str) -> &str {
 
 fn link_view(
     t: Tr,
-    subject_key: &str,
+    subject_key: Key,
     intro: String,
     link: &str,
     expires_at: NaiveDateTime,
@@ -114,8 +115,8 @@ fn link_view(
         subject: t.t(subject_key).to_owned(),
         intro,
         link: link.to_owned(),
-        expires: t.tf("email.link.expires", &[("when", &t.when(expires_at))]),
-        check: t.tf("email.link.check", &[("origin", origin(link))]),
+        expires: t.tf(msg!("email.link.expires"), &[("when", &t.when(expires_at))]),
+        check: t.tf(msg!("email.link.check"), &[("origin", origin(link))]),
     }
 }
 
@@ -131,12 +132,15 @@ pub fn invitation(
     let t = Tr::new(lang);
     let intro = match firm_name {
         Some(firm) => t.tf(
-            "email.invitation.intro_firm",
+            msg!("email.invitation.intro_firm"),
             &[("inviter", inviter_name), ("firm", firm)],
         ),
-        None => t.tf("email.invitation.intro_staff", &[("inviter", inviter_name)]),
+        None => t.tf(
+            msg!("email.invitation.intro_staff"),
+            &[("inviter", inviter_name)],
+        ),
     };
-    let v = link_view(t, "email.invitation.subject", intro, link, expires_at);
+    let v = link_view(t, msg!("email.invitation.subject"), intro, link, expires_at);
     Ok(Email {
         to: to.clone(),
         text: render(&InvitationText { v: &v })?,
@@ -153,8 +157,14 @@ pub fn password_reset(
     expires_at: NaiveDateTime,
 ) -> AppResult<Email> {
     let t = Tr::new(lang);
-    let intro = t.t("email.password_reset.intro").to_owned();
-    let v = link_view(t, "email.password_reset.subject", intro, link, expires_at);
+    let intro = t.t(msg!("email.password_reset.intro")).to_owned();
+    let v = link_view(
+        t,
+        msg!("email.password_reset.subject"),
+        intro,
+        link,
+        expires_at,
+    );
     Ok(Email {
         to: to.clone(),
         text: render(&ResetText { v: &v })?,
@@ -166,11 +176,17 @@ pub fn password_reset(
 fn notice(to: &EmailAddress, t: Tr, kind: &str, intro: String) -> AppResult<Email> {
     let (subject_key, advice_key) = match kind {
         "locked" => (
-            "email.account_locked.subject",
-            "email.account_locked.advice",
+            msg!("email.account_locked.subject"),
+            msg!("email.account_locked.advice"),
         ),
-        "password" => ("email.password_changed.subject", "email.security.not_you"),
-        _ => ("email.factor_changed.subject", "email.security.not_you"),
+        "password" => (
+            msg!("email.password_changed.subject"),
+            msg!("email.security.not_you"),
+        ),
+        _ => (
+            msg!("email.factor_changed.subject"),
+            msg!("email.security.not_you"),
+        ),
     };
     let v = NoticeView {
         t,
@@ -189,14 +205,20 @@ fn notice(to: &EmailAddress, t: Tr, kind: &str, intro: String) -> AppResult<Emai
 /// Sign-in is blocked until `until` after repeated failures.
 pub fn account_locked(to: &EmailAddress, lang: Lang, until: NaiveDateTime) -> AppResult<Email> {
     let t = Tr::new(lang);
-    let intro = t.tf("email.account_locked.intro", &[("until", &t.when(until))]);
+    let intro = t.tf(
+        msg!("email.account_locked.intro"),
+        &[("until", &t.when(until))],
+    );
     notice(to, t, "locked", intro)
 }
 
 /// The account's password was changed at `when`.
 pub fn password_changed(to: &EmailAddress, lang: Lang, when: NaiveDateTime) -> AppResult<Email> {
     let t = Tr::new(lang);
-    let intro = t.tf("email.password_changed.intro", &[("when", &t.when(when))]);
+    let intro = t.tf(
+        msg!("email.password_changed.intro"),
+        &[("when", &t.when(when))],
+    );
     notice(to, t, "password", intro)
 }
 
@@ -209,7 +231,7 @@ pub fn factor_changed(
 ) -> AppResult<Email> {
     let t = Tr::new(lang);
     let intro = t.tf(
-        "email.factor_changed.intro",
+        msg!("email.factor_changed.intro"),
         &[("when", &t.when(when)), ("what", t.t(what.key()))],
     );
     notice(to, t, "factor", intro)

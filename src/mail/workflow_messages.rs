@@ -87,9 +87,9 @@ fn day(d: NaiveDate) -> String {
 
 fn timeliness(t: Tr, v: &Version) -> &'static str {
     if v.on_time {
-        t.t("email.timely.on_time")
+        t.t(msg!("email.timely.on_time"))
     } else {
-        t.t("email.timely.late")
+        t.t(msg!("email.timely.late"))
     }
 }
 
@@ -117,27 +117,27 @@ pub fn receipt(
 ) -> AppResult<Email> {
     let t = Tr::new(lang);
     let period = v.period.as_str();
-    let subject = t.tf("email.receipt.subject", &[("period", period)]);
+    let subject = t.tf(msg!("email.receipt.subject"), &[("period", period)]);
     let when = t.when(v.submitted_at);
     let intro = t.tf(
-        "email.receipt.intro",
+        msg!("email.receipt.intro"),
         &[("firm", firm), ("period", period), ("when", &when)],
     );
     let mut w = view(t, subject, intro);
     let version = v.version_no.to_string();
     w.lines = vec![
-        t.tf("email.receipt.receipt", &[("receipt", &v.receipt_no)]),
-        t.tf("email.receipt.version", &[("version", &version)]),
-        t.tf("email.receipt.submitted_by", &[("who", submitter)]),
+        t.tf(msg!("email.receipt.receipt"), &[("receipt", &v.receipt_no)]),
+        t.tf(msg!("email.receipt.version"), &[("version", &version)]),
+        t.tf(msg!("email.receipt.submitted_by"), &[("who", submitter)]),
         t.tf(
-            "email.receipt.due",
+            msg!("email.receipt.due"),
             &[("due", &day(v.due_date)), ("timeliness", timeliness(t, v))],
         ),
     ];
     if v.is_nil {
-        w.lines.push(t.t("email.receipt.nil").to_owned());
+        w.lines.push(t.t(msg!("email.receipt.nil")).to_owned());
     }
-    w.action = Some(t.t("email.receipt.next").to_owned());
+    w.action = Some(t.t(msg!("email.receipt.next")).to_owned());
     Ok(Email {
         to: to.clone(),
         text: render(&ReceiptText { v: &w })?,
@@ -157,10 +157,10 @@ pub fn returned(
 ) -> AppResult<Email> {
     let t = Tr::new(lang);
     let period = v.period.as_str();
-    let subject = t.tf("email.returned.subject", &[("period", period)]);
+    let subject = t.tf(msg!("email.returned.subject"), &[("period", period)]);
     let version = v.version_no.to_string();
     let intro = t.tf(
-        "email.returned.intro",
+        msg!("email.returned.intro"),
         &[
             ("firm", firm),
             ("period", period),
@@ -170,7 +170,7 @@ pub fn returned(
     );
     let mut w = view(t, subject, intro);
     w.quote = Some(reason.to_owned());
-    w.action = Some(t.t("email.returned.action").to_owned());
+    w.action = Some(t.t(msg!("email.returned.action")).to_owned());
     w.link = Some(link.to_owned());
     Ok(Email {
         to: to.clone(),
@@ -195,17 +195,17 @@ pub fn reminder(
     let args = [("firm", firm), ("period", period), ("due", due.as_str())];
     let (subject_key, intro_key) = match kind {
         ReminderKind::Before => (
-            "email.reminder_before.subject",
-            "email.reminder_before.intro",
+            msg!("email.reminder_before.subject"),
+            msg!("email.reminder_before.intro"),
         ),
         ReminderKind::Overdue => (
-            "email.reminder_overdue.subject",
-            "email.reminder_overdue.intro",
+            msg!("email.reminder_overdue.subject"),
+            msg!("email.reminder_overdue.intro"),
         ),
     };
     let mut w = view(t, t.tf(subject_key, &args), t.tf(intro_key, &args));
-    w.lines = vec![t.t("email.reminder.nil").to_owned()];
-    w.action = Some(t.t("email.reminder.action").to_owned());
+    w.lines = vec![t.t(msg!("email.reminder.nil")).to_owned()];
+    w.action = Some(t.t(msg!("email.reminder.action")).to_owned());
     w.link = Some(link.to_owned());
     let (text, html) = match kind {
         ReminderKind::Before => (
@@ -235,8 +235,12 @@ pub fn digest(
 ) -> AppResult<Email> {
     let t = Tr::new(lang);
     let count = items.len().to_string();
-    let subject = t.tf("email.digest.subject", &[("n", &count)]);
-    let intro = t.tf("email.digest.intro", &[("when", &t.when(now))]);
+    let subject = t.tn(
+        msg!("email.digest.subject"),
+        u64::try_from(items.len()).unwrap_or(u64::MAX),
+        &[("n", &count)],
+    );
+    let intro = t.tf(msg!("email.digest.intro"), &[("when", &t.when(now))]);
     let mut w = view(t, subject, intro);
     w.items = items
         .iter()
@@ -244,7 +248,7 @@ pub fn digest(
             let v = &i.version;
             let version = v.version_no.to_string();
             let mut line = t.tf(
-                "email.digest.item",
+                msg!("email.digest.item"),
                 &[
                     ("firm", &i.firm),
                     ("period", &v.period),
@@ -255,12 +259,12 @@ pub fn digest(
                 ],
             );
             if v.is_nil {
-                line.push_str(t.t("email.digest.nil_mark"));
+                line.push_str(t.t(msg!("email.digest.nil_mark")));
             }
             line
         })
         .collect();
-    w.action = Some(t.t("email.digest.action").to_owned());
+    w.action = Some(t.t(msg!("email.digest.action")).to_owned());
     w.link = Some(link.to_owned());
     Ok(Email {
         to: to.clone(),

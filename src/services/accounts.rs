@@ -1,5 +1,6 @@
 //! First-admin setup, sign-in, password changes, firms and users.
 
+use crate::i18n::Key;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -88,12 +89,12 @@ pub struct AdminInput<'a> {
 }
 
 /// A person's display name: one line, required, at most 100 characters.
-pub fn clean_display_name(value: &str) -> Result<String, &'static str> {
+pub fn clean_display_name(value: &str) -> Result<String, Key> {
     clean_line(value, limits::DISPLAY_NAME, true)
 }
 
 /// A firm's name: one line, required, at most 200 characters.
-pub fn clean_firm_name(value: &str) -> Result<String, &'static str> {
+pub fn clean_firm_name(value: &str) -> Result<String, Key> {
     clean_line(value, limits::FIRM_NAME, true)
 }
 
@@ -299,7 +300,7 @@ pub fn create_firm(
         if taken > 0 {
             return Ok(Err(Invalid::one(
                 "registration_no",
-                "err.firm.registration_taken",
+                msg!("err.firm.registration_taken"),
             )));
         }
         if let Some(lei) = &lei {
@@ -308,7 +309,7 @@ pub fn create_firm(
                 .count()
                 .get_result(conn)?;
             if taken > 0 {
-                return Ok(Err(Invalid::one("lei", "err.firm.lei_taken")));
+                return Ok(Err(Invalid::one("lei", msg!("err.firm.lei_taken"))));
             }
         }
         let firm = insert_firm(

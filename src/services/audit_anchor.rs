@@ -208,10 +208,10 @@ pub fn email(to: &EmailAddress, anchor: &Anchor) -> Email {
     let parts = [Lang::En, Lang::Ja].map(|lang| {
         let t = Tr::new(lang);
         let intro = t.tf(
-            "email.audit_anchor.intro",
+            msg!("email.audit_anchor.intro"),
             &[("when", &anchor.at.format(TIME_FORMAT).to_string())],
         );
-        (t.t("email.audit_anchor.subject").to_owned(), intro)
+        (t.t(msg!("email.audit_anchor.subject")).to_owned(), intro)
     });
     let line = anchor.to_string();
     let text = parts

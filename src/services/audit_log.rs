@@ -92,7 +92,7 @@ impl FilterInput<'_> {
         let action = action_text.and_then(|name| {
             let known = Action::parse(&name).ok();
             if known.is_none() {
-                invalid.push("action", "audit.err.action");
+                invalid.push("action", msg!("audit.err.action"));
             }
             known
         });
@@ -100,7 +100,7 @@ impl FilterInput<'_> {
             let value = value.trim();
             let parsed = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok();
             if parsed.is_none() && !value.is_empty() {
-                invalid.push(name, "audit.err.date");
+                invalid.push(name, msg!("audit.err.date"));
             }
             parsed
         };
@@ -236,7 +236,7 @@ mod tests {
             ..Default::default()
         };
         let invalid = unknown.parse().unwrap_err();
-        assert_eq!(invalid.for_field("action"), Some("audit.err.action"));
+        assert_eq!(invalid.for_field("action"), Some(msg!("audit.err.action")));
     }
 
     #[test]
@@ -256,8 +256,8 @@ mod tests {
             ..Default::default()
         };
         let invalid = bad.parse().unwrap_err();
-        assert_eq!(invalid.for_field("from"), Some("audit.err.date"));
-        assert_eq!(invalid.for_field("to"), Some("audit.err.date"));
+        assert_eq!(invalid.for_field("from"), Some(msg!("audit.err.date")));
+        assert_eq!(invalid.for_field("to"), Some(msg!("audit.err.date")));
         let good = FilterInput {
             from: "2025-05-20",
             to: " 2025-05-20 ",

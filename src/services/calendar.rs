@@ -3,6 +3,7 @@
 //! period. Holidays come from `domain::due_date` (rules for 2000–2099,
 //! cross-checked against the Cabinet Office lists in its tests).
 
+use crate::i18n::Key;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
@@ -65,23 +66,23 @@ fn put(conn: &mut DbConn, key: &str, value: &str) -> QueryResult<usize> {
 /// Checks and saves what the admin typed. Versions already submitted keep
 /// their frozen due date; only new submissions see the change.
 /// The day of the month returns are due: 1 to 28 (every month has it).
-pub fn parse_due_day(value: &str) -> Result<u32, &'static str> {
+pub fn parse_due_day(value: &str) -> Result<u32, Key> {
     value
         .trim()
         .parse::<u32>()
         .ok()
         .filter(|d| (1..=28).contains(d))
-        .ok_or("err.due_day.range")
+        .ok_or(msg!("err.due_day.range"))
 }
 
 /// How many days before the due date reminders go out: 1 to 20.
-pub fn parse_reminder_days(value: &str) -> Result<u32, &'static str> {
+pub fn parse_reminder_days(value: &str) -> Result<u32, Key> {
     value
         .trim()
         .parse::<u32>()
         .ok()
         .filter(|d| (1..=20).contains(d))
-        .ok_or("err.reminder_days.range")
+        .ok_or(msg!("err.reminder_days.range"))
 }
 
 pub fn save(
@@ -149,15 +150,15 @@ impl BoardState {
         BoardState::Accepted,
     ];
 
-    pub fn key(self) -> &'static str {
+    pub fn key(self) -> Key {
         match self {
-            BoardState::NotStarted => "board.state.not_started",
-            BoardState::Draft => "board.state.draft",
-            BoardState::OnTime => "board.state.on_time",
-            BoardState::Late => "board.state.late",
-            BoardState::Missing => "board.state.missing",
-            BoardState::Returned => "board.state.returned",
-            BoardState::Accepted => "board.state.accepted",
+            BoardState::NotStarted => msg!("board.state.not_started"),
+            BoardState::Draft => msg!("board.state.draft"),
+            BoardState::OnTime => msg!("board.state.on_time"),
+            BoardState::Late => msg!("board.state.late"),
+            BoardState::Missing => msg!("board.state.missing"),
+            BoardState::Returned => msg!("board.state.returned"),
+            BoardState::Accepted => msg!("board.state.accepted"),
         }
     }
 

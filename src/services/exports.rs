@@ -174,7 +174,7 @@ pub fn header_in(kind: Kind, lang: Lang) -> Vec<String> {
     let t = Tr::new(lang);
     kind.header()
         .split(',')
-        .map(|column| t.t(&format!("export.col.{column}")).to_owned())
+        .map(|column| t.named(&format!("export.col.{column}")).to_owned())
         .collect()
 }
 

@@ -4,6 +4,7 @@
 //! as filed. Set when an admin adds the firm (default: the current month),
 //! changed by an admin later, audited.
 
+use crate::i18n::Key;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -24,14 +25,14 @@ pub fn default_first(now: NaiveDateTime) -> Period {
 /// What the admin typed: empty means the current month; otherwise a
 /// `YYYY-MM` not after the current month's next (a firm may be registered
 /// ahead of its start, not years ahead).
-pub fn parse_first(raw: &str, now: NaiveDateTime) -> Result<Period, &'static str> {
+pub fn parse_first(raw: &str, now: NaiveDateTime) -> Result<Period, Key> {
     let current = default_first(now);
     if raw.trim().is_empty() {
         return Ok(current);
     }
     match Period::parse(raw) {
         Ok(p) if p <= current.next() => Ok(p),
-        Ok(_) => Err("err.first_period.future"),
+        Ok(_) => Err(msg!("err.first_period.future")),
         Err(e) => Err(e.key()),
     }
 }
@@ -101,7 +102,10 @@ mod tests {
         assert_eq!(parse_first(" ", now).unwrap().to_string(), "2025-05");
         assert_eq!(parse_first("2024-01", now).unwrap().to_string(), "2024-01");
         assert_eq!(parse_first("2025-06", now).unwrap().to_string(), "2025-06");
-        assert_eq!(parse_first("2025-07", now), Err("err.first_period.future"));
-        assert_eq!(parse_first("2025-13", now), Err("err.period.invalid"));
+        assert_eq!(
+            parse_first("2025-07", now),
+            Err(msg!("err.first_period.future"))
+        );
+        assert_eq!(parse_first("2025-13", now), Err(msg!("err.period.invalid")));
     }
 }

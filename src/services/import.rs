@@ -2,6 +2,7 @@
 //! version, the whole file in one transaction, the first bad row aborting it
 //! with its line number and reason.
 
+use crate::i18n::Key;
 use std::collections::HashMap;
 use std::io::Read;
 
@@ -67,7 +68,7 @@ struct Row {
     figures: ReturnFigures,
 }
 
-fn row_error(line: u64, column: &str, key: &str) -> ImportError {
+fn row_error(line: u64, column: &str, key: Key) -> ImportError {
     let tr = Tr::new(Lang::En);
     ImportError::Row {
         line,
@@ -86,11 +87,11 @@ fn csv_error(e: &csv::Error, read: usize) -> ImportError {
         csv::ErrorKind::Utf8 { err, .. } => row_error(
             line,
             COLUMNS.get(err.field()).copied().unwrap_or("row"),
-            "err.import.utf8",
+            msg!("err.import.utf8"),
         ),
         csv::ErrorKind::UnequalLengths { .. } => ImportError::Row {
             line,
-            reason: Tr::new(Lang::En).t("err.import.columns").to_owned(),
+            reason: Tr::new(Lang::En).t(msg!("err.import.columns")).to_owned(),
         },
         _ => ImportError::Row {
             line,
@@ -130,7 +131,7 @@ fn parse_rows(input: impl Read) -> Result<Vec<Row>, ImportError> {
             clean_line(field(1), 200, true).map_err(|k| row_error(line, COLUMNS[1], k))?;
         let period = Period::parse(field(2)).map_err(|e| row_error(line, COLUMNS[2], e.key()))?;
         let submitted_at = DateTime::parse_from_rfc3339(field(3))
-            .map_err(|_| row_error(line, COLUMNS[3], "err.datetime.invalid"))?
+            .map_err(|_| row_error(line, COLUMNS[3], msg!("err.datetime.invalid")))?
             .naive_utc();
         let mut form = FiguresForm::default();
         form.set("unauthorized_accesses", field(4).to_owned());
@@ -146,7 +147,11 @@ fn parse_rows(input: impl Read) -> Result<Vec<Row>, ImportError> {
                 "purchase_amount" => "purchase_amount_jpy",
                 other => other,
             });
-            row_error(line, column, first.map_or("err.number.invalid", |e| e.key))
+            row_error(
+                line,
+                column,
+                first.map_or(msg!("err.number.invalid"), |e| e.key),
+            )
         })?;
         rows.push(Row {
             line,
@@ -210,7 +215,7 @@ pub fn import(
                 return Err(row_error(
                     row.line,
                     COLUMNS[3],
-                    "err.import.not_after_previous",
+                    msg!("err.import.not_after_previous"),
                 ));
             }
             returns::append_version(

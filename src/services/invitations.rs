@@ -52,7 +52,8 @@ pub fn invite(
     let mut invalid = Invalid::default();
     let email = EmailAddress::parse(input.email).map_err(|e| invalid.push("email", e.key()));
     let name = clean_display_name(input.display_name).map_err(|k| invalid.push("display_name", k));
-    let role = Role::from_input(input.role).ok_or_else(|| invalid.push("role", "err.role.invalid"));
+    let role =
+        Role::from_input(input.role).ok_or_else(|| invalid.push("role", msg!("err.role.invalid")));
     // An approver's invitations are always for their own firm.
     let typed_firm = if inviter.role == Role::Approver {
         inviter.firm_id
@@ -63,7 +64,7 @@ pub fn invite(
         Ok(role) if role.is_firm() => match typed_firm {
             Some(id) if get_firm(conn, id)?.is_some() => Ok(Some(id)),
             _ => {
-                invalid.push("firm_id", "err.firm.required");
+                invalid.push("firm_id", msg!("err.firm.required"));
                 Err(())
             }
         },
@@ -72,7 +73,7 @@ pub fn invite(
     if let Ok(email) = &email
         && find_user_by_email(conn, email.as_str())?.is_some()
     {
-        invalid.push("email", "err.email.taken");
+        invalid.push("email", msg!("err.email.taken"));
     }
     let (Ok(email), Ok(name), Ok(role), Ok(firm_id)) = (email, name, role, firm_id) else {
         return Ok(Err(invalid));
@@ -81,7 +82,7 @@ pub fn invite(
         return Ok(Err(invalid));
     }
     if !may_invite(inviter, role, firm_id) {
-        return Ok(Err(Invalid::one("role", "err.invite.not_allowed")));
+        return Ok(Err(Invalid::one("role", msg!("err.invite.not_allowed"))));
     }
     let firm_name = match firm_id {
         Some(id) => get_firm(conn, id)?.map(|f| f.name),

@@ -1,6 +1,8 @@
 //! Use cases. Each function takes a connection, owns its transaction and
 //! writes the audit events for what it changes. No HTTP here.
 
+use crate::i18n::Key;
+
 pub mod account_actions;
 pub mod accounts;
 pub mod as_of;
@@ -70,14 +72,14 @@ impl Actor {
 /// A user's mistakes: (form field, message key) pairs. Returned inside an
 /// `Ok` so that a system failure and a user mistake never look alike.
 #[derive(Debug, Default, Clone)]
-pub struct Invalid(pub Vec<(&'static str, &'static str)>);
+pub struct Invalid(pub Vec<(&'static str, Key)>);
 
 impl Invalid {
-    pub fn one(field: &'static str, key: &'static str) -> Self {
+    pub fn one(field: &'static str, key: Key) -> Self {
         Invalid(vec![(field, key)])
     }
 
-    pub fn push(&mut self, field: &'static str, key: &'static str) {
+    pub fn push(&mut self, field: &'static str, key: Key) {
         self.0.push((field, key));
     }
 
@@ -85,35 +87,35 @@ impl Invalid {
         self.0.is_empty()
     }
 
-    pub fn for_field(&self, field: &str) -> Option<&'static str> {
+    pub fn for_field(&self, field: &str) -> Option<Key> {
         self.0.iter().find(|(f, _)| *f == field).map(|(_, k)| *k)
     }
 }
 
 /// Trims a free-text field and checks its length (in characters) and that
 /// it holds no control characters other than line breaks and tabs.
-pub fn clean_text(value: &str, max_chars: usize, required: bool) -> Result<String, &'static str> {
+pub fn clean_text(value: &str, max_chars: usize, required: bool) -> Result<String, Key> {
     let value = value.trim().replace("\r\n", "\n");
     if required && value.is_empty() {
-        return Err("err.required");
+        return Err(msg!("err.required"));
     }
     if value.chars().count() > max_chars {
-        return Err("err.text.too_long");
+        return Err(msg!("err.text.too_long"));
     }
     if value
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\t')
     {
-        return Err("err.text.control");
+        return Err(msg!("err.text.control"));
     }
     Ok(value)
 }
 
 /// Single-line text: as `clean_text`, and no line breaks at all.
-pub fn clean_line(value: &str, max_chars: usize, required: bool) -> Result<String, &'static str> {
+pub fn clean_line(value: &str, max_chars: usize, required: bool) -> Result<String, Key> {
     let value = clean_text(value, max_chars, required)?;
     if value.contains(['\n', '\t']) {
-        return Err("err.text.control");
+        return Err(msg!("err.text.control"));
     }
     Ok(value)
 }

@@ -9,6 +9,7 @@ mod sign_in;
 pub use register::{Registered, finish_registration, start_registration};
 pub use sign_in::{reauthenticate, sign_in, start_authentication, verify_second_factor};
 
+use crate::i18n::Key;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
@@ -66,7 +67,7 @@ pub enum Refused {
     NoPasskeys,
     LastFactor,
     /// The name typed, with the message key.
-    Name(&'static str),
+    Name(Key),
 }
 
 impl Refused {
@@ -83,14 +84,14 @@ impl Refused {
         }
     }
 
-    pub fn key(self) -> &'static str {
+    pub fn key(self) -> Key {
         match self {
-            Refused::Unavailable => "passkey.err.unavailable",
-            Refused::Expired => "passkey.err.expired",
-            Refused::Failed => "passkey.err.failed",
-            Refused::Duplicate => "passkey.err.duplicate",
-            Refused::NoPasskeys => "passkey.err.none",
-            Refused::LastFactor => "passkey.err.last_factor",
+            Refused::Unavailable => msg!("passkey.err.unavailable"),
+            Refused::Expired => msg!("passkey.err.expired"),
+            Refused::Failed => msg!("passkey.err.failed"),
+            Refused::Duplicate => msg!("passkey.err.duplicate"),
+            Refused::NoPasskeys => msg!("passkey.err.none"),
+            Refused::LastFactor => msg!("passkey.err.last_factor"),
             Refused::Name(key) => key,
         }
     }

@@ -1,6 +1,7 @@
 //! Password policy (NIST SP 800-63B: length, not composition) and argon2id
 //! hashing. Callers are already on the blocking pool.
 
+use crate::i18n::Key;
 use std::sync::LazyLock;
 
 use argon2::password_hash::phc::PasswordHash;
@@ -47,13 +48,13 @@ const COMMON: &[&str] = &[
 
 /// Checks a new password; the error is a message key. Long passphrases of
 /// any characters pass; common, guessable or email-derived ones do not.
-pub fn check_policy(password: &str, email: &str) -> Result<(), &'static str> {
+pub fn check_policy(password: &str, email: &str) -> Result<(), Key> {
     let chars = password.chars().count();
     if chars < MIN_CHARS {
-        return Err("err.password.too_short");
+        return Err(msg!("err.password.too_short"));
     }
     if chars > MAX_CHARS {
-        return Err("err.password.too_long");
+        return Err(msg!("err.password.too_long"));
     }
     let lower = password.to_lowercase();
     let local = email.split('@').next().unwrap_or_default().to_lowercase();
@@ -62,13 +63,13 @@ pub fn check_policy(password: &str, email: &str) -> Result<(), &'static str> {
     let first: String = password.chars().take(64).collect();
     let estimate = zxcvbn::zxcvbn(&first, &[email, &local, "incident", "portal", "fsa"]);
     if (estimate.score() as u8) < 3 {
-        return Err("err.password.common");
+        return Err(msg!("err.password.common"));
     }
     if COMMON.contains(&lower.as_str())
         || (local.len() >= 4 && lower.contains(&local))
         || lower.chars().all(|c| lower.starts_with(c))
     {
-        return Err("err.password.common");
+        return Err(msg!("err.password.common"));
     }
     Ok(())
 }
@@ -118,11 +119,11 @@ mod tests {
         }
         assert_eq!(
             check_policy("short", "a@b.example"),
-            Err("err.password.too_short")
+            Err(msg!("err.password.too_short"))
         );
         assert_eq!(
             check_policy(&"x".repeat(129), "a@b.example"),
-            Err("err.password.too_long")
+            Err(msg!("err.password.too_long"))
         );
         for bad in [
             "password1234",
@@ -133,7 +134,7 @@ mod tests {
         ] {
             assert_eq!(
                 check_policy(bad, "hanakosato@firm.example"),
-                Err("err.password.common"),
+                Err(msg!("err.password.common")),
                 "{bad}"
             );
         }

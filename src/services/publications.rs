@@ -4,6 +4,7 @@
 //! and releases it. A release freezes the table, both CSV files and their
 //! checksums; it never changes afterwards (a correction is a new release).
 
+use crate::i18n::Key;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -28,7 +29,7 @@ pub const DEFAULT_P_PERCENT: u32 = 10;
 
 /// Why a cut-off is refused: figures cannot be counted up to a time that
 /// has not come.
-pub const CUTOFF_IN_FUTURE: &str = "publication.cutoff_future";
+pub const CUTOFF_IN_FUTURE: Key = msg!("publication.cutoff_future");
 
 /// What an admin types to draft a publication.
 pub struct DraftInput<'a> {
@@ -50,16 +51,16 @@ pub fn draft(
     let mut invalid = Vec::new();
     let title = input.title.trim();
     if title.is_empty() || title.chars().count() > limits::PUBLICATION_TITLE {
-        invalid.push(("title", "publication.title_invalid"));
+        invalid.push(("title", msg!("publication.title_invalid")));
     }
     let from = Period::parse(input.from.trim());
     let to = Period::parse(input.to.trim());
     match (&from, &to) {
         (Ok(f), Ok(t)) if f <= t => {}
-        _ => invalid.push(("from", "publication.months_invalid")),
+        _ => invalid.push(("from", msg!("publication.months_invalid"))),
     }
     if input.p_percent > 100 {
-        invalid.push(("p_percent", "publication.p_invalid"));
+        invalid.push(("p_percent", msg!("publication.p_invalid")));
     }
     if input.cutoff > now {
         invalid.push(("cutoff", CUTOFF_IN_FUTURE));
@@ -168,8 +169,10 @@ pub fn overrides(conn: &mut DbConn, id: i64) -> QueryResult<Vec<PublicationOverr
 }
 
 fn periods(p: &Publication) -> AppResult<(Period, Period)> {
-    let from = Period::parse(&p.period_from).map_err(|_| AppError::BadRequest("period"))?;
-    let to = Period::parse(&p.period_to).map_err(|_| AppError::BadRequest("period"))?;
+    let from = Period::parse(&p.period_from)
+        .map_err(|_| AppError::BadRequest(msg!("error.bad_request")))?;
+    let to =
+        Period::parse(&p.period_to).map_err(|_| AppError::BadRequest(msg!("error.bad_request")))?;
     Ok((from, to))
 }
 
@@ -192,7 +195,7 @@ pub fn preview(conn: &mut DbConn, p: &Publication) -> AppResult<Table> {
 /// The frozen public table of a released publication.
 pub fn released_table(p: &Publication) -> AppResult<Table> {
     let json = p.table_json.as_deref().ok_or(AppError::NotFound)?;
-    serde_json::from_str(json).map_err(|_| AppError::BadRequest("table"))
+    serde_json::from_str(json).map_err(|_| AppError::BadRequest(msg!("error.bad_request")))
 }
 
 fn valid_cell(p: &Publication, cell: &str) -> bool {
@@ -220,17 +223,17 @@ pub fn override_cell(
     write_tx(conn, |conn| {
         let p = find(conn, id)?;
         if p.status != PublicationStatus::Draft {
-            return Err(AppError::Conflict("publication released"));
+            return Err(AppError::Conflict(msg!("publication.already_released")));
         }
         if !valid_cell(&p, cell) {
-            return Ok(Err(Invalid::one("cell", "publication.cell_invalid")));
+            return Ok(Err(Invalid::one("cell", msg!("publication.cell_invalid"))));
         }
         if justification.chars().count() < 10
             || justification.chars().count() > limits::JUSTIFICATION
         {
             return Ok(Err(Invalid::one(
                 "justification",
-                "publication.justification_invalid",
+                msg!("publication.justification_invalid"),
             )));
         }
         let exists: i64 = publication_overrides::table
@@ -241,7 +244,7 @@ pub fn override_cell(
         if exists > 0 {
             return Ok(Err(Invalid::one(
                 "cell",
-                "publication.cell_already_released",
+                msg!("publication.cell_already_released"),
             )));
         }
         diesel::insert_into(publication_overrides::table)
@@ -275,13 +278,14 @@ pub fn release(conn: &mut DbConn, actor: &Actor, id: i64, now: NaiveDateTime) ->
     write_tx(conn, |conn| {
         let p = find(conn, id)?;
         if p.status != PublicationStatus::Draft {
-            return Err(AppError::Conflict("publication released"));
+            return Err(AppError::Conflict(msg!("publication.already_released")));
         }
         if p.cutoff_at > now {
-            return Err(AppError::Conflict("publication cut-off in the future"));
+            return Err(AppError::Conflict(CUTOFF_IN_FUTURE));
         }
         let table = preview(conn, &p)?.frozen();
-        let json = serde_json::to_string(&table).map_err(|_| AppError::BadRequest("table"))?;
+        let json = serde_json::to_string(&table)
+            .map_err(|_| AppError::BadRequest(msg!("error.bad_request")))?;
         let (en, ja) = (table.csv(false), table.csv(true));
         let (sum_en, sum_ja) = (
             publication_table::checksum(&en),
@@ -303,7 +307,7 @@ pub fn release(conn: &mut DbConn, actor: &Actor, id: i64, now: NaiveDateTime) ->
         ))
         .execute(conn)?;
         if changed != 1 {
-            return Err(AppError::Conflict("publication released"));
+            return Err(AppError::Conflict(msg!("publication.already_released")));
         }
         let object_id = id.to_string();
         audit::record(

@@ -77,7 +77,7 @@ pub fn publish(
     let id = publications::draft(conn, &actor, &input, now)
         .map_err(|e| e.to_string())?
         .map_err(|invalid| {
-            let keys: Vec<&str> = invalid.0.iter().map(|(_, key)| *key).collect();
+            let keys: Vec<&str> = invalid.0.iter().map(|(_, key)| key.name()).collect();
             format!("not drafted: {}", keys.join(", "))
         })?;
     if !release {

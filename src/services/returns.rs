@@ -416,13 +416,13 @@ pub fn submit(
         if row.draft_json.is_none() {
             return Ok(Err(Invalid::one(
                 "four_eyes",
-                "err.submit.nothing_prepared",
+                msg!("err.submit.nothing_prepared"),
             )));
         }
         let draft = four_eyes::stored_draft(conn, row.id)?;
         let content = four_eyes::draft_sha256(conn, row.id, &draft)?;
         if content != approval.prepared_sha256 {
-            return Ok(Err(Invalid::one("four_eyes", "err.submit.changed")));
+            return Ok(Err(Invalid::one("four_eyes", msg!("err.submit.changed"))));
         }
         let preparers = four_eyes::preparers(conn, row.id)?;
         let basis = match four_eyes::exemption(conn, firm_id)? {
@@ -430,20 +430,26 @@ pub fn submit(
             None if preparers.is_empty() => {
                 return Ok(Err(Invalid::one(
                     "four_eyes",
-                    "err.submit.nothing_prepared",
+                    msg!("err.submit.nothing_prepared"),
                 )));
             }
             None if preparers.iter().any(|(id, _)| Some(*id) == actor.user_id) => {
-                return Ok(Err(Invalid::one("four_eyes", "err.four_eyes")));
+                return Ok(Err(Invalid::one("four_eyes", msg!("err.four_eyes"))));
             }
             None => four_eyes::Basis::TwoPeople,
         };
         let note = approval.note.replace("\r\n", "\n").trim().to_owned();
         if note.chars().count() > MAX_NOTE_CHARS {
-            return Ok(Err(Invalid::one("approver_note", "err.text.too_long")));
+            return Ok(Err(Invalid::one(
+                "approver_note",
+                msg!("err.text.too_long"),
+            )));
         }
         if !approval.attested {
-            return Ok(Err(Invalid::one("attestation", "err.attestation.required")));
+            return Ok(Err(Invalid::one(
+                "attestation",
+                msg!("err.attestation.required"),
+            )));
         }
         let checked = if draft.is_nil() {
             None

@@ -50,10 +50,10 @@ fn lock_decidable(
         .select(Version::as_select())
         .first(conn)?;
     if version.version_no != row.current_version {
-        return Err(AppError::Conflict("review.conflict.superseded"));
+        return Err(AppError::Conflict(msg!("review.conflict.superseded")));
     }
     if version.status != VersionStatus::Submitted {
-        return Err(AppError::Conflict("review.conflict.decided"));
+        return Err(AppError::Conflict(msg!("review.conflict.decided")));
     }
     Ok((version, row))
 }
@@ -79,7 +79,7 @@ fn decide(
     ))
     .execute(conn)?;
     if changed != 1 {
-        return Err(AppError::Conflict("review.conflict.decided"));
+        return Err(AppError::Conflict(msg!("review.conflict.decided")));
     }
     diesel::update(returns::table.find(version.return_id))
         .set((

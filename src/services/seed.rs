@@ -249,7 +249,7 @@ fn random_password() -> String {
 pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<DemoLogin>> {
     let existing: i64 = firms::table.count().get_result(conn)?;
     if existing > 0 {
-        return Err(AppError::Conflict("err.seed.not_empty"));
+        return Err(AppError::Conflict(msg!("err.seed.not_empty")));
     }
     let mut logins = vec![
         DemoLogin {

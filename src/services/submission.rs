@@ -66,7 +66,7 @@ pub fn check(
     let warnings = details::warnings(&figures, &details, previous_month(conn, firm_id, period)?);
     if !warnings.is_empty() && details.warnings_explanation.is_empty() {
         let mut invalid = Invalid(warnings.iter().map(|w| (w.field(), w.key())).collect());
-        invalid.push("warnings_explanation", "err.explanation.required");
+        invalid.push("warnings_explanation", msg!("err.explanation.required"));
         return Ok(Err(invalid));
     }
     Ok(Ok(Checked {
@@ -235,7 +235,7 @@ pub fn store_details(
         warnings: checked
             .warnings
             .iter()
-            .map(|w| w.key())
+            .map(|w| w.key().name())
             .collect::<Vec<_>>()
             .join(","),
         warnings_explanation: d.warnings_explanation.clone(),

@@ -9,6 +9,7 @@ mod proptests;
 mod reconcile;
 mod store;
 
+use crate::i18n::Key;
 use std::io::{self, Read};
 
 use chrono::NaiveDateTime;
@@ -40,7 +41,7 @@ pub struct UploadErrors {
 
 impl UploadErrors {
     /// A problem with the file as a whole (row 0).
-    pub fn file(key: &'static str) -> Self {
+    pub fn file(key: Key) -> Self {
         UploadErrors {
             problems: vec![Problem {
                 row: 0,
@@ -136,7 +137,7 @@ pub fn upload<R: Read>(
         .from_reader(source);
     let mut record = csv::ByteRecord::new();
     if !csv.read_byte_record(&mut record).map_err(read_failed)? {
-        return Ok(Err(UploadErrors::file("err.trades.empty")));
+        return Ok(Err(UploadErrors::file(msg!("err.trades.empty"))));
     }
     let names: Vec<&[u8]> = record.iter().collect();
     let header = match Header::recognise(&names) {
@@ -166,7 +167,7 @@ pub fn upload<R: Read>(
                 errors.push(Problem {
                     row: line,
                     column: None,
-                    key: "err.trades.too_many_rows",
+                    key: msg!("err.trades.too_many_rows"),
                 });
                 break;
             }
@@ -186,16 +187,16 @@ pub fn upload<R: Read>(
             errors.push(Problem {
                 row: 0,
                 column: None,
-                key: "err.trades.no_rows",
+                key: msg!("err.trades.no_rows"),
             });
         }
         let totals = match totals.finish() {
             Some(totals) if errors.is_empty() => totals,
             Some(_) => return Err(Failure::Refused(errors)),
             None => {
-                return Err(Failure::Refused(UploadErrors::file(
-                    "err.trades.total_too_large",
-                )));
+                return Err(Failure::Refused(UploadErrors::file(msg!(
+                    "err.trades.total_too_large"
+                ))));
             }
         };
         batch.flush(conn)?;
@@ -244,7 +245,7 @@ fn check_record(
         return Err(vec![Problem {
             row: line,
             column: None,
-            key: "err.trades.columns",
+            key: msg!("err.trades.columns"),
         }]);
     }
     let fields: [&[u8]; COLUMNS] = std::array::from_fn(|i| {

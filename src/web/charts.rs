@@ -8,6 +8,7 @@
 pub mod scale;
 pub mod svg;
 
+use crate::i18n::Key;
 use std::collections::HashMap;
 
 use self::scale::{Scale, tick_labels};
@@ -24,20 +25,20 @@ const FIRST: &str = "#0b3d6e";
 /// Dark orange, 4.7:1 on white, and hatched.
 const SECOND: &str = "#b35c00";
 
-const MARKETS: [&str; 4] = [
-    "trades.market.domestic",
-    "trades.market.china_hk",
-    "trades.market.us",
-    "trades.market.other",
+const MARKETS: [Key; 4] = [
+    msg!("trades.market.domestic"),
+    msg!("trades.market.china_hk"),
+    msg!("trades.market.us"),
+    msg!("trades.market.other"),
 ];
 
-const VECTORS: [&str; 6] = [
-    "field.vector_phishing",
-    "field.vector_credential_stuffing",
-    "field.vector_malware",
-    "field.vector_sim_swap",
-    "field.vector_insider",
-    "field.vector_unknown",
+const VECTORS: [Key; 6] = [
+    msg!("field.vector_phishing"),
+    msg!("field.vector_credential_stuffing"),
+    msg!("field.vector_malware"),
+    msg!("field.vector_sim_swap"),
+    msg!("field.vector_insider"),
+    msg!("field.vector_unknown"),
 ];
 
 /// Every value of a chart as a table: a header row, one row per category,
@@ -66,7 +67,7 @@ fn text(c: &Chrome, value: i64, money: bool) -> String {
     let oku = (c.t.lang == Lang::Ja)
         .then(|| Yen::new(value).ok())
         .flatten()
-        .map(|y| c.t.tf("dashboard.yen_ja", &[("n", &y.man_oku())]))
+        .map(|y| c.t.tf(msg!("dashboard.yen_ja"), &[("n", &y.man_oku())]))
         .unwrap_or_default();
     format!("{}{oku}", c.yen(&value))
 }
@@ -78,17 +79,20 @@ fn desc(c: &Chrome, periods: &[Period], totals: &[(String, String)]) -> String {
     let totals = totals
         .iter()
         .map(|(name, value)| {
-            c.t.tf("dashboard.chart_item", &[("name", name), ("value", value)])
+            c.t.tf(
+                msg!("dashboard.chart_item"),
+                &[("name", name), ("value", value)],
+            )
         })
         .reduce(|list, item| {
             c.t.tf(
-                "dashboard.chart_list_more",
+                msg!("dashboard.chart_list_more"),
                 &[("list", &list), ("item", &item)],
             )
         })
         .unwrap_or_default();
     c.t.tf(
-        "dashboard.chart_desc",
+        msg!("dashboard.chart_desc"),
         &[("from", &from), ("to", &to), ("totals", &totals)],
     )
 }
@@ -97,13 +101,13 @@ fn desc(c: &Chrome, periods: &[Period], totals: &[(String, String)]) -> String {
 fn monthly(
     c: &Chrome,
     id: &'static str,
-    title_key: &str,
+    title_key: Key,
     periods: &[Period],
-    series: [(&str, Vec<i64>); 2],
+    series: [(Key, Vec<i64>); 2],
     money: bool,
 ) -> Chart {
     let months: Vec<String> = periods.iter().map(ToString::to_string).collect();
-    let names: Vec<String> = series.iter().map(|(k, _)| c.t.t(k).to_owned()).collect();
+    let names: Vec<String> = series.iter().map(|(k, _)| c.t.t(*k).to_owned()).collect();
     let values: Vec<Vec<i64>> = series.into_iter().map(|(_, v)| v).collect();
     let max = values.iter().flatten().copied().max().unwrap_or(0);
     let scale = Scale::fit(max);
@@ -115,7 +119,7 @@ fn monthly(
                 .zip(&months)
                 .map(|(v, month)| {
                     c.t.tf(
-                        "dashboard.chart_bar",
+                        msg!("dashboard.chart_bar"),
                         &[
                             ("month", month),
                             ("name", name),
@@ -152,7 +156,7 @@ fn monthly(
         &tick_labels(&c.t, &scale, money),
     );
     let table = DataTable {
-        head: std::iter::once(c.t.t("dashboard.month").to_owned())
+        head: std::iter::once(c.t.t(msg!("dashboard.month")).to_owned())
             .chain(names.iter().cloned())
             .collect(),
         rows: months
@@ -188,14 +192,14 @@ fn monthly(
 fn breakdown(
     c: &Chrome,
     id: &'static str,
-    keys: (&str, &str, &str),
+    keys: (Key, Key, Key),
     periods: &[Period],
-    categories: &[&str],
+    categories: &[Key],
     values: &[i64],
     money: bool,
 ) -> Chart {
     let (title_key, category_key, value_key) = keys;
-    let names: Vec<String> = categories.iter().map(|k| c.t.t(k).to_owned()).collect();
+    let names: Vec<String> = categories.iter().map(|k| c.t.t(*k).to_owned()).collect();
     let scale = Scale::fit(values.iter().copied().max().unwrap_or(0));
     let shown: Vec<String> = values.iter().map(|v| text(c, *v, money)).collect();
     let direct: Vec<String> = values
@@ -206,7 +210,10 @@ fn breakdown(
         .iter()
         .zip(&shown)
         .map(|(name, value)| {
-            c.t.tf("dashboard.chart_item", &[("name", name), ("value", value)])
+            c.t.tf(
+                msg!("dashboard.chart_item"),
+                &[("name", name), ("value", value)],
+            )
         })
         .collect();
     let drawing = svg::rows(
@@ -240,7 +247,7 @@ fn breakdown(
                 .collect(),
             total: vec![text(c, total, money)],
         },
-        note: Some(c.t.t("dashboard.chart_breakdown_note").to_owned()),
+        note: Some(c.t.t(msg!("dashboard.chart_breakdown_note")).to_owned()),
     }
 }
 
@@ -270,25 +277,31 @@ pub fn build(c: &Chrome, periods: &[Period], rows: &[SummaryRow]) -> Vec<Chart> 
         monthly(
             c,
             "chart-amounts",
-            "dashboard.chart_amounts",
+            msg!("dashboard.chart_amounts"),
             periods,
             [
-                ("table.sale_amount", pick(|r| r.sale_amount_jpy)),
-                ("table.purchase_amount", pick(|r| r.purchase_amount_jpy)),
+                (msg!("table.sale_amount"), pick(|r| r.sale_amount_jpy)),
+                (
+                    msg!("table.purchase_amount"),
+                    pick(|r| r.purchase_amount_jpy),
+                ),
             ],
             true,
         ),
         monthly(
             c,
             "chart-cases",
-            "dashboard.chart_cases",
+            msg!("dashboard.chart_cases"),
             periods,
             [
                 (
-                    "table.unauthorized_accesses",
+                    msg!("table.unauthorized_accesses"),
                     pick(|r| r.unauthorized_accesses),
                 ),
-                ("table.fraudulent_trades", pick(|r| r.fraudulent_trades)),
+                (
+                    msg!("table.fraudulent_trades"),
+                    pick(|r| r.fraudulent_trades),
+                ),
             ],
             false,
         ),
@@ -296,9 +309,9 @@ pub fn build(c: &Chrome, periods: &[Period], rows: &[SummaryRow]) -> Vec<Chart> 
             c,
             "chart-markets",
             (
-                "dashboard.chart_markets",
-                "trades.col.market",
-                "table.purchase_amount",
+                msg!("dashboard.chart_markets"),
+                msg!("trades.col.market"),
+                msg!("table.purchase_amount"),
             ),
             periods,
             &MARKETS,
@@ -309,9 +322,9 @@ pub fn build(c: &Chrome, periods: &[Period], rows: &[SummaryRow]) -> Vec<Chart> 
             c,
             "chart-vectors",
             (
-                "dashboard.chart_vectors",
-                "dashboard.chart_vector",
-                "dashboard.chart_cases_count",
+                msg!("dashboard.chart_vectors"),
+                msg!("dashboard.chart_vector"),
+                msg!("dashboard.chart_cases_count"),
             ),
             periods,
             &VECTORS,

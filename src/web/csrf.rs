@@ -48,7 +48,7 @@ where
                     return Err(if too_large {
                         AppError::TooLarge
                     } else {
-                        AppError::BadRequest("error.bad_form")
+                        AppError::BadRequest(msg!("error.bad_form"))
                     });
                 }
             };

@@ -3,6 +3,7 @@
 //! with `as_of`, computed from the versions submitted by a past moment.
 //! Each figure is followed by its change on the previous month, in words.
 
+use crate::i18n::Key;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -118,9 +119,9 @@ fn change_text(c: &Chrome, delta: i64, money: bool) -> String {
         group_digits(delta.saturating_abs())
     };
     match delta.signum() {
-        1 => c.t.tf("dashboard.change_up", &[("n", &size)]),
-        -1 => c.t.tf("dashboard.change_down", &[("n", &size)]),
-        _ => c.t.t("dashboard.change_none").to_owned(),
+        1 => c.t.tf(msg!("dashboard.change_up"), &[("n", &size)]),
+        -1 => c.t.tf(msg!("dashboard.change_down"), &[("n", &size)]),
+        _ => c.t.t(msg!("dashboard.change_none")).to_owned(),
     }
 }
 
@@ -134,7 +135,7 @@ fn cell(c: &Chrome, value: i64, money: bool) -> Cell {
     let oku = (c.t.lang == Lang::Ja && value >= SMALLEST_OKU)
         .then(|| Yen::new(value).ok())
         .flatten()
-        .map(|y| c.t.tf("dashboard.yen_ja", &[("n", &y.man_oku())]));
+        .map(|y| c.t.tf(msg!("dashboard.yen_ja"), &[("n", &y.man_oku())]));
     Cell {
         text: c.yen(&value),
         oku,
@@ -143,7 +144,7 @@ fn cell(c: &Chrome, value: i64, money: bool) -> Cell {
 
 /// The figure's row and its change row. `values[0]` is the month before
 /// the range, used only for the first change.
-fn figure(c: &Chrome, key: &str, values: &[i64], total: i64, money: bool) -> [TableRow; 2] {
+fn figure(c: &Chrome, key: Key, values: &[i64], total: i64, money: bool) -> [TableRow; 2] {
     let shown = values.get(1..).unwrap_or_default();
     let label = c.t.t(key).to_owned();
     let changes = values
@@ -161,7 +162,9 @@ fn figure(c: &Chrome, key: &str, values: &[i64], total: i64, money: bool) -> [Ta
             label: label.clone(),
         },
         TableRow {
-            label: c.t.tf("dashboard.change_label", &[("figure", &label)]),
+            label: c
+                .t
+                .tf(msg!("dashboard.change_label"), &[("figure", &label)]),
             cells: changes,
             total: Cell {
                 text: String::new(),
@@ -200,34 +203,46 @@ fn table(c: &Chrome, periods: &[Period], rows: &[SummaryRow], firms_total: i64) 
     let firms = pick(|r| r.firms_with_fraudulent_trades);
     out.extend(figure(
         c,
-        "table.firms_with_trades",
+        msg!("table.firms_with_trades"),
         &firms,
         firms_total,
         false,
     ));
     out.extend(figure(
         c,
-        "table.unauthorized_accesses",
+        msg!("table.unauthorized_accesses"),
         &accesses,
         sum(&accesses),
         false,
     ));
     out.extend(figure(
         c,
-        "table.fraudulent_trades",
+        msg!("table.fraudulent_trades"),
         &trades,
         sum(&trades),
         false,
     ));
-    out.extend(figure(c, "table.sale_amount", &sales, sum(&sales), true));
     out.extend(figure(
         c,
-        "table.purchase_amount",
+        msg!("table.sale_amount"),
+        &sales,
+        sum(&sales),
+        true,
+    ));
+    out.extend(figure(
+        c,
+        msg!("table.purchase_amount"),
         &purchases,
         sum(&purchases),
         true,
     ));
-    let [awaiting_row, _] = figure(c, "table.awaiting_review", &awaiting, sum(&awaiting), false);
+    let [awaiting_row, _] = figure(
+        c,
+        msg!("table.awaiting_review"),
+        &awaiting,
+        sum(&awaiting),
+        false,
+    );
     out.push(awaiting_row);
     out
 }

@@ -3,6 +3,7 @@
 //! of its own (our errors, and actix's own 404/400/413), with the request id
 //! so a user's report can be matched to the log line.
 
+use crate::i18n::Key;
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
@@ -18,7 +19,7 @@ use crate::error::AppError;
 
 /// The message key of an error page, left in the response for the renderer.
 #[derive(Clone, Copy, Debug)]
-pub struct ErrorKey(pub &'static str);
+pub struct ErrorKey(pub Key);
 
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
@@ -78,14 +79,14 @@ pub fn handlers<B: MessageBody + 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(render_error)
 }
 
-fn default_key(status: StatusCode) -> &'static str {
+fn default_key(status: StatusCode) -> Key {
     match status {
-        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => "error.not_found",
-        StatusCode::FORBIDDEN => "error.forbidden",
-        StatusCode::PAYLOAD_TOO_LARGE => "error.too_large",
-        StatusCode::SERVICE_UNAVAILABLE => "error.unavailable",
-        s if s.is_server_error() => "error.internal",
-        _ => "error.bad_request",
+        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => msg!("error.not_found"),
+        StatusCode::FORBIDDEN => msg!("error.forbidden"),
+        StatusCode::PAYLOAD_TOO_LARGE => msg!("error.too_large"),
+        StatusCode::SERVICE_UNAVAILABLE => msg!("error.unavailable"),
+        s if s.is_server_error() => msg!("error.internal"),
+        _ => msg!("error.bad_request"),
     }
 }
 
@@ -163,7 +164,7 @@ mod tests {
         let response = lost.error_response();
         assert_eq!(
             response.extensions().get::<ErrorKey>().map(|k| k.0),
-            Some("error.unavailable")
+            Some(msg!("error.unavailable"))
         );
     }
 

@@ -4,6 +4,7 @@
 //! key as the error code; `invalid` turns validator's errors into the
 //! (field, message key) pairs the form shows beside each field.
 
+use crate::i18n::Key;
 use std::borrow::Cow;
 
 use validator::{ValidationError, ValidationErrors};
@@ -16,10 +17,10 @@ use crate::services::{Invalid, accounts, calendar, password, publish};
 /// The key shown for an error code that is not a message key (a built-in
 /// rule without `code = "err.…"`); every rule here names its key, so this
 /// is a safety net, not a message users are meant to meet.
-const FALLBACK_KEY: &str = "err.form.invalid";
+const FALLBACK_KEY: Key = msg!("err.form.invalid");
 
 /// The key for the must-match rule of a password confirmation.
-pub const MISMATCH: &str = "err.password.mismatch";
+pub const MISMATCH: Key = msg!("err.password.mismatch");
 
 /// Whose password is being chosen: the policy refuses one built from the
 /// account's email address.
@@ -42,20 +43,20 @@ pub fn invalid(errors: &ValidationErrors, fields: &[&'static str]) -> Invalid {
 
 /// The message key of one error: its code when the code is a key (custom
 /// rules return their key; built-in rules may carry `code = "err.…"`).
-pub fn message_key(error: &ValidationError) -> &'static str {
+pub fn message_key(error: &ValidationError) -> Key {
     match error.code {
         // Message keys are dotted; validator's own codes ("length") are not.
-        Cow::Borrowed(code) if code.contains('.') => code,
-        Cow::Borrowed("required") => "err.required",
-        Cow::Borrowed("email") => "err.email.invalid",
+        Cow::Borrowed(code) if code.contains('.') => Key::find(code).unwrap_or(FALLBACK_KEY),
+        Cow::Borrowed("required") => msg!("err.required"),
+        Cow::Borrowed("email") => msg!("err.email.invalid"),
         Cow::Borrowed("must_match") => MISMATCH,
-        Cow::Borrowed("length") => "err.text.too_long",
+        Cow::Borrowed("length") => msg!("err.text.too_long"),
         _ => FALLBACK_KEY,
     }
 }
 
-fn refuse(key: &'static str) -> ValidationError {
-    ValidationError::new(key)
+fn refuse(key: Key) -> ValidationError {
+    ValidationError::new(key.name())
 }
 
 /// An email address, as `EmailAddress::parse` accepts it.
@@ -108,7 +109,7 @@ pub fn reminder_days(value: &str) -> Result<(), ValidationError> {
 pub fn cutoff(value: &str) -> Result<(), ValidationError> {
     publish::parse_cutoff(value)
         .map(drop)
-        .ok_or_else(|| refuse("publication.cutoff_invalid"))
+        .ok_or_else(|| refuse(msg!("publication.cutoff_invalid")))
 }
 
 /// The p% of the dominance rule: a whole number (the service bounds it).
@@ -117,7 +118,7 @@ pub fn p_percent(value: &str) -> Result<(), ValidationError> {
         .trim()
         .parse::<u32>()
         .map(drop)
-        .map_err(|_| refuse("publication.p_invalid"))
+        .map_err(|_| refuse(msg!("publication.p_invalid")))
 }
 
 /// A new password under the password policy, for its owner.
@@ -154,7 +155,7 @@ mod tests {
         }
     }
 
-    fn check(sample: &Sample) -> Vec<(&'static str, &'static str)> {
+    fn check(sample: &Sample) -> Vec<(&'static str, Key)> {
         match sample.validate_with_args(&owner()) {
             Ok(()) => Vec::new(),
             Err(errors) => invalid(&errors, FIELDS).0,
@@ -188,11 +189,11 @@ mod tests {
         assert_eq!(
             check(&sample),
             [
-                ("email", "err.email.invalid"),
-                ("name", "err.required"),
-                ("password", "err.password.too_short"),
-                ("password_confirm", "err.password.mismatch"),
-                ("short", "err.text.too_long"),
+                ("email", msg!("err.email.invalid")),
+                ("name", msg!("err.required")),
+                ("password", msg!("err.password.too_short")),
+                ("password_confirm", msg!("err.password.mismatch")),
+                ("short", msg!("err.text.too_long")),
             ]
         );
     }
@@ -204,7 +205,7 @@ mod tests {
             password_confirm: "hanako-hanako-hanako-2025".into(),
             ..good()
         };
-        assert_eq!(check(&sample), [("password", "err.password.common")]);
+        assert_eq!(check(&sample), [("password", msg!("err.password.common"))]);
     }
 
     #[test]
@@ -229,12 +230,12 @@ mod tests {
         for bad in ["0", "29", "x", ""] {
             assert_eq!(
                 due_day(bad).map_err(|e| message_key(&e)),
-                Err("err.due_day.range")
+                Err(msg!("err.due_day.range"))
             );
         }
         assert_eq!(
             reminder_days("21").map_err(|e| message_key(&e)),
-            Err("err.reminder_days.range")
+            Err(msg!("err.reminder_days.range"))
         );
     }
 
@@ -243,11 +244,11 @@ mod tests {
         assert_eq!(p_percent(" 50 "), Ok(()));
         assert_eq!(
             p_percent("half").map_err(|e| message_key(&e)),
-            Err("publication.p_invalid")
+            Err(msg!("publication.p_invalid"))
         );
         assert_eq!(
             cutoff("yesterday").map_err(|e| message_key(&e)),
-            Err("publication.cutoff_invalid")
+            Err(msg!("publication.cutoff_invalid"))
         );
         assert_eq!(cutoff("2025-04-16T18:00"), Ok(()));
     }

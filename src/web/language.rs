@@ -53,7 +53,7 @@ pub async fn switch(
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<LanguageForm>,
 ) -> AppResult<HttpResponse> {
-    let lang = Lang::parse(&form.lang).ok_or(AppError::BadRequest("error.bad_form"))?;
+    let lang = Lang::parse(&form.lang).ok_or(AppError::BadRequest(msg!("error.bad_form")))?;
     if session_token(&req).is_some()
         && let Ok(who) = SignedIn::load_any(req.clone()).await
     {
@@ -75,7 +75,7 @@ pub struct LanguageQuery {
 
 /// The switch before sign-in: only the cookie.
 pub async fn switch_cookie(query: web::Query<LanguageQuery>) -> AppResult<HttpResponse> {
-    let lang = Lang::parse(&query.lang).ok_or(AppError::BadRequest("error.bad_form"))?;
+    let lang = Lang::parse(&query.lang).ok_or(AppError::BadRequest(msg!("error.bad_form")))?;
     with_cookie(redirect(local_path(&query.back)), Some(lang_cookie(lang)))
 }
 

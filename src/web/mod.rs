@@ -28,6 +28,9 @@ pub mod statistics;
 pub mod users;
 pub mod view;
 
+#[cfg(test)]
+mod message_families_tests;
+
 use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};

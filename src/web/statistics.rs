@@ -3,6 +3,7 @@
 //! release, and its CSV files (served from the bytes frozen at release,
 //! with their SHA-256).
 
+use crate::i18n::Key;
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -46,13 +47,13 @@ struct ReleasePage {
 }
 
 /// The label key of a figure's row.
-pub fn figure_key(figure: &str) -> &'static str {
+pub fn figure_key(figure: &str) -> Key {
     match figure {
-        "firms_with_fraudulent_trades" => "statistics.row_firms",
-        "unauthorized_accesses" => "statistics.row_accesses",
-        "fraudulent_trades" => "statistics.row_trades",
-        "sale_amount_jpy" => "statistics.row_sale",
-        _ => "statistics.row_purchase",
+        "firms_with_fraudulent_trades" => msg!("statistics.row_firms"),
+        "unauthorized_accesses" => msg!("statistics.row_accesses"),
+        "fraudulent_trades" => msg!("statistics.row_trades"),
+        "sale_amount_jpy" => msg!("statistics.row_sale"),
+        _ => msg!("statistics.row_purchase"),
     }
 }
 
@@ -179,7 +180,7 @@ pub async fn release(
 
 fn column_label(t: &Tr, column: &str) -> String {
     if column == publication_table::TOTAL {
-        t.t("statistics.total").to_owned()
+        t.t(msg!("statistics.total")).to_owned()
     } else {
         column.to_owned()
     }

@@ -2,6 +2,7 @@
 //! their own firm's users. Either may disable or re-enable the users they
 //! see (never themselves).
 
+use crate::i18n::Key;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -28,7 +29,7 @@ pub struct UserLine {
     pub id: i64,
     pub email: String,
     pub name: String,
-    pub role_key: &'static str,
+    pub role_key: Key,
     pub firm: String,
     pub active: bool,
     pub invited: bool,
@@ -47,7 +48,7 @@ struct UsersPage {
     firm_error: Option<String>,
     role: String,
     firm_id: String,
-    roles: Vec<(&'static str, &'static str)>,
+    roles: Vec<(&'static str, Key)>,
     action: &'static str,
 }
 
@@ -77,7 +78,7 @@ impl HasCsrf for InviteForm {
     }
 }
 
-fn role_key(user: &User) -> &'static str {
+fn role_key(user: &User) -> Key {
     user.role.label_key()
 }
 
@@ -100,10 +101,10 @@ async fn show(
     let fields = fields(
         &c.t,
         &[
-            ("email", "field.email", FieldKind::Email, &form.email),
+            ("email", msg!("field.email"), FieldKind::Email, &form.email),
             (
                 "display_name",
-                "field.display_name",
+                msg!("field.display_name"),
                 FieldKind::Text,
                 &form.display_name,
             ),
@@ -114,10 +115,18 @@ async fn show(
     let role_error = invalid.for_field("role").map(|k| c.t.t(k).to_owned());
     let firm_error = invalid.for_field("firm_id").map(|k| c.t.t(k).to_owned());
     if let Some(e) = &role_error {
-        errors.push(("role".into(), c.t.t("field.role").to_owned(), e.clone()));
+        errors.push((
+            "role".into(),
+            c.t.t(msg!("field.role")).to_owned(),
+            e.clone(),
+        ));
     }
     if let Some(e) = &firm_error {
-        errors.push(("firm_id".into(), c.t.t("field.firm").to_owned(), e.clone()));
+        errors.push((
+            "firm_id".into(),
+            c.t.t(msg!("field.firm")).to_owned(),
+            e.clone(),
+        ));
     }
     let (offered, action): (&[Role], _) = match scope {
         Scope::All => (
@@ -320,7 +329,7 @@ pub async fn set_active(
             return Err(AppError::NotFound);
         }
         if target.id == me {
-            return Err(AppError::Conflict("err.user.self"));
+            return Err(AppError::Conflict(msg!("err.user.self")));
         }
         invitations::set_active(conn, &actor, &target, active, now)
     })

@@ -1,6 +1,7 @@
 //! What every page shares (language, who is signed in, the CSRF token) and
 //! the formatting of numbers, money and times for display.
 
+use crate::i18n::Key;
 use actix_web::body::MessageBody;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
@@ -16,7 +17,7 @@ use crate::i18n::{Lang, Tr};
 pub struct Who {
     pub name: String,
     pub email: String,
-    pub role_key: &'static str,
+    pub role_key: Key,
     pub firm: bool,
     pub approver: bool,
     pub staff: bool,
@@ -207,14 +208,14 @@ impl FieldView {
 /// form's errors.
 pub fn fields(
     t: &Tr,
-    specs: &[(&'static str, &'static str, FieldKind, &str)],
+    specs: &[(&'static str, Key, FieldKind, &str)],
     errors: &crate::services::Invalid,
 ) -> Vec<FieldView> {
     specs
         .iter()
         .map(|(name, label_key, kind, value)| FieldView {
             name,
-            label: t.t(label_key).to_owned(),
+            label: t.t(*label_key).to_owned(),
             value: if *kind == FieldKind::Password {
                 String::new()
             } else {

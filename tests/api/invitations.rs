@@ -272,6 +272,7 @@ on_both_backends!(
     approvers_manage_their_own_firm_only,
     password_reset_never_skips_the_second_factor,
     reset_requests_are_limited,
+    a_placeholder_in_a_name_is_printed_literally,
 );
 
 /// Asking again and again sends a few links, then waits: no mail bombing,
@@ -297,4 +298,45 @@ async fn reset_requests_are_limited(app: TestApp) {
         .get_result(&mut conn)
         .unwrap();
     assert_eq!(sent, 3, "three links, then a wait");
+}
+
+/// A display name that looks like a placeholder is printed as typed: the
+/// message is filled in one pass, so the inviter's name `{firm}` is never
+/// read again and replaced by the firm's name (nor the firm's by anything).
+async fn a_placeholder_in_a_name_is_printed_literally(app: TestApp) {
+    use diesel::prelude::*;
+    use incident_portal::db::schema::users;
+
+    let mut admin = app.setup_admin().await;
+    let firm = app
+        .add_firm(
+            &mut admin,
+            "Hokkaido {inviter} Securities",
+            "北海道財務局長（金商）第7号",
+        )
+        .await;
+    {
+        let mut conn = app.pool.get().unwrap();
+        diesel::update(users::table.filter(users::email.eq("admin@fsa.example")))
+            .set(users::display_name.eq("{firm}"))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    app.add_user(
+        &mut admin,
+        "reporter@hokkaido.example",
+        "reporter",
+        Some(firm),
+    )
+    .await;
+    let (_, body) = app.last_email_to("reporter@hokkaido.example");
+    assert!(
+        body.contains("{firm} has invited you to report for Hokkaido {inviter} Securities"),
+        "both values printed as typed: {body}"
+    );
+    let page = admin.get("/admin/users").await;
+    assert!(
+        page.body.contains("{firm}"),
+        "the name as typed on the page"
+    );
 }

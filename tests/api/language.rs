@@ -4,7 +4,8 @@
 
 use diesel::prelude::*;
 use incident_portal::db::schema::{audit_events, users};
-use incident_portal::i18n::{EN, JA};
+use incident_portal::i18n::{Lang, Tr};
+use incident_portal::msg;
 use reqwest::StatusCode;
 
 use crate::helpers::{PASSWORD, Page, TestApp};
@@ -34,7 +35,13 @@ async fn accept_language_decides_until_the_visitor_picks(app: TestApp) {
     let login = visitor.get("/login").await;
     assert_eq!(login.status, StatusCode::OK);
     assert_eq!(lang_of(&login), "ja");
-    assert!(login.body.contains(JA["login.title"]), "{}", login.body);
+    assert!(
+        login
+            .body
+            .contains(Tr::new(Lang::Ja).t(msg!("login.title"))),
+        "{}",
+        login.body
+    );
     let switch = login.html();
     let buttons: Vec<_> = switch
         .select(&scraper::Selector::parse("form.lang-switch button[name=lang]").unwrap())
@@ -61,7 +68,11 @@ async fn accept_language_decides_until_the_visitor_picks(app: TestApp) {
     assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
     let again = visitor.get("/login").await;
     assert_eq!(lang_of(&again), "en", "the pick outranks Accept-Language");
-    assert!(again.body.contains(EN["login.title"]));
+    assert!(
+        again
+            .body
+            .contains(Tr::new(Lang::En).t(msg!("login.title")))
+    );
 
     // Public pages carry the switch too, and are served in each visitor's
     // language (one kept copy per language).
@@ -144,7 +155,10 @@ async fn a_signed_in_pick_is_kept_in_the_profile(app: TestApp) {
         )
         .await;
     let (subject, _) = app.last_email_to("admin@fsa.example");
-    assert_eq!(subject, JA["email.password_reset.subject"]);
+    assert_eq!(
+        subject,
+        Tr::new(Lang::Ja).t(msg!("email.password_reset.subject"))
+    );
 
     // Staff exports name their columns in the staff member's language.
     let (status, _, bytes) = admin.get_bytes("/review/exports/versions.csv").await;

@@ -154,7 +154,7 @@ async fn the_digest_lists_each_submission_once_a_day_at_most(app: TestApp) {
     )
     .await;
     run_concurrently(&app);
-    let first = sent(&app, "new submissions");
+    let first = sent(&app, "new submission");
     let mut to: Vec<&str> = first.iter().map(|(t, _)| t.as_str()).collect();
     to.sort();
     assert_eq!(
@@ -163,7 +163,7 @@ async fn the_digest_lists_each_submission_once_a_day_at_most(app: TestApp) {
         "analysts and admins, once"
     );
     let (subject, text) = app.last_email_to("analyst@fsa.example");
-    assert_eq!(subject, "Incident Reporting Portal: 1 new submissions");
+    assert_eq!(subject, "Incident Reporting Portal: 1 new submission");
     assert_eq!(
         redact(&app, &text, &[&v1.receipt_no]),
         format!(
@@ -184,12 +184,12 @@ async fn the_digest_lists_each_submission_once_a_day_at_most(app: TestApp) {
     .await;
     tick(&app, 13); // 2025-05-20 23:00 UTC = 08:00 JST on the 21st
     assert_eq!(
-        sent(&app, "new submissions").len(),
+        sent(&app, "new submission").len(),
         2,
         "not twice on the 20th, not before 09:00"
     );
     tick(&app, 1);
-    assert_eq!(sent(&app, "new submissions").len(), 4);
+    assert_eq!(sent(&app, "new submission").len(), 4);
     let (_, text) = app.last_email_to("admin@fsa.example");
     assert!(
         text.contains(&v2.receipt_no) && !text.contains(&v1.receipt_no),
@@ -197,7 +197,7 @@ async fn the_digest_lists_each_submission_once_a_day_at_most(app: TestApp) {
     );
     tick(&app, 48);
     assert_eq!(
-        sent(&app, "new submissions").len(),
+        sent(&app, "new submission").len(),
         4,
         "nothing new, no digest"
     );

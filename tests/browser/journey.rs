@@ -8,6 +8,7 @@
 //! photographed at desktop (1280×900) and phone (390×844) size under
 //! target/screenshots/journey-{ja,en}/.
 
+use incident_portal::msg;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -157,10 +158,10 @@ impl Journey {
             "{label}: <html lang> is not the journey's language"
         );
         let footer = text(&self.client, "footer.site p").await?;
-        assert_eq!(footer, self.t.t("footer.text"), "{label}: footer");
+        assert_eq!(footer, self.t.t(msg!("footer.text")), "{label}: footer");
         if let Some(key) = h1_key {
             let h1 = text(&self.client, "main h1").await?;
-            let expected = self.t.t(key);
+            let expected = self.t.named(key);
             assert!(
                 h1.contains(expected),
                 "{label}: heading {h1:?} lacks {expected:?}"
@@ -375,7 +376,11 @@ impl Journey {
             .await?;
         assert_eq!(shown.as_str(), Some(lang.code()), "{what}: <html lang>");
         let footer = text(&self.client, "footer.site p").await?;
-        assert_eq!(footer, Tr::new(lang).t("footer.text"), "{what}: footer");
+        assert_eq!(
+            footer,
+            Tr::new(lang).t(msg!("footer.text")),
+            "{what}: footer"
+        );
         Ok(())
     }
 

@@ -5,6 +5,7 @@
 use fantoccini::Locator;
 use incident_portal::domain::details::{CHECK_STATUS, DETECTION, VECTORS};
 use incident_portal::i18n::Lang;
+use incident_portal::msg;
 use sha2::{Digest, Sha256};
 
 use crate::journey::{DESKTOP, Journey};
@@ -245,7 +246,7 @@ impl Journey {
             "p.notice[role=status]",
         )
         .await?;
-        assert_eq!(notice.text().await?.trim(), self.t.t("return.saved"));
+        assert_eq!(notice.text().await?.trim(), self.t.t(msg!("return.saved")));
         self.step("draft-saved", Some("return.title")).await?;
         self.sign_out().await
     }
@@ -340,7 +341,7 @@ impl Journey {
         .await?;
         assert_eq!(
             done.text().await?.trim(),
-            self.t.t("review.returned_notice")
+            self.t.t(msg!("review.returned_notice"))
         );
         self.step("returned", None).await?;
         self.sign_out().await
@@ -385,7 +386,7 @@ impl Journey {
         .await?;
         assert_eq!(
             done.text().await?.trim(),
-            self.t.t("review.accepted_notice")
+            self.t.t(msg!("review.accepted_notice"))
         );
         self.step("accepted", None).await?;
         self.goto("/dashboard").await?;

@@ -2,6 +2,7 @@
 //! else Shift_JIS as Japanese Excel writes it), whether it is text at all,
 //! and a reader that decodes it to UTF-8 as it streams.
 
+use crate::i18n::Key;
 use std::io::{self, Read};
 
 use encoding_rs::{CoderResult, Decoder, SHIFT_JIS};
@@ -51,11 +52,11 @@ pub enum FileProblem {
 }
 
 impl FileProblem {
-    pub fn key(self) -> &'static str {
+    pub fn key(self) -> Key {
         match self {
-            FileProblem::Empty => "err.trades.empty",
-            FileProblem::Binary => "err.trades.not_csv",
-            FileProblem::Utf16 | FileProblem::UnknownEncoding => "err.trades.file_encoding",
+            FileProblem::Empty => msg!("err.trades.empty"),
+            FileProblem::Binary => msg!("err.trades.not_csv"),
+            FileProblem::Utf16 | FileProblem::UnknownEncoding => msg!("err.trades.file_encoding"),
         }
     }
 }

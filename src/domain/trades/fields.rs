@@ -1,6 +1,7 @@
 //! The values of single trade-detail fields: side, market, date, security
 //! code, quantity, amount and the pseudonymous account reference.
 
+use crate::i18n::Key;
 use chrono::NaiveDate;
 
 use crate::domain::period::Period;
@@ -22,7 +23,7 @@ impl Side {
     }
 
     /// `sell`/`buy` in any case, or 売/買, 売却/買付, 売付.
-    pub fn parse(text: &str) -> Result<Side, &'static str> {
+    pub fn parse(text: &str) -> Result<Side, Key> {
         match text {
             "sell" => return Ok(Side::Sell),
             "buy" => return Ok(Side::Buy),
@@ -31,7 +32,7 @@ impl Side {
         match text.to_ascii_lowercase().as_str() {
             "sell" | "売" | "売却" | "売付" => Ok(Side::Sell),
             "buy" | "買" | "買付" => Ok(Side::Buy),
-            _ => Err("err.trades.side"),
+            _ => Err(msg!("err.trades.side")),
         }
     }
 }
@@ -63,7 +64,7 @@ impl Market {
     }
 
     /// The English values in any case, or 国内, 中国・香港, 米国, その他.
-    pub fn parse(text: &str) -> Result<Market, &'static str> {
+    pub fn parse(text: &str) -> Result<Market, Key> {
         if let Some(market) = Market::ALL.into_iter().find(|m| m.as_str() == text) {
             return Ok(market);
         }
@@ -74,14 +75,14 @@ impl Market {
             }
             "us" | "米国" | "アメリカ" => Ok(Market::Us),
             "other" | "その他" => Ok(Market::Other),
-            _ => Err("err.trades.market"),
+            _ => Err(msg!("err.trades.market")),
         }
     }
 }
 
 /// `YYYY-MM-DD` or `YYYY/MM/DD` (month and day may have one digit, as
 /// Japanese Excel writes them), inside the return's month.
-pub fn date(text: &str, period: Period) -> Result<NaiveDate, &'static str> {
+pub fn date(text: &str, period: Period) -> Result<NaiveDate, Key> {
     let mut parts = text.split(['-', '/']);
     let mut number = |max_len: usize| -> Option<u32> {
         let part = parts.next()?;
@@ -96,16 +97,16 @@ pub fn date(text: &str, period: Period) -> Result<NaiveDate, &'static str> {
             .and_then(|y| NaiveDate::from_ymd_opt(y, m, d)),
         _ => None,
     };
-    let day = parsed.ok_or("err.trades.date")?;
+    let day = parsed.ok_or(msg!("err.trades.date"))?;
     if period.contains(day) {
         Ok(day)
     } else {
-        Err("err.trades.date_outside_period")
+        Err(msg!("err.trades.date_outside_period"))
     }
 }
 
 /// Up to 12 characters of A-Z, 0-9 and `.` (lower case is raised).
-pub fn security_code(text: &str) -> Result<String, &'static str> {
+pub fn security_code(text: &str) -> Result<String, Key> {
     let code = text.to_ascii_uppercase();
     if code.len() <= 12
         && code
@@ -114,7 +115,7 @@ pub fn security_code(text: &str) -> Result<String, &'static str> {
     {
         Ok(code)
     } else {
-        Err("err.trades.security_code")
+        Err(msg!("err.trades.security_code"))
     }
 }
 
@@ -129,41 +130,41 @@ fn plain_digits(text: &str) -> Option<i64> {
 }
 
 /// A whole number of at least 1 (grouping commas allowed).
-pub fn quantity(text: &str) -> Result<i64, &'static str> {
+pub fn quantity(text: &str) -> Result<i64, Key> {
     if let Some(n) = plain_digits(text).filter(|n| (1..=1_000_000_000_000).contains(n)) {
         return Ok(n);
     }
     match Count::parse(text) {
         Ok(c) if c.value() >= 1 => Ok(c.value()),
-        Err(AmountError::TooLarge) => Err("err.number.too_large"),
-        _ => Err("err.trades.quantity"),
+        Err(AmountError::TooLarge) => Err(msg!("err.number.too_large")),
+        _ => Err(msg!("err.trades.quantity")),
     }
 }
 
 /// Whole yen, at least 1 (grouping commas, ¥ and 円 allowed).
-pub fn amount(text: &str) -> Result<i64, &'static str> {
+pub fn amount(text: &str) -> Result<i64, Key> {
     if let Some(n) = plain_digits(text).filter(|n| *n >= 1) {
         return Ok(n);
     }
     match Yen::parse(text) {
         Ok(y) if y.value() >= 1 => Ok(y.value()),
-        Err(AmountError::TooLarge) => Err("err.number.too_large"),
-        _ => Err("err.trades.amount"),
+        Err(AmountError::TooLarge) => Err(msg!("err.number.too_large")),
+        _ => Err(msg!("err.trades.amount")),
     }
 }
 
 /// A pseudonymous reference: 4-64 letters, digits, `-` or `_`; never an
 /// email address nor six or more digits alone (a raw account number).
-pub fn account_ref(text: &str) -> Result<String, &'static str> {
+pub fn account_ref(text: &str) -> Result<String, Key> {
     if text.contains('@') {
-        return Err("err.trades.account_email");
+        return Err(msg!("err.trades.account_email"));
     }
     let allowed = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
     if !(4..=64).contains(&text.len()) || !text.bytes().all(allowed) {
-        return Err("err.trades.account_ref");
+        return Err(msg!("err.trades.account_ref"));
     }
     if text.len() >= 6 && text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("err.trades.account_number");
+        return Err(msg!("err.trades.account_number"));
     }
     Ok(text.to_owned())
 }

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::i18n::Key;
 use std::io::Read;
 
 use proptest::prelude::*;
@@ -19,7 +20,7 @@ fn row(line: &str) -> Result<TradeRow, Vec<Problem>> {
     parse_row(fields, april(), 2)
 }
 
-fn keys(line: &str) -> Vec<(Option<Column>, &'static str)> {
+fn keys(line: &str) -> Vec<(Option<Column>, Key)> {
     row(line)
         .unwrap_err()
         .into_iter()
@@ -46,87 +47,87 @@ fn every_bad_field_is_named() {
         (
             "2025-05-01,sell,7203,us,1,1,ACC-1",
             Column::TradeDate,
-            "err.trades.date_outside_period",
+            msg!("err.trades.date_outside_period"),
         ),
         (
             "2025-04-31,sell,7203,us,1,1,ACC-1",
             Column::TradeDate,
-            "err.trades.date",
+            msg!("err.trades.date"),
         ),
         (
             "2025-04-01,hold,7203,us,1,1,ACC-1",
             Column::Side,
-            "err.trades.side",
+            msg!("err.trades.side"),
         ),
         (
             "2025-04-01,buy,72-03,us,1,1,ACC-1",
             Column::SecurityCode,
-            "err.trades.security_code",
+            msg!("err.trades.security_code"),
         ),
         (
             "2025-04-01,buy,ABCDEFGHIJKLM,us,1,1,ACC-1",
             Column::SecurityCode,
-            "err.trades.security_code",
+            msg!("err.trades.security_code"),
         ),
         (
             "2025-04-01,buy,7203,moon,1,1,ACC-1",
             Column::Market,
-            "err.trades.market",
+            msg!("err.trades.market"),
         ),
         (
             "2025-04-01,buy,7203,us,0,1,ACC-1",
             Column::Quantity,
-            "err.trades.quantity",
+            msg!("err.trades.quantity"),
         ),
         (
             "2025-04-01,buy,7203,us,1.5,1,ACC-1",
             Column::Quantity,
-            "err.trades.quantity",
+            msg!("err.trades.quantity"),
         ),
         (
             "2025-04-01,buy,7203,us,1,0,ACC-1",
             Column::AmountJpy,
-            "err.trades.amount",
+            msg!("err.trades.amount"),
         ),
         (
             "2025-04-01,buy,7203,us,1,-5,ACC-1",
             Column::AmountJpy,
-            "err.trades.amount",
+            msg!("err.trades.amount"),
         ),
         (
             "2025-04-01,buy,7203,us,1,1,a@b.jp",
             Column::AccountRef,
-            "err.trades.account_email",
+            msg!("err.trades.account_email"),
         ),
         (
             "2025-04-01,buy,7203,us,1,1,1234567",
             Column::AccountRef,
-            "err.trades.account_number",
+            msg!("err.trades.account_number"),
         ),
         (
             "2025-04-01,buy,7203,us,1,1,abc",
             Column::AccountRef,
-            "err.trades.account_ref",
+            msg!("err.trades.account_ref"),
         ),
         (
             "2025-04-01,buy,7203,us,1,1,ab cd",
             Column::AccountRef,
-            "err.trades.account_ref",
+            msg!("err.trades.account_ref"),
         ),
         (
             "2025-04-01,buy,7203,us,1,1,",
             Column::AccountRef,
-            "err.required",
+            msg!("err.required"),
         ),
         (
             "2025-04-01,buy,7203,us,1,1,AC\0C1",
             Column::AccountRef,
-            "err.trades.control",
+            msg!("err.trades.control"),
         ),
         (
             "2025-04-01,buy,7203,us,1,1,AC\"C1",
             Column::AccountRef,
-            "err.trades.quote",
+            msg!("err.trades.quote"),
         ),
     ];
     for (line, column, key) in cases {

@@ -19,28 +19,28 @@ use crate::db::testing::{memory_db, test_now};
 use crate::domain::period::Period;
 use crate::domain::trades::Column;
 use crate::domain::trades::line_endings::spreadsheet_lines;
-use crate::i18n::{EN, JA};
+use crate::i18n::{Key, Lang, Tr};
 use crate::services::Actor;
 use crate::services::accounts::insert_firm;
 
 const HEADER: &str = "trade_date,side,security_code,market,quantity,amount_jpy,account_ref";
 
 /// Keys that concern one field of a row.
-const FIELD_KEYS: [&str; 14] = [
-    "err.trades.date",
-    "err.trades.date_outside_period",
-    "err.trades.side",
-    "err.trades.security_code",
-    "err.trades.market",
-    "err.trades.quantity",
-    "err.trades.amount",
-    "err.trades.account_ref",
-    "err.trades.account_email",
-    "err.trades.account_number",
-    "err.trades.too_long",
-    "err.trades.encoding",
-    "err.trades.control",
-    "err.trades.quote",
+const FIELD_KEYS: [Key; 14] = [
+    msg!("err.trades.date"),
+    msg!("err.trades.date_outside_period"),
+    msg!("err.trades.side"),
+    msg!("err.trades.security_code"),
+    msg!("err.trades.market"),
+    msg!("err.trades.quantity"),
+    msg!("err.trades.amount"),
+    msg!("err.trades.account_ref"),
+    msg!("err.trades.account_email"),
+    msg!("err.trades.account_number"),
+    msg!("err.trades.too_long"),
+    msg!("err.trades.encoding"),
+    msg!("err.trades.control"),
+    msg!("err.trades.quote"),
 ];
 
 struct Db {
@@ -97,12 +97,13 @@ fn check(db: &Db, bytes: &[u8]) -> Result<(), TestCaseError> {
             prop_assert!(errors.problems.len() <= MAX_PROBLEMS);
             for p in &errors.problems {
                 prop_assert!(
-                    EN.contains_key(p.key) && JA.contains_key(p.key),
+                    !Tr::new(Lang::En).t(p.key).is_empty()
+                        && !Tr::new(Lang::Ja).t(p.key).is_empty(),
                     "message {} in both catalogues",
                     p.key
                 );
                 prop_assert!(p.row <= lines, "row {} of {lines} lines", p.row);
-                if FIELD_KEYS.contains(&p.key) || p.key == "err.required" {
+                if FIELD_KEYS.contains(&p.key) || p.key == msg!("err.required") {
                     prop_assert!(p.column.is_some(), "{} names its column", p.key);
                 }
                 match p.column {
@@ -110,8 +111,8 @@ fn check(db: &Db, bytes: &[u8]) -> Result<(), TestCaseError> {
                         prop_assert!(p.row >= 2, "a field of a data row: {p:?}");
                         prop_assert!(Column::ALL.contains(&column));
                     }
-                    None if p.key == "err.trades.header" => prop_assert_eq!(p.row, 1),
-                    None if p.key == "err.trades.columns" => prop_assert!(p.row >= 2),
+                    None if p.key == msg!("err.trades.header") => prop_assert_eq!(p.row, 1),
+                    None if p.key == msg!("err.trades.columns") => prop_assert!(p.row >= 2),
                     None => {}
                 }
             }
@@ -271,7 +272,7 @@ fn rows_of_a_crlf_file_are_numbered_as_a_spreadsheet_shows_them() {
                 .iter()
                 .map(|p| (p.row, p.column, p.key))
                 .collect::<Vec<_>>(),
-            [(3, Some(Column::Side), "err.trades.side")],
+            [(3, Some(Column::Side), msg!("err.trades.side"))],
             "{ending:?}"
         );
     }

@@ -3,6 +3,7 @@
 //! the file's totals as the draft's figures, and moving the staged rows to
 //! `trade_details` when a version is submitted.
 
+use crate::i18n::Key;
 use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -53,7 +54,7 @@ pub struct Mismatch {
     pub file: Box<Totals>,
     pub figures: Expected,
     /// (form field, message key) of each figure that differs.
-    pub fields: Vec<(&'static str, &'static str)>,
+    pub fields: Vec<(&'static str, Key)>,
 }
 
 impl Mismatch {
@@ -67,13 +68,13 @@ impl Mismatch {
 pub fn compare(file: &Totals, figures: Expected) -> Result<(), Mismatch> {
     let mut fields = Vec::new();
     if file.rows != figures.trades {
-        fields.push(("fraudulent_trades", "err.trades.mismatch_trades"));
+        fields.push(("fraudulent_trades", msg!("err.trades.mismatch_trades")));
     }
     if file.sell != figures.sale {
-        fields.push(("sale_amount", "err.trades.mismatch_sale"));
+        fields.push(("sale_amount", msg!("err.trades.mismatch_sale")));
     }
     if file.buy != figures.purchase {
-        fields.push(("purchase_amount", "err.trades.mismatch_purchase"));
+        fields.push(("purchase_amount", msg!("err.trades.mismatch_purchase")));
     }
     if fields.is_empty() {
         Ok(())

@@ -1,6 +1,7 @@
 //! Enrolling a second factor: at the end of a first sign-in (no account is
 //! usable without one), or later from the account page after a step-up.
 
+use crate::i18n::Key;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -65,7 +66,7 @@ async fn page(
     req: &HttpRequest,
     state: &AppState,
     who: &SignedIn,
-    error: Option<&str>,
+    error: Option<Key>,
 ) -> AppResult<HttpResponse> {
     let user = who.user.clone();
     let today = state.clock.now().date();
@@ -150,7 +151,7 @@ pub async fn confirm_totp(
     })
     .await?;
     let Some(enrolled) = enrolled else {
-        return page(&req, &state, &who, Some("err.code.wrong")).await;
+        return page(&req, &state, &who, Some(msg!("err.code.wrong"))).await;
     };
     let mut c = Chrome::signed_in(&req, &who);
     if let Some(issued) = &enrolled.issued {

@@ -2,6 +2,7 @@
 //! at the end of a first sign-in), renaming and removing. Changes need a
 //! recent sign-in.
 
+use crate::i18n::Key;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -63,8 +64,8 @@ async fn page(
     req: &HttpRequest,
     state: &AppState,
     who: &SignedIn,
-    notice: Option<&str>,
-    error: Option<&str>,
+    notice: Option<Key>,
+    error: Option<Key>,
 ) -> AppResult<HttpResponse> {
     let user_id = who.user.id;
     let rows = crate::db::run(&state.pool, move |conn| Ok(passkeys::list(conn, user_id)?)).await?;
@@ -99,9 +100,9 @@ pub async fn list(
     query: web::Query<DoneQuery>,
 ) -> AppResult<HttpResponse> {
     let notice = match query.done.as_str() {
-        "added" => Some("passkey.done.added"),
-        "renamed" => Some("passkey.done.renamed"),
-        "removed" => Some("passkey.done.removed"),
+        "added" => Some(msg!("passkey.done.added")),
+        "renamed" => Some(msg!("passkey.done.renamed")),
+        "removed" => Some(msg!("passkey.done.removed")),
         _ => None,
     };
     page(&req, &state, &who, notice, None).await
@@ -159,7 +160,7 @@ pub async fn register(
         Err(why) => return Ok(back(from, why)),
     };
     let mut c = Chrome::signed_in(&req, &who);
-    let default_name = c.t.t("passkey.default_name").to_owned();
+    let default_name = c.t.t(msg!("passkey.default_name")).to_owned();
     let (actor, session, key) = (who.actor(), who.session.clone(), hash_token(&who.token));
     let now = state.clock.now();
     let outcome = crate::db::run(&state.pool, move |conn| {

@@ -76,15 +76,23 @@ async fn page(
         None => (StatusCode::OK, None),
         Some(Problem::Failed) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            Some(c.t.t("err.reauth.failed").to_owned()),
+            Some(c.t.t(msg!("err.reauth.failed")).to_owned()),
         ),
         Some(Problem::Wait(seconds)) => (
             StatusCode::TOO_MANY_REQUESTS,
-            Some(c.t.tf("login.wait", &[("seconds", &seconds.max(1).to_string())])),
+            Some(c.t.tn(
+                msg!("login.wait"),
+                seconds.max(1),
+                &[("seconds", &seconds.max(1).to_string())],
+            )),
         ),
         Some(Problem::Busy) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Some(c.t.tf("login.busy", &[("seconds", &RETRY_AFTER_SECS.to_string())])),
+            Some(c.t.tn(
+                msg!("login.busy"),
+                RETRY_AFTER_SECS,
+                &[("seconds", &RETRY_AFTER_SECS.to_string())],
+            )),
         ),
     };
     let totp = who.user.totp_enabled_at.is_some();

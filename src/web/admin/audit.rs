@@ -1,6 +1,7 @@
 //! The audit log for admins: filter it, page back through it (newest first,
 //! keyset by id) and verify its hash chain on demand. GET only.
 
+use crate::i18n::Key;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -50,8 +51,8 @@ pub struct EventLine {
 /// A filter input: name, label key, hint key, typed value, error.
 pub struct FilterField {
     pub name: &'static str,
-    pub label: &'static str,
-    pub hint: Option<&'static str>,
+    pub label: Key,
+    pub hint: Option<Key>,
     pub value: String,
     pub error: Option<String>,
 }
@@ -98,7 +99,7 @@ fn line(c: &Chrome, row: Row) -> EventLine {
                 object_type: String::new(),
                 object_id: String::new(),
                 detail: String::new(),
-                malformed: Some(c.t.tf("audit.malformed_row", &[("why", &one_line(&why))])),
+                malformed: Some(c.t.tf(msg!("audit.malformed_row"), &[("why", &one_line(&why))])),
             };
         }
     };
@@ -165,8 +166,9 @@ fn chain_view(c: &Chrome, report: &ChainReport) -> ChainView {
         ChainReport::Intact { events, head, .. } => {
             return ChainView {
                 intact: true,
-                message: t.tf(
-                    "audit.intact",
+                message: t.tn(
+                    msg!("audit.intact"),
+                    *events,
                     &[("count", &c.count(events)), ("head", head)],
                 ),
                 link: None,
@@ -176,36 +178,37 @@ fn chain_view(c: &Chrome, report: &ChainReport) -> ChainView {
     };
     let what = match fault {
         Fault::PrevHash { stored, expected } => t.tf(
-            "audit.fault.prev_hash",
+            msg!("audit.fault.prev_hash"),
             &[("stored", stored), ("expected", expected)],
         ),
         Fault::Hash { stored, computed } => t.tf(
-            "audit.fault.hash",
+            msg!("audit.fault.hash"),
             &[("stored", stored), ("computed", computed)],
         ),
-        Fault::HeadHash { head, last } => {
-            t.tf("audit.fault.head_hash", &[("head", head), ("last", last)])
-        }
+        Fault::HeadHash { head, last } => t.tf(
+            msg!("audit.fault.head_hash"),
+            &[("head", head), ("last", last)],
+        ),
         Fault::HeadCount { head, counted } => t.tf(
-            "audit.fault.head_count",
+            msg!("audit.fault.head_count"),
             &[
                 ("head", &head.to_string()),
                 ("counted", &counted.to_string()),
             ],
         ),
-        Fault::Malformed { why } => t.tf("audit.fault.malformed", &[("why", &one_line(why))]),
+        Fault::Malformed { why } => t.tf(msg!("audit.fault.malformed"), &[("why", &one_line(why))]),
     };
     let (message, link) = match event {
         Some(e) if e.action.is_none() || e.occurred_at.is_none() => (
             t.tf(
-                "audit.broken_row",
+                msg!("audit.broken_row"),
                 &[("id", &e.id.to_string()), ("what", &what)],
             ),
             Some(href(&AuditQuery::default(), e.id.checked_add(1))),
         ),
         Some(e) => (
             t.tf(
-                "audit.broken",
+                msg!("audit.broken"),
                 &[
                     ("id", &e.id.to_string()),
                     ("action", &one_line(e.action.as_deref().unwrap_or_default())),
@@ -218,7 +221,7 @@ fn chain_view(c: &Chrome, report: &ChainReport) -> ChainView {
             ),
             Some(href(&AuditQuery::default(), e.id.checked_add(1))),
         ),
-        None => (t.tf("audit.broken_head", &[("what", &what)]), None),
+        None => (t.tf(msg!("audit.broken_head"), &[("what", &what)]), None),
     };
     ChainView {
         intact: false,
@@ -261,12 +264,22 @@ pub async fn page(
     .await?;
     let c = Chrome::signed_in(&req, &who.0);
     let invalid = parsed.err().unwrap_or_default();
-    let specs: [(&'static str, &'static str, Option<&'static str>, &str); 5] = [
-        ("actor", "audit.actor", None, &q.actor),
-        ("object_type", "audit.object_type", None, &q.object_type),
-        ("object_id", "audit.object_id", None, &q.object_id),
-        ("from", "audit.from", Some("audit.hint.date"), &q.from),
-        ("to", "audit.to", Some("audit.hint.date"), &q.to),
+    let specs: [(&'static str, Key, Option<Key>, &str); 5] = [
+        ("actor", msg!("audit.actor"), None, &q.actor),
+        (
+            "object_type",
+            msg!("audit.object_type"),
+            None,
+            &q.object_type,
+        ),
+        ("object_id", msg!("audit.object_id"), None, &q.object_id),
+        (
+            "from",
+            msg!("audit.from"),
+            Some(msg!("audit.hint.date")),
+            &q.from,
+        ),
+        ("to", msg!("audit.to"), Some(msg!("audit.hint.date")), &q.to),
     ];
     let fields: Vec<FilterField> = specs
         .into_iter()
@@ -286,7 +299,7 @@ pub async fn page(
         })
         .collect();
     if let Some(key) = invalid.for_field("action") {
-        let label = c.t.t("audit.action").to_owned();
+        let label = c.t.t(msg!("audit.action")).to_owned();
         errors.push(("action".to_owned(), label, c.t.t(key).to_owned()));
     }
     let status = if errors.is_empty() {

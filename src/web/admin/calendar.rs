@@ -67,10 +67,15 @@ async fn show(
     let mut fields = fields(
         &c.t,
         &[
-            ("due_day", "calendar.due_day", FieldKind::Number, &typed.0),
+            (
+                "due_day",
+                msg!("calendar.due_day"),
+                FieldKind::Number,
+                &typed.0,
+            ),
             (
                 "reminder_days",
-                "calendar.reminder_days",
+                msg!("calendar.reminder_days"),
                 FieldKind::Number,
                 &typed.1,
             ),
@@ -78,7 +83,7 @@ async fn show(
         invalid,
     );
     if let Some(f) = fields.get_mut(1) {
-        f.hint = Some(c.t.t("calendar.reminder_hint").to_owned());
+        f.hint = Some(c.t.t(msg!("calendar.reminder_hint")).to_owned());
     }
     let status = if invalid.is_empty() {
         StatusCode::OK

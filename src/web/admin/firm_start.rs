@@ -42,7 +42,7 @@ impl HasCsrf for FirstPeriodForm {
 /// The month field's hint (`YYYY-MM`, empty for the current month).
 pub fn with_month_hint(c: &Chrome, mut fields: Vec<FieldView>) -> Vec<FieldView> {
     for f in fields.iter_mut().filter(|f| f.name == "first_period") {
-        f.hint = Some(c.t.t("firms.first_period_hint").to_owned());
+        f.hint = Some(c.t.t(msg!("firms.first_period_hint")).to_owned());
     }
     fields
 }
@@ -72,7 +72,7 @@ async fn show(
             &c.t,
             &[(
                 "first_period",
-                "field.first_period",
+                msg!("field.first_period"),
                 FieldKind::Text,
                 &value,
             )],

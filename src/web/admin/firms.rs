@@ -90,7 +90,7 @@ async fn show(
     let firms = firms
         .into_iter()
         .map(|(firm, exempt)| FirmLine {
-            exemption: exempt.map(|d| c.t.tf("four_eyes.exempt", &[("date", &c.date(&d))])),
+            exemption: exempt.map(|d| c.t.tf(msg!("four_eyes.exempt"), &[("date", &c.date(&d))])),
             exemption_action: paths::admin_firm_exemption(firm.id),
             firm,
         })
@@ -98,17 +98,17 @@ async fn show(
     let fields = fields(
         &c.t,
         &[
-            ("name", "field.firm_name", FieldKind::Text, &form.name),
+            ("name", msg!("field.firm_name"), FieldKind::Text, &form.name),
             (
                 "registration_no",
-                "field.registration_no",
+                msg!("field.registration_no"),
                 FieldKind::Text,
                 &form.registration_no,
             ),
-            ("lei", "field.lei", FieldKind::Text, &form.lei),
+            ("lei", msg!("field.lei"), FieldKind::Text, &form.lei),
             (
                 "first_period",
-                "field.first_period",
+                msg!("field.first_period"),
                 FieldKind::Text,
                 &form.first_period,
             ),

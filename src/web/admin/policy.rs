@@ -79,7 +79,7 @@ pub async fn save(
     };
     let Ok(until) = until else {
         let c = Chrome::signed_in(&req, &who.0);
-        let error = Some(c.t.t("err.date.invalid").to_owned());
+        let error = Some(c.t.t(msg!("err.date.invalid")).to_owned());
         let page = PolicyPage {
             c,
             staff_totp: form.staff_totp == "allowed",

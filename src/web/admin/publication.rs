@@ -75,19 +75,15 @@ async fn draft_page(
         .map(|r| {
             let cells = r.cells.iter().map(|cell| {
                 let reason = match (cell.reason, cell.overridden) {
-                    (_, true) => "publication.reason_released",
-                    (Some(Reason::Threshold), _) => "publication.reason_threshold",
-                    (Some(Reason::Dominance), _) => "publication.reason_dominance",
-                    (Some(Reason::Secondary), _) => "publication.reason_secondary",
-                    (None, false) => "",
+                    (_, true) => Some(msg!("publication.reason_released")),
+                    (Some(Reason::Threshold), _) => Some(msg!("publication.reason_threshold")),
+                    (Some(Reason::Dominance), _) => Some(msg!("publication.reason_dominance")),
+                    (Some(Reason::Secondary), _) => Some(msg!("publication.reason_secondary")),
+                    (None, false) => None,
                 };
                 (
                     show(&r.figure, cell.value),
-                    if reason.is_empty() {
-                        String::new()
-                    } else {
-                        c.t.t(reason).to_owned()
-                    },
+                    reason.map(|k| c.t.t(k).to_owned()).unwrap_or_default(),
                 )
             });
             (c.t.t(figure_key(&r.figure)).to_owned(), cells.collect())

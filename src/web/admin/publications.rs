@@ -60,37 +60,37 @@ async fn list_page(
     let specs = [
         (
             "title",
-            "publication.field_title",
+            msg!("publication.field_title"),
             FieldKind::Text,
             typed.title.as_str(),
         ),
         (
             "cutoff",
-            "publication.field_cutoff",
+            msg!("publication.field_cutoff"),
             FieldKind::Text,
             typed.cutoff.as_str(),
         ),
         (
             "from",
-            "publication.field_from",
+            msg!("publication.field_from"),
             FieldKind::Text,
             typed.from.as_str(),
         ),
         (
             "to",
-            "publication.field_to",
+            msg!("publication.field_to"),
             FieldKind::Text,
             typed.to.as_str(),
         ),
         (
             "footnotes",
-            "publication.field_footnotes",
+            msg!("publication.field_footnotes"),
             FieldKind::Multiline,
             typed.footnotes.as_str(),
         ),
         (
             "p_percent",
-            "publication.field_p",
+            msg!("publication.field_p"),
             FieldKind::Number,
             typed.p_percent.as_str(),
         ),
@@ -100,9 +100,9 @@ async fn list_page(
         .iter()
         .map(|p| {
             let status = c.t.t(if p.status == PublicationStatus::Released {
-                "publication.status_released"
+                msg!("publication.status_released")
             } else {
-                "publication.status_draft"
+                msg!("publication.status_draft")
             });
             (
                 p.id,

@@ -59,10 +59,15 @@ pub fn choose_password_fields(c: &Chrome, invalid: &Invalid) -> Vec<FieldView> {
     fields(
         &c.t,
         &[
-            ("password", "field.new_password", FieldKind::Password, ""),
+            (
+                "password",
+                msg!("field.new_password"),
+                FieldKind::Password,
+                "",
+            ),
             (
                 "password_confirm",
-                "field.password_confirm",
+                msg!("field.password_confirm"),
                 FieldKind::Password,
                 "",
             ),

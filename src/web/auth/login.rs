@@ -61,15 +61,23 @@ fn login_page(req: &HttpRequest, email: String, outcome: Outcome) -> AppResult<H
         Outcome::Fresh => (StatusCode::OK, None),
         Outcome::Failed => (
             StatusCode::UNAUTHORIZED,
-            Some(c.t.t("login.failed").to_owned()),
+            Some(c.t.t(msg!("login.failed")).to_owned()),
         ),
         Outcome::Wait(seconds) => (
             StatusCode::TOO_MANY_REQUESTS,
-            Some(c.t.tf("login.wait", &[("seconds", &seconds.max(1).to_string())])),
+            Some(c.t.tn(
+                msg!("login.wait"),
+                seconds.max(1),
+                &[("seconds", &seconds.max(1).to_string())],
+            )),
         ),
         Outcome::Busy => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Some(c.t.tf("login.busy", &[("seconds", &RETRY_AFTER_SECS.to_string())])),
+            Some(c.t.tn(
+                msg!("login.busy"),
+                RETRY_AFTER_SECS,
+                &[("seconds", &RETRY_AFTER_SECS.to_string())],
+            )),
         ),
     };
     let busy = matches!(outcome, Outcome::Busy);

@@ -53,7 +53,10 @@ impl HasCsrf for AnswerForm {
 
 /// The relying party for this portal's public URL.
 pub fn relying_party(state: &AppState) -> Outcome<Arc<Webauthn>> {
-    passkeys::relying_party(&state.config.public_url, Tr::new(Lang::En).t("app.name"))
+    passkeys::relying_party(
+        &state.config.public_url,
+        Tr::new(Lang::En).t(msg!("app.name")),
+    )
 }
 
 /// The options for the script, or the message it shows instead. A refusal
@@ -73,7 +76,7 @@ pub fn options_json(req: &HttpRequest, outcome: Outcome<impl Serialize>) -> Http
 
 /// The authenticator's answer; a malformed one is a bad request.
 pub fn parse_answer<T: DeserializeOwned>(json: &str) -> AppResult<T> {
-    serde_json::from_str(json).map_err(|_| AppError::BadRequest("passkey.err.bad_response"))
+    serde_json::from_str(json).map_err(|_| AppError::BadRequest(msg!("passkey.err.bad_response")))
 }
 
 /// Back to the page the ceremony started on, saying why it failed.

@@ -55,14 +55,19 @@ fn page(
         &[
             (
                 "current_password",
-                "field.current_password",
+                msg!("field.current_password"),
                 FieldKind::Password,
                 "",
             ),
-            ("password", "field.new_password", FieldKind::Password, ""),
+            (
+                "password",
+                msg!("field.new_password"),
+                FieldKind::Password,
+                "",
+            ),
             (
                 "password_confirm",
-                "field.password_confirm",
+                msg!("field.password_confirm"),
                 FieldKind::Password,
                 "",
             ),
@@ -114,7 +119,7 @@ pub async fn submit(
     };
     // A rule across two fields, the one the form cannot express.
     if invalid.is_empty() && form.password == form.current_password {
-        invalid.push("password", "err.password.unchanged");
+        invalid.push("password", msg!("err.password.unchanged"));
     }
     let stored = who.user.password_hash.clone().unwrap_or_default();
     let current = form.current_password.clone();
@@ -134,7 +139,7 @@ pub async fn submit(
     if !current_ok {
         invalid
             .0
-            .insert(0, ("current_password", "err.password.wrong"));
+            .insert(0, ("current_password", msg!("err.password.wrong")));
     }
     let Some(new_hash) = new_hash.filter(|_| invalid.is_empty()) else {
         return page(&req, &who, &invalid, StatusCode::UNPROCESSABLE_ENTITY);

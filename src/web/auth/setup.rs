@@ -62,17 +62,22 @@ fn page(
     let fields = fields(
         &c.t,
         &[
-            ("email", "field.email", FieldKind::Email, &form.email),
+            ("email", msg!("field.email"), FieldKind::Email, &form.email),
             (
                 "display_name",
-                "field.display_name",
+                msg!("field.display_name"),
                 FieldKind::Text,
                 &form.display_name,
             ),
-            ("password", "field.new_password", FieldKind::Password, ""),
+            (
+                "password",
+                msg!("field.new_password"),
+                FieldKind::Password,
+                "",
+            ),
             (
                 "password_confirm",
-                "field.password_confirm",
+                msg!("field.password_confirm"),
                 FieldKind::Password,
                 "",
             ),

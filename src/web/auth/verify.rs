@@ -1,6 +1,7 @@
 //! The second step of signing in: a TOTP code or a recovery code (passkeys
 //! sign in from the same page through static/passkey.js).
 
+use crate::i18n::Key;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -41,7 +42,7 @@ async fn page(
     req: &HttpRequest,
     state: &AppState,
     who: &SignedIn,
-    error: Option<&str>,
+    error: Option<Key>,
 ) -> AppResult<HttpResponse> {
     let user = who.user.clone();
     let today = state.clock.now().date();
@@ -104,8 +105,8 @@ async fn check(
     .await?;
     match issued {
         Verified::Yes(issued) => signed_in_response(&issued, paths::HOME),
-        Verified::No => page(&req, &state, &who, Some("err.code.wrong")).await,
-        Verified::Wait(_) => page(&req, &state, &who, Some("err.code.wait")).await,
+        Verified::No => page(&req, &state, &who, Some(msg!("err.code.wrong"))).await,
+        Verified::Wait(_) => page(&req, &state, &who, Some(msg!("err.code.wait"))).await,
         Verified::Ended => Ok(redirect(paths::LOGIN)),
     }
 }

@@ -5,6 +5,7 @@
 //! 億円 / 万円 on the Japanese page, as the FSA writes amounts).
 
 use crate::domain::yen::group_digits;
+use crate::i18n::Key;
 use crate::i18n::{Lang, Tr};
 
 /// The largest value an axis spans (10^18): a larger value is drawn at the
@@ -55,36 +56,36 @@ impl Scale {
 /// key that writes a number in it.
 struct Unit {
     size: i64,
-    key: &'static str,
+    key: Key,
 }
 
 const EN_UNITS: [Unit; 3] = [
     Unit {
         size: 1_000_000_000,
-        key: "dashboard.chart_yen_bn",
+        key: msg!("dashboard.chart_yen_bn"),
     },
     Unit {
         size: 1_000_000,
-        key: "dashboard.chart_yen_m",
+        key: msg!("dashboard.chart_yen_m"),
     },
     Unit {
         size: 1,
-        key: "dashboard.chart_yen",
+        key: msg!("dashboard.chart_yen"),
     },
 ];
 
 const JA_UNITS: [Unit; 3] = [
     Unit {
         size: 100_000_000,
-        key: "dashboard.chart_yen_oku",
+        key: msg!("dashboard.chart_yen_oku"),
     },
     Unit {
         size: 10_000,
-        key: "dashboard.chart_yen_man",
+        key: msg!("dashboard.chart_yen_man"),
     },
     Unit {
         size: 1,
-        key: "dashboard.chart_yen",
+        key: msg!("dashboard.chart_yen"),
     },
 ];
 

@@ -3,6 +3,7 @@
 //! trade file), and the approver's own act — the attestation and an
 //! optional note — which submits it. Nothing here edits the return.
 
+use crate::i18n::Key;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -33,13 +34,13 @@ enum Standing {
 }
 
 impl Standing {
-    fn key(self) -> &'static str {
+    fn key(self) -> Key {
         match self {
-            Standing::CanSubmit => "approve.can_submit",
-            Standing::NothingPrepared => "approve.nothing_prepared",
-            Standing::NotApprover => "approve.not_approver",
-            Standing::Preparer => "approve.preparer",
-            Standing::NotReady => "approve.not_ready",
+            Standing::CanSubmit => msg!("approve.can_submit"),
+            Standing::NothingPrepared => msg!("approve.nothing_prepared"),
+            Standing::NotApprover => msg!("approve.not_approver"),
+            Standing::Preparer => msg!("approve.preparer"),
+            Standing::NotReady => msg!("approve.not_ready"),
         }
     }
 }
@@ -62,7 +63,7 @@ struct ApprovePage {
     preparers: String,
     trade_file: Option<String>,
     exemption: Option<String>,
-    standing: &'static str,
+    standing: Key,
     can_submit: bool,
     refused: Vec<String>,
     attested: bool,
@@ -170,7 +171,7 @@ fn respond(
         .filter(|(field, _)| !matches!(*field, "attestation" | "approver_note"))
         .map(|(field, key)| match *field {
             "four_eyes" => c.t.t(key).to_owned(),
-            f => format!("{}: {}", c.t.t(&format!("field.{f}")), c.t.t(key)),
+            f => format!("{}: {}", c.t.named(&format!("field.{f}")), c.t.t(key)),
         })
         .collect();
     let key = if tokens::looks_like_token(&typed.form.submission_key) {
@@ -198,8 +199,9 @@ fn respond(
             .collect::<Vec<_>>()
             .join(", "),
         trade_file: l.upload.map(|u| {
-            c.t.tf(
-                "approve.trade_file",
+            c.t.tn(
+                msg!("approve.trade_file"),
+                u.totals.rows,
                 &[
                     ("file", &u.file_name),
                     ("rows", &c.count(&u.totals.rows)),
@@ -209,7 +211,7 @@ fn respond(
         }),
         exemption: l
             .exemption
-            .map(|d| c.t.tf("four_eyes.exempt", &[("date", &c.date(&d))])),
+            .map(|d| c.t.tf(msg!("four_eyes.exempt"), &[("date", &c.date(&d))])),
         standing: standing.key(),
         can_submit: standing == Standing::CanSubmit,
         refused,
@@ -258,7 +260,7 @@ pub async fn submit(
         return Err(AppError::Forbidden);
     }
     if !tokens::looks_like_token(&form.submission_key) {
-        return Err(AppError::BadRequest("error.bad_form"));
+        return Err(AppError::BadRequest(msg!("error.bad_form")));
     }
     let now = state.clock.now();
     let approval = Approval {

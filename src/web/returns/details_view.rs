@@ -13,7 +13,7 @@ pub struct Section {
 }
 
 fn label(c: &Chrome, field: &str) -> String {
-    c.t.t(&format!("field.{field}")).to_owned()
+    c.t.named(&format!("field.{field}")).to_owned()
 }
 
 pub fn sections(c: &Chrome, d: &VersionDetails) -> Vec<Section> {
@@ -44,8 +44,8 @@ pub fn sections(c: &Chrome, d: &VersionDetails) -> Vec<Section> {
         ));
     }
     let policy = match (d.compensation_policy.as_str(), d.compensation_percent) {
-        ("partial", Some(p)) => format!("{} ({p}%)", c.t.t("policy.partial")),
-        (code, _) => c.t.t(&format!("policy.{code}")).to_owned(),
+        ("partial", Some(p)) => format!("{} ({p}%)", c.t.t(msg!("policy.partial"))),
+        (code, _) => c.t.named(&format!("policy.{code}")).to_owned(),
     };
     let checklist = CHECKLIST
         .iter()
@@ -56,15 +56,15 @@ pub fn sections(c: &Chrome, d: &VersionDetails) -> Vec<Section> {
                 .find_map(|e| e.strip_prefix(&format!("{item}=")))
                 .unwrap_or("");
             let shown = match state.split_once(':') {
-                Some(("planned", date)) => format!("{} ({date})", c.t.t("check.planned")),
-                _ => c.t.t(&format!("check.{state}")).to_owned(),
+                Some(("planned", date)) => format!("{} ({date})", c.t.t(msg!("check.planned"))),
+                _ => c.t.named(&format!("check.{state}")).to_owned(),
             };
-            (c.t.t(&format!("check.{item}")).to_owned(), shown)
+            (c.t.named(&format!("check.{item}")).to_owned(), shown)
         })
         .collect();
     let mut out = vec![
         Section {
-            title: c.t.t("return.markets").to_owned(),
+            title: c.t.t(msg!("return.markets")).to_owned(),
             rows: MARKETS
                 .iter()
                 .zip(markets)
@@ -72,7 +72,7 @@ pub fn sections(c: &Chrome, d: &VersionDetails) -> Vec<Section> {
                 .collect(),
         },
         Section {
-            title: c.t.t("return.vectors").to_owned(),
+            title: c.t.t(msg!("return.vectors")).to_owned(),
             rows: VECTORS
                 .iter()
                 .zip(vectors)
@@ -80,11 +80,11 @@ pub fn sections(c: &Chrome, d: &VersionDetails) -> Vec<Section> {
                 .collect(),
         },
         Section {
-            title: c.t.t("return.detection").to_owned(),
+            title: c.t.t(msg!("return.detection")).to_owned(),
             rows: detection,
         },
         Section {
-            title: c.t.t("return.compensation").to_owned(),
+            title: c.t.t(msg!("return.compensation")).to_owned(),
             rows: vec![
                 (label(c, "customer_losses"), c.yen(&d.customer_losses_jpy)),
                 (
@@ -99,11 +99,11 @@ pub fn sections(c: &Chrome, d: &VersionDetails) -> Vec<Section> {
             ],
         },
         Section {
-            title: c.t.t("return.checklist").to_owned(),
+            title: c.t.t(msg!("return.checklist")).to_owned(),
             rows: checklist,
         },
         Section {
-            title: c.t.t("return.contact").to_owned(),
+            title: c.t.t(msg!("return.contact")).to_owned(),
             rows: vec![
                 (label(c, "contact_name"), d.contact_name.clone()),
                 (label(c, "contact_phone"), d.contact_phone.clone()),
@@ -115,13 +115,13 @@ pub fn sections(c: &Chrome, d: &VersionDetails) -> Vec<Section> {
         let flagged = d
             .warnings
             .split(',')
-            .map(|k| c.t.t(k).to_owned())
+            .map(|k| c.t.named(k).to_owned())
             .collect::<Vec<_>>()
             .join(" ");
         out.push(Section {
-            title: c.t.t("version.warnings").to_owned(),
+            title: c.t.t(msg!("version.warnings")).to_owned(),
             rows: vec![
-                (c.t.t("version.flagged").to_owned(), flagged),
+                (c.t.t(msg!("version.flagged")).to_owned(), flagged),
                 (
                     label(c, "warnings_explanation"),
                     d.warnings_explanation.clone(),
@@ -135,37 +135,39 @@ pub fn sections(c: &Chrome, d: &VersionDetails) -> Vec<Section> {
 /// Who prepared, submitted and attested a version, by display name, with
 /// the approver's note and the four-eyes basis, in the page's language.
 pub fn people_section(c: &Chrome, p: &VersionPeople) -> Section {
-    let nobody = || c.t.t("version.not_recorded").to_owned();
+    let nobody = || c.t.t(msg!("version.not_recorded")).to_owned();
     let preparers = if p.preparers.is_empty() {
         nobody()
     } else {
         p.preparers.join(", ")
     };
     let basis = match p.basis {
-        Basis::TwoPeople => c.t.t("four_eyes.two_people").to_owned(),
-        Basis::Exempt(date) => c.t.tf("four_eyes.exempt", &[("date", &c.date(&date))]),
+        Basis::TwoPeople => c.t.t(msg!("four_eyes.two_people")).to_owned(),
+        Basis::Exempt(date) => {
+            c.t.tf(msg!("four_eyes.exempt"), &[("date", &c.date(&date))])
+        }
         Basis::NotRecorded => nobody(),
     };
     let mut rows = vec![
-        (c.t.t("version.prepared_by").to_owned(), preparers),
+        (c.t.t(msg!("version.prepared_by")).to_owned(), preparers),
         (
-            c.t.t("version.submitted_by").to_owned(),
+            c.t.t(msg!("version.submitted_by")).to_owned(),
             p.submitter.clone().unwrap_or_else(nobody),
         ),
         (
-            c.t.t("version.attested_by").to_owned(),
+            c.t.t(msg!("version.attested_by")).to_owned(),
             p.attested_by.clone().unwrap_or_else(nobody),
         ),
     ];
     if !p.approver_note.is_empty() {
         rows.push((
-            c.t.t("field.approver_note").to_owned(),
+            c.t.t(msg!("field.approver_note")).to_owned(),
             p.approver_note.clone(),
         ));
     }
-    rows.push((c.t.t("version.four_eyes").to_owned(), basis));
+    rows.push((c.t.t(msg!("version.four_eyes")).to_owned(), basis));
     Section {
-        title: c.t.t("version.control").to_owned(),
+        title: c.t.t(msg!("version.control")).to_owned(),
         rows,
     }
 }

@@ -3,6 +3,7 @@
 
 use super::details_view::Section;
 use super::sections::{self, CheckRow};
+use crate::i18n::Key;
 use crate::i18n::Tr;
 use crate::services::Invalid;
 use crate::services::return_form::FiguresForm;
@@ -19,7 +20,7 @@ fn check(t: &Tr, row: &CheckRow) -> (String, String) {
     let status = if row.status.is_empty() {
         String::new()
     } else {
-        t.t(&format!("check.{}", row.status)).to_owned()
+        t.named(&format!("check.{}", row.status)).to_owned()
     };
     let shown = if row.date.trim().is_empty() {
         status
@@ -36,25 +37,25 @@ pub fn sections(t: &Tr, form: &FiguresForm) -> Vec<Section> {
     let policy = if s.policy.is_empty() {
         String::new()
     } else {
-        t.t(&format!("policy.{}", s.policy)).to_owned()
+        t.named(&format!("policy.{}", s.policy)).to_owned()
     };
-    compensation.push((t.t("field.compensation_policy").to_owned(), policy));
-    let section = |title: &str, rows| Section {
+    compensation.push((t.t(msg!("field.compensation_policy")).to_owned(), policy));
+    let section = |title: Key, rows| Section {
         title: t.t(title).to_owned(),
         rows,
     };
     vec![
-        section("return.figures", rows(&s.core)),
-        section("return.markets", rows(&s.markets)),
-        section("return.vectors", rows(&s.vectors)),
-        section("return.detection", rows(&s.detection)),
-        section("return.compensation", compensation),
+        section(msg!("return.figures"), rows(&s.core)),
+        section(msg!("return.markets"), rows(&s.markets)),
+        section(msg!("return.vectors"), rows(&s.vectors)),
+        section(msg!("return.detection"), rows(&s.detection)),
+        section(msg!("return.compensation"), compensation),
         section(
-            "return.checklist",
+            msg!("return.checklist"),
             s.checklist.iter().map(|r| check(t, r)).collect(),
         ),
-        section("return.narrative", rows(&s.explanation)),
-        section("return.contact", rows(&s.contact)),
+        section(msg!("return.narrative"), rows(&s.explanation)),
+        section(msg!("return.contact"), rows(&s.contact)),
     ]
 }
 
@@ -66,9 +67,9 @@ pub fn filled(t: &Tr, form: &FiguresForm) -> Vec<(String, String)> {
         .map(|(name, value)| {
             let label = match name.strip_prefix("check_") {
                 Some(item) => t
-                    .t(&format!("check.{}", item.trim_end_matches("_date")))
+                    .named(&format!("check.{}", item.trim_end_matches("_date")))
                     .to_owned(),
-                None => t.t(&format!("field.{name}")).to_owned(),
+                None => t.named(&format!("field.{name}")).to_owned(),
             };
             (label, value.to_owned())
         })

@@ -2,6 +2,7 @@
 //! warning shown beside the fields on each save, nothing refused), hand it
 //! to an approver (`approve`), or mark the month nil (`nil`).
 
+use crate::i18n::Key;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -30,7 +31,7 @@ pub struct VersionLine {
     pub receipt_no: String,
     pub submitted_at: String,
     pub nil: bool,
-    pub status_key: &'static str,
+    pub status_key: Key,
 }
 
 #[derive(Template)]
@@ -82,11 +83,11 @@ pub struct PageQuery {
     saved: String,
 }
 
-pub fn status_key(v: &Version) -> &'static str {
+pub fn status_key(v: &Version) -> Key {
     match v.status {
-        VersionStatus::Accepted => "status.accepted",
-        VersionStatus::Returned => "status.returned",
-        VersionStatus::Submitted => "status.submitted",
+        VersionStatus::Accepted => msg!("status.accepted"),
+        VersionStatus::Returned => msg!("status.returned"),
+        VersionStatus::Submitted => msg!("status.submitted"),
     }
 }
 
@@ -124,7 +125,7 @@ pub fn warning_lines(t: &Tr, checks: &Assessment) -> Vec<(String, String, String
         .map(|w| {
             (
                 w.field().to_owned(),
-                t.t(&format!("field.{}", w.field())).to_owned(),
+                t.named(&format!("field.{}", w.field())).to_owned(),
                 t.t(w.key()).to_owned(),
             )
         })
@@ -147,7 +148,7 @@ fn page_response(
         }
     }
     if !shown.checks.warnings.is_empty() && !shown.checks.explained {
-        beside.push("warnings_explanation", "err.explanation.required");
+        beside.push("warnings_explanation", msg!("err.explanation.required"));
     }
     let s = sections::build(&c.t, shown.form, &beside);
     let errors = sections::build(&c.t, shown.form, &shown.checks.errors).summary(&c.t);
@@ -158,7 +159,7 @@ fn page_response(
         .and_then(|r| r.draft_updated_at)
         .map(|at| {
             c.t.tf(
-                "return.draft_saved_by",
+                msg!("return.draft_saved_by"),
                 &[
                     ("who", loaded.draft_by.as_deref().unwrap_or("?")),
                     ("when", &c.when(&at)),
@@ -200,7 +201,7 @@ fn page_response(
         draft_note,
         returned: loaded.review_note.as_ref().map(|(reason, at)| {
             (
-                c.t.tf("return.returned", &[("when", &c.when(at))]),
+                c.t.tf(msg!("return.returned"), &[("when", &c.when(at))]),
                 reason.clone(),
             )
         }),
@@ -246,7 +247,7 @@ pub async fn save_draft(
     .await?;
     match saved {
         Ok(()) => Ok(redirect(format!("{}?saved=1", paths::return_page(period)))),
-        Err(_) => Err(AppError::BadRequest("error.bad_form")),
+        Err(_) => Err(AppError::BadRequest(msg!("error.bad_form"))),
     }
 }
 

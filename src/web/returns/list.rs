@@ -1,5 +1,6 @@
 //! The firm's list of periods and their state.
 
+use crate::i18n::Key;
 use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -20,7 +21,7 @@ use crate::web::{AppState, paths, redirect};
 pub struct PeriodLine {
     pub period: String,
     pub href: String,
-    pub state_key: &'static str,
+    pub state_key: Key,
     pub versions: i32,
     /// The due date, as shown.
     pub due: String,
@@ -45,14 +46,14 @@ pub struct ListQuery {
     period: String,
 }
 
-fn state_key(state: Option<ReturnState>, has_draft: bool) -> &'static str {
+fn state_key(state: Option<ReturnState>, has_draft: bool) -> Key {
     match (state, has_draft) {
-        (None, _) => "state.not_started",
-        (Some(ReturnState::Draft), _) => "state.draft",
-        (Some(_), true) => "state.amending",
-        (Some(ReturnState::Accepted), false) => "state.accepted",
-        (Some(ReturnState::Returned), false) => "state.returned",
-        (Some(ReturnState::Submitted), false) => "state.submitted",
+        (None, _) => msg!("state.not_started"),
+        (Some(ReturnState::Draft), _) => msg!("state.draft"),
+        (Some(_), true) => msg!("state.amending"),
+        (Some(ReturnState::Accepted), false) => msg!("state.accepted"),
+        (Some(ReturnState::Returned), false) => msg!("state.returned"),
+        (Some(ReturnState::Submitted), false) => msg!("state.submitted"),
     }
 }
 
@@ -67,7 +68,7 @@ pub async fn page(
     if !query.period.trim().is_empty() {
         match reportable_period(query.period.trim(), &state.clock) {
             Ok(period) => return Ok(redirect(paths::return_page(period))),
-            Err(_) => open_error = Some(c.t.t("err.period.invalid").to_owned()),
+            Err(_) => open_error = Some(c.t.t(msg!("err.period.invalid")).to_owned()),
         }
     }
     let firm_id = who.firm_id;
@@ -104,7 +105,7 @@ pub async fn page(
                 row.map(|r| r.state),
                 row.is_some_and(|r| r.draft_json.is_some()),
             ) {
-                "state.not_started" if !required => "state.not_required",
+                key if key == msg!("state.not_started") && !required => msg!("state.not_required"),
                 key => key,
             };
             PeriodLine {

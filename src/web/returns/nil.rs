@@ -73,14 +73,15 @@ pub async fn mark(
                 back: paths::return_page(period),
                 discarded,
                 trade_file: upload.map(|u| {
-                    c.t.tf(
-                        "nil.trade_file",
+                    c.t.tn(
+                        msg!("nil.trade_file"),
+                        u.totals.rows,
                         &[("file", &u.file_name), ("rows", &c.count(&u.totals.rows))],
                     )
                 }),
                 replaces: latest.map(|v| {
                     c.t.tf(
-                        "nil.replaces",
+                        msg!("nil.replaces"),
                         &[
                             ("version", &v.version_no.to_string()),
                             ("receipt", &v.receipt_no),

@@ -2,6 +2,7 @@
 //! its label, what was typed and its message, and the checklist rows.
 
 use crate::domain::details::{CHECK_DATE, CHECK_STATUS, CHECKLIST, DETECTION, MARKETS, VECTORS};
+use crate::i18n::Key;
 use crate::i18n::Tr;
 use crate::services::Invalid;
 use crate::services::return_form::FiguresForm;
@@ -49,14 +50,13 @@ fn field(
     name: &'static str,
     kind: FieldKind,
 ) -> FieldView {
-    let hint_key = format!("hint.{name}");
-    let hint = t.t(&hint_key);
+    let hint = Key::find(&format!("hint.{name}")).map(|k| t.t(k));
     FieldView {
         name,
-        label: t.t(&format!("field.{name}")).to_owned(),
+        label: t.named(&format!("field.{name}")).to_owned(),
         value: form.get(name).to_owned(),
         error: invalid.for_field(name).map(|k| t.t(k).to_owned()),
-        hint: (hint != hint_key).then(|| hint.to_owned()),
+        hint: hint.map(str::to_owned),
         kind,
     }
 }
@@ -112,7 +112,7 @@ pub fn build(t: &Tr, form: &FiguresForm, invalid: &Invalid) -> Sections {
         .iter()
         .enumerate()
         .map(|(i, item)| CheckRow {
-            label: t.t(&format!("check.{item}")).to_owned(),
+            label: t.named(&format!("check.{item}")).to_owned(),
             status_name: CHECK_STATUS[i],
             date_name: CHECK_DATE[i],
             status: form.get(CHECK_STATUS[i]).to_owned(),
@@ -179,7 +179,7 @@ impl Sections {
         if let Some(e) = &self.policy_error {
             all.push((
                 "compensation_policy".into(),
-                t.t("field.compensation_policy").to_owned(),
+                t.t(msg!("field.compensation_policy")).to_owned(),
                 e.clone(),
             ));
         }
@@ -199,7 +199,7 @@ impl Sections {
         if let Some(e) = &self.attestation_error {
             all.push((
                 "attestation".into(),
-                t.t("field.attestation").to_owned(),
+                t.t(msg!("field.attestation")).to_owned(),
                 e.clone(),
             ));
         }

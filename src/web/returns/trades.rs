@@ -82,9 +82,9 @@ pub async fn page(
     let period = reportable_period(&period, &state.clock)?;
     let mut page = build(&req, &state, &who, period).await?;
     let notice = match query.done.as_str() {
-        "uploaded" => Some("trades.done.uploaded"),
-        "taken" => Some("trades.done.taken"),
-        "removed" => Some("trades.done.removed"),
+        "uploaded" => Some(msg!("trades.done.uploaded")),
+        "taken" => Some(msg!("trades.done.taken")),
+        "removed" => Some(msg!("trades.done.removed")),
         _ => None,
     };
     page.notice = notice.map(|key| page.c.t.t(key).to_owned());
@@ -115,7 +115,7 @@ pub async fn upload(
     let file = match upload::receive(&req, payload, &who).await? {
         Received::File(file) => file,
         Received::TooLarge => {
-            let errors = UploadErrors::file("err.trades.too_large");
+            let errors = UploadErrors::file(msg!("err.trades.too_large"));
             return refused(
                 &req,
                 &state,

@@ -2,6 +2,7 @@
 //! upload's totals beside the form's figures, and the problems of a file
 //! that was refused.
 
+use crate::i18n::Key;
 use askama::Template;
 
 use crate::domain::period::Period;
@@ -12,11 +13,11 @@ use crate::web::paths;
 use crate::web::returns::upload::MAX_FILE_BYTES;
 use crate::web::view::Chrome;
 
-const MARKET_KEYS: [&str; 4] = [
-    "trades.market.domestic",
-    "trades.market.china_hk",
-    "trades.market.us",
-    "trades.market.other",
+const MARKET_KEYS: [Key; 4] = [
+    msg!("trades.market.domestic"),
+    msg!("trades.market.china_hk"),
+    msg!("trades.market.us"),
+    msg!("trades.market.other"),
 ];
 
 /// One figure of the file beside the same figure on the form.
@@ -89,19 +90,19 @@ pub fn upload_view(c: &Chrome, upload: &UploadSummary, form: &FormFigures) -> Up
     let t = &upload.totals;
     let comparisons = vec![
         Comparison {
-            label: c.t.t("field.fraudulent_trades").to_owned(),
+            label: c.t.t(msg!("field.fraudulent_trades")).to_owned(),
             file: group_digits(t.rows),
             form: form.trades.clone(),
             matches: same_number(&form.trades, t.rows, false),
         },
         Comparison {
-            label: c.t.t("field.sale_amount").to_owned(),
+            label: c.t.t(msg!("field.sale_amount")).to_owned(),
             file: c.yen(&t.sell),
             form: form.sale.clone(),
             matches: same_number(&form.sale, t.sell, true),
         },
         Comparison {
-            label: c.t.t("field.purchase_amount").to_owned(),
+            label: c.t.t(msg!("field.purchase_amount")).to_owned(),
             file: c.yen(&t.buy),
             form: form.purchase.clone(),
             matches: same_number(&form.purchase, t.buy, true),
@@ -111,7 +112,7 @@ pub fn upload_view(c: &Chrome, upload: &UploadSummary, form: &FormFigures) -> Up
         .iter()
         .enumerate()
         .map(|(i, key)| MarketLine {
-            label: c.t.t(key).to_owned(),
+            label: c.t.t(*key).to_owned(),
             sell: c.yen(&t.sell_by_market[i]),
             buy: c.yen(&t.buy_by_market[i]),
         })
@@ -124,14 +125,14 @@ pub fn upload_view(c: &Chrome, upload: &UploadSummary, form: &FormFigures) -> Up
         file_name: upload.file_name.clone(),
         encoding: upload.encoding.clone(),
         uploaded: c.t.tf(
-            "trades.uploaded_by",
+            msg!("trades.uploaded_by"),
             &[
                 ("who", upload.uploaded_by.as_deref().unwrap_or("?")),
                 ("when", &c.when(&upload.uploaded_at)),
             ],
         ),
         rows: c.t.tf(
-            "trades.rows_summary",
+            msg!("trades.rows_summary"),
             &[
                 ("rows", &group_digits(t.rows)),
                 ("sells", &group_digits(t.sell_count)),
@@ -148,7 +149,7 @@ pub fn upload_view(c: &Chrome, upload: &UploadSummary, form: &FormFigures) -> Up
 fn problem_line(c: &Chrome, p: &Problem) -> ProblemLine {
     ProblemLine {
         row: if p.row == 0 {
-            c.t.t("trades.whole_file").to_owned()
+            c.t.t(msg!("trades.whole_file")).to_owned()
         } else {
             group_digits(i64::try_from(p.row).unwrap_or(i64::MAX))
         },
@@ -167,7 +168,7 @@ pub fn page(
     upload: Option<UploadView>,
 ) -> TradesPage {
     let limits = c.t.tf(
-        "trades.limits",
+        msg!("trades.limits"),
         &[
             ("mb", &(MAX_FILE_BYTES / (1024 * 1024)).to_string()),
             (
@@ -197,7 +198,7 @@ pub fn page(
 impl TradesPage {
     /// Adds the problems of a refused file.
     pub fn with_errors(mut self, errors: &UploadErrors) -> Self {
-        self.refused = Some(self.c.t.t("trades.refused").to_owned());
+        self.refused = Some(self.c.t.t(msg!("trades.refused")).to_owned());
         self.problems = errors
             .problems
             .iter()
@@ -205,8 +206,9 @@ impl TradesPage {
             .collect();
         if errors.more > 0 {
             let more = group_digits(i64::try_from(errors.more).unwrap_or(i64::MAX));
-            self.more = Some(self.c.t.tf(
-                "trades.more_problems",
+            self.more = Some(self.c.t.tn(
+                msg!("trades.more_problems"),
+                errors.more,
                 &[("n", &more), ("shown", &MAX_PROBLEMS.to_string())],
             ));
         }

@@ -3,6 +3,7 @@
 //! `Content-Length` and again while reading, and the kind of file checked
 //! by name and type before any row is parsed.
 
+use crate::i18n::Key;
 use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, web};
@@ -41,7 +42,7 @@ pub struct CsvFile {
 pub enum Received {
     File(CsvFile),
     TooLarge,
-    Refused(&'static str),
+    Refused(Key),
 }
 
 /// The declared body size, if any.
@@ -78,13 +79,13 @@ pub async fn receive(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
     if !is_multipart {
-        return Err(AppError::BadRequest("error.bad_form"));
+        return Err(AppError::BadRequest(msg!("error.bad_form")));
     }
     let mut parts = Multipart::new(req.headers(), payload.into_inner());
     let mut csrf_ok = false;
     let mut file = None;
     while let Some(part) = parts.next().await {
-        let mut part = part.map_err(|_| AppError::BadRequest("error.bad_form"))?;
+        let mut part = part.map_err(|_| AppError::BadRequest(msg!("error.bad_form")))?;
         let name = part.name().unwrap_or_default().to_owned();
         if name == "file" {
             if !csrf_ok {
@@ -96,16 +97,16 @@ pub async fn receive(
                 .unwrap_or_default()
                 .to_owned();
             if file_name.is_empty() {
-                return Ok(Received::Refused("err.trades.no_file"));
+                return Ok(Received::Refused(msg!("err.trades.no_file")));
             }
             let content_type = part.content_type().map(|m| m.essence_str().to_owned());
             if !looks_like_csv(&file_name, content_type.as_deref()) {
-                return Ok(Received::Refused("err.trades.not_csv"));
+                return Ok(Received::Refused(msg!("err.trades.not_csv")));
             }
             let mut bytes =
                 Vec::with_capacity(content_length(req).unwrap_or(0).min(MAX_FILE_BYTES));
             while let Some(chunk) = part.next().await {
-                let chunk = chunk.map_err(|_| AppError::BadRequest("error.bad_form"))?;
+                let chunk = chunk.map_err(|_| AppError::BadRequest(msg!("error.bad_form")))?;
                 if bytes.len() + chunk.len() > MAX_FILE_BYTES {
                     return Ok(Received::TooLarge);
                 }
@@ -119,9 +120,9 @@ pub async fn receive(
         }
         let mut value = Vec::new();
         while let Some(chunk) = part.next().await {
-            let chunk = chunk.map_err(|_| AppError::BadRequest("error.bad_form"))?;
+            let chunk = chunk.map_err(|_| AppError::BadRequest(msg!("error.bad_form")))?;
             if value.len() + chunk.len() > MAX_FIELD_BYTES {
-                return Err(AppError::BadRequest("error.bad_form"));
+                return Err(AppError::BadRequest(msg!("error.bad_form")));
             }
             value.extend_from_slice(&chunk);
         }
@@ -137,15 +138,15 @@ pub async fn receive(
         return Err(AppError::Csrf);
     }
     let Some(file) = file else {
-        return Ok(Received::Refused("err.trades.no_file"));
+        return Ok(Received::Refused(msg!("err.trades.no_file")));
     };
     if file.bytes.is_empty() {
-        return Ok(Received::Refused("err.trades.empty"));
+        return Ok(Received::Refused(msg!("err.trades.empty")));
     }
     // Rows are limited before parsing: every record ends a line.
     let lines = file.bytes.iter().filter(|b| **b == b'\n').count() as u64;
     if lines > MAX_ROWS + 1 {
-        return Ok(Received::Refused("err.trades.too_many_rows"));
+        return Ok(Received::Refused(msg!("err.trades.too_many_rows")));
     }
     Ok(Received::File(file))
 }

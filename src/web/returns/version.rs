@@ -1,5 +1,6 @@
 //! One frozen version of the firm's own return, with its receipt.
 
+use crate::i18n::Key;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
@@ -18,7 +19,7 @@ struct VersionPage {
     c: Chrome,
     firm_name: String,
     v: Version,
-    status_key: &'static str,
+    status_key: Key,
     back: String,
     details: Vec<super::details_view::Section>,
     people: super::details_view::Section,
@@ -51,7 +52,7 @@ pub async fn page(
     let people = people
         .map(|p| super::details_view::people_section(&c, &p))
         .unwrap_or_else(|| super::details_view::Section {
-            title: c.t.t("version.control").to_owned(),
+            title: c.t.t(msg!("version.control")).to_owned(),
             rows: vec![],
         });
     ok(&VersionPage {

@@ -2,6 +2,7 @@
 //! (not started, draft, submitted on time or late, missing, returned,
 //! accepted), the count per state and the due date.
 
+use crate::i18n::Key;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -19,14 +20,14 @@ pub struct BoardRow {
     pub firm: String,
     /// The firm's latest version for the month, else the firm's page.
     pub firm_href: String,
-    pub state_key: &'static str,
+    pub state_key: Key,
     pub slug: &'static str,
     pub version: Option<(String, String)>,
     pub submitted_at: String,
 }
 
 pub struct StateCount {
-    pub key: &'static str,
+    pub key: Key,
     pub slug: &'static str,
     pub count: usize,
 }
@@ -73,7 +74,7 @@ pub async fn page(
         })
         .collect();
     let due = c.t.tf(
-        "board.due",
+        msg!("board.due"),
         &[
             ("date", &c.date(&board.due)),
             ("day", &board.due_day.to_string()),

@@ -3,6 +3,7 @@
 //! Staff compare any return's versions by id; a firm compares its own
 //! versions of a period by number.
 
+use crate::i18n::Key;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -46,7 +47,7 @@ fn label(c: &Chrome, v: &Version) -> String {
         c.t.t(crate::web::returns::form::status_key(v),)
     );
     if v.is_nil {
-        label.push_str(&format!(" ({})", c.t.t("compare.nil")));
+        label.push_str(&format!(" ({})", c.t.t(msg!("compare.nil"))));
     }
     label
 }
@@ -73,9 +74,9 @@ fn page(c: Chrome, heading: String, a: &Full, b: &Full, back: String) -> AppResu
 
 /// The page with only a message (422: the query does not name two
 /// versions of one return).
-fn refused(c: Chrome, key: &str, back: String) -> AppResult<HttpResponse> {
+fn refused(c: Chrome, key: Key, back: String) -> AppResult<HttpResponse> {
     let page = ComparePage {
-        heading: c.t.t("compare.title").to_owned(),
+        heading: c.t.t(msg!("compare.title")).to_owned(),
         a_label: String::new(),
         b_label: String::new(),
         rows: Vec::new(),
@@ -100,7 +101,7 @@ pub async fn staff_page(
 ) -> AppResult<HttpResponse> {
     let c = Chrome::signed_in(&req, &who.0);
     let Some((a, b)) = pair::<i64>(&query) else {
-        return refused(c, "compare.bad_query", paths::REVIEW.to_owned());
+        return refused(c, msg!("compare.bad_query"), paths::REVIEW.to_owned());
     };
     let (now, actor) = (state.clock.now(), who.0.actor());
     let (da, db, (xa, xb)) = crate::db::run(&state.pool, move |conn| {
@@ -119,11 +120,11 @@ pub async fn staff_page(
     .await?;
     let back = paths::review_version(db.version.id);
     if da.version.return_id != db.version.return_id {
-        return refused(c, "compare.different_returns", back);
+        return refused(c, msg!("compare.different_returns"), back);
     }
     let heading = format!(
         "{} — {} — {}",
-        c.t.t("compare.title"),
+        c.t.t(msg!("compare.title")),
         da.firm.name,
         da.version.period
     );
@@ -142,7 +143,7 @@ pub async fn firm_page(
     let c = Chrome::signed_in(&req, &who.who);
     let back = paths::return_page(period);
     let Some((a, b)) = pair::<i32>(&query) else {
-        return refused(c, "compare.bad_query", back);
+        return refused(c, msg!("compare.bad_query"), back);
     };
     let firm_id = who.firm_id;
     let (va, vb) = crate::db::run(&state.pool, move |conn| {
@@ -155,6 +156,6 @@ pub async fn firm_page(
         Ok(((va, xa), (vb, xb)))
     })
     .await?;
-    let heading = format!("{} — {period}", c.t.t("compare.title"));
+    let heading = format!("{} — {period}", c.t.t(msg!("compare.title")));
     page(c, heading, &va, &vb, back)
 }

@@ -57,7 +57,7 @@ fn show(c: &Chrome, kind: Kind, raw: &str) -> String {
         (Kind::Yen, Ok(n)) => format!("¥{}", group_digits(n)),
         (Kind::Count, Ok(n)) => group_digits(n),
         (Kind::Choice(prefix), _) if !raw.is_empty() => {
-            c.t.t(&format!("{prefix}.{raw}")).to_owned()
+            c.t.named(&format!("{prefix}.{raw}")).to_owned()
         }
         _ => raw.to_owned(),
     }
@@ -89,7 +89,7 @@ pub fn rows(
     };
     for name in CORE {
         push(
-            c.t.t(&format!("field.{name}")).to_owned(),
+            c.t.named(&format!("field.{name}")).to_owned(),
             name,
             kind_of(name),
             true,
@@ -103,22 +103,22 @@ pub fn rows(
         .chain(COMPENSATION.iter());
     for name in middle {
         push(
-            c.t.t(&format!("field.{name}")).to_owned(),
+            c.t.named(&format!("field.{name}")).to_owned(),
             name,
             kind_of(name),
             false,
         );
     }
     for item in CHECKLIST {
-        let measure = c.t.t(&format!("check.{item}")).to_owned();
+        let measure = c.t.named(&format!("check.{item}")).to_owned();
         push(
-            format!("{measure} — {}", c.t.t("check.status")),
+            format!("{measure} — {}", c.t.t(msg!("check.status"))),
             &format!("check_{item}"),
             Kind::Choice("check"),
             false,
         );
         push(
-            format!("{measure} — {}", c.t.t("check.date")),
+            format!("{measure} — {}", c.t.t(msg!("check.date"))),
             &format!("check_{item}_date"),
             Kind::Text,
             false,
@@ -126,7 +126,7 @@ pub fn rows(
     }
     for name in CONTACT {
         push(
-            c.t.t(&format!("field.{name}")).to_owned(),
+            c.t.named(&format!("field.{name}")).to_owned(),
             name,
             Kind::Text,
             false,

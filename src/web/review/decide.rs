@@ -83,7 +83,7 @@ pub async fn send_back(
         Err(invalid) => {
             let typed = ReasonState {
                 reason: form.reason,
-                error_key: Some(invalid.for_field("reason").unwrap_or("err.required")),
+                error_key: Some(invalid.for_field("reason").unwrap_or(msg!("err.required"))),
             };
             show(&req, &state, &who, id, None, typed).await
         }

@@ -35,7 +35,7 @@ fn period(input: &str) -> AppResult<Option<String>> {
     }
     Period::parse(input)
         .map(|p| Some(p.to_string()))
-        .map_err(|_| AppError::BadRequest("err.period.invalid"))
+        .map_err(|_| AppError::BadRequest(msg!("err.period.invalid")))
 }
 
 pub async fn versions(

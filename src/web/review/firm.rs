@@ -1,6 +1,7 @@
 //! A firm seen by regulator staff: its returns by period, every version and
 //! its review.
 
+use crate::i18n::Key;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
@@ -19,7 +20,7 @@ pub struct Line {
     pub receipt_no: String,
     pub submitted_at: String,
     pub on_time: bool,
-    pub status_key: &'static str,
+    pub status_key: Key,
     pub reviewed: String,
     pub note: String,
 }

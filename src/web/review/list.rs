@@ -1,5 +1,6 @@
 //! Every firm's latest version for one period.
 
+use crate::i18n::Key;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -22,7 +23,7 @@ pub struct ReviewLine {
     pub submitted_at: String,
     pub on_time: bool,
     pub nil: bool,
-    pub status_key: &'static str,
+    pub status_key: Key,
     pub accesses: String,
     pub trades: String,
 }

@@ -2,6 +2,7 @@
 //! to compare them and, on the latest version awaiting review, the accept
 //! and return forms. Each view is audited.
 
+use crate::i18n::Key;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -31,11 +32,11 @@ struct StaffVersionPage {
     c: Chrome,
     firm: Firm,
     v: Version,
-    status_key: &'static str,
+    status_key: Key,
     submitter: String,
     siblings: Vec<Sibling>,
     back: String,
-    done: Option<&'static str>,
+    done: Option<Key>,
     reviewed: Option<String>,
     decidable: bool,
     superseded: bool,
@@ -57,7 +58,7 @@ pub struct DoneQuery {
 #[derive(Default)]
 pub struct ReasonState {
     pub reason: String,
-    pub error_key: Option<&'static str>,
+    pub error_key: Option<Key>,
 }
 
 pub async fn page(
@@ -69,8 +70,8 @@ pub async fn page(
 ) -> AppResult<HttpResponse> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let done = match query.done.as_str() {
-        "accepted" => Some("review.accepted_notice"),
-        "returned" => Some("review.returned_notice"),
+        "accepted" => Some(msg!("review.accepted_notice")),
+        "returned" => Some(msg!("review.returned_notice")),
         _ => None,
     };
     show(&req, &state, &who, id, done, ReasonState::default()).await
@@ -82,7 +83,7 @@ pub async fn show(
     state: &AppState,
     who: &Staff,
     id: i64,
-    done: Option<&'static str>,
+    done: Option<Key>,
     form: ReasonState,
 ) -> AppResult<HttpResponse> {
     let (now, actor) = (state.clock.now(), who.0.actor());
@@ -124,7 +125,7 @@ pub async fn show(
     let latest = detail.siblings.last().is_none_or(|l| l.id == current.id);
     let reviewed = current.reviewed_at.map(|at| {
         c.t.tf(
-            "review.reviewed",
+            msg!("review.reviewed"),
             &[
                 ("when", &c.when(&at)),
                 ("who", reviewer.as_deref().unwrap_or("-")),
@@ -132,7 +133,7 @@ pub async fn show(
         )
     });
     let submitter = detail.submitter.map_or_else(
-        || c.t.t("version.imported").to_owned(),
+        || c.t.t(msg!("version.imported")).to_owned(),
         |u| format!("{} <{}>", u.display_name, u.email),
     );
     let file = version_file::view(&c, current, &loaded);

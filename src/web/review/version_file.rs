@@ -3,6 +3,7 @@
 //! version before it with the changes marked, and the firm's history.
 
 use crate::db::models::{Version, VersionDetails};
+use crate::i18n::Key;
 use crate::services::review::VersionPeople;
 use crate::services::review_file::{self, HistoryLine, TradeCheck};
 use crate::web::paths;
@@ -45,7 +46,7 @@ pub struct HistoryRow {
     pub href: String,
     pub current: bool,
     pub submitted_at: String,
-    pub status_key: &'static str,
+    pub status_key: Key,
     pub reviewed: String,
     pub note: String,
 }
@@ -61,7 +62,7 @@ pub struct FileView {
 
 pub fn view(c: &Chrome, v: &Version, loaded: &Loaded) -> FileView {
     // The four-eyes basis is shown, by name, in the people block.
-    let control = c.t.t("version.control");
+    let control = c.t.t(msg!("version.control"));
     let sections = loaded
         .details
         .as_ref()
@@ -77,15 +78,15 @@ pub fn view(c: &Chrome, v: &Version, loaded: &Loaded) -> FileView {
             format!(
                 "{} ({})",
                 c.t.t(w.key()),
-                c.t.t(&format!("field.{}", w.field()))
+                c.t.named(&format!("field.{}", w.field()))
             )
         })
         .collect();
     let trades = loaded.trades.map(|t| {
         let labels = [
-            "field.fraudulent_trades",
-            "field.sale_amount",
-            "field.purchase_amount",
+            msg!("field.fraudulent_trades"),
+            msg!("field.sale_amount"),
+            msg!("field.purchase_amount"),
         ];
         let rows = t
             .against(v)
