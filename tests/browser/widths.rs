@@ -8,6 +8,7 @@
 use fantoccini::Client;
 use incident_portal::config::MailConfig;
 use incident_portal::db::Backend;
+use incident_portal::services::publication_release;
 use incident_portal::services::publications::{self, DraftInput};
 use incident_portal::services::{Actor, publish};
 
@@ -169,17 +170,27 @@ async fn seed(app: &TestApp) -> Seeded {
     .expect("three firms imported");
     let now = app.clock.now();
     let input = DraftInput {
-        title: "不正アクセス・不正取引の状況（2025年4月）",
+        title: "Unauthorized access and fraudulent trading (April 2025)",
+        title_ja: "不正アクセス・不正取引の状況（2025年4月）",
         cutoff: publish::parse_cutoff("2025-05-20 18:00").expect("a cut-off"),
         from: "2025-01",
         to: PERIOD,
         footnotes: "",
+        footnotes_ja: "",
         p_percent: 10,
     };
     let publication = publications::draft(&mut conn, &Actor::system("test"), &input, now)
         .expect("drafted")
         .expect("a valid draft");
-    publications::release(&mut conn, &Actor::system("test"), publication, now).expect("released");
+    let shown = publication_release::to_confirm(&mut conn, publication).expect("a draft");
+    publication_release::release(
+        &mut conn,
+        &Actor::system("test"),
+        publication,
+        &shown.sha256,
+        now,
+    )
+    .expect("released");
     Seeded {
         approver: format!("approver@{}.example", "narrow"),
         publication,
