@@ -34,6 +34,7 @@ mod maxlength;
 mod migrations;
 mod outage;
 mod passkeys;
+mod publication_languages;
 mod publications;
 mod reminders;
 mod returns;

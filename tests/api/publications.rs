@@ -23,7 +23,7 @@ fn firm(n: u32) -> String {
 
 /// Imports `rows` (firm number, period, submitted, accesses, trades, sale,
 /// purchase), accepted unless `accept` is false.
-fn load(app: &TestApp, rows: &[(u32, &str, &str, i64, i64, i64, i64)], accept: bool) {
+pub(crate) fn load(app: &TestApp, rows: &[(u32, &str, &str, i64, i64, i64, i64)], accept: bool) {
     let mut csv = HEADER.to_owned();
     for (n, period, at, acc, trades, sale, purchase) in rows {
         csv.push_str(&format!(
@@ -52,7 +52,7 @@ fn load(app: &TestApp, rows: &[(u32, &str, &str, i64, i64, i64, i64)], accept: b
 /// Moves the clock past every cut-off these tests use (a cut-off cannot be
 /// in the future), then loads the returns.
 #[rustfmt::skip]
-fn seed(app: &TestApp) {
+pub(crate) fn seed(app: &TestApp) {
     app.clock.advance(chrono::Duration::days(45));
     load(app, &[
         // March: two firms only.
@@ -77,7 +77,7 @@ fn seed(app: &TestApp) {
     ], false);
 }
 
-fn draft(app: &TestApp, title: &str, cutoff: &str) -> i64 {
+pub(crate) fn draft(app: &TestApp, title: &str, cutoff: &str) -> i64 {
     let mut conn = app.pool.get().unwrap();
     let title_ja = format!("{title}（日本語）");
     let input = DraftInput {
@@ -96,7 +96,11 @@ fn draft(app: &TestApp, title: &str, cutoff: &str) -> i64 {
 }
 
 /// Releases draft `id` as an admin confirming it as it stands.
-fn release(conn: &mut incident_portal::db::DbConn, id: i64, now: chrono::NaiveDateTime) -> Outcome {
+pub(crate) fn release(
+    conn: &mut incident_portal::db::DbConn,
+    id: i64,
+    now: chrono::NaiveDateTime,
+) -> Outcome {
     let shown = publication_release::to_confirm(conn, id).unwrap();
     publication_release::release(conn, &Actor::system("test"), id, &shown.sha256, now).unwrap()
 }
