@@ -199,6 +199,17 @@ pub async fn release(
     answer(&state, key, &page)
 }
 
+/// A cell key (`figure:column`) as a reader names the cell: the row's label
+/// and the month (or total).
+pub fn cell_label(t: &Tr, cell: &str) -> String {
+    match cell.split_once(':') {
+        Some((figure, column)) => {
+            format!("{} — {}", t.t(figure_key(figure)), column_label(t, column))
+        }
+        None => cell.to_owned(),
+    }
+}
+
 fn column_label(t: &Tr, column: &str) -> String {
     if column == publication_table::TOTAL {
         t.t("statistics.total").to_owned()

@@ -255,9 +255,15 @@ async fn releasing_needs_the_checked_page_and_its_hash(app: TestApp) {
     let stale = admin.submit_form(&check, &path, &[]).await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
     assert!(stale.text("#release-refused").contains("changed"));
+    let overrides = stale.text("#confirm-overrides");
+    assert!(overrides.contains(why), "the page as it is now");
     assert!(
-        stale.text("#confirm-overrides").contains(why),
-        "the page as it is now"
+        overrides.contains("Purchase amount — 2025-03"),
+        "the cell named as readers name it: {overrides}"
+    );
+    assert!(
+        !stale.body.contains("purchase_amount_jpy"),
+        "no internal ids"
     );
     assert!(
         stale

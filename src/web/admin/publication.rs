@@ -14,7 +14,7 @@ use crate::services::publication_table::{FIGURES, TOTAL, cell_key};
 use crate::services::{Invalid, publications};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::Admin;
-use crate::web::statistics::{figure_key, show, title_of};
+use crate::web::statistics::{cell_label, figure_key, show, title_of};
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, redirect};
 
@@ -33,7 +33,8 @@ struct DraftPage {
     /// (label, [(shown, reason key or "")]).
     rows: Vec<(String, Vec<(String, String)>)>,
     overrides: Vec<(String, String, String)>,
-    cells: Vec<String>,
+    /// (cell key, the cell as a reader names it).
+    cells: Vec<(String, String)>,
     errors: Vec<String>,
 }
 
@@ -101,12 +102,19 @@ async fn draft_page(
                 .iter()
                 .map(String::as_str)
                 .chain([TOTAL])
-                .map(|m| cell_key(f, m))
+                .map(|m| {
+                    let key = cell_key(f, m);
+                    let label = cell_label(&c.t, &key);
+                    (key, label)
+                })
         })
         .collect();
     let overrides = overrides
         .into_iter()
-        .map(|o| (o.cell, o.justification, c.when(&o.created_at)))
+        .map(|o| {
+            let cell = cell_label(&c.t, &o.cell);
+            (cell, o.justification, c.when(&o.created_at))
+        })
         .collect();
     let page = DraftPage {
         id,

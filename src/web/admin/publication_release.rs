@@ -13,7 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::publication_release::{self, Outcome, ToConfirm};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::Admin;
-use crate::web::statistics::display_rows;
+use crate::web::statistics::{cell_label, display_rows};
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths, redirect};
 
@@ -84,7 +84,7 @@ fn respond(
         overrides: shown
             .overrides
             .into_iter()
-            .map(|o| (o.cell, o.justification))
+            .map(|o| (cell_label(&c.t, &o.cell), o.justification))
             .collect(),
         content_sha256: shown.sha256,
         refused: refused.map(|key| c.t.t(key).to_owned()),
