@@ -2,7 +2,9 @@
 -- beside the English ones. Footnotes that are the former default (each line
 -- English / Japanese) become the English default and the Japanese default;
 -- any other footnotes, and every title, are copied as they are, so an older
--- release shows the same words on its English and Japanese pages.
+-- release shows the same words on its English and Japanese pages. The
+-- columns keep their empty default on both backends (SQLite cannot drop
+-- one); the portal always writes both.
 ALTER TABLE publications ADD COLUMN title_ja TEXT NOT NULL DEFAULT '';
 ALTER TABLE publications ADD COLUMN footnotes_ja TEXT NOT NULL DEFAULT '';
 UPDATE publications SET title_ja = title, footnotes_ja = footnotes;
@@ -16,5 +18,3 @@ SET footnotes = 'Figures are provisional.' || chr(10)
 WHERE REPLACE(footnotes, chr(13), '') = 'Figures are provisional. / 数値は速報値です。' || chr(10)
         || 'Amounts are summed per victim account. / 金額は被害口座ごとの合計です。' || chr(10)
         || 'Amounts are not customer losses. / 金額は顧客の損失額ではありません。';
-ALTER TABLE publications ALTER COLUMN title_ja DROP DEFAULT;
-ALTER TABLE publications ALTER COLUMN footnotes_ja DROP DEFAULT;
