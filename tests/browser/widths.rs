@@ -27,6 +27,8 @@ const PERIOD: &str = "2025-04";
 struct Seeded {
     approver: String,
     publication: i64,
+    /// A publication not yet released.
+    draft: i64,
     firm: i64,
 }
 
@@ -132,6 +134,7 @@ impl Paths {
                 "/admin/calendar".into(),
                 "/admin/publications".into(),
                 format!("/admin/publications/{p}"),
+                format!("/admin/publications/{}/release", s.draft),
                 "/admin/audit".into(),
             ],
             approver: s.approver.clone(),
@@ -191,9 +194,19 @@ async fn seed(app: &TestApp) -> Seeded {
         now,
     )
     .expect("released");
+    // A draft, for the check-your-answers page before a release.
+    let input = DraftInput {
+        title: "Unauthorized access and fraudulent trading (April 2025), corrected",
+        title_ja: "不正アクセス・不正取引の状況（2025年4月・訂正）",
+        ..input
+    };
+    let draft = publications::draft(&mut conn, &Actor::system("test"), &input, now)
+        .expect("drafted")
+        .expect("a valid draft");
     Seeded {
         approver: format!("approver@{}.example", "narrow"),
         publication,
+        draft,
         firm: firm.id,
     }
 }
