@@ -35,6 +35,7 @@ mod migrations;
 mod outage;
 mod passkeys;
 mod publication_languages;
+mod publication_release;
 mod publications;
 mod reminders;
 mod returns;
