@@ -1,8 +1,8 @@
-//! Official-statistics publications: an admin drafts one (title, cut-off,
-//! months, footnotes, the confidential p of the p% rule), may release single
-//! cells despite disclosure control with a written justification, previews
-//! and releases it. A release freezes the table, both CSV files and their
-//! checksums; it never changes afterwards (a correction is a new release).
+//! Official-statistics publications: an admin drafts one (title and
+//! footnotes in English and Japanese, cut-off, months, the confidential p of
+//! the p% rule), may release single cells despite disclosure control with a
+//! written justification, and previews it. Releasing, after the admin has
+//! checked what becomes public, is `publication_release`.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
