@@ -46,9 +46,14 @@ enum Command {
         /// Cut-off time, e.g. 2025-04-16T23:59:59+09:00 (Tokyo when no offset).
         #[arg(long)]
         cutoff: String,
-        /// Title of the publication.
+        /// Title of the publication (English).
         #[arg(long)]
         title: String,
+        /// Japanese title of the publication; when not given, the English
+        /// title is used on the Japanese pages too. The footnotes are the
+        /// default ones in each language.
+        #[arg(long = "title-ja")]
+        title_ja: Option<String>,
         /// Release at once (a release never changes afterwards).
         #[arg(long)]
         release: bool,
@@ -128,12 +133,24 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Publish {
             cutoff,
             title,
+            title_ja,
             release,
         } => {
             let pool = server::prepare_database(&config)?;
             let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
-            let done =
-                publish::publish(&mut conn, &title, &cutoff, release, Clock::system().now())?;
+            if title_ja.is_none() {
+                eprintln!(
+                    "no --title-ja given: the English title is used on the Japanese pages too"
+                );
+            }
+            let done = publish::publish(
+                &mut conn,
+                &title,
+                title_ja.as_deref(),
+                &cutoff,
+                release,
+                Clock::system().now(),
+            )?;
             match done.sha256_en {
                 Some(sum) if done.released => {
                     println!("publication {} released (CSV sha256 {sum})", done.id)

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use incident_portal::clock::Clock;
 use incident_portal::db::Backend;
 use incident_portal::services::Actor;
+use incident_portal::services::publication_release;
 use incident_portal::services::publications::{self, DEFAULT_P_PERCENT, DraftInput};
 use incident_portal::services::publish;
 
@@ -113,20 +114,23 @@ pub fn run(backend: Backend, opts: &Options) -> Result<Measured, Failure> {
 
     let staff = server::create_analyst(&mut conn, now)?;
     let cutoff = now.format("%Y-%m-%dT%H:%M:%S+00:00").to_string();
-    let released = publish::publish(&mut conn, "Bench statistics", &cutoff, true, now)?;
+    let released = publish::publish(&mut conn, "Bench statistics", None, &cutoff, true, now)?;
     let release_all = format!("/statistics/{}", released.id);
     let actor = Actor::system("dashboard_bench");
     let input = DraftInput {
         title: "Bench statistics 2025",
+        title_ja: "ベンチマーク統計 2025",
         cutoff: now,
         from: "2025-01",
         to: LAST_PERIOD,
         footnotes: "",
+        footnotes_ja: "",
         p_percent: DEFAULT_P_PERCENT,
     };
     let year = publications::draft(&mut conn, &actor, &input, now)?
         .map_err(|invalid| format!("draft refused: {:?}", invalid.0))?;
-    publications::release(&mut conn, &actor, year, now)?;
+    let shown = publication_release::to_confirm(&mut conn, year)?;
+    publication_release::release(&mut conn, &actor, year, &shown.sha256, now)?;
     let release_page = format!("/statistics/{year}");
     drop(conn);
 

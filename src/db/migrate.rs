@@ -26,3 +26,13 @@ pub fn revert_all(conn: &mut DbConn) -> Result<Vec<String>, MigrationError> {
     };
     Ok(reverted.iter().map(|v| v.to_string()).collect())
 }
+
+/// Reverts the last applied migration; returns its name (tests of a
+/// migration's backfill).
+pub fn revert_last(conn: &mut DbConn) -> Result<String, MigrationError> {
+    let reverted = match conn {
+        DbConn::Sqlite(c) => c.revert_last_migration(SQLITE)?,
+        DbConn::Pg(c) => c.revert_last_migration(POSTGRES)?,
+    };
+    Ok(reverted.to_string())
+}

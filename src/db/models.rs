@@ -304,6 +304,8 @@ pub struct Publication {
     pub csv_ja: Option<String>,
     pub sha256_en: Option<String>,
     pub sha256_ja: Option<String>,
+    pub title_ja: String,
+    pub footnotes_ja: String,
 }
 
 #[derive(Queryable, Selectable, Clone, Debug)]

@@ -358,6 +358,8 @@ diesel::table! {
         csv_ja -> Nullable<Text>,
         sha256_en -> Nullable<Text>,
         sha256_ja -> Nullable<Text>,
+        title_ja -> Text,
+        footnotes_ja -> Text,
     }
 }
 

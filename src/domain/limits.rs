@@ -24,6 +24,8 @@ pub const REGISTRATION_NO: usize = 64;
 pub const PASSWORD: usize = 128;
 /// A publication's title.
 pub const PUBLICATION_TITLE: usize = 200;
+/// A publication's footnotes (all lines together), in either language.
+pub const PUBLICATION_FOOTNOTES: usize = 2000;
 /// An admin's justification for releasing a suppressed cell.
 pub const JUSTIFICATION: usize = 2000;
 /// The reason a return is sent back to its firm.
@@ -45,7 +47,8 @@ pub fn for_field(name: &str) -> Option<usize> {
         "name" => FIRM_NAME,
         "registration_no" => REGISTRATION_NO,
         "password" | "password_confirm" => PASSWORD,
-        "title" => PUBLICATION_TITLE,
+        "title" | "title_ja" => PUBLICATION_TITLE,
+        "footnotes" | "footnotes_ja" => PUBLICATION_FOOTNOTES,
         "justification" => JUSTIFICATION,
         "reason" => RETURN_REASON,
         _ => return None,

@@ -26,6 +26,7 @@ pub mod passkeys;
 pub mod password;
 pub mod policy;
 pub mod preferences;
+pub mod publication_release;
 pub mod publication_table;
 pub mod publications;
 pub mod publish;

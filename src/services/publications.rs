@@ -1,8 +1,8 @@
-//! Official-statistics publications: an admin drafts one (title, cut-off,
-//! months, footnotes, the confidential p of the p% rule), may release single
-//! cells despite disclosure control with a written justification, previews
-//! and releases it. A release freezes the table, both CSV files and their
-//! checksums; it never changes afterwards (a correction is a new release).
+//! Official-statistics publications: an admin drafts one (title and
+//! footnotes in English and Japanese, cut-off, months, the confidential p of
+//! the p% rule), may release single cells despite disclosure control with a
+//! written justification, and previews it. Releasing, after the admin has
+//! checked what becomes public, is `publication_release`.
 
 use crate::i18n::Key;
 use chrono::NaiveDateTime;
@@ -19,10 +19,16 @@ use crate::domain::limits;
 use crate::domain::period::Period;
 use crate::error::{AppError, AppResult};
 
-/// The FSA's footnotes, one a line, used when the admin gives none.
-pub const DEFAULT_FOOTNOTES: &str = "Figures are provisional. / 数値は速報値です。\n\
-Amounts are summed per victim account. / 金額は被害口座ごとの合計です。\n\
-Amounts are not customer losses. / 金額は顧客の損失額ではありません。";
+/// The FSA's footnotes in English, one a line, used when the admin gives
+/// none.
+pub const DEFAULT_FOOTNOTES_EN: &str = "Figures are provisional.\n\
+Amounts are summed per victim account.\n\
+Amounts are not customer losses.";
+
+/// The same footnotes in Japanese, used when the admin gives none.
+pub const DEFAULT_FOOTNOTES_JA: &str = "数値は速報値です。\n\
+金額は被害口座ごとの合計です。\n\
+金額は顧客の損失額ではありません。";
 
 /// The p of the p% rule when the admin gives none.
 pub const DEFAULT_P_PERCENT: u32 = 10;
@@ -31,14 +37,44 @@ pub const DEFAULT_P_PERCENT: u32 = 10;
 /// has not come.
 pub const CUTOFF_IN_FUTURE: Key = msg!("publication.cutoff_future");
 
-/// What an admin types to draft a publication.
+/// What an admin types to draft a publication: the title and footnotes in
+/// English and in Japanese.
 pub struct DraftInput<'a> {
     pub title: &'a str,
+    pub title_ja: &'a str,
     pub cutoff: NaiveDateTime,
     pub from: &'a str,
     pub to: &'a str,
     pub footnotes: &'a str,
+    pub footnotes_ja: &'a str,
     pub p_percent: u32,
+}
+
+/// Whether a title is accepted: not blank, at most the limit.
+pub fn title_ok(title: &str) -> bool {
+    let title = title.trim();
+    !title.is_empty() && title.chars().count() <= limits::PUBLICATION_TITLE
+}
+
+/// Whether footnotes are accepted: at most the limit (blank means the
+/// default).
+pub fn footnotes_ok(footnotes: &str) -> bool {
+    footnotes.trim().chars().count() <= limits::PUBLICATION_FOOTNOTES
+}
+
+/// Footnotes as stored: one a line (line ends unified, blank lines and the
+/// spaces around each line dropped), or `default` when none are given.
+fn clean_footnotes(given: &str, default: &str) -> String {
+    let lines: Vec<&str> = given
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if lines.is_empty() {
+        default.to_owned()
+    } else {
+        lines.join("\n")
+    }
 }
 
 /// Creates a draft; returns its id, or the user's mistakes.
@@ -49,15 +85,24 @@ pub fn draft(
     now: NaiveDateTime,
 ) -> AppResult<Result<i64, Invalid>> {
     let mut invalid = Vec::new();
-    let title = input.title.trim();
-    if title.is_empty() || title.chars().count() > limits::PUBLICATION_TITLE {
+    let (title, title_ja) = (input.title.trim(), input.title_ja.trim());
+    if !title_ok(title) {
         invalid.push(("title", msg!("publication.title_invalid")));
+    }
+    if !title_ok(title_ja) {
+        invalid.push(("title_ja", msg!("publication.title_ja_invalid")));
     }
     let from = Period::parse(input.from.trim());
     let to = Period::parse(input.to.trim());
     match (&from, &to) {
         (Ok(f), Ok(t)) if f <= t => {}
         _ => invalid.push(("from", msg!("publication.months_invalid"))),
+    }
+    if !footnotes_ok(input.footnotes) {
+        invalid.push(("footnotes", msg!("publication.footnotes_invalid")));
+    }
+    if !footnotes_ok(input.footnotes_ja) {
+        invalid.push(("footnotes_ja", msg!("publication.footnotes_ja_invalid")));
     }
     if input.p_percent > 100 {
         invalid.push(("p_percent", msg!("publication.p_invalid")));
@@ -71,19 +116,19 @@ pub fn draft(
     if !invalid.is_empty() {
         return Ok(Err(Invalid(invalid)));
     }
-    let footnotes = match input.footnotes.trim() {
-        "" => DEFAULT_FOOTNOTES,
-        given => given,
-    };
+    let footnotes = clean_footnotes(input.footnotes, DEFAULT_FOOTNOTES_EN);
+    let footnotes_ja = clean_footnotes(input.footnotes_ja, DEFAULT_FOOTNOTES_JA);
     let p = i32::try_from(input.p_percent).unwrap_or(100);
     let id = write_tx(conn, |conn| -> AppResult<i64> {
         let id: i64 = diesel::insert_into(publications::table)
             .values((
                 publications::title.eq(title),
+                publications::title_ja.eq(title_ja),
                 publications::cutoff_at.eq(input.cutoff),
                 publications::period_from.eq(from.as_key()),
                 publications::period_to.eq(to.as_key()),
-                publications::footnotes.eq(footnotes),
+                publications::footnotes.eq(&footnotes),
+                publications::footnotes_ja.eq(&footnotes_ja),
                 publications::p_percent.eq(p),
                 publications::status.eq(PublicationStatus::Draft),
                 publications::created_by.eq(actor.user_id),
@@ -92,7 +137,7 @@ pub fn draft(
             .returning(publications::id)
             .get_result(conn)?;
         let detail = format!(
-            "{title}; cutoff {}; {}..{}",
+            "{title} / {title_ja}; cutoff {}; {}..{}",
             input.cutoff,
             from.as_key(),
             to.as_key()
@@ -131,9 +176,16 @@ pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Publication>> {
         .load(conn)
 }
 
-/// Released publications only, newest first (public list).
-/// A release as the public list shows it: id, title, release time, cut-off.
-pub type Listed = (i64, String, Option<NaiveDateTime>, NaiveDateTime);
+/// A release as the public list shows it: its titles in both languages,
+/// release time and cut-off.
+#[derive(Queryable, Clone, Debug)]
+pub struct Listed {
+    pub id: i64,
+    pub title: String,
+    pub title_ja: String,
+    pub released_at: Option<NaiveDateTime>,
+    pub cutoff_at: NaiveDateTime,
+}
 
 /// Every release, newest first, as the public list shows it (not the
 /// tables and files).
@@ -144,6 +196,7 @@ pub fn released(conn: &mut DbConn) -> QueryResult<Vec<Listed>> {
         .select((
             publications::id,
             publications::title,
+            publications::title_ja,
             publications::released_at,
             publications::cutoff_at,
         ))
@@ -168,7 +221,7 @@ pub fn overrides(conn: &mut DbConn, id: i64) -> QueryResult<Vec<PublicationOverr
         .load(conn)
 }
 
-fn periods(p: &Publication) -> AppResult<(Period, Period)> {
+pub(super) fn periods(p: &Publication) -> AppResult<(Period, Period)> {
     let from = Period::parse(&p.period_from)
         .map_err(|_| AppError::BadRequest(msg!("error.bad_request")))?;
     let to =
@@ -270,58 +323,6 @@ pub fn override_cell(
             },
         )?;
         Ok(Ok(()))
-    })
-}
-
-/// Releases a draft: freezes its table, CSV files and checksums.
-pub fn release(conn: &mut DbConn, actor: &Actor, id: i64, now: NaiveDateTime) -> AppResult<()> {
-    write_tx(conn, |conn| {
-        let p = find(conn, id)?;
-        if p.status != PublicationStatus::Draft {
-            return Err(AppError::Conflict(msg!("publication.already_released")));
-        }
-        if p.cutoff_at > now {
-            return Err(AppError::Conflict(CUTOFF_IN_FUTURE));
-        }
-        let table = preview(conn, &p)?.frozen();
-        let json = serde_json::to_string(&table)
-            .map_err(|_| AppError::BadRequest(msg!("error.bad_request")))?;
-        let (en, ja) = (table.csv(false), table.csv(true));
-        let (sum_en, sum_ja) = (
-            publication_table::checksum(&en),
-            publication_table::checksum(&ja),
-        );
-        let changed = diesel::update(
-            publications::table
-                .find(id)
-                .filter(publications::status.eq(PublicationStatus::Draft)),
-        )
-        .set((
-            publications::status.eq(PublicationStatus::Released),
-            publications::released_at.eq(now),
-            publications::table_json.eq(&json),
-            publications::csv_en.eq(&en),
-            publications::csv_ja.eq(&ja),
-            publications::sha256_en.eq(&sum_en),
-            publications::sha256_ja.eq(&sum_ja),
-        ))
-        .execute(conn)?;
-        if changed != 1 {
-            return Err(AppError::Conflict(msg!("publication.already_released")));
-        }
-        let object_id = id.to_string();
-        audit::record(
-            conn,
-            now,
-            actor,
-            Event {
-                action: Action::PublicationReleased,
-                object_type: "publication",
-                object_id: &object_id,
-                detail: &format!("sha256 {sum_en}"),
-            },
-        )?;
-        Ok(())
     })
 }
 

@@ -5,6 +5,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
 
 use super::Actor;
+use super::publication_release::{self, Outcome};
 use super::publications::{self, DEFAULT_P_PERCENT, DraftInput};
 use super::summary;
 use crate::db::DbConn;
@@ -39,11 +40,13 @@ pub struct Published {
 }
 
 /// Drafts (and optionally releases) a publication covering the first
-/// month with figures up to the cut-off's month. Errors are for the
-/// operator's terminal.
+/// month with figures up to the cut-off's month, with the default footnotes
+/// in each language. Without a Japanese title the English one is used in
+/// both. Errors are for the operator's terminal.
 pub fn publish(
     conn: &mut DbConn,
     title: &str,
+    title_ja: Option<&str>,
     cutoff_text: &str,
     release: bool,
     now: NaiveDateTime,
@@ -68,10 +71,12 @@ pub fn publish(
     let (from_key, to_key) = (from.as_key(), to.as_key());
     let input = DraftInput {
         title,
+        title_ja: title_ja.unwrap_or(title),
         cutoff,
         from: &from_key,
         to: &to_key,
         footnotes: "",
+        footnotes_ja: "",
         p_percent: DEFAULT_P_PERCENT,
     };
     let id = publications::draft(conn, &actor, &input, now)
@@ -87,11 +92,18 @@ pub fn publish(
             sha256_en: None,
         });
     }
-    publications::release(conn, &actor, id, now).map_err(|e| e.to_string())?;
-    let p = publications::find(conn, id).map_err(|e| e.to_string())?;
-    Ok(Published {
-        id,
-        released: true,
-        sha256_en: p.sha256_en,
-    })
+    // `--release` is the operator's confirmation of the draft just made.
+    let shown = publication_release::to_confirm(conn, id).map_err(|e| e.to_string())?;
+    match publication_release::release(conn, &actor, id, &shown.sha256, now)
+        .map_err(|e| e.to_string())?
+    {
+        Outcome::Released { sha256_en } => Ok(Published {
+            id,
+            released: true,
+            sha256_en: Some(sha256_en),
+        }),
+        Outcome::AlreadyReleased | Outcome::Stale => Err(format!(
+            "publication {id} drafted but not released: it changed while being released; release it from the admin pages"
+        )),
+    }
 }

@@ -12,7 +12,7 @@ use validator::{ValidationError, ValidationErrors};
 use crate::domain::email::EmailAddress;
 use crate::domain::lei::Lei;
 use crate::domain::registration::RegistrationNo;
-use crate::services::{Invalid, accounts, calendar, password, publish};
+use crate::services::{Invalid, accounts, calendar, password, publications, publish};
 
 /// The key shown for an error code that is not a message key (a built-in
 /// rule without `code = "err.…"`); every rule here names its key, so this
@@ -110,6 +110,35 @@ pub fn cutoff(value: &str) -> Result<(), ValidationError> {
     publish::parse_cutoff(value)
         .map(drop)
         .ok_or_else(|| refuse(msg!("publication.cutoff_invalid")))
+}
+
+/// A publication's English title, as the publication service accepts it.
+pub fn publication_title(value: &str) -> Result<(), ValidationError> {
+    publications::title_ok(value)
+        .then_some(())
+        .ok_or_else(|| refuse(msg!("publication.title_invalid")))
+}
+
+/// A publication's Japanese title: the same rule.
+pub fn publication_title_ja(value: &str) -> Result<(), ValidationError> {
+    publications::title_ok(value)
+        .then_some(())
+        .ok_or_else(|| refuse(msg!("publication.title_ja_invalid")))
+}
+
+/// A publication's English footnotes, as the publication service accepts
+/// them.
+pub fn publication_footnotes(value: &str) -> Result<(), ValidationError> {
+    publications::footnotes_ok(value)
+        .then_some(())
+        .ok_or_else(|| refuse(msg!("publication.footnotes_invalid")))
+}
+
+/// A publication's Japanese footnotes: the same rule.
+pub fn publication_footnotes_ja(value: &str) -> Result<(), ValidationError> {
+    publications::footnotes_ok(value)
+        .then_some(())
+        .ok_or_else(|| refuse(msg!("publication.footnotes_ja_invalid")))
 }
 
 /// The p% of the dominance rule: a whole number (the service bounds it).

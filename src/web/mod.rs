@@ -192,9 +192,9 @@ portal_routes! {
     post paths::ADMIN_PUBLICATIONS => admin::publications::create;
     get paths::ADMIN_PUBLICATION => admin::publication::page;
     post paths::ADMIN_PUBLICATION_OVERRIDE => admin::publication::override_cell;
-    post paths::ADMIN_PUBLICATION_RELEASE => admin::publication::release;
+    get paths::ADMIN_PUBLICATION_RELEASE => admin::publication_release::page;
+    post paths::ADMIN_PUBLICATION_RELEASE => admin::publication_release::confirm;
     get paths::ADMIN_PUBLICATION_OVERRIDE => admin::publication::back_to_page;
-    get paths::ADMIN_PUBLICATION_RELEASE => admin::publication::back_to_page;
     get paths::ADMIN_CALENDAR => admin::calendar::page;
     post paths::ADMIN_CALENDAR => admin::calendar::save;
     get paths::ADMIN_FIRMS => admin::firms::page;

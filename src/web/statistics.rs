@@ -57,6 +57,27 @@ pub fn figure_key(figure: &str) -> Key {
     }
 }
 
+/// The reader's language version of a text kept in both.
+pub fn in_reader_language<'a>(t: &Tr, en: &'a str, ja: &'a str) -> &'a str {
+    match t.lang {
+        Lang::Ja => ja,
+        Lang::En => en,
+    }
+}
+
+/// A publication's title in the reader's language.
+pub fn title_of<'a>(t: &Tr, p: &'a Publication) -> &'a str {
+    in_reader_language(t, &p.title, &p.title_ja)
+}
+
+/// A publication's footnotes in the reader's language, one a line.
+pub fn footnotes_of(t: &Tr, p: &Publication) -> Vec<String> {
+    in_reader_language(t, &p.footnotes, &p.footnotes_ja)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
 /// A published value as shown: `x` when suppressed, yen with `¥`.
 pub fn show(figure: &str, value: Option<i64>) -> String {
     match value {
@@ -104,7 +125,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> AppResult<Htt
             Ok(Arc::new(all))
         })
         .await?;
-    let shown: Vec<String> = all.iter().map(|(id, ..)| id.to_string()).collect();
+    let shown: Vec<String> = all.iter().map(|r| r.id.to_string()).collect();
     let key = anonymous_key(&req, &format!("list:{}", shown.join(",")));
     if let Some(page) = key.as_deref().and_then(|k| state.public_pages.get(k)) {
         return Ok(page);
@@ -112,9 +133,10 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> AppResult<Htt
     let c = Chrome::public(&req).await;
     let releases = all
         .iter()
-        .map(|(id, title, released_at, cutoff_at)| {
-            let released = released_at.map(|at| c.when(&at)).unwrap_or_default();
-            (*id, title.clone(), released, c.when(cutoff_at))
+        .map(|r| {
+            let released = r.released_at.map(|at| c.when(&at)).unwrap_or_default();
+            let title = in_reader_language(&c.t, &r.title, &r.title_ja);
+            (r.id, title.to_owned(), released, c.when(&r.cutoff_at))
         })
         .collect();
     answer(&state, key, &ListPage { c, releases })
@@ -160,22 +182,33 @@ pub async fn release(
     };
     let page = ReleasePage {
         id: p.id,
-        title: p.title.clone(),
+        title: title_of(&c.t, p).to_owned(),
         released_at: p.released_at.map(|at| c.when(&at)).unwrap_or_default(),
         cutoff_at: c.when(&p.cutoff_at),
         rows: display_rows(&c.t, table),
         months: table.months.clone(),
-        footnotes: p.footnotes.lines().map(str::to_owned).collect(),
+        footnotes: footnotes_of(&c.t, p),
         changes,
         previous: released
             .previous
             .as_ref()
-            .map(|(prev, _)| (prev.id, prev.title.clone())),
+            .map(|(prev, _)| (prev.id, title_of(&c.t, prev).to_owned())),
         sha256_en: p.sha256_en.clone().unwrap_or_default(),
         sha256_ja: p.sha256_ja.clone().unwrap_or_default(),
         c,
     };
     answer(&state, key, &page)
+}
+
+/// A cell key (`figure:column`) as a reader names the cell: the row's label
+/// and the month (or total).
+pub fn cell_label(t: &Tr, cell: &str) -> String {
+    match cell.split_once(':') {
+        Some((figure, column)) => {
+            format!("{} — {}", t.t(figure_key(figure)), column_label(t, column))
+        }
+        None => cell.to_owned(),
+    }
 }
 
 fn column_label(t: &Tr, column: &str) -> String {

@@ -118,7 +118,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("post", "/admin/publications/{id}/override", "L F F F F N"),
     ("post", "/admin/publications/{id}/release", "L F F F F N"),
     ("get", "/admin/publications/{id}/override", "A A A A A A"),
-    ("get", "/admin/publications/{id}/release", "A A A A A A"),
+    ("get", "/admin/publications/{id}/release", "L F F F F N"),
     ("get", "/admin/calendar", "L F F F F A"),
     ("post", "/admin/calendar", "L F F F F A"),
     ("get", "/admin/firms", "L F F F F A"),

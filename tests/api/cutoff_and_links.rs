@@ -19,6 +19,7 @@ async fn the_admin_form_refuses_a_cut_off_in_the_future(app: TestApp) {
     let typed = |cutoff: &'static str| {
         [
             ("title", "May figures"),
+            ("title_ja", "5月の計数"),
             ("cutoff", cutoff),
             ("from", "2025-03"),
             ("to", "2025-05"),
@@ -37,6 +38,10 @@ async fn the_admin_form_refuses_a_cut_off_in_the_future(app: TestApp) {
     );
     assert_eq!(refused.input_value("cutoff").as_deref(), Some(FUTURE));
     assert_eq!(refused.input_value("title").as_deref(), Some("May figures"));
+    assert_eq!(
+        refused.input_value("title_ja").as_deref(),
+        Some("5月の計数")
+    );
     let mut conn = app.pool.get().unwrap();
     assert!(publications::released(&mut conn).unwrap().is_empty());
     drop(conn);
@@ -50,17 +55,19 @@ async fn the_admin_form_refuses_a_cut_off_in_the_future(app: TestApp) {
 async fn the_publish_command_refuses_a_cut_off_in_the_future(app: TestApp) {
     let now = app.clock.now();
     let mut conn = app.pool.get().unwrap();
-    let refused = publish::publish(&mut conn, "Too early", FUTURE, true, now);
+    let refused = publish::publish(&mut conn, "Too early", None, FUTURE, true, now);
     let Err(message) = refused else {
         panic!("a future cut-off was published");
     };
     assert!(message.contains("in the future"), "{message}");
     let input = DraftInput {
         title: "Too early",
+        title_ja: "時期尚早",
         cutoff: publish::parse_cutoff(FUTURE).unwrap(),
         from: "2025-03",
         to: "2025-05",
         footnotes: "",
+        footnotes_ja: "",
         p_percent: 10,
     };
     let invalid = publications::draft(&mut conn, &Actor::system("test"), &input, now)
@@ -68,7 +75,7 @@ async fn the_publish_command_refuses_a_cut_off_in_the_future(app: TestApp) {
         .unwrap_err();
     assert!(invalid.0.contains(&("cutoff", CUTOFF_IN_FUTURE)));
     assert!(publications::released(&mut conn).unwrap().is_empty());
-    let done = publish::publish(&mut conn, "In time", PAST, true, now).unwrap();
+    let done = publish::publish(&mut conn, "In time", None, PAST, true, now).unwrap();
     assert!(done.released);
 
     // The command line says so too (it runs on the real clock).

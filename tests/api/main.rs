@@ -34,6 +34,8 @@ mod maxlength;
 mod migrations;
 mod outage;
 mod passkeys;
+mod publication_languages;
+mod publication_release;
 mod publications;
 mod reminders;
 mod returns;

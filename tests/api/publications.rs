@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use incident_portal::db::schema::{audit_events, return_versions};
 use incident_portal::domain::VersionStatus;
 use incident_portal::domain::disclosure::{self, Grid, Reason};
+use incident_portal::services::publication_release::{self, Outcome};
 use incident_portal::services::publication_table::{self, FIGURES, Table};
 use incident_portal::services::publications::{self, DraftInput};
 use incident_portal::services::{Actor, import, publish};
@@ -22,7 +23,7 @@ fn firm(n: u32) -> String {
 
 /// Imports `rows` (firm number, period, submitted, accesses, trades, sale,
 /// purchase), accepted unless `accept` is false.
-fn load(app: &TestApp, rows: &[(u32, &str, &str, i64, i64, i64, i64)], accept: bool) {
+pub(crate) fn load(app: &TestApp, rows: &[(u32, &str, &str, i64, i64, i64, i64)], accept: bool) {
     let mut csv = HEADER.to_owned();
     for (n, period, at, acc, trades, sale, purchase) in rows {
         csv.push_str(&format!(
@@ -51,7 +52,7 @@ fn load(app: &TestApp, rows: &[(u32, &str, &str, i64, i64, i64, i64)], accept: b
 /// Moves the clock past every cut-off these tests use (a cut-off cannot be
 /// in the future), then loads the returns.
 #[rustfmt::skip]
-fn seed(app: &TestApp) {
+pub(crate) fn seed(app: &TestApp) {
     app.clock.advance(chrono::Duration::days(45));
     load(app, &[
         // March: two firms only.
@@ -76,19 +77,32 @@ fn seed(app: &TestApp) {
     ], false);
 }
 
-fn draft(app: &TestApp, title: &str, cutoff: &str) -> i64 {
+pub(crate) fn draft(app: &TestApp, title: &str, cutoff: &str) -> i64 {
     let mut conn = app.pool.get().unwrap();
+    let title_ja = format!("{title}（日本語）");
     let input = DraftInput {
         title,
+        title_ja: &title_ja,
         cutoff: publish::parse_cutoff(cutoff).unwrap(),
         from: "2025-03",
         to: "2025-05",
         footnotes: "",
+        footnotes_ja: "",
         p_percent: 10,
     };
     publications::draft(&mut conn, &Actor::system("test"), &input, app.clock.now())
         .unwrap()
         .unwrap()
+}
+
+/// Releases draft `id` as an admin confirming it as it stands.
+pub(crate) fn release(
+    conn: &mut incident_portal::db::DbConn,
+    id: i64,
+    now: chrono::NaiveDateTime,
+) -> Outcome {
+    let shown = publication_release::to_confirm(conn, id).unwrap();
+    publication_release::release(conn, &Actor::system("test"), id, &shown.sha256, now).unwrap()
 }
 
 fn cell<'a>(t: &'a Table, figure: &str, column: usize) -> &'a publication_table::Cell {
@@ -148,7 +162,10 @@ async fn suppression_cutoff_and_byte_stable_release(app: TestApp) {
     );
     assert_nothing_recoverable(&table);
 
-    publications::release(&mut conn, &Actor::system("test"), id, app.clock.now()).unwrap();
+    assert!(matches!(
+        release(&mut conn, id, app.clock.now()),
+        Outcome::Released { .. }
+    ));
     let released = publications::find_released(&mut conn, id).unwrap();
     let csv = released.csv_en.clone().unwrap();
     assert_eq!(
@@ -174,7 +191,16 @@ async fn suppression_cutoff_and_byte_stable_release(app: TestApp) {
             .all(|c| c.reason.is_none() || c.value.is_none())
     );
     // A release never changes.
-    assert!(publications::release(&mut conn, &Actor::system("test"), id, app.clock.now()).is_err());
+    assert!(publication_release::to_confirm(&mut conn, id).is_err());
+    assert_eq!(
+        publication_release::release(&mut conn, &Actor::system("test"), id, "", app.clock.now())
+            .unwrap(),
+        Outcome::AlreadyReleased
+    );
+    assert_eq!(
+        publications::find(&mut conn, id).unwrap().csv_en.as_deref(),
+        Some(csv.as_str())
+    );
     let again = publications::override_cell(
         &mut conn,
         &Actor::system("test"),
@@ -234,13 +260,23 @@ async fn overrides_are_audited_and_releases_show_revisions(app: TestApp) {
     assert!(march.overridden && march.reason.is_none());
     assert_eq!(march.value, Some(240_000));
     assert_nothing_recoverable(&table);
-    publications::release(&mut conn, &actor, first, now).unwrap();
+    assert!(matches!(
+        release(&mut conn, first, now),
+        Outcome::Released { .. }
+    ));
     drop(conn);
 
     // The CLI drafts and releases the correction; D's May now counts.
     let mut conn = app.pool.get().unwrap();
-    let done =
-        publish::publish(&mut conn, "Second", "2025-06-30T00:00:00+09:00", true, now).unwrap();
+    let done = publish::publish(
+        &mut conn,
+        "Second",
+        None,
+        "2025-06-30T00:00:00+09:00",
+        true,
+        now,
+    )
+    .unwrap();
     assert!(done.released && done.sha256_en.is_some());
     let second = publications::find_released(&mut conn, done.id).unwrap();
     let previous = publications::previous_release(&mut conn, &second)
@@ -276,8 +312,7 @@ async fn public_pages_need_no_login_and_show_nothing_unreleased(app: TestApp) {
     let unreleased = draft(&app, "Still a draft", "2025-06-30T09:00:00+09:00");
     {
         let mut conn = app.pool.get().unwrap();
-        publications::release(&mut conn, &Actor::system("test"), released, app.clock.now())
-            .unwrap();
+        release(&mut conn, released, app.clock.now());
     }
     let mut anonymous = app.browser();
     let list = anonymous.get("/statistics").await;
@@ -324,13 +359,7 @@ async fn public_pages_need_no_login_and_show_nothing_unreleased(app: TestApp) {
     let correction = draft(&app, "Correction", "2025-06-30T09:00:00+09:00");
     {
         let mut conn = app.pool.get().unwrap();
-        publications::release(
-            &mut conn,
-            &Actor::system("test"),
-            correction,
-            app.clock.now(),
-        )
-        .unwrap();
+        release(&mut conn, correction, app.clock.now());
     }
     let page = anonymous.get(&format!("/statistics/{correction}")).await;
     let changes = page.texts("#changes tbody td");
@@ -346,6 +375,7 @@ async fn an_admin_drafts_previews_overrides_and_releases(app: TestApp) {
     assert!(form.body.contains("Amounts are summed per victim account."));
     let typed = [
         ("title", "Web release"),
+        ("title_ja", "ウェブ公表"),
         ("cutoff", "2025-06-10 09:00"),
         ("from", "2025-03"),
         ("to", "2025-05"),
@@ -402,8 +432,10 @@ async fn an_admin_drafts_previews_overrides_and_releases(app: TestApp) {
     let preview = admin.get(&draft).await;
     assert!(preview.body.contains(why));
     assert!(preview.body.contains("released by an admin"));
+    let check = admin.get(&format!("{draft}/release")).await;
+    assert_eq!(check.status, reqwest::StatusCode::OK);
     let released = admin
-        .submit_form(&preview, &format!("{draft}/release"), &[])
+        .submit_form(&check, &format!("{draft}/release"), &[])
         .await;
     assert_eq!(
         released.location(),
@@ -478,7 +510,7 @@ async fn the_publish_command_drafts_and_releases(app: TestApp) {
     let mut conn = app.pool.get().unwrap();
     let released = publications::released(&mut conn).unwrap();
     assert_eq!(released.len(), 1, "the draft stays unreleased");
-    let p = &publications::find_released(&mut conn, released[0].0).unwrap();
+    let p = &publications::find_released(&mut conn, released[0].id).unwrap();
     assert_eq!(
         (
             p.title.as_str(),

@@ -26,6 +26,8 @@ struct Words {
     remediation: &'static str,
     reason: &'static str,
     publication: &'static str,
+    /// The publication's title in the other language.
+    publication_translation: &'static str,
     /// The first column of the statistics CSV's header row.
     csv_header: &'static str,
     csv_path: &'static str,
@@ -42,6 +44,7 @@ const JA: Words = Words {
     remediation: "不正ログインのあった全口座のパスワードを初期化し、FIDO2 認証を必須化しました。",
     reason: "不正アクセス件数が社内報告と一致しません。確認のうえ再提出してください。",
     publication: "不正取引の状況（2025年4月）",
+    publication_translation: "Fraudulent trading, April 2025",
     csv_header: "期間,",
     csv_path: "/csv/ja",
 };
@@ -57,6 +60,7 @@ const EN: Words = Words {
     remediation: "Passwords reset on every affected account; FIDO2 sign-in made mandatory.",
     reason: "The unauthorized-access count does not match your incident log; please check and resubmit.",
     publication: "Fraudulent trading, April 2025",
+    publication_translation: "不正取引の状況（2025年4月）",
     csv_header: "period,",
     csv_path: "/csv",
 };
@@ -395,14 +399,22 @@ impl Journey {
         self.sign_out().await
     }
 
-    /// The admin drafts the April publication, checks the preview and
-    /// releases it.
+    /// The admin drafts the April publication (titled in both languages),
+    /// checks the preview, then the check-your-answers page, and releases
+    /// it.
     async fn admin_publishes(&mut self) -> Result<(), BoxError> {
         self.sign_in(ADMIN, false).await?;
         self.goto("/admin/publications").await?;
         wait_for(&self.client, "#cutoff").await?;
         self.step("publications", Some("publication.title")).await?;
-        type_into(&self.client, "title", self.words().publication).await?;
+        let w = self.words();
+        let (title_en, title_ja) = if self.ja() {
+            (w.publication_translation, w.publication)
+        } else {
+            (w.publication, w.publication_translation)
+        };
+        type_into(&self.client, "title", title_en).await?;
+        type_into(&self.client, "title_ja", title_ja).await?;
         // The clock stands at 19:00 in Tokyo: a cut-off cannot be later.
         type_into(&self.client, "cutoff", "2025-05-20 19:00").await?;
         type_into(&self.client, "from", PERIOD).await?;
@@ -420,6 +432,19 @@ impl Journey {
         submit(
             &self.client,
             r#"form[action$="/release"] button"#,
+            "#confirm-table",
+        )
+        .await?;
+        let both = (
+            text(&self.client, "#confirm-title-en").await?,
+            text(&self.client, "#confirm-title-ja").await?,
+        );
+        assert_eq!(both, (title_en.to_owned(), title_ja.to_owned()));
+        self.step("publication-check", Some("publication.confirm_title"))
+            .await?;
+        submit(
+            &self.client,
+            "#confirm-release button",
             r#"main a[href^="/statistics/"]"#,
         )
         .await?;

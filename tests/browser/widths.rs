@@ -8,6 +8,7 @@
 use fantoccini::Client;
 use incident_portal::config::MailConfig;
 use incident_portal::db::Backend;
+use incident_portal::services::publication_release;
 use incident_portal::services::publications::{self, DraftInput};
 use incident_portal::services::{Actor, publish};
 
@@ -26,6 +27,8 @@ const PERIOD: &str = "2025-04";
 struct Seeded {
     approver: String,
     publication: i64,
+    /// A publication not yet released.
+    draft: i64,
     firm: i64,
 }
 
@@ -131,6 +134,7 @@ impl Paths {
                 "/admin/calendar".into(),
                 "/admin/publications".into(),
                 format!("/admin/publications/{p}"),
+                format!("/admin/publications/{}/release", s.draft),
                 "/admin/audit".into(),
             ],
             approver: s.approver.clone(),
@@ -169,20 +173,40 @@ async fn seed(app: &TestApp) -> Seeded {
     .expect("three firms imported");
     let now = app.clock.now();
     let input = DraftInput {
-        title: "不正アクセス・不正取引の状況（2025年4月）",
+        title: "Unauthorized access and fraudulent trading (April 2025)",
+        title_ja: "不正アクセス・不正取引の状況（2025年4月）",
         cutoff: publish::parse_cutoff("2025-05-20 18:00").expect("a cut-off"),
         from: "2025-01",
         to: PERIOD,
         footnotes: "",
+        footnotes_ja: "",
         p_percent: 10,
     };
     let publication = publications::draft(&mut conn, &Actor::system("test"), &input, now)
         .expect("drafted")
         .expect("a valid draft");
-    publications::release(&mut conn, &Actor::system("test"), publication, now).expect("released");
+    let shown = publication_release::to_confirm(&mut conn, publication).expect("a draft");
+    publication_release::release(
+        &mut conn,
+        &Actor::system("test"),
+        publication,
+        &shown.sha256,
+        now,
+    )
+    .expect("released");
+    // A draft, for the check-your-answers page before a release.
+    let input = DraftInput {
+        title: "Unauthorized access and fraudulent trading (April 2025), corrected",
+        title_ja: "不正アクセス・不正取引の状況（2025年4月・訂正）",
+        ..input
+    };
+    let draft = publications::draft(&mut conn, &Actor::system("test"), &input, now)
+        .expect("drafted")
+        .expect("a valid draft");
     Seeded {
         approver: format!("approver@{}.example", "narrow"),
         publication,
+        draft,
         firm: firm.id,
     }
 }

@@ -7,4 +7,5 @@ pub mod firm_start;
 pub mod firms;
 pub mod policy;
 pub mod publication;
+pub mod publication_release;
 pub mod publications;

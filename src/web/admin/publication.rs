@@ -1,6 +1,6 @@
 //! One publication (admin): its preview with the cells disclosure control
-//! hides and why, releasing single cells with a justification, and
-//! releasing the publication.
+//! hides and why, releasing single cells with a justification, and the way
+//! to the release's check-your-answers page (`publication_release`).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -14,7 +14,7 @@ use crate::services::publication_table::{FIGURES, TOTAL, cell_key};
 use crate::services::{Invalid, publications};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::Admin;
-use crate::web::statistics::{figure_key, show};
+use crate::web::statistics::{cell_label, figure_key, show, title_of};
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, redirect};
 
@@ -33,7 +33,8 @@ struct DraftPage {
     /// (label, [(shown, reason key or "")]).
     rows: Vec<(String, Vec<(String, String)>)>,
     overrides: Vec<(String, String, String)>,
-    cells: Vec<String>,
+    /// (cell key, the cell as a reader names it).
+    cells: Vec<(String, String)>,
     errors: Vec<String>,
 }
 
@@ -97,16 +98,23 @@ async fn draft_page(
                 .iter()
                 .map(String::as_str)
                 .chain([TOTAL])
-                .map(|m| cell_key(f, m))
+                .map(|m| {
+                    let key = cell_key(f, m);
+                    let label = cell_label(&c.t, &key);
+                    (key, label)
+                })
         })
         .collect();
     let overrides = overrides
         .into_iter()
-        .map(|o| (o.cell, o.justification, c.when(&o.created_at)))
+        .map(|o| {
+            let cell = cell_label(&c.t, &o.cell);
+            (cell, o.justification, c.when(&o.created_at))
+        })
         .collect();
     let page = DraftPage {
         id,
-        title: p.title,
+        title: title_of(&c.t, &p).to_owned(),
         draft: p.status == PublicationStatus::Draft,
         cutoff_at: c.when(&p.cutoff_at),
         p_percent: p.p_percent,
@@ -155,23 +163,6 @@ pub async fn override_cell(
         Ok(()) => Ok(redirect(format!("{LIST}/{id}"))),
         Err(invalid) => draft_page(&req, &state, &who, id, &invalid).await,
     }
-}
-
-pub async fn release(
-    state: web::Data<AppState>,
-    who: Admin,
-    id: web::Path<i64>,
-    CsrfForm(_form): CsrfForm<OverrideForm>,
-) -> AppResult<HttpResponse> {
-    let id = id.into_inner();
-    let (now, actor) = (state.clock.now(), who.0.actor());
-    crate::db::run(&state.pool, move |conn| {
-        publications::release(conn, &actor, id, now)
-    })
-    .await?;
-    Ok(redirect(
-        crate::web::paths::STATISTICS_RELEASE.replace("{id}", &id.to_string()),
-    ))
 }
 
 /// A GET on a POST route goes back to the publication.

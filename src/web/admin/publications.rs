@@ -8,11 +8,14 @@ use validator::Validate;
 
 use crate::domain::PublicationStatus;
 use crate::error::AppResult;
-use crate::services::publications::{self, DEFAULT_FOOTNOTES, DEFAULT_P_PERCENT, DraftInput};
+use crate::services::publications::{
+    self, DEFAULT_FOOTNOTES_EN, DEFAULT_FOOTNOTES_JA, DEFAULT_P_PERCENT, DraftInput,
+};
 use crate::services::{Invalid, publish};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::Admin;
 use crate::web::form_rules;
+use crate::web::statistics::title_of;
 use crate::web::view::{Chrome, FieldKind, FieldView, fields, render, summary};
 use crate::web::{AppState, redirect};
 
@@ -27,17 +30,37 @@ struct ListPage {
     publications: Vec<(i64, String, String, String)>,
 }
 
-/// The title, months and footnotes are checked by the publication service.
+/// The fields in the order the form shows them (and lists their problems).
+const FIELDS: [&str; 8] = [
+    "title",
+    "title_ja",
+    "cutoff",
+    "from",
+    "to",
+    "footnotes",
+    "footnotes_ja",
+    "p_percent",
+];
+
+/// The draft form: the title and footnotes in English and in Japanese. The
+/// months (and the cut-off against the clock) are checked by the
+/// publication service.
 #[derive(Deserialize, Default, Validate)]
 #[serde(default)]
 pub struct DraftForm {
     csrf: String,
+    #[validate(custom(function = "form_rules::publication_title"))]
     title: String,
+    #[validate(custom(function = "form_rules::publication_title_ja"))]
+    title_ja: String,
     #[validate(custom(function = "form_rules::cutoff"))]
     cutoff: String,
     from: String,
     to: String,
+    #[validate(custom(function = "form_rules::publication_footnotes"))]
     footnotes: String,
+    #[validate(custom(function = "form_rules::publication_footnotes_ja"))]
+    footnotes_ja: String,
     #[validate(custom(function = "form_rules::p_percent"))]
     p_percent: String,
 }
@@ -60,9 +83,15 @@ async fn list_page(
     let specs = [
         (
             "title",
-            msg!("publication.field_title"),
+            msg!("publication.field_title_en"),
             FieldKind::Text,
             typed.title.as_str(),
+        ),
+        (
+            "title_ja",
+            msg!("publication.field_title_ja"),
+            FieldKind::Text,
+            typed.title_ja.as_str(),
         ),
         (
             "cutoff",
@@ -84,9 +113,15 @@ async fn list_page(
         ),
         (
             "footnotes",
-            msg!("publication.field_footnotes"),
+            msg!("publication.field_footnotes_en"),
             FieldKind::Multiline,
             typed.footnotes.as_str(),
+        ),
+        (
+            "footnotes_ja",
+            msg!("publication.field_footnotes_ja"),
+            FieldKind::Multiline,
+            typed.footnotes_ja.as_str(),
         ),
         (
             "p_percent",
@@ -106,7 +141,7 @@ async fn list_page(
             });
             (
                 p.id,
-                p.title.clone(),
+                title_of(&c.t, p).to_owned(),
                 status.to_owned(),
                 c.when(&p.cutoff_at),
             )
@@ -132,7 +167,8 @@ pub async fn list(
     who: Admin,
 ) -> AppResult<HttpResponse> {
     let typed = DraftForm {
-        footnotes: DEFAULT_FOOTNOTES.to_owned(),
+        footnotes: DEFAULT_FOOTNOTES_EN.to_owned(),
+        footnotes_ja: DEFAULT_FOOTNOTES_JA.to_owned(),
         p_percent: DEFAULT_P_PERCENT.to_string(),
         ..DraftForm::default()
     };
@@ -146,7 +182,7 @@ pub async fn create(
     CsrfForm(form): CsrfForm<DraftForm>,
 ) -> AppResult<HttpResponse> {
     if let Err(errors) = form.validate() {
-        let invalid = form_rules::invalid(&errors, &["cutoff", "p_percent"]);
+        let invalid = form_rules::invalid(&errors, &FIELDS);
         return list_page(&req, &state, &who, &form, &invalid).await;
     }
     // The rules above passed, so both parse.
@@ -156,19 +192,23 @@ pub async fn create(
         return list_page(&req, &state, &who, &form, &Invalid::default()).await;
     };
     let (now, actor) = (state.clock.now(), who.0.actor());
-    let (title, from, to, notes) = (
+    let (title, title_ja, from, to, notes, notes_ja) = (
         form.title.clone(),
+        form.title_ja.clone(),
         form.from.clone(),
         form.to.clone(),
         form.footnotes.clone(),
+        form.footnotes_ja.clone(),
     );
     let outcome = crate::db::run(&state.pool, move |conn| {
         let input = DraftInput {
             title: &title,
+            title_ja: &title_ja,
             cutoff,
             from: &from,
             to: &to,
             footnotes: &notes,
+            footnotes_ja: &notes_ja,
             p_percent,
         };
         publications::draft(conn, &actor, &input, now)

@@ -1,0 +1,172 @@
+//! Releasing a publication: what the admin is shown before confirming (the
+//! table as the public will see it, with the draft's content hash), and the
+//! release itself, which refuses a draft that changed since it was shown.
+//! A release freezes the table, both CSV files and their checksums; it never
+//! changes afterwards (a correction is a new release).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::Actor;
+use super::audit::{self, Action, Event};
+use super::publication_table::{self, Table};
+use super::publications::{find, overrides, preview};
+use crate::db::models::{Publication, PublicationOverride};
+use crate::db::schema::publications;
+use crate::db::{DbConn, write_tx};
+use crate::domain::PublicationStatus;
+use crate::error::{AppError, AppResult};
+
+/// A draft as the check-your-answers page shows it.
+pub struct ToConfirm {
+    pub publication: Publication,
+    /// The table as it will be published (suppressed cells without values).
+    pub table: Table,
+    pub overrides: Vec<PublicationOverride>,
+    /// SHA-256 of everything that would be released (`content_sha256`).
+    pub sha256: String,
+}
+
+/// What a confirmed release did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Released now; the English CSV's checksum.
+    Released { sha256_en: String },
+    /// Released before (a second click or a replayed confirmation): nothing
+    /// changed.
+    AlreadyReleased,
+    /// The draft (or the figures it counts) changed since the page was
+    /// shown: nothing released, the page is to be shown again.
+    Stale,
+}
+
+fn feed(hasher: &mut Sha256, part: &str) {
+    hasher.update(part.len().to_string().as_bytes());
+    hasher.update(b":");
+    hasher.update(part.as_bytes());
+    hasher.update(b";");
+}
+
+/// SHA-256 over what a release would publish: both titles, both footnote
+/// lists, the cut-off, the months, p, the released cells with their
+/// justifications and the public table. Each part is length-prefixed, so
+/// no two drafts share a serialisation.
+fn content_sha256(
+    p: &Publication,
+    overrides: &[PublicationOverride],
+    table: &Table,
+) -> AppResult<String> {
+    let json = serde_json::to_string(table)
+        .map_err(|_| AppError::BadRequest(msg!("error.bad_request")))?;
+    let mut hasher = Sha256::new();
+    let cutoff = p.cutoff_at.format("%Y-%m-%dT%H:%M:%S%.f").to_string();
+    let p_percent = p.p_percent.to_string();
+    for part in [
+        p.title.as_str(),
+        &p.title_ja,
+        &p.footnotes,
+        &p.footnotes_ja,
+        &cutoff,
+        &p.period_from,
+        &p.period_to,
+        &p_percent,
+    ] {
+        feed(&mut hasher, part);
+    }
+    feed(&mut hasher, &overrides.len().to_string());
+    for o in overrides {
+        feed(&mut hasher, &o.cell);
+        feed(&mut hasher, &o.justification);
+    }
+    feed(&mut hasher, &json);
+    Ok(super::tokens::hex(&hasher.finalize()))
+}
+
+fn gather(conn: &mut DbConn, p: Publication) -> AppResult<ToConfirm> {
+    let table = preview(conn, &p)?.frozen();
+    let overrides = overrides(conn, p.id)?;
+    let sha256 = content_sha256(&p, &overrides, &table)?;
+    Ok(ToConfirm {
+        publication: p,
+        table,
+        overrides,
+        sha256,
+    })
+}
+
+/// The draft as it would be released now, with its content hash. A
+/// released publication is a conflict: there is nothing left to confirm.
+pub fn to_confirm(conn: &mut DbConn, id: i64) -> AppResult<ToConfirm> {
+    let p = find(conn, id)?;
+    if p.status != PublicationStatus::Draft {
+        return Err(AppError::Conflict(msg!("publication.already_released")));
+    }
+    gather(conn, p)
+}
+
+/// Releases a draft if it is still what the admin confirmed (`shown_sha256`
+/// from the check-your-answers page): freezes its table, CSV files and
+/// checksums, audited.
+pub fn release(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    shown_sha256: &str,
+    now: NaiveDateTime,
+) -> AppResult<Outcome> {
+    write_tx(conn, |conn| {
+        let p = find(conn, id)?;
+        if p.status != PublicationStatus::Draft {
+            return Ok(Outcome::AlreadyReleased);
+        }
+        if p.cutoff_at > now {
+            return Err(AppError::Conflict(
+                crate::services::publications::CUTOFF_IN_FUTURE,
+            ));
+        }
+        let shown = gather(conn, p)?;
+        if shown_sha256.trim().is_empty() || shown.sha256 != shown_sha256.trim() {
+            return Ok(Outcome::Stale);
+        }
+        let table = shown.table;
+        let json = serde_json::to_string(&table)
+            .map_err(|_| AppError::BadRequest(msg!("error.bad_request")))?;
+        let (en, ja) = (table.csv(false), table.csv(true));
+        let (sum_en, sum_ja) = (
+            publication_table::checksum(&en),
+            publication_table::checksum(&ja),
+        );
+        let changed = diesel::update(
+            publications::table
+                .find(id)
+                .filter(publications::status.eq(PublicationStatus::Draft)),
+        )
+        .set((
+            publications::status.eq(PublicationStatus::Released),
+            publications::released_at.eq(now),
+            publications::table_json.eq(&json),
+            publications::csv_en.eq(&en),
+            publications::csv_ja.eq(&ja),
+            publications::sha256_en.eq(&sum_en),
+            publications::sha256_ja.eq(&sum_ja),
+        ))
+        .execute(conn)?;
+        if changed != 1 {
+            return Ok(Outcome::AlreadyReleased);
+        }
+        let object_id = id.to_string();
+        audit::record(
+            conn,
+            now,
+            actor,
+            Event {
+                action: Action::PublicationReleased,
+                object_type: "publication",
+                object_id: &object_id,
+                detail: &format!("sha256 {sum_en}; confirmed content {}", shown.sha256),
+            },
+        )?;
+        Ok(Outcome::Released { sha256_en: sum_en })
+    })
+}
