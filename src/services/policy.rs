@@ -34,6 +34,28 @@ impl StaffTotp {
     }
 }
 
+/// The staff choice as the form sends it: `true` when staff may use TOTP.
+pub fn parse_staff_totp(typed: &str) -> Result<bool, &'static str> {
+    StaffTotp::parse(typed.trim())
+        .map(|s| s == StaffTotp::Allowed)
+        .map_err(|_| "err.form.invalid")
+}
+
+/// The firms' last day of TOTP as typed: empty for no end, else a date
+/// as `YYYY-MM-DD`.
+pub fn parse_firms_until(typed: &str) -> Result<Option<NaiveDate>, &'static str> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    if typed.len() > crate::domain::limits::DATE {
+        return Err("err.date.invalid");
+    }
+    NaiveDate::parse_from_str(typed, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| "err.date.invalid")
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Policy {
     pub staff_totp: bool,

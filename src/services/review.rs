@@ -58,6 +58,12 @@ fn lock_decidable(
     Ok((version, row))
 }
 
+/// The reason for sending a return back, trimmed: required, at most
+/// `REASON_MAX_CHARS` characters, no control characters but line breaks.
+pub fn clean_reason(reason: &str) -> Result<String, &'static str> {
+    clean_text(reason, REASON_MAX_CHARS, true)
+}
+
 fn decide(
     conn: &mut DbConn,
     actor: &Actor,
@@ -136,7 +142,7 @@ pub fn send_back(
     links: &MailLinks,
     now: NaiveDateTime,
 ) -> AppResult<Result<Version, Invalid>> {
-    let reason = match clean_text(reason, REASON_MAX_CHARS, true) {
+    let reason = match clean_reason(reason) {
         Ok(reason) => reason,
         Err(key) => return Ok(Err(Invalid::one("reason", key))),
     };

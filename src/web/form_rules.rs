@@ -6,12 +6,18 @@
 
 use std::borrow::Cow;
 
+use chrono::NaiveDateTime;
 use validator::{ValidationError, ValidationErrors};
 
 use crate::domain::email::EmailAddress;
 use crate::domain::lei::Lei;
+use crate::domain::limits;
 use crate::domain::registration::RegistrationNo;
-use crate::services::{Invalid, accounts, calendar, password, publish};
+use crate::domain::role::Role;
+use crate::i18n::Lang;
+use crate::services::{
+    Invalid, accounts, calendar, firm_start, passkeys, password, policy, publish, review,
+};
 
 /// The key shown for an error code that is not a message key (a built-in
 /// rule without `code = "err.…"`); every rule here names its key, so this
@@ -123,6 +129,98 @@ pub fn p_percent(value: &str) -> Result<(), ValidationError> {
 /// A new password under the password policy, for its owner.
 pub fn new_password(value: &str, owner: &PasswordOwner) -> Result<(), ValidationError> {
     password::check_policy(value, &owner.email).map_err(refuse)
+}
+
+/// A role as the invitation form offers it (whom the inviter may invite
+/// is the invitation service's check).
+pub fn role(value: &str) -> Result<(), ValidationError> {
+    Role::from_input(value)
+        .map(drop)
+        .ok_or_else(|| refuse("err.role.invalid"))
+}
+
+/// A firm chosen from the list: none, or a firm's id (whether the role
+/// needs one and the firm exists is the invitation service's check).
+pub fn firm_choice(value: &str) -> Result<(), ValidationError> {
+    let value = value.trim();
+    if value.is_empty() || value.parse::<i64>().is_ok() {
+        Ok(())
+    } else {
+        Err(refuse("err.firm.required"))
+    }
+}
+
+/// The reason a return is sent back to its firm, as the review service
+/// accepts it.
+pub fn return_reason(value: &str) -> Result<(), ValidationError> {
+    review::clean_reason(value).map(drop).map_err(refuse)
+}
+
+/// When the form was sent: rules that depend on today's date read it here.
+pub struct Today(pub NaiveDateTime);
+
+/// A firm's first reporting month, as the firm-start service accepts it.
+pub fn first_period(value: &str, today: &Today) -> Result<(), ValidationError> {
+    firm_start::parse_first(value, today.0)
+        .map(drop)
+        .map_err(refuse)
+}
+
+/// The sign-in policy's choice for staff, as the policy service reads it.
+pub fn staff_totp(value: &str) -> Result<(), ValidationError> {
+    policy::parse_staff_totp(value).map(drop).map_err(refuse)
+}
+
+/// The firms' last day of TOTP, as the policy service reads it.
+pub fn firms_until(value: &str) -> Result<(), ValidationError> {
+    policy::parse_firms_until(value)
+        .map(drop)
+        .map_err(refuse)
+}
+
+/// A passkey's name as the passkey service accepts it when renaming.
+pub fn passkey_name(value: &str) -> Result<(), ValidationError> {
+    passkeys::clean_name(value, true)
+        .map(drop)
+        .map_err(refuse)
+}
+
+/// A new passkey's name, which may be left empty (a default is given).
+pub fn passkey_name_optional(value: &str) -> Result<(), ValidationError> {
+    passkeys::clean_name(value, false)
+        .map(drop)
+        .map_err(refuse)
+}
+
+fn at_most(value: &str, max: usize) -> Result<(), ValidationError> {
+    if value.chars().count() > max {
+        Err(refuse("err.text.too_long"))
+    } else {
+        Ok(())
+    }
+}
+
+/// An email address typed to sign in: no longer than any address can be
+/// (whether it is an account is the sign-in's question, answered alike).
+pub fn typed_email(value: &str) -> Result<(), ValidationError> {
+    at_most(value, limits::EMAIL)
+}
+
+/// A password typed to sign in: no longer than any password can be.
+pub fn typed_password(value: &str) -> Result<(), ValidationError> {
+    at_most(value, limits::PASSWORD)
+}
+
+/// A one-time code (TOTP or recovery): no longer than any code can be.
+pub fn one_time_code(value: &str) -> Result<(), ValidationError> {
+    at_most(value, limits::ONE_TIME_CODE)
+}
+
+/// A language the portal speaks.
+pub fn language(value: &str) -> Result<(), ValidationError> {
+    Lang::parse(value)
+        .map(drop)
+        .ok_or_else(|| refuse("error.bad_form"))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use validator::Validate;
 
 use super::login::signed_in_response;
 use crate::error::AppResult;
@@ -12,6 +13,7 @@ use crate::services::second_factor::{self, Method, Verified};
 use crate::services::sessions::Stage;
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::{AnySession, SignedIn};
+use crate::web::form_rules;
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths, redirect};
 
@@ -22,12 +24,15 @@ struct VerifyPage {
     totp: bool,
     passkeys: bool,
     error: Option<String>,
+    /// Which form the error belongs to: its field shows the message too.
+    recovery: bool,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Validate)]
 #[serde(default)]
 pub struct CodeForm {
     csrf: String,
+    #[validate(custom(function = "form_rules::one_time_code"))]
     code: String,
 }
 
@@ -41,7 +46,7 @@ async fn page(
     req: &HttpRequest,
     state: &AppState,
     who: &SignedIn,
-    error: Option<&str>,
+    error: Option<(Method, &str)>,
 ) -> AppResult<HttpResponse> {
     let user = who.user.clone();
     let today = state.clock.now().date();
@@ -50,7 +55,8 @@ async fn page(
     })
     .await?;
     let c = Chrome::pending(req, who);
-    let error = error.map(|k| c.t.t(k).to_owned());
+    let recovery = matches!(error, Some((Method::Recovery, _)));
+    let error = error.map(|(_, k)| c.t.t(k).to_owned());
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -60,6 +66,7 @@ async fn page(
         totp: usable.totp,
         passkeys: usable.passkeys > 0,
         error,
+        recovery,
         c,
     };
     render(status, &page)
@@ -96,6 +103,12 @@ async fn check(
     if let Some(elsewhere) = misplaced(&who) {
         return Ok(elsewhere);
     }
+    // A code far longer than any is refused before an attempt is counted.
+    if let Err(errors) = form.validate() {
+        let key = form_rules::invalid(&errors, &["code"]).for_field("code");
+        let key = key.unwrap_or("err.code.wrong");
+        return page(&req, &state, &who, Some((method, key))).await;
+    }
     let now = state.clock.now();
     let (actor, session, keys) = (who.actor(), who.session.clone(), state.keys.clone());
     let issued = crate::db::run(&state.pool, move |conn| {
@@ -104,8 +117,8 @@ async fn check(
     .await?;
     match issued {
         Verified::Yes(issued) => signed_in_response(&issued, paths::HOME),
-        Verified::No => page(&req, &state, &who, Some("err.code.wrong")).await,
-        Verified::Wait(_) => page(&req, &state, &who, Some("err.code.wait")).await,
+        Verified::No => page(&req, &state, &who, Some((method, "err.code.wrong"))).await,
+        Verified::Wait(_) => page(&req, &state, &who, Some((method, "err.code.wait"))).await,
         Verified::Ended => Ok(redirect(paths::LOGIN)),
     }
 }
