@@ -173,23 +173,17 @@ pub fn staff_totp(value: &str) -> Result<(), ValidationError> {
 
 /// The firms' last day of TOTP, as the policy service reads it.
 pub fn firms_until(value: &str) -> Result<(), ValidationError> {
-    policy::parse_firms_until(value)
-        .map(drop)
-        .map_err(refuse)
+    policy::parse_firms_until(value).map(drop).map_err(refuse)
 }
 
 /// A passkey's name as the passkey service accepts it when renaming.
 pub fn passkey_name(value: &str) -> Result<(), ValidationError> {
-    passkeys::clean_name(value, true)
-        .map(drop)
-        .map_err(refuse)
+    passkeys::clean_name(value, true).map(drop).map_err(refuse)
 }
 
 /// A new passkey's name, which may be left empty (a default is given).
 pub fn passkey_name_optional(value: &str) -> Result<(), ValidationError> {
-    passkeys::clean_name(value, false)
-        .map(drop)
-        .map_err(refuse)
+    passkeys::clean_name(value, false).map(drop).map_err(refuse)
 }
 
 fn at_most(value: &str, max: usize) -> Result<(), ValidationError> {

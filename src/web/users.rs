@@ -185,7 +185,12 @@ async fn invite(
     form: InviteForm,
 ) -> AppResult<HttpResponse> {
     if let Err(errors) = form.validate() {
-        let invalid = form_rules::invalid(&errors, FIELDS);
+        let mut invalid = form_rules::invalid(&errors, FIELDS);
+        if invalid.for_field("firm_id").is_none()
+            && invitations::firm_missing(&who.user, &form.role, &form.firm_id)
+        {
+            invalid.push("firm_id", "err.firm.required");
+        }
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return show(req, state, who, scope, &form, &invalid, status).await;
     }

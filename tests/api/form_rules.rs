@@ -47,7 +47,9 @@ fn refused(page: &Page, what: &str) {
 
 async fn the_invitation_form_keeps_what_was_typed(app: TestApp) {
     let mut admin = app.setup_admin().await;
-    let firm_id = app.add_firm(&mut admin, "Alpha", "関東財務局長（金商）第7号").await;
+    let firm_id = app
+        .add_firm(&mut admin, "Alpha", "関東財務局長（金商）第7号")
+        .await;
     let before = user_count(&app);
     let form = admin.get("/admin/users").await;
     assert_eq!(form.status, StatusCode::OK);
@@ -141,12 +143,18 @@ async fn the_invitation_form_keeps_what_was_typed(app: TestApp) {
     refused(&page, "an approver inviting an admin");
     assert!(page.field_error("role").is_some(), "{}", page.body);
     assert_eq!(user_count(&app), before_firm, "nobody was invited");
-    assert_eq!(before + 2, before_firm, "only the firm's two users were added");
+    assert_eq!(
+        before + 2,
+        before_firm,
+        "only the firm's two users were added"
+    );
 }
 
 async fn the_admin_forms_keep_what_was_typed(app: TestApp) {
     let mut admin = app.setup_admin().await;
-    let firm_id = app.add_firm(&mut admin, "Gamma", "関東財務局長（金商）第9号").await;
+    let firm_id = app
+        .add_firm(&mut admin, "Gamma", "関東財務局長（金商）第9号")
+        .await;
 
     // The sign-in policy: a choice it does not offer, a date as HTML.
     let form = admin.get("/admin/policy").await;
@@ -192,7 +200,12 @@ async fn the_admin_forms_keep_what_was_typed(app: TestApp) {
             .first(&mut conn)
             .unwrap()
     };
-    for typed in ["{period}", &"2025-04".repeat(300), "2999-01", "20\u{7}25-04"] {
+    for typed in [
+        "{period}",
+        &"2025-04".repeat(300),
+        "2999-01",
+        "20\u{7}25-04",
+    ] {
         let page = admin
             .submit_form(&form, &path, &[("first_period", typed)])
             .await;
@@ -328,7 +341,11 @@ async fn the_sign_in_forms_keep_what_was_typed(app: TestApp) {
     refused(&page, "no address");
     assert!(page.field_error("email").is_some());
     let page = visitor
-        .submit_form(&form, "/password/forgot", &[("email", "nobody@fsa.example")])
+        .submit_form(
+            &form,
+            "/password/forgot",
+            &[("email", "nobody@fsa.example")],
+        )
         .await;
     assert_eq!(page.status, StatusCode::OK);
 }

@@ -88,7 +88,10 @@ async fn page(
         None => (StatusCode::OK, None),
         Some(Problem::Invalid(field, key)) => {
             error_field = field;
-            (StatusCode::UNPROCESSABLE_ENTITY, Some(c.t.t(key).to_owned()))
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(c.t.t(key).to_owned()),
+            )
         }
         Some(Problem::Failed) => (
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -15,10 +15,10 @@ use crate::services::sessions::{Issued, Stage};
 use crate::services::sign_in::{self, Start};
 use crate::services::{Invalid, accounts, password};
 use crate::web::csrf::{CsrfForm, HasCsrf, anonymous_token, with_cookie};
-use crate::web::form_rules;
 use crate::web::extract::{
     AnySession, SESSION_COOKIE, SignedIn, client_ip, session_token, user_agent,
 };
+use crate::web::form_rules;
 use crate::web::hashing::{Busy, RETRY_AFTER_SECS};
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths, redirect};
