@@ -344,6 +344,76 @@ mod tests {
         assert_eq!(cutoff("2025-04-16T18:00"), Ok(()));
     }
 
+    fn key(result: Result<(), ValidationError>) -> Result<(), &'static str> {
+        result.map_err(|e| message_key(&e))
+    }
+
+    #[test]
+    fn invitation_fields() {
+        assert_eq!(key(role(" Approver ")), Ok(()));
+        for bad in ["superuser", "", "admin; drop", "{role}"] {
+            assert_eq!(key(role(bad)), Err("err.role.invalid"), "{bad:?}");
+        }
+        assert_eq!(key(firm_choice("")), Ok(()));
+        assert_eq!(key(firm_choice(" 12 ")), Ok(()));
+        assert_eq!(key(firm_choice("1 OR 1=1")), Err("err.firm.required"));
+    }
+
+    #[test]
+    fn the_return_reason_is_the_review_services_rule() {
+        assert_eq!(key(return_reason("Figures do not add up")), Ok(()));
+        assert_eq!(key(return_reason("  ")), Err("err.required"));
+        let long = "x".repeat(limits::RETURN_REASON + 1);
+        assert_eq!(key(return_reason(&long)), Err("err.text.too_long"));
+        assert_eq!(key(return_reason("a\u{7}b")), Err("err.text.control"));
+    }
+
+    #[test]
+    fn admin_fields() {
+        let today = Today(crate::db::testing::test_now());
+        assert_eq!(key(first_period("", &today)), Ok(()));
+        assert_eq!(key(first_period("2024-01", &today)), Ok(()));
+        assert!(key(first_period("{period}", &today)).is_err());
+        assert_eq!(
+            key(first_period("2026-01", &today)),
+            Err("err.first_period.future")
+        );
+        assert_eq!(key(staff_totp("allowed")), Ok(()));
+        assert_eq!(key(staff_totp("forbidden")), Ok(()));
+        assert_eq!(key(staff_totp("superuser")), Err("err.form.invalid"));
+        assert_eq!(key(firms_until("")), Ok(()));
+        assert_eq!(key(firms_until("2026-03-31")), Ok(()));
+        assert_eq!(key(firms_until("next spring")), Err("err.date.invalid"));
+        assert_eq!(key(language("ja")), Ok(()));
+        assert_eq!(key(language("superuser")), Err("error.bad_form"));
+    }
+
+    #[test]
+    fn sign_in_fields_stop_at_their_limits() {
+        let email = "a".repeat(limits::EMAIL);
+        assert_eq!(key(typed_email(&email)), Ok(()));
+        assert_eq!(key(typed_email(&(email + "a"))), Err("err.text.too_long"));
+        // Characters, not bytes.
+        let password = "鍵".repeat(limits::PASSWORD);
+        assert_eq!(key(typed_password(&password)), Ok(()));
+        assert_eq!(
+            key(typed_password(&(password + "x"))),
+            Err("err.text.too_long")
+        );
+        assert_eq!(key(one_time_code("ABCD-EFGH-JKMN")), Ok(()));
+        assert_eq!(
+            key(one_time_code(&"1".repeat(limits::ONE_TIME_CODE + 1))),
+            Err("err.text.too_long")
+        );
+        assert_eq!(key(passkey_name_optional("")), Ok(()));
+        assert_eq!(key(passkey_name("")), Err("err.required"));
+        assert_eq!(key(passkey_name("Laptop\nkey")), Err("err.text.control"));
+        assert_eq!(
+            key(passkey_name(&"k".repeat(limits::PASSKEY_NAME + 1))),
+            Err("err.text.too_long")
+        );
+    }
+
     #[test]
     fn an_unknown_code_falls_back_to_a_key() {
         assert_eq!(message_key(&ValidationError::new("range")), FALLBACK_KEY);
