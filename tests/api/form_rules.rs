@@ -394,7 +394,101 @@ async fn the_return_reason_keeps_what_was_typed(app: TestApp) {
     assert_eq!(v_after.reviewed_at, None);
 }
 
+/// The value of the input `#id` on `page`.
+fn value_of(page: &Page, id: &str) -> Option<String> {
+    page.html()
+        .select(&Selector::parse(&format!("input#{id}")).unwrap())
+        .next()
+        .and_then(|e| e.value().attr("value").map(str::to_owned))
+}
+
+async fn passkey_names_keep_what_was_typed(app: TestApp) {
+    use crate::passkeys::support::{Portal, admin_with_passkey, register};
+
+    let p = Portal::start(app).await;
+    let (mut admin, _key) = admin_with_passkey(&p).await;
+    let ids = p.passkey_ids();
+    let page = admin.get("/account/passkeys").await;
+    let field = format!("name-{}", ids[0]);
+    assert_eq!(
+        maxlength(&page, &format!("input#{field}")),
+        Some(limits::PASSKEY_NAME.to_string())
+    );
+    assert_eq!(
+        maxlength(&page, "input#passkey-name"),
+        Some(limits::PASSKEY_NAME.to_string())
+    );
+    let rename = format!("/account/passkeys/{}/rename", ids[0]);
+    let long = "鍵".repeat(limits::PASSKEY_NAME + 1);
+    for (typed, message) in [
+        (long.as_str(), "The text is too long."),
+        (
+            "<b>{name}</b>\tkey",
+            "The text contains characters that are not allowed.",
+        ),
+        ("", "Enter a value."),
+    ] {
+        let shown = admin.submit_form(&page, &rename, &[("name", typed)]).await;
+        refused(&shown, message);
+        assert_eq!(
+            shown.field_error(&field).as_deref(),
+            Some(message),
+            "{typed:?}"
+        );
+        assert_eq!(value_of(&shown, &field).as_deref(), Some(typed));
+        assert_eq!(shown.texts(".passkey-name"), ["Passkey 1"], "unchanged");
+    }
+    // A new passkey's name is checked before the ceremony is finished.
+    let (_device, refused_name) = register(&p, &mut admin, &page, &long).await;
+    assert_eq!(
+        refused_name.location(),
+        Some("/account/passkeys?passkey=name"),
+        "{}",
+        refused_name.body
+    );
+    assert_eq!(p.passkey_ids(), ids, "no passkey added");
+}
+
+async fn the_first_code_keeps_its_field(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    app.add_user(&mut admin, "new@fsa.example", "analyst", None)
+        .await;
+    let link = app.link_in_email("new@fsa.example", "/invite/");
+    let mut invitee = app.browser();
+    let form = invitee.get(&link).await;
+    let password = crate::helpers::PASSWORD;
+    let done = invitee
+        .submit_form(
+            &form,
+            &link,
+            &[("password", password), ("password_confirm", password)],
+        )
+        .await;
+    assert_eq!(done.location(), Some("/account/enrol"), "{}", done.body);
+    let enrol = invitee.get("/account/enrol").await;
+    assert_eq!(
+        maxlength(&enrol, "input#code"),
+        Some(limits::ONE_TIME_CODE.to_string())
+    );
+    let page = invitee
+        .submit_form(
+            &enrol,
+            "/account/enrol/totp",
+            &[("code", &"{code}".repeat(20))],
+        )
+        .await;
+    refused(&page, "over-long code");
+    assert_eq!(
+        page.field_error("code").as_deref(),
+        Some("The text is too long.")
+    );
+    // The enrolment still completes with a real code.
+    app.enrol_totp(&mut invitee, "new@fsa.example").await;
+}
+
 on_both_backends!(
+    passkey_names_keep_what_was_typed,
+    the_first_code_keeps_its_field,
     the_invitation_form_keeps_what_was_typed,
     the_admin_forms_keep_what_was_typed,
     the_sign_in_forms_keep_what_was_typed,
