@@ -32,6 +32,13 @@ pub const JUSTIFICATION: usize = 2000;
 pub const RETURN_REASON: usize = 2000;
 /// A passkey's name.
 pub const PASSKEY_NAME: usize = 60;
+/// A one-time code as typed: six TOTP digits or a recovery code
+/// (`XXXX-XXXX-XXXX`), with room for spaces a user pastes around it.
+pub const ONE_TIME_CODE: usize = 32;
+/// A date typed as `YYYY-MM-DD`.
+pub const DATE: usize = 10;
+/// A month typed as `YYYY-MM`.
+pub const PERIOD: usize = 7;
 
 /// The limit of the form field called `name`, when it is a text field with
 /// one.
@@ -51,6 +58,9 @@ pub fn for_field(name: &str) -> Option<usize> {
         "footnotes" | "footnotes_ja" => PUBLICATION_FOOTNOTES,
         "justification" => JUSTIFICATION,
         "reason" => RETURN_REASON,
+        "code" => ONE_TIME_CODE,
+        "firms_until" => DATE,
+        "first_period" => PERIOD,
         _ => return None,
     })
 }

@@ -178,13 +178,14 @@ pub fn close_draft(conn: &mut DbConn, return_id: i64, version_id: i64) -> QueryR
 }
 
 /// On what ground one submission satisfied four eyes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Basis {
     /// Prepared by one person and submitted by another.
     TwoPeople,
     /// The regulator exempted the firm (a single-user firm) on that date.
     Exempt(NaiveDate),
     /// Filed before the basis was recorded.
+    #[default]
     NotRecorded,
 }
 
@@ -197,7 +198,7 @@ impl Basis {
         }
     }
 
-    fn from_stored(code: &str, decided: Option<NaiveDate>) -> Self {
+    pub(crate) fn from_stored(code: &str, decided: Option<NaiveDate>) -> Self {
         match (code, decided) {
             ("two_people", _) => Basis::TwoPeople,
             ("exempt", Some(date)) => Basis::Exempt(date),
@@ -301,9 +302,11 @@ pub fn store_statement(conn: &mut DbConn, version_id: i64, s: &Statement<'_>) ->
 }
 
 /// The people behind a version, by display name: its preparers, who
-/// submitted it, the approver's statement, and the four-eyes basis. For the
-/// receipt and the regulator's review pages.
-#[derive(Clone, Debug)]
+/// submitted it, the approver's statement, and the four-eyes basis; for
+/// the regulator's review page also who saved the draft it was filed from
+/// and the basis as recorded before it had a column of its own. The one
+/// type of a version's people, for the receipt and the review page.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct VersionPeople {
     pub preparers: Vec<String>,
     pub submitter: Option<String>,
@@ -311,6 +314,32 @@ pub struct VersionPeople {
     pub attested_by: Option<String>,
     pub approver_note: String,
     pub basis: Basis,
+    /// Distinct users who saved the draft this version was filed from, in
+    /// the order they first saved it (read for the review page only).
+    pub saved_by: Vec<String>,
+    /// The basis as recorded in the version's details before the basis had
+    /// a column ("exempt: …", "prepared by user …").
+    pub recorded_as: Option<String>,
+}
+
+impl VersionPeople {
+    /// The preparers as one line, if any is known.
+    pub fn prepared_by(&self) -> Option<String> {
+        (!self.preparers.is_empty()).then(|| self.preparers.join(", "))
+    }
+
+    /// Prepared by one and submitted by another (recorded on the version).
+    pub fn two_people(&self) -> bool {
+        self.basis == Basis::TwoPeople
+    }
+
+    /// The date of the regulator's exemption the version was filed under.
+    pub fn exempt_on(&self) -> Option<NaiveDate> {
+        match self.basis {
+            Basis::Exempt(date) => Some(date),
+            _ => None,
+        }
+    }
 }
 
 /// A user's display name, by id when there is one.
@@ -353,5 +382,7 @@ pub fn version_people(conn: &mut DbConn, version_id: i64) -> QueryResult<Option<
         attested_by: name_of(conn, attested_by)?,
         approver_note: note,
         basis: Basis::from_stored(&basis, decided),
+        saved_by: Vec::new(),
+        recorded_as: None,
     }))
 }

@@ -40,6 +40,16 @@ pub fn may_invite(inviter: &User, role: Role, firm_id: Option<i64>) -> bool {
     }
 }
 
+/// Whether an invitation for `role` (as typed) leaves out the firm that
+/// role needs: an admin chooses it, an approver's is always their own.
+/// For showing this beside the other mistakes of a form; `invite` checks
+/// the firm itself.
+pub fn firm_missing(inviter: &User, role: &str, firm_id: &str) -> bool {
+    inviter.role != Role::Approver
+        && Role::from_input(role).is_some_and(|r| r.is_firm())
+        && firm_id.trim().is_empty()
+}
+
 /// Invites a new user and writes the email in the same transaction.
 pub fn invite(
     conn: &mut DbConn,

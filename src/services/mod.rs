@@ -38,6 +38,7 @@ pub mod return_form;
 pub mod returns;
 pub mod review;
 pub mod review_file;
+pub mod review_page;
 pub mod second_factor;
 pub mod seed;
 pub mod sessions;

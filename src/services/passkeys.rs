@@ -229,8 +229,14 @@ fn owned(conn: &mut DbConn, user_id: i64, id: i64) -> AppResult<PasskeyRow> {
 }
 
 /// Renames one of the user's passkeys.
+/// A passkey's name as typed, trimmed: one line of at most
+/// `limits::PASSKEY_NAME` characters (`required`: not empty).
+pub fn clean_name(name: &str, required: bool) -> Result<String, Key> {
+    clean_line(name, NAME_MAX, required)
+}
+
 pub fn rename(conn: &mut DbConn, user_id: i64, id: i64, name: &str) -> AppResult<Outcome<()>> {
-    let name = match clean_line(name, NAME_MAX, true) {
+    let name = match clean_name(name, true) {
         Ok(name) => name,
         Err(key) => return Ok(Err(Refused::Name(key))),
     };

@@ -3,6 +3,7 @@
 //! A stored value that does not parse is an error (a corrupt database),
 //! never read as some policy.
 
+use crate::i18n::Key;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -32,6 +33,28 @@ impl StaffTotp {
             StaffTotp::Forbidden
         }
     }
+}
+
+/// The staff choice as the form sends it: `true` when staff may use TOTP.
+pub fn parse_staff_totp(typed: &str) -> Result<bool, Key> {
+    StaffTotp::parse(typed.trim())
+        .map(|s| s == StaffTotp::Allowed)
+        .map_err(|_| msg!("err.form.invalid"))
+}
+
+/// The firms' last day of TOTP as typed: empty for no end, else a date
+/// as `YYYY-MM-DD`.
+pub fn parse_firms_until(typed: &str) -> Result<Option<NaiveDate>, Key> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    if typed.len() > crate::domain::limits::DATE {
+        return Err(msg!("err.date.invalid"));
+    }
+    NaiveDate::parse_from_str(typed, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| msg!("err.date.invalid"))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

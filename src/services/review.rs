@@ -4,17 +4,16 @@
 //! awaits review, can be decided; a returned return is amended by a new
 //! version.
 
+use crate::i18n::Key;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-
-use super::four_eyes::{Basis, name_of as display_name};
 
 use super::audit::{self, Action, Event};
 use super::mail_links::MailLinks;
 use super::notify;
 use super::{Actor, Invalid, clean_text};
 use crate::db::models::{ReturnRow, Version};
-use crate::db::schema::{audit_events, return_versions, returns, users};
+use crate::db::schema::{return_versions, returns};
 use crate::db::{DbConn, write_tx};
 use crate::domain::period::Period;
 use crate::domain::{ReviewOutcome, Role, VersionStatus};
@@ -56,6 +55,12 @@ fn lock_decidable(
         return Err(AppError::Conflict(msg!("review.conflict.decided")));
     }
     Ok((version, row))
+}
+
+/// The reason for sending a return back, trimmed: required, at most
+/// `REASON_MAX_CHARS` characters, no control characters but line breaks.
+pub fn clean_reason(reason: &str) -> Result<String, Key> {
+    clean_text(reason, REASON_MAX_CHARS, true)
 }
 
 fn decide(
@@ -136,7 +141,7 @@ pub fn send_back(
     links: &MailLinks,
     now: NaiveDateTime,
 ) -> AppResult<Result<Version, Invalid>> {
-    let reason = match clean_text(reason, REASON_MAX_CHARS, true) {
+    let reason = match clean_reason(reason) {
         Ok(reason) => reason,
         Err(key) => return Ok(Err(Invalid::one("reason", key))),
     };
@@ -186,131 +191,4 @@ pub fn open_review_note(
         Some((VersionStatus::Returned, Some(note), Some(at))) => Some((note, at)),
         _ => None,
     })
-}
-
-/// Who stands behind a version, by display name: who submitted it, who
-/// attested it, who prepared it (as the four-eyes check recorded), the
-/// firm's users who saved its draft, and the four-eyes basis as recorded.
-/// The review page shows these through this one function, so data stored
-/// per version later is shown by changing it alone.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct VersionPeople {
-    pub submitted_by: Option<String>,
-    pub attested_by: Option<String>,
-    pub prepared_by: Option<String>,
-    /// Distinct users who saved the draft this version was filed from,
-    /// in the order they first saved it.
-    pub saved_by: Vec<String>,
-    /// The four-eyes basis as recorded before the basis had a column of
-    /// its own ("exempt: …", "prepared by …").
-    pub four_eyes: Option<String>,
-    /// Prepared by one and submitted by another (recorded on the version).
-    pub two_people: bool,
-    /// Exempt by the regulator's decision of that date (recorded on the version).
-    pub exempt_on: Option<chrono::NaiveDate>,
-    /// The approver's note given with the attestation.
-    pub approver_note: String,
-}
-
-/// The audit event that recorded the submission of `version_id`.
-fn submission_event(conn: &mut DbConn, version_id: i64) -> QueryResult<Option<i64>> {
-    audit_events::table
-        .filter(
-            audit_events::action
-                .eq_any([Action::Submitted.as_str(), Action::SubmittedNil.as_str()]),
-        )
-        .filter(audit_events::object_type.eq("version"))
-        .filter(audit_events::object_id.eq(version_id.to_string()))
-        .select(audit_events::id)
-        .first(conn)
-        .optional()
-}
-
-/// The people behind version `version_id` (`None`: no such version).
-pub fn version_people(conn: &mut DbConn, version_id: i64) -> QueryResult<Option<VersionPeople>> {
-    let Some(version) = return_versions::table
-        .find(version_id)
-        .select(Version::as_select())
-        .first(conn)
-        .optional()?
-    else {
-        return Ok(None);
-    };
-    let details = super::submission::details_of(conn, version_id)?;
-    let four_eyes = details.as_ref().map(|d| d.four_eyes.clone());
-    let preparer = four_eyes
-        .as_deref()
-        .and_then(|f| f.strip_prefix("prepared by user "))
-        .and_then(|id| id.trim().parse::<i64>().ok());
-    // The drafts saved since the previous version was filed, by the
-    // order of the audit trail (times can tie).
-    let previous: Option<i64> = return_versions::table
-        .filter(return_versions::return_id.eq(version.return_id))
-        .filter(return_versions::version_no.lt(version.version_no))
-        .order(return_versions::version_no.desc())
-        .select(return_versions::id)
-        .first(conn)
-        .optional()?;
-    let until = submission_event(conn, version_id)?;
-    let since = match previous {
-        Some(id) => submission_event(conn, id)?,
-        None => None,
-    };
-    let mut saves = audit_events::table
-        .inner_join(users::table.on(audit_events::actor_user_id.eq(users::id.nullable())))
-        .filter(audit_events::action.eq(Action::DraftSaved.as_str()))
-        .filter(audit_events::object_type.eq("return"))
-        .filter(audit_events::object_id.eq(version.return_id.to_string()))
-        .into_boxed();
-    if let Some(until) = until {
-        saves = saves.filter(audit_events::id.lt(until));
-    }
-    if let Some(since) = since {
-        saves = saves.filter(audit_events::id.gt(since));
-    }
-    let savers: Vec<(i64, String)> = saves
-        .order(audit_events::id.asc())
-        .select((users::id, users::display_name))
-        .load(conn)?;
-    let mut saved_by = Vec::new();
-    let mut seen = Vec::new();
-    for (id, name) in savers {
-        if !seen.contains(&id) {
-            seen.push(id);
-            saved_by.push(name);
-        }
-    }
-    let recorded = super::four_eyes::version_people(conn, version_id)?;
-    let (two_people, exempt_on, approver_note, preparers, attested) = match recorded {
-        Some(r) => (
-            matches!(r.basis, Basis::TwoPeople),
-            match r.basis {
-                Basis::Exempt(date) => Some(date),
-                _ => None,
-            },
-            r.approver_note,
-            r.preparers,
-            r.attested_by,
-        ),
-        None => (false, None, String::new(), Vec::new(), None),
-    };
-    let prepared_by = if preparers.is_empty() {
-        display_name(conn, preparer)?
-    } else {
-        Some(preparers.join(", "))
-    };
-    let attested_by = match attested {
-        Some(name) => Some(name),
-        None => display_name(conn, details.as_ref().and_then(|d| d.attested_by))?,
-    };
-    Ok(Some(VersionPeople {
-        submitted_by: display_name(conn, version.submitted_by)?,
-        attested_by,
-        prepared_by,
-        saved_by,
-        four_eyes,
-        two_people,
-        exempt_on,
-        approver_note,
-    }))
 }

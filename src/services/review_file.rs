@@ -1,37 +1,29 @@
 //! What the analyst reads beside a version before deciding: the checks
-//! the domain's rules raise on its figures (re-run as at its submission),
-//! its trade detail reconciled with its figures, the version before it,
-//! the firm's history of versions and reviews, and the queue of versions
+//! the domain's rules raise on its figures (as at its submission), its
+//! trade detail reconciled with its figures, and the queue of versions
 //! awaiting review.
 
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 
+use super::firm_history::HistoryLine;
+use super::trades::{self, Expected, Totals};
 use crate::db::DbConn;
 use crate::db::models::{Firm, Version, VersionDetails};
-use crate::db::schema::{firms, return_versions, returns, trade_details, users};
+use crate::db::schema::{firms, return_versions, returns, trade_details};
 use crate::domain::VersionStatus;
 use crate::domain::details::{Checked, Previous, Warning, warnings_of};
 use crate::domain::period::Period;
 
 /// The warnings the domain's rules raise on `v` (with its details), the
-/// previous month taken as the firm had filed it when `v` was submitted.
+/// previous month taken as the firm had filed it when `v` was submitted
+/// (`month_before`: its latest version submitted by then).
 pub fn checks(
-    conn: &mut DbConn,
     v: &Version,
     details: Option<&VersionDetails>,
-) -> QueryResult<Vec<Warning>> {
-    let previous = Period::parse(&v.period).ok().map(|p| p.prev().to_string());
-    let previous: Option<Version> = match previous {
-        Some(prev) => return_versions::table
-            .filter(return_versions::firm_id.eq(v.firm_id))
-            .filter(return_versions::period.eq(prev))
-            .filter(return_versions::submitted_at.le(v.submitted_at))
-            .order(return_versions::version_no.desc())
-            .select(Version::as_select())
-            .first(conn)
-            .optional()?,
-        None => None,
-    };
+    month_before: Option<&Version>,
+) -> Vec<Warning> {
     let values = Checked {
         accesses: v.unauthorized_accesses,
         affected: v.affected_accounts,
@@ -41,101 +33,77 @@ pub fn checks(
         losses: details.map_or(0, |d| d.customer_losses_jpy),
         compensation: details.map_or(0, |d| d.compensation_paid_jpy),
     };
-    Ok(warnings_of(
+    warnings_of(
         &values,
-        previous.map(|p| Previous {
+        month_before.map(|p| Previous {
             accesses: p.unauthorized_accesses,
             trades: p.fraudulent_trades,
             sale: p.sale_amount_jpy,
             purchase: p.purchase_amount_jpy,
         }),
-    ))
+    )
 }
 
-/// A version's trade detail against its figures.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct TradeCheck {
+/// The version of the month before `v`'s, as the firm had filed it when
+/// `v` was submitted, among the firm's versions (`history`).
+pub fn month_before<'a>(v: &Version, history: &'a [HistoryLine]) -> Option<&'a Version> {
+    let prev = Period::parse(&v.period).ok()?.prev().to_string();
+    history
+        .iter()
+        .map(|h| &h.version)
+        .filter(|h| h.period == prev && h.submitted_at <= v.submitted_at)
+        .max_by_key(|h| h.version_no)
+}
+
+/// A version's trade detail against its figures, by the same rule as an
+/// upload at submission (`trades::compare`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TradeReconciliation {
+    /// How many trade rows were filed.
     pub rows: i64,
-    pub sell: i64,
-    pub buy: i64,
+    /// Each figure as (form field, file total, figure, equal): trades,
+    /// sales, purchases.
+    pub lines: [(&'static str, i64, i64, bool); 3],
 }
 
-impl TradeCheck {
-    /// (rows, sells, buys) each as (file total, figure, equal).
-    pub fn against(&self, v: &Version) -> [(i64, i64, bool); 3] {
-        [
-            (self.rows, v.fraudulent_trades),
-            (self.sell, v.sale_amount_jpy),
-            (self.buy, v.purchase_amount_jpy),
-        ]
-        .map(|(file, figure)| (file, figure, file == figure))
+/// Reconciles the totals of a version's trade detail with its figures.
+pub fn reconcile(totals: &Totals, v: &Version) -> TradeReconciliation {
+    let figures = Expected::from(v);
+    let differ: Vec<&str> = match trades::compare(totals, figures) {
+        Ok(()) => Vec::new(),
+        Err(mismatch) => mismatch.fields.iter().map(|(field, _)| *field).collect(),
+    };
+    let line = |field: &'static str, file: i64, figure: i64| {
+        (field, file, figure, !differ.contains(&field))
+    };
+    TradeReconciliation {
+        rows: totals.rows,
+        lines: [
+            line("fraudulent_trades", totals.rows, figures.trades),
+            line("sale_amount", totals.sell, figures.sale),
+            line("purchase_amount", totals.buy, figures.purchase),
+        ],
     }
 }
 
-/// The totals of the trade detail filed with `version_id` (`None`: none).
-pub fn trade_check(conn: &mut DbConn, version_id: i64) -> QueryResult<Option<TradeCheck>> {
-    let rows: Vec<(String, i64)> = trade_details::table
+/// The totals of the trade detail filed with `version_id`, added up by the
+/// database (`None`: none was filed).
+pub fn trade_totals(conn: &mut DbConn, version_id: i64) -> QueryResult<Option<Totals>> {
+    // Amounts were checked to add up within i64 when the file was taken.
+    let (rows, sell, buy): (i64, i64, i64) = trade_details::table
         .filter(trade_details::version_id.eq(version_id))
-        .select((trade_details::side, trade_details::amount_jpy))
-        .load(conn)?;
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    let mut check = TradeCheck::default();
-    for (side, amount) in rows {
-        check.rows += 1;
-        if side.eq_ignore_ascii_case("buy") {
-            check.buy = check.buy.saturating_add(amount);
-        } else {
-            check.sell = check.sell.saturating_add(amount);
-        }
-    }
-    Ok(Some(check))
-}
-
-/// The version before `v` of the same return, with its details.
-pub fn previous_version(
-    conn: &mut DbConn,
-    v: &Version,
-) -> QueryResult<Option<(Version, Option<VersionDetails>)>> {
-    let before: Option<Version> = return_versions::table
-        .filter(return_versions::return_id.eq(v.return_id))
-        .filter(return_versions::version_no.lt(v.version_no))
-        .order(return_versions::version_no.desc())
-        .select(Version::as_select())
-        .first(conn)
-        .optional()?;
-    match before {
-        Some(b) => {
-            let details = super::submission::details_of(conn, b.id)?;
-            Ok(Some((b, details)))
-        }
-        None => Ok(None),
-    }
-}
-
-/// One version in a firm's history, with who reviewed it.
-pub struct HistoryLine {
-    pub version: Version,
-    pub reviewer: Option<String>,
-}
-
-/// Every version the firm has filed, newest period first, newest version
-/// first within a period.
-pub fn firm_history(conn: &mut DbConn, firm_id: i64) -> QueryResult<Vec<HistoryLine>> {
-    let versions: Vec<(Version, Option<String>)> = return_versions::table
-        .left_join(users::table.on(users::id.nullable().eq(return_versions::reviewed_by)))
-        .filter(return_versions::firm_id.eq(firm_id))
-        .order((
-            return_versions::period.desc(),
-            return_versions::version_no.desc(),
+        .select(sql::<(BigInt, BigInt, BigInt)>(
+            "COUNT(*), \
+             CAST(COALESCE(SUM(CASE WHEN LOWER(side) = 'buy' THEN 0 ELSE amount_jpy END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN LOWER(side) = 'buy' THEN amount_jpy ELSE 0 END), 0) AS BIGINT)",
         ))
-        .select((Version::as_select(), users::display_name.nullable()))
-        .load(conn)?;
-    Ok(versions
-        .into_iter()
-        .map(|(version, reviewer)| HistoryLine { version, reviewer })
-        .collect())
+        .first(conn)?;
+    Ok((rows > 0).then(|| Totals {
+        rows,
+        sell,
+        buy,
+        ..Totals::default()
+    }))
 }
 
 /// Whether a history line was sent back to the firm.

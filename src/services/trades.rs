@@ -24,7 +24,7 @@ use crate::domain::trades::line_endings::UnixLines;
 use crate::domain::trades::{COLUMNS, Column, Header, Problem, TradeRow, parse_row};
 use crate::error::{AppError, AppResult};
 
-pub use reconcile::{Expected, Mismatch, attach_to_version, reconcile, take_figures};
+pub use reconcile::{Expected, Mismatch, attach_to_version, compare, reconcile, take_figures};
 pub use store::{Totals, UploadSummary, remove, summary, summary_for};
 
 /// Most data rows one file may hold.

@@ -7,12 +7,19 @@
 use crate::i18n::Key;
 use std::borrow::Cow;
 
+use chrono::NaiveDateTime;
 use validator::{ValidationError, ValidationErrors};
 
 use crate::domain::email::EmailAddress;
 use crate::domain::lei::Lei;
+use crate::domain::limits;
 use crate::domain::registration::RegistrationNo;
-use crate::services::{Invalid, accounts, calendar, password, publications, publish};
+use crate::domain::role::Role;
+use crate::i18n::Lang;
+use crate::services::{
+    Invalid, accounts, calendar, firm_start, passkeys, password, policy, publications, publish,
+    review,
+};
 
 /// The key shown for an error code that is not a message key (a built-in
 /// rule without `code = "err.…"`); every rule here names its key, so this
@@ -155,6 +162,92 @@ pub fn new_password(value: &str, owner: &PasswordOwner) -> Result<(), Validation
     password::check_policy(value, &owner.email).map_err(refuse)
 }
 
+/// A role as the invitation form offers it (whom the inviter may invite
+/// is the invitation service's check).
+pub fn role(value: &str) -> Result<(), ValidationError> {
+    Role::from_input(value)
+        .map(drop)
+        .ok_or_else(|| refuse(msg!("err.role.invalid")))
+}
+
+/// A firm chosen from the list: none, or a firm's id (whether the role
+/// needs one and the firm exists is the invitation service's check).
+pub fn firm_choice(value: &str) -> Result<(), ValidationError> {
+    let value = value.trim();
+    if value.is_empty() || value.parse::<i64>().is_ok() {
+        Ok(())
+    } else {
+        Err(refuse(msg!("err.firm.required")))
+    }
+}
+
+/// The reason a return is sent back to its firm, as the review service
+/// accepts it.
+pub fn return_reason(value: &str) -> Result<(), ValidationError> {
+    review::clean_reason(value).map(drop).map_err(refuse)
+}
+
+/// When the form was sent: rules that depend on today's date read it here.
+pub struct Today(pub NaiveDateTime);
+
+/// A firm's first reporting month, as the firm-start service accepts it.
+pub fn first_period(value: &str, today: &Today) -> Result<(), ValidationError> {
+    firm_start::parse_first(value, today.0)
+        .map(drop)
+        .map_err(refuse)
+}
+
+/// The sign-in policy's choice for staff, as the policy service reads it.
+pub fn staff_totp(value: &str) -> Result<(), ValidationError> {
+    policy::parse_staff_totp(value).map(drop).map_err(refuse)
+}
+
+/// The firms' last day of TOTP, as the policy service reads it.
+pub fn firms_until(value: &str) -> Result<(), ValidationError> {
+    policy::parse_firms_until(value).map(drop).map_err(refuse)
+}
+
+/// A passkey's name as the passkey service accepts it when renaming.
+pub fn passkey_name(value: &str) -> Result<(), ValidationError> {
+    passkeys::clean_name(value, true).map(drop).map_err(refuse)
+}
+
+/// A new passkey's name, which may be left empty (a default is given).
+pub fn passkey_name_optional(value: &str) -> Result<(), ValidationError> {
+    passkeys::clean_name(value, false).map(drop).map_err(refuse)
+}
+
+fn at_most(value: &str, max: usize) -> Result<(), ValidationError> {
+    if value.chars().count() > max {
+        Err(refuse(msg!("err.text.too_long")))
+    } else {
+        Ok(())
+    }
+}
+
+/// An email address typed to sign in: no longer than any address can be
+/// (whether it is an account is the sign-in's question, answered alike).
+pub fn typed_email(value: &str) -> Result<(), ValidationError> {
+    at_most(value, limits::EMAIL)
+}
+
+/// A password typed to sign in: no longer than any password can be.
+pub fn typed_password(value: &str) -> Result<(), ValidationError> {
+    at_most(value, limits::PASSWORD)
+}
+
+/// A one-time code (TOTP or recovery): no longer than any code can be.
+pub fn one_time_code(value: &str) -> Result<(), ValidationError> {
+    at_most(value, limits::ONE_TIME_CODE)
+}
+
+/// A language the portal speaks.
+pub fn language(value: &str) -> Result<(), ValidationError> {
+    Lang::parse(value)
+        .map(drop)
+        .ok_or_else(|| refuse(msg!("error.bad_form")))
+}
+
 #[cfg(test)]
 mod tests {
     use validator::{Validate, ValidateArgs};
@@ -280,6 +373,85 @@ mod tests {
             Err(msg!("publication.cutoff_invalid"))
         );
         assert_eq!(cutoff("2025-04-16T18:00"), Ok(()));
+    }
+
+    fn key(result: Result<(), ValidationError>) -> Result<(), Key> {
+        result.map_err(|e| message_key(&e))
+    }
+
+    #[test]
+    fn invitation_fields() {
+        assert_eq!(key(role(" Approver ")), Ok(()));
+        for bad in ["superuser", "", "admin; drop", "{role}"] {
+            assert_eq!(key(role(bad)), Err(msg!("err.role.invalid")), "{bad:?}");
+        }
+        assert_eq!(key(firm_choice("")), Ok(()));
+        assert_eq!(key(firm_choice(" 12 ")), Ok(()));
+        assert_eq!(key(firm_choice("1 OR 1=1")), Err(msg!("err.firm.required")));
+    }
+
+    #[test]
+    fn the_return_reason_is_the_review_services_rule() {
+        assert_eq!(key(return_reason("Figures do not add up")), Ok(()));
+        assert_eq!(key(return_reason("  ")), Err(msg!("err.required")));
+        let long = "x".repeat(limits::RETURN_REASON + 1);
+        assert_eq!(key(return_reason(&long)), Err(msg!("err.text.too_long")));
+        assert_eq!(key(return_reason("a\u{7}b")), Err(msg!("err.text.control")));
+    }
+
+    #[test]
+    fn admin_fields() {
+        let today = Today(crate::db::testing::test_now());
+        assert_eq!(key(first_period("", &today)), Ok(()));
+        assert_eq!(key(first_period("2024-01", &today)), Ok(()));
+        assert!(key(first_period("{period}", &today)).is_err());
+        assert_eq!(
+            key(first_period("2026-01", &today)),
+            Err(msg!("err.first_period.future"))
+        );
+        assert_eq!(key(staff_totp("allowed")), Ok(()));
+        assert_eq!(key(staff_totp("forbidden")), Ok(()));
+        assert_eq!(key(staff_totp("superuser")), Err(msg!("err.form.invalid")));
+        assert_eq!(key(firms_until("")), Ok(()));
+        assert_eq!(key(firms_until("2026-03-31")), Ok(()));
+        assert_eq!(
+            key(firms_until("next spring")),
+            Err(msg!("err.date.invalid"))
+        );
+        assert_eq!(key(language("ja")), Ok(()));
+        assert_eq!(key(language("superuser")), Err(msg!("error.bad_form")));
+    }
+
+    #[test]
+    fn sign_in_fields_stop_at_their_limits() {
+        let email = "a".repeat(limits::EMAIL);
+        assert_eq!(key(typed_email(&email)), Ok(()));
+        assert_eq!(
+            key(typed_email(&(email + "a"))),
+            Err(msg!("err.text.too_long"))
+        );
+        // Characters, not bytes.
+        let password = "鍵".repeat(limits::PASSWORD);
+        assert_eq!(key(typed_password(&password)), Ok(()));
+        assert_eq!(
+            key(typed_password(&(password + "x"))),
+            Err(msg!("err.text.too_long"))
+        );
+        assert_eq!(key(one_time_code("ABCD-EFGH-JKMN")), Ok(()));
+        assert_eq!(
+            key(one_time_code(&"1".repeat(limits::ONE_TIME_CODE + 1))),
+            Err(msg!("err.text.too_long"))
+        );
+        assert_eq!(key(passkey_name_optional("")), Ok(()));
+        assert_eq!(key(passkey_name("")), Err(msg!("err.required")));
+        assert_eq!(
+            key(passkey_name("Laptop\nkey")),
+            Err(msg!("err.text.control"))
+        );
+        assert_eq!(
+            key(passkey_name(&"k".repeat(limits::PASSKEY_NAME + 1))),
+            Err(msg!("err.text.too_long"))
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use actix_web::cookie::time::Duration;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
+use validator::Validate;
 
 use crate::error::{AppError, AppResult};
 use crate::i18n::{LANG_COOKIE, Lang};
@@ -16,10 +17,13 @@ use crate::web::csrf::{CsrfForm, HasCsrf, with_cookie};
 use crate::web::extract::{SignedIn, session_token};
 use crate::web::{AppState, paths, redirect};
 
-#[derive(Deserialize, Default)]
+/// The switch is a pair of buttons: a language it does not offer is a bad
+/// request (400), and a `back` that is not a path of this site goes home.
+#[derive(Deserialize, Default, Validate)]
 #[serde(default)]
 pub struct LanguageForm {
     csrf: String,
+    #[validate(custom(function = "crate::web::form_rules::language"))]
     lang: String,
     back: String,
 }
@@ -53,6 +57,8 @@ pub async fn switch(
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<LanguageForm>,
 ) -> AppResult<HttpResponse> {
+    form.validate()
+        .map_err(|_| AppError::BadRequest(msg!("error.bad_form")))?;
     let lang = Lang::parse(&form.lang).ok_or(AppError::BadRequest(msg!("error.bad_form")))?;
     if session_token(&req).is_some()
         && let Ok(who) = SignedIn::load_any(req.clone()).await

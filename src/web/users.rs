@@ -7,10 +7,12 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use validator::Validate;
 
 use super::account::require_recent;
 use super::csrf::{CsrfForm, HasCsrf};
 use super::extract::{Admin, FirmApprover, SignedIn};
+use super::form_rules;
 use super::view::{Chrome, FieldKind, FieldView, fields, render, summary};
 use super::{AppState, paths, redirect};
 use crate::db::models::{Firm, User};
@@ -62,15 +64,22 @@ impl UsersPage {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Validate)]
 #[serde(default)]
 pub struct InviteForm {
     csrf: String,
+    #[validate(custom(function = "form_rules::email"))]
     email: String,
+    #[validate(custom(function = "form_rules::display_name"))]
     display_name: String,
+    #[validate(custom(function = "form_rules::role"))]
     role: String,
+    #[validate(custom(function = "form_rules::firm_choice"))]
     firm_id: String,
 }
+
+/// The form's fields in the order they are shown.
+const FIELDS: &[&str] = &["email", "display_name", "role", "firm_id"];
 
 impl HasCsrf for InviteForm {
     fn csrf(&self) -> &str {
@@ -184,6 +193,16 @@ async fn invite(
     scope: Scope,
     form: InviteForm,
 ) -> AppResult<HttpResponse> {
+    if let Err(errors) = form.validate() {
+        let mut invalid = form_rules::invalid(&errors, FIELDS);
+        if invalid.for_field("firm_id").is_none()
+            && invitations::firm_missing(&who.user, &form.role, &form.firm_id)
+        {
+            invalid.push("firm_id", msg!("err.firm.required"));
+        }
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return show(req, state, who, scope, &form, &invalid, status).await;
+    }
     let now = state.clock.now();
     let (actor, inviter) = (who.actor(), who.user.clone());
     let base = state.mail_links();

@@ -19,6 +19,7 @@ mod cutoff_and_links;
 mod dashboard;
 mod exports;
 mod first_month;
+mod form_rules;
 mod four_eyes;
 mod freshness;
 mod headers;

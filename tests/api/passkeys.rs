@@ -7,7 +7,7 @@
 //! second portal on the harness's database and clock whose public URL is
 //! http://localhost:PORT.
 
-mod support;
+pub mod support;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

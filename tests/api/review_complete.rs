@@ -328,7 +328,101 @@ async fn the_month_picker_reaches_any_month_in_one_request(app: TestApp) {
     assert_eq!(completeness.texts("nav.pager a").len(), 2);
 }
 
+/// A version filed with 5,000 trade rows: the page adds them up in the
+/// database and shows the same reconciliation as for three; a row that
+/// breaks it is marked on the figures it changes.
+async fn the_reconciliation_of_many_trade_rows(app: TestApp) {
+    use diesel::prelude::*;
+    use incident_portal::db::schema::trade_details;
+
+    let mut admin = app.setup_admin().await;
+    let mut firm = app.firm_with_users(&mut admin, "Many").await;
+    let mut analyst = app.analyst(&mut admin).await;
+    let mut csv = format!("{}\n", crate::trades::support::HEADER);
+    for i in 0..5000_i64 {
+        let (side, amount) = if i < 3000 {
+            ("sell", 1000 + i)
+        } else {
+            ("buy", 500)
+        };
+        csv.push_str(&format!(
+            "2025-04-{:02},{side},7203,domestic,100,{amount},ACC-{i:04}\n",
+            1 + i % 28
+        ));
+    }
+    let staged = upload(&app, &mut firm.reporter, "many.csv", csv.as_bytes()).await;
+    assert_eq!(staged.status, StatusCode::SEE_OTHER, "{}", staged.body);
+    // Sells: 3,000 × ¥1,000 plus 0 + 1 + … + 2,999; buys: 2,000 × ¥500.
+    let typed = figures("5000", "100", "5000", "7498500", "1000000", "MFA");
+    let v = file(&app, &mut firm, "2025-04", &typed).await;
+
+    let page = analyst.get(&format!("/review/versions/{}", v.id)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(
+        page.text("table.trade-check caption"),
+        "Trade detail rows: 5000"
+    );
+    assert_eq!(
+        page.texts("table.trade-check td.num"),
+        [
+            "5,000",
+            "5,000",
+            "¥7,498,500",
+            "¥7,498,500",
+            "¥1,000,000",
+            "¥1,000,000"
+        ]
+    );
+    assert_eq!(
+        page.texts("table.trade-check td.reconciled"),
+        ["reconciles", "reconciles", "reconciles"]
+    );
+    assert!(page.texts("table.trade-check tr.changed").is_empty());
+
+    // One more buy than filed: the count and the purchases no longer
+    // reconcile, the sales still do.
+    {
+        let mut conn = app.pool.get().unwrap();
+        diesel::insert_into(trade_details::table)
+            .values((
+                trade_details::version_id.eq(v.id),
+                trade_details::row_no.eq(5001),
+                trade_details::trade_date.eq(chrono::NaiveDate::from_ymd_opt(2025, 4, 30).unwrap()),
+                trade_details::side.eq("buy"),
+                trade_details::security_code.eq("7203"),
+                trade_details::market.eq("domestic"),
+                trade_details::quantity.eq(1_i64),
+                trade_details::amount_jpy.eq(1_i64),
+                trade_details::account_ref.eq("ACC-9999"),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let page = analyst.get(&format!("/review/versions/{}", v.id)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(
+        page.text("table.trade-check caption"),
+        "Trade detail rows: 5001"
+    );
+    assert_eq!(
+        page.texts("table.trade-check td.num"),
+        [
+            "5,001",
+            "5,000",
+            "¥7,498,500",
+            "¥7,498,500",
+            "¥1,000,001",
+            "¥1,000,000"
+        ]
+    );
+    assert_eq!(
+        page.texts("table.trade-check td.reconciled"),
+        ["does not reconcile", "reconciles", "does not reconcile"]
+    );
+}
+
 on_both_backends!(
+    the_reconciliation_of_many_trade_rows,
     the_analyst_sees_every_section_of_the_return,
     the_queue_lists_awaiting_versions_oldest_first,
     the_month_picker_reaches_any_month_in_one_request,

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use webauthn_rs::prelude::*;
 
 use super::{
-    NAME_MAX, Outcome, Purpose, Refused, internal, list, parsed, put_state, take_state, user_handle,
+    Outcome, Purpose, Refused, internal, list, parsed, put_state, take_state, user_handle,
 };
 use crate::db::models::{Session, User};
 use crate::db::schema::{passkeys, recovery_codes};
@@ -16,7 +16,7 @@ use crate::db::{DbConn, write_tx};
 use crate::error::AppResult;
 use crate::services::audit::{self, Action, Event};
 use crate::services::sessions::{self, Issued, Stage};
-use crate::services::{Actor, clean_line, second_factor};
+use crate::services::{Actor, second_factor};
 
 /// The options for `navigator.credentials.create`: user verification
 /// required, the user's passkeys excluded, and discoverable where the
@@ -68,7 +68,7 @@ pub fn finish_registration(
     credential: &RegisterPublicKeyCredential,
     now: NaiveDateTime,
 ) -> AppResult<Outcome<Registered>> {
-    let name = match clean_line(name, NAME_MAX, false) {
+    let name = match super::clean_name(name, false) {
         Ok(name) => name,
         Err(key) => return Ok(Err(Refused::Name(key))),
     };

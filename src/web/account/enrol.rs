@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use validator::Validate;
 
 use super::require_recent;
 use crate::error::{AppError, AppResult};
@@ -15,6 +16,7 @@ use crate::services::totp;
 use crate::web::auth::login::session_cookie;
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::{AnySession, SignedIn};
+use crate::web::form_rules;
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths, redirect};
 
@@ -39,10 +41,11 @@ pub struct RecoveryCodesPage {
     pub next: &'static str,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Validate)]
 #[serde(default)]
 pub struct EnrolForm {
     csrf: String,
+    #[validate(custom(function = "form_rules::one_time_code"))]
     code: String,
 }
 
@@ -144,6 +147,16 @@ pub async fn confirm_totp(
     .await?
     {
         return Err(AppError::Forbidden);
+    }
+    if let Err(errors) = form.validate() {
+        let key = form_rules::invalid(&errors, &["code"]).for_field("code");
+        return page(
+            &req,
+            &state,
+            &who,
+            Some(key.unwrap_or(msg!("err.code.wrong"))),
+        )
+        .await;
     }
     let (actor, session, keys) = (who.actor(), who.session.clone(), state.keys.clone());
     let enrolled = crate::db::run(&state.pool, move |conn| {

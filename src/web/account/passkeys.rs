@@ -7,12 +7,13 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use validator::Validate;
 use webauthn_rs::prelude::RegisterPublicKeyCredential;
 
 use super::enrol::RecoveryCodesPage;
 use super::require_recent;
 use crate::error::{AppError, AppResult};
-use crate::services::passkeys;
+use crate::services::passkeys::{self, Refused};
 use crate::services::sessions::Stage;
 use crate::services::tokens::hash_token;
 use crate::web::auth::login::session_cookie;
@@ -21,6 +22,7 @@ use crate::web::auth::passkey::{
 };
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::{AnySession, SignedIn};
+use crate::web::form_rules;
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths, redirect};
 
@@ -28,8 +30,19 @@ use crate::web::{AppState, paths, redirect};
 struct Line {
     id: i64,
     name: String,
+    /// What the rename field holds: the name, or what was typed.
+    typed: String,
+    /// The message beside the rename field, when its rename was refused.
+    error: Option<String>,
     created: String,
     last_used: Option<String>,
+}
+
+/// A refused rename: the passkey, what was typed and the message key.
+struct Refusal<'a> {
+    id: i64,
+    typed: &'a str,
+    key: Key,
 }
 
 #[derive(Template)]
@@ -47,10 +60,11 @@ pub struct DoneQuery {
     done: String,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Validate)]
 #[serde(default)]
 pub struct NameForm {
     csrf: String,
+    #[validate(custom(function = "form_rules::passkey_name"))]
     name: String,
 }
 
@@ -66,17 +80,24 @@ async fn page(
     who: &SignedIn,
     notice: Option<Key>,
     error: Option<Key>,
+    refused: Option<Refusal<'_>>,
 ) -> AppResult<HttpResponse> {
     let user_id = who.user.id;
     let rows = crate::db::run(&state.pool, move |conn| Ok(passkeys::list(conn, user_id)?)).await?;
     let c = Chrome::signed_in(req, who);
+    let error = error.or(refused.as_ref().map(|r| r.key));
     let lines = rows
         .iter()
-        .map(|p| Line {
-            id: p.id,
-            name: p.name.clone(),
-            created: c.when(&p.created_at),
-            last_used: p.last_used_at.as_ref().map(|at| c.when(at)),
+        .map(|p| {
+            let mine = refused.as_ref().filter(|r| r.id == p.id);
+            Line {
+                id: p.id,
+                name: p.name.clone(),
+                typed: mine.map_or_else(|| p.name.clone(), |r| r.typed.to_owned()),
+                error: mine.map(|r| c.t.t(r.key).to_owned()),
+                created: c.when(&p.created_at),
+                last_used: p.last_used_at.as_ref().map(|at| c.when(at)),
+            }
         })
         .collect();
     let status = if error.is_some() {
@@ -105,7 +126,7 @@ pub async fn list(
         "removed" => Some(msg!("passkey.done.removed")),
         _ => None,
     };
-    page(&req, &state, &who, notice, None).await
+    page(&req, &state, &who, notice, None, None).await
 }
 
 /// Who may add a passkey: a sign-in that must enrol, or a full session
@@ -154,6 +175,14 @@ pub async fn register(
         Stage::Full => paths::PASSKEYS,
         _ => paths::ENROL,
     };
+    // The name is checked first: the ceremony's state is kept for a retry.
+    if let Err(errors) = form.validate() {
+        let key = form_rules::invalid(&errors, &["name"]).for_field("name");
+        return Ok(back(
+            from,
+            Refused::Name(key.unwrap_or(msg!("passkey.err.name"))),
+        ));
+    }
     let credential: RegisterPublicKeyCredential = parse_answer(&form.credential)?;
     let rp = match relying_party(&state) {
         Ok(rp) => rp,
@@ -215,13 +244,29 @@ pub async fn rename(
 ) -> AppResult<HttpResponse> {
     require_recent(&who, state.clock.now(), paths::PASSKEYS)?;
     let (user_id, id) = (who.user.id, id.into_inner());
-    let outcome = crate::db::run(&state.pool, move |conn| {
-        passkeys::rename(conn, user_id, id, &form.name)
-    })
-    .await?;
+    let outcome = match form.validate() {
+        Ok(()) => {
+            let name = form.name.clone();
+            crate::db::run(&state.pool, move |conn| {
+                passkeys::rename(conn, user_id, id, &name)
+            })
+            .await?
+        }
+        Err(errors) => {
+            let key = form_rules::invalid(&errors, &["name"]).for_field("name");
+            Err(Refused::Name(key.unwrap_or(msg!("passkey.err.name"))))
+        }
+    };
     match outcome {
         Ok(()) => Ok(redirect(format!("{}?done=renamed", paths::PASSKEYS))),
-        Err(why) => page(&req, &state, &who, None, Some(why.key())).await,
+        Err(why) => {
+            let refused = Refusal {
+                id,
+                typed: &form.name,
+                key: why.key(),
+            };
+            page(&req, &state, &who, None, None, Some(refused)).await
+        }
     }
 }
 
@@ -242,7 +287,7 @@ pub async fn remove(
     .await?;
     match outcome {
         Ok(()) => Ok(redirect(format!("{}?done=removed", paths::PASSKEYS))),
-        Err(why) => page(&req, &state, &who, None, Some(why.key())).await,
+        Err(why) => page(&req, &state, &who, None, Some(why.key()), None).await,
     }
 }
 

@@ -3,16 +3,19 @@
 //! user's step-up throttle before the password is hashed (429 while it
 //! must wait); the work is in `services::step_up`.
 
+use crate::i18n::Key;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use validator::Validate;
 
 use crate::error::AppResult;
 use crate::services::step_up::{self, Attempt};
 use crate::services::{password, second_factor};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::SignedIn;
+use crate::web::form_rules;
 use crate::web::hashing::RETRY_AFTER_SECS;
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths, redirect};
@@ -25,6 +28,8 @@ struct ReauthPage {
     totp: bool,
     passkeys: bool,
     error: Option<String>,
+    /// The field a rule refused, shown beside it as well.
+    error_field: &'static str,
 }
 
 #[derive(Deserialize, Default)]
@@ -33,14 +38,19 @@ pub struct NextQuery {
     next: String,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Validate)]
 #[serde(default)]
 pub struct ReauthForm {
     csrf: String,
     next: String,
+    #[validate(custom(function = "form_rules::typed_password"))]
     password: String,
+    #[validate(custom(function = "form_rules::one_time_code"))]
     code: String,
 }
+
+/// The form's fields in the order they are shown.
+const FIELDS: &[&str] = &["password", "code"];
 
 impl HasCsrf for ReauthForm {
     fn csrf(&self) -> &str {
@@ -56,6 +66,8 @@ fn safe_next(next: &str) -> String {
 
 /// Why the page is shown again.
 enum Problem {
+    /// A field breaks its rule (too long): nothing was checked (422).
+    Invalid(&'static str, Key),
     /// The password or code was wrong (422).
     Failed,
     /// Too many attempts: wait (429).
@@ -72,8 +84,16 @@ async fn page(
     problem: Option<Problem>,
 ) -> AppResult<HttpResponse> {
     let c = Chrome::signed_in(req, who);
+    let mut error_field = "";
     let (status, error) = match problem {
         None => (StatusCode::OK, None),
+        Some(Problem::Invalid(field, key)) => {
+            error_field = field;
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(c.t.t(key).to_owned()),
+            )
+        }
         Some(Problem::Failed) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(c.t.t(msg!("err.reauth.failed")).to_owned()),
@@ -109,6 +129,7 @@ async fn page(
             totp,
             passkeys,
             error,
+            error_field,
         },
     )?;
     if status == StatusCode::SERVICE_UNAVAILABLE {
@@ -135,6 +156,15 @@ pub async fn submit(
     who: SignedIn,
     CsrfForm(form): CsrfForm<ReauthForm>,
 ) -> AppResult<HttpResponse> {
+    // A value no password or code can be is refused before an attempt is
+    // counted.
+    if let Err(errors) = form.validate() {
+        let invalid = form_rules::invalid(&errors, FIELDS);
+        if let Some((field, key)) = invalid.0.first() {
+            let problem = Problem::Invalid(field, *key);
+            return page(&req, &state, &who, &form.next, Some(problem)).await;
+        }
+    }
     let ip = crate::web::extract::client_ip(&req);
     let Ok(ticket) = state.hashing.admit(Some(&ip)) else {
         return page(&req, &state, &who, &form.next, Some(Problem::Busy)).await;

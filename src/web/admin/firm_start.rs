@@ -6,12 +6,14 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use validator::ValidateArgs;
 
 use crate::db::models::Firm;
 use crate::error::{AppError, AppResult};
 use crate::services::{Invalid, accounts, firm_start};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::Admin;
+use crate::web::form_rules::{self, Today};
 use crate::web::view::{Chrome, FieldKind, FieldView, fields, render, summary};
 use crate::web::{AppState, paths, redirect};
 
@@ -26,10 +28,12 @@ struct FirmStartPage {
     back: &'static str,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, validator::Validate)]
 #[serde(default)]
+#[validate(context = Today)]
 pub struct FirstPeriodForm {
     csrf: String,
+    #[validate(custom(function = "form_rules::first_period", use_context))]
     first_period: String,
 }
 
@@ -121,10 +125,15 @@ pub async fn save(
 ) -> AppResult<HttpResponse> {
     let id = firm_id(&id)?;
     let (now, actor, typed) = (state.clock.now(), who.0.actor(), form.first_period.clone());
-    let saved = crate::db::run(&state.pool, move |conn| {
-        firm_start::set_first(conn, &actor, id, &typed, now)
-    })
-    .await?;
+    let saved = match form.validate_with_args(&Today(now)) {
+        Ok(()) => {
+            crate::db::run(&state.pool, move |conn| {
+                firm_start::set_first(conn, &actor, id, &typed, now)
+            })
+            .await?
+        }
+        Err(errors) => Err(form_rules::invalid(&errors, &["first_period"])),
+    };
     match saved {
         Ok(_) => Ok(redirect(paths::ADMIN_FIRMS)),
         Err(invalid) => {

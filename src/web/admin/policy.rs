@@ -4,13 +4,14 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::NaiveDate;
 use serde::Deserialize;
+use validator::Validate;
 
 use crate::error::AppResult;
 use crate::services::{Invalid, policy};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::Admin;
+use crate::web::form_rules;
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths, redirect};
 
@@ -20,17 +21,33 @@ struct PolicyPage {
     c: Chrome,
     staff_totp: bool,
     firms_until: String,
-    error: Option<String>,
+    /// (field, the element the summary links to, message), in the form's
+    /// order; each message is also shown beside its field.
+    errors: Vec<(&'static str, &'static str, String)>,
     saved: bool,
 }
 
-#[derive(Deserialize, Default)]
+impl PolicyPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _, _)| *f == field)
+            .map(|(_, _, m)| m.as_str())
+    }
+}
+
+#[derive(Deserialize, Default, Validate)]
 #[serde(default)]
 pub struct PolicyForm {
     csrf: String,
+    #[validate(custom(function = "form_rules::staff_totp"))]
     staff_totp: String,
+    #[validate(custom(function = "form_rules::firms_until"))]
     firms_until: String,
 }
+
+/// The form's fields in the order they are shown.
+const FIELDS: &[&str] = &["staff_totp", "firms_until"];
 
 impl HasCsrf for PolicyForm {
     fn csrf(&self) -> &str {
@@ -59,7 +76,7 @@ pub async fn page(
             .firms_until
             .map(|d| d.to_string())
             .unwrap_or_default(),
-        error: None,
+        errors: Vec::new(),
         saved: query.saved == "1",
     };
     render(StatusCode::OK, &page)
@@ -71,27 +88,47 @@ pub async fn save(
     who: Admin,
     CsrfForm(form): CsrfForm<PolicyForm>,
 ) -> AppResult<HttpResponse> {
-    let typed = form.firms_until.trim().to_owned();
-    let until = if typed.is_empty() {
-        Ok(None)
-    } else {
-        NaiveDate::parse_from_str(&typed, "%Y-%m-%d").map(Some)
-    };
-    let Ok(until) = until else {
-        let c = Chrome::signed_in(&req, &who.0);
-        let error = Some(c.t.t(msg!("err.date.invalid")).to_owned());
-        let page = PolicyPage {
-            c,
-            staff_totp: form.staff_totp == "allowed",
-            firms_until: typed,
-            error,
-            saved: false,
-        };
-        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
-    };
-    let wanted = policy::Policy {
-        staff_totp: form.staff_totp == "allowed",
-        firms_until: until,
+    let checked = form
+        .validate()
+        .map_err(|errors| form_rules::invalid(&errors, FIELDS))
+        .and_then(|()| {
+            // The rules passed, so the service's parse of the same fields does.
+            let staff_totp = policy::parse_staff_totp(&form.staff_totp);
+            let until = policy::parse_firms_until(&form.firms_until);
+            match (staff_totp, until) {
+                (Ok(staff_totp), Ok(firms_until)) => Ok(policy::Policy {
+                    staff_totp,
+                    firms_until,
+                }),
+                _ => Err(Invalid::one("firms_until", msg!("err.date.invalid"))),
+            }
+        });
+    let wanted = match checked {
+        Ok(wanted) => wanted,
+        Err(invalid) => {
+            let c = Chrome::signed_in(&req, &who.0);
+            let errors = invalid
+                .0
+                .iter()
+                .map(|(field, key)| {
+                    // The choice's summary link goes to its first option.
+                    let anchor = if *field == "staff_totp" {
+                        "staff-forbidden"
+                    } else {
+                        field
+                    };
+                    (*field, anchor, c.t.t(key).to_owned())
+                })
+                .collect();
+            let page = PolicyPage {
+                c,
+                staff_totp: form.staff_totp == "allowed",
+                firms_until: form.firms_until,
+                errors,
+                saved: false,
+            };
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
     };
     let now = state.clock.now();
     let actor = who.0.actor();

@@ -8,15 +8,17 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use validator::Validate;
 
 use crate::error::{AppError, AppResult};
 use crate::services::sessions::{Issued, Stage};
 use crate::services::sign_in::{self, Start};
-use crate::services::{accounts, password};
+use crate::services::{Invalid, accounts, password};
 use crate::web::csrf::{CsrfForm, HasCsrf, anonymous_token, with_cookie};
 use crate::web::extract::{
     AnySession, SESSION_COOKIE, SignedIn, client_ip, session_token, user_agent,
 };
+use crate::web::form_rules;
 use crate::web::hashing::{Busy, RETRY_AFTER_SECS};
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths, redirect};
@@ -28,25 +30,33 @@ struct LoginPage {
     email: String,
     message: Option<String>,
     reset_done: bool,
+    email_error: Option<String>,
+    password_error: Option<String>,
 }
 
 /// Why the sign-in form is shown again.
 enum Outcome {
     Fresh,
+    /// A field breaks its rule (too long): nothing was checked (422).
+    Invalid(Invalid),
     Failed,
     Wait(i64),
     /// The hashing queue is full: come back shortly.
     Busy,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Validate)]
 #[serde(default)]
-#[derive(Default)]
 pub struct LoginForm {
     csrf: String,
+    #[validate(custom(function = "form_rules::typed_email"))]
     email: String,
+    #[validate(custom(function = "form_rules::typed_password"))]
     password: String,
 }
+
+/// The form's fields in the order they are shown.
+const FIELDS: &[&str] = &["email", "password"];
 
 impl HasCsrf for LoginForm {
     fn csrf(&self) -> &str {
@@ -57,8 +67,17 @@ impl HasCsrf for LoginForm {
 fn login_page(req: &HttpRequest, email: String, outcome: Outcome) -> AppResult<HttpResponse> {
     let (csrf, cookie) = anonymous_token(req);
     let c = Chrome::anonymous(req, csrf);
+    let busy = matches!(outcome, Outcome::Busy);
+    let mut invalid = Invalid::default();
     let (status, message) = match outcome {
         Outcome::Fresh => (StatusCode::OK, None),
+        Outcome::Invalid(found) => {
+            invalid = found;
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(c.t.t(msg!("form.errors_title")).to_owned()),
+            )
+        }
         Outcome::Failed => (
             StatusCode::UNAUTHORIZED,
             Some(c.t.t(msg!("login.failed")).to_owned()),
@@ -80,13 +99,16 @@ fn login_page(req: &HttpRequest, email: String, outcome: Outcome) -> AppResult<H
             )),
         ),
     };
-    let busy = matches!(outcome, Outcome::Busy);
     let reset_done = req.query_string() == "reset=1";
+    let beside = |field| invalid.for_field(field).map(|k| c.t.t(k).to_owned());
+    let (email_error, password_error) = (beside("email"), beside("password"));
     let page = LoginPage {
         c,
         email,
         message,
         reset_done,
+        email_error,
+        password_error,
     };
     let mut response = render(status, &page)?;
     if busy {
@@ -138,6 +160,11 @@ pub async fn submit(
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> AppResult<HttpResponse> {
+    // A value no account can have is refused before anything is counted.
+    if let Err(errors) = form.validate() {
+        let invalid = form_rules::invalid(&errors, FIELDS);
+        return login_page(&req, form.email, Outcome::Invalid(invalid));
+    }
     let ip = client_ip(&req);
     // A place in the hashing queue before anything else: a flood is
     // refused here, with no hash and no row written.

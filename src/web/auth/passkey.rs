@@ -36,11 +36,13 @@ impl HasCsrf for CsrfOnly {
 
 /// The authenticator's answer (JSON, base64url fields) as the script posts
 /// it, with the passkey's name (registration) or where to go (step-up).
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, validator::Validate)]
 #[serde(default)]
 pub struct AnswerForm {
     csrf: String,
     pub credential: String,
+    /// Checked only when a passkey is added (the other ceremonies send none).
+    #[validate(custom(function = "crate::web::form_rules::passkey_name_optional"))]
     pub name: String,
     pub next: String,
 }

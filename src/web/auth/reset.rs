@@ -1,12 +1,14 @@
 //! "Forgot your password?": the request (same answer and the same time
 //! whether or not the account exists) and the link that sets a new one.
 
+use crate::i18n::Key;
 use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use validator::Validate;
 
 use super::invite::{ChoosePasswordForm, check_new_password, choose_password_fields};
 use crate::db::models::User;
@@ -14,6 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::{Invalid, password, reset, tokens};
 use crate::web::csrf::{CsrfForm, HasCsrf, anonymous_token, with_cookie};
 use crate::web::extract::client_ip;
+use crate::web::form_rules;
 use crate::web::view::{Chrome, FieldView, render, summary};
 use crate::web::{AppState, paths, redirect};
 
@@ -25,6 +28,8 @@ const ANSWER_AFTER: Duration = Duration::from_millis(400);
 struct ForgotPage {
     c: Chrome,
     sent: bool,
+    email: String,
+    email_error: Option<String>,
 }
 
 #[derive(Template)]
@@ -36,10 +41,11 @@ struct ResetPage {
     errors: Vec<(String, String, String)>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Validate)]
 #[serde(default)]
 pub struct ForgotForm {
     csrf: String,
+    #[validate(custom(function = "form_rules::email"))]
     email: String,
 }
 
@@ -49,17 +55,32 @@ impl HasCsrf for ForgotForm {
     }
 }
 
-fn forgot_page(req: &HttpRequest, sent: bool) -> AppResult<HttpResponse> {
+/// The request form, or (`sent`) the same answer whether or not the
+/// account exists; a typed address that is no address at all comes back
+/// with its message (`invalid`, 422), whoever's it might be.
+fn forgot_page(
+    req: &HttpRequest,
+    sent: bool,
+    email: String,
+    invalid: Option<Key>,
+) -> AppResult<HttpResponse> {
     let (csrf, cookie) = anonymous_token(req);
-    let page = ForgotPage {
-        c: Chrome::anonymous(req, csrf),
-        sent,
+    let c = Chrome::anonymous(req, csrf);
+    let status = match invalid {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
     };
-    with_cookie(render(StatusCode::OK, &page)?, cookie)
+    let page = ForgotPage {
+        email_error: invalid.map(|k| c.t.t(k).to_owned()),
+        c,
+        sent,
+        email,
+    };
+    with_cookie(render(status, &page)?, cookie)
 }
 
 pub async fn forgot_form(req: HttpRequest) -> AppResult<HttpResponse> {
-    forgot_page(&req, false)
+    forgot_page(&req, false, String::new(), None)
 }
 
 pub async fn forgot_submit(
@@ -67,6 +88,10 @@ pub async fn forgot_submit(
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<ForgotForm>,
 ) -> AppResult<HttpResponse> {
+    if let Err(errors) = form.validate() {
+        let invalid = form_rules::invalid(&errors, &["email"]);
+        return forgot_page(&req, false, form.email, invalid.for_field("email"));
+    }
     let started = Instant::now();
     let now = state.clock.now();
     let (ip, base) = (client_ip(&req), state.mail_links());
@@ -81,7 +106,7 @@ pub async fn forgot_submit(
     if let Err(error) = result {
         tracing::error!(%error, "password reset request failed");
     }
-    forgot_page(&req, true)
+    forgot_page(&req, true, String::new(), None)
 }
 
 async fn reset_user(state: &AppState, token: &str) -> AppResult<User> {

@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use validator::Validate;
 
 use super::login::signed_in_response;
 use crate::error::AppResult;
@@ -13,6 +14,7 @@ use crate::services::second_factor::{self, Method, Verified};
 use crate::services::sessions::Stage;
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::{AnySession, SignedIn};
+use crate::web::form_rules;
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths, redirect};
 
@@ -23,12 +25,15 @@ struct VerifyPage {
     totp: bool,
     passkeys: bool,
     error: Option<String>,
+    /// Which form the error belongs to: its field shows the message too.
+    recovery: bool,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Validate)]
 #[serde(default)]
 pub struct CodeForm {
     csrf: String,
+    #[validate(custom(function = "form_rules::one_time_code"))]
     code: String,
 }
 
@@ -42,7 +47,7 @@ async fn page(
     req: &HttpRequest,
     state: &AppState,
     who: &SignedIn,
-    error: Option<Key>,
+    error: Option<(Method, Key)>,
 ) -> AppResult<HttpResponse> {
     let user = who.user.clone();
     let today = state.clock.now().date();
@@ -51,7 +56,8 @@ async fn page(
     })
     .await?;
     let c = Chrome::pending(req, who);
-    let error = error.map(|k| c.t.t(k).to_owned());
+    let recovery = matches!(error, Some((Method::Recovery, _)));
+    let error = error.map(|(_, k)| c.t.t(k).to_owned());
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -61,6 +67,7 @@ async fn page(
         totp: usable.totp,
         passkeys: usable.passkeys > 0,
         error,
+        recovery,
         c,
     };
     render(status, &page)
@@ -97,6 +104,12 @@ async fn check(
     if let Some(elsewhere) = misplaced(&who) {
         return Ok(elsewhere);
     }
+    // A code far longer than any is refused before an attempt is counted.
+    if let Err(errors) = form.validate() {
+        let key = form_rules::invalid(&errors, &["code"]).for_field("code");
+        let key = key.unwrap_or(msg!("err.code.wrong"));
+        return page(&req, &state, &who, Some((method, key))).await;
+    }
     let now = state.clock.now();
     let (actor, session, keys) = (who.actor(), who.session.clone(), state.keys.clone());
     let issued = crate::db::run(&state.pool, move |conn| {
@@ -105,8 +118,8 @@ async fn check(
     .await?;
     match issued {
         Verified::Yes(issued) => signed_in_response(&issued, paths::HOME),
-        Verified::No => page(&req, &state, &who, Some(msg!("err.code.wrong"))).await,
-        Verified::Wait(_) => page(&req, &state, &who, Some(msg!("err.code.wait"))).await,
+        Verified::No => page(&req, &state, &who, Some((method, msg!("err.code.wrong")))).await,
+        Verified::Wait(_) => page(&req, &state, &who, Some((method, msg!("err.code.wait")))).await,
         Verified::Ended => Ok(redirect(paths::LOGIN)),
     }
 }

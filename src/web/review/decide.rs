@@ -5,12 +5,14 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
+use validator::Validate;
 
 use super::version::{ReasonState, show};
 use crate::error::{AppError, AppResult};
 use crate::services::review;
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::Staff;
+use crate::web::form_rules;
 use crate::web::{AppState, paths, redirect};
 
 #[derive(Deserialize, Default)]
@@ -25,10 +27,11 @@ impl HasCsrf for AcceptForm {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Validate)]
 #[serde(default)]
 pub struct ReturnForm {
     csrf: String,
+    #[validate(custom(function = "form_rules::return_reason"))]
     reason: String,
 }
 
@@ -68,6 +71,14 @@ pub async fn send_back(
     CsrfForm(form): CsrfForm<ReturnForm>,
 ) -> AppResult<HttpResponse> {
     let id = version_id(&id)?;
+    if let Err(errors) = form.validate() {
+        let invalid = form_rules::invalid(&errors, &["reason"]);
+        let typed = ReasonState {
+            error_key: Some(invalid.for_field("reason").unwrap_or(msg!("err.required"))),
+            reason: form.reason,
+        };
+        return show(&req, &state, &who, id, None, typed).await;
+    }
     let (now, actor) = (state.clock.now(), who.0.actor());
     let base = state.mail_links();
     let reason = form.reason.clone();

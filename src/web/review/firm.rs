@@ -40,11 +40,12 @@ pub async fn page(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let (firm, versions) =
+    let (firm, history) =
         crate::db::run(&state.pool, move |conn| firm_history::of_firm(conn, id)).await?;
     let c = Chrome::signed_in(&req, &who.0);
-    let lines = versions
+    let lines = history
         .iter()
+        .map(|h| &h.version)
         .map(|v| Line {
             period: v.period.clone(),
             version_no: v.version_no,

@@ -8,11 +8,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::version_file::{self, FileView, Loaded};
+use super::version_file::{self, FileView};
 use crate::db::models::{Firm, Version};
 use crate::error::{AppError, AppResult};
-use crate::services::review::{self, VersionPeople};
-use crate::services::{accounts, audit_log, returns, review_file, submission};
+use crate::services::four_eyes::VersionPeople;
+use crate::services::{audit_log, review_page};
 use crate::web::extract::Staff;
 use crate::web::returns::form::status_key;
 use crate::web::view::{Chrome, render};
@@ -87,31 +87,16 @@ pub async fn show(
     form: ReasonState,
 ) -> AppResult<HttpResponse> {
     let (now, actor) = (state.clock.now(), who.0.actor());
-    let detail = crate::db::run(&state.pool, move |conn| {
-        let detail = accounts::require_found(returns::version_detail(conn, id)?)?;
+    let loaded = crate::db::run(&state.pool, move |conn| {
+        let loaded = review_page::load(conn, id)?.ok_or(AppError::NotFound)?;
         // Reading a firm's return is audited (a short write of its own).
-        audit_log::version_viewed(conn, now, &actor, &detail.version)?;
-        let reviewer = match detail.version.reviewed_by {
-            Some(uid) => accounts::get_user(conn, uid)?.map(|u| u.display_name),
-            None => None,
-        };
-        let v = &detail.version;
-        let details = submission::details_of(conn, v.id)?;
-        let loaded = Loaded {
-            people: review::version_people(conn, v.id)?.unwrap_or_default(),
-            checks: review_file::checks(conn, v, details.as_ref())?,
-            trades: review_file::trade_check(conn, v.id)?,
-            previous: review_file::previous_version(conn, v)?,
-            history: review_file::firm_history(conn, v.firm_id)?,
-            details,
-        };
-        Ok((detail, reviewer, loaded))
+        audit_log::version_viewed(conn, now, &actor, &loaded.version)?;
+        Ok(loaded)
     })
     .await?;
-    let (detail, reviewer, loaded) = detail;
     let c = Chrome::signed_in(req, &who.0);
-    let current = &detail.version;
-    let siblings = detail
+    let current = &loaded.version;
+    let siblings = loaded
         .siblings
         .iter()
         .map(|s| Sibling {
@@ -122,19 +107,19 @@ pub async fn show(
             compare: paths::review_compare(s.id.min(current.id), s.id.max(current.id)),
         })
         .collect();
-    let latest = detail.siblings.last().is_none_or(|l| l.id == current.id);
+    let latest = loaded.siblings.last().is_none_or(|l| l.id == current.id);
     let reviewed = current.reviewed_at.map(|at| {
         c.t.tf(
             msg!("review.reviewed"),
             &[
                 ("when", &c.when(&at)),
-                ("who", reviewer.as_deref().unwrap_or("-")),
+                ("who", loaded.reviewer.as_deref().unwrap_or("-")),
             ],
         )
     });
-    let submitter = detail.submitter.map_or_else(
+    let submitter = loaded.submitter.as_ref().map_or_else(
         || c.t.t(msg!("version.imported")).to_owned(),
-        |u| format!("{} <{}>", u.display_name, u.email),
+        |(name, email)| format!("{name} <{email}>"),
     );
     let file = version_file::view(&c, current, &loaded);
     let status = if form.error_key.is_some() {
@@ -151,14 +136,14 @@ pub async fn show(
         return_action: paths::review_return(current.id),
         reason: form.reason,
         reason_error: form.error_key.map(|k| c.t.t(k).to_owned()),
-        firm: detail.firm,
-        v: detail.version,
         submitter,
         siblings,
         done,
         reviewed,
-        people: loaded.people,
         file,
+        people: loaded.people,
+        firm: loaded.firm,
+        v: loaded.version,
         c,
     };
     render(status, &page)

@@ -2,26 +2,16 @@
 //! re-run on the version, its trade detail against its figures, the
 //! version before it with the changes marked, and the firm's history.
 
-use crate::db::models::{Version, VersionDetails};
+use crate::db::models::Version;
 use crate::i18n::Key;
-use crate::services::review::VersionPeople;
-use crate::services::review_file::{self, HistoryLine, TradeCheck};
+use crate::services::review_file;
+use crate::services::review_page::ReviewPage;
 use crate::web::paths;
 use crate::web::returns::details_view::{self, Section};
 use crate::web::returns::form::status_key;
 use crate::web::view::Chrome;
 
 use super::compare_rows::{self, CompareRow};
-
-/// Everything read for the page in one go.
-pub struct Loaded {
-    pub details: Option<VersionDetails>,
-    pub people: VersionPeople,
-    pub checks: Vec<crate::domain::details::Warning>,
-    pub trades: Option<TradeCheck>,
-    pub previous: Option<(Version, Option<VersionDetails>)>,
-    pub history: Vec<HistoryLine>,
-}
 
 /// One figure against the trade detail.
 pub struct TradeRow {
@@ -60,7 +50,7 @@ pub struct FileView {
     pub history: Vec<HistoryRow>,
 }
 
-pub fn view(c: &Chrome, v: &Version, loaded: &Loaded) -> FileView {
+pub fn view(c: &Chrome, v: &Version, loaded: &ReviewPage) -> FileView {
     // The four-eyes basis is shown, by name, in the people block.
     let control = c.t.t(msg!("version.control"));
     let sections = loaded
@@ -82,21 +72,20 @@ pub fn view(c: &Chrome, v: &Version, loaded: &Loaded) -> FileView {
             )
         })
         .collect();
-    let trades = loaded.trades.map(|t| {
-        let labels = [
-            msg!("field.fraudulent_trades"),
-            msg!("field.sale_amount"),
-            msg!("field.purchase_amount"),
-        ];
+    let trades = loaded.trades.as_ref().map(|t| {
         let rows = t
-            .against(v)
+            .lines
             .iter()
-            .zip(labels)
-            .enumerate()
-            .map(|(i, ((file, figure, matches), label))| {
-                let shown = |n: &i64| if i == 0 { c.count(n) } else { c.yen(n) };
+            .map(|(field, file, figure, matches)| {
+                let shown = |n: &i64| {
+                    if *field == "fraudulent_trades" {
+                        c.count(n)
+                    } else {
+                        c.yen(n)
+                    }
+                };
                 TradeRow {
-                    label: c.t.t(label).to_owned(),
+                    label: c.t.named(&format!("field.{field}")).to_owned(),
                     file: shown(file),
                     figure: shown(figure),
                     matches: *matches,
