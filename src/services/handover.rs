@@ -123,7 +123,8 @@ fn latest_hashes(conn: &mut DbConn, return_ids: &[i64]) -> QueryResult<HashMap<i
 
 /// The ready mark of one firm-month, if one was given.
 pub fn ready_mark(conn: &mut DbConn, firm_id: i64, period: Period) -> AppResult<Option<ReadyMark>> {
-    let found: Option<(i64, Option<String>, Option<i64>, Option<NaiveDateTime>)> = returns::table
+    type Row = (i64, Option<String>, Option<i64>, Option<NaiveDateTime>);
+    let found: Option<Row> = returns::table
         .filter(returns::firm_id.eq(firm_id))
         .filter(returns::period.eq(period.to_string()))
         .select((

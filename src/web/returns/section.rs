@@ -43,6 +43,7 @@ struct SectionPage {
     warnings: Vec<(String, String, String)>,
     /// The explanation field, when a warning fires on this section.
     explanation: Option<FieldView>,
+    explained: bool,
     nil_draft: bool,
 }
 
@@ -77,7 +78,8 @@ fn target(path: &SectionPath, state: &AppState) -> AppResult<(Period, ReturnSect
 }
 
 /// What the section's page shows beside its fields: its rules that fail,
-/// then its warnings, and the explanation when one is missing.
+/// then, while unexplained, its warnings and the missing explanation. An
+/// empty list means the preparer may go on.
 fn beside(section: ReturnSection, checks: &Assessment) -> Invalid {
     let fields = section.fields();
     let mut beside = Invalid(
@@ -89,6 +91,9 @@ fn beside(section: ReturnSection, checks: &Assessment) -> Invalid {
             .copied()
             .collect(),
     );
+    if checks.explained {
+        return beside;
+    }
     let mut fired = false;
     for w in checks
         .warnings
@@ -100,7 +105,7 @@ fn beside(section: ReturnSection, checks: &Assessment) -> Invalid {
             beside.push(w.field(), w.key());
         }
     }
-    if fired && !checks.explained && beside.for_field("warnings_explanation").is_none() {
+    if fired && beside.for_field("warnings_explanation").is_none() {
         beside.push("warnings_explanation", "err.explanation.required");
     }
     beside
@@ -125,7 +130,8 @@ fn response(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let c = Chrome::signed_in(req, &who.who);
-    let shown = if started(section, form) || status != StatusCode::OK {
+    let telling = started(section, form) || status != StatusCode::OK;
+    let shown = if telling {
         beside(section, checks)
     } else {
         Invalid::default()
@@ -137,7 +143,7 @@ fn response(
         .filter(|(id, _, _)| ReturnSection::of_field(id) == Some(section))
         .collect();
     let fields = section.fields();
-    let warnings: Vec<_> = if shown.is_empty() {
+    let warnings: Vec<_> = if !telling {
         Vec::new()
     } else {
         warning_lines(&c.t, checks)
@@ -167,6 +173,7 @@ fn response(
         errors,
         warnings,
         explanation,
+        explained: checks.explained,
         nil_draft: form.is_nil(),
         c,
     };
