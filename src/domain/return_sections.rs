@@ -36,6 +36,12 @@ const NARRATIVE: [&str; 4] = [
     "contact_phone",
     "contact_email",
 ];
+/// The keys of trade detail that disagrees with the figures.
+const TRADE_MISMATCH: [&str; 3] = [
+    "err.trades.mismatch_trades",
+    "err.trades.mismatch_sale",
+    "err.trades.mismatch_purchase",
+];
 /// Message keys that mean "nothing entered yet" rather than "wrong".
 const MISSING: [&str; 2] = ["err.required", "err.choose"];
 
@@ -154,8 +160,8 @@ pub struct Findings<'a> {
 
 /// How `section` stands, given which of its fields hold something
 /// (`filled`) and the findings over the draft. Trade detail stands by its
-/// file: `filled("trade_file")` says whether one is staged, and any
-/// `err.trades.*` finding is its problem.
+/// file: `filled("trade_file")` says whether one is staged, and a
+/// mismatch with the figures is its problem.
 pub fn status(
     section: ReturnSection,
     filled: impl Fn(&str) -> bool,
@@ -164,11 +170,7 @@ pub fn status(
     if section == ReturnSection::Trades {
         return if !filled("trade_file") {
             SectionStatus::NotStarted
-        } else if found
-            .errors
-            .iter()
-            .any(|(_, k)| k.starts_with("err.trades."))
-        {
+        } else if found.errors.iter().any(|(_, k)| TRADE_MISMATCH.contains(k)) {
             SectionStatus::HasProblems
         } else {
             SectionStatus::Completed
