@@ -355,3 +355,38 @@ on_both_backends!(
     trade_detail_on_a_nil_draft_withdraws_the_nil_mark,
     only_the_firm_reaches_its_sections_and_check_page,
 );
+
+#[test]
+fn the_ready_email_speaks_each_language_and_escapes_names() {
+    use incident_portal::domain::email::EmailAddress;
+    use incident_portal::i18n::Lang;
+    use incident_portal::mail::workflow_messages::ready_for_approval;
+    let to = EmailAddress::parse("approver@alpha.example").unwrap();
+    let link = "https://portal.example/returns/2025-04/approve";
+    let en =
+        ready_for_approval(&to, Lang::En, "A & B Securities", "2025-04", "Hanako", link).unwrap();
+    assert_eq!(
+        en.subject,
+        "Incident Reporting Portal: return for 2025-04 ready for approval"
+    );
+    assert!(
+        en.text.contains(
+            "Hanako has marked the return of A & B Securities for 2025-04 ready for approval."
+        ),
+        "{}",
+        en.text
+    );
+    assert!(en.text.contains(link));
+    assert!(en.html.contains("A &#38; B Securities"), "escaped in HTML");
+    assert_eq!(en.html.matches(&format!("<a href=\"{link}\">")).count(), 1);
+    let ja = ready_for_approval(&to, Lang::Ja, "かぶ証券", "2025-04", "佐藤", link).unwrap();
+    assert_eq!(
+        ja.subject,
+        "【不正アクセス・不正取引 報告ポータル】2025-04 の報告が承認待ちになりました"
+    );
+    assert!(
+        ja.text
+            .contains("佐藤 が かぶ証券 の 2025-04 の報告を承認待ちとしました。")
+    );
+    assert!(ja.text.contains("報告を確認して提出する："));
+}
