@@ -214,6 +214,13 @@ async fn an_unusual_figure_asks_for_the_explanation_on_its_section(app: TestApp)
         page.body
     );
     assert!(page.text("#warnings").contains("Affected accounts"));
+    // What blocks is the missing explanation; the warning has its own box.
+    let summary = page.text("#error-summary");
+    assert!(
+        summary.contains("Explanation of unusual figures"),
+        "{summary}"
+    );
+    assert!(!summary.contains("More affected accounts"), "{summary}");
     assert!(
         page.field_error("affected_accounts")
             .unwrap()

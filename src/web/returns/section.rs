@@ -137,10 +137,22 @@ fn response(
         Invalid::default()
     };
     let v = section_view::build(&c.t, section, form, &shown);
-    let errors = sections::build(&c.t, form, &shown)
+    // The summary lists what blocks (the rules, the missing explanation);
+    // the warnings themselves have their own box below it.
+    let blocking = Invalid(
+        shown
+            .0
+            .iter()
+            .filter(|(_, key)| !checks.warnings.iter().any(|w| w.key() == *key))
+            .copied()
+            .collect(),
+    );
+    let errors = sections::build(&c.t, form, &blocking)
         .summary(&c.t)
         .into_iter()
-        .filter(|(id, _, _)| ReturnSection::of_field(id) == Some(section))
+        .filter(|(id, _, _)| {
+            ReturnSection::of_field(id) == Some(section) || id == "warnings_explanation"
+        })
         .collect();
     let fields = section.fields();
     let warnings: Vec<_> = if !telling {
