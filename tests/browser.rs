@@ -1,5 +1,5 @@
-//! End-to-end runs in a real browser: an approver signs in, saves a draft
-//! return and submits it, and the receipt page shows what was filed; the
+//! End-to-end runs in a real browser: an approver signs in, saves two
+//! sections of a draft return and submits it, and the receipt page shows what was filed; the
 //! first admin enrols a passkey (Chromium's virtual authenticator) and
 //! signs in with it, after the password and on its own; and the whole
 //! journey from the setup link to the published statistics, in Japanese
@@ -162,31 +162,43 @@ async fn file_return(client: &Client, base: &str, email: &str, code: &str) -> Re
         Ok(link) => link.click().await?,
         Err(_) => client.goto(&format!("{base}/returns/2025-04")).await?,
     }
-    wait_for(client, r#"button[formaction$="/draft"]"#).await?;
+    wait_for(client, "#tasks").await?;
     keep("return-form.png", &client.screenshot().await?);
 
-    for (id, label, _) in FIELDS {
-        let shown = text(client, &format!(r#"label[for="{id}"]"#)).await?;
-        assert_eq!(shown, label, "label of #{id}");
+    // Each section on its own page: the figures, then the remediation.
+    for (slug, fields) in [("figures", &FIELDS[..5]), ("remediation", &FIELDS[5..])] {
+        let link = format!(r#"#tasks a[href="/returns/2025-04/sections/{slug}"]"#);
+        client.find(Locator::Css(&link)).await?.click().await?;
+        wait_for(client, "button[name=then][value=later]").await?;
+        for (id, label, _) in fields {
+            let shown = text(client, &format!(r#"label[for="{id}"]"#)).await?;
+            assert_eq!(shown, *label, "label of #{id}");
+        }
+        for (id, _, value) in fields {
+            type_into(client, id, value).await?;
+        }
+        // "Save and come back later": the task list with a notice.
+        client
+            .find(Locator::Css("button[name=then][value=later]"))
+            .await?
+            .click()
+            .await?;
+        let notice = wait_for(client, "#saved").await?.text().await?;
+        assert_eq!(notice.trim(), "Draft saved.");
     }
-    for (id, _, value) in FIELDS {
-        type_into(client, id, value).await?;
-    }
-
-    // Save a draft: the same form comes back with a notice.
-    client
-        .find(Locator::Css(r#"button[formaction$="/draft"]"#))
-        .await?
-        .click()
-        .await?;
-    let notice = wait_for(client, "p.notice[role=status]")
-        .await?
-        .text()
-        .await?;
-    assert_eq!(notice.trim(), "Draft saved.");
-    for (id, _, value) in FIELDS {
-        let kept = client.find(Locator::Id(id)).await?.prop("value").await?;
-        assert_eq!(kept.as_deref(), Some(value), "#{id} after saving the draft");
+    for (slug, fields) in [("figures", &FIELDS[..5]), ("remediation", &FIELDS[5..])] {
+        client
+            .goto(&format!("{base}/returns/2025-04/sections/{slug}"))
+            .await?;
+        wait_for(client, "button[name=then][value=later]").await?;
+        for (id, _, value) in fields {
+            let kept = client.find(Locator::Id(id)).await?.prop("value").await?;
+            assert_eq!(
+                kept.as_deref(),
+                Some(*value),
+                "#{id} after saving the draft"
+            );
+        }
     }
 
     // Review the whole return, confirm the attestation and submit: POST,

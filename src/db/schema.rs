@@ -86,6 +86,9 @@ diesel::table! {
         current_version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        ready_sha256 -> Nullable<Text>,
+        ready_by -> Nullable<BigInt>,
+        ready_at -> Nullable<Timestamp>,
     }
 }
 

@@ -47,6 +47,7 @@ text_enum! {
         Exported = "export.downloaded",
         FirmFirstPeriodChanged = "firm.first_period_changed",
         MarkedNil = "return.marked_nil",
+        MarkedReady = "return.marked_ready",
         FirmExempted = "firm.single_user_exempted",
         FirmExemptionWithdrawn = "firm.single_user_exemption_withdrawn",
     }

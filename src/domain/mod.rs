@@ -14,6 +14,7 @@ pub mod limits;
 pub mod period;
 pub mod receipt;
 pub mod registration;
+pub mod return_sections;
 pub mod role;
 pub mod stage;
 pub mod states;

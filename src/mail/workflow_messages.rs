@@ -1,5 +1,5 @@
 //! The emails of the filing workflow: the submission receipt, a return sent
-//! back with the regulator's reason, the two due-date reminders and the
+//! back with the regulator's reason, a return ready for approval, the two due-date reminders and the
 //! analysts' digest. Every sentence comes from the catalogues, in the
 //! recipient's language; times in Asia/Tokyo.
 
@@ -73,6 +73,7 @@ email_templates! {
     BeforeText "emails/reminder_before.txt" BeforeHtml "emails/reminder_before.html";
     OverdueText "emails/reminder_overdue.txt" OverdueHtml "emails/reminder_overdue.html";
     DigestText "emails/digest.txt" DigestHtml "emails/digest.html";
+    ReadyText "emails/ready.txt" ReadyHtml "emails/ready.html";
 }
 
 fn render(template: &impl Template) -> AppResult<String> {
@@ -176,6 +177,34 @@ pub fn returned(
         to: to.clone(),
         text: render(&ReturnedText { v: &w })?,
         html: render(&ReturnedHtml { v: &w })?,
+        subject: w.subject,
+    })
+}
+
+/// A return marked ready for approval, to the firm's approvers who did
+/// not prepare it.
+pub fn ready_for_approval(
+    to: &EmailAddress,
+    lang: Lang,
+    firm: &str,
+    period: &str,
+    by: &str,
+    link: &str,
+) -> AppResult<Email> {
+    let t = Tr::new(lang);
+    let subject = t.tf(msg!("email.ready.subject"), &[("period", period)]);
+    let intro = t.tf(
+        msg!("email.ready.intro"),
+        &[("firm", firm), ("period", period), ("who", by)],
+    );
+    let mut w = view(t, subject, intro);
+    w.lines = vec![t.t(msg!("email.ready.four_eyes")).to_owned()];
+    w.action = Some(t.t(msg!("email.ready.action")).to_owned());
+    w.link = Some(link.to_owned());
+    Ok(Email {
+        to: to.clone(),
+        text: render(&ReadyText { v: &w })?,
+        html: render(&ReadyHtml { v: &w })?,
         subject: w.subject,
     })
 }

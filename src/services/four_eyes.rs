@@ -37,18 +37,7 @@ fn feed(hasher: &mut Sha256, part: &str) {
 /// staged trade row in row order. Each part is length-prefixed, so no two
 /// drafts share a serialisation.
 pub fn draft_sha256(conn: &mut DbConn, return_id: i64, form: &FiguresForm) -> QueryResult<String> {
-    let mut hasher = Sha256::new();
-    feed(&mut hasher, "return-draft-v1");
-    for (name, value) in &form.0 {
-        let value = value.replace("\r\n", "\n");
-        let value = value.trim();
-        if value.is_empty() || NOT_CONTENT.contains(&name.as_str()) {
-            continue;
-        }
-        feed(&mut hasher, name);
-        feed(&mut hasher, value);
-    }
-    feed(&mut hasher, "trades");
+    let mut hasher = form_hasher(form);
     let mut after = 0;
     loop {
         type Row = (i32, NaiveDate, String, String, String, i64, i64, String);
@@ -86,6 +75,29 @@ pub fn draft_sha256(conn: &mut DbConn, return_id: i64, form: &FiguresForm) -> Qu
         }
     }
     Ok(hex(&hasher.finalize()))
+}
+
+/// The hash's state after the fields of `form`, ready for the trade rows.
+fn form_hasher(form: &FiguresForm) -> Sha256 {
+    let mut hasher = Sha256::new();
+    feed(&mut hasher, "return-draft-v1");
+    for (name, value) in &form.0 {
+        let value = value.replace("\r\n", "\n");
+        let value = value.trim();
+        if value.is_empty() || NOT_CONTENT.contains(&name.as_str()) {
+            continue;
+        }
+        feed(&mut hasher, name);
+        feed(&mut hasher, value);
+    }
+    feed(&mut hasher, "trades");
+    hasher
+}
+
+/// The hash of an empty draft with no trade rows (a return not yet
+/// created), equal to what [`draft_sha256`] gives for one.
+pub fn empty_sha256() -> String {
+    hex(&form_hasher(&FiguresForm::default()).finalize())
 }
 
 /// The draft as stored (empty when there is none).

@@ -13,6 +13,8 @@ pub struct Routes {
     pub return_page: fn(&str) -> String,
     /// The analysts' review queue.
     pub review: fn() -> String,
+    /// The approver's page of a firm's return for a period (`YYYY-MM`).
+    pub approve_page: fn(&str) -> String,
 }
 
 /// Absolute links for emails: the public address before each route.
@@ -40,6 +42,10 @@ impl MailLinks {
 
     pub fn return_page(&self, period: &str) -> String {
         format!("{}{}", self.base, (self.routes.return_page)(period))
+    }
+
+    pub fn approve_page(&self, period: &str) -> String {
+        format!("{}{}", self.base, (self.routes.approve_page)(period))
     }
 
     pub fn review(&self) -> String {

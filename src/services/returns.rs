@@ -205,32 +205,46 @@ pub fn save_draft(
     form: &FiguresForm,
     now: NaiveDateTime,
 ) -> AppResult<Result<(), Invalid>> {
+    write_tx(conn, |conn| {
+        let row = lock_or_create(conn, firm_id, period, now)?;
+        write_draft(conn, actor, &row, form, now)?;
+        Ok(Ok(()))
+    })
+}
+
+/// Inside the caller's transaction: stores `form` as the draft of `row`
+/// (never the approver's attestation), records the change for four eyes
+/// and audits it.
+pub(crate) fn write_draft(
+    conn: &mut DbConn,
+    actor: &Actor,
+    row: &ReturnRow,
+    form: &FiguresForm,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     let mut form = form.clone();
     form.0.remove("attestation");
     let json = serde_json::to_string(&form).map_err(|e| AppError::Internal(e.to_string()))?;
-    write_tx(conn, |conn| {
-        let row = lock_or_create(conn, firm_id, period, now)?;
-        diesel::update(returns::table.find(row.id))
-            .set((
-                returns::draft_json.eq(&json),
-                returns::draft_updated_by.eq(actor.user_id),
-                returns::draft_updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        four_eyes::record_change(conn, actor, row.id, "draft", now)?;
-        audit::record(
-            conn,
-            now,
-            actor,
-            Event {
-                action: Action::DraftSaved,
-                object_type: "return",
-                object_id: &row.id.to_string(),
-                detail: &format!("firm {firm_id} period {period}"),
-            },
-        )?;
-        Ok(Ok(()))
-    })
+    diesel::update(returns::table.find(row.id))
+        .set((
+            returns::draft_json.eq(&json),
+            returns::draft_updated_by.eq(actor.user_id),
+            returns::draft_updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    four_eyes::record_change(conn, actor, row.id, "draft", now)?;
+    audit::record(
+        conn,
+        now,
+        actor,
+        Event {
+            action: Action::DraftSaved,
+            object_type: "return",
+            object_id: &row.id.to_string(),
+            detail: &format!("firm {} period {}", row.firm_id, row.period),
+        },
+    )?;
+    Ok(())
 }
 
 /// How a version came to be.
@@ -317,6 +331,9 @@ pub fn append_version(
             returns::draft_json.eq(None::<String>),
             returns::draft_updated_by.eq(None::<i64>),
             returns::draft_updated_at.eq(None::<NaiveDateTime>),
+            returns::ready_sha256.eq(None::<String>),
+            returns::ready_by.eq(None::<i64>),
+            returns::ready_at.eq(None::<NaiveDateTime>),
             returns::updated_at.eq(submitted_at),
         ))
         .execute(conn)?;
@@ -342,18 +359,24 @@ pub fn append_version(
 /// A preparer marks the month nil: the draft becomes a nil return (its
 /// figures and any staged trade file are discarded) for an approver who
 /// did not prepare it to submit. The page asks for confirmation first
-/// whenever something would be discarded.
+/// whenever something would be discarded, and carries the hash of the
+/// draft it showed (`shown_sha256`): if the draft changed since, nothing
+/// is discarded and `Err(Stale)` says so.
 pub fn mark_nil(
     conn: &mut DbConn,
     actor: &Actor,
     firm_id: i64,
     period: Period,
+    shown_sha256: &str,
     now: NaiveDateTime,
-) -> AppResult<()> {
+) -> AppResult<Result<(), Stale>> {
     let json = serde_json::to_string(&FiguresForm::nil())
         .map_err(|e| AppError::Internal(e.to_string()))?;
     write_tx(conn, |conn| {
         let row = lock_or_create(conn, firm_id, period, now)?;
+        if four_eyes::current_sha256(conn, row.id)? != shown_sha256 {
+            return Ok(Err(Stale));
+        }
         super::trades::discard_staged(conn, row.id)?;
         diesel::update(returns::table.find(row.id))
             .set((
@@ -374,8 +397,22 @@ pub fn mark_nil(
                 detail: &format!("firm {firm_id} period {period}"),
             },
         )?;
-        Ok(())
+        Ok(Ok(()))
     })
+}
+
+/// The draft changed after the page that asked for the change was shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stale;
+
+/// The hash of the firm-month's draft as it stands now (fields and staged
+/// trade rows; an empty draft when there is no return yet), for a page
+/// that must later prove it showed this draft.
+pub fn draft_sha256_now(conn: &mut DbConn, firm_id: i64, period: Period) -> AppResult<String> {
+    match find_return(conn, firm_id, period)? {
+        Some(row) => four_eyes::current_sha256(conn, row.id),
+        None => Ok(four_eyes::empty_sha256()),
+    }
 }
 
 /// The approver's act: the attestation, an optional note, and the hash of

@@ -156,6 +156,7 @@ pub fn upload<R: Read>(
     let outcome = write_tx(conn, |conn| -> Result<UploadSummary, Failure> {
         let ret = returns::lock_or_create(conn, firm_id, period, now)?;
         store::clear(conn, ret.id)?;
+        withdraw_nil(conn, &ret)?;
         let mut batch = batch::Batch::new(ret.id);
         let mut totals = store::Accumulator::default();
         let mut errors = UploadErrors::default();
@@ -232,6 +233,23 @@ pub fn upload<R: Read>(
         Err(Failure::Refused(errors)) => Ok(Err(errors)),
         Err(Failure::App(e)) => Err(e),
     }
+}
+
+/// Trade detail means the month is not nil: an upload onto a draft marked
+/// nil withdraws the mark (inside the upload's transaction, so a refused
+/// file leaves the mark alone). The trades page says so beforehand.
+fn withdraw_nil(conn: &mut DbConn, ret: &crate::db::models::ReturnRow) -> Result<(), Failure> {
+    use diesel::prelude::*;
+    let draft = super::four_eyes::stored_draft(conn, ret.id)?;
+    if draft.is_nil() {
+        let mut form = draft;
+        form.0.remove(super::return_form::NIL_MARK);
+        let json = serde_json::to_string(&form).map_err(|e| AppError::Internal(e.to_string()))?;
+        diesel::update(crate::db::schema::returns::table.find(ret.id))
+            .set(crate::db::schema::returns::draft_json.eq(json))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// One data record: the right number of fields, each one good.

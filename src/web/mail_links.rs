@@ -9,6 +9,7 @@ const ROUTES: Routes = Routes {
     password_reset: paths::password_reset,
     return_page: |period| paths::RETURN.replace("{period}", period),
     review: || paths::REVIEW.to_owned(),
+    approve_page: |period| paths::RETURN_APPROVE.replace("{period}", period),
 };
 
 /// Links under the portal's public address `base`.
@@ -40,5 +41,9 @@ mod tests {
             "https://portal.example/returns/2025-04"
         );
         assert_eq!(links.review(), "https://portal.example/review");
+        assert_eq!(
+            links.approve_page("2025-04"),
+            "https://portal.example/returns/2025-04/approve"
+        );
     }
 }

@@ -153,8 +153,13 @@ portal_routes! {
     get paths::PASSWORD => auth::password::form;
     post paths::PASSWORD => auth::password::submit;
     get paths::RETURNS => returns::list::page;
-    get paths::RETURN => returns::form::page;
+    get paths::RETURN => returns::tasks::page;
     post paths::RETURN_DRAFT => returns::form::save_draft;
+    get paths::RETURN_SECTION => returns::section::page;
+    post paths::RETURN_SECTION => returns::section::save;
+    get paths::RETURN_CHECK => returns::check::page;
+    post paths::RETURN_READY => returns::check::mark_ready;
+    get paths::RETURN_READY => returns::check::back_to_check;
     get paths::RETURN_APPROVE => returns::approve::page;
     post paths::RETURN_SUBMIT => returns::approve::submit;
     post paths::RETURN_NIL => returns::nil::mark;

@@ -2,6 +2,7 @@
 //! a renamed route cannot leave a dead link.
 
 use crate::domain::period::Period;
+use crate::domain::return_sections::ReturnSection;
 
 pub const HOME: &str = "/";
 pub const LOGIN: &str = "/login";
@@ -57,6 +58,9 @@ pub const RETURN_NIL: &str = "/returns/{period}/nil";
 pub const RETURN_APPROVE: &str = "/returns/{period}/approve";
 pub const RETURN_VERSION: &str = "/returns/{period}/versions/{version}";
 pub const RETURN_TRADES: &str = "/returns/{period}/trades";
+pub const RETURN_SECTION: &str = "/returns/{period}/sections/{section}";
+pub const RETURN_CHECK: &str = "/returns/{period}/check";
+pub const RETURN_READY: &str = "/returns/{period}/ready";
 pub const RETURN_TRADES_USE: &str = "/returns/{period}/trades/use-figures";
 pub const RETURN_TRADES_REMOVE: &str = "/returns/{period}/trades/remove";
 pub const RETURN_TRADES_TEMPLATE: &str = "/returns/{period}/trades/template.csv";
@@ -123,6 +127,24 @@ pub fn return_nil(period: Period) -> String {
 /// The approver's page: the whole prepared return, read-only, to submit.
 pub fn return_approve(period: Period) -> String {
     format!("/returns/{period}/approve")
+}
+
+/// One section's page of the return (the task list's link to it).
+pub fn return_section(period: Period, section: ReturnSection) -> String {
+    match section {
+        ReturnSection::Trades => return_trades(period),
+        _ => format!("/returns/{period}/sections/{}", section.slug()),
+    }
+}
+
+/// Check your answers: the whole draft, before the hand-over.
+pub fn return_check(period: Period) -> String {
+    format!("/returns/{period}/check")
+}
+
+/// Marks the draft ready for approval (POST).
+pub fn return_ready(period: Period) -> String {
+    format!("/returns/{period}/ready")
 }
 
 pub fn admin_firm_exemption(id: i64) -> String {

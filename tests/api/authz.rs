@@ -77,6 +77,15 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/returns/{period}/draft", "A A A A A A"),
     ("get", "/returns/{period}/submit", "A A A A A A"),
     ("get", "/returns/{period}/nil", "A A A A A A"),
+    ("get", "/returns/{period}/sections/{section}", "L A A A F F"),
+    (
+        "post",
+        "/returns/{period}/sections/{section}",
+        "L A A A F F",
+    ),
+    ("get", "/returns/{period}/check", "L A A A F F"),
+    ("post", "/returns/{period}/ready", "L A A A F F"),
+    ("get", "/returns/{period}/ready", "A A A A A A"),
     ("get", "/returns/{period}/versions/{version}", "L A A N F F"),
     ("get", "/returns/{period}/trades", "L A A A F F"),
     ("post", "/returns/{period}/trades", "L A A A F F"),
@@ -238,6 +247,7 @@ async fn every_route_answers_each_caller_as_the_matrix_says(app: TestApp) {
         let path = pattern
             .replace("{period}", "2025-04")
             .replace("{version}", "1")
+            .replace("{section}", "figures")
             .replace("{token}", &token)
             .replace(
                 "{id}",

@@ -75,7 +75,7 @@ async fn a_nil_return_over_a_draft_needs_confirmation_and_a_second_person(app: T
         "{discarded}"
     );
     assert_eq!(versions(&app), 0);
-    let kept = firm.reporter.get("/returns/2025-04").await;
+    let kept = crate::helpers::sections(&mut firm.reporter, "2025-04").await;
     assert_eq!(
         kept.input_value("unauthorized_accesses").as_deref(),
         Some("100")
@@ -125,7 +125,7 @@ async fn the_preparer_explains_on_save_and_the_approver_submits_without_editing(
     unusual.extend([("customer_losses", "100"), ("compensation_paid", "500")]);
     prepare(&mut firm.reporter, "2025-04", &unusual).await;
     // The save shows the warnings beside the fields and at the top.
-    let page = firm.reporter.get("/returns/2025-04?saved=1").await;
+    let page = crate::helpers::sections(&mut firm.reporter, "2025-04").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text("#warnings").contains("Affected accounts"));
     assert!(
@@ -144,7 +144,7 @@ async fn the_preparer_explains_on_save_and_the_approver_submits_without_editing(
         "Accounts reached through an API key.",
     ));
     prepare(&mut firm.reporter, "2025-04", &explained).await;
-    let page = firm.reporter.get("/returns/2025-04?saved=1").await;
+    let page = crate::helpers::sections(&mut firm.reporter, "2025-04").await;
     assert!(page.field_error("warnings_explanation").is_none());
     let review = firm.approver.get("/returns/2025-04/approve").await;
     assert!(review.text("#approve-explanation").contains("API key"));

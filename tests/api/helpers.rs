@@ -750,6 +750,43 @@ pub async fn prepare(preparer: &mut Browser, period: &str, fields: &[(&str, &str
     );
 }
 
+/// Every section page of the return for `period`, read as one page (what
+/// the preparer sees across the task list's sections): each field with its
+/// value and the message beside it.
+pub async fn sections(browser: &mut Browser, period: &str) -> Page {
+    use incident_portal::domain::return_sections::ReturnSection;
+    let mut body = String::new();
+    let mut last = None;
+    for section in ReturnSection::ALL {
+        if section == ReturnSection::Trades {
+            continue;
+        }
+        let page = browser
+            .get(&format!("/returns/{period}/sections/{}", section.slug()))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        body.push_str(&page.body);
+        last = Some(page);
+    }
+    let last = last.expect("sections");
+    Page {
+        status: last.status,
+        headers: last.headers,
+        body,
+    }
+}
+
+/// The page of the return's section that holds `field`.
+pub async fn section_of(browser: &mut Browser, period: &str, field: &str) -> Page {
+    let section = incident_portal::domain::return_sections::ReturnSection::of_field(field)
+        .unwrap_or_else(|| panic!("{field} is on no section"));
+    let page = browser
+        .get(&format!("/returns/{period}/sections/{}", section.slug()))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page
+}
+
 /// The period summary must equal a recomputation from the latest version of
 /// every firm-month (what the dashboard would show without the summary),
 /// purchases by market and attack vectors included (zero for a version

@@ -11,7 +11,7 @@ use incident_portal::domain::limits;
 async fn a_text_over_its_limit_comes_back_in_the_form(app: TestApp) {
     let mut admin = app.setup_admin().await;
     let mut firm = app.firm_with_users(&mut admin, "Long").await;
-    let form = firm.approver.get("/returns/2025-04").await;
+    let form = helpers::sections(&mut firm.approver, "2025-04").await;
     assert_eq!(form.status, StatusCode::OK);
     for (selector, limit) in [
         ("textarea#remediation", limits::REMEDIATION),
@@ -39,7 +39,7 @@ async fn a_text_over_its_limit_comes_back_in_the_form(app: TestApp) {
         .submit_form(&form, "/returns/2025-04/draft", &fields)
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    let page = firm.approver.get("/returns/2025-04").await;
+    let page = helpers::section_of(&mut firm.approver, "2025-04", "remediation").await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(
         page.field_error("remediation").as_deref(),

@@ -21,7 +21,7 @@ fn receipt_pattern(receipt: &str, version: u32) -> bool {
 async fn the_form_has_the_fsa_labels(app: TestApp) {
     let mut admin = app.setup_admin().await;
     let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
-    let page = firm.approver.get("/returns/2025-04").await;
+    let page = crate::helpers::sections(&mut firm.approver, "2025-04").await;
     assert_eq!(page.status, StatusCode::OK);
     let labels = page.texts("label");
     for expected in [
@@ -76,6 +76,7 @@ async fn draft_submit_amend_keeps_every_version(app: TestApp) {
     assert_eq!(saved.location(), Some("/returns/2025-04?saved=1"));
     let again = firm.reporter.get("/returns/2025-04?saved=1").await;
     assert!(again.body.contains("Draft saved."));
+    let again = crate::helpers::sections(&mut firm.reporter, "2025-04").await;
     assert_eq!(
         again.input_value("unauthorized_accesses").as_deref(),
         Some("1,422")
@@ -96,7 +97,7 @@ async fn draft_submit_amend_keeps_every_version(app: TestApp) {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
     // The approver sees the draft and submits: version 1 with a receipt.
-    let form = firm.approver.get("/returns/2025-04").await;
+    let form = crate::helpers::sections(&mut firm.approver, "2025-04").await;
     assert_eq!(
         form.input_value("fraudulent_trades").as_deref(),
         Some("685")
@@ -118,6 +119,7 @@ async fn draft_submit_amend_keeps_every_version(app: TestApp) {
     // Amending: the form starts from version 1; submitting makes version 2.
     let form = firm.approver.get("/returns/2025-04").await;
     assert!(form.body.contains("whole amendment and submit"));
+    let form = crate::helpers::sections(&mut firm.approver, "2025-04").await;
     assert_eq!(
         form.input_value("sale_amount").as_deref(),
         Some("12000000000")
@@ -318,7 +320,7 @@ async fn the_complete_return_and_its_rules(app: TestApp) {
         ],
     );
     crate::helpers::prepare(&mut firm.reporter, "2025-04", &broken).await;
-    let page = firm.reporter.get("/returns/2025-04?saved=1").await;
+    let page = crate::helpers::sections(&mut firm.reporter, "2025-04").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
         page.field_error("purchase_domestic")
@@ -353,7 +355,7 @@ async fn the_complete_return_and_its_rules(app: TestApp) {
         ],
     );
     crate::helpers::prepare(&mut firm.reporter, "2025-04", &unusual).await;
-    let page = firm.reporter.get("/returns/2025-04").await;
+    let page = crate::helpers::sections(&mut firm.reporter, "2025-04").await;
     assert!(
         page.field_error("affected_accounts")
             .unwrap()
@@ -389,7 +391,7 @@ async fn the_complete_return_and_its_rules(app: TestApp) {
     );
     assert!(receipt.body.contains("Phishing site"));
     // Amending starts from every detail of version 1.
-    let form = firm.reporter.get("/returns/2025-04").await;
+    let form = crate::helpers::sections(&mut firm.reporter, "2025-04").await;
     assert_eq!(
         form.input_value("compensation_paid").as_deref(),
         Some("500")
@@ -403,7 +405,7 @@ async fn the_complete_return_and_its_rules(app: TestApp) {
     crate::helpers::file(&mut firm, "2025-03", &march).await;
     let may = figures("40", "30", "2", "10", "10", "");
     crate::helpers::prepare(&mut firm.reporter, "2025-04", &may).await;
-    let page = firm.reporter.get("/returns/2025-04").await;
+    let page = crate::helpers::sections(&mut firm.reporter, "2025-04").await;
     assert!(
         page.field_error("unauthorized_accesses")
             .unwrap()

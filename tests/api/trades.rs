@@ -161,7 +161,7 @@ async fn preview_figures_and_reconciliation_at_submission(app: TestApp) {
 
     // The preparer sees the mismatch beside the figure as they go; the
     // approver is offered no submission, and a forced one is refused.
-    let form = firm.reporter.get("/returns/2025-04").await;
+    let form = crate::helpers::section_of(&mut firm.reporter, "2025-04", "fraudulent_trades").await;
     assert!(
         form.field_error("fraudulent_trades")
             .unwrap()
@@ -216,7 +216,7 @@ async fn preview_figures_and_reconciliation_at_submission(app: TestApp) {
         .submit_form(&page, "/returns/2025-04/trades/use-figures", &[])
         .await;
     assert_eq!(taken.location(), Some("/returns/2025-04/trades?done=taken"));
-    let form = firm.reporter.get("/returns/2025-04").await;
+    let form = crate::helpers::section_of(&mut firm.reporter, "2025-04", "fraudulent_trades").await;
     assert_eq!(form.input_value("fraudulent_trades").as_deref(), Some("3"));
     let agreed = figures("10", "5", "3", "300000", "250000", "");
     prepare(&mut firm.reporter, "2025-04", &agreed).await;

@@ -24,9 +24,7 @@ async fn saved(
     typed: &[(&str, &str)],
 ) -> crate::helpers::Page {
     crate::helpers::prepare(preparer, "2025-04", typed).await;
-    let page = preparer.get("/returns/2025-04?saved=1").await;
-    assert_eq!(page.status, StatusCode::OK);
-    page
+    crate::helpers::sections(preparer, "2025-04").await
 }
 
 async fn bad_figures_come_back_with_messages(app: TestApp) {
@@ -122,7 +120,7 @@ async fn amounts_need_trades_and_trades_need_accesses(app: TestApp) {
         .submit_form(&form, "/returns/2025-04/draft", &typed)
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    let again = firm.approver.get("/returns/2025-04").await;
+    let again = crate::helpers::sections(&mut firm.approver, "2025-04").await;
     assert_eq!(
         again.input_value("unauthorized_accesses").as_deref(),
         Some("ten")

@@ -3,7 +3,7 @@
 //! publishing, and an anonymous visitor downloading the statistics.
 
 use fantoccini::Locator;
-use incident_portal::domain::details::{CHECK_STATUS, DETECTION, VECTORS};
+use incident_portal::domain::details::{CHECKLIST, DETECTION, VECTORS};
 use incident_portal::i18n::Lang;
 use incident_portal::msg;
 use sha2::{Digest, Sha256};
@@ -24,6 +24,7 @@ struct Words {
     csv_name: &'static str,
     trades_csv: &'static str,
     remediation: &'static str,
+    explanation: &'static str,
     reason: &'static str,
     publication: &'static str,
     /// The publication's title in the other language.
@@ -42,6 +43,7 @@ const JA: Words = Words {
                  2025/4/3,売却,6758,国内,1000,200000,ACC-0002\r\n\
                  2025/4/4,買付,9984,国内,500,250000,ACC-0001\r\n",
     remediation: "不正ログインのあった全口座のパスワードを初期化し、FIDO2 認証を必須化しました。",
+    explanation: "同一顧客の複数口座が一度の不正アクセスで操作されたため、被害口座数がアクセス件数を上回っています。",
     reason: "不正アクセス件数が社内報告と一致しません。確認のうえ再提出してください。",
     publication: "不正取引の状況（2025年4月）",
     publication_translation: "Fraudulent trading, April 2025",
@@ -58,6 +60,7 @@ const EN: Words = Words {
                  2025-04-03,sell,6758,domestic,\"1,000\",\"200,000\",ACC-0002\n\
                  2025-04-04,buy,9984,domestic,500,250000,ACC-0001\n",
     remediation: "Passwords reset on every affected account; FIDO2 sign-in made mandatory.",
+    explanation: "Several accounts of the same customers were reached in one unauthorized access.",
     reason: "The unauthorized-access count does not match your incident log; please check and resubmit.",
     publication: "Fraudulent trading, April 2025",
     publication_translation: "不正取引の状況（2025年4月）",
@@ -186,8 +189,11 @@ impl Journey {
         self.sign_out().await
     }
 
-    /// The reporter uploads the trade detail, takes its figures into the
-    /// return, completes the rest and saves the draft.
+    /// The reporter uploads the trade detail and takes its figures into
+    /// the return, then fills each section of the task list by its visible
+    /// labels: meets a hard error and an unusual figure on the figures page
+    /// and explains it there, checks the answers and marks the return
+    /// ready for approval.
     async fn reporter_prepares(&mut self) -> Result<(), BoxError> {
         self.accept_invitation(REPORTER, false).await?;
         self.goto("/returns").await?;
@@ -196,13 +202,20 @@ impl Journey {
         submit(
             &self.client,
             &format!(r#"a[href="/returns/{PERIOD}"]"#),
-            "#trades-link",
+            "#tasks",
         )
         .await?;
-        self.step("return-form", Some("return.title")).await?;
+        let status = text(&self.client, "#status-figures").await?;
+        assert_eq!(status, self.t.t(msg!("task.status.not_started")));
+        self.step("task-list", Some("return.title")).await?;
 
         let w = self.words();
-        submit(&self.client, "#trades-link", "input#file").await?;
+        submit(
+            &self.client,
+            &format!(r#"#tasks a[href="/returns/{PERIOD}/trades"]"#),
+            "input#file",
+        )
+        .await?;
         self.step("trades", Some("trades.title")).await?;
         let csv = self.files.join(w.csv_name);
         std::fs::write(&csv, w.trades_csv)?;
@@ -228,65 +241,151 @@ impl Journey {
         .await?;
 
         self.goto(&format!("/returns/{PERIOD}")).await?;
-        wait_for(&self.client, "#trades-link").await?;
-        for (id, expected) in [
+        submit(
+            &self.client,
+            &format!(r#"#tasks a[href="/returns/{PERIOD}/sections/figures"]"#),
+            "#trades-link",
+        )
+        .await?;
+        for (field, expected) in [
             ("fraudulent_trades", "3"),
             ("sale_amount", "300000"),
             ("purchase_amount", "250000"),
         ] {
-            let value = self
-                .client
-                .find(Locator::Id(id))
-                .await?
-                .prop("value")
-                .await?;
-            let value = value.unwrap_or_default().replace(',', "");
-            assert_eq!(value, expected, "#{id} taken from the trade detail");
+            let value = self.value_of(field).await?;
+            assert_eq!(
+                value.replace(',', ""),
+                expected,
+                "{field} taken from the trade detail"
+            );
         }
-        self.complete_return("12", w.remediation).await?;
-        let notice = submit(
-            &self.client,
-            r#"button[formaction$="/draft"]"#,
-            "p.notice[role=status]",
-        )
-        .await?;
-        assert_eq!(notice.text().await?.trim(), self.t.t(msg!("return.saved")));
-        self.step("draft-saved", Some("return.title")).await?;
-        self.sign_out().await
-    }
+        // Fewer accesses than trades: a hard error beside the field.
+        self.fill("unauthorized_accesses", "2").await?;
+        self.fill("affected_accounts", "14").await?;
+        self.save_and_continue("#error-summary").await?;
+        let error = text(&self.client, "#fraudulent_trades-error").await?;
+        assert_eq!(error, self.t.t(msg!("err.rule.trades_exceed_accesses")));
+        self.step("section-error", Some("task.figures")).await?;
+        // Corrected; more affected accounts than accesses is unusual: the
+        // page asks for the explanation, given there.
+        self.fill("unauthorized_accesses", "12").await?;
+        self.save_and_continue("#warnings").await?;
+        let warning = text(&self.client, "#affected_accounts-error").await?;
+        assert_eq!(warning, self.t.t(msg!("warn.accounts_exceed_accesses")));
+        self.step("section-warning", Some("task.figures")).await?;
+        self.fill("warnings_explanation", w.explanation).await?;
+        self.save_and_continue("input#purchase_domestic").await?;
 
-    /// Everything the return needs besides the traded figures.
-    async fn complete_return(&self, accesses: &str, remediation: &str) -> Result<(), BoxError> {
-        let mut typed: Vec<(&str, &str)> = vec![
-            ("unauthorized_accesses", accesses),
-            ("affected_accounts", "10"),
-            ("remediation", remediation),
+        self.step("section-markets", Some("task.markets")).await?;
+        for (field, value) in [
             ("purchase_domestic", "250000"),
             ("purchase_china_hk", "0"),
             ("purchase_us", "0"),
             ("purchase_other", "0"),
-            ("customer_losses", "0"),
-            ("compensation_paid", "0"),
-            ("accounts_compensated", "0"),
+        ] {
+            self.fill(field, value).await?;
+        }
+        self.save_and_continue("input#vector_phishing").await?;
+        for field in VECTORS.iter().chain(DETECTION.iter()) {
+            self.fill(field, "0").await?;
+        }
+        self.save_and_continue("input#customer_losses").await?;
+        for field in [
+            "customer_losses",
+            "compensation_paid",
+            "accounts_compensated",
+        ] {
+            self.fill(field, "0").await?;
+        }
+        self.choose_label(self.t.t(msg!("policy.considering")))
+            .await?;
+        self.save_and_continue("select#check_mfa_mandatory").await?;
+        self.step("section-remediation", Some("task.remediation"))
+            .await?;
+        for item in CHECKLIST {
+            let key = format!("check.{item}");
+            self.labelled(self.t.named(&key))
+                .await?
+                .select_by_label(self.t.t(msg!("check.done")))
+                .await?;
+        }
+        self.fill("remediation", w.remediation).await?;
+        self.save_and_continue("input#contact_name").await?;
+        for (field, value) in [
             ("contact_name", "Hanako Sato"),
             ("contact_phone", "+81 3-1234-5678"),
             ("contact_email", "compliance@hokkaido.example"),
-        ];
-        typed.extend(VECTORS.iter().chain(DETECTION.iter()).map(|n| (*n, "0")));
-        for (id, value) in typed {
-            type_into(&self.client, id, value).await?;
+        ] {
+            self.fill(field, value).await?;
         }
-        for id in CHECK_STATUS {
-            self.client
-                .find(Locator::Id(id))
-                .await?
-                .select_by_value("done")
-                .await?;
+        self.save_and_continue("#mark-ready").await?;
+        self.step("check-answers", Some("cya.title")).await?;
+        let summary = text(&self.client, "#summary-narrative").await?;
+        assert!(summary.contains(w.explanation), "{summary}");
+        let marked = submit(&self.client, "#mark-ready button", "#ready-mark").await?;
+        assert!(
+            marked.text().await?.contains("reporter"),
+            "who marked it ready"
+        );
+        for section in [
+            "figures",
+            "markets",
+            "vectors",
+            "losses",
+            "remediation",
+            "narrative",
+            "trades",
+        ] {
+            let status = text(&self.client, &format!("#status-{section}")).await?;
+            assert_eq!(status, self.t.t(msg!("task.status.completed")), "{section}");
         }
-        let policy = self.client.find(Locator::Id("policy-considering")).await?;
-        if !policy.is_selected().await? {
-            policy.click().await?;
+        self.step("marked-ready", Some("return.title")).await?;
+        self.sign_out().await
+    }
+
+    /// The form control whose visible label reads `label`.
+    async fn labelled(&self, label: &str) -> Result<fantoccini::elements::Element, BoxError> {
+        let found = self
+            .client
+            .find(Locator::XPath(&format!(
+                "//label[normalize-space()=\"{label}\"]"
+            )))
+            .await?;
+        let id = found.attr("for").await?.ok_or("label without for")?;
+        Ok(self.client.find(Locator::Id(&id)).await?)
+    }
+
+    /// Types `value` into the field labelled as `field` is in the
+    /// journey's language.
+    async fn fill(&self, field: &str, value: &str) -> Result<(), BoxError> {
+        let input = self
+            .labelled(self.t.named(&format!("field.{field}")))
+            .await?;
+        input.clear().await?;
+        input.send_keys(value).await?;
+        Ok(())
+    }
+
+    /// Ticks the radio button labelled `label`.
+    async fn choose_label(&self, label: &str) -> Result<(), BoxError> {
+        let radio = self.labelled(label).await?;
+        if !radio.is_selected().await? {
+            radio.click().await?;
         }
+        Ok(())
+    }
+
+    /// What the field labelled as `field` holds.
+    async fn value_of(&self, field: &str) -> Result<String, BoxError> {
+        let input = self
+            .labelled(self.t.named(&format!("field.{field}")))
+            .await?;
+        Ok(input.prop("value").await?.unwrap_or_default())
+    }
+
+    /// Presses "Save and continue" and waits for `next` on the page after.
+    async fn save_and_continue(&self, next: &str) -> Result<(), BoxError> {
+        submit(&self.client, "button[name=then][value=continue]", next).await?;
         Ok(())
     }
 
@@ -351,8 +450,8 @@ impl Journey {
         self.sign_out().await
     }
 
-    /// The reporter sees the reason, corrects the count and saves; the
-    /// approver submits the amendment.
+    /// The reporter sees the reason, corrects the count on the figures
+    /// page and saves it for later; the approver submits the amendment.
     async fn firm_amends(&mut self) -> Result<(), BoxError> {
         self.sign_in(REPORTER, false).await?;
         self.goto(&format!("/returns/{PERIOD}")).await?;
@@ -362,14 +461,21 @@ impl Journey {
             "the reason is shown to the firm: {returned}"
         );
         self.step("returned-to-firm", Some("return.title")).await?;
-        type_into(&self.client, "unauthorized_accesses", "14").await?;
-        type_into(&self.client, "affected_accounts", "10").await?;
         submit(
             &self.client,
-            r#"button[formaction$="/draft"]"#,
+            &format!(r#"#tasks a[href="/returns/{PERIOD}/sections/figures"]"#),
+            "#trades-link",
+        )
+        .await?;
+        self.fill("unauthorized_accesses", "14").await?;
+        self.fill("affected_accounts", "10").await?;
+        let saved = submit(
+            &self.client,
+            "button[name=then][value=later]",
             "p.notice[role=status]",
         )
         .await?;
+        assert_eq!(saved.text().await?.trim(), self.t.t(msg!("return.saved")));
         self.sign_out().await?;
         self.approver_submits("amendment-receipt", "V02").await
     }

@@ -22,6 +22,8 @@ use crate::support::{
 const WIDTHS: [u32; 2] = [320, 390];
 const ADMIN: &str = "admin@fsa.example";
 const PERIOD: &str = "2025-04";
+/// A month with a draft that has problems.
+const DRAFTED: &str = "2025-05";
 
 /// What the seeded portal holds, for the paths to visit.
 struct Seeded {
@@ -113,6 +115,18 @@ impl Paths {
             firm: vec![
                 "/returns".into(),
                 format!("/returns/{PERIOD}"),
+                format!("/returns/{PERIOD}/sections/figures"),
+                format!("/returns/{PERIOD}/sections/markets"),
+                format!("/returns/{PERIOD}/sections/vectors"),
+                format!("/returns/{PERIOD}/sections/losses"),
+                format!("/returns/{PERIOD}/sections/remediation"),
+                format!("/returns/{PERIOD}/sections/narrative"),
+                format!("/returns/{PERIOD}/check"),
+                format!("/returns/{DRAFTED}"),
+                format!("/returns/{DRAFTED}/sections/figures"),
+                format!("/returns/{DRAFTED}/sections/losses"),
+                format!("/returns/{DRAFTED}/check"),
+                format!("/returns/{PERIOD}/approve"),
                 format!("/returns/{PERIOD}/versions/1"),
                 format!("/returns/{PERIOD}/trades"),
                 "/firm/users".into(),
@@ -157,6 +171,17 @@ async fn seed(app: &TestApp) -> Seeded {
          that has to wrap on a phone instead of pushing the page sideways.",
     );
     helpers::file(&mut firm, PERIOD, &typed).await;
+    // May's draft has a hard error and an unexplained warning, so its
+    // section and check pages show their messages at phone width too.
+    let broken = helpers::figures(
+        "3",
+        "5",
+        "7",
+        "1,000",
+        "900",
+        "A remediation narrative long enough to wrap on the narrowest phone.",
+    );
+    helpers::prepare(&mut firm.reporter, DRAFTED, &broken).await;
     let _ = app.analyst(&mut admin).await;
     let mut conn = app.pool.get().expect("a connection");
     let csv = "firm_registration_no,firm_name,period,submitted_at,unauthorized_accesses,\

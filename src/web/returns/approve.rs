@@ -9,9 +9,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::details_view::Section;
 use super::form::{load, warning_lines};
-use super::{draft_view, reportable_period, sections};
+use super::summary_view::{SummaryBlock, blocks, statuses};
+use super::{reportable_period, sections};
 use crate::domain::period::Period;
 use crate::error::{AppError, AppResult};
 use crate::services::returns::{self, Approval, ReturnState};
@@ -56,7 +56,7 @@ struct ApprovePage {
     submission_key: String,
     prepared_sha256: String,
     nil: bool,
-    details: Vec<Section>,
+    summary: Vec<SummaryBlock>,
     errors: Vec<(String, String, String)>,
     warnings: Vec<(String, String, String)>,
     explanation: String,
@@ -158,10 +158,18 @@ fn respond(
     let standing = standing(who, &l);
     let draft = l.state.draft.clone().unwrap_or_default();
     let nil = draft.is_nil();
-    let details = if nil || l.state.draft.is_none() {
+    let summary = if nil || l.state.draft.is_none() {
         vec![]
     } else {
-        draft_view::sections(&c.t, &draft)
+        let trade_line = match &l.upload {
+            Some(u) => c.t.tf(
+                msg!("task.trades_file"),
+                &[("file", &u.file_name), ("rows", &c.count(&u.totals.rows))],
+            ),
+            None => c.t.t(msg!("task.trades_none")).to_owned(),
+        };
+        let states = statuses(&draft, &l.checks, l.upload.is_some());
+        blocks(&c.t, period, &draft, &states, trade_line, false)
     };
     let errors = sections::build(&c.t, &draft, &l.checks.errors).summary(&c.t);
     let refused = typed
@@ -187,7 +195,7 @@ fn respond(
         submission_key: key,
         prepared_sha256: l.sha256,
         nil,
-        details,
+        summary,
         errors,
         warnings: warning_lines(&c.t, &l.checks),
         explanation: draft.get("warnings_explanation").to_owned(),

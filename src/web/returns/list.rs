@@ -13,7 +13,7 @@ use crate::domain::due_date::due_date;
 use crate::domain::period::Period;
 use crate::domain::time::tokyo_date;
 use crate::error::AppResult;
-use crate::services::{accounts, firm_start, returns, settings};
+use crate::services::{accounts, firm_start, handover, returns, settings};
 use crate::web::extract::FirmUser;
 use crate::web::view::{Chrome, ok};
 use crate::web::{AppState, paths, redirect};
@@ -28,6 +28,9 @@ pub struct PeriodLine {
     /// Nothing filed and the due date has passed (from the firm's first
     /// reporting month on).
     pub overdue: bool,
+    /// A ready-for-approval mark: whether the draft is still the one marked
+    /// (false once it changed).
+    pub ready: Option<bool>,
 }
 
 #[derive(Template)]
@@ -72,10 +75,11 @@ pub async fn page(
         }
     }
     let firm_id = who.firm_id;
-    let (firm, rows, due_day) = crate::db::run(&state.pool, move |conn| {
+    let (firm, rows, due_day, marks) = crate::db::run(&state.pool, move |conn| {
         let firm = accounts::require_found(accounts::get_firm(conn, firm_id)?)?;
         let rows = returns::firm_returns(conn, firm_id)?;
-        Ok((firm, rows, settings::due_day(conn)?))
+        let marks = handover::ready_marks(conn, firm_id)?;
+        Ok((firm, rows, settings::due_day(conn)?, marks))
     })
     .await?;
     let today = tokyo_date(state.clock.now());
@@ -101,11 +105,13 @@ pub async fn page(
             let versions = row.map_or(0, |r| r.current_version);
             let due = due_date(p, due_day);
             let required = firm_start::expected(&firm, p);
+            let ready = marks.get(&p.to_string()).copied();
             let state_key = match state_key(
                 row.map(|r| r.state),
                 row.is_some_and(|r| r.draft_json.is_some()),
             ) {
                 key if key == msg!("state.not_started") && !required => msg!("state.not_required"),
+                _ if ready == Some(true) => msg!("state.ready"),
                 key => key,
             };
             PeriodLine {
@@ -115,6 +121,7 @@ pub async fn page(
                 versions,
                 due: c.date(&due),
                 overdue: required && versions == 0 && today > due,
+                ready,
             }
         })
         .collect();

@@ -1,14 +1,20 @@
-//! A firm's returns: the list of periods, the preparer's form (draft, nil
+//! A firm's returns: the list of periods, the preparer's task list (one
+//! page per section, check your answers and the hand-over, the nil
 //! return), the approver's page (review and submit) and the frozen
 //! versions with their receipts.
 
 pub mod approve;
+pub mod check;
 pub mod details_view;
 pub mod draft_view;
 pub mod form;
 pub mod list;
 pub mod nil;
+pub mod section;
+pub mod section_view;
 pub mod sections;
+pub mod summary_view;
+pub mod tasks;
 pub mod trades;
 pub mod trades_view;
 pub mod upload;

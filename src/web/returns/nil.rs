@@ -1,20 +1,25 @@
 //! A preparer marks the month nil. It never throws figures away unseen:
 //! when the draft holds anything, a trade file is staged, or a version was
 //! already filed (a returned one included), a confirmation page first shows
-//! what will be discarded. Marking nil is preparing: an approver who did
-//! not mark it submits it, with the attestation, like any return.
+//! what will be discarded. Every form that marks nil carries the hash of
+//! the draft its page showed; if the draft changed since, nothing happens
+//! and the confirmation comes back with what would now be discarded.
+//! Marking nil is preparing: an approver who did not mark it submits it,
+//! with the attestation, like any return.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use super::form::load;
 use super::{draft_view, reportable_period};
+use crate::domain::period::Period;
 use crate::error::AppResult;
 use crate::services::{returns, trades};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::FirmUser;
-use crate::web::view::{Chrome, ok};
+use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths, redirect};
 
 #[derive(Template)]
@@ -24,6 +29,8 @@ struct ConfirmPage {
     period: String,
     action: String,
     back: String,
+    draft_sha256: String,
+    changed: bool,
     discarded: Vec<(String, String)>,
     trade_file: Option<String>,
     replaces: Option<String>,
@@ -35,12 +42,70 @@ struct ConfirmPage {
 pub struct NilForm {
     csrf: String,
     confirm: String,
+    /// The hash of the draft the page showed.
+    draft_sha256: String,
 }
 
 impl HasCsrf for NilForm {
     fn csrf(&self) -> &str {
         &self.csrf
     }
+}
+
+/// The confirmation page over the draft as it is now, and whether it is
+/// needed (something would be discarded or replaced).
+async fn confirmation(
+    req: &HttpRequest,
+    state: &AppState,
+    who: &FirmUser,
+    period: Period,
+    changed: bool,
+) -> AppResult<(ConfirmPage, bool)> {
+    let (_, loaded, _) = load(state, who, period).await?;
+    let firm_id = who.firm_id;
+    let (upload, sha) = crate::db::run(&state.pool, move |conn| {
+        Ok((
+            trades::summary_for(conn, firm_id, period)?,
+            returns::draft_sha256_now(conn, firm_id, period)?,
+        ))
+    })
+    .await?;
+    let draft = loaded.draft.clone().unwrap_or_default();
+    let c = Chrome::signed_in(req, &who.who);
+    let discarded = if draft.is_nil() {
+        vec![]
+    } else {
+        draft_view::filled(&c.t, &draft)
+    };
+    let latest = loaded.latest().filter(|v| !v.is_nil);
+    let needed = !discarded.is_empty() || upload.is_some() || latest.is_some();
+    let page = ConfirmPage {
+        period: period.to_string(),
+        action: paths::return_nil(period),
+        back: paths::return_page(period),
+        draft_sha256: sha,
+        changed,
+        discarded,
+        trade_file: upload.map(|u| {
+            c.t.tn(
+                msg!("nil.trade_file"),
+                u.totals.rows,
+                &[("file", &u.file_name), ("rows", &c.count(&u.totals.rows))],
+            )
+        }),
+        replaces: latest.map(|v| {
+            c.t.tf(
+                msg!("nil.replaces"),
+                &[
+                    ("version", &v.version_no.to_string()),
+                    ("receipt", &v.receipt_no),
+                ],
+            )
+        }),
+        returned: loaded.review_note.is_some(),
+        c,
+    };
+    Ok((page, needed))
 }
 
 pub async fn mark(
@@ -52,52 +117,22 @@ pub async fn mark(
 ) -> AppResult<HttpResponse> {
     let period = reportable_period(&period, &state.clock)?;
     if form.confirm != "yes" {
-        let (_, loaded, _) = load(&state, &who, period).await?;
-        let firm_id = who.firm_id;
-        let upload = crate::db::run(&state.pool, move |conn| {
-            Ok(trades::summary_for(conn, firm_id, period)?)
-        })
-        .await?;
-        let draft = loaded.draft.clone().unwrap_or_default();
-        let c = Chrome::signed_in(&req, &who.who);
-        let discarded = if draft.is_nil() {
-            vec![]
-        } else {
-            draft_view::filled(&c.t, &draft)
-        };
-        let latest = loaded.latest().filter(|v| !v.is_nil);
-        if !discarded.is_empty() || upload.is_some() || latest.is_some() {
-            let page = ConfirmPage {
-                period: period.to_string(),
-                action: paths::return_nil(period),
-                back: paths::return_page(period),
-                discarded,
-                trade_file: upload.map(|u| {
-                    c.t.tn(
-                        msg!("nil.trade_file"),
-                        u.totals.rows,
-                        &[("file", &u.file_name), ("rows", &c.count(&u.totals.rows))],
-                    )
-                }),
-                replaces: latest.map(|v| {
-                    c.t.tf(
-                        msg!("nil.replaces"),
-                        &[
-                            ("version", &v.version_no.to_string()),
-                            ("receipt", &v.receipt_no),
-                        ],
-                    )
-                }),
-                returned: loaded.review_note.is_some(),
-                c,
-            };
-            return ok(&page);
+        let (page, needed) = confirmation(&req, &state, &who, period, false).await?;
+        if needed {
+            return render(StatusCode::OK, &page);
         }
     }
     let (actor, firm_id, now) = (who.who.actor(), who.firm_id, state.clock.now());
-    crate::db::run(&state.pool, move |conn| {
-        returns::mark_nil(conn, &actor, firm_id, period, now)
+    let shown = form.draft_sha256.clone();
+    let marked = crate::db::run(&state.pool, move |conn| {
+        returns::mark_nil(conn, &actor, firm_id, period, &shown, now)
     })
     .await?;
-    Ok(redirect(format!("{}?saved=1", paths::return_page(period))))
+    match marked {
+        Ok(()) => Ok(redirect(format!("{}?saved=1", paths::return_page(period)))),
+        Err(returns::Stale) => {
+            let (page, _) = confirmation(&req, &state, &who, period, true).await?;
+            render(StatusCode::CONFLICT, &page)
+        }
+    }
 }

@@ -52,6 +52,7 @@ async fn load(
             trades: form.get("fraudulent_trades").to_owned(),
             sale: form.get("sale_amount").to_owned(),
             purchase: form.get("purchase_amount").to_owned(),
+            nil: form.is_nil(),
         };
         Ok((firm.name, upload, figures))
     })
@@ -69,7 +70,9 @@ async fn build(
     let view = upload
         .as_ref()
         .map(|u| trades_view::upload_view(&c, u, &figures));
-    Ok(trades_view::page(c, firm_name, period, view))
+    let mut page = trades_view::page(c, firm_name, period, view);
+    page.nil_draft = figures.nil;
+    Ok(page)
 }
 
 pub async fn page(

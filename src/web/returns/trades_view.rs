@@ -68,6 +68,8 @@ pub struct TradesPage {
     pub refused: Option<String>,
     pub problems: Vec<ProblemLine>,
     pub more: Option<String>,
+    /// The draft is marked nil: an upload withdraws the mark.
+    pub nil_draft: bool,
 }
 
 /// The form's current trade and amount figures, as typed.
@@ -75,6 +77,8 @@ pub struct FormFigures {
     pub trades: String,
     pub sale: String,
     pub purchase: String,
+    /// Whether the draft is marked nil.
+    pub nil: bool,
 }
 
 fn same_number(typed: &str, value: i64, yen: bool) -> bool {
@@ -191,6 +195,7 @@ pub fn page(
         refused: None,
         problems: Vec::new(),
         more: None,
+        nil_draft: false,
         c,
     }
 }
