@@ -91,7 +91,7 @@ pub fn finish_registration(
         let names: Vec<String> = list(conn, user_id)?.into_iter().map(|p| p.name).collect();
         let name = if name.is_empty() {
             (names.len() + 1..)
-                .map(|n| default_name.replace("{n}", &n.to_string()))
+                .map(|n| crate::i18n::fill(default_name, &[("n", &n.to_string())]))
                 .find(|candidate| !names.contains(candidate))
                 .unwrap_or_default()
         } else {
