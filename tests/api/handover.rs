@@ -170,6 +170,14 @@ async fn marking_ready_tells_the_approvers_and_a_change_undoes_it(app: TestApp) 
             .text("#ready-mark")
             .contains("Marked ready for approval")
     );
+    let approving = firm.approver.get("/returns/2025-04/approve").await;
+    assert!(
+        approving
+            .text("#ready-mark")
+            .contains("Marked ready for approval"),
+        "the approver's page shows the mark: {}",
+        approving.body
+    );
     // A later change to the draft undoes the mark (the hash differs).
     save_section(
         &mut firm.reporter,
@@ -192,6 +200,8 @@ async fn marking_ready_tells_the_approvers_and_a_change_undoes_it(app: TestApp) 
     );
     let tasks = firm.reporter.get("/returns/2025-04").await;
     assert!(tasks.text("#ready-mark").contains("has changed since"));
+    let approving = firm.approver.get("/returns/2025-04/approve").await;
+    assert!(approving.text("#ready-mark").contains("has changed since"));
     // Marked again from a page shown before another change: refused.
     let stale = firm.reporter.get("/returns/2025-04/check").await;
     save_section(

@@ -3,7 +3,9 @@
 //! trade file), and the approver's own act — the attestation and an
 //! optional note — which submits it. Nothing here edits the return.
 
+use super::tasks::ready_line;
 use crate::i18n::Key;
+use crate::services::handover::{self, ReadyMark};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -49,6 +51,8 @@ impl Standing {
 #[template(path = "returns/approve.html")]
 struct ApprovePage {
     c: Chrome,
+    /// The preparer's ready-for-approval mark, if any: (still current, line).
+    ready: Option<(bool, String)>,
     firm_name: String,
     period: String,
     back: String,
@@ -96,6 +100,7 @@ struct Loaded {
     sha256: String,
     upload: Option<UploadSummary>,
     exemption: Option<chrono::NaiveDate>,
+    ready: Option<ReadyMark>,
 }
 
 async fn gather(state: &AppState, who: &FirmUser, period: Period) -> AppResult<Loaded> {
@@ -104,7 +109,7 @@ async fn gather(state: &AppState, who: &FirmUser, period: Period) -> AppResult<L
     // The hash is of the draft this page shows (not of the draft as it is
     // by now), so a save made meanwhile makes the submission stale.
     let shown = loaded.draft.clone().unwrap_or_default();
-    let (sha256, upload, exemption) = crate::db::run(&state.pool, move |conn| {
+    let (sha256, upload, exemption, ready) = crate::db::run(&state.pool, move |conn| {
         let (sha, upload) = match return_id {
             Some(id) => (
                 four_eyes::draft_sha256(conn, id, &shown)?,
@@ -112,7 +117,12 @@ async fn gather(state: &AppState, who: &FirmUser, period: Period) -> AppResult<L
             ),
             None => (String::new(), None),
         };
-        Ok((sha, upload, four_eyes::exemption(conn, firm_id)?))
+        Ok((
+            sha,
+            upload,
+            four_eyes::exemption(conn, firm_id)?,
+            handover::ready_mark(conn, firm_id, period)?,
+        ))
     })
     .await?;
     Ok(Loaded {
@@ -122,6 +132,7 @@ async fn gather(state: &AppState, who: &FirmUser, period: Period) -> AppResult<L
         sha256,
         upload,
         exemption,
+        ready,
     })
 }
 
@@ -188,6 +199,7 @@ fn respond(
         tokens::new_token()
     };
     let page = ApprovePage {
+        ready: l.ready.as_ref().map(|m| ready_line(&c, m)),
         firm_name: l.firm_name,
         period: period.to_string(),
         back: paths::return_page(period),

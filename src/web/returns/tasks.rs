@@ -57,7 +57,8 @@ pub struct PageQuery {
     ready: String,
 }
 
-fn ready_line(c: &Chrome, mark: &ReadyMark) -> (bool, String) {
+/// The ready-for-approval mark as a line: (still current, text).
+pub(crate) fn ready_line(c: &Chrome, mark: &ReadyMark) -> (bool, String) {
     let args = [("who", mark.by.as_str()), ("when", &c.when(&mark.at))];
     if mark.current {
         (true, c.t.tf(msg!("task.ready"), &args))
