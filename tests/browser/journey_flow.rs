@@ -430,6 +430,9 @@ impl Journey {
             "the approver is now one of the preparers: {preparers}"
         );
         self.step("marked-nil", Some("return.title")).await?;
+        self.goto(&format!("/returns/{PERIOD}/approve")).await?;
+        let nil = wait_for(&self.client, "#approve-nil").await?.text().await?;
+        assert_eq!(nil.trim(), self.t.t(msg!("approve.nil")));
         self.refused_as_preparer("nil-refused").await
     }
 
@@ -439,6 +442,11 @@ impl Journey {
         self.goto(&format!("/returns/{PERIOD}/approve")).await?;
         let standing = wait_for(&self.client, "#standing").await?.text().await?;
         assert_eq!(standing.trim(), self.t.t(msg!("approve.preparer")));
+        let preparers = text(&self.client, "#approve-preparers").await?;
+        assert!(
+            preparers.contains("approver") && preparers.contains("reporter"),
+            "both who changed the draft are its preparers: {preparers}"
+        );
         let forms = self.client.find_all(Locator::Css("#approval")).await?;
         assert!(forms.is_empty(), "no submission offered to a preparer");
         let buttons = self
@@ -533,8 +541,12 @@ impl Journey {
     async fn approver_submits(&mut self, shot: &str, version: &str) -> Result<(), BoxError> {
         self.goto(&format!("/returns/{PERIOD}")).await?;
         submit(&self.client, "#approve-link", "#standing").await?;
-        self.step(&format!("{shot}-review"), Some("approve.title"))
-            .await?;
+        let review = if version == "V01" {
+            "review-and-submit"
+        } else {
+            "amendment-review"
+        };
+        self.step(review, Some("approve.title")).await?;
         let attestation = wait_for(&self.client, "#attestation").await?;
         if !attestation.is_selected().await? {
             attestation.click().await?;
@@ -586,7 +598,7 @@ impl Journey {
             done.text().await?.trim(),
             self.t.t(msg!("review.returned_notice"))
         );
-        self.step("returned", None).await
+        self.step("returned-with-reason", None).await
     }
 
     /// The reporter's browser, still open, shows the reason; the reporter
