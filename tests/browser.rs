@@ -2,8 +2,9 @@
 //! sections of a draft return and submits it, and the receipt page shows what was filed; the
 //! first admin enrols a passkey (Chromium's virtual authenticator) and
 //! signs in with it, after the password and on its own; and the whole
-//! journey from the setup link to the published statistics, in Japanese
-//! and in English, with axe-core accessibility checks (journey.rs).
+//! filing day from the setup link to the published statistics, in Japanese
+//! and in English, each person in their own browser session, with
+//! axe-core accessibility checks (journey.rs).
 //!
 //! Headless Chromium is driven over WebDriver (chromedriver + fantoccini);
 //! the shared plumbing is in browser/support.rs. The tests are ignored

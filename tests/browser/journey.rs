@@ -1,5 +1,7 @@
-//! The whole journey in headless Chromium, once in Japanese and once in
-//! English: the setup link, invitations read from a real SMTP sink,
+//! The whole filing day in headless Chromium, once in Japanese and once in
+//! English, each person in a browser of their own (their own profile, so
+//! their own cookies and passkey), the sessions open side by side and the
+//! steps interleaving: the setup link, invitations read from a real SMTP sink,
 //! passkeys on Chromium's virtual authenticator, a return filed with a
 //! trade-detail CSV, sent back and amended, accepted, published, and the
 //! statistics CSV downloaded by an anonymous visitor. Every page is
@@ -27,7 +29,7 @@ use crate::support::{
 
 /// One journey, start to finish (two run side by side with the other
 /// browser tests on a two-core machine).
-const JOURNEY_LIMIT: Duration = Duration::from_secs(300);
+const JOURNEY_LIMIT: Duration = Duration::from_secs(480);
 pub const DESKTOP: (u32, u32) = (1280, 900);
 const PHONE: (u32, u32) = (390, 844);
 
@@ -69,15 +71,24 @@ async fn run(lang: Lang) {
     let base = localhost_portal(&app, mail, true);
     let token = app.setup_token();
 
-    let profile = tempfile::tempdir().expect("temp dir for the Chromium profile");
+    // One chromedriver serves every person's session.
     let driver = Chromedriver::start().await;
     let accept = match lang {
         Lang::Ja => "ja",
         Lang::En => "en-US,en",
     };
+    let profile = tempfile::tempdir().expect("temp dir for the admin's Chromium profile");
     let client = connect(&driver.url, profile.path(), accept).await;
     let journey = Journey {
         client: client.clone(),
+        who: ADMIN_SESSION,
+        sessions: vec![Session {
+            who: ADMIN_SESSION,
+            client: client.clone(),
+            _profile: profile,
+        }],
+        driver_url: driver.url.clone(),
+        accept,
         base,
         t: Tr::new(lang),
         axe,
@@ -88,8 +99,9 @@ async fn run(lang: Lang) {
         files: data.path().to_owned(),
     };
     let failure = format!("journey-{}-failure.png", lang.code());
+    let shot = failure.clone();
     drive(&client, JOURNEY_LIMIT, &failure, async move {
-        journey.walk(&token).await
+        journey.walk(&token, &shot).await
     })
     .await;
     drop(driver);
@@ -114,9 +126,26 @@ fn seed_other_firms(app: &TestApp) {
     .expect("three firms imported");
 }
 
-/// The browser session and what the journey keeps along the way.
+/// Who the first browser session (opened before the journey starts) is.
+pub const ADMIN_SESSION: &str = "admin";
+
+/// One person's own browser: a chromedriver session on a fresh profile.
+struct Session {
+    who: &'static str,
+    client: Client,
+    _profile: tempfile::TempDir,
+}
+
+/// The people's browser sessions and what the journey keeps along the way.
 pub struct Journey {
+    /// The browser of the person acting now.
     pub client: Client,
+    /// Who that is (it names the screenshots).
+    who: &'static str,
+    /// Every browser still open, by person.
+    sessions: Vec<Session>,
+    driver_url: String,
+    accept: &'static str,
     pub base: String,
     pub t: Tr,
     axe: String,
@@ -132,6 +161,63 @@ pub struct Journey {
 }
 
 impl Journey {
+    /// Turns to `who`'s own browser, opening it (a fresh profile, its own
+    /// virtual authenticator, desktop size) the first time. Every other
+    /// browser stays as its person left it.
+    pub async fn as_person(&mut self, who: &'static str) -> Result<(), BoxError> {
+        if let Some(session) = self.sessions.iter().find(|s| s.who == who) {
+            self.client = session.client.clone();
+            self.who = who;
+            return Ok(());
+        }
+        let profile = tempfile::tempdir()?;
+        let client = connect(&self.driver_url, profile.path(), self.accept).await;
+        self.sessions.push(Session {
+            who,
+            client: client.clone(),
+            _profile: profile,
+        });
+        self.client = client;
+        self.who = who;
+        self.add_authenticator().await?;
+        self.viewport(DESKTOP).await
+    }
+
+    /// Ends `who`'s browser session (memory is short: two cores, two
+    /// journeys side by side). The admin's is ended by the driver.
+    pub async fn close_person(&mut self, who: &'static str) -> Result<(), BoxError> {
+        if who == ADMIN_SESSION {
+            return Ok(());
+        }
+        if let Some(at) = self.sessions.iter().position(|s| s.who == who) {
+            let session = self.sessions.remove(at);
+            session.client.close().await?;
+        }
+        Ok(())
+    }
+
+    /// Ends every browser but the admin's.
+    pub async fn close_all(&mut self) -> Result<(), BoxError> {
+        let people: Vec<&'static str> = self.sessions.iter().map(|s| s.who).collect();
+        for who in people {
+            self.close_person(who).await?;
+        }
+        Ok(())
+    }
+
+    /// Keeps what the acting person's browser shows, named `failure`.
+    pub async fn failure_shot(&self, failure: &str) {
+        if let Ok(Ok(png)) =
+            tokio::time::timeout(crate::support::PAGE_WAIT, self.client.screenshot()).await
+        {
+            save_screenshot(
+                &screenshot_dir(""),
+                &format!("{}-{failure}", self.who),
+                &png,
+            );
+        }
+    }
+
     pub fn ja(&self) -> bool {
         self.t.lang == Lang::Ja
     }
@@ -147,7 +233,7 @@ impl Journey {
     /// the end; screenshots are kept at phone and desktop size.
     pub async fn step(&mut self, name: &str, h1_key: Option<&str>) -> Result<(), BoxError> {
         self.step += 1;
-        let label = format!("{:02}-{name}", self.step);
+        let label = format!("{:02}-{}-{name}", self.step, self.who);
         let lang = self
             .client
             .execute("return document.documentElement.lang;", vec![])

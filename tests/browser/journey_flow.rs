@@ -1,6 +1,10 @@
-//! What each person does in the journey, in order: the first admin, the
-//! firm's approver and reporter, the regulator's analyst, the admin again
-//! publishing, and an anonymous visitor downloading the statistics.
+//! What each person does on the filing day, in order, each in a browser of
+//! their own: the first admin; the firm's approver, second approver and
+//! reporter; the regulator's analyst; the admin again, publishing; and an
+//! anonymous visitor downloading the statistics. Before the first
+//! submission the approver tries to file the month nil over the prepared
+//! draft: they are asked to confirm, and marking it makes them a preparer,
+//! so they cannot file it alone.
 
 use fantoccini::Locator;
 use incident_portal::domain::details::{CHECKLIST, DETECTION, VECTORS};
@@ -9,10 +13,11 @@ use incident_portal::msg;
 use sha2::{Digest, Sha256};
 
 use crate::journey::{DESKTOP, Journey};
-use crate::support::{BoxError, click, submit, text, type_into, wait_for};
+use crate::support::{BoxError, click, press, submit, text, type_into, wait_for};
 
 const ADMIN: &str = "admin@fsa.example";
 const APPROVER: &str = "approver@hokkaido.example";
+const APPROVER2: &str = "approver2@hokkaido.example";
 const REPORTER: &str = "reporter@hokkaido.example";
 const ANALYST: &str = "analyst@fsa.example";
 const PERIOD: &str = "2025-04";
@@ -73,21 +78,34 @@ impl Journey {
         if self.ja() { &JA } else { &EN }
     }
 
-    /// The journey, start to finish.
-    pub async fn walk(mut self, token: &str) -> Result<(), BoxError> {
+    /// The journey, start to finish; on failure, what the acting person's
+    /// browser showed is kept as `failure`.
+    pub async fn walk(mut self, token: &str, failure: &str) -> Result<(), BoxError> {
+        let outcome = self.day(token).await;
+        if outcome.is_err() {
+            self.failure_shot(failure).await;
+        }
+        outcome?;
+        self.assert_accessible();
+        Ok(())
+    }
+
+    async fn day(&mut self, token: &str) -> Result<(), BoxError> {
         self.add_authenticator().await?;
         self.viewport(DESKTOP).await?;
         self.set_up_admin(token).await?;
         self.onboard_firm().await?;
-        self.reporter_prepares().await?;
-        self.approver_submits("receipt", "V01").await?;
+        self.reporter_prepares(true).await?;
+        self.approver_tries_nil().await?;
+        self.reporter_restores().await?;
+        self.second_approver_submits().await?;
         self.analyst_returns().await?;
         self.firm_amends().await?;
         self.analyst_accepts().await?;
         self.admin_publishes().await?;
+        self.close_all().await?;
         self.visitor_downloads().await?;
-        self.assert_accessible();
-        Ok(())
+        self.close_all().await
     }
 
     /// The setup link; the first admin enrols a passkey, adds the firm and
@@ -125,9 +143,9 @@ impl Journey {
         self.goto("/admin/users").await?;
         wait_for(&self.client, "#role").await?;
         self.invite(APPROVER, "approver", Some(w.firm)).await?;
+        self.invite(APPROVER2, "approver", Some(w.firm)).await?;
         self.invite(ANALYST, "analyst", None).await?;
-        self.step("users", Some("users.title")).await?;
-        self.sign_out().await
+        self.step("users", Some("users.title")).await
     }
 
     /// Fills and sends the invitation form of the users page shown.
@@ -162,6 +180,7 @@ impl Journey {
     /// switch (the other language stays after signing in again, then they
     /// switch back) and invites a reporter.
     async fn onboard_firm(&mut self) -> Result<(), BoxError> {
+        self.as_person("approver").await?;
         self.accept_invitation(APPROVER, true).await?;
         self.goto("/firm/users").await?;
         wait_for(&self.client, "#role").await?;
@@ -186,28 +205,37 @@ impl Journey {
 
         self.invite(REPORTER, "reporter", None).await?;
         self.step("firm-users", Some("users.title")).await?;
-        self.sign_out().await
+        self.as_person("approver2").await?;
+        self.accept_invitation(APPROVER2, false).await?;
+        self.as_person("reporter").await?;
+        self.accept_invitation(REPORTER, false).await
     }
 
-    /// The reporter uploads the trade detail and takes its figures into
-    /// the return, then fills each section of the task list by its visible
-    /// labels: meets a hard error and an unusual figure on the figures page
-    /// and explains it there, checks the answers and marks the return
-    /// ready for approval.
-    async fn reporter_prepares(&mut self) -> Result<(), BoxError> {
-        self.accept_invitation(REPORTER, false).await?;
+    /// In the reporter's browser: the reporter uploads the trade detail and
+    /// takes its figures into the return, then fills each section of the
+    /// task list by its visible labels: meets a hard error and an unusual
+    /// figure on the figures page and explains it there, checks the
+    /// answers and marks the return ready for approval. With `shoot`, the
+    /// first time (pages checked and photographed); without, when the
+    /// figures are put back after the nil marking.
+    async fn reporter_prepares(&mut self, shoot: bool) -> Result<(), BoxError> {
+        self.as_person("reporter").await?;
         self.goto("/returns").await?;
         wait_for(&self.client, "main table").await?;
-        self.step("returns", Some("returns.title")).await?;
+        if shoot {
+            self.step("returns", Some("returns.title")).await?;
+        }
         submit(
             &self.client,
             &format!(r#"a[href="/returns/{PERIOD}"]"#),
             "#tasks",
         )
         .await?;
-        let status = text(&self.client, "#status-figures").await?;
-        assert_eq!(status, self.t.t(msg!("task.status.not_started")));
-        self.step("task-list", Some("return.title")).await?;
+        if shoot {
+            let status = text(&self.client, "#status-figures").await?;
+            assert_eq!(status, self.t.t(msg!("task.status.not_started")));
+            self.step("task-list", Some("return.title")).await?;
+        }
 
         let w = self.words();
         submit(
@@ -216,7 +244,9 @@ impl Journey {
             "input#file",
         )
         .await?;
-        self.step("trades", Some("trades.title")).await?;
+        if shoot {
+            self.step("trades", Some("trades.title")).await?;
+        }
         let csv = self.files.join(w.csv_name);
         std::fs::write(&csv, w.trades_csv)?;
         self.client
@@ -232,7 +262,9 @@ impl Journey {
         .await?;
         let rows = text(&self.client, "#upload-rows").await?;
         assert!(rows.contains('3'), "three trades read: {rows}");
-        self.step("trades-uploaded", Some("trades.title")).await?;
+        if shoot {
+            self.step("trades-uploaded", Some("trades.title")).await?;
+        }
         submit(
             &self.client,
             r#"form[action$="/use-figures"] button"#,
@@ -265,18 +297,24 @@ impl Journey {
         self.save_and_continue("#error-summary").await?;
         let error = text(&self.client, "#fraudulent_trades-error").await?;
         assert_eq!(error, self.t.t(msg!("err.rule.trades_exceed_accesses")));
-        self.step("section-error", Some("task.figures")).await?;
+        if shoot {
+            self.step("section-error", Some("task.figures")).await?;
+        }
         // Corrected; more affected accounts than accesses is unusual: the
         // page asks for the explanation, given there.
         self.fill("unauthorized_accesses", "12").await?;
         self.save_and_continue("#warnings").await?;
         let warning = text(&self.client, "#affected_accounts-error").await?;
         assert_eq!(warning, self.t.t(msg!("warn.accounts_exceed_accesses")));
-        self.step("section-warning", Some("task.figures")).await?;
+        if shoot {
+            self.step("section-warning", Some("task.figures")).await?;
+        }
         self.fill("warnings_explanation", w.explanation).await?;
         self.save_and_continue("input#purchase_domestic").await?;
 
-        self.step("section-markets", Some("task.markets")).await?;
+        if shoot {
+            self.step("section-markets", Some("task.markets")).await?;
+        }
         for (field, value) in [
             ("purchase_domestic", "250000"),
             ("purchase_china_hk", "0"),
@@ -300,8 +338,10 @@ impl Journey {
         self.choose_label(self.t.t(msg!("policy.considering")))
             .await?;
         self.save_and_continue("select#check_mfa_mandatory").await?;
-        self.step("section-remediation", Some("task.remediation"))
-            .await?;
+        if shoot {
+            self.step("section-remediation", Some("task.remediation"))
+                .await?;
+        }
         for item in CHECKLIST {
             let key = format!("check.{item}");
             self.labelled(self.t.named(&key))
@@ -319,7 +359,9 @@ impl Journey {
             self.fill(field, value).await?;
         }
         self.save_and_continue("#mark-ready").await?;
-        self.step("check-answers", Some("cya.title")).await?;
+        if shoot {
+            self.step("check-answers", Some("cya.title")).await?;
+        }
         let summary = text(&self.client, "#summary-narrative").await?;
         assert!(summary.contains(w.explanation), "{summary}");
         let marked = submit(&self.client, "#mark-ready button", "#ready-mark").await?;
@@ -339,8 +381,113 @@ impl Journey {
             let status = text(&self.client, &format!("#status-{section}")).await?;
             assert_eq!(status, self.t.t(msg!("task.status.completed")), "{section}");
         }
-        self.step("marked-ready", Some("return.title")).await?;
-        self.sign_out().await
+        if shoot {
+            self.step("marked-ready", Some("return.title")).await?;
+        }
+        Ok(())
+    }
+
+    /// In the approver's browser, the return marked ready on the list. The
+    /// approver presses "Mark this month nil" over the prepared draft: a
+    /// confirmation lists what would be discarded; confirmed, the month is
+    /// nil, and the approver, who made that change, is now a preparer: the
+    /// approval page refuses them and offers no submission.
+    async fn approver_tries_nil(&mut self) -> Result<(), BoxError> {
+        self.as_person("approver").await?;
+        self.goto("/returns").await?;
+        wait_for(&self.client, "main table").await?;
+        let line = text(&self.client, &format!(r#"tr[data-period="{PERIOD}"]"#)).await?;
+        assert!(
+            line.contains(self.t.t(msg!("state.ready"))),
+            "the approver's list shows the ready mark: {line}"
+        );
+        self.step("returns-ready", Some("returns.title")).await?;
+        submit(
+            &self.client,
+            &format!(r#"a[href="/returns/{PERIOD}"]"#),
+            "#ready-mark",
+        )
+        .await?;
+        self.step("task-list-ready", Some("return.title")).await?;
+        press(&self.client, self.t.t(msg!("return.nil")), "#nil-warning").await?;
+        let discarded = text(&self.client, "#nil-discarded").await?;
+        assert!(
+            discarded.contains(self.words().remediation),
+            "the prepared draft is listed as discarded: {discarded}"
+        );
+        let trades = text(&self.client, "#nil-trades").await?;
+        assert!(
+            trades.contains(self.words().csv_name),
+            "the trade file too: {trades}"
+        );
+        let second = text(&self.client, "main p.hint").await?;
+        assert_eq!(second, self.t.t(msg!("nil.second_person")));
+        self.step("nil-confirm", Some("nil.title")).await?;
+        press(&self.client, self.t.t(msg!("nil.confirm")), "#nil-draft").await?;
+        let preparers = text(&self.client, "#preparers").await?;
+        assert!(
+            preparers.contains("approver"),
+            "the approver is now one of the preparers: {preparers}"
+        );
+        self.step("marked-nil", Some("return.title")).await?;
+        self.goto(&format!("/returns/{PERIOD}/approve")).await?;
+        let nil = wait_for(&self.client, "#approve-nil").await?.text().await?;
+        assert_eq!(nil.trim(), self.t.t(msg!("approve.nil")));
+        self.refused_as_preparer("nil-refused").await
+    }
+
+    /// On the approval page: the approver is one of the preparers, so no
+    /// submission is offered.
+    async fn refused_as_preparer(&mut self, shot: &str) -> Result<(), BoxError> {
+        self.goto(&format!("/returns/{PERIOD}/approve")).await?;
+        let standing = wait_for(&self.client, "#standing").await?.text().await?;
+        assert_eq!(standing.trim(), self.t.t(msg!("approve.preparer")));
+        let preparers = text(&self.client, "#approve-preparers").await?;
+        assert!(
+            preparers.contains("approver") && preparers.contains("reporter"),
+            "both who changed the draft are its preparers: {preparers}"
+        );
+        let forms = self.client.find_all(Locator::Css("#approval")).await?;
+        assert!(forms.is_empty(), "no submission offered to a preparer");
+        let buttons = self
+            .client
+            .find_all(Locator::XPath(&format!(
+                "//button[normalize-space()=\"{}\"]",
+                self.t.t(msg!("return.submit"))
+            )))
+            .await?;
+        assert!(buttons.is_empty(), "no submit button for a preparer");
+        self.step(shot, Some("approve.title")).await
+    }
+
+    /// The reporter's browser, reloaded, shows the month marked nil; the
+    /// reporter puts the figures back (the trade detail again, each
+    /// section, the check, the ready mark). The approver, who changed this
+    /// draft, still may not submit it.
+    async fn reporter_restores(&mut self) -> Result<(), BoxError> {
+        self.as_person("reporter").await?;
+        self.goto(&format!("/returns/{PERIOD}")).await?;
+        let nil = wait_for(&self.client, "#nil-draft").await?.text().await?;
+        assert_eq!(nil.trim(), self.t.t(msg!("return.nil_draft")));
+        self.step("sees-nil", Some("return.title")).await?;
+        self.reporter_prepares(false).await?;
+        self.as_person("approver").await?;
+        self.refused_as_preparer("still-refused").await
+    }
+
+    /// The second approver, who changed nothing, sees the ready mark and
+    /// submits the draft with the attestation.
+    async fn second_approver_submits(&mut self) -> Result<(), BoxError> {
+        self.as_person("approver2").await?;
+        self.goto("/returns").await?;
+        wait_for(&self.client, "main table").await?;
+        let line = text(&self.client, &format!(r#"tr[data-period="{PERIOD}"]"#)).await?;
+        assert!(
+            line.contains(self.t.t(msg!("state.ready"))),
+            "the second approver's list shows the ready mark: {line}"
+        );
+        self.approver_submits("receipt", "V01").await?;
+        self.close_person("approver2").await
     }
 
     /// The form control whose visible label reads `label`.
@@ -389,11 +536,17 @@ impl Journey {
         Ok(())
     }
 
-    /// The approver signs in and submits the prepared draft unchanged.
+    /// The acting approver opens the approval page from the task list and
+    /// submits the prepared draft unchanged.
     async fn approver_submits(&mut self, shot: &str, version: &str) -> Result<(), BoxError> {
-        let first = version == "V01";
-        self.sign_in(APPROVER, first).await?;
-        self.goto(&format!("/returns/{PERIOD}/approve")).await?;
+        self.goto(&format!("/returns/{PERIOD}")).await?;
+        submit(&self.client, "#approve-link", "#standing").await?;
+        let review = if version == "V01" {
+            "review-and-submit"
+        } else {
+            "amendment-review"
+        };
+        self.step(review, Some("approve.title")).await?;
         let attestation = wait_for(&self.client, "#attestation").await?;
         if !attestation.is_selected().await? {
             attestation.click().await?;
@@ -406,16 +559,15 @@ impl Journey {
             receipt.trim().starts_with("R-202504-") && receipt.trim().contains(version),
             "receipt number {receipt:?} for {version}"
         );
-        self.step(shot, Some("version.title")).await?;
-        self.sign_out().await
+        self.step(shot, Some("version.title")).await
     }
 
-    /// The analyst's first sign-in; opens the firm's latest April version.
+    /// In the analyst's browser (opened and the invitation accepted the
+    /// first time), the firm's latest April version from the review list.
     async fn analyst_opens_version(&mut self, first: bool) -> Result<(), BoxError> {
+        self.as_person("analyst").await?;
         if first {
             self.accept_invitation(ANALYST, false).await?;
-        } else {
-            self.sign_in(ANALYST, false).await?;
         }
         self.goto(&format!("/review?period={PERIOD}")).await?;
         wait_for(&self.client, "main table").await?;
@@ -446,14 +598,15 @@ impl Journey {
             done.text().await?.trim(),
             self.t.t(msg!("review.returned_notice"))
         );
-        self.step("returned", None).await?;
-        self.sign_out().await
+        self.step("returned-with-reason", None).await
     }
 
-    /// The reporter sees the reason, corrects the count on the figures
-    /// page and saves it for later; the approver submits the amendment.
+    /// The reporter's browser, still open, shows the reason; the reporter
+    /// corrects the count on the figures page and saves it for later; the
+    /// approver (a new draft, which they have not changed) submits the
+    /// amendment.
     async fn firm_amends(&mut self) -> Result<(), BoxError> {
-        self.sign_in(REPORTER, false).await?;
+        self.as_person("reporter").await?;
         self.goto(&format!("/returns/{PERIOD}")).await?;
         let returned = wait_for(&self.client, "#returned").await?.text().await?;
         assert!(
@@ -476,7 +629,7 @@ impl Journey {
         )
         .await?;
         assert_eq!(saved.text().await?.trim(), self.t.t(msg!("return.saved")));
-        self.sign_out().await?;
+        self.as_person("approver").await?;
         self.approver_submits("amendment-receipt", "V02").await
     }
 
@@ -501,15 +654,14 @@ impl Journey {
         self.step("accepted", None).await?;
         self.goto("/dashboard").await?;
         wait_for(&self.client, "main table").await?;
-        self.step("dashboard", Some("dashboard.title")).await?;
-        self.sign_out().await
+        self.step("dashboard", Some("dashboard.title")).await
     }
 
     /// The admin drafts the April publication (titled in both languages),
     /// checks the preview, then the check-your-answers page, and releases
     /// it.
     async fn admin_publishes(&mut self) -> Result<(), BoxError> {
-        self.sign_in(ADMIN, false).await?;
+        self.as_person(crate::journey::ADMIN_SESSION).await?;
         self.goto("/admin/publications").await?;
         wait_for(&self.client, "#cutoff").await?;
         self.step("publications", Some("publication.title")).await?;
@@ -561,6 +713,7 @@ impl Journey {
     /// Anyone, signed out, finds the release and downloads its CSV in the
     /// page's language: UTF-8 with a BOM, the checksum shown on the page.
     async fn visitor_downloads(&mut self) -> Result<(), BoxError> {
+        self.as_person("visitor").await?;
         self.goto("/statistics").await?;
         wait_for(&self.client, "#releases").await?;
         self.step("statistics", Some("statistics.title")).await?;

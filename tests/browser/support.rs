@@ -146,8 +146,24 @@ pub async fn click(client: &Client, css: &str) -> Result<(), BoxError> {
 /// Clicks `css`, waits (boundedly) until the next document has replaced
 /// this one, then for `next` on it: never an element of the old page.
 pub async fn submit(client: &Client, css: &str, next: &str) -> Result<Element, BoxError> {
+    submit_at(client, Locator::Css(css), css, next).await
+}
+
+/// Presses the button whose visible text is `label`, as a person finds
+/// it, and waits for `next` on the page that follows.
+pub async fn press(client: &Client, label: &str, next: &str) -> Result<Element, BoxError> {
+    let xpath = format!("//button[normalize-space()=\"{label}\"]");
+    submit_at(client, Locator::XPath(&xpath), label, next).await
+}
+
+async fn submit_at(
+    client: &Client,
+    at: Locator<'_>,
+    css: &str,
+    next: &str,
+) -> Result<Element, BoxError> {
     let old = client.find(Locator::Css("html")).await?;
-    click(client, css).await?;
+    client.find(at).await?.click().await?;
     let deadline = Instant::now() + PAGE_WAIT;
     // The old page's root answers until the browser has moved on.
     while old.tag_name().await.is_ok() {
