@@ -170,12 +170,15 @@ impl Flood {
 }
 
 /// A real user's sign-ins (password step) during the flood, one after
-/// another for `secs` seconds, from 127.0.0.1: the time of each that went
-/// through, in ms, and how many were shed (503).
+/// another for `secs` seconds, from 127.0.0.1, each from a fresh browser
+/// that keeps only the device cookie of the sign-in before (as a browser
+/// does; the first comes from a sign-in before the flood): the time of each
+/// that went through, in ms, and how many were shed (503).
 pub fn real_sign_ins(
     base: &str,
     staff: &Staff,
     secs: u32,
+    device: Option<String>,
 ) -> std::thread::JoinHandle<Result<(Vec<f64>, u64), String>> {
     let (base, email, password) = (base.to_owned(), staff.email.clone(), staff.password.clone());
     std::thread::spawn(move || {
@@ -186,8 +189,12 @@ pub fn real_sign_ins(
         rt.block_on(async {
             let until = Instant::now() + Duration::from_secs(u64::from(secs));
             let (mut times, mut shed) = (Vec::new(), 0);
+            let mut device = device;
             while Instant::now() < until {
                 let mut browser = Browser::new(&base).map_err(|e| e.to_string())?;
+                if let Some(value) = &device {
+                    browser.hold(DEVICE_COOKIE, value);
+                }
                 let form = browser.get("/login").await.map_err(|e| e.to_string())?;
                 let token = csrf(&form).map_err(|e| e.to_string())?;
                 let started = Instant::now();
@@ -201,7 +208,10 @@ pub fn real_sign_ins(
                     .await
                     .map_err(|e| e.to_string())?;
                 match page.status.as_u16() {
-                    303 => times.push(started.elapsed().as_secs_f64() * 1000.0),
+                    303 => {
+                        times.push(started.elapsed().as_secs_f64() * 1000.0);
+                        device = browser.cookie(DEVICE_COOKIE).or(device);
+                    }
                     503 => shed += 1,
                     other => return Err(format!("a real sign-in answered {other}")),
                 }
@@ -209,6 +219,29 @@ pub fn real_sign_ins(
             }
             Ok((times, shed))
         })
+    })
+}
+
+/// The portal's device cookie (see `web::auth::device`).
+pub const DEVICE_COOKIE: &str = "__Host-device";
+
+/// The device cookie a sign-in (password step) of `staff` leaves, with no
+/// flood running.
+pub fn device_cookie(base: &str, staff: &Staff) -> Result<Option<String>, Failure> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let mut browser = Browser::new(base)?;
+        let form = browser.get("/login").await?;
+        let token = csrf(&form)?;
+        let fields = [
+            ("csrf", token.as_str()),
+            ("email", staff.email.as_str()),
+            ("password", staff.password.as_str()),
+        ];
+        browser.post("/login", &fields).await?;
+        Ok(browser.cookie(DEVICE_COOKIE))
     })
 }
 

@@ -458,14 +458,18 @@ fn sign_in_flood(
     let url = format!("{}{DASHBOARD}", server.base);
     let (mut ratios, mut rates) = (vec![], vec![]);
     let (mut hashed, mut shed, mut real) = (vec![], vec![], vec![]);
-    m.rss_before_flood_mib = flood::rss_mib(server.pid);
+    let device = flood::device_cookie(&server.base, staff)?;
     for round in 1..=opts.rounds {
         let idle = load::wrk(&url, Some(cookie), opts.secs, CONNECTIONS)?;
         load::wait_idle(server.pid);
+        if round == 1 {
+            // After the idle round, so the flood's own growth is measured.
+            m.rss_before_flood_mib = flood::rss_mib(server.pid);
+        }
         // The flood starts a second early and ends a second late.
         let flood = Flood::start(&server.base, opts.secs + 2)?;
         std::thread::sleep(Duration::from_secs(1));
-        let user = flood::real_sign_ins(&server.base, staff, opts.secs);
+        let user = flood::real_sign_ins(&server.base, staff, opts.secs, device.clone());
         let flooded = load::wrk(&url, Some(cookie), opts.secs, CONNECTIONS)?;
         let counted = flood.finish()?;
         let (times, refused) = user.join().map_err(|_| "the real user panicked")??;

@@ -169,6 +169,20 @@ pub struct Page {
 }
 
 impl Browser {
+    /// A cookie this browser holds.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Holds `value` as the cookie `name` (as a browser that kept it would).
+    pub fn hold(&mut self, name: &str, value: &str) {
+        self.cookies.retain(|(k, _)| k != name);
+        self.cookies.push((name.to_owned(), value.to_owned()));
+    }
+
     pub fn new(base: &str) -> Result<Browser, Failure> {
         Browser::with(base, None)
     }

@@ -63,6 +63,19 @@ impl Keyring {
         seal::seal(&self.key(), purpose, owner, plain)
     }
 
+    /// A token that vouches for `plain` (for `purpose`), as only this key
+    /// can make: sealed, with no owner.
+    pub fn vouch(&self, purpose: &str, plain: &str) -> String {
+        seal::seal(&self.key(), purpose, 0, plain)
+    }
+
+    /// Whether `token` was made by `vouch` with this key for this `plain`.
+    /// Nothing in clear is accepted, and a token of the key before a
+    /// rotation vouches for nothing.
+    pub fn vouches(&self, purpose: &str, token: &str, plain: &str) -> bool {
+        seal::open(&self.key(), purpose, 0, token).is_ok_and(|opened| opened == plain)
+    }
+
     /// Opens a stored value of `owner`. A value still in clear (stored
     /// before sealing existed, and sealed at the next start) is returned as
     /// it is.

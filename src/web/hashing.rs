@@ -33,6 +33,18 @@ pub enum Busy {
     Address,
 }
 
+/// Which places a caller may take. A few places are kept for sign-ins
+/// that carry a device cookie from an earlier successful sign-in (see
+/// `web::auth::device`), so a flood of strangers that keeps the open places
+/// full does not lock out the people who use the portal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lane {
+    /// Anyone: every place but the kept ones.
+    Open,
+    /// Vouched for by a device cookie: every place.
+    Known,
+}
+
 /// Tickets handed out: in all, and per client address.
 #[derive(Default)]
 struct Counts {
@@ -95,6 +107,22 @@ impl HashingPool {
     /// A place in the queue, for a caller at `address` (when given), or
     /// why there is none.
     pub fn admit(&self, address: Option<&str>) -> Result<Ticket, Busy> {
+        self.admit_in(address, Lane::Open)
+    }
+
+    /// Places kept for the known lane: an eighth of the queue, at least
+    /// one (none when the queue has a single place).
+    fn kept(&self) -> usize {
+        if self.depth > 1 {
+            (self.depth / 8).max(1)
+        } else {
+            0
+        }
+    }
+
+    /// A place in the queue in `lane`, for a caller at `address` (when
+    /// given), or why there is none.
+    pub fn admit_in(&self, address: Option<&str>, lane: Lane) -> Result<Ticket, Busy> {
         if let Some(address) = address {
             let mut by_address = self
                 .counts
@@ -113,7 +141,11 @@ impl HashingPool {
             address: address.map(str::to_owned),
         };
         let before = self.counts.all.fetch_add(1, Ordering::AcqRel);
-        if before >= self.depth {
+        let limit = match lane {
+            Lane::Open => self.depth - self.kept(),
+            Lane::Known => self.depth,
+        };
+        if before >= limit {
             return Err(Busy::Full);
         }
         Ok(ticket)
@@ -227,15 +259,63 @@ mod tests {
     #[test]
     fn the_queue_is_bounded_overall_and_per_address() {
         let pool = HashingPool::start(1, 3, 2).expect("threads start");
-        let a1 = pool.admit(Some("10.0.0.1")).expect("first");
-        let _a2 = pool.admit(Some("10.0.0.1")).expect("second");
-        assert_eq!(pool.admit(Some("10.0.0.1")).err(), Some(Busy::Address));
-        let _b1 = pool.admit(Some("10.0.0.2")).expect("another address");
-        assert_eq!(pool.admit(Some("10.0.0.3")).err(), Some(Busy::Full));
+        let a1 = pool.admit_in(Some("10.0.0.1"), Lane::Known).expect("first");
+        let _a2 = pool
+            .admit_in(Some("10.0.0.1"), Lane::Known)
+            .expect("second");
+        assert_eq!(
+            pool.admit_in(Some("10.0.0.1"), Lane::Known).err(),
+            Some(Busy::Address)
+        );
+        let _b1 = pool
+            .admit_in(Some("10.0.0.2"), Lane::Known)
+            .expect("another address");
+        assert_eq!(
+            pool.admit_in(Some("10.0.0.3"), Lane::Known).err(),
+            Some(Busy::Full)
+        );
         assert_eq!(pool.admit(None).err(), Some(Busy::Full));
         drop(a1);
-        assert!(pool.admit(Some("10.0.0.1")).is_ok(), "a place came back");
+        assert!(
+            pool.admit_in(Some("10.0.0.1"), Lane::Known).is_ok(),
+            "a place came back"
+        );
         assert_eq!(pool.counts.all.load(Ordering::Acquire), 2);
+    }
+
+    #[test]
+    fn strangers_leave_the_kept_places_to_known_devices() {
+        let pool = HashingPool::start(1, 16, 16).expect("threads start");
+        let strangers: Vec<Ticket> = (0..14)
+            .map(|i| {
+                pool.admit(Some(&format!("10.0.1.{i}")))
+                    .expect("open place")
+            })
+            .collect();
+        assert_eq!(
+            pool.admit(Some("10.0.2.1")).err(),
+            Some(Busy::Full),
+            "16 places, 2 kept: the open lane is full at 14"
+        );
+        let known = pool
+            .admit_in(Some("10.0.2.1"), Lane::Known)
+            .expect("a known device gets a kept place");
+        let _second = pool
+            .admit_in(Some("10.0.2.2"), Lane::Known)
+            .expect("and the other");
+        assert_eq!(
+            pool.admit_in(Some("10.0.2.3"), Lane::Known).err(),
+            Some(Busy::Full),
+            "the whole queue is full"
+        );
+        drop(known);
+        assert_eq!(
+            pool.admit(Some("10.0.2.4")).err(),
+            Some(Busy::Full),
+            "a kept place that comes back stays kept"
+        );
+        drop(strangers);
+        assert!(pool.admit(Some("10.0.2.4")).is_ok());
     }
 
     #[actix_web::test]

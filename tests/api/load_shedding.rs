@@ -15,7 +15,7 @@ use incident_portal::db::Backend;
 use incident_portal::db::schema::audit_events;
 use reqwest::StatusCode;
 
-use crate::helpers::TestApp;
+use crate::helpers::{PASSWORD, TestApp};
 
 async fn spawn(backend: Backend, limits: Limits) -> TestApp {
     let at = NaiveDate::from_ymd_opt(2025, 5, 20)
@@ -82,6 +82,81 @@ async fn a_full_hashing_queue_answers_503_at_once(backend: Backend) {
         i64::try_from(evaluated).unwrap(),
         "no audit row for a refusal"
     );
+}
+
+/// A browser that signed in before keeps a device cookie; while strangers
+/// fill every open place of the hashing queue, its sign-ins take the kept
+/// place and go through (what a cookie vouches for is tested beside
+/// `web::auth::device`).
+async fn a_known_device_signs_in_during_a_flood(backend: Backend) {
+    let limits = Limits {
+        hashing_queue: 2,
+        hashing_per_address: 100,
+        ..Limits::default()
+    };
+    let app = spawn(backend, limits).await;
+    let _admin = app.setup_admin().await;
+    let mut earlier = app.browser();
+    let page = earlier.sign_in("admin@fsa.example", PASSWORD).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let device = earlier
+        .cookies
+        .get("__Host-device")
+        .cloned()
+        .expect("a device cookie after the password step");
+    assert!(
+        device.starts_with("sealed:v1:"),
+        "sealed, not the email: {device}"
+    );
+    for round in 0..3 {
+        let mut strangers = Vec::new();
+        for i in 0..24 {
+            let mut browser = app.browser();
+            let form = browser.get("/login").await;
+            strangers.push((i, browser, form));
+        }
+        let mut known = app.browser();
+        known
+            .cookies
+            .insert("__Host-device".to_owned(), device.clone());
+        let known_form = known.get("/login").await;
+        let flood = strangers
+            .into_iter()
+            .map(|(i, mut browser, form)| async move {
+                let email = format!("stranger{round}-{i}@fsa.example");
+                browser
+                    .submit_form(
+                        &form,
+                        "/login",
+                        &[("email", &email), ("password", "wrong password here")],
+                    )
+                    .await
+                    .status
+            });
+        let real = async {
+            known
+                .submit_form(
+                    &known_form,
+                    "/login",
+                    &[("email", "admin@fsa.example"), ("password", PASSWORD)],
+                )
+                .await
+                .status
+        };
+        let (statuses, real) =
+            futures_util::future::join(futures_util::future::join_all(flood), real).await;
+        assert_eq!(
+            real,
+            StatusCode::SEE_OTHER,
+            "round {round}: the known device signs in"
+        );
+        assert!(
+            statuses
+                .iter()
+                .all(|s| *s == StatusCode::UNAUTHORIZED || *s == StatusCode::SERVICE_UNAVAILABLE),
+            "{statuses:?}"
+        );
+    }
 }
 
 /// Sends a request head announcing a 1000-byte body, then one byte every
@@ -192,6 +267,7 @@ macro_rules! with_limits {
 
 with_limits!(
     a_full_hashing_queue_answers_503_at_once,
+    a_known_device_signs_in_during_a_flood,
     a_slow_body_gets_408_while_others_are_served,
     one_address_keeps_only_so_many_connections,
 );

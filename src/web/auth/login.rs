@@ -14,6 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::sessions::{Issued, Stage};
 use crate::services::sign_in::{self, Start};
 use crate::services::{Invalid, accounts, password};
+use crate::web::auth::device;
 use crate::web::csrf::{CsrfForm, HasCsrf, anonymous_token, with_cookie};
 use crate::web::extract::{
     AnySession, SESSION_COOKIE, SignedIn, client_ip, session_token, user_agent,
@@ -168,7 +169,8 @@ pub async fn submit(
     let ip = client_ip(&req);
     // A place in the hashing queue before anything else: a flood is
     // refused here, with no hash and no row written.
-    let ticket = match state.hashing.admit(Some(&ip)) {
+    let lane = device::lane(&req, &state.keys, &form.email);
+    let ticket = match state.hashing.admit_in(Some(&ip), lane) {
         Ok(ticket) => ticket,
         Err(Busy::Full | Busy::Address) => {
             return login_page(&req, form.email, Outcome::Busy);
@@ -212,7 +214,11 @@ pub async fn submit(
                 sign_in::complete_password(conn, &user, old.as_deref(), &ip, &agent, now)
             })
             .await?;
-            signed_in_response(&issued, next_step(issued.stage))
+            let mut response = signed_in_response(&issued, next_step(issued.stage))?;
+            response
+                .add_cookie(&device::cookie(&state.keys, &form.email))
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            Ok(response)
         }
         None => {
             let typed_email = form.email.clone();

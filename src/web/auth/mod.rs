@@ -1,5 +1,6 @@
 //! Sign-in, sign-out, the first admin's setup link and password changes.
 
+pub mod device;
 pub mod invite;
 pub mod login;
 pub mod passkey;
