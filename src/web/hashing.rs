@@ -14,8 +14,9 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError, channel};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use crate::error::{AppError, AppResult};
 
@@ -56,6 +57,7 @@ struct Counts {
 pub struct Ticket {
     counts: Arc<Counts>,
     address: Option<String>,
+    lane: Lane,
 }
 
 impl Drop for Ticket {
@@ -79,6 +81,8 @@ impl Drop for Ticket {
 
 pub struct HashingPool {
     jobs: Sender<Job>,
+    /// Jobs of the known lane, taken before any waiting job of the open one.
+    known: Sender<Job>,
     depth: usize,
     per_address: usize,
     counts: Arc<Counts>,
@@ -89,7 +93,11 @@ impl HashingPool {
     /// `depth` jobs, at most `per_address` of them from one address.
     pub fn start(threads: usize, depth: usize, per_address: usize) -> std::io::Result<HashingPool> {
         let (jobs, queue) = channel::<Job>();
-        let queue = Arc::new(Mutex::new(queue));
+        let (known, known_queue) = channel::<Job>();
+        let queue = Arc::new(Mutex::new(Queues {
+            known: known_queue,
+            open: queue,
+        }));
         for n in 0..threads.max(1) {
             let queue = queue.clone();
             std::thread::Builder::new()
@@ -98,6 +106,7 @@ impl HashingPool {
         }
         Ok(HashingPool {
             jobs,
+            known,
             depth: depth.max(1),
             per_address: per_address.max(1),
             counts: Arc::default(),
@@ -139,6 +148,7 @@ impl HashingPool {
         let ticket = Ticket {
             counts: self.counts.clone(),
             address: address.map(str::to_owned),
+            lane,
         };
         let before = self.counts.all.fetch_add(1, Ordering::AcqRel);
         let limit = match lane {
@@ -158,7 +168,11 @@ impl HashingPool {
         T: Send + 'static,
     {
         let (answer, answered) = tokio::sync::oneshot::channel();
-        self.jobs
+        let queue = match ticket.lane {
+            Lane::Open => &self.jobs,
+            Lane::Known => &self.known,
+        };
+        queue
             .send(Box::new(move || {
                 // The caller has gone (a closed connection): no hash.
                 if answer.is_closed() {
@@ -192,20 +206,39 @@ impl HashingPool {
     }
 }
 
-/// One hashing thread: lower its priority, then take jobs until the pool
-/// is dropped.
-fn work(queue: &Mutex<Receiver<Job>>) {
+/// The two lanes' waiting jobs.
+struct Queues {
+    known: Receiver<Job>,
+    open: Receiver<Job>,
+}
+
+/// How long an idle thread waits on the open lane before it looks at the
+/// known lane again (so a known job waits at most this long for an idle
+/// thread, and never behind the open lane's backlog).
+const LOOK_AGAIN: Duration = Duration::from_millis(20);
+
+/// One hashing thread: lower its priority, then take jobs (the known
+/// lane's first) until the pool is dropped.
+fn work(queue: &Mutex<Queues>) {
     if let Err(e) = idle_priority() {
         tracing::warn!(error = ?e, "hashing thread keeps the normal scheduling policy");
     }
     loop {
         let job = {
-            let queue = queue.lock().unwrap_or_else(|p| p.into_inner());
-            queue.recv()
+            let queues = queue.lock().unwrap_or_else(|p| p.into_inner());
+            match queues.known.try_recv() {
+                Ok(job) => Some(job),
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => {
+                    match queues.open.recv_timeout(LOOK_AGAIN) {
+                        Ok(job) => Some(job),
+                        Err(RecvTimeoutError::Timeout) => None,
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    }
+                }
+            }
         };
-        match job {
-            Ok(job) => job(),
-            Err(_) => return,
+        if let Some(job) = job {
+            job();
         }
     }
 }
@@ -281,6 +314,49 @@ mod tests {
             "a place came back"
         );
         assert_eq!(pool.counts.all.load(Ordering::Acquire), 2);
+    }
+
+    #[actix_web::test]
+    async fn a_known_job_runs_before_the_open_backlog() {
+        let pool = Arc::new(HashingPool::start(1, 16, 16).expect("threads start"));
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let blocker = pool.admit(None).expect("a place");
+        let blocked = {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                pool.run_admitted(blocker, move || {
+                    let _ = hold.recv();
+                })
+                .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let mut waiting = Vec::new();
+        for (i, lane) in [Lane::Open, Lane::Open, Lane::Open, Lane::Known]
+            .into_iter()
+            .enumerate()
+        {
+            let ticket = pool
+                .admit_in(Some(&format!("10.0.3.{i}")), lane)
+                .expect("a place");
+            let (pool, order) = (pool.clone(), order.clone());
+            waiting.push(tokio::spawn(async move {
+                pool.run_admitted(ticket, move || {
+                    order.lock().expect("order").push(lane);
+                })
+                .await
+            }));
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        release.send(()).expect("the blocker waits");
+        blocked.await.expect("joined").expect("ran");
+        for job in waiting {
+            job.await.expect("joined").expect("ran");
+        }
+        let order = order.lock().expect("order").clone();
+        assert_eq!(order.first(), Some(&Lane::Known), "{order:?}");
+        assert_eq!(order.len(), 4);
     }
 
     #[test]

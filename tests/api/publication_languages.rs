@@ -304,7 +304,9 @@ async fn the_publish_command_takes_a_japanese_title(app: TestApp) {
     let plain = run(&["--cutoff", "2025-06-10 09:00", "--title", "English only"]);
     assert!(
         plain.status.success(),
-        "{}",
+        "{:?}; stdout {}; stderr {}",
+        plain.status,
+        String::from_utf8_lossy(&plain.stdout),
         String::from_utf8_lossy(&plain.stderr)
     );
     assert!(String::from_utf8_lossy(&plain.stderr).contains("English title is used"));
