@@ -147,6 +147,51 @@ fn text(value: &str, max: usize, required: bool, multiline: bool) -> Result<Stri
     Ok(value)
 }
 
+/// A free-text field of the return when it holds something: within `max`
+/// characters, no control characters (line breaks only when `multiline`).
+/// Whether it may be empty is a rule of submission, not of the field.
+pub fn check_text(value: &str, max: usize, multiline: bool) -> Result<(), Key> {
+    text(value, max, false, multiline).map(drop)
+}
+
+/// The contact telephone number, as a submission accepts it.
+pub fn check_phone(value: &str) -> Result<(), Key> {
+    phone(value).map(drop)
+}
+
+/// The compensation policy's code as the form posts it.
+pub fn parse_policy_code(value: &str) -> Result<CompensationKind, Key> {
+    match value {
+        "full" => Ok(CompensationKind::Full),
+        "partial" => Ok(CompensationKind::Partial),
+        "considering" => Ok(CompensationKind::Considering),
+        _ => Err(msg!("err.choose")),
+    }
+}
+
+/// The share compensated under a partial policy: a whole percentage from 1
+/// to 99 (a trailing `%` allowed).
+pub fn parse_percent(value: &str) -> Result<u8, Key> {
+    match value.trim().trim_end_matches('%').parse::<u8>() {
+        Ok(p) if (1..=99).contains(&p) => Ok(p),
+        _ => Err(msg!("err.percent.invalid")),
+    }
+}
+
+/// A remediation item's status code as the form posts it ("done",
+/// "planned", "na"); a planned item's date is its own field.
+pub fn check_item_status(value: &str) -> Result<(), Key> {
+    match value {
+        "done" | "planned" | "na" => Ok(()),
+        _ => Err(msg!("err.choose")),
+    }
+}
+
+/// A planned item's target date, written YYYY-MM-DD.
+pub fn parse_planned_date(value: &str) -> Result<NaiveDate, Key> {
+    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| msg!("err.date.invalid"))
+}
+
 fn phone(value: &str) -> Result<String, Key> {
     let value = text(value, limits::CONTACT_PHONE, true, false)?;
     let digits = value.chars().filter(char::is_ascii_digit).count();
@@ -199,14 +244,10 @@ pub fn parse_for_submission<'a>(
     let policy = match get("compensation_policy") {
         "full" => Some(CompensationPolicy::Full),
         "considering" => Some(CompensationPolicy::UnderConsideration),
-        "partial" => match get("compensation_percent")
-            .trim()
-            .trim_end_matches('%')
-            .parse::<u8>()
-        {
-            Ok(p) if (1..=99).contains(&p) => Some(CompensationPolicy::Partial(p)),
-            _ => {
-                problems.push(("compensation_percent", msg!("err.percent.invalid")));
+        "partial" => match parse_percent(get("compensation_percent")) {
+            Ok(p) => Some(CompensationPolicy::Partial(p)),
+            Err(key) => {
+                problems.push(("compensation_percent", key));
                 None
             }
         },
@@ -220,7 +261,7 @@ pub fn parse_for_submission<'a>(
         *item = match get(CHECK_STATUS[i]) {
             "done" => ItemStatus::Done,
             "na" => ItemStatus::NotApplicable,
-            "planned" => match NaiveDate::parse_from_str(get(CHECK_DATE[i]).trim(), "%Y-%m-%d") {
+            "planned" => match parse_planned_date(get(CHECK_DATE[i])) {
                 Ok(date) if date >= period_start => ItemStatus::Planned(date),
                 Ok(_) => {
                     problems.push((CHECK_DATE[i], msg!("err.date.before_period")));

@@ -337,6 +337,71 @@ async fn the_whole_form_save_still_feeds_the_sections(app: TestApp) {
     }
 }
 
+/// Values a page never offers (a policy, a status, a date in another
+/// notation, a step that does not exist, a field sent twice) are named
+/// beside their field or refused as a bad form, never a 500.
+async fn values_no_page_offers_are_named_or_refused(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
+    let typed = [
+        ("customer_losses", "0"),
+        ("compensation_paid", "0"),
+        ("accounts_compensated", "0"),
+        ("compensation_policy", "most"),
+        ("compensation_percent", "150"),
+    ];
+    let page = save_section(&mut firm.reporter, "losses", &typed, "continue").await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        page.field_error("compensation_policy").as_deref(),
+        Some("Choose one.")
+    );
+    assert_eq!(
+        page.field_error("compensation_percent").as_deref(),
+        Some("Enter a whole percentage from 1 to 99.")
+    );
+    assert_eq!(
+        page.input_value("compensation_percent").as_deref(),
+        Some("150")
+    );
+    let typed = [
+        ("check_mfa_mandatory", "planned"),
+        ("check_mfa_mandatory_date", "31/05/2025"),
+    ];
+    let page = save_section(&mut firm.reporter, "remediation", &typed, "continue").await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        page.field_error("check_mfa_mandatory_date").as_deref(),
+        Some("Enter a date as YYYY-MM-DD.")
+    );
+    let page = save_section(
+        &mut firm.reporter,
+        "figures",
+        &[("sale_amount", "1")],
+        "onwards",
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
+    let twice = [("sale_amount", "1"), ("sale_amount", "2")];
+    let page = save_section(&mut firm.reporter, "figures", &twice, "later").await;
+    assert!(
+        matches!(page.status, StatusCode::BAD_REQUEST | StatusCode::SEE_OTHER),
+        "{}: {}",
+        page.status,
+        page.body
+    );
+}
+
 on_both_backends!(
     a_section_save_keeps_the_other_sections,
     each_section_shows_its_status,
@@ -344,4 +409,5 @@ on_both_backends!(
     an_unusual_figure_asks_for_the_explanation_on_its_section,
     hostile_values_come_back_with_a_message_beside_the_field,
     the_whole_form_save_still_feeds_the_sections,
+    values_no_page_offers_are_named_or_refused,
 );

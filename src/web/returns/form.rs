@@ -7,8 +7,7 @@ use crate::i18n::Key;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use std::collections::BTreeMap;
-
+use super::fields::ReturnFields;
 use super::reportable_period;
 use crate::db::models::Version;
 use crate::domain::VersionStatus;
@@ -37,7 +36,7 @@ pub struct ReturnForm {
     #[serde(default)]
     csrf: String,
     #[serde(flatten)]
-    fields: BTreeMap<String, String>,
+    fields: ReturnFields,
 }
 
 impl HasCsrf for ReturnForm {
@@ -48,7 +47,7 @@ impl HasCsrf for ReturnForm {
 
 impl ReturnForm {
     fn figures(&self) -> FiguresForm {
-        FiguresForm::from_fields(self.fields.clone())
+        self.fields.clone().draft()
     }
 }
 

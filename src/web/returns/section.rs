@@ -6,13 +6,12 @@
 //! section has no problem; "Save and come back later" goes to the task
 //! list whatever it holds.
 
-use std::collections::BTreeMap;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::fields::ReturnFields;
 use super::form::{load, warning_lines};
 use super::section_view::{self, SectionView};
 use super::summary_view::title_key;
@@ -51,11 +50,20 @@ struct SectionPage {
 pub struct SectionForm {
     #[serde(default)]
     csrf: String,
-    /// "continue" or "later".
     #[serde(default)]
-    then: String,
+    then: Then,
     #[serde(flatten)]
-    fields: BTreeMap<String, String>,
+    fields: ReturnFields,
+}
+
+/// Where the preparer goes after saving: on to the next section once this
+/// one has no problem, or back to the task list whatever it holds.
+#[derive(Deserialize, Default, PartialEq, Eq, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum Then {
+    #[default]
+    Continue,
+    Later,
 }
 
 impl HasCsrf for SectionForm {
@@ -77,20 +85,19 @@ fn target(path: &SectionPath, state: &AppState) -> AppResult<(Period, ReturnSect
     Ok((period, section))
 }
 
-/// What the section's page shows beside its fields: its rules that fail,
-/// then, while unexplained, its warnings and the missing explanation. An
-/// empty list means the preparer may go on.
-fn beside(section: ReturnSection, checks: &Assessment) -> Invalid {
+/// What the section's page shows beside its fields: the rules of single
+/// fields that what was just posted fails (`typed`), the section's other
+/// rules that fail, then, while unexplained, its warnings and the missing
+/// explanation; one message per field. An empty list means the preparer
+/// may go on.
+fn beside(section: ReturnSection, typed: &Invalid, checks: &Assessment) -> Invalid {
     let fields = section.fields();
-    let mut beside = Invalid(
-        checks
-            .errors
-            .0
-            .iter()
-            .filter(|(f, _)| fields.contains(f))
-            .copied()
-            .collect(),
-    );
+    let mut beside = typed.clone();
+    for (field, key) in checks.errors.0.iter().filter(|(f, _)| fields.contains(f)) {
+        if beside.for_field(field).is_none() {
+            beside.push(field, *key);
+        }
+    }
     if checks.explained {
         return beside;
     }
@@ -120,19 +127,31 @@ fn started(section: ReturnSection, form: &FiguresForm) -> bool {
         .any(|f| !form.get(f).trim().is_empty())
 }
 
+/// What the section's page is shown from.
+struct Shown<'a> {
+    form: &'a FiguresForm,
+    typed: Invalid,
+    checks: &'a Assessment,
+    status: StatusCode,
+}
+
 fn response(
     req: &HttpRequest,
     who: &FirmUser,
     period: Period,
     section: ReturnSection,
-    form: &FiguresForm,
-    checks: &Assessment,
-    status: StatusCode,
+    shown: Shown<'_>,
 ) -> AppResult<HttpResponse> {
+    let Shown {
+        form,
+        typed,
+        checks,
+        status,
+    } = shown;
     let c = Chrome::signed_in(req, &who.who);
     let telling = started(section, form) || status != StatusCode::OK;
     let shown = if telling {
-        beside(section, checks)
+        beside(section, &typed, checks)
     } else {
         Invalid::default()
     };
@@ -204,7 +223,13 @@ pub async fn page(
     }
     let (_, loaded, checks) = load(&state, &who, period).await?;
     let form = loaded.form();
-    response(&req, &who, period, section, &form, &checks, StatusCode::OK)
+    let shown = Shown {
+        form: &form,
+        typed: Invalid::default(),
+        checks: &checks,
+        status: StatusCode::OK,
+    };
+    response(&req, &who, period, section, shown)
 }
 
 /// Saves the section, then goes on or shows what to fix.
@@ -221,19 +246,25 @@ pub async fn save(
     }
     let now = state.clock.now();
     let (actor, firm_id) = (who.who.actor(), who.firm_id);
-    let figures = FiguresForm::from_fields(typed.fields);
+    let problems = typed.fields.problems(&section.fields());
+    let figures = typed.fields.draft();
     crate::db::run(&state.pool, move |conn| {
         section_save::save_section(conn, &actor, firm_id, period, section, &figures, now)
     })
     .await?;
-    if typed.then == "later" {
+    if typed.then == Then::Later {
         return Ok(redirect(format!("{}?saved=1", paths::return_page(period))));
     }
     let (_, loaded, checks) = load(&state, &who, period).await?;
     let form = loaded.form();
-    if !beside(section, &checks).is_empty() {
-        let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return response(&req, &who, period, section, &form, &checks, status);
+    if !beside(section, &problems, &checks).is_empty() {
+        let shown = Shown {
+            form: &form,
+            typed: problems,
+            checks: &checks,
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        return response(&req, &who, period, section, shown);
     }
     let next = match section.next() {
         Some(ReturnSection::Trades) | None => paths::return_check(period),
