@@ -122,10 +122,14 @@ pub fn start(
         releases: Arc::default(),
         public_pages: Arc::default(),
         sessions: Arc::default(),
-        dashboards: Arc::new(crate::web::fresh::Fresh::with_capacity(
+        dashboards: Arc::new(crate::web::fresh::Fresh::new(
             crate::web::dashboard::KEPT_RANGES,
+            crate::web::fresh::Watch::Data,
         )),
-        released: Arc::default(),
+        released: Arc::new(crate::web::fresh::Fresh::new(
+            crate::web::fresh::ENTRIES,
+            crate::web::fresh::Watch::Data,
+        )),
     });
     let connections = Arc::new(slow_clients::Connections::default());
     let per_address = config.limits.connections_per_address;

@@ -45,9 +45,31 @@ static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// this count has not moved since the read began (`web::fresh`).
 static COMMITTED: AtomicU64 = AtomicU64::new(0);
 
-/// How many write transactions this process has committed so far.
+/// Write transactions this process has committed that change sessions and
+/// sign-in state only (`write_tx_sessions`): the session kept behind a
+/// cookie must be read again after one, the dashboard's figures need not.
+static SESSION_WRITES: AtomicU64 = AtomicU64::new(0);
+
+/// How many write transactions this process has committed so far (those
+/// that change sessions only aside).
 pub fn committed_writes() -> u64 {
     COMMITTED.load(Ordering::Acquire)
+}
+
+/// How many session-only write transactions this process has committed.
+pub fn session_writes() -> u64 {
+    SESSION_WRITES.load(Ordering::Acquire)
+}
+
+/// What a committed transaction makes stale of what pages keep in memory.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    /// Anything kept (`write_tx`).
+    All,
+    /// The sessions kept behind cookies (with the users they hold).
+    Sessions,
+    /// Nothing kept (`write_tx_unseen`).
+    Nothing,
 }
 
 /// Runs `f` in a write transaction. On SQLite the transaction starts with
@@ -58,7 +80,19 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    transaction(conn, f, true)
+    transaction(conn, f, Seen::All)
+}
+
+/// `write_tx` for a write that changes sessions and sign-in state only (a
+/// sign-in, a second factor, a sign-out): the kept sessions are read again,
+/// the dashboard's figures and the releases stay kept, so a user signing in
+/// does not make every analyst's dashboard read the database again.
+pub fn write_tx_sessions<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    transaction(conn, f, Seen::Sessions)
 }
 
 /// `write_tx` for a write that changes nothing a page keeps in memory
@@ -71,10 +105,10 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    transaction(conn, f, false)
+    transaction(conn, f, Seen::Nothing)
 }
 
-fn transaction<T, E, F>(conn: &mut DbConn, f: F, seen: bool) -> Result<T, E>
+fn transaction<T, E, F>(conn: &mut DbConn, f: F, seen: Seen) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
@@ -97,9 +131,11 @@ where
         Ok(value) => match <DbConn as Connection>::TransactionManager::commit_transaction(conn) {
             Ok(()) => {
                 // After the commit: a read that starts from here sees it.
-                if seen {
-                    COMMITTED.fetch_add(1, Ordering::AcqRel);
-                }
+                match seen {
+                    Seen::All => COMMITTED.fetch_add(1, Ordering::AcqRel),
+                    Seen::Sessions => SESSION_WRITES.fetch_add(1, Ordering::AcqRel),
+                    Seen::Nothing => 0,
+                };
                 Ok(value)
             }
             Err(commit_error) => {

@@ -207,7 +207,7 @@ pub fn sign_out(
     actor: &Actor,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    write_tx(conn, |conn| {
+    crate::db::write_tx_sessions(conn, |conn| {
         sessions::delete(conn, token)?;
         audit::record(
             conn,

@@ -333,7 +333,7 @@ pub fn verify(
     if let Some(wait) = refused {
         return Ok(Verified::Wait(wait));
     }
-    write_tx(conn, |conn| {
+    crate::db::write_tx_sessions(conn, |conn| {
         let user: User = users::table
             .find(session.user_id)
             .select(User::as_select())

@@ -17,7 +17,7 @@ use super::tokens::{hex, new_token};
 use super::{Actor, accounts};
 use crate::db::models::User;
 use crate::db::schema::settings;
-use crate::db::{DbConn, write_tx, write_tx_unseen};
+use crate::db::{DbConn, write_tx_sessions, write_tx_unseen};
 use crate::domain::email::EmailAddress;
 use crate::error::AppResult;
 use crate::mail::{messages, outbox};
@@ -116,7 +116,7 @@ pub fn complete_password(
     user_agent: &str,
     now: NaiveDateTime,
 ) -> AppResult<Issued> {
-    write_tx(conn, |conn| {
+    write_tx_sessions(conn, |conn| {
         if let Some(old) = old_token {
             sessions::delete(conn, old)?;
         }

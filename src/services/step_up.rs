@@ -8,7 +8,7 @@ use chrono::{Duration, NaiveDateTime};
 use super::audit::{self, Action, Event};
 use super::throttle::{self, Key, Reservation};
 use super::{Actor, second_factor, sessions, sign_in};
-use crate::db::{DbConn, write_tx, write_tx_unseen};
+use crate::db::{DbConn, write_tx_unseen};
 use crate::error::AppResult;
 
 /// Reserves one step-up attempt for `user_id`: `None` when it may go
@@ -52,7 +52,7 @@ pub fn finish(
     now: NaiveDateTime,
 ) -> AppResult<bool> {
     let key = Key::StepUp(attempt.user_id);
-    write_tx(conn, |conn| {
+    crate::db::write_tx_sessions(conn, |conn| {
         let code_ok = match attempt.code {
             Some(code) => second_factor::accept_totp(conn, keys, attempt.user_id, code, now, true)?,
             None => true,
