@@ -108,6 +108,8 @@ pub fn record_refusals(
 /// After the password checked out: a new session at the stage the user
 /// has reached (the old one, if the browser had any, is dropped: no
 /// fixation), the reserved attempts given back, and the audit event.
+/// Only dropping an old session changes a session someone may hold; a new
+/// one alone makes no kept session stale.
 pub fn complete_password(
     conn: &mut DbConn,
     user: &User,
@@ -116,7 +118,7 @@ pub fn complete_password(
     user_agent: &str,
     now: NaiveDateTime,
 ) -> AppResult<Issued> {
-    write_tx_sessions(conn, |conn| {
+    let complete = |conn: &mut DbConn| {
         if let Some(old) = old_token {
             sessions::delete(conn, old)?;
         }
@@ -141,7 +143,11 @@ pub fn complete_password(
             },
         )?;
         Ok(issued)
-    })
+    };
+    match old_token {
+        Some(_) => write_tx_sessions(conn, complete),
+        None => write_tx_unseen(conn, complete),
+    }
 }
 
 /// What someone typed as an email, fit for the audit trail: no control
