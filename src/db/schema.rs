@@ -363,6 +363,8 @@ diesel::table! {
         sha256_ja -> Nullable<Text>,
         title_ja -> Text,
         footnotes_ja -> Text,
+        audit_json -> Nullable<Text>,
+        contributors_json -> Nullable<Text>,
     }
 }
 

@@ -20,6 +20,7 @@ pub mod four_eyes;
 pub mod handover;
 pub mod import;
 pub mod invitations;
+pub mod linked_releases;
 pub mod links;
 pub mod mail_links;
 pub mod notify;

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::Actor;
 use super::audit::{self, Action, Event};
-use super::publication_table::{self, Table};
+use super::publication_table::{self, AuditLine, LinkedLine, Table};
 use super::publications::{find, overrides, preview};
 use crate::db::models::{Publication, PublicationOverride};
 use crate::db::schema::publications;
@@ -26,6 +26,13 @@ pub struct ToConfirm {
     pub overrides: Vec<PublicationOverride>,
     /// SHA-256 of everything that would be released (`content_sha256`).
     pub sha256: String,
+    /// The interval audit over this release and the earlier ones.
+    pub audit: Vec<AuditLine>,
+    pub linked: Vec<LinkedLine>,
+    /// Every suppressed cell is protected: the release may go ahead.
+    pub safe: bool,
+    /// The versions the table counts (kept with the release).
+    pub filings: Vec<i64>,
 }
 
 /// What a confirmed release did.
@@ -39,6 +46,10 @@ pub enum Outcome {
     /// The draft (or the figures it counts) changed since the page was
     /// shown: nothing released, the page is to be shown again.
     Stale,
+    /// The interval audit found a suppressed cell (of this release or an
+    /// earlier one) that more suppression in this release cannot protect:
+    /// nothing released, the page says which.
+    Unsafe,
 }
 
 fn feed(hasher: &mut Sha256, part: &str) {
@@ -84,7 +95,8 @@ fn content_sha256(
 }
 
 fn gather(conn: &mut DbConn, p: Publication) -> AppResult<ToConfirm> {
-    let table = preview(conn, &p)?.frozen();
+    let computed = preview(conn, &p)?;
+    let table = computed.table.frozen();
     let overrides = overrides(conn, p.id)?;
     let sha256 = content_sha256(&p, &overrides, &table)?;
     Ok(ToConfirm {
@@ -92,6 +104,10 @@ fn gather(conn: &mut DbConn, p: Publication) -> AppResult<ToConfirm> {
         table,
         overrides,
         sha256,
+        audit: computed.audit,
+        linked: computed.linked,
+        safe: computed.safe,
+        filings: computed.filings.iter().map(|f| f.version).collect(),
     })
 }
 
@@ -116,6 +132,9 @@ pub fn release(
     now: NaiveDateTime,
 ) -> AppResult<Outcome> {
     write_tx(conn, |conn| {
+        // One release at a time across instances: each is audited with
+        // every release before it.
+        one_release_at_a_time(conn)?;
         let p = find(conn, id)?;
         if p.status != PublicationStatus::Draft {
             return Ok(Outcome::AlreadyReleased);
@@ -129,6 +148,13 @@ pub fn release(
         if shown_sha256.trim().is_empty() || shown.sha256 != shown_sha256.trim() {
             return Ok(Outcome::Stale);
         }
+        if !shown.safe {
+            return Ok(Outcome::Unsafe);
+        }
+        let audit_json = serde_json::to_string(&shown.audit)
+            .map_err(|_| AppError::BadRequest(msg!("error.bad_request")))?;
+        let filings_json = serde_json::to_string(&shown.filings)
+            .map_err(|_| AppError::BadRequest(msg!("error.bad_request")))?;
         let table = shown.table;
         let json = serde_json::to_string(&table)
             .map_err(|_| AppError::BadRequest(msg!("error.bad_request")))?;
@@ -150,6 +176,8 @@ pub fn release(
             publications::csv_ja.eq(&ja),
             publications::sha256_en.eq(&sum_en),
             publications::sha256_ja.eq(&sum_ja),
+            publications::audit_json.eq(&audit_json),
+            publications::contributors_json.eq(&filings_json),
         ))
         .execute(conn)?;
         if changed != 1 {
@@ -169,4 +197,27 @@ pub fn release(
         )?;
         Ok(Outcome::Released { sha256_en: sum_en })
     })
+}
+
+/// Waits for any other release in progress to end (PostgreSQL: a lock held
+/// to the end of the transaction; SQLite writes one at a time already).
+fn one_release_at_a_time(conn: &mut DbConn) -> AppResult<()> {
+    if let DbConn::Pg(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7340101)").execute(pg)?;
+    }
+    Ok(())
+}
+
+/// The audit kept with a released publication (`None` for one released
+/// before the audit existed).
+pub fn stored_audit(conn: &mut DbConn, id: i64) -> AppResult<Option<Vec<AuditLine>>> {
+    let json: Option<String> = publications::table
+        .find(id)
+        .select(publications::audit_json)
+        .first(conn)?;
+    json.map(|json| {
+        serde_json::from_str(&json)
+            .map_err(|_| AppError::Internal(format!("release {id}: its audit cannot be read")))
+    })
+    .transpose()
 }

@@ -14,8 +14,11 @@ use super::tokens::hex;
 use crate::db::DbConn;
 use crate::db::models::Version;
 use crate::db::schema::return_versions;
-use crate::domain::disclosure::{self, Grid, Reason, Rules};
+use crate::domain::disclosure::{self, Reason, Rules};
 use crate::domain::period::Period;
+use crate::domain::suppression_plan;
+use crate::domain::vintages::{self, Filing, Vintage};
+use crate::error::{AppError, AppResult};
 
 /// The published figures, one row each, in the FSA's order.
 pub const FIGURES: [&str; 5] = [
@@ -69,26 +72,26 @@ pub fn cell_key(figure: &str, column: &str) -> String {
     format!("{figure}:{column}")
 }
 
-fn figure_value(v: &Version, figure: usize) -> i64 {
-    match figure {
-        0 => i64::from(v.fraudulent_trades > 0),
-        1 => v.unauthorized_accesses,
-        2 => v.fraudulent_trades,
-        3 => v.sale_amount_jpy,
-        _ => v.purchase_amount_jpy,
-    }
+/// A version's figures in the table's rows (the count of firms: 1 when it
+/// reports fraudulent trades).
+pub fn figure_values(v: &Version) -> [i64; vintages::ROWS] {
+    [
+        i64::from(v.fraudulent_trades > 0),
+        v.unauthorized_accesses,
+        v.fraudulent_trades,
+        v.sale_amount_jpy,
+        v.purchase_amount_jpy,
+    ]
 }
 
-/// Computes the table for `[from, to]` as of `cutoff`, with `p_percent`
-/// and the cells listed in `released` exempt from suppression.
-pub fn compute(
+/// What a release is computed from: the version of each firm-month in
+/// effect at `cutoff` (the latest accepted one submitted by then).
+pub fn filings(
     conn: &mut DbConn,
     cutoff: NaiveDateTime,
     from: Period,
     to: Period,
-    p_percent: u32,
-    released: &[String],
-) -> QueryResult<Table> {
+) -> QueryResult<Vec<Filing>> {
     let versions: Vec<Version> = return_versions::table
         .filter(return_versions::status.eq("accepted"))
         .filter(return_versions::submitted_at.le(cutoff))
@@ -106,87 +109,172 @@ pub fn compute(
     for v in versions {
         latest.insert((v.firm_id, v.period.clone()), v);
     }
+    Ok(latest
+        .into_values()
+        .map(|v| Filing {
+            firm: v.firm_id,
+            values: figure_values(&v),
+            month: v.period,
+            version: v.id,
+        })
+        .collect())
+}
+
+/// A release's table as computed, with the audit that admins see and the
+/// filings it was computed from (kept with it for later releases' audits).
+#[derive(Clone, Debug)]
+pub struct Computed {
+    pub table: Table,
+    pub audit: Vec<AuditLine>,
+    /// Cells suppressed to keep an earlier release's cells protected.
+    pub linked: Vec<LinkedLine>,
+    /// Every suppressed cell of this release and of the earlier ones it
+    /// shares months with is protected: it may be released.
+    pub safe: bool,
+    pub filings: Vec<Filing>,
+}
+
+/// Computes the table for `[from, to]` as of `cutoff`, with `p_percent`,
+/// the cells listed in `released` exempt from suppression, and the
+/// `earlier` releases it is audited with.
+pub fn compute(
+    conn: &mut DbConn,
+    cutoff: NaiveDateTime,
+    (from, to): (Period, Period),
+    p_percent: u32,
+    released: &[String],
+    earlier: &[Earlier],
+) -> AppResult<Computed> {
     let months: Vec<String> = Period::months_between(from, to)
         .iter()
         .map(Period::as_key)
         .collect();
-    Ok(build(&months, latest.values(), p_percent, released))
+    let filings = filings(conn, cutoff, from, to)?;
+    build(months, filings, p_percent, released, earlier)
 }
 
-fn build<'a>(
-    months: &[String],
-    versions: impl Iterator<Item = &'a Version> + Clone,
+/// An earlier release as the audit needs it.
+#[derive(Clone, Debug)]
+pub struct Earlier {
+    pub id: i64,
+    pub vintage: Vintage,
+}
+
+fn build(
+    months: Vec<String>,
+    filings: Vec<Filing>,
     p_percent: u32,
     released: &[String],
-) -> Table {
+    earlier: &[Earlier],
+) -> AppResult<Computed> {
     let rules = Rules {
         min_firms: 3,
         p_percent,
     };
-    let width = months.len() + 1;
-    let mut values = Vec::with_capacity(FIGURES.len() * width);
-    let mut contributions: Vec<Vec<i64>> = Vec::with_capacity(FIGURES.len() * width);
-    for f in 0..FIGURES.len() {
-        let mut totals: BTreeMap<i64, i64> = BTreeMap::new();
-        for month in months {
-            let parts: Vec<i64> = versions
-                .clone()
-                .filter(|v| &v.period == month)
-                .map(|v| figure_value(v, f))
-                .collect();
-            for v in versions.clone().filter(|v| &v.period == month) {
-                *totals.entry(v.firm_id).or_default() += figure_value(v, f);
+    let mut new = Vintage::new(months, filings);
+    let width = new.width();
+    let column =
+        |months: &[String], c: usize| months.get(c).map_or(TOTAL, String::as_str).to_owned();
+    let exempt: Vec<Vec<bool>> = FIGURES
+        .iter()
+        .map(|figure| {
+            (0..width)
+                .map(|col| released.contains(&cell_key(figure, &column(&new.months, col))))
+                .collect()
+        })
+        .collect();
+    for (row, exempt) in exempt.iter().enumerate() {
+        for (col, exempt) in exempt.iter().enumerate() {
+            if !exempt {
+                new.status[row][col] = disclosure::primary(&new.contributions(row, col), rules);
             }
-            values.push(parts.iter().sum());
-            contributions.push(parts);
-        }
-        let mut parts: Vec<i64> = totals.into_values().collect();
-        if f == 0 {
-            // A firm hit in several months is one firm in the total.
-            parts.iter_mut().for_each(|p| *p = i64::from(*p > 0));
-        }
-        values.push(parts.iter().sum());
-        contributions.push(parts);
-    }
-    let column = |c: usize| months.get(c).map_or(TOTAL, String::as_str);
-    // The shape fits by construction.
-    let Some(mut grid) = Grid::new(FIGURES.len(), months.len(), true, false, values) else {
-        return Table {
-            months: months.to_vec(),
-            rows: Vec::new(),
-        };
-    };
-    for (i, parts) in contributions.iter().enumerate() {
-        let key = cell_key(FIGURES[i / width], column(i % width));
-        if released.contains(&key) {
-            grid.released[i] = true;
-        }
-        if let Some(reason) = disclosure::primary(parts, rules) {
-            grid.suppress(i, reason);
         }
     }
-    grid.protect();
+    let vintages: Vec<Vintage> = earlier.iter().map(|e| e.vintage.clone()).collect();
+    let plan = suppression_plan::plan(&vintages, new.clone(), &exempt, rules)
+        .map_err(|e| AppError::Internal(format!("interval audit: {e}")))?;
+    new.status = plan.status.clone();
     let rows = FIGURES
         .iter()
         .enumerate()
-        .map(|(f, figure)| Row {
+        .map(|(row, figure)| Row {
             figure: (*figure).to_owned(),
             cells: (0..width)
-                .map(|c| {
-                    let i = f * width + c;
-                    Cell {
-                        value: Some(grid.values[i]),
-                        reason: grid.suppressed[i],
-                        overridden: grid.released[i],
-                    }
+                .map(|col| Cell {
+                    value: Some(new.value(row, col)),
+                    reason: new.status[row][col],
+                    overridden: exempt[row][col],
                 })
                 .collect(),
         })
         .collect();
-    Table {
-        months: months.to_vec(),
-        rows,
-    }
+    let release_id = |v: usize| earlier.get(v).map(|e| e.id);
+    let all: Vec<&Vintage> = vintages.iter().chain([&new]).collect();
+    let audit = plan
+        .audit
+        .iter()
+        .map(|c| AuditLine {
+            release: release_id(c.vintage),
+            figure: FIGURES[c.row].to_owned(),
+            column: column(&all[c.vintage].months, c.col),
+            reason: c.reason,
+            value: c.value,
+            lower: c.bounds.lower,
+            upper: c.bounds.upper,
+            required_lower: c.required.map(|r| r.lower_at_most),
+            required_upper: c.required.map(|r| r.upper_at_least),
+            protected: c.protected(),
+        })
+        .collect();
+    let linked = plan
+        .linked
+        .iter()
+        .map(|l| LinkedLine {
+            release: release_id(l.vintage).unwrap_or_default(),
+            figure: FIGURES[l.row].to_owned(),
+            column: column(&all[l.vintage].months, l.col),
+            suppressed: column(&new.months, l.suppressed_col),
+        })
+        .collect();
+    Ok(Computed {
+        table: Table {
+            months: new.months.clone(),
+            rows,
+        },
+        audit,
+        linked,
+        safe: plan.safe,
+        filings: new.filings,
+    })
+}
+
+/// One suppressed cell of the audit, as kept with the release and shown
+/// to admins (never published).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditLine {
+    /// The earlier release the cell belongs to; `None`: this one.
+    pub release: Option<i64>,
+    pub figure: String,
+    pub column: String,
+    pub reason: Reason,
+    pub value: i64,
+    pub lower: f64,
+    /// `None`: nothing published bounds it from above.
+    pub upper: Option<f64>,
+    pub required_lower: Option<f64>,
+    pub required_upper: Option<f64>,
+    pub protected: bool,
+}
+
+/// A cell of this release suppressed because publishing it would have
+/// narrowed an earlier release's cell.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkedLine {
+    pub release: i64,
+    pub figure: String,
+    pub column: String,
+    /// The column of this release's cell of the same figure suppressed.
+    pub suppressed: String,
 }
 
 impl Table {

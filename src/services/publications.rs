@@ -9,7 +9,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::audit::{self, Action, Event};
-use super::publication_table::{self, FIGURES, TOTAL, Table};
+use super::linked_releases;
+use super::publication_table::{self, Computed, FIGURES, TOTAL, Table};
 use super::{Actor, Invalid};
 use crate::db::models::{Publication, PublicationOverride};
 use crate::db::schema::{publication_overrides, publications};
@@ -229,20 +230,15 @@ pub(super) fn periods(p: &Publication) -> AppResult<(Period, Period)> {
     Ok((from, to))
 }
 
-/// The draft's table as it would be released now (values and reasons
-/// included: for the admin's eyes only).
-pub fn preview(conn: &mut DbConn, p: &Publication) -> AppResult<Table> {
+/// The draft's table as it would be released now, audited together with
+/// every earlier release it shares months with (values, reasons and the
+/// audit included: for the admin's eyes only).
+pub fn preview(conn: &mut DbConn, p: &Publication) -> AppResult<Computed> {
     let (from, to) = periods(p)?;
     let released: Vec<String> = overrides(conn, p.id)?.into_iter().map(|o| o.cell).collect();
     let percent = u32::try_from(p.p_percent).unwrap_or(DEFAULT_P_PERCENT);
-    Ok(publication_table::compute(
-        conn,
-        p.cutoff_at,
-        from,
-        to,
-        percent,
-        &released,
-    )?)
+    let earlier = linked_releases::earlier(conn, p.id, from, to)?;
+    publication_table::compute(conn, p.cutoff_at, (from, to), percent, &released, &earlier)
 }
 
 /// The frozen public table of a released publication.

@@ -228,10 +228,7 @@ impl<V: Clone> Fresh<V> {
             {
                 let (old, value) = (*old, value.clone());
                 let (stamp, notify) = (Stamp::before_read(self.watch), Arc::new(Notify::new()));
-                entries.insert(
-                    key.to_owned(),
-                    Slot::Refreshing(old, value, notify.clone()),
-                );
+                entries.insert(key.to_owned(), Slot::Refreshing(old, value, notify.clone()));
                 return Turn::Load(stamp, notify);
             }
             _ => {}
@@ -267,7 +264,10 @@ impl<V: Clone> Fresh<V> {
     /// answer is not kept).
     pub fn forget(&self, key: &str) {
         let mut entries = lock(&self.entries);
-        if matches!(entries.get(key), Some(Slot::Ready(..) | Slot::Refreshing(..))) {
+        if matches!(
+            entries.get(key),
+            Some(Slot::Ready(..) | Slot::Refreshing(..))
+        ) {
             entries.remove(key);
         }
     }
@@ -356,7 +356,9 @@ mod tests {
         let old = Stamp {
             writes: committed_writes(),
             sessions: None,
-            at: Instant::now().checked_sub(age).expect("the clock is past it"),
+            at: Instant::now()
+                .checked_sub(age)
+                .expect("the clock is past it"),
         };
         lock(&cache.entries).insert("k".into(), Slot::Ready(old, value));
     }

@@ -2,6 +2,7 @@
 //! the audit log.
 
 pub mod audit;
+pub mod audit_view;
 pub mod calendar;
 pub mod firm_start;
 pub mod firms;

@@ -11,7 +11,8 @@ use crate::domain::PublicationStatus;
 use crate::domain::disclosure::Reason;
 use crate::error::AppResult;
 use crate::services::publication_table::{FIGURES, TOTAL, cell_key};
-use crate::services::{Invalid, publications};
+use crate::services::{Invalid, publication_release, publications};
+use crate::web::admin::audit_view::{self, AuditView};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::Admin;
 use crate::web::statistics::{cell_label, figure_key, show, title_of};
@@ -36,6 +37,7 @@ struct DraftPage {
     /// (cell key, the cell as a reader names it).
     cells: Vec<(String, String)>,
     errors: Vec<String>,
+    audit: AuditView,
 }
 
 #[derive(Deserialize, Default)]
@@ -59,17 +61,28 @@ async fn draft_page(
     id: i64,
     invalid: &Invalid,
 ) -> AppResult<HttpResponse> {
-    let (p, table, overrides) = crate::db::run(&state.pool, move |conn| {
+    let (p, table, overrides, audited) = crate::db::run(&state.pool, move |conn| {
         let p = publications::find(conn, id)?;
-        let table = if p.status == PublicationStatus::Released {
-            publications::released_table(&p)?
+        let (table, audited) = if p.status == PublicationStatus::Released {
+            let stored = publication_release::stored_audit(conn, id)?;
+            let kept = stored.is_some();
+            let audit = stored.unwrap_or_default();
+            let safe = audit.iter().all(|a| a.protected);
+            (
+                publications::released_table(&p)?,
+                (audit, Vec::new(), safe, kept),
+            )
         } else {
-            publications::preview(conn, &p)?
+            let computed = publications::preview(conn, &p)?;
+            let audited = (computed.audit, computed.linked, computed.safe, true);
+            (computed.table, audited)
         };
-        Ok((p, table, publications::overrides(conn, id)?))
+        Ok((p, table, publications::overrides(conn, id)?, audited))
     })
     .await?;
     let c = Chrome::signed_in(req, &who.0);
+    let (audit, linked, safe, kept) = audited;
+    let audit = audit_view::build(&c.t, &audit, &linked, safe, kept);
     let rows = table
         .rows
         .iter()
@@ -127,6 +140,7 @@ async fn draft_page(
             .iter()
             .map(|(_, key)| c.t.t(key).to_owned())
             .collect(),
+        audit,
         c,
     };
     let status = if invalid.is_empty() {

@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::error::{AppError, AppResult};
 use crate::services::publication_release::{self, Outcome, ToConfirm};
+use crate::web::admin::audit_view::{self, AuditView};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::Admin;
 use crate::web::statistics::{cell_label, display_rows};
@@ -40,6 +41,7 @@ struct ConfirmPage {
     content_sha256: String,
     /// Why nothing was released, when a confirmation was refused.
     refused: Option<String>,
+    audit: AuditView,
 }
 
 /// The confirmation: the content hash of the draft the page showed.
@@ -89,6 +91,7 @@ fn respond(
             .collect(),
         content_sha256: shown.sha256,
         refused: refused.map(|key| c.t.t(key).to_owned()),
+        audit: audit_view::build(&c.t, &shown.audit, &shown.linked, shown.safe, true),
         c,
     };
     let status = if refused.is_some() {
@@ -145,6 +148,10 @@ pub async fn confirm(
         Outcome::Released { .. } | Outcome::AlreadyReleased => Ok(public_page(id)),
         Outcome::Stale => match load(&state, id).await? {
             Some(shown) => respond(&req, &who, shown, Some(msg!("publication.release_stale"))),
+            None => Ok(public_page(id)),
+        },
+        Outcome::Unsafe => match load(&state, id).await? {
+            Some(shown) => respond(&req, &who, shown, Some(msg!("publication.release_unsafe"))),
             None => Ok(public_page(id)),
         },
     }
