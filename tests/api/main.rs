@@ -30,6 +30,7 @@ mod invitations;
 mod isolation;
 mod language;
 mod layers;
+mod linked_releases;
 mod load_shedding;
 mod mail;
 mod maxlength;
