@@ -10,10 +10,14 @@
 //!    of an earlier release, the new release's cell of the same figure and
 //!    month first (the one differencing uses); else the cheapest cell of
 //!    the row. What the earlier releases already gave away (released
-//!    before this audit existed) no new release can take back: a cell the
-//!    earlier releases alone leave unprotected — theirs, or the new
-//!    release's own, when it holds the same contributions — is reported,
-//!    and the new release must only not narrow it further.
+//!    before this audit existed) no new release can take back: their own
+//!    cells that they alone leave unprotected are reported, and the new
+//!    release must only not narrow them further. A primary suppression of
+//!    the new release must be protected unless the earlier releases give
+//!    its value away exactly (then hiding it hides nothing); when they
+//!    narrow it without giving it away, the release is refused until an
+//!    admin releases that cell on purpose. A cell whose value the earlier
+//!    releases give away is never chosen as a complement.
 //!
 //! The cost of suppressing a cell: fewest contributing firms, then the
 //! smallest value; a month before the total, which is suppressed only as
@@ -69,31 +73,39 @@ pub fn plan(
             .copied()
             .unwrap_or(false)
     };
+    // What the earlier releases say of a cell, the new one publishing
+    // nothing; and the same with the new one publishing the cells an admin
+    // released on purpose (what those give away is the admin's decision).
+    // Worked out only for the cells asked about.
+    let hide = |keep_released: bool| {
+        let mut hidden = new.clone();
+        for (r, row) in hidden.status.iter_mut().enumerate() {
+            for (c, slot) in row.iter_mut().enumerate() {
+                if slot.is_none() && (!keep_released || may_suppress(r, c)) {
+                    *slot = Some(Reason::Secondary);
+                }
+            }
+        }
+        earlier.iter().cloned().chain([hidden]).collect()
+    };
+    let mut before = Before {
+        earlier_only: hide(false),
+        with_released: hide(true),
+        known: HashMap::new(),
+    };
+    let last = earlier.len();
     // 1. No lone suppressed cell in a row.
     for row in 0..ROWS {
         let hidden = new.status[row].iter().filter(|s| s.is_some()).count();
         if hidden == 1
-            && let Some(col) = cheapest(&new, row, None, &may_suppress)
+            && let Some(col) = before.pick(&new, last, row, None, &may_suppress)?
         {
             new.status[row][col] = Some(Reason::Secondary);
         }
     }
     // 2. The audit, over every release, until every cell is protected.
-    // What the earlier releases say of a cell, the new one publishing
-    // nothing: worked out only for the cells found unprotected.
-    let mut hidden = new.clone();
-    for row in hidden.status.iter_mut() {
-        row.iter_mut()
-            .filter(|s| s.is_none())
-            .for_each(|s| *s = Some(Reason::Secondary));
-    }
-    let mut before = Before {
-        vintages: earlier.iter().cloned().chain([hidden]).collect(),
-        known: HashMap::new(),
-    };
     let mut all = earlier.to_vec();
     all.push(new);
-    let last = all.len() - 1;
     let mut linked = Vec::new();
     // Each round suppresses one more cell of the new release.
     let cells = ROWS * all[last].width();
@@ -122,11 +134,10 @@ pub fn plan(
         let same_month = (weak.vintage != last)
             .then(|| {
                 let month = all[weak.vintage].months.get(weak.col)?;
-                let col = new.months.iter().position(|m| m == month)?;
-                eligible(new, weak.row, col, &may_suppress).then_some(col)
+                new.months.iter().position(|m| m == month)
             })
             .flatten();
-        let Some(col) = same_month.or_else(|| cheapest(new, weak.row, None, &may_suppress)) else {
+        let Some(col) = before.pick(new, last, weak.row, same_month, &may_suppress)? else {
             return Ok(done(all, audited, linked, false));
         };
         if weak.vintage != last {
@@ -154,17 +165,55 @@ pub fn plan(
 /// The earlier releases with the new one publishing nothing, and the
 /// bounds they give on the cells asked about so far.
 struct Before {
-    vintages: Vec<Vintage>,
-    known: HashMap<(usize, usize, usize), Bounds>,
+    /// The earlier releases, the new one publishing nothing.
+    earlier_only: Vec<Vintage>,
+    /// The same, the new one publishing the cells released on purpose.
+    with_released: Vec<Vintage>,
+    known: HashMap<(bool, usize, usize, usize), Bounds>,
 }
 
 impl Before {
-    fn bounds(&mut self, cell: &CellAudit) -> Result<Bounds, AuditError> {
-        let key = (cell.vintage, cell.row, cell.col);
+    /// The cell of the new release (index `new_at`) to suppress next in
+    /// `row`: `first` when it is eligible, else the cheapest; never one
+    /// whose value the earlier releases already give away (it would hide
+    /// nothing and protect nothing).
+    fn pick(
+        &mut self,
+        new: &Vintage,
+        new_at: usize,
+        row: usize,
+        first: Option<usize>,
+        may: &impl Fn(usize, usize) -> bool,
+    ) -> Result<Option<usize>, AuditError> {
+        let first = first.filter(|col| eligible(new, row, *col, may));
+        for col in first.into_iter().chain(by_cost(new, row, may)) {
+            if new_at == 0 {
+                return Ok(Some(col));
+            }
+            let known = self.bounds_at(false, (new_at, row, col))?;
+            let scale = new.value(row, col) as f64;
+            if known.width().is_none_or(|w| !at_most(w, 0.0, scale)) {
+                return Ok(Some(col));
+            }
+        }
+        Ok(None)
+    }
+
+    fn bounds_at(
+        &mut self,
+        released: bool,
+        (vintage, row, col): (usize, usize, usize),
+    ) -> Result<Bounds, AuditError> {
+        let key = (released, vintage, row, col);
         if let Some(b) = self.known.get(&key) {
             return Ok(*b);
         }
-        let b = bounds_of(&self.vintages, cell.vintage, cell.row, cell.col)?;
+        let vintages = if released {
+            &self.with_released
+        } else {
+            &self.earlier_only
+        };
+        let b = bounds_of(vintages, vintage, row, col)?;
         self.known.insert(key, b);
         Ok(b)
     }
@@ -177,7 +226,24 @@ impl Before {
         if cell.protected() {
             return None;
         }
-        let was = match self.bounds(cell) {
+        let key = (cell.vintage, cell.row, cell.col);
+        // The new release's own primary suppressions must be protected,
+        // unless the earlier releases already give the value away exactly
+        // (an admin released it on purpose there, or it was released
+        // before this audit): hiding it again hides nothing.
+        let new_release = cell.vintage + 1 == self.earlier_only.len();
+        if new_release && cell.reason != Reason::Secondary {
+            return match self.bounds_at(false, key) {
+                Ok(b) => {
+                    let given_away = b
+                        .width()
+                        .is_some_and(|w| at_most(w, 0.0, cell.value as f64));
+                    (!given_away).then(|| Ok(cell.clone()))
+                }
+                Err(e) => Some(Err(e)),
+            };
+        }
+        let was = match self.bounds_at(true, key) {
             Ok(b) => CellAudit {
                 bounds: b,
                 ..cell.clone()
@@ -216,26 +282,26 @@ fn eligible(v: &Vintage, row: usize, col: usize, may: &impl Fn(usize, usize) -> 
     v.status[row][col].is_none() && may(row, col) && v.firms(row, col) > 0
 }
 
-/// The row's cheapest eligible cell (see the module's cost), other than
-/// `except`.
-pub fn cheapest(
-    v: &Vintage,
-    row: usize,
-    except: Option<usize>,
-    may: &impl Fn(usize, usize) -> bool,
-) -> Option<usize> {
-    (0..v.width())
-        .filter(|col| Some(*col) != except && eligible(v, row, *col, may))
-        .min_by_key(|col| {
-            (
-                v.is_total(*col),
-                v.firms(row, *col),
-                v.value(row, *col),
-                *col,
-            )
-        })
+/// The row's eligible cells, cheapest first (see the module's cost).
+fn by_cost(v: &Vintage, row: usize, may: &impl Fn(usize, usize) -> bool) -> Vec<usize> {
+    let mut cols: Vec<usize> = (0..v.width())
+        .filter(|col| eligible(v, row, *col, may))
+        .collect();
+    cols.sort_by_key(|col| {
+        (
+            v.is_total(*col),
+            v.firms(row, *col),
+            v.value(row, *col),
+            *col,
+        )
+    });
+    cols
 }
 
 #[cfg(test)]
 #[path = "suppression_plan_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "suppression_plan_proptests.rs"]
+mod proptests;

@@ -158,7 +158,7 @@ fn a_release_that_would_give_away_an_earlier_cell_suppresses_more() {
 }
 
 #[test]
-fn an_earlier_release_already_exposed_does_not_block_the_next() {
+fn what_an_earlier_release_gave_away_does_not_block_the_next() {
     // Released before the audit: February protected only by an empty
     // January, so its value follows from the total.
     let filings = vec![
@@ -174,6 +174,8 @@ fn an_earlier_release_already_exposed_does_not_block_the_next() {
     }
     let exposed = audit(&[r1.clone()], RULES).unwrap();
     assert!(exposed.iter().any(|c| !c.protected()));
+    // The next release holds the same February, already given away: it
+    // is reported unprotected, and hiding it hides nothing new.
     let r2 = with_primary(&["01", "02", "03"], filings);
     let p2 = plan(&[r1], r2, &none_released(), RULES).unwrap();
     assert!(p2.safe, "{:?}", p2.audit);
@@ -181,6 +183,46 @@ fn an_earlier_release_already_exposed_does_not_block_the_next() {
         p2.status[FIRMS_ROW][0], None,
         "January is 0 in the new release"
     );
+    assert!(
+        p2.audit
+            .iter()
+            .any(|c| c.vintage == 1 && c.col == 1 && !c.protected())
+    );
+}
+
+#[test]
+fn a_firm_withdrawn_from_a_month_is_audited_across_both_releases() {
+    // Release 1 hides February (A 100, B 50) behind March (30, three
+    // firms) and publishes the total 180. By release 2, B's return was
+    // sent back: February is A's 100 alone, and the total 130.
+    let first = vec![
+        filing(1, "02", 1, 100),
+        filing(2, "02", 1, 50),
+        filing(3, "03", 1, 10),
+        filing(4, "03", 1, 10),
+        filing(5, "03", 1, 10),
+    ];
+    let r1 = with_primary(&["02", "03"], first.clone());
+    let p1 = plan(&[], r1.clone(), &none_released(), RULES).unwrap();
+    assert!(p1.safe);
+    let r1 = Vintage {
+        status: p1.status,
+        ..r1
+    };
+    let second: Vec<Filing> = first.into_iter().filter(|f| f.firm != 2).collect();
+    let r2 = with_primary(&["02", "03"], second);
+    let p2 = plan(&[r1], r2, &none_released(), RULES).unwrap();
+    assert!(p2.safe, "{:?}", p2.audit);
+    // The two totals give B = 50 exactly, but not A or March: release 1's
+    // February (A + B) lies in [50, 180], release 2's (A) in [0, 130].
+    let bounds = |v: usize| {
+        p2.audit
+            .iter()
+            .find(|c| (c.vintage, c.row, c.col) == (v, SALE, 0))
+            .map(|c| (c.bounds.lower.round(), c.bounds.upper.map(f64::round)))
+    };
+    assert_eq!(bounds(0), Some((50.0, Some(180.0))));
+    assert_eq!(bounds(1), Some((0.0, Some(130.0))));
 }
 
 #[test]

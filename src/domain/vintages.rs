@@ -119,25 +119,32 @@ pub struct Required {
     pub upper_at_least: f64,
 }
 
-/// The protection level of a cell suppressed for `reason`: p% of its value
-/// on either side (the p% rule's margin, for the count rule too), and for a
-/// count of firms under the count rule, an upper end at or above the
-/// minimum count, so that the interval holds a value that would have
-/// passed the count test. A secondary suppression needs none of its own.
+/// The protection level of a cell suppressed for `reason`.
+///
+/// - The count rule on the count of firms: the interval must reach the
+///   minimum count, so that it holds a value that would have passed the
+///   count test (the attacker cannot tell the cell failed it).
+/// - The count rule on a figure, and the p% rule: p% of the value on
+///   either side (the p% rule's margin: no one, the second-largest
+///   contributor included, learns the value to within p%).
+/// - A secondary suppression needs none of its own (it must only not be
+///   determined, see `CellAudit::protected`).
 pub fn required(reason: Reason, value: i64, row: usize, rules: Rules) -> Option<Required> {
-    if reason == Reason::Secondary {
-        return None;
+    let value_f = value as f64;
+    match reason {
+        Reason::Secondary => None,
+        Reason::Threshold if row == FIRMS_ROW => Some(Required {
+            lower_at_most: value_f,
+            upper_at_least: value_f.max(rules.min_firms as f64),
+        }),
+        Reason::Threshold | Reason::Dominance => {
+            let margin = value_f * f64::from(rules.p_percent) / 100.0;
+            Some(Required {
+                lower_at_most: value_f - margin,
+                upper_at_least: value_f + margin,
+            })
+        }
     }
-    let value = value as f64;
-    let margin = value * f64::from(rules.p_percent) / 100.0;
-    let mut upper_at_least = value + margin;
-    if reason == Reason::Threshold && row == FIRMS_ROW {
-        upper_at_least = upper_at_least.max(rules.min_firms as f64);
-    }
-    Some(Required {
-        lower_at_most: value - margin,
-        upper_at_least,
-    })
 }
 
 /// One suppressed cell of one release, audited.

@@ -88,7 +88,7 @@ fn two_dimensions_months_by_figures() {
     assert_eq!(
         firms.required,
         Some(Required {
-            lower_at_most: 1.8,
+            lower_at_most: 2.0,
             upper_at_least: 3.0
         })
     );
