@@ -284,8 +284,9 @@ pub struct Config {
     pub pool_size: u32,
     pub workers: usize,
     pub mail: MailConfig,
-    /// Run the outbox worker beside the HTTP server (tests switch it off and
-    /// deliver by hand).
+    /// Run the background work beside the HTTP server: the outbox worker,
+    /// reminders, scheduled releases and the audit anchor (tests switch it
+    /// off and run each by hand).
     pub mail_worker: bool,
     pub security: Security,
     /// Load limits: the hashing queue, request bodies, connections.

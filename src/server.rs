@@ -99,6 +99,7 @@ pub fn start(
             clock.clone(),
             crate::web::mail_links::for_portal(&config.public_url),
         );
+        crate::services::scheduled_releases::spawn(pool.clone(), clock.clone());
         crate::services::audit_anchor::spawn(
             pool.clone(),
             clock.clone(),

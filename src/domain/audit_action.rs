@@ -44,6 +44,8 @@ text_enum! {
         PublicationDrafted = "publication.drafted",
         PublicationCellReleased = "publication.cell_released",
         PublicationReleased = "publication.released",
+        PublicationScheduled = "publication.scheduled",
+        PublicationUnscheduled = "publication.unscheduled",
         Exported = "export.downloaded",
         FirmFirstPeriodChanged = "firm.first_period_changed",
         MarkedNil = "return.marked_nil",

@@ -73,6 +73,9 @@ text_enum! {
     pub enum PublicationStatus {
         /// Being prepared; cells may still be released by hand.
         Draft = "draft",
+        /// Frozen and confirmed, public from its `released_at` (an
+        /// embargo): the scheduler releases it at that moment.
+        Scheduled = "scheduled",
         /// Published; frozen.
         Released = "released",
     }

@@ -26,8 +26,8 @@ type Stored = (
     Option<String>,
 );
 
-/// The released publications other than `except` whose months overlap
-/// `[from, to]`, oldest release first.
+/// The released (or scheduled) publications other than `except` whose
+/// months overlap `[from, to]`, oldest release first.
 pub fn earlier(
     conn: &mut DbConn,
     except: i64,
@@ -35,7 +35,8 @@ pub fn earlier(
     to: Period,
 ) -> AppResult<Vec<Earlier>> {
     let stored: Vec<Stored> = publications::table
-        .filter(publications::status.eq(PublicationStatus::Released))
+        // A scheduled release will be public: it counts already.
+        .filter(publications::status.ne(PublicationStatus::Draft))
         .filter(publications::id.ne(except))
         .filter(publications::period_from.le(to.as_key()))
         .filter(publications::period_to.ge(from.as_key()))

@@ -40,6 +40,8 @@ pub struct ToConfirm {
 pub enum Outcome {
     /// Released now; the English CSV's checksum.
     Released { sha256_en: String },
+    /// Frozen now, public at `at`.
+    Scheduled { at: NaiveDateTime },
     /// Released before (a second click or a replayed confirmation): nothing
     /// changed.
     AlreadyReleased,
@@ -131,6 +133,36 @@ pub fn release(
     shown_sha256: &str,
     now: NaiveDateTime,
 ) -> AppResult<Outcome> {
+    confirm(conn, actor, id, shown_sha256, now, now)
+}
+
+/// Schedules a draft to be released at `at` (an embargo), if it is still
+/// what the admin confirmed: it is frozen now, exactly as a release would
+/// freeze it, and becomes public at `at`, not a moment before
+/// (`release_due`). `at` must be in the future.
+pub fn schedule(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    shown_sha256: &str,
+    at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> AppResult<Outcome> {
+    if at <= now {
+        return Err(AppError::BadRequest(msg!("publication.schedule_past")));
+    }
+    confirm(conn, actor, id, shown_sha256, at, now)
+}
+
+/// Freezes a confirmed draft, public from `at` (now: released).
+fn confirm(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    shown_sha256: &str,
+    at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> AppResult<Outcome> {
     write_tx(conn, |conn| {
         // One release at a time across instances: each is audited with
         // every release before it.
@@ -163,14 +195,20 @@ pub fn release(
             publication_table::checksum(&en),
             publication_table::checksum(&ja),
         );
+        let later = at > now;
+        let status = if later {
+            PublicationStatus::Scheduled
+        } else {
+            PublicationStatus::Released
+        };
         let changed = diesel::update(
             publications::table
                 .find(id)
                 .filter(publications::status.eq(PublicationStatus::Draft)),
         )
         .set((
-            publications::status.eq(PublicationStatus::Released),
-            publications::released_at.eq(now),
+            publications::status.eq(status),
+            publications::released_at.eq(at),
             publications::table_json.eq(&json),
             publications::csv_en.eq(&en),
             publications::csv_ja.eq(&ja),
@@ -184,18 +222,37 @@ pub fn release(
             return Ok(Outcome::AlreadyReleased);
         }
         let object_id = id.to_string();
+        let (action, detail) = if later {
+            (
+                Action::PublicationScheduled,
+                format!(
+                    "at {}; sha256 {sum_en}; confirmed content {}",
+                    at.format("%Y-%m-%dT%H:%M:%SZ"),
+                    shown.sha256
+                ),
+            )
+        } else {
+            (
+                Action::PublicationReleased,
+                format!("sha256 {sum_en}; confirmed content {}", shown.sha256),
+            )
+        };
         audit::record(
             conn,
             now,
             actor,
             Event {
-                action: Action::PublicationReleased,
+                action,
                 object_type: "publication",
                 object_id: &object_id,
-                detail: &format!("sha256 {sum_en}; confirmed content {}", shown.sha256),
+                detail: &detail,
             },
         )?;
-        Ok(Outcome::Released { sha256_en: sum_en })
+        Ok(if later {
+            Outcome::Scheduled { at }
+        } else {
+            Outcome::Released { sha256_en: sum_en }
+        })
     })
 }
 

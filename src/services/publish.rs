@@ -102,6 +102,9 @@ pub fn publish(
             released: true,
             sha256_en: Some(sha256_en),
         }),
+        Outcome::Scheduled { .. } => Err(format!(
+            "publication {id} was scheduled instead of released"
+        )),
         Outcome::Unsafe => Err(format!(
             "publication {id} drafted but not released: the disclosure audit found a suppressed cell it cannot protect; see the draft's audit in the admin pages"
         )),

@@ -128,3 +128,16 @@ pub fn anonymous_token(req: &HttpRequest) -> (String, Option<Cookie<'static>>) {
         }
     }
 }
+
+/// A POST with only its CSRF token (a button that does one thing).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct CsrfOnly {
+    csrf: String,
+}
+
+impl HasCsrf for CsrfOnly {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}

@@ -148,6 +148,14 @@ pub fn publication_footnotes_ja(value: &str) -> Result<(), ValidationError> {
         .ok_or_else(|| refuse(msg!("publication.footnotes_ja_invalid")))
 }
 
+/// When a scheduled release becomes public, as the publishing service
+/// reads a time (whether it is still to come is the service's check).
+pub fn release_time(value: &str) -> Result<(), ValidationError> {
+    publish::parse_cutoff(value)
+        .map(drop)
+        .ok_or_else(|| refuse(msg!("publication.schedule_invalid")))
+}
+
 /// The p% of the dominance rule: a whole number (the service bounds it).
 pub fn p_percent(value: &str) -> Result<(), ValidationError> {
     value

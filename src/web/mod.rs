@@ -199,6 +199,8 @@ portal_routes! {
     post paths::ADMIN_PUBLICATION_OVERRIDE => admin::publication::override_cell;
     get paths::ADMIN_PUBLICATION_RELEASE => admin::publication_release::page;
     post paths::ADMIN_PUBLICATION_RELEASE => admin::publication_release::confirm;
+    post paths::ADMIN_PUBLICATION_SCHEDULE => admin::publication_release::schedule;
+    post paths::ADMIN_PUBLICATION_UNSCHEDULE => admin::publication::unschedule;
     get paths::ADMIN_PUBLICATION_OVERRIDE => admin::publication::back_to_page;
     get paths::ADMIN_CALENDAR => admin::calendar::page;
     post paths::ADMIN_CALENDAR => admin::calendar::save;

@@ -47,6 +47,8 @@ pub const ADMIN_PUBLICATIONS: &str = "/admin/publications";
 pub const ADMIN_PUBLICATION: &str = "/admin/publications/{id}";
 pub const ADMIN_PUBLICATION_OVERRIDE: &str = "/admin/publications/{id}/override";
 pub const ADMIN_PUBLICATION_RELEASE: &str = "/admin/publications/{id}/release";
+pub const ADMIN_PUBLICATION_SCHEDULE: &str = "/admin/publications/{id}/schedule";
+pub const ADMIN_PUBLICATION_UNSCHEDULE: &str = "/admin/publications/{id}/unschedule";
 pub const READYZ: &str = "/readyz";
 pub const STYLESHEET: &str = "/static/portal.css";
 

@@ -126,6 +126,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/admin/publications/{id}", "L F F F F N"),
     ("post", "/admin/publications/{id}/override", "L F F F F N"),
     ("post", "/admin/publications/{id}/release", "L F F F F N"),
+    ("post", "/admin/publications/{id}/schedule", "L F F F F N"),
+    ("post", "/admin/publications/{id}/unschedule", "L F F F F N"),
     ("get", "/admin/publications/{id}/override", "A A A A A A"),
     ("get", "/admin/publications/{id}/release", "L F F F F N"),
     ("get", "/admin/calendar", "L F F F F A"),

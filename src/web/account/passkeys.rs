@@ -17,10 +17,8 @@ use crate::services::passkeys::{self, Refused};
 use crate::services::sessions::Stage;
 use crate::services::tokens::hash_token;
 use crate::web::auth::login::session_cookie;
-use crate::web::auth::passkey::{
-    AnswerForm, CsrfOnly, back, options_json, parse_answer, relying_party,
-};
-use crate::web::csrf::{CsrfForm, HasCsrf};
+use crate::web::auth::passkey::{AnswerForm, back, options_json, parse_answer, relying_party};
+use crate::web::csrf::{CsrfForm, CsrfOnly, HasCsrf};
 use crate::web::extract::{AnySession, SignedIn};
 use crate::web::form_rules;
 use crate::web::view::{Chrome, render};

@@ -11,9 +11,9 @@ use crate::domain::PublicationStatus;
 use crate::domain::disclosure::Reason;
 use crate::error::AppResult;
 use crate::services::publication_table::{FIGURES, TOTAL, cell_key};
-use crate::services::{Invalid, publication_release, publications};
+use crate::services::{Invalid, publication_release, publications, scheduled_releases};
 use crate::web::admin::audit_view::{self, AuditView};
-use crate::web::csrf::{CsrfForm, HasCsrf};
+use crate::web::csrf::{CsrfForm, CsrfOnly, HasCsrf};
 use crate::web::extract::Admin;
 use crate::web::statistics::{cell_label, figure_key, show, title_of};
 use crate::web::view::{Chrome, render};
@@ -38,6 +38,10 @@ struct DraftPage {
     cells: Vec<(String, String)>,
     errors: Vec<String>,
     audit: AuditView,
+    /// When a scheduled release becomes public.
+    scheduled_for: Option<String>,
+    /// What the last action did (a schedule cancelled, or too late to).
+    notice: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -63,7 +67,7 @@ async fn draft_page(
 ) -> AppResult<HttpResponse> {
     let (p, table, overrides, audited) = crate::db::run(&state.pool, move |conn| {
         let p = publications::find(conn, id)?;
-        let (table, audited) = if p.status == PublicationStatus::Released {
+        let (table, audited) = if p.status != PublicationStatus::Draft {
             let stored = publication_release::stored_audit(conn, id)?;
             let kept = stored.is_some();
             let audit = stored.unwrap_or_default();
@@ -141,6 +145,14 @@ async fn draft_page(
             .map(|(_, key)| c.t.t(key).to_owned())
             .collect(),
         audit,
+        scheduled_for: (p.status == PublicationStatus::Scheduled)
+            .then(|| p.released_at.map(|at| c.when(&at)))
+            .flatten(),
+        notice: match req.query_string() {
+            "unscheduled=1" => Some(c.t.t(msg!("publication.unscheduled")).to_owned()),
+            "too_late=1" => Some(c.t.t(msg!("publication.unschedule_too_late")).to_owned()),
+            _ => None,
+        },
         c,
     };
     let status = if invalid.is_empty() {
@@ -182,4 +194,21 @@ pub async fn override_cell(
 /// A GET on a POST route goes back to the publication.
 pub async fn back_to_page(id: web::Path<i64>) -> HttpResponse {
     redirect(format!("{LIST}/{}", id.into_inner()))
+}
+
+/// Cancels a scheduled release before its time (a draft again).
+pub async fn unschedule(
+    state: web::Data<AppState>,
+    who: Admin,
+    id: web::Path<i64>,
+    CsrfForm(_): CsrfForm<CsrfOnly>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let (now, actor) = (state.clock.now(), who.0.actor());
+    let done = crate::db::run(&state.pool, move |conn| {
+        scheduled_releases::unschedule(conn, &actor, id, now)
+    })
+    .await?;
+    let outcome = if done { "unscheduled=1" } else { "too_late=1" };
+    Ok(redirect(format!("{LIST}/{id}?{outcome}")))
 }

@@ -12,12 +12,15 @@ use serde::Deserialize;
 
 use crate::error::{AppError, AppResult};
 use crate::services::publication_release::{self, Outcome, ToConfirm};
+use crate::services::publish;
 use crate::web::admin::audit_view::{self, AuditView};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::Admin;
+use crate::web::form_rules;
 use crate::web::statistics::{cell_label, display_rows};
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths, redirect};
+use validator::Validate;
 
 #[derive(Template)]
 #[template(path = "admin/publication_release.html")]
@@ -42,6 +45,16 @@ struct ConfirmPage {
     /// Why nothing was released, when a confirmation was refused.
     refused: Option<String>,
     audit: AuditView,
+    /// The release time typed into the schedule form, and its problem.
+    schedule_at: String,
+    schedule_error: Option<String>,
+}
+
+/// What the schedule form typed, with the problem beside it.
+#[derive(Default)]
+struct Typed {
+    at: String,
+    error: Option<Key>,
 }
 
 /// The confirmation: the content hash of the draft the page showed.
@@ -68,6 +81,16 @@ fn respond(
     shown: ToConfirm,
     refused: Option<Key>,
 ) -> AppResult<HttpResponse> {
+    respond_typed(req, who, shown, refused, Typed::default())
+}
+
+fn respond_typed(
+    req: &HttpRequest,
+    who: &Admin,
+    shown: ToConfirm,
+    refused: Option<Key>,
+    typed: Typed,
+) -> AppResult<HttpResponse> {
     let c = Chrome::signed_in(req, &who.0);
     let p = shown.publication;
     let lines = |text: &str| text.lines().map(str::to_owned).collect::<Vec<_>>();
@@ -92,9 +115,13 @@ fn respond(
         content_sha256: shown.sha256,
         refused: refused.map(|key| c.t.t(key).to_owned()),
         audit: audit_view::build(&c.t, &shown.audit, &shown.linked, shown.safe, true),
+        schedule_at: typed.at,
+        schedule_error: typed.error.map(|key| c.t.t(key).to_owned()),
         c,
     };
-    let status = if refused.is_some() {
+    let status = if typed.error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else if refused.is_some() {
         StatusCode::CONFLICT
     } else {
         StatusCode::OK
@@ -146,6 +173,7 @@ pub async fn confirm(
     .await?;
     match outcome {
         Outcome::Released { .. } | Outcome::AlreadyReleased => Ok(public_page(id)),
+        Outcome::Scheduled { .. } => Ok(admin_page(id)),
         Outcome::Stale => match load(&state, id).await? {
             Some(shown) => respond(&req, &who, shown, Some(msg!("publication.release_stale"))),
             None => Ok(public_page(id)),
@@ -154,5 +182,98 @@ pub async fn confirm(
             Some(shown) => respond(&req, &who, shown, Some(msg!("publication.release_unsafe"))),
             None => Ok(public_page(id)),
         },
+    }
+}
+
+fn admin_page(id: i64) -> HttpResponse {
+    redirect(paths::ADMIN_PUBLICATION.replace("{id}", &id.to_string()))
+}
+
+/// The schedule: the content hash of the draft the page showed, and when
+/// it is to become public (Japan time).
+#[derive(Deserialize, Default, Validate)]
+#[serde(default)]
+pub struct ScheduleForm {
+    csrf: String,
+    content_sha256: String,
+    #[validate(custom(function = "form_rules::release_time"))]
+    at: String,
+}
+
+impl HasCsrf for ScheduleForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// Schedules the draft if it is still what the page showed; a time that
+/// does not parse or has passed comes back beside the field.
+pub async fn schedule(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Admin,
+    id: web::Path<i64>,
+    CsrfForm(form): CsrfForm<ScheduleForm>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let (now, actor) = (state.clock.now(), who.0.actor());
+    let beside = |key: Key| Typed {
+        at: form.at.clone(),
+        error: Some(key),
+    };
+    let at = match (form.validate(), publish::parse_cutoff(&form.at)) {
+        (Ok(()), Some(at)) if at > now => at,
+        (Ok(()), Some(_)) => return again(&req, &state, &who, id, beside(SCHEDULE_PAST)).await,
+        _ => {
+            let key = msg!("publication.schedule_invalid");
+            return again(&req, &state, &who, id, beside(key)).await;
+        }
+    };
+    let sha = form.content_sha256.clone();
+    let outcome = crate::db::run(&state.pool, move |conn| {
+        publication_release::schedule(conn, &actor, id, &sha, at, now)
+    })
+    .await;
+    match outcome {
+        Ok(Outcome::Scheduled { .. }) | Ok(Outcome::AlreadyReleased) => Ok(admin_page(id)),
+        Ok(Outcome::Released { .. }) => Ok(public_page(id)),
+        Ok(Outcome::Stale) => {
+            refuse(&req, &state, &who, id, msg!("publication.release_stale")).await
+        }
+        Ok(Outcome::Unsafe) => {
+            refuse(&req, &state, &who, id, msg!("publication.release_unsafe")).await
+        }
+        Err(AppError::BadRequest(key)) if key == SCHEDULE_PAST => {
+            again(&req, &state, &who, id, beside(key)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+const SCHEDULE_PAST: Key = msg!("publication.schedule_past");
+
+async fn again(
+    req: &HttpRequest,
+    state: &AppState,
+    who: &Admin,
+    id: i64,
+    typed: Typed,
+) -> AppResult<HttpResponse> {
+    match load(state, id).await? {
+        Some(shown) => respond_typed(req, who, shown, None, typed),
+        None => Ok(admin_page(id)),
+    }
+}
+
+async fn refuse(
+    req: &HttpRequest,
+    state: &AppState,
+    who: &Admin,
+    id: i64,
+    why: Key,
+) -> AppResult<HttpResponse> {
+    match load(state, id).await? {
+        Some(shown) => respond(req, who, shown, Some(why)),
+        None => Ok(admin_page(id)),
     }
 }

@@ -134,10 +134,10 @@ async fn list_page(
     let publications = all
         .iter()
         .map(|p| {
-            let status = c.t.t(if p.status == PublicationStatus::Released {
-                msg!("publication.status_released")
-            } else {
-                msg!("publication.status_draft")
+            let status = c.t.t(match p.status {
+                PublicationStatus::Released => msg!("publication.status_released"),
+                PublicationStatus::Scheduled => msg!("publication.status_scheduled"),
+                PublicationStatus::Draft => msg!("publication.status_draft"),
             });
             (
                 p.id,

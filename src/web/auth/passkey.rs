@@ -17,22 +17,9 @@ use crate::i18n::{Lang, Tr};
 use crate::services::passkeys::{self, Outcome, Purpose, Refused};
 use crate::services::sessions::Stage;
 use crate::services::tokens::{hash_token, looks_like_token};
-use crate::web::csrf::{CSRF_COOKIE, CsrfForm, HasCsrf};
+use crate::web::csrf::{CSRF_COOKIE, CsrfForm, CsrfOnly, HasCsrf};
 use crate::web::extract::{AnySession, SignedIn, client_ip, session_token, user_agent};
 use crate::web::{AppState, paths, redirect};
-
-/// A POST with only its CSRF token (asking for options).
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfOnly {
-    csrf: String,
-}
-
-impl HasCsrf for CsrfOnly {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
 
 /// The authenticator's answer (JSON, base64url fields) as the script posts
 /// it, with the passkey's name (registration) or where to go (step-up).

@@ -14,22 +14,10 @@ use crate::domain::trades::Column;
 use crate::error::AppResult;
 use crate::services::trades::{self, UploadErrors, UploadSummary};
 use crate::services::{accounts, returns};
-use crate::web::csrf::{CsrfForm, HasCsrf};
+use crate::web::csrf::{CsrfForm, CsrfOnly};
 use crate::web::extract::FirmUser;
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths, redirect};
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfOnly {
-    csrf: String,
-}
-
-impl HasCsrf for CsrfOnly {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
