@@ -41,6 +41,7 @@ pub mod returns;
 pub mod review;
 pub mod review_file;
 pub mod review_page;
+pub mod revisions;
 pub mod scheduled_releases;
 pub mod second_factor;
 pub mod section_save;

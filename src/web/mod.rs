@@ -21,6 +21,7 @@ pub mod paths;
 pub mod request_log;
 pub mod returns;
 pub mod review;
+pub mod revisions;
 pub mod routing;
 pub mod security_headers;
 pub mod slow_clients;
@@ -190,6 +191,8 @@ portal_routes! {
     get paths::REVIEW_EXPORT_VERSIONS => review::exports::versions;
     get paths::REVIEW_EXPORT_TRADES => review::exports::trades;
     get paths::STATISTICS => statistics::list;
+    get paths::STATISTICS_REVISIONS => revisions::page;
+    get paths::STATISTICS_REVISIONS_CSV => revisions::csv;
     get paths::STATISTICS_RELEASE => statistics::release;
     get paths::STATISTICS_CSV => statistics::csv_en;
     get paths::STATISTICS_CSV_JA => statistics::csv_ja;

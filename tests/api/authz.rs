@@ -118,6 +118,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/review/exports/versions.csv", "L F F F A A"),
     ("get", "/review/exports/trades.csv", "L F F F A A"),
     ("get", "/statistics", "A A A A A A"),
+    ("get", "/statistics/revisions", "A A A A A A"),
+    ("get", "/statistics/revisions.csv", "A A A A A A"),
     ("get", "/statistics/{id}", "N N N N N N"),
     ("get", "/statistics/{id}/csv", "N N N N N N"),
     ("get", "/statistics/{id}/csv/ja", "N N N N N N"),

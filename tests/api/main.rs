@@ -44,6 +44,7 @@ mod reminders;
 mod returns;
 mod review;
 mod review_complete;
+mod revisions;
 mod scheduled_release;
 mod second_factor;
 mod seed_demo;
