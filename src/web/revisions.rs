@@ -28,8 +28,15 @@ struct RevisionsPage {
     /// What the rows are: months (for a figure) or figures (for a month).
     row_heading: String,
     caption: String,
-    /// (row label, [(printed, change, revised)]) in release order.
-    rows: Vec<(String, Vec<(String, String, bool)>)>,
+    /// (row label, its cells in release order).
+    rows: Vec<(String, Vec<Shown>)>,
+}
+
+/// One cell as a release printed it.
+struct Shown {
+    printed: String,
+    /// The change from the release before, when revised.
+    change: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -63,7 +70,7 @@ async fn triangle(state: &AppState) -> AppResult<Triangle> {
     .await
 }
 
-fn cell(t: &Triangle, r: usize, figure: &str, month: &str) -> (String, String, bool) {
+fn cell(t: &Triangle, r: usize, figure: &str, month: &str) -> Shown {
     let printed = match t.printed(r, figure, month) {
         Printed::Value(v) => show(figure, Some(v)),
         Printed::Suppressed => "x".to_owned(),
@@ -76,8 +83,7 @@ fn cell(t: &Triangle, r: usize, figure: &str, month: &str) -> (String, String, b
             show(figure, Some(d.abs())).trim_start_matches('¥')
         )
     });
-    let revised = !change.is_empty();
-    (printed, change, revised)
+    Shown { printed, change }
 }
 
 pub async fn page(
@@ -97,7 +103,7 @@ pub async fn page(
         .copied()
         .find(|f| *f == query.measure)
         .unwrap_or(FIGURES[1]);
-    let rows: Vec<(String, Vec<(String, String, bool)>)> = match &month {
+    let rows: Vec<(String, Vec<Shown>)> = match &month {
         Some(m) => FIGURES
             .iter()
             .map(|f| {
