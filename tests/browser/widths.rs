@@ -14,8 +14,8 @@ use incident_portal::services::{Actor, publish};
 
 use crate::helpers::{self, PASSWORD, TestApp};
 use crate::support::{
-    BoxError, Chromedriver, click, connect, drive, localhost_portal, require_browser, sign_out,
-    type_into, wait_for,
+    BoxError, Chromedriver, click, connect, drive, localhost_portal, require_browser,
+    save_screenshot, screenshot_dir, sign_out, type_into, wait_for,
 };
 
 /// The widths every page is measured at.
@@ -110,6 +110,8 @@ impl Paths {
                 "/password/forgot".into(),
                 "/statistics".into(),
                 format!("/statistics/{p}"),
+                "/statistics/revisions".into(),
+                format!("/statistics/revisions?month={PERIOD}"),
                 "/invite/used-or-unknown-link".into(),
             ],
             firm: vec![
@@ -219,6 +221,36 @@ async fn seed(app: &TestApp) -> Seeded {
         now,
     )
     .expect("released");
+    // A later release of the same months, after a firm's correction, for
+    // the revision history to show a change.
+    let correction = "firm_registration_no,firm_name,period,submitted_at,unauthorized_accesses,\
+               affected_accounts,fraudulent_trades,sale_amount_jpy,purchase_amount_jpy\n\
+               関東財務局長（金商）第902号,Tokai Securities,2025-04,2025-05-20T09:30:00Z,19,19,4,310000,260000\n";
+    incident_portal::services::import::import(
+        &mut conn,
+        &Actor::system("test"),
+        correction.as_bytes(),
+        app.clock.now(),
+    )
+    .expect("a correction imported");
+    let corrected = DraftInput {
+        title: "Unauthorized access and fraudulent trading (April 2025), revised",
+        title_ja: "不正アクセス・不正取引の状況（2025年4月・改訂）",
+        cutoff: publish::parse_cutoff("2025-05-20 18:45").expect("a cut-off"),
+        ..input
+    };
+    let revised = publications::draft(&mut conn, &Actor::system("test"), &corrected, now)
+        .expect("drafted")
+        .expect("a valid draft");
+    let shown = publication_release::to_confirm(&mut conn, revised).expect("a draft");
+    publication_release::release(
+        &mut conn,
+        &Actor::system("test"),
+        revised,
+        &shown.sha256,
+        now,
+    )
+    .expect("released");
     // A draft, for the check-your-answers page before a release.
     let input = DraftInput {
         title: "Unauthorized access and fraudulent trading (April 2025), corrected",
@@ -249,6 +281,15 @@ async fn visit_all(
     for path in &paths.public {
         wide.extend(measure(client, base, lang, path).await?);
     }
+    shoot(
+        client,
+        base,
+        lang,
+        "/statistics/revisions",
+        "revisions",
+        None,
+    )
+    .await?;
     sign_in(client, base, &paths.approver, &codes.approver).await?;
     for path in &paths.firm {
         wide.extend(measure(client, base, lang, path).await?);
@@ -257,6 +298,9 @@ async fn visit_all(
     sign_in(client, base, ADMIN, &codes.admin).await?;
     for path in &paths.staff {
         wide.extend(measure(client, base, lang, path).await?);
+    }
+    if let Some(release) = paths.staff.iter().find(|p| p.ends_with("/release")) {
+        shoot(client, base, lang, release, "release-audit", Some("audit")).await?;
     }
     sign_out(client).await?;
     Ok(wide)
@@ -313,6 +357,32 @@ async fn measure(
         }
     }
     Ok(wide)
+}
+
+/// Photographs `path` (scrolled to the element `at`, if given) at desktop
+/// and phone width under target/screenshots/widths-{lang}/ (the README
+/// shows some of them).
+async fn shoot(
+    client: &Client,
+    base: &str,
+    lang: &str,
+    path: &str,
+    name: &str,
+    at: Option<&str>,
+) -> Result<(), BoxError> {
+    let dir = screenshot_dir(&format!("widths-{}", &lang[..2]));
+    for (width, label) in [(1280, "desktop"), (390, "phone")] {
+        viewport(client, width).await?;
+        client.goto(&format!("{base}{path}")).await?;
+        wait_for(client, "main").await?;
+        if let Some(id) = at {
+            let scroll = format!("document.getElementById('{id}').scrollIntoView();");
+            client.execute(&scroll, vec![]).await?;
+        }
+        let png = client.screenshot().await?;
+        save_screenshot(&dir, &format!("{name}-{label}.png"), &png);
+    }
+    Ok(())
 }
 
 /// Sizes the window so that the page gets `width` CSS pixels, correcting
