@@ -11,10 +11,9 @@ use serde::Deserialize;
 use crate::domain::period::Period;
 use crate::error::AppResult;
 use crate::services::publication_table::FIGURES;
-use crate::services::publications;
 use crate::services::revisions::{Column, Printed, Triangle};
 use crate::web::AppState;
-use crate::web::statistics::{figure_key, in_reader_language, show};
+use crate::web::statistics::{figure_key, in_reader_language, released, show};
 use crate::web::view::{Chrome, render};
 
 #[derive(Template)]
@@ -46,28 +45,28 @@ pub struct RevisionsQuery {
     month: String,
 }
 
-/// Every release with its frozen table.
+/// Every release with its frozen table (the list and the tables as kept
+/// in memory: a release never changes, so a visit costs no query).
 async fn triangle(state: &AppState) -> AppResult<Triangle> {
-    let cache = state.releases.clone();
-    crate::db::run(&state.pool, move |conn| {
-        let listed = publications::released(conn)?;
-        let mut columns = Vec::with_capacity(listed.len());
-        for l in listed {
-            let released = match cache.get(l.id) {
-                Some(r) => r,
-                None => cache.load(conn, l.id)?,
-            };
-            columns.push(Column {
-                id: l.id,
-                title: l.title,
-                title_ja: l.title_ja,
-                released_at: l.released_at,
-                table: released.table.clone(),
-            });
-        }
-        Ok(Triangle::new(columns))
-    })
-    .await
+    let listed = released(state).await?;
+    let mut columns = Vec::with_capacity(listed.len());
+    for l in listed.iter() {
+        let kept = match state.releases.get(l.id) {
+            Some(kept) => kept,
+            None => {
+                let (cache, id) = (state.releases.clone(), l.id);
+                crate::db::run(&state.pool, move |conn| cache.load(conn, id)).await?
+            }
+        };
+        columns.push(Column {
+            id: l.id,
+            title: l.title.clone(),
+            title_ja: l.title_ja.clone(),
+            released_at: l.released_at,
+            table: kept.table.clone(),
+        });
+    }
+    Ok(Triangle::new(columns))
 }
 
 fn cell(t: &Triangle, r: usize, figure: &str, month: &str) -> Shown {

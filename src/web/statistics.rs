@@ -117,14 +117,19 @@ fn answer(state: &AppState, key: Option<String>, page: &impl Template) -> AppRes
     }
 }
 
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let all = state
+/// Every release, newest first, as kept in memory while fresh.
+pub async fn released(state: &AppState) -> AppResult<Arc<Vec<publications::Listed>>> {
+    state
         .released
         .get_or_load(RELEASED, || async {
             let all = crate::db::run(&state.pool, |conn| Ok(publications::released(conn)?)).await?;
             Ok(Arc::new(all))
         })
-        .await?;
+        .await
+}
+
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let all = released(&state).await?;
     let shown: Vec<String> = all.iter().map(|r| r.id.to_string()).collect();
     let key = anonymous_key(&req, &format!("list:{}", shown.join(",")));
     if let Some(page) = key.as_deref().and_then(|k| state.public_pages.get(k)) {
