@@ -35,7 +35,8 @@ impl AppState {
     }
 }
 
-fn ok(media_type: &str) -> actix_web::HttpResponseBuilder {
+/// A 200 of `media_type`, in UTF-8.
+fn ok_as(media_type: &str) -> actix_web::HttpResponseBuilder {
     let mut ok = HttpResponse::Ok();
     ok.content_type(format!("{media_type}; charset=utf-8"));
     ok
@@ -52,7 +53,7 @@ pub async fn release_json(
     let body = open_data::release_json(p, &released.table, &state.open_data_links())?;
     Ok(conditional::respond(
         &req,
-        ok(File::Json.media_type()),
+        ok_as(File::Json.media_type()),
         body,
         p.released_at,
     ))
@@ -67,9 +68,10 @@ async fn csvw(
     let released = released(state, id).await?;
     let p = &released.publication;
     let body = open_data::csvw(p, japanese, &state.open_data_links())?;
+    let file = if japanese { File::CsvwJa } else { File::CsvwEn };
     Ok(conditional::respond(
         req,
-        ok(File::CsvwEn.media_type()),
+        ok_as(file.media_type()),
         body,
         p.released_at,
     ))
@@ -106,7 +108,7 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>) -> AppResult<
     let newest = publications.iter().filter_map(|p| p.released_at).max();
     Ok(conditional::respond(
         &req,
-        ok(CATALOG_MEDIA_TYPE),
+        ok_as(CATALOG_MEDIA_TYPE),
         body,
         newest,
     ))
