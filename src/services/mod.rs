@@ -24,6 +24,7 @@ pub mod linked_releases;
 pub mod links;
 pub mod mail_links;
 pub mod notify;
+pub mod open_data;
 pub mod passkeys;
 pub mod password;
 pub mod policy;

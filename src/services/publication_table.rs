@@ -34,6 +34,10 @@ pub const TOTAL: &str = "total";
 
 /// The Japanese CSV's label for the total row.
 pub const JA_TOTAL: &str = "合計";
+/// The English CSV's header: the month, then the figures' keys.
+const EN_HEADER: [&str; 6] = [
+    "period", FIGURES[0], FIGURES[1], FIGURES[2], FIGURES[3], FIGURES[4],
+];
 const JA_HEADER: [&str; 6] = [
     "期間",
     "不正取引が発生した証券会社数",
@@ -293,15 +297,13 @@ impl Table {
     /// differ between the languages; the figures read the same to a program.
     pub fn csv(&self, japanese: bool) -> String {
         let mut out = String::from("\u{feff}");
-        let header: Vec<&str> = if japanese {
-            JA_HEADER.to_vec()
-        } else {
-            std::iter::once("period").chain(FIGURES).collect()
-        };
-        push_line(&mut out, header.iter().map(|h| (*h).to_owned()));
+        push_line(
+            &mut out,
+            csv_header(japanese).map(str::to_owned).into_iter(),
+        );
         for (c, month) in self.months.iter().chain([&TOTAL.to_owned()]).enumerate() {
-            let label = if japanese && c == self.months.len() {
-                JA_TOTAL.to_owned()
+            let label = if c == self.months.len() {
+                total_label(japanese).to_owned()
             } else {
                 month.clone()
             };
@@ -317,6 +319,17 @@ impl Table {
         }
         out
     }
+}
+
+/// The CSV files' header line, field by field: English (`period` and the
+/// figures' keys) or Japanese.
+pub fn csv_header(japanese: bool) -> [&'static str; 6] {
+    if japanese { JA_HEADER } else { EN_HEADER }
+}
+
+/// The label of the CSV files' total row: `total`, in Japanese `合計`.
+pub fn total_label(japanese: bool) -> &'static str {
+    if japanese { JA_TOTAL } else { TOTAL }
 }
 
 /// One CSV record (RFC 4180: quoted when needed, quotes doubled), with

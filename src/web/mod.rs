@@ -6,6 +6,7 @@ pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod charts;
+pub mod conditional;
 pub mod csrf;
 pub mod dashboard;
 pub mod error_page;
@@ -16,6 +17,7 @@ pub mod hashing;
 pub mod health;
 pub mod language;
 pub mod mail_links;
+pub mod open_data;
 pub mod page_cache;
 pub mod paths;
 pub mod request_log;
@@ -191,11 +193,17 @@ portal_routes! {
     get paths::REVIEW_EXPORT_VERSIONS => review::exports::versions;
     get paths::REVIEW_EXPORT_TRADES => review::exports::trades;
     get paths::STATISTICS => statistics::list;
+    // Before `/statistics/{id}`, whose `{id}` would match `catalog.json`,
+    // `7.json` and `revisions` too (and answer 404, not being a number).
+    get paths::STATISTICS_CATALOG => open_data::catalog;
+    get paths::STATISTICS_JSON => open_data::release_json;
     get paths::STATISTICS_REVISIONS => revisions::page;
     get paths::STATISTICS_REVISIONS_CSV => revisions::csv;
     get paths::STATISTICS_RELEASE => statistics::release;
     get paths::STATISTICS_CSV => statistics::csv_en;
     get paths::STATISTICS_CSV_JA => statistics::csv_ja;
+    get paths::STATISTICS_CSVW => open_data::csvw_en;
+    get paths::STATISTICS_CSVW_JA => open_data::csvw_ja;
     get paths::ADMIN_PUBLICATIONS => admin::publications::list;
     post paths::ADMIN_PUBLICATIONS => admin::publications::create;
     get paths::ADMIN_PUBLICATION => admin::publication::page;

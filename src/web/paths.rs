@@ -45,6 +45,12 @@ pub const STATISTICS_REVISIONS_CSV: &str = "/statistics/revisions.csv";
 pub const STATISTICS_RELEASE: &str = "/statistics/{id}";
 pub const STATISTICS_CSV: &str = "/statistics/{id}/csv";
 pub const STATISTICS_CSV_JA: &str = "/statistics/{id}/csv/ja";
+pub const STATISTICS_JSON: &str = "/statistics/{id}.json";
+/// Beside the English CSV, where CSV on the Web looks for it first.
+pub const STATISTICS_CSVW: &str = "/statistics/{id}/csv-metadata.json";
+/// Beside the Japanese CSV, likewise.
+pub const STATISTICS_CSVW_JA: &str = "/statistics/{id}/csv/ja-metadata.json";
+pub const STATISTICS_CATALOG: &str = "/statistics/catalog.json";
 pub const ADMIN_PUBLICATIONS: &str = "/admin/publications";
 pub const ADMIN_PUBLICATION: &str = "/admin/publications/{id}";
 pub const ADMIN_PUBLICATION_OVERRIDE: &str = "/admin/publications/{id}/override";

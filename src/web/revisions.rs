@@ -13,7 +13,7 @@ use crate::error::AppResult;
 use crate::services::publication_table::FIGURES;
 use crate::services::revisions::{Column, Printed, Triangle};
 use crate::web::AppState;
-use crate::web::statistics::{figure_key, in_reader_language, released, show};
+use crate::web::statistics::{figure_key, in_reader_language, released, released_list, show};
 use crate::web::view::{Chrome, render};
 
 #[derive(Template)]
@@ -48,16 +48,10 @@ pub struct RevisionsQuery {
 /// Every release with its frozen table (the list and the tables as kept
 /// in memory: a release never changes, so a visit costs no query).
 async fn triangle(state: &AppState) -> AppResult<Triangle> {
-    let listed = released(state).await?;
+    let listed = released_list(state).await?;
     let mut columns = Vec::with_capacity(listed.len());
     for l in listed.iter() {
-        let kept = match state.releases.get(l.id) {
-            Some(kept) => kept,
-            None => {
-                let (cache, id) = (state.releases.clone(), l.id);
-                crate::db::run(&state.pool, move |conn| cache.load(conn, id)).await?
-            }
-        };
+        let kept = released(state, l.id).await?;
         columns.push(Column {
             id: l.id,
             title: l.title.clone(),

@@ -1,11 +1,13 @@
 //! The public statistics: released publications only, no sign-in. Each
 //! release shows its table with footnotes, what changed since the previous
 //! release, and its CSV files (served from the bytes frozen at release,
-//! with their SHA-256).
+//! with their SHA-256, answering conditional GETs) with their open-data
+//! companions (`open_data`).
 
 use crate::i18n::Key;
 use std::sync::Arc;
 
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
@@ -13,11 +15,14 @@ use crate::db::models::Publication;
 use crate::domain::yen::group_digits;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Tr};
+use crate::services::open_data::File;
 use crate::services::publication_table::{self, Table};
 use crate::services::publications;
+use crate::services::release_cache::Released;
 use crate::web::AppState;
 use crate::web::extract::session_token;
 use crate::web::view::{Chrome, html, ok};
+use crate::web::{conditional, open_data, paths};
 
 /// The key the list of releases is kept under (`AppState::released`).
 const RELEASED: &str = "released";
@@ -27,13 +32,13 @@ const RELEASED: &str = "released";
 struct ListPage {
     c: Chrome,
     releases: Vec<(i64, String, String, String)>,
+    catalog_href: &'static str,
 }
 
 #[derive(Template)]
 #[template(path = "statistics/release.html")]
 struct ReleasePage {
     c: Chrome,
-    id: i64,
     title: String,
     released_at: String,
     cutoff_at: String,
@@ -44,6 +49,30 @@ struct ReleasePage {
     previous: Option<(i64, String)>,
     sha256_en: String,
     sha256_ja: String,
+    files: FileLinks,
+}
+
+/// Where the release page links to its files.
+struct FileLinks {
+    csv_en: String,
+    csv_ja: String,
+    csvw_en: String,
+    csvw_ja: String,
+    json: String,
+    catalog: &'static str,
+}
+
+impl FileLinks {
+    fn of(id: i64) -> Self {
+        FileLinks {
+            csv_en: open_data::path(File::CsvEn, id),
+            csv_ja: open_data::path(File::CsvJa, id),
+            csvw_en: open_data::path(File::CsvwEn, id),
+            csvw_ja: open_data::path(File::CsvwJa, id),
+            json: open_data::path(File::Json, id),
+            catalog: paths::STATISTICS_CATALOG,
+        }
+    }
 }
 
 /// The label key of a figure's row.
@@ -117,8 +146,8 @@ fn answer(state: &AppState, key: Option<String>, page: &impl Template) -> AppRes
     }
 }
 
-/// Every release, newest first, as kept in memory while fresh.
-pub async fn released(state: &AppState) -> AppResult<Arc<Vec<publications::Listed>>> {
+/// Every release, newest first, as the list shows them (kept while fresh).
+pub async fn released_list(state: &AppState) -> AppResult<Arc<Vec<publications::Listed>>> {
     state
         .released
         .get_or_load(RELEASED, || async {
@@ -128,8 +157,20 @@ pub async fn released(state: &AppState) -> AppResult<Arc<Vec<publications::Liste
         .await
 }
 
+/// Release `id` with its table (kept: a release never changes); not found
+/// for a draft or an unknown id.
+pub async fn released(state: &AppState, id: i64) -> AppResult<Arc<Released>> {
+    match state.releases.get(id) {
+        Some(released) => Ok(released),
+        None => {
+            let cache = state.releases.clone();
+            crate::db::run(&state.pool, move |conn| cache.load(conn, id)).await
+        }
+    }
+}
+
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let all = released(&state).await?;
+    let all = released_list(&state).await?;
     let shown: Vec<String> = all.iter().map(|r| r.id.to_string()).collect();
     let key = anonymous_key(&req, &format!("list:{}", shown.join(",")));
     if let Some(page) = key.as_deref().and_then(|k| state.public_pages.get(k)) {
@@ -144,7 +185,12 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> AppResult<Htt
             (r.id, title.to_owned(), released, c.when(&r.cutoff_at))
         })
         .collect();
-    answer(&state, key, &ListPage { c, releases })
+    let page = ListPage {
+        c,
+        releases,
+        catalog_href: paths::STATISTICS_CATALOG,
+    };
+    answer(&state, key, &page)
 }
 
 pub async fn release(
@@ -157,13 +203,7 @@ pub async fn release(
     if let Some(page) = key.as_deref().and_then(|k| state.public_pages.get(k)) {
         return Ok(page);
     }
-    let released = match state.releases.get(id) {
-        Some(released) => released,
-        None => {
-            let cache = state.releases.clone();
-            crate::db::run(&state.pool, move |conn| cache.load(conn, id)).await?
-        }
-    };
+    let released = released(&state, id).await?;
     let (p, table) = (&released.publication, &released.table);
     let c = Chrome::public(&req).await;
     let changes = match &released.previous {
@@ -186,7 +226,6 @@ pub async fn release(
         None => Vec::new(),
     };
     let page = ReleasePage {
-        id: p.id,
         title: title_of(&c.t, p).to_owned(),
         released_at: p.released_at.map(|at| c.when(&at)).unwrap_or_default(),
         cutoff_at: c.when(&p.cutoff_at),
@@ -200,6 +239,7 @@ pub async fn release(
             .map(|(prev, _)| (prev.id, title_of(&c.t, prev).to_owned())),
         sha256_en: p.sha256_en.clone().unwrap_or_default(),
         sha256_ja: p.sha256_ja.clone().unwrap_or_default(),
+        files: FileLinks::of(p.id),
         c,
     };
     answer(&state, key, &page)
@@ -224,26 +264,47 @@ fn column_label(t: &Tr, column: &str) -> String {
     }
 }
 
-async fn csv(state: &AppState, id: i64, japanese: bool) -> AppResult<HttpResponse> {
-    let p: Publication = crate::db::run(&state.pool, move |conn| {
-        publications::find_released(conn, id)
-    })
-    .await?;
-    let body = if japanese { p.csv_ja } else { p.csv_en }.ok_or(AppError::NotFound)?;
+async fn csv(
+    req: &HttpRequest,
+    state: &AppState,
+    id: i64,
+    japanese: bool,
+) -> AppResult<HttpResponse> {
+    let released = released(state, id).await?;
+    let p = &released.publication;
+    let body = if japanese { &p.csv_ja } else { &p.csv_en };
+    let body = body.clone().ok_or(AppError::NotFound)?;
     let name = format!("statistics-{id}{}.csv", if japanese { "-ja" } else { "" });
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
+    let metadata = if japanese { File::CsvwJa } else { File::CsvwEn };
+    let mut ok = HttpResponse::Ok();
+    ok.content_type("text/csv; charset=utf-8")
         .insert_header((
             "Content-Disposition",
             format!("attachment; filename=\"{name}\""),
         ))
-        .body(body))
+        .insert_header((
+            header::LINK,
+            format!(
+                "<{}>; rel=\"describedby\"; type=\"{}\"",
+                open_data::path(metadata, id),
+                metadata.media_type()
+            ),
+        ));
+    Ok(conditional::respond(req, ok, body, p.released_at))
 }
 
-pub async fn csv_en(state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    csv(&state, id.into_inner(), false).await
+pub async fn csv_en(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    csv(&req, &state, id.into_inner(), false).await
 }
 
-pub async fn csv_ja(state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    csv(&state, id.into_inner(), true).await
+pub async fn csv_ja(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    csv(&req, &state, id.into_inner(), true).await
 }

@@ -35,6 +35,7 @@ mod load_shedding;
 mod mail;
 mod maxlength;
 mod migrations;
+mod open_data;
 mod outage;
 mod passkeys;
 mod publication_languages;
