@@ -116,6 +116,19 @@ async fn a_release_that_would_narrow_an_earlier_cell_suppresses_more_and_says_so
     assert_eq!(reason(&computed.table, "sale_amount_jpy", 1), Some(Reason::Secondary));
     assert_eq!(reason(&computed.table, "sale_amount_jpy", 0), Some(Reason::Secondary));
     assert!(computed.safe);
+    // The bounds worked by hand: release 1's Jan + A + B(v1) = 72 and
+    // release 2's Jan + A + B(v2) + D = 78, all unknown but non-negative:
+    // release 1's February lies in [0, 72]; release 2's is 78 − Jan, and
+    // Jan is at most 72, so it lies in [6, 78].
+    let bounds = |release: Option<i64>| {
+        computed
+            .audit
+            .iter()
+            .find(|a| a.release == release && a.figure == "sale_amount_jpy" && a.column == "2025-02")
+            .map(|a| (a.lower.round(), a.upper.map(f64::round)))
+    };
+    assert_eq!(bounds(Some(first)), Some((0.0, Some(72.0))));
+    assert_eq!(bounds(None), Some((6.0, Some(78.0))));
     assert!(
         computed.linked.iter().any(|l| l.release == first && l.column == "2025-02"),
         "{:?}",
