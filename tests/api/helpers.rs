@@ -206,6 +206,34 @@ impl TestApp {
         Browser::new(&self.address)
     }
 
+    /// Starts another instance of the portal on this test's database, key
+    /// file and clock, with its background work (mail, reminders, the
+    /// release scheduler) running when `background`; its address.
+    pub fn another_instance(&self, background: bool) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+        let port = listener.local_addr().unwrap().port();
+        let config = Config {
+            database_url: self.db_url.clone(),
+            bind: format!("127.0.0.1:{port}"),
+            public_url: format!("http://127.0.0.1:{port}"),
+            data_dir: std::env::temp_dir(),
+            pool_size: 4,
+            workers: 1,
+            mail: incident_portal::config::MailConfig::Memory(Default::default()),
+            mail_worker: background,
+            security: incident_portal::config::Security {
+                key_file: Some(self.key_file.clone()),
+                ..Default::default()
+            },
+            limits: Default::default(),
+        };
+        let pool = server::prepare_database(&config).expect("database ready");
+        let server = server::start(Arc::new(config), pool, self.clock.clone(), listener)
+            .expect("another instance");
+        actix_web::rt::spawn(server);
+        format!("http://127.0.0.1:{port}")
+    }
+
     /// Through the one-time setup link, as the first admin would.
     pub async fn setup_admin(&self) -> Browser {
         let token = self.setup_token();

@@ -184,7 +184,53 @@ async fn an_admin_schedules_from_the_release_page_and_may_cancel(app: TestApp) {
     );
 }
 
+/// Two more instances on the same database, each with its scheduler: the
+/// release is on neither before its time, on both soon after, released
+/// once.
+async fn two_instances_release_it_once_at_its_time(app: TestApp) {
+    seed(&app);
+    let id = draft(&app, "Embargoed", "2025-06-10T09:00:00+09:00");
+    let at = app.clock.now() + Duration::minutes(30);
+    assert_eq!(schedule(&app, id, at), Outcome::Scheduled { at });
+    let instances = [app.another_instance(true), app.another_instance(true)];
+    let status = |base: &str| {
+        let url = format!("{base}/statistics/{id}");
+        async move { reqwest::get(url).await.unwrap().status() }
+    };
+    // The schedulers pass several times before the time: nothing shows.
+    app.clock
+        .advance(Duration::minutes(30) - Duration::seconds(1));
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1500)).await;
+    for base in &instances {
+        assert_eq!(
+            status(base).await,
+            StatusCode::NOT_FOUND,
+            "{base} before its time"
+        );
+    }
+    assert_eq!(released_events(&app, id), 0);
+    app.clock.advance(Duration::seconds(1));
+    for base in &instances {
+        let mut shown = status(base).await;
+        for _ in 0..40 {
+            if shown == StatusCode::OK {
+                break;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+            shown = status(base).await;
+        }
+        assert_eq!(shown, StatusCode::OK, "{base} at its time");
+    }
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert_eq!(
+        released_events(&app, id),
+        1,
+        "released once by both schedulers"
+    );
+}
+
 on_both_backends!(
+    two_instances_release_it_once_at_its_time,
     a_scheduled_release_is_public_at_its_time_and_not_before,
     an_admin_schedules_from_the_release_page_and_may_cancel,
 );
