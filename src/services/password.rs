@@ -4,8 +4,10 @@
 use crate::i18n::Key;
 use std::sync::LazyLock;
 
-use argon2::password_hash::phc::PasswordHash;
-use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
+use std::cell::RefCell;
+
+use argon2::password_hash::phc::{Output, PasswordHash};
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHasher, Version};
 
 use crate::error::AppError;
 
@@ -87,11 +89,60 @@ pub fn hash(password: &str) -> Result<String, AppError> {
         .map_err(|e| AppError::Internal(format!("argon2 hash: {e}")))
 }
 
+/// The most memory a stored hash may ask for (the portal's own cost): a
+/// stored hash that asks for more is refused, not obeyed.
+const MAX_BLOCKS: usize = 19_456;
+
+thread_local! {
+    /// The memory argon2 works in, kept by each thread that verifies (the
+    /// hashing threads, a fixed few) from one verification to the next: a
+    /// flood of sign-ins reuses it instead of asking the allocator for
+    /// 19 MiB a time, which the allocator keeps once returned (the
+    /// server's memory grew by ~20 MiB a flood).
+    static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on `blocks` blocks of this thread's kept memory.
+fn with_memory<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
+    MEMORY.with(|memory| {
+        let mut memory = memory.borrow_mut();
+        if memory.len() < blocks {
+            memory.resize(blocks, Block::new());
+        }
+        f(&mut memory[..blocks])
+    })
+}
+
+/// Whether `password` is the one `stored` (a PHC string) was made from,
+/// compared in constant time.
 pub fn verify(password: &str, stored: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return false;
     };
-    argon2().is_ok_and(|a| a.verify_password(password.as_bytes(), &parsed).is_ok())
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm.as_str()) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from) {
+        None => Version::V0x13,
+        Some(Ok(version)) => version,
+        Some(Err(_)) => return false,
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let blocks = params.block_count();
+    if blocks > MAX_BLOCKS {
+        return false;
+    }
+    let argon = Argon2::new(algorithm, version, params);
+    let mut out = vec![0u8; expected.len()];
+    let hashed = with_memory(blocks, |memory| {
+        argon.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, memory)
+    });
+    hashed.is_ok() && Output::new(&out).is_ok_and(|computed| computed == *expected)
 }
 
 static DUMMY_HASH: LazyLock<String> =
@@ -105,6 +156,25 @@ pub fn verify_dummy(password: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hash_verifies_its_password_only_and_strangers_are_refused() {
+        let stored = hash("correct horse battery staple").unwrap();
+        assert!(verify("correct horse battery staple", &stored));
+        assert!(!verify("correct horse battery stapler", &stored));
+        assert!(!verify("correct horse battery staple", "not a hash"));
+        assert!(!verify(
+            "correct horse battery staple",
+            &stored.replace("argon2id", "argon2x")
+        ));
+        // A stored hash asking for more memory than the portal's own is
+        // refused before any is taken.
+        let greedy = stored.replace("m=19456", "m=4194304");
+        assert!(!verify("correct horse battery staple", &greedy));
+        // The kept memory serves the next verification on this thread.
+        assert!(verify("correct horse battery staple", &stored));
+        assert_eq!(MEMORY.with(|m| m.borrow().len()), MAX_BLOCKS);
+    }
 
     #[test]
     fn length_not_composition() {
