@@ -37,6 +37,8 @@ pub const PASSKEY_NAME: usize = 60;
 pub const ONE_TIME_CODE: usize = 32;
 /// A date typed as `YYYY-MM-DD`.
 pub const DATE: usize = 10;
+/// The longest date and time a form takes (RFC 3339 with fractions).
+pub const DATE_TIME: usize = 35;
 /// A month typed as `YYYY-MM`.
 pub const PERIOD: usize = 7;
 

@@ -45,6 +45,8 @@ pub enum Outcome {
     /// Released before (a second click or a replayed confirmation): nothing
     /// changed.
     AlreadyReleased,
+    /// Scheduled before: nothing changed (cancel the schedule first).
+    AlreadyScheduled,
     /// The draft (or the figures it counts) changed since the page was
     /// shown: nothing released, the page is to be shown again.
     Stale,
@@ -151,8 +153,14 @@ pub fn schedule(
     if at <= now {
         return Err(AppError::BadRequest(msg!("publication.schedule_past")));
     }
+    if at > now + chrono::Duration::days(SCHEDULE_DAYS) {
+        return Err(AppError::BadRequest(msg!("publication.schedule_too_far")));
+    }
     confirm(conn, actor, id, shown_sha256, at, now)
 }
+
+/// How far ahead a release may be scheduled (an embargo, not an archive).
+pub const SCHEDULE_DAYS: i64 = 366;
 
 /// Freezes a confirmed draft, public from `at` (now: released).
 fn confirm(
@@ -168,8 +176,10 @@ fn confirm(
         // every release before it.
         one_release_at_a_time(conn)?;
         let p = find(conn, id)?;
-        if p.status != PublicationStatus::Draft {
-            return Ok(Outcome::AlreadyReleased);
+        match p.status {
+            PublicationStatus::Draft => {}
+            PublicationStatus::Scheduled => return Ok(Outcome::AlreadyScheduled),
+            PublicationStatus::Released => return Ok(Outcome::AlreadyReleased),
         }
         if p.cutoff_at > now {
             return Err(AppError::Conflict(

@@ -2,7 +2,7 @@
 //! when asked, releases it at once. Cut-off times without an offset are
 //! read as Asia/Tokyo, as the screens show them.
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, TimeZone};
 
 use super::Actor;
 use super::publication_release::{self, Outcome};
@@ -15,7 +15,15 @@ use crate::domain::time::tokyo_date;
 /// Parses `2025-04-16T23:59:59+09:00`, or `2025-04-16 23:59[:59]` /
 /// `2025-04-16T23:59[:59]` in Tokyo time, into UTC.
 pub fn parse_cutoff(text: &str) -> Option<NaiveDateTime> {
+    parse_time(text).filter(|t| (1970..=9999).contains(&t.year()))
+}
+
+/// A time as typed: RFC 3339, or a Japan-time date and time.
+fn parse_time(text: &str) -> Option<NaiveDateTime> {
     let text = text.trim();
+    if text.chars().count() > crate::domain::limits::DATE_TIME {
+        return None;
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.naive_utc());
     }
@@ -108,7 +116,7 @@ pub fn publish(
         Outcome::Unsafe => Err(format!(
             "publication {id} drafted but not released: the disclosure audit found a suppressed cell it cannot protect; see the draft's audit in the admin pages"
         )),
-        Outcome::AlreadyReleased | Outcome::Stale => Err(format!(
+        Outcome::AlreadyReleased | Outcome::AlreadyScheduled | Outcome::Stale => Err(format!(
             "publication {id} drafted but not released: it changed while being released; release it from the admin pages"
         )),
     }

@@ -45,7 +45,13 @@ pub fn release_due(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<i64>>
                     .find(id)
                     .filter(publications::status.eq(PublicationStatus::Scheduled)),
             )
-            .set(publications::status.eq(PublicationStatus::Released))
+            // Public from now (its time, or a moment after): so it sorts
+            // after any release made before this pass, and the lists'
+            // Last-Modified moves.
+            .set((
+                publications::status.eq(PublicationStatus::Released),
+                publications::released_at.eq(now.max(at.unwrap_or(now))),
+            ))
             .execute(conn)?;
             if changed != 1 {
                 continue;
@@ -68,15 +74,25 @@ pub fn release_due(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<i64>>
     })
 }
 
+/// What cancelling a schedule did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cancelled {
+    /// A draft again.
+    Done,
+    /// Its time has come: it is released (or about to be).
+    TooLate,
+    /// It was not scheduled (a draft, a release, or cancelled already).
+    NotScheduled,
+}
+
 /// Cancels a schedule before its time: the publication is a draft again
-/// (its frozen files dropped). `false` when it is not scheduled, or its
-/// time has come.
+/// (its frozen files dropped).
 pub fn unschedule(
     conn: &mut DbConn,
     actor: &Actor,
     id: i64,
     now: NaiveDateTime,
-) -> AppResult<bool> {
+) -> AppResult<Cancelled> {
     write_tx(conn, |conn| {
         let none: Option<String> = None;
         let changed = diesel::update(
@@ -98,9 +114,14 @@ pub fn unschedule(
         ))
         .execute(conn)?;
         if changed != 1 {
-            // Not found is not "too late".
-            super::publications::find(conn, id)?;
-            return Ok(false);
+            let p = super::publications::find(conn, id)?;
+            return Ok(if p.status == PublicationStatus::Draft {
+                Cancelled::NotScheduled
+            } else if p.status == PublicationStatus::Released || p.released_at <= Some(now) {
+                Cancelled::TooLate
+            } else {
+                Cancelled::NotScheduled
+            });
         }
         audit::record(
             conn,
@@ -113,7 +134,7 @@ pub fn unschedule(
                 detail: "",
             },
         )?;
-        Ok(true)
+        Ok(Cancelled::Done)
     })
 }
 

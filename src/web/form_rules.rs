@@ -151,6 +151,7 @@ pub fn publication_footnotes_ja(value: &str) -> Result<(), ValidationError> {
 /// When a scheduled release becomes public, as the publishing service
 /// reads a time (whether it is still to come is the service's check).
 pub fn release_time(value: &str) -> Result<(), ValidationError> {
+    at_most(value, limits::DATE_TIME)?;
     publish::parse_cutoff(value)
         .map(drop)
         .ok_or_else(|| refuse(msg!("publication.schedule_invalid")))

@@ -126,12 +126,18 @@ async fn an_admin_schedules_from_the_release_page_and_may_cancel(app: TestApp) {
         .await;
     assert_eq!(page.status, StatusCode::OK);
     let local = |t: NaiveDateTime| to_tokyo(t).format("%Y-%m-%dT%H:%M").to_string();
-    // A time that has passed, and one that is not a time: kept, with the
-    // message beside the field.
+    // Times that have passed, are not times, sort as text before today's
+    // (years past 9999 or before 1), lie too far ahead or run too long:
+    // kept, with the message beside the field and at the top.
     let past = local(app.clock.now() - Duration::hours(1));
+    let huge = "9".repeat(200);
     for (typed, message) in [
         (past.as_str(), "must be in the future"),
         ("next tuesday", "Enter a date and time"),
+        ("+10000-01-01T09:00", "Enter a date and time"),
+        ("-0001-01-01T09:00", "Enter a date and time"),
+        ("9999-12-31T23:59", "at most a year ahead"),
+        (huge.as_str(), "too long"),
     ] {
         let again = admin.submit_form(&page, &path, &[("at", typed)]).await;
         assert_eq!(
@@ -140,13 +146,18 @@ async fn an_admin_schedules_from_the_release_page_and_may_cancel(app: TestApp) {
             "{}",
             again.body
         );
-        assert!(
-            again.text("#at-error").contains(message),
-            "{}",
-            again.text("#at-error")
-        );
+        let beside = again.text("#at-error");
+        assert!(beside.contains(message), "{typed}: {beside}");
+        assert!(again.text("#error-summary").contains(message));
         assert_eq!(again.input_value("at").as_deref(), Some(typed));
     }
+    // A stale confirmation keeps the time typed, with the reason.
+    let soon = local(app.clock.now() + Duration::hours(2));
+    let stale = admin
+        .submit_form(&page, &path, &[("at", &soon), ("content_sha256", "0")])
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert_eq!(stale.input_value("at").as_deref(), Some(soon.as_str()));
     let at = app.clock.now() + Duration::days(1);
     let scheduled = admin.submit_form(&page, &path, &[("at", &local(at))]).await;
     assert_eq!(
@@ -167,13 +178,28 @@ async fn an_admin_schedules_from_the_release_page_and_may_cancel(app: TestApp) {
     );
     let list = admin.get("/admin/publications").await;
     assert!(list.body.contains("Scheduled"));
-    // Cancelled before its time: a draft again, still not public.
-    let cancelled = admin
-        .submit_form(&shown, &format!("/admin/publications/{id}/unschedule"), &[])
+    // Its release page now leads to its own page, not to a public 404.
+    let check = admin
+        .get(&format!("/admin/publications/{id}/release"))
         .await;
+    assert_eq!(
+        check.location(),
+        Some(format!("/admin/publications/{id}").as_str())
+    );
+    // Cancelled before its time: a draft again, still not public.
+    let unschedule = format!("/admin/publications/{id}/unschedule");
+    let cancelled = admin.submit_form(&shown, &unschedule, &[]).await;
     assert_eq!(cancelled.status, StatusCode::SEE_OTHER);
     let shown = admin.get(cancelled.location().unwrap()).await;
     assert!(shown.text("#publication-notice").contains("draft again"));
+    // Cancelling again (a replay) cancels nothing, and says so.
+    let again = admin.submit_form(&shown, &unschedule, &[]).await;
+    let told = admin.get(again.location().unwrap()).await;
+    assert!(
+        told.text("#publication-notice").contains("not scheduled"),
+        "{}",
+        told.body
+    );
     let mut conn = app.pool.get().unwrap();
     let p = publications::find(&mut conn, id).unwrap();
     assert_eq!(p.status, incident_portal::domain::PublicationStatus::Draft);

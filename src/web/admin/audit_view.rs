@@ -26,6 +26,9 @@ pub struct AuditView {
     pub linked: Vec<String>,
     /// Every suppressed cell is protected.
     pub safe: bool,
+    /// Safe, though some cells are not protected: earlier releases gave
+    /// them away exactly (hiding them again hides nothing).
+    pub given_away: bool,
     /// An audit is kept (a release made before the audit has none).
     pub kept: bool,
 }
@@ -96,10 +99,12 @@ pub fn build(
             )
         })
         .collect();
+    let given_away = safe && audit.iter().any(|a| !a.protected);
     AuditView {
         rows,
         linked,
         safe,
+        given_away,
         kept,
     }
 }

@@ -11,7 +11,8 @@ use crate::domain::PublicationStatus;
 use crate::domain::disclosure::Reason;
 use crate::error::AppResult;
 use crate::services::publication_table::{FIGURES, TOTAL, cell_key};
-use crate::services::{Invalid, publication_release, publications, scheduled_releases};
+use crate::services::scheduled_releases::{self, Cancelled};
+use crate::services::{Invalid, publication_release, publications};
 use crate::web::admin::audit_view::{self, AuditView};
 use crate::web::csrf::{CsrfForm, CsrfOnly, HasCsrf};
 use crate::web::extract::Admin;
@@ -151,6 +152,7 @@ async fn draft_page(
         notice: match req.query_string() {
             "unscheduled=1" => Some(c.t.t(msg!("publication.unscheduled")).to_owned()),
             "too_late=1" => Some(c.t.t(msg!("publication.unschedule_too_late")).to_owned()),
+            "not_scheduled=1" => Some(c.t.t(msg!("publication.not_scheduled")).to_owned()),
             _ => None,
         },
         c,
@@ -209,6 +211,10 @@ pub async fn unschedule(
         scheduled_releases::unschedule(conn, &actor, id, now)
     })
     .await?;
-    let outcome = if done { "unscheduled=1" } else { "too_late=1" };
+    let outcome = match done {
+        Cancelled::Done => "unscheduled=1",
+        Cancelled::TooLate => "too_late=1",
+        Cancelled::NotScheduled => "not_scheduled=1",
+    };
     Ok(redirect(format!("{LIST}/{id}?{outcome}")))
 }

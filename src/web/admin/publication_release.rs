@@ -10,9 +10,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::domain::PublicationStatus;
 use crate::error::{AppError, AppResult};
 use crate::services::publication_release::{self, Outcome, ToConfirm};
-use crate::services::publish;
+use crate::services::{publications, publish};
 use crate::web::admin::audit_view::{self, AuditView};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::Admin;
@@ -142,6 +143,17 @@ async fn load(state: &AppState, id: i64) -> AppResult<Option<ToConfirm>> {
     }
 }
 
+/// Where a publication no longer a draft is shown: a release on its
+/// public page, a scheduled one on its own page (when, and cancel).
+async fn gone(state: &AppState, id: i64) -> AppResult<HttpResponse> {
+    let p = crate::db::run(&state.pool, move |conn| publications::find(conn, id)).await?;
+    Ok(if p.status == PublicationStatus::Released {
+        public_page(id)
+    } else {
+        admin_page(id)
+    })
+}
+
 /// The check-your-answers page.
 pub async fn page(
     req: HttpRequest,
@@ -152,7 +164,7 @@ pub async fn page(
     let id = id.into_inner();
     match load(&state, id).await? {
         Some(shown) => respond(&req, &who, shown, None),
-        None => Ok(public_page(id)),
+        None => gone(&state, id).await,
     }
 }
 
@@ -173,14 +185,16 @@ pub async fn confirm(
     .await?;
     match outcome {
         Outcome::Released { .. } | Outcome::AlreadyReleased => Ok(public_page(id)),
+        // Scheduled before: its own page says when, and offers to cancel.
+        Outcome::AlreadyScheduled => Ok(admin_page(id)),
         Outcome::Scheduled { .. } => Ok(admin_page(id)),
         Outcome::Stale => match load(&state, id).await? {
             Some(shown) => respond(&req, &who, shown, Some(msg!("publication.release_stale"))),
-            None => Ok(public_page(id)),
+            None => gone(&state, id).await,
         },
         Outcome::Unsafe => match load(&state, id).await? {
             Some(shown) => respond(&req, &who, shown, Some(msg!("publication.release_unsafe"))),
-            None => Ok(public_page(id)),
+            None => gone(&state, id).await,
         },
     }
 }
@@ -221,10 +235,16 @@ pub async fn schedule(
         at: form.at.clone(),
         error: Some(key),
     };
-    let at = match (form.validate(), publish::parse_cutoff(&form.at)) {
-        (Ok(()), Some(at)) if at > now => at,
-        (Ok(()), Some(_)) => return again(&req, &state, &who, id, beside(SCHEDULE_PAST)).await,
-        _ => {
+    if let Err(errors) = form.validate() {
+        let key = form_rules::invalid(&errors, &["at"])
+            .for_field("at")
+            .unwrap_or(msg!("publication.schedule_invalid"));
+        return again(&req, &state, &who, id, beside(key)).await;
+    }
+    let at = match publish::parse_cutoff(&form.at) {
+        Some(at) if at > now => at,
+        Some(_) => return again(&req, &state, &who, id, beside(SCHEDULE_PAST)).await,
+        None => {
             let key = msg!("publication.schedule_invalid");
             return again(&req, &state, &who, id, beside(key)).await;
         }
@@ -235,15 +255,19 @@ pub async fn schedule(
     })
     .await;
     match outcome {
-        Ok(Outcome::Scheduled { .. }) | Ok(Outcome::AlreadyReleased) => Ok(admin_page(id)),
-        Ok(Outcome::Released { .. }) => Ok(public_page(id)),
+        Ok(Outcome::Scheduled { .. } | Outcome::AlreadyScheduled) => Ok(admin_page(id)),
+        Ok(Outcome::Released { .. } | Outcome::AlreadyReleased) => Ok(public_page(id)),
         Ok(Outcome::Stale) => {
-            refuse(&req, &state, &who, id, msg!("publication.release_stale")).await
+            let why = msg!("publication.release_stale");
+            refuse(&req, &state, &who, id, why, &form.at).await
         }
         Ok(Outcome::Unsafe) => {
-            refuse(&req, &state, &who, id, msg!("publication.release_unsafe")).await
+            let why = msg!("publication.release_unsafe");
+            refuse(&req, &state, &who, id, why, &form.at).await
         }
-        Err(AppError::BadRequest(key)) if key == SCHEDULE_PAST => {
+        Err(AppError::BadRequest(key))
+            if key == SCHEDULE_PAST || key == msg!("publication.schedule_too_far") =>
+        {
             again(&req, &state, &who, id, beside(key)).await
         }
         Err(e) => Err(e),
@@ -261,19 +285,25 @@ async fn again(
 ) -> AppResult<HttpResponse> {
     match load(state, id).await? {
         Some(shown) => respond_typed(req, who, shown, None, typed),
-        None => Ok(admin_page(id)),
+        None => gone(state, id).await,
     }
 }
 
+/// The page again with why nothing was scheduled, the time as typed.
 async fn refuse(
     req: &HttpRequest,
     state: &AppState,
     who: &Admin,
     id: i64,
     why: Key,
+    typed: &str,
 ) -> AppResult<HttpResponse> {
+    let typed = Typed {
+        at: typed.to_owned(),
+        error: None,
+    };
     match load(state, id).await? {
-        Some(shown) => respond(req, who, shown, Some(why)),
-        None => Ok(admin_page(id)),
+        Some(shown) => respond_typed(req, who, shown, Some(why), typed),
+        None => gone(state, id).await,
     }
 }
