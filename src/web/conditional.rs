@@ -19,10 +19,18 @@ use crate::services::publication_table::checksum;
 /// Caches may keep the file but must ask before using it.
 const REVALIDATE: &str = "public, no-cache";
 
-/// A stored UTC time as an HTTP date (whole seconds, as HTTP has them).
-fn http_date(at: NaiveDateTime) -> HttpDate {
-    let seconds = u64::try_from(at.and_utc().timestamp()).unwrap_or(0);
-    HttpDate::from(SystemTime::UNIX_EPOCH + Duration::from_secs(seconds))
+/// A stored UTC time as an HTTP date (whole seconds, as HTTP has them);
+/// none outside the years an HTTP date can hold (1970 to 9999), where the
+/// date type would panic.
+fn http_date(at: NaiveDateTime) -> Option<HttpDate> {
+    use chrono::Datelike;
+    if !(1970..=9999).contains(&at.year()) {
+        return None;
+    }
+    let seconds = u64::try_from(at.and_utc().timestamp()).ok()?;
+    Some(HttpDate::from(
+        SystemTime::UNIX_EPOCH + Duration::from_secs(seconds),
+    ))
 }
 
 /// Whether the client's copy, as its conditional headers describe it, is
@@ -50,7 +58,7 @@ pub fn respond(
     last_modified: Option<NaiveDateTime>,
 ) -> HttpResponse {
     let etag = EntityTag::new_strong(checksum(&body));
-    let modified = last_modified.map(http_date);
+    let modified = last_modified.and_then(http_date);
     if still_current(req, &etag, modified) {
         let mut not_modified = HttpResponse::NotModified();
         validators(&mut not_modified, etag, modified);
@@ -149,6 +157,15 @@ mod tests {
             ]);
             assert_eq!(status, StatusCode::OK, "{sent}");
         }
+    }
+
+    #[test]
+    fn a_time_no_http_date_can_hold_has_no_last_modified() {
+        let far = chrono::NaiveDate::from_ymd_opt(10_000, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .unwrap();
+        assert!(http_date(far).is_none());
+        assert!(http_date(released()).is_some());
     }
 
     #[test]
