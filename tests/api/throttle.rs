@@ -33,6 +33,8 @@ async fn repeated_failures_wait_then_lock(app: TestApp) {
     let page = browser.sign_in(ADMIN, PASSWORD).await;
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(page.body.contains("wait"), "{}", page.body);
+    let retry: i64 = page.header("retry-after").unwrap().parse().unwrap();
+    assert!(retry >= 1, "a 429 says how long to wait");
     assert_eq!(
         page.input_value("email").as_deref(),
         Some(ADMIN),

@@ -68,7 +68,12 @@ impl HasCsrf for LoginForm {
 fn login_page(req: &HttpRequest, email: String, outcome: Outcome) -> AppResult<HttpResponse> {
     let (csrf, cookie) = anonymous_token(req);
     let c = Chrome::anonymous(req, csrf);
-    let busy = matches!(outcome, Outcome::Busy);
+    // How long to wait, for the `Retry-After` of a 429 or a 503.
+    let retry_after = match &outcome {
+        Outcome::Busy => Some(i64::from(RETRY_AFTER_SECS)),
+        Outcome::Wait(seconds) => Some((*seconds).max(1)),
+        _ => None,
+    };
     let mut invalid = Invalid::default();
     let (status, message) = match outcome {
         Outcome::Fresh => (StatusCode::OK, None),
@@ -112,10 +117,10 @@ fn login_page(req: &HttpRequest, email: String, outcome: Outcome) -> AppResult<H
         password_error,
     };
     let mut response = render(status, &page)?;
-    if busy {
+    if let Some(seconds) = retry_after {
         response.headers_mut().insert(
             actix_web::http::header::RETRY_AFTER,
-            actix_web::http::header::HeaderValue::from(RETRY_AFTER_SECS),
+            actix_web::http::header::HeaderValue::from(seconds),
         );
     }
     with_cookie(response, cookie)
