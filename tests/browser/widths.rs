@@ -14,9 +14,11 @@ use incident_portal::services::{Actor, publish};
 
 use crate::helpers::{self, PASSWORD, TestApp};
 use crate::support::{
-    BoxError, Chromedriver, click, connect, drive, localhost_portal, require_browser,
-    save_screenshot, screenshot_dir, sign_out, type_into, wait_for,
+    BoxError, Chromedriver, click, connect, drive, localhost_portal, press, require_browser,
+    save_screenshot, screenshot_dir, sign_out, submit, text, type_into, wait_for,
 };
+use incident_portal::i18n::{Lang, Tr};
+use incident_portal::msg;
 
 /// The widths every page is measured at.
 const WIDTHS: [u32; 2] = [320, 390];
@@ -301,9 +303,72 @@ async fn visit_all(
     }
     if let Some(release) = paths.staff.iter().find(|p| p.ends_with("/release")) {
         shoot(client, base, lang, release, "release-audit", Some("audit")).await?;
+        schedule_and_cancel(client, base, lang, release).await?;
     }
     sign_out(client).await?;
     Ok(wide)
+}
+
+/// The admin schedules the draft from its release page by the visible
+/// labels: a time that has passed comes back beside the field (and at the
+/// top) with what was typed; a time to come schedules it; then the admin
+/// cancels it, and the draft is a draft again.
+async fn schedule_and_cancel(
+    client: &Client,
+    base: &str,
+    lang: &str,
+    release: &str,
+) -> Result<(), BoxError> {
+    let (code, t) = if lang.starts_with("ja") {
+        ("ja", Tr::new(Lang::Ja))
+    } else {
+        ("en", Tr::new(Lang::En))
+    };
+    viewport(client, 1280).await?;
+    client.goto(&format!("{base}{release}")).await?;
+    wait_for(client, "#schedule-release").await?;
+    // The admin reads the page in this run's language (the switch in the
+    // header, which the admin's account keeps).
+    let switch = format!("header button[name=lang][value={code}]");
+    submit(client, &switch, "#schedule-release").await?;
+    let schedule = t.t(msg!("publication.schedule_submit"));
+    type_into(client, "at", "2020-01-01 09:00").await?;
+    press(client, schedule, "#at-error").await?;
+    let beside = text(client, "#at-error").await?;
+    if beside != t.t(msg!("publication.schedule_past")) {
+        return Err(format!("a past time said {beside:?}").into());
+    }
+    wait_for(client, "#error-summary").await?;
+    let kept = client
+        .find(fantoccini::Locator::Id("at"))
+        .await?
+        .prop("value")
+        .await?;
+    if kept.as_deref() != Some("2020-01-01 09:00") {
+        return Err(format!("the time typed came back as {kept:?}").into());
+    }
+    // The portal's clock stands at 2025-05-20; a week later is to come.
+    type_into(client, "at", "2025-05-27 09:00").await?;
+    press(client, schedule, "#scheduled").await?;
+    let scheduled = text(client, "#scheduled").await?;
+    if !scheduled.contains("2025") {
+        return Err(format!("the schedule said {scheduled:?}").into());
+    }
+    viewport(client, 390).await?;
+    let png = client.screenshot().await?;
+    let dir = screenshot_dir(&format!("widths-{}", &lang[..2]));
+    save_screenshot(&dir, "scheduled-phone.png", &png);
+    press(
+        client,
+        t.t(msg!("publication.unschedule_submit")),
+        "#publication-notice",
+    )
+    .await?;
+    let notice = text(client, "#publication-notice").await?;
+    if notice != t.t(msg!("publication.unscheduled")) {
+        return Err(format!("cancelling said {notice:?}").into());
+    }
+    Ok(())
 }
 
 /// Password, then the authenticator code.
