@@ -10,13 +10,9 @@ use microlp::{ComparisonOp, OptimizationDirection, Problem};
 use proptest::prelude::*;
 
 use super::*;
-use crate::domain::disclosure::primary;
+use crate::domain::vintages::tests::RULES;
 use crate::domain::vintages::{FIRMS_ROW, Filing, required};
 
-const RULES: Rules = Rules {
-    min_firms: 3,
-    p_percent: 10,
-};
 const MONTHS: [&str; 3] = ["01", "02", "03"];
 
 /// One firm-month as the strategy makes it: its figures in the first
@@ -81,13 +77,7 @@ fn filings(made: &[Vec<Made>]) -> (Vec<Filing>, Vec<Filing>) {
 }
 
 fn with_primary(filings: Vec<Filing>) -> Vintage {
-    let mut v = Vintage::new(MONTHS.iter().map(|m| (*m).to_owned()).collect(), filings);
-    for row in 0..ROWS {
-        for col in 0..v.width() {
-            v.status[row][col] = primary(&v.contributions(row, col), RULES);
-        }
-    }
-    v
+    crate::domain::vintages::tests::with_primary(&MONTHS, filings)
 }
 
 /// The least and largest value of `cell` (release, row, column) that the

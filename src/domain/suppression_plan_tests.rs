@@ -4,38 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
-use crate::domain::disclosure::primary;
+use crate::domain::vintages::tests::{RULES, SALE, filing, with_primary};
 use crate::domain::vintages::{FIRMS_ROW, Filing};
-
-const RULES: Rules = Rules {
-    min_firms: 3,
-    p_percent: 10,
-};
-const SALE: usize = 3;
-
-fn filing(firm: i64, month: &str, version: i64, sale: i64) -> Filing {
-    Filing {
-        firm,
-        month: month.to_owned(),
-        version,
-        values: [1, 1, 1, sale, sale],
-    }
-}
-
-fn months(names: &[&str]) -> Vec<String> {
-    names.iter().map(|m| (*m).to_owned()).collect()
-}
-
-/// The release with its primary suppressions marked.
-fn with_primary(months_: &[&str], filings: Vec<Filing>) -> Vintage {
-    let mut v = Vintage::new(months(months_), filings);
-    for row in 0..ROWS {
-        for col in 0..v.width() {
-            v.status[row][col] = primary(&v.contributions(row, col), RULES);
-        }
-    }
-    v
-}
 
 fn none_released() -> Vec<Vec<bool>> {
     vec![vec![false; 8]; ROWS]

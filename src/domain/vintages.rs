@@ -279,4 +279,4 @@ fn knowledge(vintages: &[Vintage], row: usize) -> (Knowledge, Vec<Vec<Expr>>) {
 
 #[cfg(test)]
 #[path = "vintages_tests.rs"]
-mod tests;
+pub(crate) mod tests;

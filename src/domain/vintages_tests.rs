@@ -27,6 +27,18 @@ pub fn months(names: &[&str]) -> Vec<String> {
     names.iter().map(|m| (*m).to_owned()).collect()
 }
 
+/// The release of `names` from `filings`, its primary suppressions marked.
+pub fn with_primary(names: &[&str], filings: Vec<Filing>) -> Vintage {
+    let mut v = Vintage::new(months(names), filings);
+    for row in 0..ROWS {
+        for col in 0..v.width() {
+            v.status[row][col] =
+                crate::domain::disclosure::primary(&v.contributions(row, col), RULES);
+        }
+    }
+    v
+}
+
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-6
 }

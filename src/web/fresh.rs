@@ -73,17 +73,20 @@ impl Stamp {
     /// Old, but no write since: usable while a newer read is on its way,
     /// for at most `REFRESH_GRACE` past its time.
     fn usable_while_refreshing(&self) -> bool {
-        self.writes == committed_writes()
-            && self.sessions.is_none_or(|n| n == session_writes())
+        self.unchanged(committed_writes(), session_writes())
             && self.at.elapsed() < RECHECK + REFRESH_GRACE
     }
 
     /// Whether the entry may be used when the counts stand at `writes` and
     /// `sessions`.
     fn usable_after(&self, writes: u64, sessions: u64) -> bool {
-        self.writes == writes
-            && self.sessions.is_none_or(|n| n == sessions)
-            && self.at.elapsed() < RECHECK
+        self.unchanged(writes, sessions) && self.at.elapsed() < RECHECK
+    }
+
+    /// No write it watches since the read began, the counts standing at
+    /// `writes` and `sessions`.
+    fn unchanged(&self, writes: u64, sessions: u64) -> bool {
+        self.writes == writes && self.sessions.is_none_or(|n| n == sessions)
     }
 }
 
