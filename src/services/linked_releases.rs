@@ -3,7 +3,7 @@
 //! computed from and which of its cells it suppressed). Every release
 //! stays public, so an attacker holds all of them at once.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -50,6 +50,9 @@ pub fn earlier(
             publications::contributors_json,
         ))
         .load(conn)?;
+    // The versions every stored release counted, read in one go over the
+    // months they span together (not once a release).
+    let kept = kept_versions(conn, &stored)?;
     stored
         .into_iter()
         .map(|(id, cutoff, pf, pt, table, contributors)| {
@@ -65,7 +68,7 @@ pub fn earlier(
                 Some(json) => {
                     let ids: Vec<i64> =
                         serde_json::from_str(&json).map_err(|_| broken(id, "its filings"))?;
-                    by_id(conn, &ids, from, to)?
+                    ids.iter().filter_map(|v| kept.get(v).cloned()).collect()
                 }
                 None => filings(conn, cutoff, from, to)?,
             };
@@ -83,24 +86,35 @@ pub fn earlier(
         .collect()
 }
 
-/// The versions a release was computed from, by id.
-fn by_id(conn: &mut DbConn, ids: &[i64], from: Period, to: Period) -> AppResult<Vec<Filing>> {
-    let wanted: HashSet<i64> = ids.iter().copied().collect();
-    // By the release's months rather than by a list of ids (a release of
-    // many years holds more ids than a statement takes parameters).
+/// The versions of the months the stored releases with kept filings span,
+/// by id (by their months rather than by a list of ids: a release of many
+/// years holds more ids than a statement takes parameters).
+fn kept_versions(conn: &mut DbConn, stored: &[Stored]) -> AppResult<HashMap<i64, Filing>> {
+    let spans = stored
+        .iter()
+        .filter(|s| s.5.is_some())
+        .map(|s| (&s.2, &s.3));
+    let (Some(from), Some(to)) = (
+        spans.clone().map(|(from, _)| from).min(),
+        spans.map(|(_, to)| to).max(),
+    ) else {
+        return Ok(HashMap::new());
+    };
     let versions: Vec<Version> = return_versions::table
-        .filter(return_versions::period.ge(from.as_key()))
-        .filter(return_versions::period.le(to.as_key()))
+        .filter(return_versions::period.ge(from))
+        .filter(return_versions::period.le(to))
         .select(Version::as_select())
         .load(conn)?;
     Ok(versions
         .into_iter()
-        .filter(|v| wanted.contains(&v.id))
-        .map(|v| Filing {
-            firm: v.firm_id,
-            values: figure_values(&v),
-            month: v.period,
-            version: v.id,
+        .map(|v| {
+            let filing = Filing {
+                firm: v.firm_id,
+                values: figure_values(&v),
+                month: v.period,
+                version: v.id,
+            };
+            (filing.version, filing)
         })
         .collect())
 }
