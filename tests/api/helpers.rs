@@ -217,7 +217,7 @@ impl TestApp {
             bind: format!("127.0.0.1:{port}"),
             public_url: format!("http://127.0.0.1:{port}"),
             data_dir: std::env::temp_dir(),
-            pool_size: 4,
+            pool_size: 2,
             workers: 1,
             mail: incident_portal::config::MailConfig::Memory(Default::default()),
             mail_worker: background,
