@@ -26,7 +26,7 @@ pub mod trades;
 pub mod vintages;
 pub mod yen;
 
-mod text;
+pub(crate) mod text;
 
 pub use due_date::Timeliness;
 pub use email::{EmailAddress, EmailError};

@@ -13,6 +13,7 @@ pub mod audit_log;
 pub mod audit_rows;
 pub mod calendar;
 pub mod completeness;
+pub mod draft_document;
 pub mod exports;
 pub mod firm_history;
 pub mod firm_start;
