@@ -42,9 +42,10 @@
 //!   or `na`, its `date` is `YYYY-MM-DD`. Text is a string within the
 //!   field's length, without control characters (line breaks only in
 //!   `narrative` and `warnings_explanation`).
-//! - `null`, an absent member, an empty string or an absent object all
-//!   mean "not filled yet": a draft may be partial. A `PUT` replaces the
-//!   whole draft, so whatever it leaves out is empty afterwards.
+//! - `null`, an absent member or object, and text that is empty or only
+//!   spaces all mean "not filled yet": a draft may be partial. A `PUT`
+//!   replaces the whole draft, so whatever it leaves out is empty
+//!   afterwards.
 //! - `nil_return: true` marks the month a nil return; nothing else may then
 //!   be filled.
 //! - The approver's attestation is never part of a draft (it is their act
@@ -87,7 +88,8 @@ pub use schema::{DraftDocument, json_schema};
 pub const COUNT_MAX: i64 = 1_000_000_000_000;
 /// The largest yen amount a document holds (`Yen`'s limit).
 pub const YEN_MAX: i64 = 1_000_000_000_000_000;
-/// The most problems one refusal lists (the first, by pointer).
+/// The most problems one refusal lists (the first found, so a hostile
+/// document costs little).
 pub const MAX_PROBLEMS: usize = 100;
 /// The read-only member holding values typed in the portal that are not
 /// valid in the document.
@@ -233,8 +235,8 @@ pub fn field_of(pointer: &str) -> Option<&'static str> {
         .map(|m| m.field)
 }
 
-/// The form a document describes, or every problem with its shape (at
-/// most [`MAX_PROBLEMS`], ordered by pointer). Only filled members are in
+/// The form a document describes, or every problem with its shape (the
+/// first [`MAX_PROBLEMS`] found, ordered by pointer). Only filled members are in
 /// the form, as text: integers in plain digits, codes, dates and text as
 /// written.
 pub fn from_json(value: &Value) -> Result<FiguresForm, Vec<DocumentError>> {
@@ -458,8 +460,9 @@ fn read(kind: Kind, value: &Value) -> Result<Option<String>, Key> {
             _ => Err(msg!("err.document.date")),
         },
         Kind::Text { max, multiline } => match value.as_str() {
-            Some("") => Ok(None),
-            Some(s) => text_shape(s, max, multiline).map(|()| Some(s.to_owned())),
+            Some(s) => {
+                text_shape(s, max, multiline).map(|()| (!s.trim().is_empty()).then(|| s.to_owned()))
+            }
             None => Err(msg!("err.document.string")),
         },
     }

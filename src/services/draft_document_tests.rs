@@ -113,7 +113,7 @@ fn a_whole_document_becomes_the_form_a_person_would_have_typed() {
             "narrative": "Passkeys offered.\r\nLimits lowered.\tDone."
         },
         "contact": {"name": "佐藤 慶", "phone": "+81 3-1234-5678", "email": ""},
-        "warnings_explanation": null,
+        "warnings_explanation": " \n ",
         "as_typed": {"/figures/sale_amount": "about 5bn"}
     });
     let expected = form(&[
