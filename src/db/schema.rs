@@ -398,6 +398,30 @@ diesel::table! {
     }
 }
 
+// The filing API's idempotency keys (services::idempotency).
+diesel::table! {
+    api_idempotency (id) {
+        id -> BigInt,
+        client_id -> BigInt,
+        idempotency_key -> Text,
+        method_and_path -> Text,
+        request_sha256 -> Text,
+        status -> Nullable<Integer>,
+        content_type -> Nullable<Text>,
+        body -> Nullable<Text>,
+        created_at -> Timestamp,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    api_idempotency_quota (client_id) {
+        client_id -> BigInt,
+        keys_held -> BigInt,
+    }
+}
+
 diesel::joinable!(draft_changes -> returns (return_id));
 diesel::joinable!(version_preparers -> return_versions (version_id));
 diesel::joinable!(version_preparers -> users (user_id));

@@ -9,6 +9,7 @@ pub mod disclosure;
 pub mod due_date;
 pub mod email;
 pub mod figures;
+pub mod idempotency_key;
 pub mod interval_audit;
 pub mod lei;
 pub mod limits;

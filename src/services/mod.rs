@@ -19,6 +19,7 @@ pub mod firm_history;
 pub mod firm_start;
 pub mod four_eyes;
 pub mod handover;
+pub mod idempotency;
 pub mod import;
 pub mod invitations;
 pub mod linked_releases;

@@ -25,6 +25,7 @@ mod freshness;
 mod handover;
 mod headers;
 mod hostile;
+mod idempotency;
 mod import;
 mod invitations;
 mod isolation;

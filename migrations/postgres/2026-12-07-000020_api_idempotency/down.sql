@@ -1,0 +1,2 @@
+DROP TABLE api_idempotency_quota;
+DROP TABLE api_idempotency;
