@@ -32,7 +32,7 @@ pub struct DraftDocument {
         pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff]*$"
     )]
     pub warnings_explanation: Option<String>,
-    /// Read-only (see [`as_typed`]).
+    /// Read-only: values typed in the portal that are not valid here.
     #[schema(schema_with = as_typed)]
     pub as_typed: Option<BTreeMap<String, String>>,
 }
