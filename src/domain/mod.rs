@@ -2,6 +2,7 @@
 //! (with stable message keys), figures rules, receipts, calendar and roles. No I/O.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod api_client;
 pub mod audit_action;
 pub mod compensation;
 pub mod details;
@@ -10,6 +11,7 @@ pub mod due_date;
 pub mod email;
 pub mod figures;
 pub mod interval_audit;
+pub mod jwk;
 pub mod lei;
 pub mod limits;
 pub mod period;
