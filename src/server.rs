@@ -131,6 +131,10 @@ pub fn start(
             crate::web::fresh::ENTRIES,
             crate::web::fresh::Watch::Data,
         )),
+        api_tokens: Arc::new(crate::web::fresh::Fresh::new(
+            crate::web::fresh::ENTRIES,
+            crate::web::fresh::Watch::Data,
+        )),
     });
     let connections = Arc::new(slow_clients::Connections::default());
     let per_address = config.limits.connections_per_address;

@@ -381,3 +381,41 @@ impl std::fmt::Debug for AuthToken {
             .finish()
     }
 }
+
+/// An API client (`api_clients`): public data only, no secret.
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = api_clients)]
+pub struct ApiClientRow {
+    pub id: i64,
+    /// The public client id (`pc_…`): `iss` and `sub` of its assertions.
+    pub client_id: String,
+    /// `None`: a regulator (staff) client.
+    pub firm_id: Option<i64>,
+    pub name: String,
+    pub status: crate::domain::api_client::ClientStatus,
+    /// The scopes it may be granted, space-separated.
+    pub scopes: String,
+    pub registered_by: i64,
+    pub registered_at: NaiveDateTime,
+    pub confirmed_by: Option<i64>,
+    pub confirmed_at: Option<NaiveDateTime>,
+    pub suspended_by: Option<i64>,
+    pub suspended_at: Option<NaiveDateTime>,
+}
+
+/// A public key of an API client (`api_client_keys`).
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = api_client_keys)]
+pub struct ApiClientKeyRow {
+    pub id: i64,
+    pub client_id: i64,
+    /// The key's RFC 7638 thumbprint.
+    pub kid: String,
+    pub alg: crate::domain::api_client::KeyAlg,
+    /// The canonical public JWK.
+    pub public_jwk: String,
+    pub added_by: i64,
+    pub added_at: NaiveDateTime,
+    pub retired_by: Option<i64>,
+    pub retired_at: Option<NaiveDateTime>,
+}

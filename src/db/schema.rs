@@ -422,6 +422,61 @@ diesel::table! {
     }
 }
 
+// API clients: who may call the filing API, their keys, the assertion ids
+// already used, and the access tokens issued (hashes only).
+diesel::table! {
+    api_clients (id) {
+        id -> BigInt,
+        client_id -> Text,
+        firm_id -> Nullable<BigInt>,
+        name -> Text,
+        status -> Text,
+        scopes -> Text,
+        registered_by -> BigInt,
+        registered_at -> Timestamp,
+        confirmed_by -> Nullable<BigInt>,
+        confirmed_at -> Nullable<Timestamp>,
+        suspended_by -> Nullable<BigInt>,
+        suspended_at -> Nullable<Timestamp>,
+        last_token_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    api_client_keys (id) {
+        id -> BigInt,
+        client_id -> BigInt,
+        kid -> Text,
+        alg -> Text,
+        public_jwk -> Text,
+        slot -> Integer,
+        added_by -> BigInt,
+        added_at -> Timestamp,
+        retired_by -> Nullable<BigInt>,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    api_assertions (client_id, jti) {
+        client_id -> BigInt,
+        jti -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        client_id -> BigInt,
+        key_id -> BigInt,
+        scopes -> Text,
+        issued_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(draft_changes -> returns (return_id));
 diesel::joinable!(version_preparers -> return_versions (version_id));
 diesel::joinable!(version_preparers -> users (user_id));
@@ -441,6 +496,10 @@ diesel::joinable!(draft_trades -> returns (return_id));
 diesel::joinable!(reminders_sent -> firms (firm_id));
 diesel::joinable!(digest_items -> return_versions (version_id));
 diesel::joinable!(digest_items -> digests (digest_id));
+diesel::joinable!(api_clients -> firms (firm_id));
+diesel::joinable!(api_client_keys -> api_clients (client_id));
+diesel::joinable!(api_tokens -> api_clients (client_id));
+diesel::joinable!(api_assertions -> api_clients (client_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     version_details,
@@ -469,4 +528,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     publication_overrides,
     draft_changes,
     version_preparers,
+    api_clients,
+    api_client_keys,
+    api_assertions,
+    api_tokens,
 );

@@ -52,6 +52,14 @@ text_enum! {
         MarkedReady = "return.marked_ready",
         FirmExempted = "firm.single_user_exempted",
         FirmExemptionWithdrawn = "firm.single_user_exemption_withdrawn",
+        ApiClientRegistered = "api_client.registered",
+        ApiClientConfirmed = "api_client.confirmed",
+        ApiClientSuspended = "api_client.suspended",
+        ApiClientKeyAdded = "api_client.key_added",
+        ApiClientKeyRetired = "api_client.key_retired",
+        ApiTokenIssued = "api.token_issued",
+        ApiTokenRefused = "api.token_refused",
+        ApiTokenThrottled = "api.token_throttled",
     }
 }
 

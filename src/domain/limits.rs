@@ -41,6 +41,11 @@ pub const DATE: usize = 10;
 pub const DATE_TIME: usize = 35;
 /// A month typed as `YYYY-MM`.
 pub const PERIOD: usize = 7;
+/// An API client's name.
+pub const API_CLIENT_NAME: usize = 100;
+/// A public key pasted as a JWK (an EC P-256 key with the optional members
+/// is about 250 characters; room for pretty-printing and a `kid`).
+pub const PUBLIC_JWK: usize = 2000;
 
 /// The limit of the form field called `name`, when it is a text field with
 /// one.
@@ -63,6 +68,8 @@ pub fn for_field(name: &str) -> Option<usize> {
         "code" => ONE_TIME_CODE,
         "firms_until" => DATE,
         "first_period" => PERIOD,
+        "client_name" => API_CLIENT_NAME,
+        "public_jwk" => PUBLIC_JWK,
         _ => return None,
     })
 }

@@ -2,6 +2,7 @@
 //! (with stable message keys), figures rules, receipts, calendar and roles. No I/O.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod api_client;
 pub mod audit_action;
 pub mod compensation;
 pub mod details;
@@ -11,6 +12,7 @@ pub mod email;
 pub mod figures;
 pub mod idempotency_key;
 pub mod interval_audit;
+pub mod jwk;
 pub mod lei;
 pub mod limits;
 pub mod period;

@@ -35,6 +35,10 @@ const FORGET_AFTER: Duration = Duration::hours(24);
 /// Attempts from one address before it waits too (many users share an
 /// office address, so it is looser than the per-account limit).
 const ADDRESS_FREE: i32 = 30;
+/// Failed token requests of one API client before it waits (failures
+/// are counted on the client only once its signature checked out, so no
+/// one else can make it wait).
+const API_CLIENT_FREE: i32 = 10;
 /// Refusals of one key within this time make one audit row.
 pub const REFUSAL_WINDOW: Duration = Duration::minutes(1);
 
@@ -48,6 +52,10 @@ pub enum Key {
     StepUp(i64),
     /// Password-reset emails asked for one address (no mail bombing).
     ResetRequest(String),
+    /// Token requests of one API client (its public client id).
+    ApiClient(String),
+    /// Token requests from one address (apart from the sign-ins from it).
+    ApiAddress(String),
 }
 
 impl Key {
@@ -58,12 +66,15 @@ impl Key {
             Key::SecondFactor(user_id) => format!("mfa:{user_id}"),
             Key::StepUp(user_id) => format!("stepup:{user_id}"),
             Key::ResetRequest(email) => format!("reset:{}", email.trim().to_lowercase()),
+            Key::ApiClient(client_id) => format!("api-client:{client_id}"),
+            Key::ApiAddress(ip) => format!("api-address:{ip}"),
         }
     }
 
     fn free(&self) -> i32 {
         match self {
-            Key::Address(_) => ADDRESS_FREE,
+            Key::Address(_) | Key::ApiAddress(_) => ADDRESS_FREE,
+            Key::ApiClient(_) => API_CLIENT_FREE,
             _ => FREE,
         }
     }
@@ -83,6 +94,8 @@ impl Key {
             Key::SecondFactor(_) => "second factor",
             Key::StepUp(_) => "step-up",
             Key::ResetRequest(_) => "reset request",
+            Key::ApiClient(_) => "API client",
+            Key::ApiAddress(_) => "API address",
         }
     }
 }

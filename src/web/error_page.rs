@@ -93,12 +93,18 @@ fn default_key(status: StatusCode) -> Key {
 fn render_error<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_page = res
+    // A page, or the API's JSON (its errors and problem details), is
+    // answered as it is.
+    let has_own_body = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if is_page {
+        .is_some_and(|v| {
+            v.starts_with("text/html")
+                || v.starts_with("application/json")
+                || v.starts_with(super::api::problem::CONTENT_TYPE)
+        });
+    if has_own_body {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

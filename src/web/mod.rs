@@ -3,6 +3,8 @@
 
 pub mod account;
 pub mod admin;
+pub mod api;
+pub mod api_clients;
 pub mod assets;
 pub mod auth;
 pub mod charts;
@@ -64,6 +66,8 @@ pub struct AppState {
     pub dashboards: Arc<fresh::Fresh<Arc<dashboard::Figures>>>,
     /// The released publications the statistics list shows, while fresh.
     pub released: Arc<fresh::Fresh<Arc<Vec<crate::services::publications::Listed>>>>,
+    /// API tokens' holders by token, while fresh (like the sessions).
+    pub api_tokens: Arc<fresh::Fresh<crate::services::api_tokens::lookup::Holder>>,
 }
 
 impl AppState {
@@ -229,4 +233,19 @@ portal_routes! {
     get paths::ADMIN_AUDIT => admin::audit::page;
     get paths::ADMIN_POLICY => admin::policy::page;
     post paths::ADMIN_POLICY => admin::policy::save;
+    post paths::API_TOKEN => api::token::token;
+    get paths::API_WHOAMI => api::whoami::whoami;
+    get paths::FIRM_API_CLIENTS => api_clients::firm_page;
+    post paths::FIRM_API_CLIENTS => api_clients::firm_register;
+    get paths::ADMIN_API_CLIENTS => api_clients::admin_page;
+    post paths::ADMIN_API_CLIENTS => api_clients::admin_register;
+    get paths::API_CLIENT => api_clients::client::page;
+    post paths::API_CLIENT_CONFIRM => api_clients::client::confirm;
+    post paths::API_CLIENT_SUSPEND => api_clients::client::suspend;
+    post paths::API_CLIENT_KEYS => api_clients::client::add_key;
+    post paths::API_CLIENT_KEY_RETIRE => api_clients::client::retire_key;
+    get paths::API_CLIENT_CONFIRM => api_clients::client::back_to_page;
+    get paths::API_CLIENT_SUSPEND => api_clients::client::back_to_page;
+    get paths::API_CLIENT_KEYS => api_clients::client::back_to_page;
+    get paths::API_CLIENT_KEY_RETIRE => api_clients::client::back_to_key_page;
 }

@@ -97,6 +97,20 @@ pub const ADMIN_USERS: &str = "/admin/users";
 pub const ADMIN_POLICY: &str = "/admin/policy";
 pub const ADMIN_AUDIT: &str = "/admin/audit";
 
+/// The filing API's token endpoint (OAuth client credentials).
+pub const API_TOKEN: &str = "/api/v1/token";
+/// The client behind a token, its firm and scopes.
+pub const API_WHOAMI: &str = "/api/v1/whoami";
+/// A firm's API clients (its approvers), and the form to register one.
+pub const FIRM_API_CLIENTS: &str = "/firm/api-clients";
+/// Every API client (admins), and the form to register a regulator client.
+pub const ADMIN_API_CLIENTS: &str = "/admin/api-clients";
+pub const API_CLIENT: &str = "/api-clients/{id}";
+pub const API_CLIENT_CONFIRM: &str = "/api-clients/{id}/confirm";
+pub const API_CLIENT_SUSPEND: &str = "/api-clients/{id}/suspend";
+pub const API_CLIENT_KEYS: &str = "/api-clients/{id}/keys";
+pub const API_CLIENT_KEY_RETIRE: &str = "/api-clients/{id}/keys/{key}/retire";
+
 /// The step-up page, coming back to `next` (a path of ours) afterwards.
 pub fn reauth(next: &str) -> String {
     let next = crate::web::language::local_path(next);
@@ -222,4 +236,25 @@ pub fn admin_firm_first_period(id: i64) -> String {
 
 pub fn review_board(period: Period) -> String {
     format!("/review/board?period={period}")
+}
+
+/// One API client's page (its keys, confirmation, suspension).
+pub fn api_client(id: i64) -> String {
+    format!("/api-clients/{id}")
+}
+
+pub fn api_client_confirm(id: i64) -> String {
+    format!("/api-clients/{id}/confirm")
+}
+
+pub fn api_client_suspend(id: i64) -> String {
+    format!("/api-clients/{id}/suspend")
+}
+
+pub fn api_client_keys(id: i64) -> String {
+    format!("/api-clients/{id}/keys")
+}
+
+pub fn api_client_key_retire(id: i64, key: i64) -> String {
+    format!("/api-clients/{id}/keys/{key}/retire")
 }

@@ -1,0 +1,17 @@
+//! The filing API (`/api/v1`, JSON), beside the pages and calling the same
+//! services. Its callers are API clients with bearer tokens (`caller`),
+//! got at the token endpoint (`token`); its refusals are problem details
+//! (`problem`).
+
+pub mod caller;
+pub mod problem;
+pub mod token;
+pub mod whoami;
+
+use super::{AppState, paths};
+
+/// This portal's token endpoint as clients reach it: the only audience an
+/// assertion may name (RFC 7523 §3).
+pub fn token_url(state: &AppState) -> String {
+    format!("{}{}", state.config.public_url, paths::API_TOKEN)
+}
