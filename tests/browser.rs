@@ -15,6 +15,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "browser/api_clients.rs"]
+mod api_clients;
+#[path = "support/api_client.rs"]
+mod api_support;
 #[path = "browser/axe.rs"]
 mod axe;
 #[path = "api/helpers.rs"]

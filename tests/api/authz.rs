@@ -2,8 +2,9 @@
 //! answers as this table says. A route missing from the table fails the
 //! test, so no route is added without deciding who may call it.
 //!
-//! Codes: A = allowed (any answer but the three below), L = sent to the
-//! sign-in page, F = 403 forbidden, N = 404 not found. (Signing out, and a
+//! Codes: A = allowed (any answer but the four below), L = sent to the
+//! sign-in page, F = 403 forbidden, N = 404 not found, U = 401 with a
+//! bearer challenge (the API: no token, and a session cookie is none). (Signing out, and a
 //! GET on the passkey sign-in POST route, also land on the sign-in page.) Columns: anonymous, reporter
 //! (firm A), approver (firm A, which owns the objects), approver of firm B,
 //! analyst, admin. Objects: firm A's version of 2025-04 and firm A's user.
@@ -156,6 +157,21 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/admin/audit", "L F F F F A"),
     ("get", "/admin/policy", "L F F F F A"),
     ("post", "/admin/policy", "L F F F F A"),
+    ("post", "/api/v1/token", "A A A A A A"),
+    ("get", "/api/v1/whoami", "U U U U U U"),
+    ("get", "/firm/api-clients", "L F A A F F"),
+    ("post", "/firm/api-clients", "L F A A F F"),
+    ("get", "/admin/api-clients", "L F F F F A"),
+    ("post", "/admin/api-clients", "L F F F F A"),
+    ("get", "/api-clients/{id}", "L F N N F N"),
+    ("post", "/api-clients/{id}/confirm", "L F N N F N"),
+    ("post", "/api-clients/{id}/suspend", "L F N N F N"),
+    ("post", "/api-clients/{id}/keys", "L F N N F N"),
+    ("post", "/api-clients/{id}/keys/{key}/retire", "L F N N F N"),
+    ("get", "/api-clients/{id}/confirm", "A A A A A A"),
+    ("get", "/api-clients/{id}/suspend", "A A A A A A"),
+    ("get", "/api-clients/{id}/keys", "A A A A A A"),
+    ("get", "/api-clients/{id}/keys/{key}/retire", "A A A A A A"),
     ("post", "/logout", "L L L L L L"),
 ];
 
@@ -172,6 +188,7 @@ fn outcome(page: &Page) -> char {
     match page.status {
         StatusCode::FORBIDDEN => 'F',
         StatusCode::NOT_FOUND => 'N',
+        StatusCode::UNAUTHORIZED if page.header("www-authenticate").is_some() => 'U',
         StatusCode::SEE_OTHER if page.location() == Some("/login") => 'L',
         s => {
             assert!(!s.is_server_error(), "{s}: {}", page.body);
@@ -261,6 +278,7 @@ async fn every_route_answers_each_caller_as_the_matrix_says(app: TestApp) {
             .replace("{version}", "1")
             .replace("{section}", "figures")
             .replace("{token}", &token)
+            .replace("{key}", "1")
             .replace(
                 "{id}",
                 &if pattern.starts_with("/users") {

@@ -3,8 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../support/api_client.rs"]
+mod api_support;
 mod helpers;
 
+mod api_clients;
+mod api_token;
 mod as_of;
 mod audit;
 mod auth;

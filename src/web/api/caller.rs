@@ -151,3 +151,51 @@ impl FromRequest for ApiCaller {
         Box::pin(ApiCaller::load(req.clone()))
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use actix_web::ResponseError;
+
+    use super::*;
+
+    fn caller(scopes: Vec<Scope>, lang: Lang) -> ApiCaller {
+        ApiCaller {
+            client_row_id: 1,
+            client_id: "pc_abcdefghijklmnopqrstuv".into(),
+            firm_id: Some(7),
+            scopes,
+            actor: client_actor("pc_abcdefghijklmnopqrstuv", Some(7), 3, "127.0.0.1"),
+            lang,
+        }
+    }
+
+    #[test]
+    fn a_scope_the_token_lacks_is_a_403_naming_it() {
+        let reader = caller(vec![Scope::ReturnsRead], Lang::En);
+        assert!(reader.require(Scope::ReturnsRead).is_ok());
+        let refused = reader.require(Scope::ReturnsDraft).unwrap_err();
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert_eq!(refused.type_uri, "/api/v1/problems/insufficient-scope");
+        assert_eq!(
+            refused.detail.as_deref(),
+            Some("This needs a token with the scope returns:draft.")
+        );
+        let response = refused.error_response();
+        assert_eq!(
+            response.headers().get(header::WWW_AUTHENTICATE).unwrap(),
+            "Bearer realm=\"api\", error=\"insufficient_scope\", scope=\"returns:draft\""
+        );
+        let ja = caller(vec![], Lang::Ja)
+            .require(Scope::StatsRead)
+            .unwrap_err();
+        assert_eq!(ja.title, "このアクセストークンではこの操作はできません");
+        assert_eq!(reader.actor.user_id, Some(3));
+        assert_eq!(reader.actor.label, "api-client:pc_abcdefghijklmnopqrstuv");
+        let staff = client_actor("pc_abcdefghijklmnopqrstuv", None, 3, "::1");
+        assert_eq!(
+            staff.user_id, None,
+            "a regulator client acts for no one person"
+        );
+    }
+}
