@@ -20,6 +20,7 @@ pub mod receipt;
 pub mod registration;
 pub mod return_sections;
 pub mod role;
+pub mod rules;
 pub mod stage;
 pub mod states;
 pub mod suppression_plan;

@@ -43,7 +43,7 @@ async fn a_text_over_its_limit_comes_back_in_the_form(app: TestApp) {
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(
         page.field_error("remediation").as_deref(),
-        Some("The text is too long."),
+        Some("The text is too long. (RET-E005)"),
         "a message beside the field"
     );
     assert_eq!(

@@ -306,7 +306,7 @@ async fn hostile_values_come_back_with_a_message_beside_the_field(app: TestApp) 
     assert_eq!(page.input_value("contact_name"), Some(paste.clone()));
     assert_eq!(
         page.field_error("contact_name").as_deref(),
-        Some("The text is too long.")
+        Some("The text is too long. (RET-E005)")
     );
     let html = page.html();
     let input = html
@@ -359,11 +359,11 @@ async fn values_no_page_offers_are_named_or_refused(app: TestApp) {
     );
     assert_eq!(
         page.field_error("compensation_policy").as_deref(),
-        Some("Choose one.")
+        Some("Choose one. (RET-E009)")
     );
     assert_eq!(
         page.field_error("compensation_percent").as_deref(),
-        Some("Enter a whole percentage from 1 to 99.")
+        Some("Enter a whole percentage from 1 to 99. (RET-E010)")
     );
     assert_eq!(
         page.input_value("compensation_percent").as_deref(),
@@ -382,7 +382,7 @@ async fn values_no_page_offers_are_named_or_refused(app: TestApp) {
     );
     assert_eq!(
         page.field_error("check_mfa_mandatory_date").as_deref(),
-        Some("Enter a date as YYYY-MM-DD.")
+        Some("Enter a date as YYYY-MM-DD. (RET-E011)")
     );
     let page = save_section(
         &mut firm.reporter,

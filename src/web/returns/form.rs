@@ -87,7 +87,7 @@ pub fn warning_lines(t: &Tr, checks: &Assessment) -> Vec<(String, String, String
             (
                 w.field().to_owned(),
                 t.named(&format!("field.{}", w.field())).to_owned(),
-                t.t(w.key()).to_owned(),
+                crate::web::rules::message(t, crate::domain::rules::Subject::Return, w.key()),
             )
         })
         .collect()

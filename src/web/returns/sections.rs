@@ -2,6 +2,7 @@
 //! its label, what was typed and its message, and the checklist rows.
 
 use crate::domain::details::{CHECK_DATE, CHECK_STATUS, CHECKLIST, DETECTION, MARKETS, VECTORS};
+use crate::domain::rules::Subject;
 use crate::i18n::Key;
 use crate::i18n::Tr;
 use crate::services::Invalid;
@@ -43,6 +44,11 @@ pub struct Sections {
     pub general: Option<String>,
 }
 
+/// A check's message with its rule's ID.
+fn ruled(t: &Tr, key: Key) -> String {
+    crate::web::rules::message(t, Subject::Return, key)
+}
+
 fn field(
     t: &Tr,
     form: &FiguresForm,
@@ -55,7 +61,7 @@ fn field(
         name,
         label: t.named(&format!("field.{name}")).to_owned(),
         value: form.get(name).to_owned(),
-        error: invalid.for_field(name).map(|k| t.t(k).to_owned()),
+        error: invalid.for_field(name).map(|k| ruled(t, k)),
         hint: hint.map(str::to_owned),
         kind,
     }
@@ -117,10 +123,8 @@ pub fn build(t: &Tr, form: &FiguresForm, invalid: &Invalid) -> Sections {
             date_name: CHECK_DATE[i],
             status: form.get(CHECK_STATUS[i]).to_owned(),
             date: form.get(CHECK_DATE[i]).to_owned(),
-            error: invalid
-                .for_field(CHECK_STATUS[i])
-                .map(|k| t.t(k).to_owned()),
-            date_error: invalid.for_field(CHECK_DATE[i]).map(|k| t.t(k).to_owned()),
+            error: invalid.for_field(CHECK_STATUS[i]).map(|k| ruled(t, k)),
+            date_error: invalid.for_field(CHECK_DATE[i]).map(|k| ruled(t, k)),
         })
         .collect();
     let mut contact = group(
@@ -140,11 +144,11 @@ pub fn build(t: &Tr, form: &FiguresForm, invalid: &Invalid) -> Sections {
         policy: form.get("compensation_policy").to_owned(),
         policy_error: invalid
             .for_field("compensation_policy")
-            .map(|k| t.t(k).to_owned()),
+            .map(|k| ruled(t, k)),
         checklist,
         contact,
         attested: form.get("attestation") == "yes",
-        attestation_error: invalid.for_field("attestation").map(|k| t.t(k).to_owned()),
+        attestation_error: invalid.for_field("attestation").map(|k| ruled(t, k)),
         explanation: vec![
             field(t, form, invalid, "remediation", FieldKind::Multiline),
             field(
@@ -155,7 +159,7 @@ pub fn build(t: &Tr, form: &FiguresForm, invalid: &Invalid) -> Sections {
                 FieldKind::Multiline,
             ),
         ],
-        general: invalid.for_field("four_eyes").map(|k| t.t(k).to_owned()),
+        general: invalid.for_field("four_eyes").map(|k| ruled(t, k)),
     }
 }
 

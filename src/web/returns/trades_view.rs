@@ -160,7 +160,7 @@ fn problem_line(c: &Chrome, p: &Problem) -> ProblemLine {
         column: p
             .column
             .map_or_else(|| "—".to_owned(), |col| col.name().to_owned()),
-        message: c.t.t(p.key).to_owned(),
+        message: crate::web::rules::message(&c.t, crate::domain::rules::Subject::Trades, p.key),
     }
 }
 
