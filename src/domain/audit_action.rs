@@ -60,6 +60,7 @@ text_enum! {
         ApiTokenIssued = "api.token_issued",
         ApiTokenRefused = "api.token_refused",
         ApiTokenThrottled = "api.token_throttled",
+        ApiRead = "api.read",
     }
 }
 

@@ -19,6 +19,11 @@ pub fn format_tokyo(naive_utc: NaiveDateTime) -> String {
     to_tokyo(naive_utc).format("%Y-%m-%d %H:%M JST").to_string()
 }
 
+/// RFC 3339 in Tokyo time, to the second: `2025-04-16T18:05:00+09:00`.
+pub fn to_rfc3339(naive_utc: NaiveDateTime) -> String {
+    to_tokyo(naive_utc).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// The Tokyo calendar date of the instant.
 pub fn tokyo_date(naive_utc: NaiveDateTime) -> NaiveDate {
     to_tokyo(naive_utc).date_naive()

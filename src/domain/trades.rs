@@ -44,6 +44,19 @@ impl Column {
         Column::AccountRef,
     ];
 
+    /// The message of a value this column cannot hold.
+    pub fn rule_key(self) -> Key {
+        match self {
+            Column::TradeDate => msg!("err.trades.date"),
+            Column::Side => msg!("err.trades.side"),
+            Column::SecurityCode => msg!("err.trades.security_code"),
+            Column::Market => msg!("err.trades.market"),
+            Column::Quantity => msg!("err.trades.quantity"),
+            Column::AmountJpy => msg!("err.trades.amount"),
+            Column::AccountRef => msg!("err.trades.account_ref"),
+        }
+    }
+
     /// The English header, as in the template.
     pub fn name(self) -> &'static str {
         match self {

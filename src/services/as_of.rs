@@ -41,11 +41,15 @@ fn breakdown(split: Split) -> Breakdown {
     })
 }
 
-/// Parses a Tokyo date-time (`2025-04-16T18:00`, seconds optional) or a
+/// Parses a Tokyo date-time (`2025-04-16T18:00`, seconds optional), an
+/// RFC 3339 date-time with its offset (`2025-04-16T18:00:00+09:00`) or a
 /// date (`2025-04-16`, meaning the end of that day) into the UTC instant it
-/// names. `None` when it is neither.
+/// names. `None` when it is none of them.
 pub fn parse_moment(input: &str) -> Option<NaiveDateTime> {
     let input = input.trim();
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(input) {
+        return Some(at.naive_utc());
+    }
     if let Ok(date) = NaiveDate::parse_from_str(input, "%Y-%m-%d") {
         let next = date.succ_opt()?;
         return tokyo_day_start(next).checked_sub_signed(chrono::Duration::microseconds(1));

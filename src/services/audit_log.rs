@@ -218,6 +218,24 @@ pub fn version_viewed(
     write_tx(conn, |conn| audit::record(conn, now, actor, event))
 }
 
+/// Records that an API client read a firm's data (`what`, `id`), in a
+/// short write transaction of its own.
+pub fn api_read(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    actor: &Actor,
+    what: &str,
+    id: &str,
+) -> QueryResult<()> {
+    let event = Event {
+        action: Action::ApiRead,
+        object_type: what,
+        object_id: id,
+        detail: "",
+    };
+    write_tx(conn, |conn| audit::record(conn, now, actor, event))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {

@@ -31,6 +31,7 @@ pub mod notify;
 pub mod open_data;
 pub mod passkeys;
 pub mod password;
+pub mod periods;
 pub mod policy;
 pub mod preferences;
 pub mod publication_release;

@@ -92,12 +92,14 @@ struct DashboardPage {
 #[derive(Clone, Deserialize, Default)]
 #[serde(default)]
 pub struct RangeQuery {
-    from: String,
-    to: String,
-    as_of: String,
+    pub from: String,
+    pub to: String,
+    pub as_of: String,
 }
 
-fn range(query: &RangeQuery, bounds: Option<&(String, String)>) -> Option<(Period, Period)> {
+/// The months a range query asks for, within the months filed
+/// (`bounds`); none while nothing is filed.
+pub fn range(query: &RangeQuery, bounds: Option<&(String, String)>) -> Option<(Period, Period)> {
     let (first, last) = bounds?;
     let first = Period::parse(first).ok()?;
     let last = Period::parse(last).ok()?;

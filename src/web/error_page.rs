@@ -114,6 +114,17 @@ fn render_error<B: MessageBody + 'static>(
         .get::<ErrorKey>()
         .map_or(default_key(status), |k| k.0);
     let (req, old) = res.into_parts();
+    if req.path().starts_with(paths::API_PREFIX) {
+        let lang = crate::i18n::Lang::from_accept_language(&req);
+        let mut new = super::api::problem_of_status(status, key, lang);
+        for (name, value) in old.headers() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                new.headers_mut().append(name.clone(), value.clone());
+            }
+        }
+        let res = ServiceResponse::new(req, new).map_body(|_, body| EitherBody::right(body));
+        return Ok(ErrorHandlerResponse::Response(res));
+    }
     let request_id = req
         .extensions()
         .get::<RequestId>()

@@ -27,6 +27,7 @@ pub mod returns;
 pub mod review;
 pub mod revisions;
 pub mod routing;
+pub mod rules;
 pub mod security_headers;
 pub mod slow_clients;
 pub mod statistics;
@@ -196,6 +197,8 @@ portal_routes! {
     get paths::REVIEW_QUEUE => review::queue::page;
     get paths::REVIEW_EXPORT_VERSIONS => review::exports::versions;
     get paths::REVIEW_EXPORT_TRADES => review::exports::trades;
+    get paths::RULES => rules::page;
+    get paths::RULES_JSON => rules::json;
     get paths::STATISTICS => statistics::list;
     // Before `/statistics/{id}`, whose `{id}` would match `catalog.json`,
     // `7.json` and `revisions` too (and answer 404, not being a number).
@@ -248,4 +251,14 @@ portal_routes! {
     get paths::API_CLIENT_SUSPEND => api_clients::client::back_to_page;
     get paths::API_CLIENT_KEYS => api_clients::client::back_to_page;
     get paths::API_CLIENT_KEY_RETIRE => api_clients::client::back_to_key_page;
+    get paths::API_PERIODS => api::periods::list;
+    get paths::API_DRAFT => api::drafts::get;
+    put paths::API_DRAFT => api::drafts::put;
+    put paths::API_DRAFT_TRADES => api::trades::put;
+    post paths::API_DRAFT_READY => api::drafts::ready;
+    post paths::API_VALIDATE => api::drafts::validate;
+    get paths::API_VERSIONS => api::versions::list;
+    get paths::API_VERSION => api::versions::one;
+    get paths::API_SUMMARY => api::summary::summary;
+    get paths::API_COMPLETENESS => api::summary::completeness;
 }

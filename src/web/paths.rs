@@ -258,3 +258,19 @@ pub fn api_client_keys(id: i64) -> String {
 pub fn api_client_key_retire(id: i64, key: i64) -> String {
     format!("/api-clients/{id}/keys/{key}/retire")
 }
+pub const RULES: &str = "/rules";
+pub const RULES_JSON: &str = "/rules.json";
+/// Everything of the filing API is under this prefix (JSON, bearer
+/// tokens, problem details; never a page or a cookie).
+pub const API_PREFIX: &str = "/api/";
+pub const API_PERIODS: &str = "/api/v1/periods";
+pub const API_DRAFT: &str = "/api/v1/returns/{period}/draft";
+pub const API_DRAFT_TRADES: &str = "/api/v1/returns/{period}/draft/trades";
+pub const API_DRAFT_READY: &str = "/api/v1/returns/{period}/draft/ready";
+pub const API_VALIDATE: &str = "/api/v1/validate";
+pub const API_VERSIONS: &str = "/api/v1/returns/{period}/versions";
+pub const API_VERSION: &str = "/api/v1/returns/{period}/versions/{version}";
+pub const API_SUMMARY: &str = "/api/v1/summary";
+pub const API_COMPLETENESS: &str = "/api/v1/completeness";
+pub const API_OPENAPI: &str = "/api/v1/openapi.json";
+pub const API_REFERENCE: &str = "/api/v1/reference";

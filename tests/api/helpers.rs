@@ -666,6 +666,21 @@ impl Browser {
         self.read(response).await
     }
 
+    /// PUTs `fields` with the session's cookies (as a script in the
+    /// signed-in browser could).
+    pub async fn put(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let response = self
+            .client
+            .put(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .header(ACCEPT_LANGUAGE, self.accept_language.unwrap_or("en"))
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        self.read(response).await
+    }
+
     /// POSTs `fields` plus the hidden inputs on `page` (its CSRF token,
     /// submission key, return path), as a browser submitting that form would.
     pub async fn submit_form(&mut self, page: &Page, path: &str, fields: &[(&str, &str)]) -> Page {

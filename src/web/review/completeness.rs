@@ -41,13 +41,13 @@ struct CompletenessPage {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct RangeQuery {
-    from: String,
-    to: String,
+    pub from: String,
+    pub to: String,
 }
 
 /// `[from, to]`, at most `MAX_MONTHS` long, ending by default at the last
 /// month whose returns can be due.
-fn range(query: &RangeQuery, today: chrono::NaiveDate) -> (Period, Period) {
+pub fn range(query: &RangeQuery, today: chrono::NaiveDate) -> (Period, Period) {
     let latest = Period::from_date(today).prev();
     Period::chosen_range(
         &query.from,

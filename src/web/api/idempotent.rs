@@ -1,0 +1,127 @@
+//! `Idempotency-Key` on every `POST` and `PUT` of the API: the first
+//! request with a key runs and its answer is kept (24 hours); a repeat with
+//! the same key and the same request gets that answer again
+//! (`Idempotent-Replayed: true`), the same key with another request is
+//! refused (422), and a repeat while the first still runs is told to wait
+//! (409). A server failure keeps nothing, so the retry runs afresh.
+
+use std::future::Future;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+
+use super::answers;
+use super::caller::ApiCaller;
+use super::problem::{Problem, type_uri};
+use crate::domain::idempotency_key::IdempotencyKey;
+use crate::services::idempotency::{self, Begin};
+use crate::web::AppState;
+
+pub const HEADER: &str = "idempotency-key";
+pub const REPLAYED: &str = "idempotent-replayed";
+
+fn refused(status: StatusCode, slug: &str, title: String) -> Problem {
+    Problem::new(status, &type_uri(slug), title)
+}
+
+/// Runs `work` once per (client, key): see the module's documentation.
+pub async fn run<F>(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &ApiCaller,
+    body: &[u8],
+    work: F,
+) -> Result<HttpResponse, Problem>
+where
+    F: Future<Output = Result<HttpResponse, Problem>>,
+{
+    let t = answers::tr(req);
+    let Some(raw) = req.headers().get(HEADER) else {
+        return Err(refused(
+            StatusCode::BAD_REQUEST,
+            "idempotency-key-required",
+            t.t(msg!("api.problem.key_required")).to_owned(),
+        ));
+    };
+    let key = raw
+        .to_str()
+        .map_err(|_| msg!("err.idempotency_key.invalid"))
+        .and_then(|raw| IdempotencyKey::parse(raw).map_err(|e| e.key()))
+        .map_err(|message| {
+            refused(
+                StatusCode::BAD_REQUEST,
+                "idempotency-key-invalid",
+                t.t(message).to_owned(),
+            )
+        })?;
+    let request = format!("{} {}", req.method(), req.path());
+    let sha = idempotency::request_sha256(body);
+    let client = caller.client_row_id;
+    let now = state.clock.now();
+    let (k, r) = (key.clone(), request.clone());
+    let begun = crate::db::run(&state.pool, move |conn| {
+        Ok(idempotency::begin(conn, client, &k, &r, &sha, now)?)
+    })
+    .await?;
+    if let Some((status, message)) = begun.refusal() {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CONFLICT);
+        let slug = match status {
+            StatusCode::UNPROCESSABLE_ENTITY => "idempotency-key-reused",
+            StatusCode::CONFLICT => "idempotency-key-in-progress",
+            _ => "idempotency-keys-exhausted",
+        };
+        let mut problem = refused(status, slug, t.t(message).to_owned());
+        if status != StatusCode::UNPROCESSABLE_ENTITY {
+            problem = problem.with_header(
+                HeaderName::from_static("retry-after"),
+                HeaderValue::from_static("1"),
+            );
+        }
+        return Err(problem);
+    }
+    if let Begin::Replay {
+        status,
+        content_type,
+        body,
+    } = begun
+    {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+        return Ok(HttpResponse::build(status)
+            .content_type(content_type)
+            .insert_header((REPLAYED, "true"))
+            .insert_header(("Cache-Control", "no-store"))
+            .body(body));
+    }
+    let response = match work.await {
+        Ok(response) => response,
+        Err(problem) => problem.error_response(),
+    };
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json")
+        .to_owned();
+    let (head, body) = response.into_parts();
+    let bytes = actix_web::body::to_bytes(body)
+        .await
+        .map_err(|_| answers::bad_body(&t))?;
+    // A 5xx (or an answer too large to keep) releases the key instead.
+    let kept = String::from_utf8_lossy(&bytes).into_owned();
+    let (now, code) = (state.clock.now(), status.as_u16());
+    crate::db::run(&state.pool, move |conn| {
+        Ok(idempotency::finish(
+            conn,
+            client,
+            &key,
+            code,
+            &content_type,
+            &kept,
+            now,
+        )?)
+    })
+    .await?;
+    Ok(head.set_body(bytes).map_into_boxed_body())
+}
