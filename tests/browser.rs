@@ -17,6 +17,8 @@
 
 #[path = "browser/api_clients.rs"]
 mod api_clients;
+#[path = "browser/api_draft.rs"]
+mod api_draft;
 #[path = "support/api_client.rs"]
 mod api_support;
 #[path = "browser/axe.rs"]

@@ -19,8 +19,8 @@ use crate::support::{
 };
 
 /// What one language's journey reads and presses.
-struct Words {
-    accept: &'static str,
+pub(crate) struct Words {
+    pub(crate) accept: &'static str,
     width: u32,
     nav: &'static str,
     name_label: &'static str,
@@ -31,7 +31,7 @@ struct Words {
     active: &'static str,
 }
 
-static ENGLISH: Words = Words {
+pub(crate) static ENGLISH: Words = Words {
     accept: "en-US,en",
     width: 1280,
     nav: "API clients",
@@ -43,7 +43,7 @@ static ENGLISH: Words = Words {
     active: "Active",
 };
 
-static JAPANESE: Words = Words {
+pub(crate) static JAPANESE: Words = Words {
     accept: "ja",
     width: 360,
     nav: "APIクライアント",
@@ -132,7 +132,7 @@ async fn two_approvers_register_and_confirm_an_api_client() {
 
 /// Password and authenticator code, at the journey's width, in its
 /// language (the header's switch, as a person picks it).
-async fn sign_in(
+pub(crate) async fn sign_in(
     client: &Client,
     base: &str,
     email: &str,
@@ -165,7 +165,7 @@ async fn sign_in(
 }
 
 /// No page may be wider than the window.
-async fn fits(client: &Client, what: &str) -> Result<(), BoxError> {
+pub(crate) async fn fits(client: &Client, what: &str) -> Result<(), BoxError> {
     let wide = client
         .execute(
             "return document.documentElement.scrollWidth > window.innerWidth;",
