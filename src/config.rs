@@ -330,6 +330,9 @@ pub struct Limits {
     /// Open connections kept from one client address; further requests
     /// from it are answered 503 and their connection closed.
     pub connections_per_address: usize,
+    /// Requests one API client may make in a minute; beyond, 429 with
+    /// `Retry-After` (`web::api::rate`).
+    pub api_requests_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -339,6 +342,7 @@ impl Default for Limits {
             hashing_per_address: 8,
             body_timeout: std::time::Duration::from_secs(30),
             connections_per_address: 64,
+            api_requests_per_minute: 1200,
         }
     }
 }

@@ -135,6 +135,9 @@ pub fn start(
             crate::web::fresh::ENTRIES,
             crate::web::fresh::Watch::Data,
         )),
+        api_rates: Arc::new(crate::web::api::rate::ClientRates::new(
+            config.limits.api_requests_per_minute,
+        )),
     });
     let connections = Arc::new(slow_clients::Connections::default());
     let per_address = config.limits.connections_per_address;

@@ -69,6 +69,8 @@ pub struct AppState {
     pub released: Arc<fresh::Fresh<Arc<Vec<crate::services::publications::Listed>>>>,
     /// API tokens' holders by token, while fresh (like the sessions).
     pub api_tokens: Arc<fresh::Fresh<crate::services::api_tokens::lookup::Holder>>,
+    /// Requests per API client in the current minute (`api::rate`).
+    pub api_rates: Arc<api::rate::ClientRates>,
 }
 
 impl AppState {

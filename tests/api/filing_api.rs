@@ -454,3 +454,44 @@ on_both_backends!(
     the_regulators_client_reads_the_statistics,
     bad_requests_get_problem_details_never_a_500,
 );
+
+/// A client's requests beyond its minute are refused at once (429 with
+/// `Retry-After`), and another client keeps its own budget.
+#[actix_web::test]
+async fn a_client_over_its_minute_is_told_when_to_come_back() {
+    let at = chrono::NaiveDate::from_ymd_opt(2025, 5, 20)
+        .unwrap()
+        .and_hms_opt(10, 0, 0)
+        .unwrap();
+    let limits = incident_portal::config::Limits {
+        api_requests_per_minute: 3,
+        ..Default::default()
+    };
+    let app = TestApp::spawn_limited(
+        incident_portal::db::Backend::Sqlite,
+        incident_portal::clock::Clock::fixed(at),
+        limits,
+    )
+    .await;
+    let mut admin = app.setup_admin().await;
+    let a = app.firm_with_users(&mut admin, "Alpha").await;
+    let b = app.firm_with_users(&mut admin, "Bravo").await;
+    let (first, second) = (firm_client(&app, a.id).await, firm_client(&app, b.id).await);
+    for _ in 0..3 {
+        assert_eq!(first.get("/api/v1/periods").await.status, StatusCode::OK);
+    }
+    let refused = first.get("/api/v1/periods").await;
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        refused.content_type.as_deref(),
+        Some("application/problem+json")
+    );
+    let wait: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert_eq!(second.get("/api/v1/periods").await.status, StatusCode::OK);
+}

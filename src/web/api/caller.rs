@@ -74,6 +74,17 @@ fn unauthorized(lang: Lang, token_sent: bool) -> Problem {
     .with_header(header::WWW_AUTHENTICATE, challenge(error, None))
 }
 
+/// 429: the client's requests for this minute are used up.
+fn too_many(lang: Lang, wait: u64) -> Problem {
+    let t = Tr::new(lang);
+    Problem::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        &type_uri("too-many-requests"),
+        t.t(msg!("api.problem.too_many_requests")).to_owned(),
+    )
+    .with_header(header::RETRY_AFTER, HeaderValue::from(wait))
+}
+
 impl ApiCaller {
     /// 403 unless the token carries `scope`.
     pub fn require(&self, scope: Scope) -> Result<(), Problem> {
@@ -126,6 +137,12 @@ impl ApiCaller {
         if !holder.is_live(now) {
             state.api_tokens.forget(&token);
             return Err(unauthorized(lang, true));
+        }
+        if let Err(wait) = state
+            .api_rates
+            .admit(holder.client_row_id, std::time::Instant::now())
+        {
+            return Err(too_many(lang, wait));
         }
         Ok(ApiCaller {
             actor: client_actor(

@@ -18,6 +18,7 @@ pub mod drafts;
 pub mod idempotent;
 pub mod periods;
 pub mod problem;
+pub mod rate;
 pub mod summary;
 pub mod token;
 pub mod trades;
