@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use incident_portal::db::schema::{api_clients, audit_events};
 use reqwest::StatusCode;
 
-use crate::api_support::{TestKey, get_token};
+use crate::api_support::{TestKey, get_token, seed_staff_client};
 use crate::api_token::whoami;
 use crate::helpers::{Browser, Page, TestApp};
 use crate::on_both_backends;
@@ -365,6 +365,20 @@ async fn the_admin_confirms_for_a_one_approver_firm_and_registers_staff_clients(
             .await
             .text("#client-status"),
         "Active"
+    );
+    // The seeding helper for other tests does the same through the services.
+    let (seeded, seeded_key) = seed_staff_client(&app.pool, app.clock.now(), TestKey::es256());
+    let token = get_token(
+        &app.address,
+        app.clock.now(),
+        &seeded,
+        &seeded_key,
+        Some("stats:read"),
+    )
+    .await;
+    assert_eq!(
+        whoami(&app, &token).await.2["scopes"],
+        serde_json::json!(["stats:read"])
     );
 }
 
