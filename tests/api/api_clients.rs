@@ -521,8 +521,30 @@ fn key_ids(app: &TestApp, client: i64) -> Vec<i64> {
 async fn an_old_sign_in_keeps_what_was_typed_and_asks_to_confirm_first(app: TestApp) {
     let mut admin = app.setup_admin().await;
     let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
+    let first = TestKey::es256().public_jwk().to_string();
+    let id =
+        client_page_id(&register(&mut firm.approver, "/firm/api-clients", "Now", &first).await);
     let form = firm.approver.get("/firm/api-clients").await;
+    let client = firm.approver.get(&format!("/api-clients/{id}")).await;
     app.clock.advance(Duration::minutes(11));
+    // Adding a key: the pasted key comes back, with the way to confirm.
+    let next = TestKey::ed25519().public_jwk().to_string();
+    let page = firm
+        .approver
+        .submit_form(
+            &client,
+            &format!("/api-clients/{id}/keys"),
+            &[("public_jwk", &next)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(page.text("textarea#public_jwk"), next);
+    assert!(
+        page.body
+            .contains(&format!("href=\"/account/reauth?next=/api-clients/{id}\""))
+    );
+    assert_eq!(key_ids(&app, id).len(), 1, "no key added");
+    // Registering.
     let jwk = TestKey::es256().public_jwk().to_string();
     let page = firm
         .approver
@@ -551,7 +573,8 @@ async fn an_old_sign_in_keeps_what_was_typed_and_asks_to_confirm_first(app: Test
             .count()
             .get_result::<i64>(&mut conn)
             .unwrap(),
-        0
+        1,
+        "only the client registered in time"
     );
 }
 

@@ -110,10 +110,10 @@ pub fn key_field(t: &Tr, typed: &str, invalid: &Invalid) -> FieldView {
     key
 }
 
-/// Whether the step-up is due; the sign-in page (in another tab) that
-/// comes back to `back` when it is.
-pub fn step_up_due(state: &AppState, who: &SignedIn, back: &str) -> Option<String> {
-    (state.clock.now() - who.session.authenticated_at > STEP_UP_WINDOW).then(|| paths::reauth(back))
+/// Whether the step-up is due: the sign-in is older than the window that
+/// registering a client or adding a key needs.
+pub fn step_up_due(state: &AppState, who: &SignedIn) -> bool {
+    state.clock.now() - who.session.authenticated_at > STEP_UP_WINDOW
 }
 
 async fn show(
@@ -186,7 +186,7 @@ async fn register(
     scope: Scope,
     form: RegisterForm,
 ) -> AppResult<HttpResponse> {
-    if step_up_due(state, who, scope.path()).is_some() {
+    if step_up_due(state, who) {
         let invalid = Invalid::one("reauth", msg!("err.api_client.reauth"));
         return show(
             req,
