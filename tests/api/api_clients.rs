@@ -136,6 +136,11 @@ async fn a_second_approver_confirms_what_the_first_registered(app: TestApp) {
     assert_eq!(page.text("#client-status"), "Active");
     let list = firm.approver.get("/firm/api-clients").await;
     assert!(list.text("#api-clients").contains("Back office"));
+    let listed_key = format!("ES256 {}…", &key.kid()[..8]);
+    assert!(
+        list.text("#api-clients .client-keys")
+            .starts_with(&listed_key)
+    );
     assert!(list.text("#api-clients").contains("Active"));
     // Confirming twice changes nothing.
     assert_eq!(

@@ -64,6 +64,8 @@ pub struct ClientLine {
     pub status_key: Key,
     pub registered_by: String,
     pub confirmed_by: String,
+    /// The keys that may sign: algorithm, the start of the key ID, added.
+    pub keys: Vec<String>,
 }
 
 #[derive(Template)]
@@ -141,6 +143,15 @@ async fn show(
             status_key: status_key(v.client.status),
             registered_by: v.registered_by.clone(),
             confirmed_by: v.confirmed_by.clone().unwrap_or_default(),
+            keys: v
+                .keys
+                .iter()
+                .filter(|k| k.key.retired_at.is_none())
+                .map(|k| {
+                    let start: String = k.key.kid.chars().take(8).collect();
+                    format!("{} {start}… {}", k.key.alg, c.when(&k.key.added_at))
+                })
+                .collect(),
         })
         .collect();
     let mut shown = fields(
