@@ -162,6 +162,8 @@ pub fn grant(
             )));
         }
     };
+    // The address first, the client second (`store` and `settle_failure`
+    // give them back by position).
     let keys = [
         ThrottleKey::ApiAddress(request.ip.to_owned()),
         ThrottleKey::ApiClient(read.claims.iss.clone()),
@@ -390,6 +392,18 @@ fn store(
                 Refusal::client(msg!("api.oauth.inactive")),
                 client,
             )));
+        }
+        // The key may have been retired since it was read (a retirement
+        // takes the same row first, so it is seen here).
+        let signing: i64 = api_client_keys::table
+            .find(key.id)
+            .filter(api_client_keys::retired_at.is_null())
+            .count()
+            .get_result(conn)?;
+        if signing == 0 {
+            return Ok(Err(Failure::unsigned(Refusal::client(msg!(
+                "api.oauth.unverified"
+            )))));
         }
         diesel::delete(
             api_assertions::table

@@ -2,7 +2,10 @@
 //! synchroniser token; forms before sign-in carry a double-submit token that
 //! must match a `__Host-` cookie (which no other site can set or read).
 //! Handlers take `CsrfForm<T>` instead of `web::Form<T>`, so a form cannot
-//! be read without the check.
+//! be read without the check. The filing API (`web::api`) alone reads
+//! plain forms: it reads no cookie at all, its callers proving themselves
+//! with a signed assertion or a bearer token in the request itself, which
+//! no other site can make a browser send.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use incident_portal::db::schema::{api_clients, audit_events};
 use reqwest::StatusCode;
 
-use crate::api_support::{TestKey, get_token};
+use crate::api_support::{TestKey, get_token, seed_staff_client};
 use crate::api_token::whoami;
 use crate::helpers::{Browser, Page, TestApp};
 use crate::on_both_backends;
@@ -136,6 +136,11 @@ async fn a_second_approver_confirms_what_the_first_registered(app: TestApp) {
     assert_eq!(page.text("#client-status"), "Active");
     let list = firm.approver.get("/firm/api-clients").await;
     assert!(list.text("#api-clients").contains("Back office"));
+    let listed_key = format!("ES256 {}…", &key.kid()[..8]);
+    assert!(
+        list.text("#api-clients .client-keys")
+            .starts_with(&listed_key)
+    );
     assert!(list.text("#api-clients").contains("Active"));
     // Confirming twice changes nothing.
     assert_eq!(
@@ -366,6 +371,20 @@ async fn the_admin_confirms_for_a_one_approver_firm_and_registers_staff_clients(
             .text("#client-status"),
         "Active"
     );
+    // The seeding helper for other tests does the same through the services.
+    let (seeded, seeded_key) = seed_staff_client(&app.pool, app.clock.now(), TestKey::es256());
+    let token = get_token(
+        &app.address,
+        app.clock.now(),
+        &seeded,
+        &seeded_key,
+        Some("stats:read"),
+    )
+    .await;
+    assert_eq!(
+        whoami(&app, &token).await.2["scopes"],
+        serde_json::json!(["stats:read"])
+    );
 }
 
 async fn keys_rotate_two_at_a_time_never_none(app: TestApp) {
@@ -507,8 +526,30 @@ fn key_ids(app: &TestApp, client: i64) -> Vec<i64> {
 async fn an_old_sign_in_keeps_what_was_typed_and_asks_to_confirm_first(app: TestApp) {
     let mut admin = app.setup_admin().await;
     let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
+    let first = TestKey::es256().public_jwk().to_string();
+    let id =
+        client_page_id(&register(&mut firm.approver, "/firm/api-clients", "Now", &first).await);
     let form = firm.approver.get("/firm/api-clients").await;
+    let client = firm.approver.get(&format!("/api-clients/{id}")).await;
     app.clock.advance(Duration::minutes(11));
+    // Adding a key: the pasted key comes back, with the way to confirm.
+    let next = TestKey::ed25519().public_jwk().to_string();
+    let page = firm
+        .approver
+        .submit_form(
+            &client,
+            &format!("/api-clients/{id}/keys"),
+            &[("public_jwk", &next)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(page.text("textarea#public_jwk"), next);
+    assert!(
+        page.body
+            .contains(&format!("href=\"/account/reauth?next=/api-clients/{id}\""))
+    );
+    assert_eq!(key_ids(&app, id).len(), 1, "no key added");
+    // Registering.
     let jwk = TestKey::es256().public_jwk().to_string();
     let page = firm
         .approver
@@ -537,7 +578,8 @@ async fn an_old_sign_in_keeps_what_was_typed_and_asks_to_confirm_first(app: Test
             .count()
             .get_result::<i64>(&mut conn)
             .unwrap(),
-        0
+        1,
+        "only the client registered in time"
     );
 }
 

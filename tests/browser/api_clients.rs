@@ -3,7 +3,8 @@
 //! it waiting and no way to confirm it alone; approver B, in a browser of
 //! their own, opens it from the list and confirms it. In English at desk
 //! width (the README's screenshot) and in Japanese at 360 px, where the
-//! pages must not scroll sideways.
+//! pages must not scroll sideways; axe-core finds nothing serious on the
+//! list, the refused form, the waiting client or the confirmed one.
 
 use diesel::prelude::*;
 use fantoccini::{Client, Locator};
@@ -65,6 +66,7 @@ async fn two_approvers_register_and_confirm_an_api_client() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let mut admin = app.setup_admin().await;
     let base = localhost_portal(&app, MailConfig::Memory(Default::default()), false);
+    let axe = std::sync::Arc::new(crate::axe::source());
     for (tag, words) in [("Kanto", &ENGLISH), ("Kansai", &JAPANESE)] {
         let firm = app
             .add_firm(
@@ -91,6 +93,7 @@ async fn two_approvers_register_and_confirm_an_api_client() {
             let client = connect(&driver.url, profile.path(), words.accept).await;
             let session = client.clone();
             let (base, who, name, key) = (base.clone(), who.clone(), name.clone(), key.clone());
+            let axe = axe.clone();
             drive(
                 &client,
                 std::time::Duration::from_secs(120),
@@ -98,9 +101,9 @@ async fn two_approvers_register_and_confirm_an_api_client() {
                 async move {
                     sign_in(&session, &base, &who, &code, words).await?;
                     if registers {
-                        register(&session, &name, &key, words).await
+                        register(&session, &axe, &name, &key, words).await
                     } else {
-                        confirm(&session, &name, words).await
+                        confirm(&session, &axe, &name, words).await
                     }
                 },
             )
@@ -164,8 +167,13 @@ pub(crate) async fn sign_in(
     Ok(())
 }
 
-/// No page may be wider than the window.
-pub(crate) async fn fits(client: &Client, what: &str) -> Result<(), BoxError> {
+/// No page may be wider than the window, nor have a serious or critical
+/// accessibility problem.
+pub(crate) async fn fits(client: &Client, axe: &str, what: &str) -> Result<(), BoxError> {
+    let found = crate::axe::check(client, axe, what).await?;
+    if !found.is_empty() {
+        return Err(found.join("\n").into());
+    }
     let wide = client
         .execute(
             "return document.documentElement.scrollWidth > window.innerWidth;",
@@ -179,7 +187,13 @@ pub(crate) async fn fits(client: &Client, what: &str) -> Result<(), BoxError> {
 }
 
 /// Approver A registers the client and finds it waiting for someone else.
-async fn register(client: &Client, name: &str, key: &str, words: &Words) -> Result<(), BoxError> {
+async fn register(
+    client: &Client,
+    axe: &str,
+    name: &str,
+    key: &str,
+    words: &Words,
+) -> Result<(), BoxError> {
     assert_eq!(
         text(client, r#"label[for="client_name"]"#).await?,
         words.name_label
@@ -188,8 +202,20 @@ async fn register(client: &Client, name: &str, key: &str, words: &Words) -> Resu
         text(client, r#"label[for="public_jwk"]"#).await?,
         words.key_label
     );
-    fits(client, "the list").await?;
+    fits(client, axe, "the list").await?;
+    // A private key first: refused beside the field, the name kept.
     type_into(client, "client_name", name).await?;
+    let mut private: serde_json::Value = serde_json::from_str(key)?;
+    private["d"] = serde_json::Value::String("jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI".into());
+    type_into(client, "public_jwk", &private.to_string()).await?;
+    press(client, words.register, "#public_jwk-error").await?;
+    let kept = client
+        .find(Locator::Id("client_name"))
+        .await?
+        .prop("value")
+        .await?;
+    assert_eq!(kept.as_deref(), Some(name), "the name typed is kept");
+    fits(client, axe, "the refused form").await?;
     type_into(client, "public_jwk", key).await?;
     press(client, words.register, "#client-status").await?;
     assert_eq!(text(client, "#client-status").await?, words.pending);
@@ -199,18 +225,18 @@ async fn register(client: &Client, name: &str, key: &str, words: &Words) -> Resu
         client.find(Locator::XPath(&confirm)).await.is_err(),
         "the registrant has no button to confirm"
     );
-    fits(client, "the client's page").await?;
+    fits(client, axe, "the client's page").await?;
     sign_out(client).await
 }
 
 /// Approver B opens it from the list and confirms it.
-async fn confirm(client: &Client, name: &str, words: &Words) -> Result<(), BoxError> {
+async fn confirm(client: &Client, axe: &str, name: &str, words: &Words) -> Result<(), BoxError> {
     client.find(Locator::LinkText(name)).await?.click().await?;
     wait_for(client, "#client-status").await?;
     assert_eq!(text(client, "#client-status").await?, words.pending);
     press(client, words.confirm, "#client-status").await?;
     assert_eq!(text(client, "#client-status").await?, words.active);
-    fits(client, "the confirmed client's page").await?;
+    fits(client, axe, "the confirmed client's page").await?;
     let png = client.screenshot().await?;
     let lang = &words.accept[..2];
     save_screenshot(

@@ -107,14 +107,14 @@ async fn a_system_drafts_and_the_approver_who_did_not_register_it_submits() {
             let driver = Chromedriver::start().await;
             let client = connect(&driver.url, profile.path(), words.client.accept).await;
             let session = client.clone();
-            let (base, who) = (base.clone(), who.clone());
+            let (base, who, axe) = (base.clone(), who.clone(), axe.clone());
             drive(
                 &client,
                 std::time::Duration::from_secs(120),
                 "api-draft-failure.png",
                 async move {
                     sign_in_to(&session, &base, &who, &code, words.client).await?;
-                    approve(&session, &base, words, submits).await
+                    approve(&session, &base, &axe, words, submits).await
                 },
             )
             .await;
@@ -150,7 +150,7 @@ async fn approve(
             return Err(format!("the page does not show {shown}").into());
         }
     }
-    fits(client, "the approver's page").await?;
+    fits(client, axe, "the approver's page").await?;
     if !submits {
         let standing = text(client, "#standing").await?;
         if !standing.contains(words.preparer) {

@@ -247,6 +247,50 @@ pub fn seed_firm_client(
     (client_id, key)
 }
 
+/// An ACTIVE regulator (staff) client: registered by the first admin,
+/// confirmed by another admin (with a single admin it is active at once).
+/// Its client id, and the key it signs with.
+pub fn seed_staff_client(pool: &DbPool, now: NaiveDateTime, key: TestKey) -> (String, TestKey) {
+    let admins: Vec<i64> = {
+        let mut conn = pool.get().unwrap();
+        users::table
+            .filter(users::role.eq(Role::Admin))
+            .filter(users::active.eq(true))
+            .filter(users::password_hash.is_not_null())
+            .order(users::id.asc())
+            .select(users::id)
+            .load(&mut conn)
+            .unwrap()
+    };
+    let registrant = user(pool, admins[0]);
+    let mut conn = pool.get().unwrap();
+    let jwk = key.public_jwk().to_string();
+    let registered = api_clients::register(
+        &mut conn,
+        &Actor::system("test"),
+        &registrant,
+        &Registration {
+            name: "Statistics reader",
+            public_jwk: &jwk,
+        },
+        now,
+    )
+    .unwrap()
+    .unwrap();
+    if let Some(second) = admins.get(1) {
+        let confirmer = user(pool, *second);
+        api_clients::confirm(
+            &mut conn,
+            &Actor::system("test"),
+            &confirmer,
+            registered.id,
+            now,
+        )
+        .unwrap();
+    }
+    (registered.client_id, key)
+}
+
 /// POSTs a token request with `assertion` (and `scope`) to the portal at
 /// `address`: the raw response.
 pub async fn request_token(

@@ -248,7 +248,7 @@ pub async fn add_key(
 ) -> AppResult<HttpResponse> {
     let who = manager(who)?;
     let id = client_id(&id)?;
-    if step_up_due(&state, &who, &paths::api_client(id)).is_some() {
+    if step_up_due(&state, &who) {
         let invalid = Invalid::one("reauth", msg!("err.api_client.reauth"));
         let status = StatusCode::FORBIDDEN;
         return show(&req, &state, &who, id, &form.public_jwk, &invalid, status).await;

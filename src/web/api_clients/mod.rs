@@ -64,6 +64,8 @@ pub struct ClientLine {
     pub status_key: Key,
     pub registered_by: String,
     pub confirmed_by: String,
+    /// The keys that may sign: algorithm, the start of the key ID, added.
+    pub keys: Vec<String>,
 }
 
 #[derive(Template)]
@@ -110,10 +112,10 @@ pub fn key_field(t: &Tr, typed: &str, invalid: &Invalid) -> FieldView {
     key
 }
 
-/// Whether the step-up is due; the sign-in page (in another tab) that
-/// comes back to `back` when it is.
-pub fn step_up_due(state: &AppState, who: &SignedIn, back: &str) -> Option<String> {
-    (state.clock.now() - who.session.authenticated_at > STEP_UP_WINDOW).then(|| paths::reauth(back))
+/// Whether the step-up is due: the sign-in is older than the window that
+/// registering a client or adding a key needs.
+pub fn step_up_due(state: &AppState, who: &SignedIn) -> bool {
+    state.clock.now() - who.session.authenticated_at > STEP_UP_WINDOW
 }
 
 async fn show(
@@ -141,6 +143,15 @@ async fn show(
             status_key: status_key(v.client.status),
             registered_by: v.registered_by.clone(),
             confirmed_by: v.confirmed_by.clone().unwrap_or_default(),
+            keys: v
+                .keys
+                .iter()
+                .filter(|k| k.key.retired_at.is_none())
+                .map(|k| {
+                    let start: String = k.key.kid.chars().take(8).collect();
+                    format!("{} {start}… {}", k.key.alg, c.when(&k.key.added_at))
+                })
+                .collect(),
         })
         .collect();
     let mut shown = fields(
@@ -186,7 +197,7 @@ async fn register(
     scope: Scope,
     form: RegisterForm,
 ) -> AppResult<HttpResponse> {
-    if step_up_due(state, who, scope.path()).is_some() {
+    if step_up_due(state, who) {
         let invalid = Invalid::one("reauth", msg!("err.api_client.reauth"));
         return show(
             req,
