@@ -69,6 +69,7 @@ async fn a_system_drafts_and_the_approver_who_did_not_register_it_submits() {
     let mut admin = app.setup_admin().await;
     let base =
         crate::support::localhost_portal(&app, MailConfig::Memory(Default::default()), false);
+    let axe = std::sync::Arc::new(crate::axe::source());
     for (tag, words) in [("Tokai", &ENGLISH), ("Kyushu", &JAPANESE)] {
         let firm = app
             .add_firm(
@@ -137,6 +138,7 @@ async fn a_system_drafts_and_the_approver_who_did_not_register_it_submits() {
 async fn approve(
     client: &Client,
     base: &str,
+    axe: &str,
     words: &Words,
     submits: bool,
 ) -> Result<(), BoxError> {
