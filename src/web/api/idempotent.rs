@@ -19,6 +19,9 @@ use crate::services::idempotency::{self, Begin};
 use crate::web::AppState;
 
 pub const HEADER: &str = "idempotency-key";
+/// How long a repeat waits for a running first request's answer.
+const SETTLE_TRIES: u32 = 20;
+const SETTLE_PAUSE: std::time::Duration = std::time::Duration::from_millis(25);
 pub const REPLAYED: &str = "idempotent-replayed";
 
 fn refused(status: StatusCode, slug: &str, title: String) -> Problem {
@@ -59,11 +62,22 @@ where
     let sha = idempotency::request_sha256(body);
     let client = caller.client_row_id;
     let now = state.clock.now();
-    let (k, r) = (key.clone(), request.clone());
-    let begun = crate::db::run(&state.pool, move |conn| {
-        Ok(idempotency::begin(conn, client, &k, &r, &sha, now)?)
-    })
-    .await?;
+    let mut begun = Begin::InProgress;
+    // A repeat that finds the first still running waits a moment for its
+    // answer (kept just after it was sent) before it is told to come back.
+    for attempt in 0..=SETTLE_TRIES {
+        if attempt > 0 {
+            actix_web::rt::time::sleep(SETTLE_PAUSE).await;
+        }
+        let (k, r, s) = (key.clone(), request.clone(), sha.clone());
+        begun = crate::db::run(&state.pool, move |conn| {
+            Ok(idempotency::begin(conn, client, &k, &r, &s, now)?)
+        })
+        .await?;
+        if begun != Begin::InProgress {
+            break;
+        }
+    }
     if let Some((status, message)) = begun.refusal() {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CONFLICT);
         let slug = match status {
@@ -108,20 +122,30 @@ where
     let bytes = actix_web::body::to_bytes(body)
         .await
         .map_err(|_| answers::bad_body(&t))?;
-    // A 5xx (or an answer too large to keep) releases the key instead.
+    // Kept after the answer has gone: its write is off the caller's path.
+    // A repeat meanwhile waits for it (above); if the process dies first,
+    // the key is taken over after a while and the request runs again,
+    // which replaces the draft (or the trade detail, or the ready mark)
+    // with the same again. A 5xx (or an answer too large to keep)
+    // releases the key instead.
     let kept = String::from_utf8_lossy(&bytes).into_owned();
-    let (now, code) = (state.clock.now(), status.as_u16());
-    crate::db::run(&state.pool, move |conn| {
-        Ok(idempotency::finish(
-            conn,
-            client,
-            &key,
-            code,
-            &content_type,
-            &kept,
-            now,
-        )?)
-    })
-    .await?;
+    let (now, code, pool) = (state.clock.now(), status.as_u16(), state.pool.clone());
+    actix_web::rt::spawn(async move {
+        let finished = crate::db::run(&pool, move |conn| {
+            Ok(idempotency::finish(
+                conn,
+                client,
+                &key,
+                code,
+                &content_type,
+                &kept,
+                now,
+            )?)
+        })
+        .await;
+        if let Err(e) = finished {
+            tracing::warn!(error = %e.chain(), "an idempotency key's answer was not kept");
+        }
+    });
     Ok(head.set_body(bytes).map_into_boxed_body())
 }
