@@ -296,7 +296,14 @@ impl Journey {
         self.fill("affected_accounts", "14").await?;
         self.save_and_continue("#error-summary").await?;
         let error = text(&self.client, "#fraudulent_trades-error").await?;
-        assert_eq!(error, self.t.t(msg!("err.rule.trades_exceed_accesses")));
+        // The message, and the ID of its rule in the published catalogue.
+        assert_eq!(
+            error,
+            format!(
+                "{} (RET-E014)",
+                self.t.t(msg!("err.rule.trades_exceed_accesses"))
+            )
+        );
         if shoot {
             self.step("section-error", Some("task.figures")).await?;
         }
@@ -305,7 +312,13 @@ impl Journey {
         self.fill("unauthorized_accesses", "12").await?;
         self.save_and_continue("#warnings").await?;
         let warning = text(&self.client, "#affected_accounts-error").await?;
-        assert_eq!(warning, self.t.t(msg!("warn.accounts_exceed_accesses")));
+        assert_eq!(
+            warning,
+            format!(
+                "{} (RET-W001)",
+                self.t.t(msg!("warn.accounts_exceed_accesses"))
+            )
+        );
         if shoot {
             self.step("section-warning", Some("task.figures")).await?;
         }
