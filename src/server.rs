@@ -135,6 +135,7 @@ pub fn start(
             crate::web::fresh::ENTRIES,
             crate::web::fresh::Watch::Data,
         )),
+        api_document: Arc::default(),
     });
     let connections = Arc::new(slow_clients::Connections::default());
     let per_address = config.limits.connections_per_address;

@@ -69,6 +69,8 @@ pub struct AppState {
     pub released: Arc<fresh::Fresh<Arc<Vec<crate::services::publications::Listed>>>>,
     /// API tokens' holders by token, while fresh (like the sessions).
     pub api_tokens: Arc<fresh::Fresh<crate::services::api_tokens::lookup::Holder>>,
+    /// The filing API's OpenAPI document, built on first use (`api::openapi`).
+    pub api_document: Arc<std::sync::OnceLock<api::openapi::Published>>,
 }
 
 impl AppState {
@@ -261,4 +263,6 @@ portal_routes! {
     get paths::API_VERSION => api::versions::one;
     get paths::API_SUMMARY => api::summary::summary;
     get paths::API_COMPLETENESS => api::summary::completeness;
+    get paths::API_OPENAPI => api::openapi::document;
+    get paths::API_REFERENCE => api::reference::page;
 }

@@ -19,6 +19,12 @@ use crate::services::idempotency::{self, Begin};
 use crate::web::AppState;
 
 pub const HEADER: &str = "idempotency-key";
+
+/// A request's body as an operation that takes none still reads it: its
+/// bytes are part of what a key stands for. (Named apart from
+/// `web::Bytes`, which the OpenAPI generator would take for a documented
+/// body.)
+pub type RequestBytes = actix_web::web::Bytes;
 pub const REPLAYED: &str = "idempotent-replayed";
 
 fn refused(status: StatusCode, slug: &str, title: String) -> Problem {
