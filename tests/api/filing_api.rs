@@ -305,7 +305,13 @@ async fn the_regulators_client_reads_the_statistics(app: TestApp) {
 }
 
 /// (method, path, media type, body, the status expected).
-type BadCall = (&'static str, &'static str, Option<&'static str>, Vec<u8>, u16);
+type BadCall = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Vec<u8>,
+    u16,
+);
 
 async fn bad_requests_get_problem_details_never_a_500(app: TestApp) {
     let mut admin = app.setup_admin().await;
