@@ -138,6 +138,7 @@ pub fn start(
         api_rates: Arc::new(crate::web::api::rate::ClientRates::new(
             config.limits.api_requests_per_minute,
         )),
+        api_document: Arc::default(),
     });
     let connections = Arc::new(slow_clients::Connections::default());
     let per_address = config.limits.connections_per_address;

@@ -71,6 +71,8 @@ pub struct AppState {
     pub api_tokens: Arc<fresh::Fresh<crate::services::api_tokens::lookup::Holder>>,
     /// Requests per API client in the current minute (`api::rate`).
     pub api_rates: Arc<api::rate::ClientRates>,
+    /// The filing API's OpenAPI document, built on first use (`api::openapi`).
+    pub api_document: Arc<std::sync::OnceLock<api::openapi::Published>>,
 }
 
 impl AppState {
@@ -263,4 +265,6 @@ portal_routes! {
     get paths::API_VERSION => api::versions::one;
     get paths::API_SUMMARY => api::summary::summary;
     get paths::API_COMPLETENESS => api::summary::completeness;
+    get paths::API_OPENAPI => api::openapi::document;
+    get paths::API_REFERENCE => api::reference::page;
 }

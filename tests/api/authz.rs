@@ -198,6 +198,9 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ),
     ("get", "/api/v1/summary", "U U U U U U"),
     ("get", "/api/v1/completeness", "U U U U U U"),
+    // The API's document and reference page: anyone may read them.
+    ("get", "/api/v1/openapi.json", "A A A A A A"),
+    ("get", "/api/v1/reference", "A A A A A A"),
 ];
 
 const CALLERS: [&str; 6] = [

@@ -42,6 +42,7 @@ mod mail;
 mod maxlength;
 mod migrations;
 mod open_data;
+mod openapi;
 mod outage;
 mod passkeys;
 mod publication_languages;

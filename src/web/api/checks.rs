@@ -45,11 +45,12 @@ fn pointer(field: &str) -> String {
 }
 
 /// The draft's checks, as `GET`/`PUT …/draft` and `POST /validate` answer.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Checks {
     /// No error, and any warning explained: the draft can be marked ready
     /// for approval.
     pub ready: bool,
+    /// What must be put right before the draft can be marked ready.
     pub errors: Vec<ProblemError>,
     /// Unusual figures that need a written explanation
     /// (`/warnings_explanation`).

@@ -25,24 +25,37 @@ use crate::services::{draft_document, returns, submission};
 use crate::web::AppState;
 
 /// The ready-for-approval mark, as it stands.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ReadyJson {
+    /// Who marked it (a person, or `api-client:<client id>`).
     pub by: String,
+    #[schema(format = DateTime)]
     pub at: String,
     /// Whether the draft is still the one marked.
     pub current: bool,
 }
 
 /// A draft as the API answers it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DraftJson {
+    /// `YYYY-MM`.
+    #[schema(example = "2025-04")]
     pub period: String,
     /// SHA-256 of the whole draft (trade rows included): the `ETag`, and
     /// what `If-Match` names when marking it ready.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub sha256: String,
+    /// When the draft was last changed (`null` before its first change).
+    #[schema(format = DateTime, required = true)]
     pub updated_at: Option<String>,
+    /// Who last changed it.
+    #[schema(required = true)]
     pub updated_by: Option<String>,
+    /// The draft document.
+    #[schema(value_type = crate::services::draft_document::schema::DraftDocument)]
     pub draft: serde_json::Value,
+    /// The ready-for-approval mark (`null`: never marked).
+    #[schema(required = true)]
     pub ready_for_approval: Option<ReadyJson>,
     pub checks: Checks,
 }
@@ -102,6 +115,36 @@ fn with_etag(draft: &DraftJson) -> HttpResponse {
 }
 
 /// `GET /api/v1/returns/{period}/draft`
+#[utoipa::path(
+    get,
+    path = crate::web::paths::API_DRAFT,
+    tag = "drafts",
+    operation_id = "get_draft",
+    summary = "Read the month's draft and its checks",
+    description = "The draft as one JSON document, whoever typed it (the portal's pages or \
+the API), with every check's result: each failed check names its rule (`/rules`) and the member \
+at fault by a JSON Pointer. The `ETag` is the draft's SHA-256, for `If-Match` when marking it \
+ready.",
+    params(
+        super::openapi::params::PeriodPath,
+        super::openapi::params::AcceptLanguageHeader,
+    ),
+    responses(
+        (status = 200, description = "The draft", body = DraftJson,
+            headers(("ETag" = String, description = "The quoted SHA-256 of the draft"))),
+        (status = 401, response = super::openapi::responses::Unauthorized),
+        (status = 403, description = "The token lacks `returns:read` (`WWW-Authenticate` names \
+it), or the client is the regulator's", body = super::problem::Body,
+            content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "On a missing scope"))),
+        (status = 404, description = "The month has not begun, or it has no draft \
+(`/api/v1/problems/no-draft`)", body = super::problem::Body,
+            content_type = "application/problem+json"),
+        (status = 500, response = super::openapi::responses::Internal),
+        (status = 503, response = super::openapi::responses::Unavailable),
+    ),
+    security(("oauth2" = ["returns:read"]), ("bearer" = ["returns:read"]))
+)]
 pub async fn get(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -125,6 +168,57 @@ fn document(t: &Tr, public_url: &str, value: &serde_json::Value) -> Result<Figur
 /// `PUT /api/v1/returns/{period}/draft`: the whole draft replaced by the
 /// document (what it leaves out is emptied), kept however wrong it is, as
 /// a draft typed in the browser; the answer tells every check.
+#[utoipa::path(
+    put,
+    path = crate::web::paths::API_DRAFT,
+    tag = "drafts",
+    operation_id = "put_draft",
+    summary = "Replace the month's draft",
+    description = "The whole draft is replaced by the document: whatever it leaves out is \
+emptied. A document of the right shape is kept however wrong its figures are (as a draft typed in \
+the portal is), and the answer tells every check; a document of the wrong shape is refused (422, \
+`DOC-E…` rules, each with the JSON Pointer of the member at fault). The trade detail is put \
+apart (`…/draft/trades`).",
+    params(
+        super::openapi::params::PeriodPath,
+        super::openapi::params::IdempotencyKeyHeader,
+        super::openapi::params::AcceptLanguageHeader,
+    ),
+    request_body(
+        content = crate::services::draft_document::schema::DraftDocument,
+        content_type = "application/json",
+        description = "The draft document (at most 256 KiB)"
+    ),
+    responses(
+        (status = 200, description = "Kept: the draft as now stored, with every check", body = DraftJson,
+            headers(
+                ("ETag" = String, description = "The quoted SHA-256 of the draft (absent on a replay: take `sha256`)"),
+                ("Idempotent-Replayed" = String, description = "`true` when this answers a repeat of the key")
+            )),
+        (status = 400, description = "No `Idempotency-Key`, or a malformed one; or the body is not \
+JSON (`malformed-json`, `detail` says where it stops)", body = super::problem::Body,
+            content_type = "application/problem+json"),
+        (status = 401, response = super::openapi::responses::Unauthorized),
+        (status = 403, description = "The token lacks `returns:draft` (`WWW-Authenticate` names \
+it), or the client is the regulator's", body = super::problem::Body,
+            content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "On a missing scope"))),
+        (status = 404, description = "The month has not begun", body = super::problem::Body,
+            content_type = "application/problem+json"),
+        (status = 409, response = super::openapi::responses::InProgress),
+        (status = 413, description = "The body is over 256 KiB", body = super::problem::Body,
+            content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`", body = super::problem::Body,
+            content_type = "application/problem+json"),
+        (status = 422, description = "The document's shape breaks rules (`errors` lists each, \
+with its rule and JSON Pointer); or the `Idempotency-Key` was used for another request", body = super::problem::Body,
+            content_type = "application/problem+json"),
+        (status = 429, response = super::openapi::responses::TooManyKeys),
+        (status = 500, response = super::openapi::responses::Internal),
+        (status = 503, response = super::openapi::responses::Unavailable),
+    ),
+    security(("oauth2" = ["returns:draft"]), ("bearer" = ["returns:draft"]))
+)]
 pub async fn put(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -201,12 +295,61 @@ fn precondition_failed(t: &Tr) -> Problem {
 /// approval, exactly as the preparer's button in the browser does, if it
 /// is still the draft whose `ETag` the caller names in `If-Match`; the
 /// firm's approvers are told by email.
+#[utoipa::path(
+    post,
+    path = crate::web::paths::API_DRAFT_READY,
+    tag = "drafts",
+    operation_id = "mark_ready",
+    summary = "Mark the draft ready for approval",
+    description = "Exactly as the preparer's button in the portal: the firm's approvers are \
+told by email, and one of them (who prepared no part of it) reviews and submits it in the portal. \
+Only a draft that passes every check, with its warnings explained, can be marked; and only the \
+draft the caller checked (`If-Match`). No body.",
+    params(
+        super::openapi::params::PeriodPath,
+        super::openapi::params::IdempotencyKeyHeader,
+        super::openapi::params::IfMatchHeader,
+        super::openapi::params::AcceptLanguageHeader,
+    ),
+    responses(
+        (status = 200, description = "Marked: the draft with its mark", body = DraftJson,
+            headers(
+                ("ETag" = String, description = "The quoted SHA-256 of the draft (absent on a replay: take `sha256`)"),
+                ("Idempotent-Replayed" = String, description = "`true` when this answers a repeat of the key")
+            )),
+        (status = 400, description = "No `Idempotency-Key`, or a malformed one", body = super::problem::Body,
+            content_type = "application/problem+json"),
+        (status = 401, response = super::openapi::responses::Unauthorized),
+        (status = 403, description = "The token lacks `returns:draft` (`WWW-Authenticate` names \
+it), or the client is the regulator's", body = super::problem::Body,
+            content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "On a missing scope"))),
+        (status = 404, description = "The month has not begun, or nothing is prepared in it \
+(`/api/v1/problems/no-draft`)", body = super::problem::Body,
+            content_type = "application/problem+json"),
+        (status = 409, response = super::openapi::responses::InProgress),
+        (status = 412, description = "The draft changed since the `ETag` in `If-Match` \
+(`/api/v1/problems/draft-changed`): read it again", body = super::problem::Body,
+            content_type = "application/problem+json"),
+        (status = 413, description = "A body over 256 KiB", body = super::problem::Body,
+            content_type = "application/problem+json"),
+        (status = 422, description = "The draft fails checks (`errors` lists each, warnings \
+included, with its rule and JSON Pointer); or the `Idempotency-Key` was used for another request",
+            body = super::problem::Body, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match`", body = super::problem::Body,
+            content_type = "application/problem+json"),
+        (status = 429, response = super::openapi::responses::TooManyKeys),
+        (status = 500, response = super::openapi::responses::Internal),
+        (status = 503, response = super::openapi::responses::Unavailable),
+    ),
+    security(("oauth2" = ["returns:draft"]), ("bearer" = ["returns:draft"]))
+)]
 pub async fn ready(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
     period: web::Path<String>,
-    body: web::Bytes,
+    body: idempotent::RequestBytes,
 ) -> Result<HttpResponse, Problem> {
     let t = answers::tr(&req);
     caller.require(Scope::ReturnsDraft)?;
@@ -240,15 +383,66 @@ pub async fn ready(
     .await
 }
 
-#[derive(Serialize)]
+/// The checks of a document, nothing stored.
+#[derive(Serialize, utoipa::ToSchema)]
 struct Validated {
+    /// `YYYY-MM`.
     period: String,
     checks: Checks,
+}
+
+/// What `POST /api/v1/validate` takes.
+#[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValidateRequest {
+    /// The month the document is for (`YYYY-MM`), one that has begun.
+    #[schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$", example = "2025-04")]
+    pub period: String,
+    /// The document to check (absent: an empty one).
+    pub draft: Option<crate::services::draft_document::schema::DraftDocument>,
 }
 
 /// `POST /api/v1/validate`: every check on `{"period", "draft"}`, against
 /// the firm's month as it stands (the month before, the trade detail
 /// attached), storing nothing.
+#[utoipa::path(
+    post,
+    path = crate::web::paths::API_VALIDATE,
+    tag = "drafts",
+    operation_id = "validate",
+    summary = "Check a document without storing it",
+    description = "Every check a draft meets, on the document given, against the firm's month \
+as it stands (the month before, the trade detail attached). Nothing is stored.",
+    params(
+        super::openapi::params::IdempotencyKeyHeader,
+        super::openapi::params::AcceptLanguageHeader,
+    ),
+    request_body(content = ValidateRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The checks", body = Validated,
+            headers(("Idempotent-Replayed" = String, description = "`true` when this answers a repeat of the key"))),
+        (status = 400, description = "No `Idempotency-Key`, or a malformed one; or the body is not \
+JSON", body = super::problem::Body, content_type = "application/problem+json"),
+        (status = 401, response = super::openapi::responses::Unauthorized),
+        (status = 403, description = "The token lacks `returns:read` (`WWW-Authenticate` names \
+it), or the client is the regulator's", body = super::problem::Body,
+            content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "On a missing scope"))),
+        (status = 409, response = super::openapi::responses::InProgress),
+        (status = 413, description = "The body is over 256 KiB", body = super::problem::Body,
+            content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`", body = super::problem::Body,
+            content_type = "application/problem+json"),
+        (status = 422, description = "No month, or one that has not begun \
+(`invalid-request`); a member other than `period` and `draft`; the document's shape breaks rules \
+(`errors` lists each, pointers under `/draft`); or the `Idempotency-Key` was used for another \
+request", body = super::problem::Body, content_type = "application/problem+json"),
+        (status = 429, response = super::openapi::responses::TooManyKeys),
+        (status = 500, response = super::openapi::responses::Internal),
+        (status = 503, response = super::openapi::responses::Unavailable),
+    ),
+    security(("oauth2" = ["returns:read"]), ("bearer" = ["returns:read"]))
+)]
 pub async fn validate(
     req: HttpRequest,
     state: web::Data<AppState>,

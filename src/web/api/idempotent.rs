@@ -22,6 +22,12 @@ pub const HEADER: &str = "idempotency-key";
 /// How long a repeat waits for a running first request's answer.
 const SETTLE_TRIES: u32 = 20;
 const SETTLE_PAUSE: std::time::Duration = std::time::Duration::from_millis(25);
+
+/// A request's body as an operation that takes none still reads it: its
+/// bytes are part of what a key stands for. (Named apart from
+/// `web::Bytes`, which the OpenAPI generator would take for a documented
+/// body.)
+pub type RequestBytes = actix_web::web::Bytes;
 pub const REPLAYED: &str = "idempotent-replayed";
 
 fn refused(status: StatusCode, slug: &str, title: String) -> Problem {

@@ -13,26 +13,57 @@ use crate::domain::time::tokyo_date;
 use crate::services::{accounts, periods};
 use crate::web::AppState;
 
-#[derive(Serialize)]
+/// One month the firm owes (or owed) a return for.
+#[derive(Serialize, utoipa::ToSchema)]
 struct PeriodJson {
+    /// `YYYY-MM`.
+    #[schema(example = "2025-04")]
     period: String,
     /// The due date (Tokyo).
+    #[schema(format = Date)]
     due: String,
     /// `not_required`, `not_started`, `draft`, `ready_for_approval`,
     /// `amending`, `submitted`, `accepted` or `returned`.
     state: &'static str,
     /// As the list of returns shows it, in the caller's language.
     state_label: &'static str,
+    /// Versions submitted so far.
     versions: i32,
+    /// Past its due date with nothing submitted.
     overdue: bool,
 }
 
-#[derive(Serialize)]
+/// The firm's months.
+#[derive(Serialize, utoipa::ToSchema)]
 struct PeriodsJson {
+    /// The firm's name.
     firm: String,
     periods: Vec<PeriodJson>,
 }
 
+#[utoipa::path(
+    get,
+    path = crate::web::paths::API_PERIODS,
+    tag = "returns",
+    operation_id = "list_periods",
+    summary = "The firm's months",
+    description = "Each month the firm owes a return for, with its due date and where it \
+stands, as the browser's list of returns shows them.",
+    params(super::openapi::params::AcceptLanguageHeader),
+    responses(
+        (status = 200, description = "The months", body = PeriodsJson),
+        (status = 401, response = super::openapi::responses::Unauthorized),
+        (status = 403, description = "The token lacks `returns:read` (`WWW-Authenticate` names \
+it), or the client is the regulator's", body = super::problem::Body,
+            content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "On a missing scope"))),
+        (status = 404, description = "The client's firm is gone", body = super::problem::Body,
+            content_type = "application/problem+json"),
+        (status = 500, response = super::openapi::responses::Internal),
+        (status = 503, response = super::openapi::responses::Unavailable),
+    ),
+    security(("oauth2" = ["returns:read"]), ("bearer" = ["returns:read"]))
+)]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -28,24 +28,45 @@ pub struct Problem {
     pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
-/// One rule a request broke.
-#[derive(Debug, Clone, serde::Serialize)]
+/// One check that failed, named by its rule in the catalogue (`/rules`).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct ProblemError {
+    /// The rule's ID (`RET-E…`, `RET-W…`, `TRD-E…`, `DOC-E…`), described
+    /// at `/rules#<ID>`.
+    #[schema(example = "RET-E001")]
     pub rule: String,
+    /// `error` or `warning`.
+    #[schema(example = "error")]
     pub severity: String,
+    /// A JSON Pointer (RFC 6901) to the member at fault in the document
+    /// sent (the draft, or the trade rows); empty for the whole document.
+    #[schema(example = "/figures/affected_accounts")]
     pub pointer: String,
+    /// What is wrong, in the caller's language (`Accept-Language`).
     pub message: String,
 }
 
-#[derive(serde::Serialize)]
-struct Body<'a> {
+/// Problem details (RFC 9457), the body of every refusal of the API but
+/// the token endpoint's.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Problem)]
+pub struct Body<'a> {
+    /// The problem's type: `/api/v1/problems/<name>`, or the rule's page
+    /// (`…/rules#<ID>`) when every error is of one rule.
     #[serde(rename = "type")]
+    #[schema(example = "/api/v1/problems/not-found")]
     type_uri: &'a str,
+    /// A short summary, in the caller's language.
     title: &'a str,
+    /// The HTTP status.
+    #[schema(minimum = 400, maximum = 599)]
     status: u16,
+    /// More about this occurrence, when there is more to say.
     #[serde(skip_serializing_if = "Option::is_none")]
     detail: Option<&'a str>,
+    /// The rules the request broke (absent when none).
     #[serde(skip_serializing_if = "<[ProblemError]>::is_empty")]
+    #[schema(value_type = Vec<ProblemError>)]
     errors: &'a [ProblemError],
 }
 

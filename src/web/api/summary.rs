@@ -18,9 +18,12 @@ use crate::web::AppState;
 use crate::web::dashboard::{self, RangeQuery};
 use crate::web::review::completeness as completeness_page;
 
-#[derive(Serialize)]
+/// One month of the table.
+#[derive(Serialize, utoipa::ToSchema)]
 struct MonthJson {
+    /// `YYYY-MM`.
     period: String,
+    /// Firms whose return for the month counts.
     firms_reporting: i64,
     firms_with_fraudulent_trades: i64,
     unauthorized_accesses: i64,
@@ -29,18 +32,27 @@ struct MonthJson {
     sale_amount_jpy: i64,
     purchase_amount_jpy: i64,
     /// Bought by market: domestic, china_hk, us, other.
+    #[schema(min_items = 4, max_items = 4)]
     purchase_by_market_jpy: [i64; 4],
     /// phishing, credential_stuffing, malware, sim_swap, insider, unknown.
+    #[schema(min_items = 6, max_items = 6)]
     vectors: [i64; 6],
+    /// Versions submitted and not yet reviewed.
     awaiting_review: i64,
 }
 
-#[derive(Serialize)]
+/// The dashboard's table.
+#[derive(Serialize, utoipa::ToSchema)]
 struct SummaryJson {
+    /// The first month shown (`null` while nothing is filed).
+    #[schema(required = true)]
     from: Option<String>,
+    /// The last month shown.
+    #[schema(required = true)]
     to: Option<String>,
     /// The moment the figures are as of (the versions submitted by then),
     /// when one was asked for; else they are current.
+    #[schema(format = DateTime, required = true)]
     as_of: Option<String>,
     /// Distinct firms with fraudulent trades over the whole range.
     firms_with_fraudulent_trades: i64,
@@ -48,6 +60,33 @@ struct SummaryJson {
 }
 
 /// `GET /api/v1/summary`
+#[utoipa::path(
+    get,
+    path = crate::web::paths::API_SUMMARY,
+    tag = "statistics",
+    operation_id = "summary",
+    summary = "The dashboard's table",
+    description = "The figures by month as the regulator's dashboard shows them, current or \
+as of a moment. Staff clients only.",
+    params(
+        super::openapi::params::SummaryQuery,
+        super::openapi::params::AcceptLanguageHeader,
+    ),
+    responses(
+        (status = 200, description = "The table", body = SummaryJson),
+        (status = 400, description = "The query cannot be read (a parameter given twice)",
+            body = super::problem::Body, content_type = "application/problem+json"),
+        (status = 401, response = super::openapi::responses::Unauthorized),
+        (status = 403, description = "The token lacks `stats:read`", body = super::problem::Body,
+            content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Names the scope"))),
+        (status = 422, description = "`as_of` is not a moment (`invalid-request`)",
+            body = super::problem::Body, content_type = "application/problem+json"),
+        (status = 500, response = super::openapi::responses::Internal),
+        (status = 503, response = super::openapi::responses::Unavailable),
+    ),
+    security(("oauth2" = ["stats:read"]), ("bearer" = ["stats:read"]))
+)]
 pub async fn summary(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -126,34 +165,76 @@ pub async fn summary(
     ))
 }
 
-#[derive(Serialize)]
+/// How one month's returns came in.
+#[derive(Serialize, utoipa::ToSchema)]
 struct FilingsJson {
+    /// `YYYY-MM`.
     period: String,
+    /// The due date (Tokyo).
+    #[schema(format = Date)]
     due: String,
+    /// Firms that filed figures by the due date.
     on_time: usize,
+    /// Firms that filed figures after it.
     late: usize,
+    /// Firms that filed a nil return (nothing to report).
     nil: usize,
+    /// Firms whose due date has passed with nothing filed.
     missing: usize,
+    /// Firms that have filed nothing, not yet due.
     not_due: usize,
+    /// Share of the firms owing it that filed, in percent.
+    #[schema(maximum = 100)]
     percent_filed: usize,
 }
 
-#[derive(Serialize)]
+/// A firm with months overdue.
+#[derive(Serialize, utoipa::ToSchema)]
 struct OverdueJson {
     firm_id: i64,
+    /// The firm's name.
     firm: String,
+    /// The months overdue (`YYYY-MM`).
     periods: Vec<String>,
 }
 
-#[derive(Serialize)]
+/// The completeness of filing.
+#[derive(Serialize, utoipa::ToSchema)]
 struct CompletenessJson {
+    /// `YYYY-MM`.
     from: String,
+    /// `YYYY-MM`.
     to: String,
     periods: Vec<FilingsJson>,
     overdue: Vec<OverdueJson>,
 }
 
 /// `GET /api/v1/completeness`
+#[utoipa::path(
+    get,
+    path = crate::web::paths::API_COMPLETENESS,
+    tag = "statistics",
+    operation_id = "completeness",
+    summary = "The completeness of filing",
+    description = "For each month, how many firms filed on time, late, nil or not at all; and \
+the firms with months overdue. Staff clients only.",
+    params(
+        super::openapi::params::CompletenessQuery,
+        super::openapi::params::AcceptLanguageHeader,
+    ),
+    responses(
+        (status = 200, description = "The completeness", body = CompletenessJson),
+        (status = 400, description = "The query cannot be read (a parameter given twice)",
+            body = super::problem::Body, content_type = "application/problem+json"),
+        (status = 401, response = super::openapi::responses::Unauthorized),
+        (status = 403, description = "The token lacks `stats:read`", body = super::problem::Body,
+            content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Names the scope"))),
+        (status = 500, response = super::openapi::responses::Internal),
+        (status = 503, response = super::openapi::responses::Unavailable),
+    ),
+    security(("oauth2" = ["stats:read"]), ("bearer" = ["stats:read"]))
+)]
 pub async fn completeness(
     state: web::Data<AppState>,
     caller: ApiCaller,

@@ -21,26 +21,54 @@ use crate::web::extract::client_ip;
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// The form (each parameter at most once: a repeated one fails to read).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct TokenForm {
+    /// `client_credentials`.
+    #[schema(value_type = String, required = true, example = "client_credentials")]
     grant_type: Option<String>,
+    /// `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`.
+    #[schema(
+        value_type = String,
+        required = true,
+        example = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    )]
     client_assertion_type: Option<String>,
+    /// The signed JWT (compact JWS, ES256 or EdDSA, `kid` = the key's RFC
+    /// 7638 thumbprint): `iss` = `sub` = the client id, `aud` = this
+    /// endpoint's URL, a `jti` never used before, `exp` at most 5 minutes
+    /// ahead.
+    #[schema(value_type = String, required = true)]
     client_assertion: Option<String>,
+    /// The scopes wanted, space-separated (by default all the client has).
+    #[schema(value_type = String, example = "returns:read returns:draft")]
     scope: Option<String>,
+    /// The client id, if sent, must be the assertion's.
+    #[schema(value_type = String, example = "pc_3q2b7TzQ0u1mXJY5c9kQeA")]
     client_id: Option<String>,
 }
 
-#[derive(Serialize)]
+/// A token (RFC 6749 §5.1).
+#[derive(Serialize, utoipa::ToSchema)]
 struct TokenResponse<'a> {
+    /// Send it as `Authorization: Bearer <token>`.
     access_token: &'a str,
+    /// `Bearer`.
     token_type: &'static str,
+    /// Seconds the token stays valid.
     expires_in: i64,
+    /// The scopes granted, space-separated.
     scope: String,
 }
 
-#[derive(Serialize)]
+/// Why no token was given (RFC 6749 §5.2).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = OAuthError)]
 struct ErrorResponse<'a> {
+    /// `invalid_request`, `invalid_client`, `invalid_grant`,
+    /// `invalid_scope`, `unsupported_grant_type`,
+    /// `temporarily_unavailable` or `server_error`.
     error: &'static str,
+    /// What went wrong, in English (the protocol allows ASCII only).
     error_description: &'a str,
 }
 
@@ -102,6 +130,36 @@ fn failed(error: &AppError) -> HttpResponse {
     }
 }
 
+/// `POST /api/v1/token`
+#[utoipa::path(
+    post,
+    path = crate::web::paths::API_TOKEN,
+    tag = "token",
+    operation_id = "token",
+    summary = "Get an access token",
+    description = "OAuth 2.0 client credentials with a signed client assertion (RFC 6749 §4.4, \
+RFC 7523). Form in, JSON out, never cached; refusals as RFC 6749 §5.2 says, not problem details. \
+No `Idempotency-Key`: each assertion can be used once.",
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "A token", body = TokenResponse,
+            headers(("Cache-Control" = String, description = "`no-store`"))),
+        (status = 400, description = "The form cannot be read or lacks a parameter \
+(`invalid_request`), the grant type is not `client_credentials` (`unsupported_grant_type`), a \
+scope asked for is not the client's (`invalid_scope`), or the approver who registered the client \
+is no longer active (`invalid_grant`)", body = ErrorResponse),
+        (status = 401, description = "The client is unknown, suspended or not yet confirmed, or \
+the assertion is not valid: its type, signature, key, audience, times, or a `jti` used before \
+(`invalid_client`)", body = ErrorResponse),
+        (status = 429, description = "Too many refused attempts, or the client holds as many live \
+tokens as it may (`temporarily_unavailable`): wait `Retry-After` seconds", body = ErrorResponse,
+            headers(("Retry-After" = i64, description = "Seconds to wait"))),
+        (status = 500, description = "The portal failed (`server_error`)", body = ErrorResponse),
+        (status = 503, description = "The portal is overloaded or its database is out of reach \
+(`temporarily_unavailable`)", body = ErrorResponse,
+            headers(("Retry-After" = i64, description = "Seconds to wait"))),
+    )
+)]
 pub async fn token(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -140,19 +140,67 @@ fn rows_as_csv(t: &Tr, value: &serde_json::Value) -> Result<Vec<u8>, Vec<Problem
     out.into_inner().map_err(|_| Vec::new())
 }
 
-#[derive(Serialize)]
+/// The trade detail as kept: its totals, to set beside the figures.
+#[derive(Serialize, utoipa::ToSchema)]
 struct UploadJson {
+    /// Trades in the file.
     rows: i64,
     sells: i64,
     buys: i64,
+    /// Yen sold, over every sell.
     sale_amount: i64,
+    /// Yen bought, over every buy.
     purchase_amount: i64,
     /// Bought by market: domestic, china_hk, us, other.
+    #[schema(min_items = 4, max_items = 4)]
     purchase_by_market: [i64; 4],
+    /// The first trade's date.
+    #[schema(format = Date, required = true)]
     first_date: Option<String>,
+    /// The last trade's date.
+    #[schema(format = Date, required = true)]
     last_date: Option<String>,
+    /// The file's encoding as read (`UTF-8` or `Shift_JIS`).
     encoding: String,
+    #[schema(format = DateTime)]
     uploaded_at: String,
+}
+
+/// One trade, as JSON: the CSV's seven columns by their English names.
+/// Values are strings (whole numbers may be JSON integers); an absent or
+/// `null` member is an empty cell.
+#[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TradeRowJson {
+    /// `YYYY-MM-DD`, within the month.
+    #[schema(example = "2025-04-03")]
+    pub trade_date: Option<String>,
+    /// `sell` or `buy` (also 売, 買).
+    #[schema(example = "buy")]
+    pub side: Option<String>,
+    /// The security's code.
+    #[schema(example = "00700")]
+    pub security_code: Option<String>,
+    /// `domestic`, `china_hk`, `us` or `other`.
+    #[schema(example = "china_hk")]
+    pub market: Option<String>,
+    /// Shares, from 1.
+    #[schema(value_type = Option<TextOrWhole>, example = 100)]
+    pub quantity: Option<String>,
+    /// Yen, from 1.
+    #[schema(value_type = Option<TextOrWhole>, example = 800)]
+    pub amount_jpy: Option<String>,
+    /// A pseudonymous account reference (never a raw account number).
+    #[schema(example = "acct-7f3a")]
+    pub account_ref: Option<String>,
+}
+
+/// A whole number, or its text.
+#[derive(utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum TextOrWhole {
+    Text(String),
+    Whole(i64),
 }
 
 fn summary_json(s: &UploadSummary) -> UploadJson {
@@ -170,6 +218,53 @@ fn summary_json(s: &UploadSummary) -> UploadJson {
     }
 }
 
+#[utoipa::path(
+    put,
+    path = crate::web::paths::API_DRAFT_TRADES,
+    tag = "drafts",
+    operation_id = "put_trades",
+    summary = "Replace the draft's trade detail",
+    description = "The fraudulent trades behind the draft, replaced whole, all or nothing: as \
+the upload form takes them (`text/csv`, UTF-8 or Shift_JIS, header in English or Japanese: \
+`trade_date,side,security_code,market,quantity,amount_jpy,account_ref`) or as JSON rows. Both \
+go through the same checks, limits and messages (`TRD-E…` rules; pointers `/<row>/<column>`, \
+rows counted from 0). At most 20 MiB and 200,000 trades.",
+    params(
+        super::openapi::params::PeriodPath,
+        super::openapi::params::IdempotencyKeyHeader,
+        super::openapi::params::AcceptLanguageHeader,
+    ),
+    request_body(
+        description = "The trades, as CSV or as JSON rows",
+        content(
+            (String = "text/csv", example = json!("trade_date,side,security_code,market,quantity,amount_jpy,account_ref\n2025-04-03,buy,00700,china_hk,100,800,acct-7f3a\n")),
+            (Vec<TradeRowJson> = "application/json"),
+        )
+    ),
+    responses(
+        (status = 200, description = "Kept: the totals", body = UploadJson,
+            headers(("Idempotent-Replayed" = String, description = "`true` when this answers a repeat of the key"))),
+        (status = 400, description = "No `Idempotency-Key`, or a malformed one; or a JSON body \
+that is not JSON", body = super::problem::Body, content_type = "application/problem+json"),
+        (status = 401, response = super::openapi::responses::Unauthorized),
+        (status = 403, description = "The token lacks `returns:draft` (`WWW-Authenticate` names \
+it), or the client is the regulator's", body = super::problem::Body,
+            content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "On a missing scope"))),
+        (status = 404, description = "The month has not begun", body = super::problem::Body,
+            content_type = "application/problem+json"),
+        (status = 409, response = super::openapi::responses::InProgress),
+        (status = 415, description = "The body is neither `text/csv` nor `application/json`",
+            body = super::problem::Body, content_type = "application/problem+json"),
+        (status = 422, description = "The trades break rules (`errors` lists each, with its rule \
+and pointer); or the file is empty, too large or has too many rows; or the `Idempotency-Key` was \
+used for another request", body = super::problem::Body, content_type = "application/problem+json"),
+        (status = 429, response = super::openapi::responses::TooManyKeys),
+        (status = 500, response = super::openapi::responses::Internal),
+        (status = 503, response = super::openapi::responses::Unavailable),
+    ),
+    security(("oauth2" = ["returns:draft"]), ("bearer" = ["returns:draft"]))
+)]
 pub async fn put(
     req: HttpRequest,
     state: web::Data<AppState>,

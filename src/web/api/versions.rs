@@ -17,20 +17,32 @@ use crate::services::return_form::FiguresForm;
 use crate::services::{draft_document, returns, submission};
 use crate::web::AppState;
 
-#[derive(Serialize)]
+/// One submitted version.
+#[derive(Serialize, utoipa::ToSchema)]
 struct VersionJson {
+    /// From 1.
     version: i32,
+    /// The receipt number the approver was given.
     receipt_no: String,
+    #[schema(format = DateTime)]
     submitted_at: String,
+    /// The due date in force when it was submitted (Tokyo).
+    #[schema(format = Date)]
     due: String,
+    /// Whether it was submitted by then (frozen at submission).
     on_time: bool,
+    /// A nil return (nothing to report).
     nil: bool,
     /// `submitted` (awaiting review), `accepted` or `returned`.
     status: &'static str,
+    #[schema(format = DateTime, required = true)]
     reviewed_at: Option<String>,
     /// The regulator's reason, when the version was returned.
+    #[schema(required = true)]
     review_note: Option<String>,
+    /// The return as filed, as a draft document (one version only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::services::draft_document::schema::DraftDocument>)]
     document: Option<serde_json::Value>,
 }
 
@@ -57,12 +69,40 @@ fn version_json(v: &Version, document: Option<serde_json::Value>) -> VersionJson
     }
 }
 
-#[derive(Serialize)]
+/// A month's versions, oldest first.
+#[derive(Serialize, utoipa::ToSchema)]
 struct VersionsJson {
+    /// `YYYY-MM`.
     period: String,
     versions: Vec<VersionJson>,
 }
 
+#[utoipa::path(
+    get,
+    path = crate::web::paths::API_VERSIONS,
+    tag = "returns",
+    operation_id = "list_versions",
+    summary = "The month's submitted versions",
+    description = "Each version the firm submitted for the month, with its receipt and the \
+regulator's review outcome (none yet: an empty list).",
+    params(
+        super::openapi::params::PeriodPath,
+        super::openapi::params::AcceptLanguageHeader,
+    ),
+    responses(
+        (status = 200, description = "The versions", body = VersionsJson),
+        (status = 401, response = super::openapi::responses::Unauthorized),
+        (status = 403, description = "The token lacks `returns:read` (`WWW-Authenticate` names \
+it), or the client is the regulator's", body = super::problem::Body,
+            content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "On a missing scope"))),
+        (status = 404, description = "The month has not begun", body = super::problem::Body,
+            content_type = "application/problem+json"),
+        (status = 500, response = super::openapi::responses::Internal),
+        (status = 503, response = super::openapi::responses::Unavailable),
+    ),
+    security(("oauth2" = ["returns:read"]), ("bearer" = ["returns:read"]))
+)]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -87,6 +127,31 @@ pub async fn list(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = crate::web::paths::API_VERSION,
+    tag = "returns",
+    operation_id = "get_version",
+    summary = "One submitted version, with the return as filed",
+    params(
+        super::openapi::params::PeriodPath,
+        super::openapi::params::VersionPath,
+        super::openapi::params::AcceptLanguageHeader,
+    ),
+    responses(
+        (status = 200, description = "The version, with `document`", body = VersionJson),
+        (status = 401, response = super::openapi::responses::Unauthorized),
+        (status = 403, description = "The token lacks `returns:read` (`WWW-Authenticate` names \
+it), or the client is the regulator's", body = super::problem::Body,
+            content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "On a missing scope"))),
+        (status = 404, description = "The month has not begun, or has no such version",
+            body = super::problem::Body, content_type = "application/problem+json"),
+        (status = 500, response = super::openapi::responses::Internal),
+        (status = 503, response = super::openapi::responses::Unavailable),
+    ),
+    security(("oauth2" = ["returns:read"]), ("bearer" = ["returns:read"]))
+)]
 pub async fn one(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -1,0 +1,270 @@
+use serde_json::Value;
+
+use super::*;
+use crate::i18n::Key;
+use crate::web::{ROUTE_TABLE, paths};
+
+fn doc() -> Value {
+    build("https://portal.example/").unwrap().json
+}
+
+/// (method, path, operation) of every operation of the document.
+fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            out.push((method.clone(), path.clone(), operation.clone()));
+        }
+    }
+    out
+}
+
+fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
+    match value.get("$ref").and_then(Value::as_str) {
+        Some(target) => doc
+            .pointer(target.strip_prefix('#').unwrap())
+            .unwrap_or_else(|| panic!("{target} does not resolve")),
+        None => value,
+    }
+}
+
+fn header<'a>(doc: &'a Value, response: &'a Value, name: &str) -> Option<&'a Value> {
+    resolve(doc, response).pointer(&format!("/headers/{name}"))
+}
+
+#[test]
+fn the_document_is_openapi_3_1_with_every_api_route_and_nothing_else() {
+    let doc = doc();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["info"]["title"].as_str().is_some_and(|t| !t.is_empty()));
+    assert_eq!(doc["info"]["version"], "1");
+    assert_eq!(doc["servers"][0]["url"], "https://portal.example");
+    let documented: Vec<(String, String)> = operations(&doc)
+        .into_iter()
+        .map(|(m, p, _)| (m, p))
+        .collect();
+    let routes: Vec<(String, String)> = ROUTE_TABLE
+        .iter()
+        .filter(|(_, path)| path.starts_with("/api/v1/"))
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    assert!(routes.len() >= 14, "{routes:?}");
+    let missing: Vec<_> = routes.iter().filter(|r| !documented.contains(r)).collect();
+    assert!(
+        missing.is_empty(),
+        "API routes missing from the document: {missing:?}"
+    );
+    let extra: Vec<_> = documented.iter().filter(|d| !routes.contains(d)).collect();
+    assert!(
+        extra.is_empty(),
+        "documented operations with no route: {extra:?}"
+    );
+}
+
+/// Every `$ref` of the document points at something in it.
+fn refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (name, inner) in map {
+                match inner {
+                    Value::String(target) if name == "$ref" => out.push(target.clone()),
+                    _ => refs(inner, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_reference_resolves_and_every_schema_is_json_schema() {
+    let doc = doc();
+    let mut found = Vec::new();
+    refs(&doc, &mut found);
+    assert!(found.len() > 50);
+    for target in &found {
+        let pointer = target
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("{target}"));
+        assert!(doc.pointer(pointer).is_some(), "{target} does not resolve");
+    }
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        assert!(jsonschema::meta::is_valid(schema), "{name}: {schema}");
+    }
+    let problem = &doc["components"]["schemas"]["Problem"];
+    for member in ["type", "title", "status"] {
+        assert!(
+            problem["required"]
+                .as_array()
+                .unwrap()
+                .contains(&member.into())
+        );
+    }
+    let error = &doc["components"]["schemas"]["ProblemError"];
+    for member in ["rule", "severity", "pointer", "message"] {
+        assert!(
+            error["required"]
+                .as_array()
+                .unwrap()
+                .contains(&member.into())
+        );
+    }
+}
+
+#[test]
+fn path_parameters_headers_and_scopes_are_declared() {
+    let doc = doc();
+    for (method, path, op) in operations(&doc) {
+        let params: Vec<&Value> = op["parameters"]
+            .as_array()
+            .map(|p| p.iter().collect())
+            .unwrap_or_default();
+        let has = |name: &str, place: &str, required: bool| {
+            params
+                .iter()
+                .any(|p| p["name"] == name && p["in"] == place && p["required"] == required)
+        };
+        for segment in path.split('/').filter(|s| s.starts_with('{')) {
+            let name = segment.trim_matches(|c| c == '{' || c == '}');
+            assert!(has(name, "path", true), "{method} {path}: {name}");
+        }
+        let writes = method == "put" || method == "post";
+        if writes && path != paths::API_TOKEN {
+            assert!(has("Idempotency-Key", "header", true), "{method} {path}");
+        }
+        if path == paths::API_DRAFT_READY {
+            assert!(has("If-Match", "header", true));
+        }
+        let bearer = op.get("security").is_some();
+        assert_eq!(
+            bearer,
+            ![paths::API_TOKEN, paths::API_OPENAPI, paths::API_REFERENCE].contains(&path.as_str()),
+            "{method} {path}"
+        );
+        if bearer {
+            assert!(has("Accept-Language", "header", false), "{method} {path}");
+            let unauthorized = &op["responses"]["401"];
+            let challenge = header(&doc, unauthorized, "WWW-Authenticate")
+                .unwrap_or_else(|| panic!("{method} {path}: 401 without a challenge"));
+            assert_eq!(challenge["required"], true);
+            let schemes: Vec<&str> = op["security"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|r| r.as_object().unwrap().keys())
+                .map(String::as_str)
+                .collect();
+            assert_eq!(schemes, [OAUTH2, BEARER], "{method} {path}");
+        }
+    }
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(
+        schemes["oauth2"]["flows"]["clientCredentials"]["tokenUrl"],
+        "https://portal.example/api/v1/token"
+    );
+    assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    let period = &doc["paths"][paths::API_DRAFT]["get"]["parameters"][0];
+    assert_eq!(period["schema"]["pattern"], r"^[0-9]{4}-(0[1-9]|1[0-2])$");
+}
+
+#[test]
+fn every_refusal_is_problem_details_and_says_when_to_retry() {
+    let doc = doc();
+    for (method, path, op) in operations(&doc) {
+        for (status, response) in op["responses"].as_object().unwrap() {
+            let code: u16 = status.parse().unwrap();
+            let response = resolve(&doc, response);
+            assert!(
+                response["description"]
+                    .as_str()
+                    .is_some_and(|d| !d.is_empty()),
+                "{method} {path} {status}: no meaning"
+            );
+            if code < 400 {
+                continue;
+            }
+            let (media, schema) = if path == paths::API_TOKEN {
+                ("application/json", "#/components/schemas/OAuthError")
+            } else {
+                ("application/problem+json", "#/components/schemas/Problem")
+            };
+            assert_eq!(
+                response["content"][media]["schema"]["$ref"], schema,
+                "{method} {path} {status}"
+            );
+            if [409, 429].contains(&code) {
+                let retry = header(&doc, response, "Retry-After")
+                    .unwrap_or_else(|| panic!("{method} {path} {status}: no Retry-After"));
+                assert_eq!(retry["required"], true, "{method} {path} {status}");
+            }
+            if code == 503 {
+                assert!(header(&doc, response, "Retry-After").is_some());
+            }
+        }
+        let ok = resolve(&doc, &op["responses"]["200"]);
+        if [paths::API_DRAFT, paths::API_DRAFT_READY].contains(&path.as_str()) {
+            assert!(header(&doc, ok, "ETag").is_some(), "{method} {path}");
+        }
+        if (method == "put" || method == "post") && path != paths::API_TOKEN {
+            assert!(
+                header(&doc, ok, "Idempotent-Replayed").is_some(),
+                "{method} {path}"
+            );
+            for code in ["400", "409", "422", "429", "500", "503"] {
+                assert!(
+                    op["responses"].get(code).is_some(),
+                    "{method} {path} {code}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_operation_and_status_is_named_in_both_languages() {
+    let doc = doc();
+    let mut ids = Vec::new();
+    for (method, path, op) in operations(&doc) {
+        let id = op["operationId"].as_str().unwrap().to_owned();
+        assert!(!ids.contains(&id), "{id} twice");
+        assert!(op["summary"].as_str().is_some(), "{method} {path}");
+        assert!(
+            Key::find(&format!("api_ref.op.{id}")).is_some(),
+            "no api_ref.op.{id} in the catalogues"
+        );
+        for status in op["responses"].as_object().unwrap().keys() {
+            assert!(
+                Key::find(&format!("api_ref.status.{status}")).is_some(),
+                "no api_ref.status.{status} in the catalogues"
+            );
+        }
+        for p in op["parameters"].as_array().into_iter().flatten() {
+            let place = p["in"].as_str().unwrap();
+            assert!(
+                Key::find(&format!("api_ref.in.{place}")).is_some(),
+                "{place}"
+            );
+        }
+        ids.push(id);
+    }
+}
+
+#[test]
+fn the_draft_document_is_the_body_of_a_draft_and_of_its_answers() {
+    let doc = doc();
+    let put = &doc["paths"][paths::API_DRAFT]["put"];
+    assert_eq!(
+        put["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/DraftDocument"
+    );
+    let trades = &doc["paths"][paths::API_DRAFT_TRADES]["put"]["requestBody"]["content"];
+    assert_eq!(trades["text/csv"]["schema"]["type"], "string");
+    assert_eq!(trades["application/json"]["schema"]["type"], "array");
+    assert_eq!(
+        doc["components"]["schemas"]["DraftJson"]["properties"]["draft"]["$ref"],
+        "#/components/schemas/DraftDocument"
+    );
+    let token = &doc["paths"][paths::API_TOKEN]["post"]["requestBody"]["content"];
+    assert!(token.get("application/x-www-form-urlencoded").is_some());
+}
