@@ -282,7 +282,10 @@ async fn the_reference_page_lists_every_operation_in_both_languages(app: TestApp
         let body = response.text().await.unwrap();
         let page = Html::parse_document(&body);
         assert_eq!(texts(&page, "h1"), [title]);
-        let headings = texts(&page, "section.operation h2");
+        let mut headings = texts(&page, "section.operation h2");
+        assert_eq!(headings[0], "POST /api/v1/token", "{lang}: the token first");
+        headings.sort();
+        operations.sort();
         assert_eq!(headings, operations, "{lang}: one section per operation");
         let put = Selector::parse("section#put_draft").unwrap();
         let put = page.select(&put).next().expect("the PUT draft section");
@@ -291,9 +294,16 @@ async fn the_reference_page_lists_every_operation_in_both_languages(app: TestApp
         assert!(put_text.contains("returns:draft"), "{lang}: its scope");
         assert!(put_text.contains("Idempotency-Key") && put_text.contains(required));
         // The draft's members, with types, limits and their rules.
-        let member = put
+        let members: Vec<String> = put
             .select(&Selector::parse("dl.members .summary-row").unwrap())
             .map(|row| row.text().collect::<String>())
+            .collect();
+        assert!(
+            members[0].starts_with("/nil_return"),
+            "as declared: {members:?}"
+        );
+        let member = members
+            .iter()
             .find(|row| row.starts_with("/figures/unauthorized_accesses"))
             .expect("the member is listed");
         assert!(member.contains("integer"), "{member}");

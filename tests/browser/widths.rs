@@ -115,6 +115,7 @@ impl Paths {
                 "/statistics/revisions".into(),
                 format!("/statistics/revisions?month={PERIOD}"),
                 "/invite/used-or-unknown-link".into(),
+                "/api/v1/reference".into(),
             ],
             firm: vec![
                 "/returns".into(),

@@ -27,7 +27,8 @@ use crate::web::AppState;
 /// The ready-for-approval mark, as it stands.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ReadyJson {
-    /// Who marked it (a person, or `api-client:<client id>`).
+    /// Who marked it: a person's name (a client marks it in the name of
+    /// the approver who registered it).
     pub by: String,
     #[schema(format = DateTime)]
     pub at: String,
@@ -131,7 +132,12 @@ ready.",
     ),
     responses(
         (status = 200, description = "The draft", body = DraftJson,
-            headers(("ETag" = String, description = "The quoted SHA-256 of the draft"))),
+            headers(("ETag" = String, description = "The quoted SHA-256 of the draft")),
+            links(("mark_ready" = (
+                operation_id = "mark_ready",
+                parameters(("period" = "$request.path.period"), ("header.If-Match" = "$response.header.ETag")),
+                description = "Mark this draft ready"
+            )))),
         (status = 401, response = super::openapi::responses::Unauthorized),
         (status = 403, description = "The token lacks `returns:read` (`WWW-Authenticate` names \
 it), or the client is the regulator's", body = super::problem::Body,
@@ -192,8 +198,20 @@ apart (`…/draft/trades`).",
     responses(
         (status = 200, description = "Kept: the draft as now stored, with every check", body = DraftJson,
             headers(
-                ("ETag" = String, description = "The quoted SHA-256 of the draft (absent on a replay: take `sha256`)"),
+                ("ETag" = String, description = "The quoted SHA-256 of the draft"),
                 ("Idempotent-Replayed" = String, description = "`true` when this answers a repeat of the key")
+            ),
+            links(
+                ("get_draft" = (
+                    operation_id = "get_draft",
+                    parameters(("period" = "$request.path.period")),
+                    description = "Read the draft again"
+                )),
+                ("mark_ready" = (
+                    operation_id = "mark_ready",
+                    parameters(("period" = "$request.path.period"), ("header.If-Match" = "$response.header.ETag")),
+                    description = "Mark the draft just put ready"
+                ))
             )),
         (status = 400, description = "No `Idempotency-Key`, or a malformed one; or the body is not \
 JSON (`malformed-json`, `detail` says where it stops)", body = super::problem::Body,
@@ -314,7 +332,7 @@ draft the caller checked (`If-Match`). No body.",
     responses(
         (status = 200, description = "Marked: the draft with its mark", body = DraftJson,
             headers(
-                ("ETag" = String, description = "The quoted SHA-256 of the draft (absent on a replay: take `sha256`)"),
+                ("ETag" = String, description = "The quoted SHA-256 of the draft"),
                 ("Idempotent-Replayed" = String, description = "`true` when this answers a repeat of the key")
             )),
         (status = 400, description = "No `Idempotency-Key`, or a malformed one", body = super::problem::Body,

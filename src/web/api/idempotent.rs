@@ -1,7 +1,8 @@
 //! `Idempotency-Key` on every `POST` and `PUT` of the API: the first
 //! request with a key runs and its answer is kept (24 hours); a repeat with
 //! the same key and the same request gets that answer again
-//! (`Idempotent-Replayed: true`), the same key with another request is
+//! (`Idempotent-Replayed: true`, and the draft's `ETag` again when the
+//! answer was a draft), the same key with another request is
 //! refused (422), and a repeat while the first still runs is told to wait
 //! (409). A server failure keeps nothing, so the retry runs afresh.
 
@@ -32,6 +33,19 @@ pub const REPLAYED: &str = "idempotent-replayed";
 
 fn refused(status: StatusCode, slug: &str, title: String) -> Problem {
     Problem::new(status, &type_uri(slug), title)
+}
+
+/// The `ETag` a kept answer was given: a draft's is its `sha256`, which
+/// its body carries, so a replay names the same draft as the first answer
+/// did (the only kept answers with an `ETag` are drafts).
+fn etag_of(status: StatusCode, body: &str) -> Option<HeaderValue> {
+    if status != StatusCode::OK {
+        return None;
+    }
+    let answer: serde_json::Value = serde_json::from_str(body).ok()?;
+    let sha = answer.get("sha256")?.as_str()?;
+    let hex = sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit());
+    hex.then(|| HeaderValue::from_str(&format!("\"{sha}\"")).ok())?
 }
 
 /// Runs `work` once per (client, key): see the module's documentation.
@@ -107,11 +121,15 @@ where
     } = begun
     {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-        return Ok(HttpResponse::build(status)
+        let mut replay = HttpResponse::build(status);
+        replay
             .content_type(content_type)
             .insert_header((REPLAYED, "true"))
-            .insert_header(("Cache-Control", "no-store"))
-            .body(body));
+            .insert_header(("Cache-Control", "no-store"));
+        if let Some(etag) = etag_of(status, &body) {
+            replay.insert_header((actix_web::http::header::ETAG, etag));
+        }
+        return Ok(replay.body(body));
     }
     let response = match work.await {
         Ok(response) => response,

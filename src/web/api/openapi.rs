@@ -8,18 +8,21 @@
 pub mod params;
 pub mod responses;
 
+use std::collections::HashMap;
+
 use actix_web::{HttpResponse, web};
 use serde_json::Value;
 use utoipa::OpenApi;
-use utoipa::openapi::Server;
+use utoipa::openapi::schema::Schema;
 use utoipa::openapi::security::{
     ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
 };
+use utoipa::openapi::{RefOr, Server};
 
 use super::{drafts, periods, reference, summary, token, trades, versions, whoami};
 use crate::domain::api_client::Scope;
 use crate::error::{AppError, AppResult};
-use crate::web::AppState;
+use crate::web::{AppState, paths};
 
 /// The two names operations give their security requirements by.
 pub const OAUTH2: &str = "oauth2";
@@ -76,6 +79,22 @@ struct ApiDoc;
 pub struct Published {
     pub json: Value,
     pub body: web::Bytes,
+    /// Each component schema's members in the order the code declares
+    /// them (`json` has them sorted by name).
+    pub member_order: HashMap<String, Vec<String>>,
+}
+
+/// The declared order of each component's members.
+fn member_order(doc: &utoipa::openapi::OpenApi) -> HashMap<String, Vec<String>> {
+    let schemas = doc.components.iter().flat_map(|c| c.schemas.iter());
+    schemas
+        .filter_map(|(name, schema)| match schema {
+            RefOr::T(Schema::Object(object)) => {
+                Some((name.clone(), object.properties.keys().cloned().collect()))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// What each scope allows, as the security schemes list it.
@@ -101,7 +120,7 @@ pub fn openapi(public_url: &str) -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     let base = public_url.trim_end_matches('/');
     doc.servers = Some(vec![Server::new(base)]);
-    let token_url = format!("{base}{}", crate::web::paths::API_TOKEN);
+    let token_url = format!("{base}{}", paths::API_TOKEN);
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         OAUTH2,
@@ -146,26 +165,60 @@ fn require_headers(json: &mut Value) {
             h["required"] = Value::Bool(true);
         }
     }
-    // The token endpoint's "too many tokens" always says when to retry.
-    if let Some(h) = json.pointer_mut(&format!(
-        "/paths/{}/post/responses/429/headers/Retry-After",
-        crate::web::paths::API_TOKEN
-            .replace('~', "~0")
-            .replace('/', "~1")
-    )) {
-        h["required"] = Value::Bool(true);
+    // The token endpoint's "too many" always says when to retry; a draft
+    // always comes with its ETag (a replay too).
+    let operations = [
+        (paths::API_TOKEN, "post", "429", "Retry-After"),
+        (paths::API_DRAFT, "get", "200", "ETag"),
+        (paths::API_DRAFT, "put", "200", "ETag"),
+        (paths::API_DRAFT_READY, "post", "200", "ETag"),
+    ];
+    for (path, method, status, header) in operations {
+        let path = path.replace('~', "~0").replace('/', "~1");
+        let at = format!("/paths/{path}/{method}/responses/{status}/headers/{header}");
+        if let Some(h) = json.pointer_mut(&at) {
+            h["required"] = Value::Bool(true);
+        }
+    }
+}
+
+/// Names a Link Object's members as OpenAPI does (`operationId`,
+/// `operationRef`, `requestBody`): utoipa 5.5 writes them in snake case.
+fn link_members(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Object(links)) = map.get_mut("links") {
+                for link in links.values_mut().filter_map(Value::as_object_mut) {
+                    for (from, to) in [
+                        ("operation_id", "operationId"),
+                        ("operation_ref", "operationRef"),
+                        ("request_body", "requestBody"),
+                    ] {
+                        if let Some(member) = link.remove(from) {
+                            link.insert(to.to_owned(), member);
+                        }
+                    }
+                }
+            }
+            map.values_mut().for_each(link_members);
+        }
+        Value::Array(items) => items.iter_mut().for_each(link_members),
+        _ => {}
     }
 }
 
 /// Builds the document for `public_url`.
 pub fn build(public_url: &str) -> AppResult<Published> {
-    let mut json =
-        serde_json::to_value(openapi(public_url)).map_err(|e| AppError::Internal(e.to_string()))?;
+    let typed = openapi(public_url);
+    let member_order = member_order(&typed);
+    let mut json = serde_json::to_value(typed).map_err(|e| AppError::Internal(e.to_string()))?;
     require_headers(&mut json);
+    link_members(&mut json);
     let body = serde_json::to_vec_pretty(&json).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Published {
         json,
         body: web::Bytes::from(body),
+        member_order,
     })
 }
 

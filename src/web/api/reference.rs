@@ -13,7 +13,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde_json::Value;
 
-use super::openapi::{self, responses};
+use super::openapi::{self, Published, responses};
 use crate::error::AppResult;
 use crate::i18n::Tr;
 use crate::web::AppState;
@@ -157,7 +157,8 @@ fn params(t: &Tr, doc: &Value, operation: &Value) -> Vec<Param> {
         .collect()
 }
 
-fn bodies(t: &Tr, doc: &Value, operation: &Value) -> Vec<Body> {
+fn bodies(t: &Tr, published: &Published, operation: &Value) -> Vec<Body> {
+    let doc = &published.json;
     let content = operation
         .pointer("/requestBody/content")
         .and_then(Value::as_object);
@@ -169,7 +170,7 @@ fn bodies(t: &Tr, doc: &Value, operation: &Value) -> Vec<Body> {
             Body {
                 media_type: media_type.clone(),
                 kind: members::kind(doc, schema),
-                members: members::of_body(t, doc, schema),
+                members: members::of_body(t, doc, &published.member_order, schema),
             }
         })
         .collect()
@@ -206,32 +207,63 @@ fn statuses(t: &Tr, doc: &Value, operation: &Value) -> Vec<Status> {
         .collect()
 }
 
-/// Every operation of the document, in its order.
-pub fn operations(t: &Tr, doc: &Value) -> Vec<Operation> {
+/// Where an operation comes on the page: by its tag in the document's
+/// order of tags (getting a token first), then by path, reads first.
+fn place(doc: &Value, path: &str, method: &str, operation: &Value) -> (usize, String, u8) {
+    let tags: Vec<&Value> = doc["tags"]
+        .as_array()
+        .map(|t| t.iter().collect())
+        .unwrap_or_default();
+    let tag = &operation["tags"][0];
+    let by_tag = tags
+        .iter()
+        .position(|t| &t["name"] == tag)
+        .unwrap_or(tags.len());
+    let verb = match method {
+        "get" => 0,
+        "put" => 1,
+        _ => 2,
+    };
+    (by_tag, path.to_owned(), verb)
+}
+
+/// Every operation of the document.
+pub fn operations(t: &Tr, published: &Published) -> Vec<Operation> {
+    let doc = &published.json;
     let paths = doc.get("paths").and_then(Value::as_object);
-    let mut out = Vec::new();
-    for (path, item) in paths.into_iter().flatten() {
-        for (method, operation) in item.as_object().into_iter().flatten() {
+    let mut found: Vec<(&String, &String, &Value)> = paths
+        .into_iter()
+        .flatten()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .into_iter()
+                .flatten()
+                .map(move |(method, operation)| (path, method, operation))
+        })
+        .collect();
+    found.sort_by_key(|(path, method, operation)| place(doc, path, method, operation));
+    found
+        .into_iter()
+        .map(|(path, method, operation)| {
             let id = text(operation, "operationId");
             let own = format!("api_ref.op.{id}");
             let summary = match t.named(&own) {
                 named if named == own => text(operation, "summary"),
                 named => named.to_owned(),
             };
-            out.push(Operation {
+            Operation {
                 method: method.to_ascii_uppercase(),
                 path: path.clone(),
                 summary,
                 description: prose(&text(operation, "description")),
                 access: access(t, operation),
                 params: params(t, doc, operation),
-                bodies: bodies(t, doc, operation),
+                bodies: bodies(t, published, operation),
                 statuses: statuses(t, doc, operation),
                 id,
-            });
-        }
-    }
-    out
+            }
+        })
+        .collect()
 }
 
 /// `GET /api/v1/reference`
@@ -250,8 +282,7 @@ Japanese (the portal's language choice, or `Accept-Language`). Anyone may read i
 )]
 pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let c = Chrome::public(&req).await;
-    let doc = &openapi::published(&state)?.json;
-    let operations = operations(&c.t, doc);
+    let operations = operations(&c.t, openapi::published(&state)?);
     ok(&ReferencePage {
         token_url: super::token_url(&state),
         operations,

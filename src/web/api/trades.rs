@@ -243,7 +243,12 @@ rows counted from 0). At most 20 MiB and 200,000 trades.",
     ),
     responses(
         (status = 200, description = "Kept: the totals", body = UploadJson,
-            headers(("Idempotent-Replayed" = String, description = "`true` when this answers a repeat of the key"))),
+            headers(("Idempotent-Replayed" = String, description = "`true` when this answers a repeat of the key")),
+            links(("get_draft" = (
+                operation_id = "get_draft",
+                parameters(("period" = "$request.path.period")),
+                description = "Read the draft and its checks against the trades"
+            )))),
         (status = 400, description = "No `Idempotency-Key`, or a malformed one; or a JSON body \
 that is not JSON", body = super::problem::Body, content_type = "application/problem+json"),
         (status = 401, response = super::openapi::responses::Unauthorized),

@@ -90,7 +90,12 @@ regulator's review outcome (none yet: an empty list).",
         super::openapi::params::AcceptLanguageHeader,
     ),
     responses(
-        (status = 200, description = "The versions", body = VersionsJson),
+        (status = 200, description = "The versions", body = VersionsJson,
+            links(("get_version" = (
+                operation_id = "get_version",
+                parameters(("period" = "$request.path.period"), ("version" = "$response.body#/versions/0/version")),
+                description = "Read the first version"
+            )))),
         (status = 401, response = super::openapi::responses::Unauthorized),
         (status = 403, description = "The token lacks `returns:read` (`WWW-Authenticate` names \
 it), or the client is the regulator's", body = super::problem::Body,

@@ -204,7 +204,8 @@ fn every_refusal_is_problem_details_and_says_when_to_retry() {
         }
         let ok = resolve(&doc, &op["responses"]["200"]);
         if [paths::API_DRAFT, paths::API_DRAFT_READY].contains(&path.as_str()) {
-            assert!(header(&doc, ok, "ETag").is_some(), "{method} {path}");
+            let etag = header(&doc, ok, "ETag").unwrap_or_else(|| panic!("{method} {path}"));
+            assert_eq!(etag["required"], true, "{method} {path}");
         }
         if (method == "put" || method == "post") && path != paths::API_TOKEN {
             assert!(
@@ -267,4 +268,34 @@ fn the_draft_document_is_the_body_of_a_draft_and_of_its_answers() {
     );
     let token = &doc["paths"][paths::API_TOKEN]["post"]["requestBody"]["content"];
     assert!(token.get("application/x-www-form-urlencoded").is_some());
+}
+
+#[test]
+fn links_chain_a_put_draft_to_marking_it_ready() {
+    let doc = doc();
+    let ids: Vec<String> = operations(&doc)
+        .iter()
+        .map(|(_, _, op)| op["operationId"].as_str().unwrap().to_owned())
+        .collect();
+    let put = &doc["paths"][paths::API_DRAFT]["put"]["responses"]["200"]["links"];
+    let ready = &put["mark_ready"];
+    assert_eq!(ready["operationId"], "mark_ready");
+    assert_eq!(
+        ready["parameters"]["header.If-Match"],
+        "$response.header.ETag"
+    );
+    assert_eq!(ready["parameters"]["period"], "$request.path.period");
+    for (_, _, op) in operations(&doc) {
+        for response in op["responses"].as_object().unwrap().values() {
+            for link in response["links"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(_, l)| l)
+            {
+                let target = link["operationId"].as_str().unwrap();
+                assert!(ids.iter().any(|id| id == target), "a link to {target}");
+            }
+        }
+    }
 }

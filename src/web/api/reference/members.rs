@@ -2,6 +2,8 @@
 //! with its JSON Pointer, its type and limits in words, what it is for,
 //! and the rules of the catalogue that read it (linked to `/rules`).
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use crate::domain::rules::{CATALOGUE, Rule, Subject};
@@ -217,6 +219,8 @@ fn whole(rules: Rules) -> Vec<&'static str> {
 struct Walk<'a> {
     t: &'a Tr,
     doc: &'a Value,
+    /// Each component's members in their declared order.
+    order: &'a HashMap<String, Vec<String>>,
     out: Members,
 }
 
@@ -250,6 +254,12 @@ impl Walk<'_> {
         let Some(properties) = resolved.get("properties").and_then(Value::as_object) else {
             return;
         };
+        let declared = component(not_null(schema)).and_then(|name| self.order.get(name));
+        let mut properties: Vec<(&String, &Value)> = properties.iter().collect();
+        if let Some(declared) = declared {
+            let at = |name: &String| declared.iter().position(|d| d == name);
+            properties.sort_by_key(|(name, _)| at(name));
+        }
         // The schemas here are a few levels deep; the bound keeps a
         // self-referring one from recursing forever.
         if depth > 8 {
@@ -273,11 +283,18 @@ impl Walk<'_> {
     }
 }
 
-/// Every member of a body whose schema is `schema`.
-pub fn of_body(t: &Tr, doc: &Value, schema: &Value) -> Members {
+/// Every member of a body whose schema is `schema`, in the order the code
+/// declares them.
+pub fn of_body(
+    t: &Tr,
+    doc: &Value,
+    order: &HashMap<String, Vec<String>>,
+    schema: &Value,
+) -> Members {
     let mut walk = Walk {
         t,
         doc,
+        order,
         out: Members::default(),
     };
     let start = Scope {
