@@ -64,6 +64,7 @@ client credentials and a signed client assertion (RFC 7523, `private_key_jwt`), 
         responses::Unavailable,
         responses::InProgress,
         responses::TooManyKeys,
+        responses::RateLimited,
     )),
     tags(
         (name = "token", description = "Getting an access token"),
@@ -157,6 +158,7 @@ fn require_headers(json: &mut Value) {
         ("Unauthorized", "WWW-Authenticate"),
         ("InProgress", "Retry-After"),
         ("TooManyKeys", "Retry-After"),
+        ("RateLimited", "Retry-After"),
     ];
     for (response, header) in always {
         if let Some(h) = json.pointer_mut(&format!(
@@ -207,11 +209,37 @@ fn link_members(value: &mut Value) {
     }
 }
 
+/// Every operation a bearer token calls can meet the client's budget per
+/// minute (`api::rate`): 429, unless the operation already documents a 429
+/// of its own (the same problem details, with `Retry-After`).
+fn rate_limited(json: &mut Value) {
+    let Some(Value::Object(paths)) = json.get_mut("paths") else {
+        return;
+    };
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for operation in item.values_mut().filter_map(Value::as_object_mut) {
+            let bearer = operation
+                .get("security")
+                .and_then(Value::as_array)
+                .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+            if !bearer {
+                continue;
+            }
+            if let Some(Value::Object(responses)) = operation.get_mut("responses") {
+                responses.entry("429").or_insert_with(
+                    || serde_json::json!({"$ref": "#/components/responses/RateLimited"}),
+                );
+            }
+        }
+    }
+}
+
 /// Builds the document for `public_url`.
 pub fn build(public_url: &str) -> AppResult<Published> {
     let typed = openapi(public_url);
     let member_order = member_order(&typed);
     let mut json = serde_json::to_value(typed).map_err(|e| AppError::Internal(e.to_string()))?;
+    rate_limited(&mut json);
     require_headers(&mut json);
     link_members(&mut json);
     let body = serde_json::to_vec_pretty(&json).map_err(|e| AppError::Internal(e.to_string()))?;

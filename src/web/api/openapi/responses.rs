@@ -51,3 +51,12 @@ pub struct InProgress(pub Body<'static>);
     headers(("Retry-After" = i64, description = "Seconds to wait before retrying"))
 )]
 pub struct TooManyKeys(pub Body<'static>);
+
+/// The client's requests for this minute are used up (each client has a
+/// budget per minute): wait the seconds `Retry-After` gives.
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(("Retry-After" = i64, description = "Seconds until the client's minute ends"))
+)]
+pub struct RateLimited(pub Body<'static>);
