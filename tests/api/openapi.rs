@@ -263,7 +263,7 @@ async fn the_reference_page_lists_every_operation_in_both_languages(app: TestApp
         (
             "ja",
             "報告 API リファレンス",
-            "当月の下書きを置き換える",
+            "指定した月の下書きを置き換える",
             "必須",
         ),
     ] {
