@@ -107,6 +107,11 @@ async fn every_answer_of_a_filing_session_conforms_to_the_document(app: TestApp)
         replay.header("idempotent-replayed").as_deref(),
         Some("true")
     );
+    assert_eq!(
+        replay.header("etag"),
+        put.header("etag"),
+        "a replay names the same draft"
+    );
     doc.check("put", DRAFT, &replay);
     let reused = client
         .put_json("/api/v1/returns/2025-04/draft", "k-1", &json!({}))
