@@ -107,6 +107,11 @@ async fn every_answer_of_a_filing_session_conforms_to_the_document(app: TestApp)
         replay.header("idempotent-replayed").as_deref(),
         Some("true")
     );
+    assert_eq!(
+        replay.header("etag"),
+        put.header("etag"),
+        "a replay names the same draft"
+    );
     doc.check("put", DRAFT, &replay);
     let reused = client
         .put_json("/api/v1/returns/2025-04/draft", "k-1", &json!({}))
@@ -263,7 +268,7 @@ async fn the_reference_page_lists_every_operation_in_both_languages(app: TestApp
         (
             "ja",
             "報告 API リファレンス",
-            "当月の下書きを置き換える",
+            "指定した月の下書きを置き換える",
             "必須",
         ),
     ] {
