@@ -104,6 +104,15 @@ pub fn of_draft(t: &Tr, form: &FiguresForm, assessment: &Assessment) -> Checks {
     }
 }
 
+/// A service's refusal of the return's fields, named by their rules.
+pub fn of_invalid(t: &Tr, invalid: &Invalid) -> Vec<ProblemError> {
+    invalid
+        .0
+        .iter()
+        .map(|(field, key)| failed(t, Subject::Return, *key, pointer(field)))
+        .collect()
+}
+
 /// What is wrong with the shape of a posted draft document (its own
 /// rules, and the return's rules it checks on the members).
 pub fn of_document(t: &Tr, problems: &[DocumentError]) -> Vec<ProblemError> {

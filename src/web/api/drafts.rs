@@ -258,19 +258,11 @@ pub async fn put(
         })
         .await?
         .map_err(|invalid| {
-            let errors = invalid
-                .0
-                .iter()
-                .map(|(field, key)| {
-                    checks::failed(
-                        &t,
-                        crate::domain::rules::Subject::Return,
-                        *key,
-                        draft_document::pointer_of(field).unwrap_or_default(),
-                    )
-                })
-                .collect();
-            checks_failed(&t, &state.config.public_url, errors)
+            checks_failed(
+                &t,
+                &state.config.public_url,
+                checks::of_invalid(&t, &invalid),
+            )
         })?;
         Ok(with_etag(&load(&state, &caller, period, &t).await?))
     })
