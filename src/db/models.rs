@@ -419,3 +419,94 @@ pub struct ApiClientKeyRow {
     pub retired_by: Option<i64>,
     pub retired_at: Option<NaiveDateTime>,
 }
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = incidents)]
+pub struct Incident {
+    pub id: i64,
+    pub firm_id: i64,
+    pub status: crate::domain::incident::IncidentStatus,
+    /// The latest stage sent (`None` while a draft).
+    pub stage: Option<crate::domain::incident::IncidentStage>,
+    pub kind: crate::domain::incident::IncidentKind,
+    pub vector: crate::domain::incident::AttackVector,
+    /// The month (`YYYY-MM`) the incident began in.
+    pub period: String,
+    pub accounts: i64,
+    pub trades: i64,
+    pub ongoing: bool,
+    pub triage: crate::domain::incident::Triage,
+    pub initial_due_at: Option<NaiveDateTime>,
+    pub intermediate_due_at: Option<NaiveDateTime>,
+    pub final_due_at: Option<NaiveDateTime>,
+    /// When the next stage is due (`None` when none is awaited).
+    pub next_due_at: Option<NaiveDateTime>,
+    pub reclassified_reason: Option<String>,
+    pub reclassified_by: Option<i64>,
+    pub reclassified_at: Option<NaiveDateTime>,
+    pub campaign_id: Option<i64>,
+    pub opened_by: i64,
+    pub opened_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = incident_versions)]
+pub struct IncidentVersion {
+    pub id: i64,
+    pub incident_id: i64,
+    pub version_no: i32,
+    pub stage: crate::domain::incident::IncidentStage,
+    /// The stage's `Report` as JSON.
+    pub document: String,
+    pub submitted_by: i64,
+    pub submitted_at: NaiveDateTime,
+    /// Sent by one person (the stage did not need four eyes).
+    pub sent_by_one: bool,
+    /// The stage's due time this version was measured against.
+    pub due_at: NaiveDateTime,
+    pub on_time: bool,
+    pub source: crate::domain::incident::IncidentSource,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = incident_drafts)]
+pub struct IncidentDraft {
+    pub incident_id: i64,
+    pub stage: crate::domain::incident::IncidentStage,
+    /// The typed `ReportForm` as JSON (kept as typed, mistakes and all).
+    pub document: String,
+    pub updated_by: i64,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = incident_messages)]
+pub struct IncidentMessage {
+    pub id: i64,
+    pub incident_id: i64,
+    pub author_id: i64,
+    pub from_regulator: bool,
+    pub firm_visible: bool,
+    pub body: String,
+    pub sent_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = incident_triage)]
+pub struct IncidentTriage {
+    pub id: i64,
+    pub incident_id: i64,
+    pub state: crate::domain::incident::Triage,
+    pub changed_by: i64,
+    pub changed_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = incident_campaigns)]
+pub struct IncidentCampaign {
+    pub id: i64,
+    pub name: String,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
+}

@@ -496,6 +496,136 @@ diesel::joinable!(draft_trades -> returns (return_id));
 diesel::joinable!(reminders_sent -> firms (firm_id));
 diesel::joinable!(digest_items -> return_versions (version_id));
 diesel::joinable!(digest_items -> digests (digest_id));
+// Incidents reported in stages, the deadline rules, the regulator's triage,
+// thread and campaigns, and the notices claimed once.
+diesel::table! {
+    incident_deadlines (stage) {
+        stage -> Text,
+        trigger -> Text,
+        unit -> Text,
+        amount -> Integer,
+        remind_hours -> Integer,
+        four_eyes -> Bool,
+    }
+}
+
+diesel::table! {
+    incident_campaigns (id) {
+        id -> BigInt,
+        name -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incidents (id) {
+        id -> BigInt,
+        firm_id -> BigInt,
+        status -> Text,
+        stage -> Nullable<Text>,
+        kind -> Text,
+        vector -> Text,
+        period -> Text,
+        accounts -> BigInt,
+        trades -> BigInt,
+        ongoing -> Bool,
+        triage -> Text,
+        initial_due_at -> Nullable<Timestamp>,
+        intermediate_due_at -> Nullable<Timestamp>,
+        final_due_at -> Nullable<Timestamp>,
+        next_due_at -> Nullable<Timestamp>,
+        reclassified_reason -> Nullable<Text>,
+        reclassified_by -> Nullable<BigInt>,
+        reclassified_at -> Nullable<Timestamp>,
+        campaign_id -> Nullable<BigInt>,
+        opened_by -> BigInt,
+        opened_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incident_versions (id) {
+        id -> BigInt,
+        incident_id -> BigInt,
+        version_no -> Integer,
+        stage -> Text,
+        document -> Text,
+        submitted_by -> BigInt,
+        submitted_at -> Timestamp,
+        sent_by_one -> Bool,
+        due_at -> Timestamp,
+        on_time -> Bool,
+        source -> Text,
+    }
+}
+
+diesel::table! {
+    incident_version_preparers (version_id, user_id) {
+        version_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    incident_drafts (incident_id) {
+        incident_id -> BigInt,
+        stage -> Text,
+        document -> Text,
+        updated_by -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incident_draft_editors (incident_id, user_id) {
+        incident_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    incident_triage (id) {
+        id -> BigInt,
+        incident_id -> BigInt,
+        state -> Text,
+        changed_by -> BigInt,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incident_messages (id) {
+        id -> BigInt,
+        incident_id -> BigInt,
+        author_id -> BigInt,
+        from_regulator -> Bool,
+        firm_visible -> Bool,
+        body -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incident_notices (incident_id, stage, kind) {
+        incident_id -> BigInt,
+        stage -> Text,
+        kind -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(incidents -> firms (firm_id));
+diesel::joinable!(incidents -> incident_campaigns (campaign_id));
+diesel::joinable!(incident_versions -> incidents (incident_id));
+diesel::joinable!(incident_versions -> users (submitted_by));
+diesel::joinable!(incident_version_preparers -> incident_versions (version_id));
+diesel::joinable!(incident_drafts -> incidents (incident_id));
+diesel::joinable!(incident_triage -> incidents (incident_id));
+diesel::joinable!(incident_messages -> incidents (incident_id));
+diesel::joinable!(incident_messages -> users (author_id));
+diesel::joinable!(incident_notices -> incidents (incident_id));
 diesel::joinable!(api_clients -> firms (firm_id));
 diesel::joinable!(api_client_keys -> api_clients (client_id));
 diesel::joinable!(api_tokens -> api_clients (client_id));
@@ -532,4 +662,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_client_keys,
     api_assertions,
     api_tokens,
+    incident_deadlines,
+    incident_campaigns,
+    incidents,
+    incident_versions,
+    incident_version_preparers,
+    incident_drafts,
+    incident_draft_editors,
+    incident_triage,
+    incident_messages,
+    incident_notices,
 );

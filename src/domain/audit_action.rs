@@ -61,6 +61,13 @@ text_enum! {
         ApiTokenRefused = "api.token_refused",
         ApiTokenThrottled = "api.token_throttled",
         ApiRead = "api.read",
+        IncidentDrafted = "incident.drafted",
+        IncidentSent = "incident.sent",
+        IncidentReclassified = "incident.reclassified",
+        IncidentTriaged = "incident.triaged",
+        IncidentMessageSent = "incident.message_sent",
+        IncidentCampaignLinked = "incident.campaign_linked",
+        IncidentDeadlinesChanged = "incident.deadlines_changed",
     }
 }
 

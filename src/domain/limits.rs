@@ -74,6 +74,11 @@ pub fn for_field(name: &str) -> Option<usize> {
     })
 }
 
+/// Each free-text field of an incident report, a reason or a message.
+pub const INCIDENT_TEXT: usize = 4000;
+/// A campaign's name.
+pub const CAMPAIGN_NAME: usize = 200;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,8 @@ pub mod due_date;
 pub mod email;
 pub mod figures;
 pub mod idempotency_key;
+pub mod incident;
+pub mod incident_deadline;
 pub mod interval_audit;
 pub mod jwk;
 pub mod lei;

@@ -23,6 +23,8 @@ pub mod four_eyes;
 pub mod handover;
 pub mod idempotency;
 pub mod import;
+pub mod incident_rules;
+pub mod incidents;
 pub mod invitations;
 pub mod linked_releases;
 pub mod links;

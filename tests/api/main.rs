@@ -32,6 +32,7 @@ mod headers;
 mod hostile;
 mod idempotency;
 mod import;
+mod incidents;
 mod invitations;
 mod isolation;
 mod language;

@@ -1,0 +1,10 @@
+DROP TABLE incident_notices;
+DROP TABLE incident_messages;
+DROP TABLE incident_triage;
+DROP TABLE incident_draft_editors;
+DROP TABLE incident_drafts;
+DROP TABLE incident_version_preparers;
+DROP TABLE incident_versions;
+DROP TABLE incidents;
+DROP TABLE incident_campaigns;
+DROP TABLE incident_deadlines;

@@ -1,0 +1,5 @@
+//! Incidents reported in stages: the due times frozen when their trigger
+//! happens, lateness frozen on each version, four eyes per the stage's
+//! rule, stale forms refused, reclassification.
+
+mod lifecycle;
