@@ -6,7 +6,8 @@
 -- incident, writes to the firm (or internally) in its thread and links
 -- incidents of several firms as one campaign. Reminders and overdue
 -- notices are claimed once per (incident, stage, kind) by the primary key
--- of `incident_notices`, across instances. Keep in step with the other
+-- of `incident_notices`, across instances (kind `sent`: the analysts were
+-- told of a stage's first version). Keep in step with the other
 -- backend.
 CREATE TABLE incident_deadlines (
     stage TEXT PRIMARY KEY CHECK (stage IN ('initial', 'intermediate', 'final')),
@@ -117,7 +118,7 @@ CREATE INDEX incident_messages_incident ON incident_messages (incident_id, id);
 CREATE TABLE incident_notices (
     incident_id BIGINT NOT NULL REFERENCES incidents(id),
     stage TEXT NOT NULL CHECK (stage IN ('initial', 'intermediate', 'final')),
-    kind TEXT NOT NULL CHECK (kind IN ('before', 'passed')),
+    kind TEXT NOT NULL CHECK (kind IN ('sent', 'before', 'passed')),
     sent_at TIMESTAMP NOT NULL,
     PRIMARY KEY (incident_id, stage, kind)
 );
