@@ -218,15 +218,16 @@ pub type Mistakes = Vec<(&'static str, Key)>;
 
 const JST_SECONDS: i32 = 9 * 3600;
 
-/// A Tokyo wall-clock time as a form sends it (`2026-05-01T23:30`, seconds
-/// optional) as the UTC instant it names.
+/// A Tokyo wall-clock time as typed (`2026-05-01 23:30`, or with a `T`
+/// between date and time; seconds optional) as the UTC instant it names.
 pub fn parse_tokyo_time(input: &str) -> Option<NaiveDateTime> {
     let input = input.trim();
     if input.len() > limits::DATE_TIME {
         return None;
     }
-    let local = NaiveDateTime::parse_from_str(input, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(input, "%Y-%m-%dT%H:%M:%S"))
+    let input = input.replacen(' ', "T", 1);
+    let local = NaiveDateTime::parse_from_str(&input, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(&input, "%Y-%m-%dT%H:%M:%S"))
         .ok()?;
     let jst = chrono::FixedOffset::east_opt(JST_SECONDS)?;
     jst.from_local_datetime(&local)
@@ -234,10 +235,10 @@ pub fn parse_tokyo_time(input: &str) -> Option<NaiveDateTime> {
         .map(|t| t.naive_utc())
 }
 
-/// The UTC instant as a form shows it back: Tokyo wall-clock `YYYY-MM-DDTHH:MM`.
+/// The UTC instant as a form shows it back: Tokyo wall-clock `YYYY-MM-DD HH:MM`.
 pub fn tokyo_time_input(at: NaiveDateTime) -> String {
     super::time::to_tokyo(at)
-        .format("%Y-%m-%dT%H:%M")
+        .format("%Y-%m-%d %H:%M")
         .to_string()
 }
 

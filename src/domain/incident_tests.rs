@@ -8,8 +8,8 @@ fn now() -> NaiveDateTime {
 
 fn initial() -> ReportForm {
     ReportForm {
-        aware_at: "2026-05-01T22:10".into(),
-        classified_at: "2026-05-01T23:00".into(),
+        aware_at: "2026-05-01 22:10".into(),
+        classified_at: "2026-05-01 23:00".into(),
         occurred_on: "2026-04-30".into(),
         kind: "unauthorized_access".into(),
         vector: "phishing".into(),

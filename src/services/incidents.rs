@@ -221,10 +221,6 @@ pub fn send(
     if !matches!(who.role, Role::Approver | Role::Reporter) {
         return Err(AppError::Forbidden);
     }
-    let report = match form.check(stage, now) {
-        Ok(report) => report,
-        Err(mistakes) => return Ok(Err(Invalid(mistakes))),
-    };
     write_tx(conn, |conn| {
         let rule = incident_rules::of(conn, stage)?;
         let incident = match target {
@@ -248,6 +244,12 @@ pub fn send(
                 }
                 Some(incident)
             }
+        };
+        // Checked once the incident is known to be the firm's: another
+        // firm's is not found, whatever was typed.
+        let report = match form.check(stage, now) {
+            Ok(report) => report,
+            Err(mistakes) => return Ok(Err(Invalid(mistakes))),
         };
         let incident_id = match incident {
             Some(ref i) => i.id,
@@ -608,12 +610,12 @@ pub fn reclassify(
     if who.role != Role::Approver {
         return Err(AppError::Forbidden);
     }
-    let reason = match check_reason(reason) {
-        Ok(reason) => reason,
-        Err(key) => return Ok(Err(Invalid::one("reason", key))),
-    };
     write_tx(conn, |conn| {
         let incident = lock(conn, who.firm_id, incident_id, now)?;
+        let reason = match check_reason(reason) {
+            Ok(reason) => reason,
+            Err(key) => return Ok(Err(Invalid::one("reason", key))),
+        };
         if incident.status != IncidentStatus::Open {
             return Ok(Err(Invalid::one("reason", msg!("err.incident.stage"))));
         }

@@ -17,6 +17,7 @@ pub mod form_rules;
 pub mod fresh;
 pub mod hashing;
 pub mod health;
+pub mod incidents;
 pub mod language;
 pub mod mail_links;
 pub mod open_data;
@@ -267,4 +268,15 @@ portal_routes! {
     get paths::API_COMPLETENESS => api::summary::completeness;
     get paths::API_OPENAPI => api::openapi::document;
     get paths::API_REFERENCE => api::reference::page;
+    get paths::INCIDENTS => incidents::list;
+    // Before `/incidents/{id}`, whose `{id}` would match `new`.
+    get paths::INCIDENT_NEW => incidents::form::new_form;
+    post paths::INCIDENT_NEW => incidents::form::create;
+    get paths::INCIDENT => incidents::page::page;
+    get paths::INCIDENT_STAGE => incidents::form::stage_form;
+    post paths::INCIDENT_STAGE => incidents::form::send_stage;
+    post paths::INCIDENT_APPROVE => incidents::page::approve;
+    get paths::INCIDENT_APPROVE => incidents::page::back_to_page;
+    post paths::INCIDENT_RECLASSIFY => incidents::page::reclassify;
+    get paths::INCIDENT_RECLASSIFY => incidents::page::back_to_page;
 }

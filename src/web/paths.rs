@@ -274,3 +274,26 @@ pub const API_SUMMARY: &str = "/api/v1/summary";
 pub const API_COMPLETENESS: &str = "/api/v1/completeness";
 pub const API_OPENAPI: &str = "/api/v1/openapi.json";
 pub const API_REFERENCE: &str = "/api/v1/reference";
+
+pub const INCIDENTS: &str = "/incidents";
+pub const INCIDENT_NEW: &str = "/incidents/new";
+pub const INCIDENT: &str = "/incidents/{id}";
+pub const INCIDENT_STAGE: &str = "/incidents/{id}/stages/{stage}";
+pub const INCIDENT_APPROVE: &str = "/incidents/{id}/approve";
+pub const INCIDENT_RECLASSIFY: &str = "/incidents/{id}/reclassify";
+
+pub fn incident(id: i64) -> String {
+    format!("/incidents/{id}")
+}
+
+pub fn incident_stage(id: i64, stage: crate::domain::incident::IncidentStage) -> String {
+    format!("/incidents/{id}/stages/{stage}")
+}
+
+pub fn incident_approve(id: i64) -> String {
+    format!("/incidents/{id}/approve")
+}
+
+pub fn incident_reclassify(id: i64) -> String {
+    format!("/incidents/{id}/reclassify")
+}

@@ -174,6 +174,16 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/api-clients/{id}/suspend", "A A A A A A"),
     ("get", "/api-clients/{id}/keys", "A A A A A A"),
     ("get", "/api-clients/{id}/keys/{key}/retire", "A A A A A A"),
+    ("get", "/incidents", "L A A A F F"),
+    ("get", "/incidents/new", "L A A A F F"),
+    ("post", "/incidents/new", "L A A A F F"),
+    ("get", "/incidents/{id}", "L A A N F F"),
+    ("get", "/incidents/{id}/stages/{stage}", "L A A N F F"),
+    ("post", "/incidents/{id}/stages/{stage}", "L A A N F F"),
+    ("post", "/incidents/{id}/approve", "L A A N F F"),
+    ("get", "/incidents/{id}/approve", "A A A A A A"),
+    ("post", "/incidents/{id}/reclassify", "L F A N F F"),
+    ("get", "/incidents/{id}/reclassify", "A A A A A A"),
     ("post", "/logout", "L L L L L L"),
     // The filing API takes bearer tokens only: a session is no credential.
     ("get", "/api/v1/periods", "U U U U U U"),
@@ -286,6 +296,7 @@ async fn every_route_answers_each_caller_as_the_matrix_says(app: TestApp) {
             .unwrap()
             .id
     };
+    let incident_id = crate::incidents::lifecycle::sent_initial(&app, "reporter@alpha.example");
     let token = "Q".repeat(43);
     let mut callers = [
         app.browser(),
@@ -307,10 +318,13 @@ async fn every_route_answers_each_caller_as_the_matrix_says(app: TestApp) {
             .replace("{section}", "figures")
             .replace("{token}", &token)
             .replace("{key}", "1")
+            .replace("{stage}", "initial")
             .replace(
                 "{id}",
                 &if pattern.starts_with("/users") {
                     victim_id.to_string()
+                } else if pattern.starts_with("/incidents") {
+                    incident_id.to_string()
                 } else if pattern.starts_with("/review/firms") {
                     a_firm_id.to_string()
                 } else if pattern.starts_with("/review") {

@@ -2,4 +2,4 @@
 //! happens, lateness frozen on each version, four eyes per the stage's
 //! rule, stale forms refused, reclassification.
 
-mod lifecycle;
+pub mod lifecycle;
