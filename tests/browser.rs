@@ -4,7 +4,9 @@
 //! signs in with it, after the password and on its own; and the whole
 //! filing day from the setup link to the published statistics, in Japanese
 //! and in English, each person in their own browser session, with
-//! axe-core accessibility checks (journey.rs).
+//! axe-core accessibility checks (journey.rs); and an incident from the
+//! initial notification to the final report, each stage by its own people
+//! (incidents.rs).
 //!
 //! Headless Chromium is driven over WebDriver (chromedriver + fantoccini);
 //! the shared plumbing is in browser/support.rs. The tests are ignored
@@ -25,6 +27,8 @@ mod api_support;
 mod axe;
 #[path = "api/helpers.rs"]
 mod helpers;
+#[path = "browser/incidents.rs"]
+mod incidents;
 #[path = "browser/journey.rs"]
 mod journey;
 #[path = "browser/journey_flow.rs"]
