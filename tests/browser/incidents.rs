@@ -474,6 +474,14 @@ async fn initial(client: Client, j: Journey) -> Result<(), BoxError> {
     }
     j.look(&client, "the refused initial notification").await?;
     j.keep(&client, "initial-form-phone").await?;
+    let field = control(&client, label(&j, "actions")).await?;
+    client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            vec![serde_json::to_value(&field)?],
+        )
+        .await?;
+    j.keep(&client, "initial-form-phone-field").await?;
 
     fill(&client, label(&j, "actions"), &typed(&j, "actions")).await?;
     press(&client, &send, "#flash").await?;
