@@ -2,4 +2,5 @@
 //! happens, lateness frozen on each version, four eyes per the stage's
 //! rule, stale forms refused, reclassification.
 
+mod firm_pages;
 pub mod lifecycle;
