@@ -19,6 +19,7 @@
 
 pub mod messages;
 pub mod outbox;
+pub mod thread_messages;
 pub mod transport;
 pub mod worker;
 pub mod workflow_messages;

@@ -15,6 +15,10 @@ pub struct Routes {
     pub review: fn() -> String,
     /// The approver's page of a firm's return for a period (`YYYY-MM`).
     pub approve_page: fn(&str) -> String,
+    /// The thread of a firm's incident (id), on the firm's incident page.
+    pub incident_thread: fn(i64) -> String,
+    /// The thread of an incident (id), on the staff's incident page.
+    pub review_incident_thread: fn(i64) -> String,
 }
 
 /// Absolute links for emails: the public address before each route.
@@ -46,6 +50,22 @@ impl MailLinks {
 
     pub fn approve_page(&self, period: &str) -> String {
         format!("{}{}", self.base, (self.routes.approve_page)(period))
+    }
+
+    pub fn incident_thread(&self, incident_id: i64) -> String {
+        format!(
+            "{}{}",
+            self.base,
+            (self.routes.incident_thread)(incident_id)
+        )
+    }
+
+    pub fn review_incident_thread(&self, incident_id: i64) -> String {
+        format!(
+            "{}{}",
+            self.base,
+            (self.routes.review_incident_thread)(incident_id)
+        )
     }
 
     pub fn review(&self) -> String {

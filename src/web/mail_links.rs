@@ -10,6 +10,8 @@ const ROUTES: Routes = Routes {
     return_page: |period| paths::RETURN.replace("{period}", period),
     review: || paths::REVIEW.to_owned(),
     approve_page: |period| paths::RETURN_APPROVE.replace("{period}", period),
+    incident_thread: paths::incident_thread,
+    review_incident_thread: paths::review_incident_thread,
 };
 
 /// Links under the portal's public address `base`.
@@ -44,6 +46,14 @@ mod tests {
         assert_eq!(
             links.approve_page("2025-04"),
             "https://portal.example/returns/2025-04/approve"
+        );
+        assert_eq!(
+            links.incident_thread(7),
+            "https://portal.example/incidents/7#thread"
+        );
+        assert_eq!(
+            links.review_incident_thread(7),
+            "https://portal.example/review/incidents/7#thread"
         );
     }
 }

@@ -297,3 +297,48 @@ pub fn incident_approve(id: i64) -> String {
 pub fn incident_reclassify(id: i64) -> String {
     format!("/incidents/{id}/reclassify")
 }
+
+/// The regulator's register of incidents (filters in the query).
+pub const REVIEW_INCIDENTS: &str = "/review/incidents";
+pub const REVIEW_INCIDENT: &str = "/review/incidents/{id}";
+pub const REVIEW_INCIDENT_TRIAGE: &str = "/review/incidents/{id}/triage";
+pub const REVIEW_INCIDENT_MESSAGES: &str = "/review/incidents/{id}/messages";
+pub const REVIEW_INCIDENT_CAMPAIGN: &str = "/review/incidents/{id}/campaign";
+pub const REVIEW_CAMPAIGN: &str = "/review/campaigns/{id}";
+/// A firm user answers in an incident's thread (POST).
+pub const INCIDENT_MESSAGES: &str = "/incidents/{id}/messages";
+
+pub fn review_incident(id: i64) -> String {
+    format!("/review/incidents/{id}")
+}
+
+/// The thread on the staff's incident page.
+pub fn review_incident_thread(id: i64) -> String {
+    format!("/review/incidents/{id}#thread")
+}
+
+pub fn review_incident_triage(id: i64) -> String {
+    format!("/review/incidents/{id}/triage")
+}
+
+pub fn review_incident_messages(id: i64) -> String {
+    format!("/review/incidents/{id}/messages")
+}
+
+pub fn review_incident_campaign(id: i64) -> String {
+    format!("/review/incidents/{id}/campaign")
+}
+
+pub fn review_campaign(id: i64) -> String {
+    format!("/review/campaigns/{id}")
+}
+
+/// The thread on the firm's incident page (`/incidents/{id}`).
+pub fn incident_thread(id: i64) -> String {
+    format!("/incidents/{id}#thread")
+}
+
+/// Where a firm user's answer in the thread is posted.
+pub fn incident_messages(id: i64) -> String {
+    format!("/incidents/{id}/messages")
+}

@@ -7,7 +7,8 @@
 //! bearer challenge (the API: no token, and a session cookie is none). (Signing out, and a
 //! GET on the passkey sign-in POST route, also land on the sign-in page.) Columns: anonymous, reporter
 //! (firm A), approver (firm A, which owns the objects), approver of firm B,
-//! analyst, admin. Objects: firm A's version of 2025-04 and firm A's user.
+//! analyst, admin. Objects: firm A's version of 2025-04, firm A's user,
+//! and firm A's incident (sent) in a campaign.
 
 use std::collections::BTreeMap;
 
@@ -118,6 +119,18 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/review/queue", "L F F F A A"),
     ("get", "/review/exports/versions.csv", "L F F F A A"),
     ("get", "/review/exports/trades.csv", "L F F F A A"),
+    // Firm Alpha's incident, sent, in a campaign.
+    ("get", "/review/incidents", "L F F F A A"),
+    ("get", "/review/incidents/{id}", "L F F F A A"),
+    ("post", "/review/incidents/{id}/triage", "L F F F A A"),
+    ("post", "/review/incidents/{id}/messages", "L F F F A A"),
+    ("post", "/review/incidents/{id}/campaign", "L F F F A A"),
+    ("get", "/review/incidents/{id}/triage", "A A A A A A"),
+    ("get", "/review/incidents/{id}/messages", "A A A A A A"),
+    ("get", "/review/incidents/{id}/campaign", "A A A A A A"),
+    ("get", "/review/campaigns/{id}", "L F F F A A"),
+    ("post", "/incidents/{id}/messages", "L A A N F F"),
+    ("get", "/incidents/{id}/messages", "A A A A A A"),
     ("get", "/rules", "A A A A A A"),
     ("get", "/rules.json", "A A A A A A"),
     ("get", "/statistics", "A A A A A A"),
@@ -296,7 +309,7 @@ async fn every_route_answers_each_caller_as_the_matrix_says(app: TestApp) {
             .unwrap()
             .id
     };
-    let incident_id = crate::incidents::lifecycle::sent_initial(&app, "reporter@alpha.example");
+    let (incident_id, campaign_id) = crate::incidents::review::alpha_incident_in_a_campaign(&app);
     let token = "Q".repeat(43);
     let mut callers = [
         app.browser(),
@@ -323,8 +336,12 @@ async fn every_route_answers_each_caller_as_the_matrix_says(app: TestApp) {
                 "{id}",
                 &if pattern.starts_with("/users") {
                     victim_id.to_string()
-                } else if pattern.starts_with("/incidents") {
+                } else if pattern.starts_with("/review/incidents")
+                    || pattern.starts_with("/incidents")
+                {
                     incident_id.to_string()
+                } else if pattern.starts_with("/review/campaigns") {
+                    campaign_id.to_string()
                 } else if pattern.starts_with("/review/firms") {
                     a_firm_id.to_string()
                 } else if pattern.starts_with("/review") {

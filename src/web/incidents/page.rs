@@ -71,6 +71,8 @@ struct Page {
     reason: String,
     reason_error: Option<String>,
     refusal: Option<String>,
+    /// The thread with the regulator (none while a draft).
+    thread: Option<crate::web::incident_thread::ThreadPanel>,
 }
 
 #[derive(Deserialize, Default)]
@@ -173,13 +175,14 @@ async fn show(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let firm_id = who.firm_id;
-    let (incident, versions, draft, exempt) = crate::db::run(&state.pool, move |conn| {
+    let (incident, versions, draft, exempt, thread) = crate::db::run(&state.pool, move |conn| {
         let incident = incidents::of_firm(conn, firm_id, id)?;
         Ok((
             incident,
             incidents::versions(conn, id)?,
             incidents::draft(conn, id)?,
             four_eyes::exemption(conn, firm_id)?.is_some(),
+            crate::services::incident_thread::for_firm(conn, id)?,
         ))
     })
     .await?;
@@ -281,7 +284,10 @@ async fn show(
         .reclassified_reason
         .as_ref()
         .map(|r| format!("{} {r}", t.t(msg!("incident.reclassified_because"))));
+    let thread = (incident.status != IncidentStatus::Draft)
+        .then(|| crate::web::incident_thread::ThreadPanel::for_firm(&c, thread, id));
     let page = Page {
+        thread,
         id,
         title: t.tf(
             msg!("incident.page.title"),

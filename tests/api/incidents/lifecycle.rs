@@ -51,29 +51,6 @@ pub fn firm_actor(app: &TestApp, email: &str) -> (FirmActor, Actor) {
     (FirmActor::of(&user).unwrap(), actor)
 }
 
-/// `email`'s firm sends an initial notification (at 23:30 on Friday 1 May
-/// 2026); returns the incident's id.
-pub fn sent_initial(app: &TestApp, email: &str) -> i64 {
-    let (who, actor) = firm_actor(app, email);
-    let mut conn = app.pool.get().unwrap();
-    match incidents::send(
-        &mut conn,
-        &actor,
-        who,
-        Target::New,
-        IncidentStage::Initial,
-        &initial_form(),
-        tokyo("2026-05-01T23:30"),
-        IncidentSource::Portal,
-    )
-    .unwrap()
-    .unwrap()
-    {
-        Outcome::Sent { incident_id, .. } => incident_id,
-        other => panic!("not sent: {other:?}"),
-    }
-}
-
 async fn stages_freeze_their_due_times_and_lateness(app: TestApp) {
     let mut admin = app.setup_admin().await;
     let _alpha = app.firm_with_users(&mut admin, "Alpha").await;
