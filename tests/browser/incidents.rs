@@ -41,6 +41,8 @@ const DESK: u32 = 1280;
 
 const REPORTER: &str = "sato@kanto.example";
 const APPROVER: &str = "ito@kanto.example";
+const ANALYST: &str = "mori@fsa.example";
+const FIRM: &str = "Kanto Securities";
 
 #[actix_web::test]
 #[cfg_attr(
@@ -75,14 +77,14 @@ async fn run(lang: Lang, width: u32) {
     let app = TestApp::spawn_at(Backend::Sqlite, Clock::fixed(tokyo((2026, 5, 1), 22, 30))).await;
     let mut admin = app.setup_admin().await;
     let firm = app
-        .add_firm(
-            &mut admin,
-            "Kanto Securities",
-            "関東財務局長（金商）第612号",
-        )
+        .add_firm(&mut admin, FIRM, "関東財務局長（金商）第612号")
         .await;
-    for (email, role) in [(REPORTER, "reporter"), (APPROVER, "approver")] {
-        app.add_user(&mut admin, email, role, Some(firm)).await;
+    for (email, role, firm) in [
+        (REPORTER, "reporter", Some(firm)),
+        (APPROVER, "approver", Some(firm)),
+        (ANALYST, "analyst", None),
+    ] {
+        app.add_user(&mut admin, email, role, firm).await;
         app.first_sign_in(email).await;
     }
     let code = lang.code();
@@ -126,6 +128,18 @@ async fn run(lang: Lang, width: u32) {
     let send = move |c, j| send_draft(c, j, id, Stage::Final);
     run.act(APPROVER, tokyo((2026, 5, 20), 11, 0), width, send)
         .await;
+
+    // 3. The regulator's analyst assesses it and asks for more; the
+    // firm's approver answers; the analyst accepts it.
+    let assess = move |c, j| analyst_assesses(c, j, id);
+    run.act(ANALYST, tokyo((2026, 5, 20), 14, 0), width, assess)
+        .await;
+    let answer = move |c, j| approver_answers(c, j, id);
+    run.act(APPROVER, tokyo((2026, 5, 20), 15, 0), width, answer)
+        .await;
+    let accept = move |c, j| analyst_accepts(c, j, id);
+    run.act(ANALYST, tokyo((2026, 5, 20), 16, 0), width, accept)
+        .await;
     drop(driver);
 }
 
@@ -152,6 +166,18 @@ impl Journey {
             return Err(format!("{what} is in {lang}, not {}", self.t.code()).into());
         }
         fits(client, &self.axe, what).await
+    }
+
+    /// Keeps a screenshot with the element `css` scrolled to the top.
+    async fn keep_at(&self, client: &Client, css: &str, name: &str) -> Result<(), BoxError> {
+        let shown = client.find(Locator::Css(css)).await?;
+        client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'start'});",
+                vec![serde_json::to_value(&shown)?],
+            )
+            .await?;
+        self.keep(client, name).await
     }
 
     async fn keep(&self, client: &Client, name: &str) -> Result<(), BoxError> {
@@ -474,14 +500,8 @@ async fn initial(client: Client, j: Journey) -> Result<(), BoxError> {
     }
     j.look(&client, "the refused initial notification").await?;
     j.keep(&client, "initial-form-phone").await?;
-    let field = control(&client, label(&j, "actions")).await?;
-    client
-        .execute(
-            "arguments[0].scrollIntoView({block: 'center'});",
-            vec![serde_json::to_value(&field)?],
-        )
+    j.keep_at(&client, ".field.invalid", "initial-form-phone-field")
         .await?;
-    j.keep(&client, "initial-form-phone-field").await?;
 
     fill(&client, label(&j, "actions"), &typed(&j, "actions")).await?;
     press(&client, &send, "#flash").await?;
@@ -731,4 +751,171 @@ async fn send_draft(client: Client, j: Journey, id: i64, stage: Stage) -> Result
         Stage::Final => "incident-page",
     };
     j.keep(&client, shot).await
+}
+
+/// What the analyst asks the firm, in the thread.
+fn request(j: &Journey) -> &'static str {
+    words(
+        j,
+        "Please send the list of the phishing site's addresses you blocked, and when.",
+        "遮断したフィッシングサイトの接続元アドレスの一覧と、遮断した日時を送ってください。",
+    )
+}
+
+/// What the analyst notes for the regulator's staff only.
+fn note(j: &Journey) -> &'static str {
+    words(
+        j,
+        "Same kit as the campaign against two other brokers last week.",
+        "先週ほかの証券会社2社を狙った攻撃と同じ手口です。",
+    )
+}
+
+/// The firm's answer in the thread.
+fn reply(j: &Journey) -> &'static str {
+    words(
+        j,
+        "The list is attached to our final report's remediation; blocked on 2 May at 09:00.",
+        "一覧は最終報告の再発防止策に記載しました。5月2日9時に遮断しています。",
+    )
+}
+
+/// Opens the register from the navigation and the incident from it: the
+/// firm chosen in the filter, then its row's link.
+async fn open_in_register(client: &Client, j: &Journey, id: i64) -> Result<(), BoxError> {
+    let t = j.t;
+    follow(
+        client,
+        t.t(msg!("nav.incident_register")),
+        "#incident-register",
+    )
+    .await?;
+    fill(client, t.t(msg!("col.firm")), FIRM).await?;
+    press(
+        client,
+        t.t(msg!("incident_review.filter.apply")),
+        "#incident-register",
+    )
+    .await?;
+    j.look(client, "the incident register").await?;
+    j.keep_at(client, "#incident-register", "register").await?;
+    let row =
+        format!("//table[@id='incident-register']//tr[td[normalize-space()=\"{FIRM}\"]]/th/a");
+    let link = client.find(Locator::XPath(&row)).await?;
+    assert_eq!(
+        link.text().await?.trim(),
+        format!("#{id}"),
+        "the firm's row"
+    );
+    link.click().await?;
+    wait_for(client, ".incident-triage").await?;
+    j.look(client, "the incident for the regulator").await
+}
+
+/// Moves the triage to `to` (its label on the page), with `request` when
+/// asking for more information, and checks it moved.
+async fn triage(
+    client: &Client,
+    j: &Journey,
+    to: &'static str,
+    request: Option<&str>,
+) -> Result<(), BoxError> {
+    let t = j.t;
+    answer(client, t.t(msg!("incident_review.triage_to")), to).await?;
+    if let Some(request) = request {
+        fill(client, t.t(msg!("incident_review.request")), request).await?;
+    }
+    press(
+        client,
+        t.t(msg!("incident_review.triage_submit")),
+        ".incident-triage",
+    )
+    .await?;
+    says(client, "main", t.t(msg!("incident_review.done.triaged"))).await?;
+    assert_eq!(text(client, ".incident-triage").await?, to, "the triage");
+    j.look(client, "the incident after its triage moved").await
+}
+
+/// The analyst finds the incident in the register, moves it to
+/// assessment, asks the firm for more information (in the thread, where
+/// the firm reads it) and notes something for the staff alone.
+async fn analyst_assesses(client: Client, j: Journey, id: i64) -> Result<(), BoxError> {
+    let t = j.t;
+    open_in_register(&client, &j, id).await?;
+    assert_eq!(
+        text(&client, ".incident-triage").await?,
+        t.t(msg!("incident_review.triage.received"))
+    );
+    // The final report in full, as the firm sent it.
+    says(
+        &client,
+        "#incident-report",
+        words(&j, Stage::Final.prose()[2].1, Stage::Final.prose()[2].2),
+    )
+    .await?;
+
+    let assessing = t.t(msg!("incident_review.triage.assessing"));
+    triage(&client, &j, assessing, None).await?;
+    let more = t.t(msg!("incident_review.triage.more_information"));
+    triage(&client, &j, more, Some(request(&j))).await?;
+    says(&client, "#thread", request(&j)).await?;
+
+    fill(&client, t.t(msg!("incident_thread.body_staff")), note(&j)).await?;
+    answer(
+        &client,
+        t.t(msg!("incident_thread.visibility")),
+        t.t(msg!("incident_thread.internal_note")),
+    )
+    .await?;
+    press(&client, t.t(msg!("incident_thread.send")), "#thread").await?;
+    let internal = format!(
+        "//li[contains(@class, 'internal')][.//*[contains(normalize-space(), \"{}\")]]",
+        note(&j)
+    );
+    let marked = client.find(Locator::XPath(&internal)).await?.text().await?;
+    assert!(
+        marked.contains(t.t(msg!("incident_thread.internal_tag"))),
+        "the note is marked internal: {marked}"
+    );
+    j.look(&client, "the incident with its thread").await?;
+    j.keep_at(&client, "#thread", "review-thread").await?;
+    j.keep_at(&client, "main h1", "review-incident").await
+}
+
+/// The firm's approver reads the request on the incident's page (never
+/// the internal note) and answers it in the thread.
+async fn approver_answers(client: Client, j: Journey, id: i64) -> Result<(), BoxError> {
+    let t = j.t;
+    open_incident(&client, &j, id).await?;
+    says(
+        &client,
+        "#incident-facts",
+        t.t(msg!("incident.triage.more_information")),
+    )
+    .await?;
+    says(&client, "#thread", request(&j)).await?;
+    let source = client.source().await?;
+    assert!(
+        !source.contains(note(&j)),
+        "the firm's page shows the internal note"
+    );
+    fill(&client, t.t(msg!("incident_thread.body")), reply(&j)).await?;
+    press(&client, t.t(msg!("incident_thread.send")), "#thread").await?;
+    says(&client, "#thread", reply(&j)).await?;
+    if client.source().await?.contains(note(&j)) {
+        return Err("the internal note shows after the firm's answer".into());
+    }
+    j.look(&client, "the incident with the firm's answer")
+        .await?;
+    j.keep_at(&client, "#thread", "incident-thread").await
+}
+
+/// The analyst reads the answer and accepts the incident.
+async fn analyst_accepts(client: Client, j: Journey, id: i64) -> Result<(), BoxError> {
+    let t = j.t;
+    open_in_register(&client, &j, id).await?;
+    says(&client, "#thread", reply(&j)).await?;
+    says(&client, "#thread", note(&j)).await?;
+    let accepted = t.t(msg!("incident_review.triage.accepted"));
+    triage(&client, &j, accepted, None).await
 }
