@@ -267,4 +267,8 @@ portal_routes! {
     get paths::API_COMPLETENESS => api::summary::completeness;
     get paths::API_OPENAPI => api::openapi::document;
     get paths::API_REFERENCE => api::reference::page;
+    get paths::API_INCIDENTS => api::incidents::list;
+    post paths::API_INCIDENTS => api::incidents::create;
+    get paths::API_INCIDENT => api::incidents::one;
+    put paths::API_INCIDENT_STAGE => api::incidents::put_stage;
 }

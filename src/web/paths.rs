@@ -274,3 +274,10 @@ pub const API_SUMMARY: &str = "/api/v1/summary";
 pub const API_COMPLETENESS: &str = "/api/v1/completeness";
 pub const API_OPENAPI: &str = "/api/v1/openapi.json";
 pub const API_REFERENCE: &str = "/api/v1/reference";
+pub const API_INCIDENTS: &str = "/api/v1/incidents";
+pub const API_INCIDENT: &str = "/api/v1/incidents/{id}";
+pub const API_INCIDENT_STAGE: &str = "/api/v1/incidents/{id}/stages/{stage}";
+
+pub fn api_incident(id: i64) -> String {
+    format!("/api/v1/incidents/{id}")
+}
