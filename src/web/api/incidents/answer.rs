@@ -76,7 +76,7 @@ fn triage_codes() -> Object {
 /// When each stage is due, as frozen when its trigger happened (`null`:
 /// not yet triggered).
 #[derive(Serialize, ToSchema)]
-pub struct DueJson {
+pub struct IncidentDueJson {
     #[schema(format = DateTime, required = true)]
     pub initial: Option<String>,
     #[schema(format = DateTime, required = true)]
@@ -113,7 +113,7 @@ pub struct IncidentLine {
     /// Fraudulent trades, as the latest version says.
     pub trades: i64,
     pub ongoing: bool,
-    pub due: DueJson,
+    pub due: IncidentDueJson,
     /// When the next stage is due (`null` when none is awaited).
     #[schema(format = DateTime, required = true)]
     pub next_due_at: Option<String>,
@@ -144,7 +144,7 @@ pub struct IncidentsJson {
 
 /// One version of a stage.
 #[derive(Serialize, ToSchema)]
-pub struct VersionJson {
+pub struct IncidentVersionJson {
     /// From 1, across the stages.
     #[schema(minimum = 1)]
     pub version: i32,
@@ -172,7 +172,7 @@ pub struct VersionJson {
 /// A stage waiting for a second person: sent only when another approver
 /// of the firm, who did not prepare it, approves it in the portal.
 #[derive(Serialize, ToSchema)]
-pub struct WaitingJson {
+pub struct IncidentWaitingJson {
     #[schema(schema_with = stage_codes)]
     pub stage: &'static str,
     #[schema(format = DateTime)]
@@ -182,7 +182,7 @@ pub struct WaitingJson {
 
 /// A message of the incident's thread the firm may see.
 #[derive(Serialize, ToSchema)]
-pub struct MessageJson {
+pub struct IncidentMessageJson {
     /// From the regulator (else from the firm).
     pub from_regulator: bool,
     /// Who wrote it, for the firm's own messages (`null`: the regulator).
@@ -206,11 +206,11 @@ pub struct IncidentJson {
     pub reclassified_reason: Option<String>,
     /// A stage waiting for a second person (`null`: none).
     #[schema(required = true)]
-    pub waiting: Option<WaitingJson>,
+    pub waiting: Option<IncidentWaitingJson>,
     /// Oldest first.
-    pub versions: Vec<VersionJson>,
+    pub versions: Vec<IncidentVersionJson>,
     /// Oldest first.
-    pub messages: Vec<MessageJson>,
+    pub messages: Vec<IncidentMessageJson>,
 }
 
 fn at(t: Option<NaiveDateTime>) -> Option<String> {
@@ -231,7 +231,7 @@ pub fn line(i: &Incident, now: NaiveDateTime) -> IncidentLine {
         accounts: i.accounts,
         trades: i.trades,
         ongoing: i.ongoing,
-        due: DueJson {
+        due: IncidentDueJson {
             initial: at(i.initial_due_at),
             intermediate: at(i.intermediate_due_at),
             final_stage: at(i.final_due_at),
@@ -247,8 +247,8 @@ pub fn line(i: &Incident, now: NaiveDateTime) -> IncidentLine {
     }
 }
 
-fn version(v: &VersionLine) -> VersionJson {
-    VersionJson {
+fn version(v: &VersionLine) -> IncidentVersionJson {
+    IncidentVersionJson {
         version: v.version.version_no,
         stage: v.version.stage.as_str(),
         sent_at: to_rfc3339(v.version.submitted_at),
@@ -268,7 +268,7 @@ pub fn whole(view: &FirmView, now: NaiveDateTime) -> IncidentJson {
         incident: line(&view.incident, now),
         latest_version: view.latest(),
         reclassified_reason: view.incident.reclassified_reason.clone(),
-        waiting: view.waiting.as_ref().map(|w| WaitingJson {
+        waiting: view.waiting.as_ref().map(|w| IncidentWaitingJson {
             stage: w.stage.as_str(),
             updated_at: to_rfc3339(w.updated_at),
             updated_by: w.updated_by.clone(),
@@ -277,7 +277,7 @@ pub fn whole(view: &FirmView, now: NaiveDateTime) -> IncidentJson {
         messages: view
             .messages
             .iter()
-            .map(|m| MessageJson {
+            .map(|m| IncidentMessageJson {
                 from_regulator: m.from_regulator,
                 author: m.author.clone(),
                 body: m.body.clone(),

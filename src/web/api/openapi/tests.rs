@@ -320,3 +320,63 @@ fn links_chain_a_put_draft_to_marking_it_ready() {
         }
     }
 }
+
+/// The names of the types deriving `ToSchema` in `dir` (their `as` name
+/// when they give one), with the file each is in.
+fn schema_names(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            schema_names(&path, out);
+            continue;
+        }
+        if path.extension().and_then(|e| e.to_str()) != Some("rs") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).unwrap();
+        let mut deriving = false;
+        let mut renamed: Option<String> = None;
+        for line in source.lines().map(str::trim) {
+            if line.starts_with("#[derive(") && line.contains("ToSchema") {
+                deriving = true;
+            } else if deriving && line.starts_with("#[schema(as = ") {
+                renamed = line
+                    .trim_start_matches("#[schema(as = ")
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .next()
+                    .map(str::to_owned);
+            } else if deriving && !line.starts_with("#[") && !line.starts_with("///") {
+                let name = line
+                    .split_whitespace()
+                    .skip_while(|w| *w != "struct" && *w != "enum")
+                    .nth(1)
+                    .map(|n| n.split(['<', '{', '(']).next().unwrap_or(n));
+                if let Some(name) = name {
+                    let name = renamed.take().unwrap_or_else(|| name.to_owned());
+                    out.push((name, path.display().to_string()));
+                }
+                deriving = false;
+            }
+        }
+    }
+}
+
+#[test]
+fn no_two_bodies_share_a_component_name() {
+    // utoipa keys components by the type's name: a second type of the
+    // same name would silently replace the first in the document.
+    let mut names = Vec::new();
+    schema_names(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut names,
+    );
+    assert!(names.len() > 30, "{names:?}");
+    names.sort();
+    for pair in names.windows(2) {
+        assert_ne!(pair[0].0, pair[1].0, "{pair:?}");
+    }
+    let doc = doc();
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas["VersionJson"]["properties"]["receipt_no"].is_object());
+    assert!(schemas["IncidentVersionJson"]["properties"]["report"].is_object());
+}
