@@ -291,4 +291,8 @@ portal_routes! {
     get paths::INCIDENT_APPROVE => incidents::page::back_to_page;
     post paths::INCIDENT_RECLASSIFY => incidents::page::reclassify;
     get paths::INCIDENT_RECLASSIFY => incidents::page::back_to_page;
+    get paths::API_INCIDENTS => api::incidents::list;
+    post paths::API_INCIDENTS => api::incidents::create;
+    get paths::API_INCIDENT => api::incidents::one;
+    put paths::API_INCIDENT_STAGE => api::incidents::put_stage;
 }

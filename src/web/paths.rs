@@ -342,3 +342,11 @@ pub fn incident_thread(id: i64) -> String {
 pub fn incident_messages(id: i64) -> String {
     format!("/incidents/{id}/messages")
 }
+
+pub const API_INCIDENTS: &str = "/api/v1/incidents";
+pub const API_INCIDENT: &str = "/api/v1/incidents/{id}";
+pub const API_INCIDENT_STAGE: &str = "/api/v1/incidents/{id}/stages/{stage}";
+
+pub fn api_incident(id: i64) -> String {
+    format!("/api/v1/incidents/{id}")
+}

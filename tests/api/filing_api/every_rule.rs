@@ -1,11 +1,12 @@
 //! Every rule of the catalogue raised through the API, each with its ID
 //! and the JSON Pointer of the member at fault: in a draft put whole, in
 //! a draft typed in the browser and read by API, in the trade detail (CSV
-//! and JSON rows), and against the trade detail attached.
+//! and JSON rows), and against the trade detail attached. (An incident
+//! report's rules: `incidents.rs` beside this.)
 
 use std::collections::BTreeSet;
 
-use incident_portal::domain::rules::CATALOGUE;
+use incident_portal::domain::rules::{CATALOGUE, Subject};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -560,8 +561,10 @@ async fn every_rule_is_raised_with_its_id_and_pointer(app: TestApp) {
         seen.covered.insert(hit.0.clone());
     }
 
+    // An incident report's rules are raised in `filing_api::incidents`.
     let missing: Vec<&str> = CATALOGUE
         .iter()
+        .filter(|r| r.subject != Subject::Incident)
         .map(|r| r.id)
         .filter(|id| !seen.covered.contains(*id))
         .collect();
