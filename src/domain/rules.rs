@@ -163,8 +163,21 @@ impl Rule {
 /// The day the portal opened: the rules it opened with took effect then.
 const OPENED: &str = "2026-11-25";
 
+/// The day the return began to be reconciled with the firm's incidents.
+const INCIDENTS: &str = "2026-12-08";
+
+/// A rule's first day: the portal's opening unless the rule says.
+macro_rules! effective {
+    () => {
+        OPENED
+    };
+    ($date:expr) => {
+        $date
+    };
+}
+
 macro_rules! rules {
-    ($($id:literal $severity:ident $subject:ident $key:tt $description:tt $reads:expr;)*) => {
+    ($($id:literal $severity:ident $subject:ident $key:tt $description:tt $reads:expr $(, from $effective:expr)?;)*) => {
         /// Every rule, in ID order within each subject.
         pub static CATALOGUE: &[Rule] = &[$(Rule {
             id: $id,
@@ -173,7 +186,7 @@ macro_rules! rules {
             key: msg!($key),
             description: msg!($description),
             reads: $reads,
-            effective: OPENED,
+            effective: effective!($($effective)?),
         }),*];
     };
 }
@@ -204,6 +217,9 @@ rules! {
     "RET-W001" Warning Return "warn.accounts_exceed_accesses" "rules.ret_w001" Reads::Fields(&["affected_accounts", "unauthorized_accesses"]);
     "RET-W002" Warning Return "warn.tenfold" "rules.ret_w002" Reads::Fields(&["unauthorized_accesses", "fraudulent_trades", "sale_amount", "purchase_amount"]);
     "RET-W003" Warning Return "warn.compensation_above_losses" "rules.ret_w003" Reads::Fields(&["compensation_paid", "customer_losses"]);
+    "RET-W004" Warning Return "warn.incident_accounts" "rules.ret_w004" Reads::Fields(&["unauthorized_accesses"]), from INCIDENTS;
+    "RET-W005" Warning Return "warn.incident_trades" "rules.ret_w005" Reads::Fields(&["fraudulent_trades"]), from INCIDENTS;
+    "RET-W006" Warning Return "warn.incidents_nil" "rules.ret_w006" Reads::Fields(&["unauthorized_accesses", "affected_accounts", "fraudulent_trades", "sale_amount", "purchase_amount"]), from INCIDENTS;
     "TRD-E001" Error Trades "err.trades.empty" "rules.trd_e001" Reads::File;
     "TRD-E002" Error Trades "err.trades.not_csv" "rules.trd_e002" Reads::File;
     "TRD-E003" Error Trades "err.trades.file_encoding" "rules.trd_e003" Reads::File;
