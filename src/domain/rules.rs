@@ -266,6 +266,9 @@ rules! {
     "RET-W001" Warning Return "warn.accounts_exceed_accesses" "rules.ret_w001" Reads::Fields(&["affected_accounts", "unauthorized_accesses"]);
     "RET-W002" Warning Return "warn.tenfold" "rules.ret_w002" Reads::Fields(&["unauthorized_accesses", "fraudulent_trades", "sale_amount", "purchase_amount"]);
     "RET-W003" Warning Return "warn.compensation_above_losses" "rules.ret_w003" Reads::Fields(&["compensation_paid", "customer_losses"]);
+    "RET-W004" Warning Return "warn.incident_accounts" "rules.ret_w004" Reads::Fields(&["unauthorized_accesses"]), from INCIDENTS_OPENED;
+    "RET-W005" Warning Return "warn.incident_trades" "rules.ret_w005" Reads::Fields(&["fraudulent_trades"]), from INCIDENTS_OPENED;
+    "RET-W006" Warning Return "warn.incidents_nil" "rules.ret_w006" Reads::Fields(&["unauthorized_accesses", "affected_accounts", "fraudulent_trades", "sale_amount", "purchase_amount"]), from INCIDENTS_OPENED;
     "TRD-E001" Error Trades "err.trades.empty" "rules.trd_e001" Reads::File;
     "TRD-E002" Error Trades "err.trades.not_csv" "rules.trd_e002" Reads::File;
     "TRD-E003" Error Trades "err.trades.file_encoding" "rules.trd_e003" Reads::File;

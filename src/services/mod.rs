@@ -44,6 +44,7 @@ pub mod publication_table;
 pub mod publications;
 pub mod publish;
 pub mod readiness;
+pub mod reconcile;
 pub mod release_cache;
 pub mod reminders;
 pub mod reset;

@@ -79,6 +79,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/returns/{period}/draft", "A A A A A A"),
     ("get", "/returns/{period}/submit", "A A A A A A"),
     ("get", "/returns/{period}/nil", "A A A A A A"),
+    ("post", "/returns/{period}/nil/explanation", "L A A A F F"),
+    ("get", "/returns/{period}/nil/explanation", "A A A A A A"),
     ("get", "/returns/{period}/sections/{section}", "L A A A F F"),
     (
         "post",
