@@ -2,10 +2,10 @@
 //!
 //! - Schemathesis (PyPI, 4.x) reads `/api/v1/openapi.json` and fuzzes
 //!   every operation, once with a firm's token (`returns:read
-//!   returns:draft`) and once with the regulator's (`stats:read`), on a
-//!   portal seeded with the demo data. It must find no server error, no
-//!   status the document does not give, no media type, body or header
-//!   that breaks it.
+//!   returns:draft incidents:read incidents:report`) and once with the
+//!   regulator's (`stats:read`), on a portal seeded with the demo data.
+//!   It must find no server error, no status the document does not give,
+//!   no media type, body or header that breaks it.
 //! - The Python example client (`examples/filing_client.py`: requests,
 //!   PyJWT, cryptography) files a draft end to end with an EC P-256 key and
 //!   with an Ed25519 key, and the draft is then ready for approval.
@@ -130,7 +130,7 @@ async fn schemathesis_finds_no_fault_with_a_firms_or_the_regulators_token() {
     let app = TestApp::spawn_limited(Backend::Sqlite, Clock::fixed(at), limits).await;
     let now = app.clock.now();
     let ((firm_id, firm_key), (staff_id, staff_key)) = seed::demo_portal(&app.pool, now);
-    let scopes = Some("returns:read returns:draft");
+    let scopes = Some("returns:read returns:draft incidents:read incidents:report");
     let firm_token = get_token(&app.address, now, &firm_id, &firm_key, scopes).await;
     let staff_token = get_token(&app.address, now, &staff_id, &staff_key, Some("stats:read")).await;
     schemathesis(&app, "firm", &firm_token).await;

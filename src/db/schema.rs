@@ -122,6 +122,8 @@ diesel::table! {
         four_eyes_basis -> Text,
         exempt_decided_on -> Nullable<Date>,
         content_sha256 -> Nullable<Text>,
+        nil_warnings -> Text,
+        nil_explanation -> Text,
     }
 }
 

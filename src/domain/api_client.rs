@@ -33,13 +33,24 @@ text_enum! {
         ReturnsRead = "returns:read",
         /// Write the firm's own drafts (never submit).
         ReturnsDraft = "returns:draft",
+        /// Read the firm's own incidents, their versions and the messages
+        /// the regulator let the firm see.
+        IncidentsRead = "incidents:read",
+        /// Report the firm's incidents: send a stage, or leave it for a
+        /// second person when it needs four eyes (never approve).
+        IncidentsReport = "incidents:report",
         /// Read the regulator's statistics (staff clients).
         StatsRead = "stats:read",
     }
 }
 
 /// The scopes a firm's client may be granted.
-pub const FIRM_SCOPES: &[Scope] = &[Scope::ReturnsRead, Scope::ReturnsDraft];
+pub const FIRM_SCOPES: &[Scope] = &[
+    Scope::ReturnsRead,
+    Scope::ReturnsDraft,
+    Scope::IncidentsRead,
+    Scope::IncidentsReport,
+];
 /// The scopes a regulator (staff) client may be granted.
 pub const STAFF_SCOPES: &[Scope] = &[Scope::StatsRead];
 

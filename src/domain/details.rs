@@ -154,6 +154,13 @@ pub fn check_text(value: &str, max: usize, multiline: bool) -> Result<(), Key> {
     text(value, max, false, multiline).map(drop)
 }
 
+/// The explanation of the warnings, as kept: trimmed, line breaks as
+/// `\n`, within its length, no control characters but line breaks (empty
+/// when none is given).
+pub fn explanation(value: &str) -> Result<String, Key> {
+    text(value, limits::WARNINGS_EXPLANATION, false, true)
+}
+
 /// The contact telephone number, as a submission accepts it.
 pub fn check_phone(value: &str) -> Result<(), Key> {
     phone(value).map(drop)
@@ -287,14 +294,9 @@ pub fn parse_for_submission<'a>(
     if get("attestation") != "yes" {
         problems.push(("attestation", msg!("err.attestation.required")));
     }
-    let warnings_explanation = text(
-        get("warnings_explanation"),
-        limits::WARNINGS_EXPLANATION,
-        false,
-        true,
-    )
-    .map_err(|k| problems.push(("warnings_explanation", k)))
-    .unwrap_or_default();
+    let warnings_explanation = explanation(get("warnings_explanation"))
+        .map_err(|k| problems.push(("warnings_explanation", k)))
+        .unwrap_or_default();
     match (policy, contact_name, contact_phone, contact_email) {
         (Some(policy), Ok(contact_name), Ok(contact_phone), Ok(contact_email))
             if problems.is_empty() =>
@@ -325,6 +327,13 @@ pub enum Warning {
     AccountsExceedAccesses,
     TenfoldPreviousMonth(&'static str),
     CompensationAboveLosses,
+    /// The month's incidents affected more accounts than the return has
+    /// unauthorized accesses.
+    IncidentAccountsExceedAccesses,
+    /// The month's incidents count more fraudulent trades than the return.
+    IncidentTradesExceedTrades,
+    /// The month has incidents but the return is nil.
+    IncidentsOnNilReturn,
 }
 
 impl Warning {
@@ -333,6 +342,9 @@ impl Warning {
             Warning::AccountsExceedAccesses => msg!("warn.accounts_exceed_accesses"),
             Warning::TenfoldPreviousMonth(_) => msg!("warn.tenfold"),
             Warning::CompensationAboveLosses => msg!("warn.compensation_above_losses"),
+            Warning::IncidentAccountsExceedAccesses => msg!("warn.incident_accounts"),
+            Warning::IncidentTradesExceedTrades => msg!("warn.incident_trades"),
+            Warning::IncidentsOnNilReturn => msg!("warn.incidents_nil"),
         }
     }
 
@@ -342,8 +354,59 @@ impl Warning {
             Warning::AccountsExceedAccesses => "affected_accounts",
             Warning::TenfoldPreviousMonth(field) => field,
             Warning::CompensationAboveLosses => "compensation_paid",
+            Warning::IncidentAccountsExceedAccesses => "unauthorized_accesses",
+            Warning::IncidentTradesExceedTrades => "fraudulent_trades",
+            Warning::IncidentsOnNilReturn => NIL_RETURN,
         }
     }
+}
+
+/// The field a nil return's warning sits beside: the nil marking itself.
+pub const NIL_RETURN: &str = "nil_return";
+
+/// The firm's incidents that began in the month (sent, not reclassified),
+/// added up: what the return is reconciled with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IncidentTotals {
+    pub incidents: i64,
+    pub accounts: i64,
+    pub trades: i64,
+}
+
+impl IncidentTotals {
+    /// The totals of incidents given as (accounts, trades) each.
+    pub fn of(incidents: impl IntoIterator<Item = (i64, i64)>) -> Self {
+        incidents
+            .into_iter()
+            .fold(IncidentTotals::default(), |t, (accounts, trades)| {
+                IncidentTotals {
+                    incidents: t.incidents + 1,
+                    accounts: t.accounts.saturating_add(accounts),
+                    trades: t.trades.saturating_add(trades),
+                }
+            })
+    }
+}
+
+/// The warnings the month's incidents raise on a return: a nil return over
+/// incidents (and then nothing else), or incidents adding up to more
+/// accounts than the return's unauthorized accesses, or more fraudulent
+/// trades than the return's. `figures` is `None` for a nil return.
+pub fn incident_warnings(figures: Option<(i64, i64)>, incidents: &IncidentTotals) -> Vec<Warning> {
+    let mut found = Vec::new();
+    match figures {
+        None if incidents.incidents > 0 => found.push(Warning::IncidentsOnNilReturn),
+        None => {}
+        Some((accesses, trades)) => {
+            if incidents.accounts > accesses {
+                found.push(Warning::IncidentAccountsExceedAccesses);
+            }
+            if incidents.trades > trades {
+                found.push(Warning::IncidentTradesExceedTrades);
+            }
+        }
+    }
+    found
 }
 
 /// The firm's previous month, as the five comparable figures.

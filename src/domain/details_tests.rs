@@ -133,3 +133,37 @@ fn warnings_need_explaining() {
     let details = check(&over, "900").unwrap();
     assert!(warnings(&figures("900"), &details, None).contains(&Warning::CompensationAboveLosses));
 }
+
+#[test]
+fn incidents_beyond_the_figures_warn_and_a_nil_return_over_incidents_warns_alone() {
+    let two = IncidentTotals::of([(120, 30), (5, 0)]);
+    assert_eq!(
+        two,
+        IncidentTotals {
+            incidents: 2,
+            accounts: 125,
+            trades: 30
+        }
+    );
+    assert_eq!(
+        incident_warnings(Some((100, 40)), &two),
+        [Warning::IncidentAccountsExceedAccesses]
+    );
+    assert_eq!(
+        incident_warnings(Some((200, 20)), &two),
+        [Warning::IncidentTradesExceedTrades]
+    );
+    assert!(
+        incident_warnings(Some((125, 30)), &two).is_empty(),
+        "equal is covered"
+    );
+    assert_eq!(
+        incident_warnings(None, &two),
+        [Warning::IncidentsOnNilReturn],
+        "a nil return over incidents: only RET-W006"
+    );
+    let none = IncidentTotals::default();
+    assert!(incident_warnings(None, &none).is_empty());
+    assert!(incident_warnings(Some((0, 0)), &none).is_empty());
+    assert_eq!(Warning::IncidentsOnNilReturn.field(), NIL_RETURN);
+}

@@ -46,6 +46,9 @@ pub enum Subject {
     /// The shape of the filing API's draft document (JSON types, members,
     /// codes), before the return's own rules.
     Document,
+    /// The report of an incident's stage (the form, and the API's JSON
+    /// body with its types).
+    Incident,
 }
 
 impl Subject {
@@ -54,6 +57,7 @@ impl Subject {
             Subject::Return => "return",
             Subject::Trades => "trades",
             Subject::Document => "document",
+            Subject::Incident => "incident",
         }
     }
 }
@@ -135,7 +139,8 @@ impl Reads {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rule {
     /// Stable: `RET-E…` (return, error), `RET-W…` (return, warning),
-    /// `TRD-E…` (trade detail), `DOC-E…` (the API's draft document).
+    /// `TRD-E…` (trade detail), `DOC-E…` (the API's draft document),
+    /// `INC-E…` (an incident's report).
     pub id: &'static str,
     pub severity: Severity,
     pub subject: Subject,
@@ -162,9 +167,64 @@ impl Rule {
 
 /// The day the portal opened: the rules it opened with took effect then.
 const OPENED: &str = "2026-11-25";
+/// The day incidents were first reported: their rules took effect then.
+const INCIDENTS_OPENED: &str = "2026-12-08";
+
+/// The members of an incident's report a stage may require (the choices
+/// are chosen, rule INC-E007).
+const INCIDENT_REQUIRED: [&str; 14] = [
+    "aware_at",
+    "classified_at",
+    "occurred_on",
+    "accounts",
+    "trades",
+    "amount_jpy",
+    "actions",
+    "containment",
+    "cause",
+    "root_cause",
+    "losses_jpy",
+    "compensation_jpy",
+    "remediation",
+    "remediation_by",
+];
+/// The members of an incident's report that are a moment.
+const INCIDENT_TIMES: [&str; 2] = ["aware_at", "classified_at"];
+/// The members of an incident's report that are a count or yen.
+const INCIDENT_NUMBERS: [&str; 5] = [
+    "accounts",
+    "trades",
+    "amount_jpy",
+    "losses_jpy",
+    "compensation_jpy",
+];
+/// The free-text members of an incident's report.
+const INCIDENT_TEXTS: [&str; 5] = [
+    "actions",
+    "containment",
+    "cause",
+    "root_cause",
+    "remediation",
+];
+/// The yes-or-no members of an incident's report.
+const INCIDENT_FLAGS: [&str; 3] = ["ongoing", "customers_told", "police_told"];
+/// The members of an incident's report a JSON string holds.
+const INCIDENT_STRINGS: [&str; 11] = [
+    "aware_at",
+    "classified_at",
+    "occurred_on",
+    "kind",
+    "vector",
+    "actions",
+    "containment",
+    "cause",
+    "root_cause",
+    "remediation",
+    "remediation_by",
+];
 
 macro_rules! rules {
-    ($($id:literal $severity:ident $subject:ident $key:tt $description:tt $reads:expr;)*) => {
+    ($($id:literal $severity:ident $subject:ident $key:tt $description:tt $reads:expr $(, from $effective:expr)?;)*) => {
         /// Every rule, in ID order within each subject.
         pub static CATALOGUE: &[Rule] = &[$(Rule {
             id: $id,
@@ -173,9 +233,11 @@ macro_rules! rules {
             key: msg!($key),
             description: msg!($description),
             reads: $reads,
-            effective: OPENED,
+            effective: rules!(@effective $($effective)?),
         }),*];
     };
+    (@effective) => { OPENED };
+    (@effective $effective:expr) => { $effective };
 }
 
 rules! {
@@ -204,6 +266,9 @@ rules! {
     "RET-W001" Warning Return "warn.accounts_exceed_accesses" "rules.ret_w001" Reads::Fields(&["affected_accounts", "unauthorized_accesses"]);
     "RET-W002" Warning Return "warn.tenfold" "rules.ret_w002" Reads::Fields(&["unauthorized_accesses", "fraudulent_trades", "sale_amount", "purchase_amount"]);
     "RET-W003" Warning Return "warn.compensation_above_losses" "rules.ret_w003" Reads::Fields(&["compensation_paid", "customer_losses"]);
+    "RET-W004" Warning Return "warn.incident_accounts" "rules.ret_w004" Reads::Fields(&["unauthorized_accesses"]), from INCIDENTS_OPENED;
+    "RET-W005" Warning Return "warn.incident_trades" "rules.ret_w005" Reads::Fields(&["fraudulent_trades"]), from INCIDENTS_OPENED;
+    "RET-W006" Warning Return "warn.incidents_nil" "rules.ret_w006" Reads::Fields(&["unauthorized_accesses", "affected_accounts", "fraudulent_trades", "sale_amount", "purchase_amount"]), from INCIDENTS_OPENED;
     "TRD-E001" Error Trades "err.trades.empty" "rules.trd_e001" Reads::File;
     "TRD-E002" Error Trades "err.trades.not_csv" "rules.trd_e002" Reads::File;
     "TRD-E003" Error Trades "err.trades.file_encoding" "rules.trd_e003" Reads::File;
@@ -239,6 +304,24 @@ rules! {
     "DOC-E008" Error Document "err.document.item_status_code" "rules.doc_e008" Reads::Choices;
     "DOC-E009" Error Document "err.document.date" "rules.doc_e009" Reads::PlannedDates;
     "DOC-E010" Error Document "err.document.nil_with_figures" "rules.doc_e010" Reads::File;
+    "INC-E001" Error Incident "err.required" "rules.inc_e001" Reads::Fields(&INCIDENT_REQUIRED), from INCIDENTS_OPENED;
+    "INC-E002" Error Incident "err.incident.time" "rules.inc_e002" Reads::Fields(&INCIDENT_TIMES), from INCIDENTS_OPENED;
+    "INC-E003" Error Incident "err.incident.future" "rules.inc_e003" Reads::Fields(&INCIDENT_TIMES), from INCIDENTS_OPENED;
+    "INC-E004" Error Incident "err.incident.classified_before_aware" "rules.inc_e004" Reads::Fields(&["classified_at", "aware_at"]), from INCIDENTS_OPENED;
+    "INC-E005" Error Incident "err.date.invalid" "rules.inc_e005" Reads::Fields(&["occurred_on", "remediation_by"]), from INCIDENTS_OPENED;
+    "INC-E006" Error Incident "err.incident.occurred_after_aware" "rules.inc_e006" Reads::Fields(&["occurred_on", "aware_at"]), from INCIDENTS_OPENED;
+    "INC-E007" Error Incident "err.choose" "rules.inc_e007" Reads::Fields(&["kind", "vector", "ongoing", "customers_told", "police_told"]), from INCIDENTS_OPENED;
+    "INC-E008" Error Incident "err.form.invalid" "rules.inc_e008" Reads::Fields(&["kind", "vector", "ongoing", "customers_told", "police_told"]), from INCIDENTS_OPENED;
+    "INC-E009" Error Incident "err.number.invalid" "rules.inc_e009" Reads::Fields(&INCIDENT_NUMBERS), from INCIDENTS_OPENED;
+    "INC-E010" Error Incident "err.number.negative" "rules.inc_e010" Reads::Fields(&INCIDENT_NUMBERS), from INCIDENTS_OPENED;
+    "INC-E011" Error Incident "err.number.too_large" "rules.inc_e011" Reads::Fields(&INCIDENT_NUMBERS), from INCIDENTS_OPENED;
+    "INC-E012" Error Incident "err.text.too_long" "rules.inc_e012" Reads::Fields(&INCIDENT_TEXTS), from INCIDENTS_OPENED;
+    "INC-E013" Error Incident "err.text.control" "rules.inc_e013" Reads::Fields(&INCIDENT_TEXTS), from INCIDENTS_OPENED;
+    "INC-E014" Error Incident "err.incident.not_object" "rules.inc_e014" Reads::File, from INCIDENTS_OPENED;
+    "INC-E015" Error Incident "err.incident.unknown_member" "rules.inc_e015" Reads::File, from INCIDENTS_OPENED;
+    "INC-E016" Error Incident "err.document.integer" "rules.inc_e016" Reads::Fields(&INCIDENT_NUMBERS), from INCIDENTS_OPENED;
+    "INC-E017" Error Incident "err.document.string" "rules.inc_e017" Reads::Fields(&INCIDENT_STRINGS), from INCIDENTS_OPENED;
+    "INC-E018" Error Incident "err.document.boolean" "rules.inc_e018" Reads::Fields(&INCIDENT_FLAGS), from INCIDENTS_OPENED;
 }
 
 /// The rule that raises `key` about `subject`, if the catalogue has one.

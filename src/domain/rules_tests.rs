@@ -48,6 +48,17 @@ const DOCUMENT_CHECKS: [(&str, &str); 1] = [(
     include_str!("../services/draft_document.rs"),
 )];
 
+/// The code that checks an incident's report: the form's check (its
+/// counts and yen parsed as the return's are), and the API's body.
+const INCIDENT_CHECKS: [(&str, &str); 3] = [
+    ("domain/incident.rs", include_str!("incident.rs")),
+    ("domain/yen.rs", include_str!("yen.rs")),
+    (
+        "web/api/incidents/report.rs",
+        include_str!("../web/api/incidents/report.rs"),
+    ),
+];
+
 /// Keys those files raise that are not checks of what was filed, with why.
 const NOT_RULES: [(&str, &str); 2] = [
     // The approver's act on submitting, never a property of the return.
@@ -141,6 +152,11 @@ fn every_check_of_the_draft_document_is_catalogued_and_every_rule_is_raised() {
 }
 
 #[test]
+fn every_check_of_an_incident_report_is_catalogued_and_every_rule_is_raised() {
+    check(Subject::Incident, &INCIDENT_CHECKS, &[]);
+}
+
+#[test]
 fn the_scanner_reads_keys_split_over_lines_and_stops_at_tests() {
     let source = "#[cfg(test)]\nmod proptests;\nlet a = msg!(\n    \"err.one\"\n);\nmsg!(\"nav.x\");\nmsg!(\"warn.two\")\n#[cfg(test)]\nmod tests {\nmsg!(\"err.three\")";
     let keys: Vec<String> = raised_keys(source).into_iter().collect();
@@ -158,6 +174,7 @@ fn ids_are_unique_well_formed_and_in_order() {
             (Subject::Return, Severity::Warning) => "RET-W",
             (Subject::Trades, _) => "TRD-E",
             (Subject::Document, _) => "DOC-E",
+            (Subject::Incident, _) => "INC-E",
         };
         assert_eq!(prefix, expected, "{}", rule.id);
         assert!(
@@ -173,7 +190,12 @@ fn ids_are_unique_well_formed_and_in_order() {
 
 #[test]
 fn each_key_names_one_rule_per_subject() {
-    for subject in [Subject::Return, Subject::Trades, Subject::Document] {
+    for subject in [
+        Subject::Return,
+        Subject::Trades,
+        Subject::Document,
+        Subject::Incident,
+    ] {
         let keys: Vec<_> = CATALOGUE.iter().filter(|r| r.subject == subject).collect();
         let distinct: BTreeSet<_> = keys.iter().map(|r| r.key.name()).collect();
         assert_eq!(distinct.len(), keys.len(), "{subject:?}");
@@ -200,6 +222,7 @@ fn every_field_a_rule_reads_is_a_field_of_the_return_or_a_trade_column() {
                     ReturnSection::of_field(field).is_some() || field == "attestation"
                 }
                 Subject::Trades => columns.contains(&field),
+                Subject::Incident => crate::domain::incident::FIELDS.contains(&field),
             };
             assert!(known, "{} reads {field}, which is not a field", rule.id);
         }

@@ -47,7 +47,8 @@
 //!   replaces the whole draft, so whatever it leaves out is empty
 //!   afterwards.
 //! - `nil_return: true` marks the month a nil return; nothing else may then
-//!   be filled.
+//!   be filled but `warnings_explanation`, which a nil return needs when the
+//!   firm reported incidents that began in the month (rule RET-W006).
 //! - The approver's attestation is never part of a draft (it is their act
 //!   in the portal): a document carrying `attestation` is refused.
 //! - `as_typed` is read-only: a person typing in the portal may leave a
@@ -65,7 +66,7 @@
 //! mirror in [`schema`] that the OpenAPI document uses). Two checks of
 //! [`from_json`] are beyond the schema: a whole number written as a
 //! fraction (`12.0`) is refused, and so is a nil return with anything else
-//! filled.
+//! filled (its explanation aside).
 
 use std::sync::LazyLock;
 
@@ -94,6 +95,9 @@ pub const MAX_PROBLEMS: usize = 100;
 /// The read-only member holding values typed in the portal that are not
 /// valid in the document.
 pub const AS_TYPED: &str = "as_typed";
+
+/// The one member a nil return may fill beside its mark.
+const NIL_EXPLANATION: &str = "warnings_explanation";
 
 /// A problem with the shape of a document: where, and what (a message key).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -243,7 +247,7 @@ pub fn from_json(value: &Value) -> Result<FiguresForm, Vec<DocumentError>> {
     let mut reading = Reading::default();
     reading.object(value, &[]);
     let Reading { form, mut errors } = reading;
-    if form.is_nil() && form.0.len() > 1 {
+    if form.is_nil() && form.0.keys().any(|k| k != NIL_MARK && k != NIL_EXPLANATION) {
         errors.push(DocumentError {
             pointer: "/nil_return".to_owned(),
             key: msg!("err.document.nil_with_figures"),

@@ -141,6 +141,21 @@ fn a_whole_document_becomes_the_form_a_person_would_have_typed() {
         from_json(&json!({"nil_return": true, "figures": null})).unwrap(),
         FiguresForm::nil()
     );
+    let mut explained = FiguresForm::nil();
+    explained.set(
+        "warnings_explanation",
+        "The incident's accounts were another firm's.",
+    );
+    let doc = json!({
+        "nil_return": true,
+        "warnings_explanation": "The incident's accounts were another firm's."
+    });
+    assert_eq!(
+        from_json(&doc).unwrap(),
+        explained,
+        "a nil return may carry its explanation"
+    );
+    assert_eq!(from_json(&to_json(&explained)).unwrap(), explained);
 }
 
 #[test]

@@ -75,7 +75,9 @@ pub fn mark_ready(
         if hash != shown_sha256 {
             return Ok(Err(Refusal::Changed));
         }
-        if !draft.is_nil() && !submission::assess(conn, firm_id, period, &draft)?.ready() {
+        // A nil draft too: over a month with incidents it needs its
+        // explanation before an approver is asked to submit it.
+        if !submission::assess(conn, firm_id, period, &draft)?.ready() {
             return Ok(Err(Refusal::Problems));
         }
         diesel::update(returns::table.find(row.id))

@@ -642,3 +642,16 @@ pub fn reclassify(
         Ok(Ok(()))
     })
 }
+
+/// The firm's incidents that began in `period` and were sent (open or
+/// final: never a draft nobody sent, nor one reclassified as not
+/// reportable), oldest first: what the month's return is reconciled with.
+pub fn in_month(conn: &mut DbConn, firm_id: i64, period: Period) -> QueryResult<Vec<Incident>> {
+    incidents::table
+        .filter(incidents::firm_id.eq(firm_id))
+        .filter(incidents::period.eq(period.to_string()))
+        .filter(incidents::status.eq_any([IncidentStatus::Open, IncidentStatus::Final]))
+        .order(incidents::id.asc())
+        .select(Incident::as_select())
+        .load(conn)
+}

@@ -30,7 +30,7 @@ pub const CONTACT: [&str; 3] = ["contact_name", "contact_phone", "contact_email"
 /// at submission, and never part of a draft).
 pub const OTHER: [&str; 2] = ["detected_other_text", "warnings_explanation"];
 /// Set (never typed) on a draft that a preparer marked nil.
-pub const NIL_MARK: &str = "nil_return";
+pub const NIL_MARK: &str = crate::domain::details::NIL_RETURN;
 /// The longest value kept for any one field of a draft.
 const MAX_FIELD_CHARS: usize = 5000;
 

@@ -361,17 +361,23 @@ pub fn append_version(
 /// did not prepare it to submit. The page asks for confirmation first
 /// whenever something would be discarded, and carries the hash of the
 /// draft it showed (`shown_sha256`): if the draft changed since, nothing
-/// is discarded and `Err(Stale)` says so.
+/// is discarded and `Err(Stale)` says so. `explanation` (checked by
+/// `details::explanation`, possibly empty) is why the month is nil although
+/// the firm reported incidents that began in it.
 pub fn mark_nil(
     conn: &mut DbConn,
     actor: &Actor,
     firm_id: i64,
     period: Period,
     shown_sha256: &str,
+    explanation: &str,
     now: NaiveDateTime,
 ) -> AppResult<Result<(), Stale>> {
-    let json = serde_json::to_string(&FiguresForm::nil())
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut nil = FiguresForm::nil();
+    if !explanation.is_empty() {
+        nil.set("warnings_explanation", explanation);
+    }
+    let json = serde_json::to_string(&nil).map_err(|e| AppError::Internal(e.to_string()))?;
     write_tx(conn, |conn| {
         let row = lock_or_create(conn, firm_id, period, now)?;
         if four_eyes::current_sha256(conn, row.id)? != shown_sha256 {
@@ -488,6 +494,14 @@ pub fn submit(
                 msg!("err.attestation.required"),
             )));
         }
+        let nil = if draft.is_nil() {
+            match submission::check_nil(conn, firm_id, period, &draft)? {
+                Ok(nil) => Some(nil),
+                Err(invalid) => return Ok(Err(invalid)),
+            }
+        } else {
+            None
+        };
         let checked = if draft.is_nil() {
             None
         } else {
@@ -522,6 +536,9 @@ pub fn submit(
             .map_err(|_| AppError::Internal("trade detail changed during submission".into()))?;
         if let Some(checked) = &checked {
             submission::store_details(conn, version.id, checked, actor.user_id, basis.code())?;
+        }
+        if let Some(nil) = &nil {
+            submission::store_nil(conn, version.id, nil)?;
         }
         four_eyes::store_statement(
             conn,

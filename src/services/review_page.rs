@@ -2,8 +2,10 @@
 //! read-only snapshot, each row once: the version with its firm and
 //! four-eyes statement, the firm's history (from which its other versions,
 //! the version before it and the month before it are taken), the details
-//! of it and of the version before, the people behind it, and its trade
-//! detail added up by the database.
+//! of it and of the version before, the people behind it, its trade
+//! detail added up by the database, and the firm's incidents that began
+//! in its month (listed as they stand; its checks take them as they stood
+//! when it was filed).
 
 use chrono::NaiveDate;
 use diesel::connection::SimpleConnection;
@@ -13,12 +15,13 @@ use super::audit::Action;
 use super::firm_history::{self, HistoryLine};
 use super::four_eyes::{Basis, VersionPeople};
 use super::review_file::{self, TradeReconciliation};
-use crate::db::models::{Firm, Version, VersionDetails};
+use crate::db::models::{Firm, Incident, Version, VersionDetails};
 use crate::db::schema::{
     audit_events, firms, return_versions, users, version_details, version_preparers,
 };
 use crate::db::{Backend, DbConn};
-use crate::domain::details::Warning;
+use crate::domain::details::{self, Warning};
+use crate::domain::period::Period;
 use crate::error::AppError;
 
 /// The analyst's page of one version, as read.
@@ -40,6 +43,11 @@ pub struct ReviewPage {
     pub previous: Option<(Version, Option<VersionDetails>)>,
     /// Every version the firm has filed, newest period first.
     pub history: Vec<HistoryLine>,
+    /// The firm's incidents that began in the version's month, as they
+    /// stand now.
+    pub incidents: Vec<Incident>,
+    /// A nil version's warnings (message keys) and their explanation.
+    pub nil_explanation: Option<(String, String)>,
 }
 
 /// The four-eyes statement recorded on a version: who attested, the
@@ -119,11 +127,24 @@ fn read(conn: &mut DbConn, version_id: i64) -> QueryResult<Option<ReviewPage>> {
         details.as_ref(),
         statement,
     )?;
-    let checks = review_file::checks(
+    let mut checks = review_file::checks(
         &version,
         details.as_ref(),
         review_file::month_before(&version, &history),
     );
+    let (incidents, nil_explanation) = match Period::parse(&version.period) {
+        Ok(period) => {
+            let then = super::reconcile::totals_as_at(conn, firm.id, period, version.submitted_at)?;
+            let figures = (!version.is_nil)
+                .then_some((version.unauthorized_accesses, version.fraudulent_trades));
+            checks.extend(details::incident_warnings(figures, &then));
+            (
+                super::incidents::in_month(conn, firm.id, period)?,
+                super::submission::nil_explanation_of(conn, version.id)?,
+            )
+        }
+        Err(_) => (Vec::new(), None),
+    };
     let trades = review_file::trade_totals(conn, version.id)?
         .map(|totals| review_file::reconcile(&totals, &version));
     Ok(Some(ReviewPage {
@@ -138,6 +159,8 @@ fn read(conn: &mut DbConn, version_id: i64) -> QueryResult<Option<ReviewPage>> {
         trades,
         previous,
         history,
+        incidents,
+        nil_explanation,
     }))
 }
 

@@ -1,7 +1,9 @@
 //! What a submission must pass before it becomes a version: the full
 //! rules, the warnings that need a written explanation (the preparer's
-//! part, shown on every draft save by `assess`), and what a version stores
-//! beyond its figures. Who may submit is `four_eyes`.
+//! part, shown on every draft save by `assess`) — the month's incidents
+//! included, read at check time — and what a version stores beyond its
+//! figures. A nil return has one rule of its own: over a month with
+//! incidents it needs the explanation too. Who may submit is `four_eyes`.
 
 use diesel::prelude::*;
 
@@ -11,7 +13,7 @@ use super::returns::invalid_from;
 use crate::db::DbConn;
 use crate::db::models::{Version, VersionDetails};
 use crate::db::schema::{return_versions, returns, version_details};
-use crate::domain::details::{self, CHECKLIST, Previous, ReturnDetails};
+use crate::domain::details::{self, CHECKLIST, IncidentTotals, Previous, ReturnDetails, Warning};
 use crate::domain::figures::ReturnFigures;
 use crate::domain::period::Period;
 use crate::error::AppResult;
@@ -44,6 +46,54 @@ fn previous_month(
     }))
 }
 
+/// The warnings the firm's incidents that began in the month raise on a
+/// return with `figures` (`None`: a nil return).
+fn incident_warnings(
+    conn: &mut DbConn,
+    firm_id: i64,
+    period: Period,
+    figures: Option<&ReturnFigures>,
+) -> QueryResult<Vec<Warning>> {
+    let month = super::incidents::in_month(conn, firm_id, period)?;
+    let totals = IncidentTotals::of(month.iter().map(|i| (i.accounts, i.trades)));
+    Ok(details::incident_warnings(
+        figures.map(|f| (f.unauthorized_accesses.value(), f.fraudulent_trades.value())),
+        &totals,
+    ))
+}
+
+/// A nil return that passed its rule: the warnings it raises and their
+/// explanation (empty when none is needed and none was given).
+pub struct NilChecked {
+    pub warnings: Vec<Warning>,
+    pub explanation: String,
+}
+
+/// A nil return's rule: over a month with incidents (RET-W006) it needs
+/// the explanation, like any warning; what the explanation holds is
+/// checked as the field's own rules say.
+pub fn check_nil(
+    conn: &mut DbConn,
+    firm_id: i64,
+    period: Period,
+    form: &FiguresForm,
+) -> QueryResult<Result<NilChecked, Invalid>> {
+    let warnings = incident_warnings(conn, firm_id, period, None)?;
+    let explanation = match details::explanation(form.get("warnings_explanation")) {
+        Ok(text) => text,
+        Err(key) => return Ok(Err(Invalid::one("warnings_explanation", key))),
+    };
+    if !warnings.is_empty() && explanation.is_empty() {
+        let mut invalid = Invalid(warnings.iter().map(|w| (w.field(), w.key())).collect());
+        invalid.push("warnings_explanation", msg!("err.explanation.required"));
+        return Ok(Err(invalid));
+    }
+    Ok(Ok(NilChecked {
+        warnings,
+        explanation,
+    }))
+}
+
 /// Every rule, every problem at once.
 pub fn check(
     conn: &mut DbConn,
@@ -63,7 +113,9 @@ pub fn check(
             return Ok(Err(invalid));
         }
     };
-    let warnings = details::warnings(&figures, &details, previous_month(conn, firm_id, period)?);
+    let mut warnings =
+        details::warnings(&figures, &details, previous_month(conn, firm_id, period)?);
+    warnings.extend(incident_warnings(conn, firm_id, period, Some(&figures))?);
     if !warnings.is_empty() && details.warnings_explanation.is_empty() {
         let mut invalid = Invalid(warnings.iter().map(|w| (w.field(), w.key())).collect());
         invalid.push("warnings_explanation", msg!("err.explanation.required"));
@@ -103,13 +155,27 @@ impl Assessment {
     }
 }
 
-/// Every rule and every warning over a draft.
+/// Every rule and every warning over a draft (a nil draft's: the
+/// explanation, and the warning of the month's incidents).
 pub fn assess(
     conn: &mut DbConn,
     firm_id: i64,
     period: Period,
     form: &FiguresForm,
 ) -> AppResult<Assessment> {
+    if form.is_nil() {
+        let warnings = incident_warnings(conn, firm_id, period, None)?;
+        let given = form.get("warnings_explanation");
+        let errors = match details::explanation(given) {
+            Ok(_) => Invalid::default(),
+            Err(key) => Invalid::one("warnings_explanation", key),
+        };
+        return Ok(Assessment {
+            errors,
+            warnings,
+            explained: !given.trim().is_empty(),
+        });
+    }
     let mut form = form.clone();
     form.set("attestation", "yes");
     let previous = previous_month(conn, firm_id, period)?;
@@ -123,10 +189,13 @@ pub fn assess(
         period.first_day(),
     );
     let explained = !form.get("warnings_explanation").trim().is_empty();
-    let warnings = match (&figures, &parsed) {
+    let mut warnings = match (&figures, &parsed) {
         (Ok(f), Ok(d)) => details::warnings(f, d, previous),
         _ => partial_warnings(detail_figures, &form, previous),
     };
+    if let Some(f) = detail_figures {
+        warnings.extend(incident_warnings(conn, firm_id, period, Some(f))?);
+    }
     let mismatch = match (&figures, return_id_of(conn, firm_id, period)?) {
         (Ok(f), Some(return_id)) => super::trades::reconcile(conn, return_id, f.into())?.err(),
         _ => None,
@@ -244,6 +313,40 @@ pub fn store_details(
     diesel::insert_into(version_details::table)
         .values(&row)
         .execute(conn)
+}
+
+/// Stores what a nil version says: the warnings it raised and their
+/// explanation.
+pub fn store_nil(conn: &mut DbConn, version_id: i64, checked: &NilChecked) -> QueryResult<usize> {
+    let warnings = checked
+        .warnings
+        .iter()
+        .map(|w| w.key().name())
+        .collect::<Vec<_>>()
+        .join(",");
+    diesel::update(return_versions::table.find(version_id))
+        .set((
+            return_versions::nil_warnings.eq(warnings),
+            return_versions::nil_explanation.eq(&checked.explanation),
+        ))
+        .execute(conn)
+}
+
+/// What a nil version was filed with: the warnings it raised (message
+/// keys) and their explanation (both empty when none fired and none was
+/// given; always for any other version).
+pub fn nil_explanation_of(
+    conn: &mut DbConn,
+    version_id: i64,
+) -> QueryResult<Option<(String, String)>> {
+    let (warnings, explanation): (String, String) = return_versions::table
+        .find(version_id)
+        .select((
+            return_versions::nil_warnings,
+            return_versions::nil_explanation,
+        ))
+        .first(conn)?;
+    Ok((!warnings.is_empty() || !explanation.is_empty()).then_some((warnings, explanation)))
 }
 
 /// A version's details, if it has them (imported and nil versions do not).

@@ -177,9 +177,11 @@ portal_routes! {
     get paths::RETURN_APPROVE => returns::approve::page;
     post paths::RETURN_SUBMIT => returns::approve::submit;
     post paths::RETURN_NIL => returns::nil::mark;
+    post paths::RETURN_NIL_EXPLANATION => returns::tasks::explain_nil;
     get paths::RETURN_DRAFT => returns::form::back_to_page;
     get paths::RETURN_SUBMIT => returns::form::back_to_page;
     get paths::RETURN_NIL => returns::form::back_to_page;
+    get paths::RETURN_NIL_EXPLANATION => returns::form::back_to_page;
     get paths::RETURN_VERSION => returns::version::page;
     get paths::RETURN_TRADES => returns::trades::page;
     post paths::RETURN_TRADES => returns::trades::upload;
@@ -291,4 +293,8 @@ portal_routes! {
     get paths::INCIDENT_APPROVE => incidents::page::back_to_page;
     post paths::INCIDENT_RECLASSIFY => incidents::page::reclassify;
     get paths::INCIDENT_RECLASSIFY => incidents::page::back_to_page;
+    get paths::API_INCIDENTS => api::incidents::list;
+    post paths::API_INCIDENTS => api::incidents::create;
+    get paths::API_INCIDENT => api::incidents::one;
+    put paths::API_INCIDENT_STAGE => api::incidents::put_stage;
 }

@@ -65,6 +65,7 @@ pub const RETURN: &str = "/returns/{period}";
 pub const RETURN_DRAFT: &str = "/returns/{period}/draft";
 pub const RETURN_SUBMIT: &str = "/returns/{period}/submit";
 pub const RETURN_NIL: &str = "/returns/{period}/nil";
+pub const RETURN_NIL_EXPLANATION: &str = "/returns/{period}/nil/explanation";
 pub const RETURN_APPROVE: &str = "/returns/{period}/approve";
 pub const RETURN_VERSION: &str = "/returns/{period}/versions/{version}";
 pub const RETURN_TRADES: &str = "/returns/{period}/trades";
@@ -146,6 +147,11 @@ pub fn return_submit(period: Period) -> String {
 
 pub fn return_nil(period: Period) -> String {
     format!("/returns/{period}/nil")
+}
+
+/// Why a nil month is nil although the firm reported incidents in it.
+pub fn return_nil_explanation(period: Period) -> String {
+    format!("/returns/{period}/nil/explanation")
 }
 
 /// The approver's page: the whole prepared return, read-only, to submit.
@@ -341,4 +347,12 @@ pub fn incident_thread(id: i64) -> String {
 /// Where a firm user's answer in the thread is posted.
 pub fn incident_messages(id: i64) -> String {
     format!("/incidents/{id}/messages")
+}
+
+pub const API_INCIDENTS: &str = "/api/v1/incidents";
+pub const API_INCIDENT: &str = "/api/v1/incidents/{id}";
+pub const API_INCIDENT_STAGE: &str = "/api/v1/incidents/{id}/stages/{stage}";
+
+pub fn api_incident(id: i64) -> String {
+    format!("/api/v1/incidents/{id}")
 }

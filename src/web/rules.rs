@@ -48,6 +48,7 @@ fn fields_read(t: &Tr, rule: &Rule) -> String {
             Subject::Document => {
                 crate::services::draft_document::pointer_of(f).unwrap_or_else(|| format!("/{f}"))
             }
+            Subject::Incident => format!("/{f}"),
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -84,6 +85,10 @@ pub async fn page(req: HttpRequest) -> AppResult<HttpResponse> {
         (
             c.t.t(msg!("rules.subject.document")).to_owned(),
             shown(&c.t, Subject::Document),
+        ),
+        (
+            c.t.t(msg!("rules.subject.incident")).to_owned(),
+            shown(&c.t, Subject::Incident),
         ),
     ];
     ok(&RulesPage { c, subjects })

@@ -71,7 +71,10 @@ async fn a_valid_assertion_gets_a_token_with_es256_and_with_ed25519(app: TestApp
         let body = json(response).await;
         assert_eq!(body["token_type"], "Bearer");
         assert_eq!(body["expires_in"], 600);
-        assert_eq!(body["scope"], "returns:read returns:draft");
+        assert_eq!(
+            body["scope"],
+            "returns:read returns:draft incidents:read incidents:report"
+        );
         let token = body["access_token"].as_str().unwrap();
         assert_eq!(token.len(), 43, "256 random bits");
         let (status, _, who) = whoami(&app, token).await;
@@ -80,7 +83,12 @@ async fn a_valid_assertion_gets_a_token_with_es256_and_with_ed25519(app: TestApp
         assert_eq!(who["firm_id"], firm.id);
         assert_eq!(
             who["scopes"],
-            serde_json::json!(["returns:read", "returns:draft"])
+            serde_json::json!([
+                "returns:read",
+                "returns:draft",
+                "incidents:read",
+                "incidents:report"
+            ])
         );
     }
     // The grant is audited in the client's name, for the approver it acts for.

@@ -79,6 +79,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/returns/{period}/draft", "A A A A A A"),
     ("get", "/returns/{period}/submit", "A A A A A A"),
     ("get", "/returns/{period}/nil", "A A A A A A"),
+    ("post", "/returns/{period}/nil/explanation", "L A A A F F"),
+    ("get", "/returns/{period}/nil/explanation", "A A A A A A"),
     ("get", "/returns/{period}/sections/{section}", "L A A A F F"),
     (
         "post",
@@ -221,6 +223,14 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ),
     ("get", "/api/v1/summary", "U U U U U U"),
     ("get", "/api/v1/completeness", "U U U U U U"),
+    ("get", "/api/v1/incidents", "U U U U U U"),
+    ("post", "/api/v1/incidents", "U U U U U U"),
+    ("get", "/api/v1/incidents/{id}", "U U U U U U"),
+    (
+        "put",
+        "/api/v1/incidents/{id}/stages/{stage}",
+        "U U U U U U",
+    ),
     // The API's document and reference page: anyone may read them.
     ("get", "/api/v1/openapi.json", "A A A A A A"),
     ("get", "/api/v1/reference", "A A A A A A"),
@@ -329,6 +339,7 @@ async fn every_route_answers_each_caller_as_the_matrix_says(app: TestApp) {
             .replace("{period}", "2025-04")
             .replace("{version}", "1")
             .replace("{section}", "figures")
+            .replace("{stage}", "initial")
             .replace("{token}", &token)
             .replace("{key}", "1")
             .replace("{stage}", "initial")

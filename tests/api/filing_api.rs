@@ -6,6 +6,7 @@
 
 mod every_rule;
 mod idempotency;
+mod incidents;
 pub mod support;
 
 use diesel::prelude::*;

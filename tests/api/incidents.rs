@@ -1,8 +1,10 @@
 //! Incidents reported in stages: the due times frozen when their trigger
 //! happens, lateness frozen on each version, four eyes per the stage's
 //! rule, stale forms refused, reclassification; the regulator's register,
-//! triage, thread and campaigns.
+//! triage, thread and campaigns; the monthly return reconciled with the
+//! month's incidents.
 
 mod firm_pages;
 pub mod lifecycle;
 pub mod review;
+pub mod reconcile;

@@ -17,7 +17,9 @@ use utoipa::{PartialSchema, ToSchema};
 #[serde(deny_unknown_fields)]
 pub struct DraftDocument {
     /// `true` marks the month a nil return (nothing to report): nothing
-    /// else may then be filled.
+    /// else may then be filled but `warnings_explanation`, which a nil
+    /// return needs when the firm reported incidents that began in the
+    /// month (rule RET-W006).
     pub nil_return: Option<bool>,
     pub figures: Option<DraftFigures>,
     pub purchase_by_market: Option<DraftPurchaseByMarket>,

@@ -72,8 +72,8 @@ async fn load(
     let (loaded, assessment, sha, mark) = crate::db::run(&state.pool, move |conn| {
         let loaded = returns::load(conn, firm_id, period)?;
         let assessment = match &loaded.draft {
-            Some(draft) if !draft.is_nil() => submission::assess(conn, firm_id, period, draft)?,
-            _ => submission::Assessment::default(),
+            Some(draft) => submission::assess(conn, firm_id, period, draft)?,
+            None => submission::Assessment::default(),
         };
         let sha = returns::draft_sha256_now(conn, firm_id, period)?;
         let mark = handover::ready_mark(conn, firm_id, period)?;

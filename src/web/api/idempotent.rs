@@ -1,15 +1,15 @@
 //! `Idempotency-Key` on every `POST` and `PUT` of the API: the first
 //! request with a key runs and its answer is kept (24 hours); a repeat with
 //! the same key and the same request gets that answer again
-//! (`Idempotent-Replayed: true`, and the draft's `ETag` again when the
-//! answer was a draft), the same key with another request is
+//! (`Idempotent-Replayed: true`, and the draft's or the incident's `ETag`
+//! again, and a new incident's `Location`), the same key with another request is
 //! refused (422), and a repeat while the first still runs is told to wait
 //! (409). A server failure keeps nothing, so the retry runs afresh.
 
 use std::future::Future;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
 use super::answers;
@@ -35,17 +35,37 @@ fn refused(status: StatusCode, slug: &str, title: String) -> Problem {
     Problem::new(status, &type_uri(slug), title)
 }
 
-/// The `ETag` a kept answer was given: a draft's is its `sha256`, which
-/// its body carries, so a replay names the same draft as the first answer
-/// did (the only kept answers with an `ETag` are drafts).
-fn etag_of(status: StatusCode, body: &str) -> Option<HeaderValue> {
-    if status != StatusCode::OK {
-        return None;
+/// The headers a kept answer was given that its body tells again: a
+/// draft's `ETag` is its `sha256`; an incident's is its `latest_version`,
+/// and a new incident's `Location` its `href` (the only kept answers with
+/// such headers).
+fn kept_headers(status: StatusCode, body: &str) -> Vec<(HeaderName, HeaderValue)> {
+    let Ok(answer) = serde_json::from_str::<serde_json::Value>(body) else {
+        return Vec::new();
+    };
+    let mut headers = Vec::new();
+    let sha = answer.get("sha256").and_then(|s| s.as_str());
+    if status == StatusCode::OK
+        && let Some(sha) = sha.filter(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+        && let Ok(etag) = HeaderValue::from_str(&format!("\"{sha}\""))
+    {
+        headers.push((header::ETAG, etag));
     }
-    let answer: serde_json::Value = serde_json::from_str(body).ok()?;
-    let sha = answer.get("sha256")?.as_str()?;
-    let hex = sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit());
-    hex.then(|| HeaderValue::from_str(&format!("\"{sha}\"")).ok())?
+    let latest = answer.get("latest_version").and_then(|n| n.as_i64());
+    if status.is_success()
+        && let Some(latest) = latest
+        && let Ok(etag) = HeaderValue::from_str(&format!("\"{latest}\""))
+    {
+        headers.push((header::ETAG, etag));
+    }
+    let href = answer.pointer("/incident/href").and_then(|h| h.as_str());
+    if matches!(status, StatusCode::CREATED | StatusCode::ACCEPTED)
+        && let Some(href) = href.filter(|h| h.starts_with(crate::web::paths::API_INCIDENTS))
+        && let Ok(location) = HeaderValue::from_str(href)
+    {
+        headers.push((header::LOCATION, location));
+    }
+    headers
 }
 
 /// Runs `work` once per (client, key): see the module's documentation.
@@ -126,8 +146,8 @@ where
             .content_type(content_type)
             .insert_header((REPLAYED, "true"))
             .insert_header(("Cache-Control", "no-store"));
-        if let Some(etag) = etag_of(status, &body) {
-            replay.insert_header((actix_web::http::header::ETAG, etag));
+        for kept in kept_headers(status, &body) {
+            replay.insert_header(kept);
         }
         return Ok(replay.body(body));
     }

@@ -16,6 +16,7 @@ pub mod caller;
 pub mod checks;
 pub mod drafts;
 pub mod idempotent;
+pub mod incidents;
 pub mod openapi;
 pub mod periods;
 pub mod problem;

@@ -19,7 +19,7 @@ use utoipa::openapi::security::{
 };
 use utoipa::openapi::{RefOr, Server};
 
-use super::{drafts, periods, reference, summary, token, trades, versions, whoami};
+use super::{drafts, incidents, periods, reference, summary, token, trades, versions, whoami};
 use crate::domain::api_client::Scope;
 use crate::error::{AppError, AppResult};
 use crate::web::{AppState, paths};
@@ -34,8 +34,9 @@ pub const BEARER: &str = "bearer";
         title = "Incident reporting portal: filing API",
         version = "1",
         description = "Monthly returns on unauthorized access and fraudulent trading, \
-for firms' own systems (a client is a preparer: it drafts and marks ready, an approver \
-submits in the portal) and the regulator's analytics tools. Authenticate with OAuth 2.0 \
+and incidents reported stage by stage, for firms' own systems (a client is a preparer: it \
+drafts and marks ready, an approver submits in the portal; a stage that needs four eyes \
+waits for a second person there) and the regulator's analytics tools. Authenticate with OAuth 2.0 \
 client credentials and a signed client assertion (RFC 7523, `private_key_jwt`), then send \
 `Authorization: Bearer <token>`. Every refusal is problem details (RFC 9457, \
 `application/problem+json`); a check that failed names its rule in the catalogue \
@@ -55,6 +56,10 @@ client credentials and a signed client assertion (RFC 7523, `private_key_jwt`), 
         versions::one,
         summary::summary,
         summary::completeness,
+        incidents::list,
+        incidents::create,
+        incidents::one,
+        incidents::put_stage,
         document,
         reference::page,
     ),
@@ -70,6 +75,7 @@ client credentials and a signed client assertion (RFC 7523, `private_key_jwt`), 
         (name = "token", description = "Getting an access token"),
         (name = "drafts", description = "A firm's drafts: read, replace, check, mark ready"),
         (name = "returns", description = "A firm's months and what it submitted"),
+        (name = "incidents", description = "A firm's incidents, reported stage by stage"),
         (name = "statistics", description = "The regulator's figures (staff clients)"),
         (name = "about", description = "This document, and the client's own token"),
     )
@@ -108,6 +114,14 @@ fn scopes() -> Scopes {
         (
             Scope::ReturnsDraft.as_str(),
             "Write the firm's own drafts and mark them ready (never submit)",
+        ),
+        (
+            Scope::IncidentsRead.as_str(),
+            "Read the firm's own incidents, their versions and the regulator's messages to the firm",
+        ),
+        (
+            Scope::IncidentsReport.as_str(),
+            "Report the firm's incidents stage by stage (a stage that needs four eyes waits for a second person in the portal)",
         ),
         (
             Scope::StatsRead.as_str(),
@@ -168,12 +182,20 @@ fn require_headers(json: &mut Value) {
         }
     }
     // The token endpoint's "too many" always says when to retry; a draft
-    // always comes with its ETag (a replay too).
+    // and an incident always come with their ETag (a replay too), a new
+    // incident with its address.
     let operations = [
         (paths::API_TOKEN, "post", "429", "Retry-After"),
         (paths::API_DRAFT, "get", "200", "ETag"),
         (paths::API_DRAFT, "put", "200", "ETag"),
         (paths::API_DRAFT_READY, "post", "200", "ETag"),
+        (paths::API_INCIDENT, "get", "200", "ETag"),
+        (paths::API_INCIDENTS, "post", "201", "ETag"),
+        (paths::API_INCIDENTS, "post", "201", "Location"),
+        (paths::API_INCIDENTS, "post", "202", "ETag"),
+        (paths::API_INCIDENTS, "post", "202", "Location"),
+        (paths::API_INCIDENT_STAGE, "put", "200", "ETag"),
+        (paths::API_INCIDENT_STAGE, "put", "202", "ETag"),
     ];
     for (path, method, status, header) in operations {
         let path = path.replace('~', "~0").replace('/', "~1");

@@ -1,7 +1,8 @@
 //! The approver's page: the whole prepared return, read-only (every
-//! section, the checks that fired, the explanation, who prepared it and the
-//! trade file), and the approver's own act — the attestation and an
-//! optional note — which submits it. Nothing here edits the return.
+//! section, the checks that fired, the explanation, who prepared it, the
+//! trade file and the firm's incidents that began in the month), and the
+//! approver's own act — the attestation and an optional note — which
+//! submits it. Nothing here edits the return.
 
 use super::tasks::ready_line;
 use crate::i18n::Key;
@@ -12,6 +13,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::form::{load, warning_lines};
+use super::incidents_view::{self, MonthIncidents};
 use super::summary_view::{SummaryBlock, blocks, statuses};
 use super::{reportable_period, sections};
 use crate::domain::period::Period;
@@ -19,7 +21,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::returns::{self, Approval, ReturnState};
 use crate::services::submission::Assessment;
 use crate::services::trades::UploadSummary;
-use crate::services::{Invalid, four_eyes, tokens, trades};
+use crate::services::{Invalid, four_eyes, incidents, tokens, trades};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::FirmUser;
 use crate::web::view::{Chrome, render};
@@ -64,6 +66,11 @@ struct ApprovePage {
     errors: Vec<(String, String, String)>,
     warnings: Vec<(String, String, String)>,
     explanation: String,
+    /// Why the submission lacks the explanation, beside it.
+    explanation_error: Option<String>,
+    /// Where a nil return's explanation is written (the task list).
+    explain_href: Option<String>,
+    incidents: Option<MonthIncidents>,
     preparers: String,
     trade_file: Option<String>,
     exemption: Option<String>,
@@ -101,6 +108,7 @@ struct Loaded {
     upload: Option<UploadSummary>,
     exemption: Option<chrono::NaiveDate>,
     ready: Option<ReadyMark>,
+    incidents: Vec<crate::db::models::Incident>,
 }
 
 async fn gather(state: &AppState, who: &FirmUser, period: Period) -> AppResult<Loaded> {
@@ -109,7 +117,7 @@ async fn gather(state: &AppState, who: &FirmUser, period: Period) -> AppResult<L
     // The hash is of the draft this page shows (not of the draft as it is
     // by now), so a save made meanwhile makes the submission stale.
     let shown = loaded.draft.clone().unwrap_or_default();
-    let (sha256, upload, exemption, ready) = crate::db::run(&state.pool, move |conn| {
+    let (sha256, upload, exemption, ready, month) = crate::db::run(&state.pool, move |conn| {
         let (sha, upload) = match return_id {
             Some(id) => (
                 four_eyes::draft_sha256(conn, id, &shown)?,
@@ -122,6 +130,7 @@ async fn gather(state: &AppState, who: &FirmUser, period: Period) -> AppResult<L
             upload,
             four_eyes::exemption(conn, firm_id)?,
             handover::ready_mark(conn, firm_id, period)?,
+            incidents::in_month(conn, firm_id, period)?,
         ))
     })
     .await?;
@@ -133,6 +142,7 @@ async fn gather(state: &AppState, who: &FirmUser, period: Period) -> AppResult<L
         upload,
         exemption,
         ready,
+        incidents: month,
     })
 }
 
@@ -193,6 +203,14 @@ fn respond(
             f => format!("{}: {}", c.t.named(&format!("field.{f}")), c.t.t(key)),
         })
         .collect();
+    let unexplained = !l.checks.warnings.is_empty() && !l.checks.explained;
+    let explanation_error = typed
+        .invalid
+        .for_field("warnings_explanation")
+        .or(unexplained.then_some(msg!("err.explanation.required")))
+        .map(|k| crate::web::rules::message(&c.t, crate::domain::rules::Subject::Return, k));
+    let explain_href = (nil && unexplained)
+        .then(|| format!("{}#warnings_explanation", paths::return_page(period)));
     let key = if tokens::looks_like_token(&typed.form.submission_key) {
         typed.form.submission_key.clone()
     } else {
@@ -211,6 +229,9 @@ fn respond(
         errors,
         warnings: warning_lines(&c.t, &l.checks),
         explanation: draft.get("warnings_explanation").to_owned(),
+        explanation_error,
+        explain_href,
+        incidents: incidents_view::month(&c, &l.incidents, paths::incident),
         preparers: l
             .state
             .preparers

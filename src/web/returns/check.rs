@@ -121,6 +121,31 @@ pub fn problems(
     all
 }
 
+/// A nil draft's problems: its explanation (over a month with incidents),
+/// written on the task list, where the nil draft keeps it.
+fn nil_problems(t: &Tr, period: Period, checks: &Assessment) -> Vec<(String, String, String)> {
+    let href = format!("{}#warnings_explanation", paths::return_page(period));
+    let mut all: Vec<(String, String, String)> = checks
+        .errors
+        .0
+        .iter()
+        .map(|(field, key)| {
+            (
+                href.clone(),
+                t.named(&format!("field.{field}")).to_owned(),
+                crate::web::rules::message(t, crate::domain::rules::Subject::Return, *key),
+            )
+        })
+        .collect();
+    if !checks.explained {
+        let explain = t.t(msg!("err.explanation.required"));
+        for (_, label, message) in warning_lines(t, checks) {
+            all.push((href.clone(), label, format!("{message} {explain}")));
+        }
+    }
+    all
+}
+
 fn respond(
     req: &HttpRequest,
     who: &FirmUser,
@@ -147,7 +172,7 @@ fn respond(
         blocks(&c.t, period, &form, &states, trade_line, true)
     };
     let problems = if nil {
-        Vec::new()
+        nil_problems(&c.t, period, &g.checks)
     } else {
         problems(&c.t, period, &form, &g.checks)
     };

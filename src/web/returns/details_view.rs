@@ -112,24 +112,27 @@ pub fn sections(c: &Chrome, d: &VersionDetails) -> Vec<Section> {
         },
     ];
     if !d.warnings.is_empty() {
-        let flagged = d
-            .warnings
-            .split(',')
-            .map(|k| c.t.named(k).to_owned())
-            .collect::<Vec<_>>()
-            .join(" ");
-        out.push(Section {
-            title: c.t.t(msg!("version.warnings")).to_owned(),
-            rows: vec![
-                (c.t.t(msg!("version.flagged")).to_owned(), flagged),
-                (
-                    label(c, "warnings_explanation"),
-                    d.warnings_explanation.clone(),
-                ),
-            ],
-        });
+        out.push(warnings_section(c, &d.warnings, &d.warnings_explanation));
     }
     out
+}
+
+/// The warnings a version raised when filed (message keys, comma-separated)
+/// and their explanation.
+pub fn warnings_section(c: &Chrome, warnings: &str, explanation: &str) -> Section {
+    let flagged = warnings
+        .split(',')
+        .filter(|k| !k.is_empty())
+        .map(|k| c.t.named(k).to_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Section {
+        title: c.t.t(msg!("version.warnings")).to_owned(),
+        rows: vec![
+            (c.t.t(msg!("version.flagged")).to_owned(), flagged),
+            (label(c, "warnings_explanation"), explanation.to_owned()),
+        ],
+    }
 }
 
 /// Who prepared, submitted and attested a version, by display name, with

@@ -70,8 +70,8 @@ pub async fn load(
         let firm = accounts::require_found(accounts::get_firm(conn, firm_id)?)?;
         let loaded = returns::load(conn, firm_id, period)?;
         let checks = match &loaded.draft {
-            Some(draft) if !draft.is_nil() => submission::assess(conn, firm_id, period, draft)?,
-            _ => Assessment::default(),
+            Some(draft) => submission::assess(conn, firm_id, period, draft)?,
+            None => Assessment::default(),
         };
         Ok((firm.name, loaded, checks))
     })

@@ -9,6 +9,7 @@ pub mod details_view;
 pub mod draft_view;
 pub mod fields;
 pub mod form;
+pub mod incidents_view;
 pub mod list;
 pub mod nil;
 pub mod section;

@@ -8,7 +8,7 @@ use super::form::status_key;
 use super::reportable_period;
 use crate::db::models::Version;
 use crate::error::{AppError, AppResult};
-use crate::services::{accounts, four_eyes, returns};
+use crate::services::{accounts, four_eyes, returns, submission};
 use crate::web::extract::FirmUser;
 use crate::web::view::{Chrome, ok};
 use crate::web::{AppState, paths};
@@ -37,18 +37,26 @@ pub async fn page(
     let period = reportable_period(&period, &state.clock)?;
     let version_no: i32 = version.parse().map_err(|_| AppError::NotFound)?;
     let firm_id = who.firm_id;
-    let (firm, (v, details, people)) = crate::db::run(&state.pool, move |conn| {
+    let (firm, (v, details, nil, people)) = crate::db::run(&state.pool, move |conn| {
         let firm = accounts::require_found(accounts::get_firm(conn, firm_id)?)?;
         let v = accounts::require_found(returns::firm_version(conn, firm_id, period, version_no)?)?;
-        let details = crate::services::submission::details_of(conn, v.id)?;
+        let details = submission::details_of(conn, v.id)?;
+        let nil = submission::nil_explanation_of(conn, v.id)?;
         let people = four_eyes::version_people(conn, v.id)?;
-        Ok((firm, (v, details, people)))
+        Ok((firm, (v, details, nil, people)))
     })
     .await?;
     let c = Chrome::signed_in(&req, &who.who);
-    let details = details
+    let mut details = details
         .map(|d| super::details_view::sections(&c, &d))
         .unwrap_or_default();
+    if let Some((warnings, explanation)) = nil {
+        details.push(super::details_view::warnings_section(
+            &c,
+            &warnings,
+            &explanation,
+        ));
+    }
     let people = people
         .map(|p| super::details_view::people_section(&c, &p))
         .unwrap_or_else(|| super::details_view::Section {

@@ -1,6 +1,7 @@
 //! Any firm's version, for regulator staff, with its other versions, links
-//! to compare them and, on the latest version awaiting review, the accept
-//! and return forms. Each view is audited.
+//! to compare them, the firm's incidents that began in its month and, on
+//! the latest version awaiting review, the accept and return forms. Each
+//! view is audited.
 
 use crate::i18n::Key;
 use actix_web::http::StatusCode;
@@ -15,6 +16,7 @@ use crate::services::four_eyes::VersionPeople;
 use crate::services::{audit_log, review_page};
 use crate::web::extract::Staff;
 use crate::web::returns::form::status_key;
+use crate::web::returns::incidents_view::{self, MonthIncidents};
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths};
 
@@ -46,6 +48,7 @@ struct StaffVersionPage {
     reason_error: Option<String>,
     people: VersionPeople,
     file: FileView,
+    incidents: Option<MonthIncidents>,
 }
 
 #[derive(Deserialize, Default)]
@@ -122,6 +125,7 @@ pub async fn show(
         |(name, email)| format!("{name} <{email}>"),
     );
     let file = version_file::view(&c, current, &loaded);
+    let incidents = incidents_view::month(&c, &loaded.incidents, paths::review_incident);
     let status = if form.error_key.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -141,6 +145,7 @@ pub async fn show(
         done,
         reviewed,
         file,
+        incidents,
         people: loaded.people,
         firm: loaded.firm,
         v: loaded.version,

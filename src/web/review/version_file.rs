@@ -53,7 +53,7 @@ pub struct FileView {
 pub fn view(c: &Chrome, v: &Version, loaded: &ReviewPage) -> FileView {
     // The four-eyes basis is shown, by name, in the people block.
     let control = c.t.t(msg!("version.control"));
-    let sections = loaded
+    let mut sections: Vec<Section> = loaded
         .details
         .as_ref()
         .map(|d| details_view::sections(c, d))
@@ -61,6 +61,9 @@ pub fn view(c: &Chrome, v: &Version, loaded: &ReviewPage) -> FileView {
         .into_iter()
         .filter(|s| s.title != control)
         .collect();
+    if let Some((warnings, explanation)) = &loaded.nil_explanation {
+        sections.push(details_view::warnings_section(c, warnings, explanation));
+    }
     let checks = loaded
         .checks
         .iter()

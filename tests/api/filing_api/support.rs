@@ -112,6 +112,35 @@ impl ApiClient {
         .await
     }
 
+    /// A JSON body by `method`, naming `if_match` when given.
+    pub async fn json_if_match(
+        &self,
+        method: &str,
+        path: &str,
+        key: &str,
+        if_match: Option<&str>,
+        body: &Value,
+    ) -> Answer {
+        let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let mut request = self
+            .request(method, path)
+            .header("Idempotency-Key", key)
+            .header("Content-Type", "application/json");
+        if let Some(etag) = if_match {
+            request = request.header("If-Match", etag);
+        }
+        answer(request.body(body.to_string()).send().await.unwrap()).await
+    }
+
+    /// The same client with a new token got at `now` (after the clock
+    /// moved past the old one's life).
+    pub async fn renewed(&self, now: chrono::NaiveDateTime) -> ApiClient {
+        ApiClient {
+            token: get_token(&self.base, now, &self.id, &self.key, None).await,
+            ..self.with_language(self.language)
+        }
+    }
+
     /// A POST with no body, naming `if_match` when given.
     pub async fn post(&self, path: &str, key: &str, if_match: Option<&str>) -> Answer {
         let mut request = self

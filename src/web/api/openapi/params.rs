@@ -100,3 +100,38 @@ pub struct CompletenessQuery {
     #[param(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$", example = "2025-04")]
     pub to: Option<String>,
 }
+
+/// `{id}` in an incident's path.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct IncidentPath {
+    /// The incident's id (`id` in its answers). Another firm's incident,
+    /// like one that does not exist, is not found (404).
+    #[param(minimum = 1, maximum = 9007199254740991_i64, example = 12)]
+    pub id: i64,
+}
+
+/// `{stage}` in the path of a stage.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct StagePath {
+    /// `initial`, `intermediate` or `final`.
+    #[param(pattern = "^(initial|intermediate|final)$", example = "intermediate")]
+    pub stage: String,
+}
+
+/// The incident the caller read, when sending a stage of it.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IncidentIfMatchHeader {
+    /// The incident's `ETag` as `GET /api/v1/incidents/{id}` gave it (the
+    /// quoted number of its latest version, `"0"` before the first is
+    /// sent): the stage is sent only if no version was sent since (else
+    /// 412); without it, 428.
+    #[param(
+        rename = "If-Match",
+        pattern = r#"^"[0-9]{1,10}"$"#,
+        example = r#""1""#
+    )]
+    pub if_match: String,
+}

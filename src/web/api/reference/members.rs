@@ -30,12 +30,14 @@ pub struct Members {
 }
 
 /// Which rules apply under a pointer: the draft document's (return and
-/// document rules, by form field) or the trade rows' (by column).
+/// document rules, by form field), the trade rows' (by column) or an
+/// incident report's (by member).
 #[derive(Clone, Copy)]
 enum Rules {
     None,
     Draft,
     Trades,
+    Incident,
 }
 
 /// Where the walk is: the rules in force and the pointer they start at.
@@ -188,7 +190,7 @@ fn rules_of(scope: &Scope, pointer: &str) -> Vec<&'static str> {
     match scope.rules {
         Rules::None => Vec::new(),
         Rules::Draft => ids(CATALOGUE.iter().filter(|r| {
-            r.subject != Subject::Trades
+            matches!(r.subject, Subject::Return | Subject::Document)
                 && r.reads
                     .fields()
                     .iter()
@@ -196,6 +198,13 @@ fn rules_of(scope: &Scope, pointer: &str) -> Vec<&'static str> {
         })),
         Rules::Trades => ids(CATALOGUE.iter().filter(|r| {
             r.subject == Subject::Trades
+                && r.reads
+                    .fields()
+                    .iter()
+                    .any(|f| relative.strip_prefix('/') == Some(*f))
+        })),
+        Rules::Incident => ids(CATALOGUE.iter().filter(|r| {
+            r.subject == Subject::Incident
                 && r.reads
                     .fields()
                     .iter()
@@ -210,6 +219,7 @@ fn whole(rules: Rules) -> Vec<&'static str> {
         Rules::None => false,
         Rules::Draft => r.subject == Subject::Document,
         Rules::Trades => r.subject == Subject::Trades,
+        Rules::Incident => r.subject == Subject::Incident,
     };
     ids(CATALOGUE
         .iter()
@@ -229,6 +239,7 @@ impl Walk<'_> {
         let rules = match component(not_null(schema)) {
             Some("DraftDocument") => Rules::Draft,
             Some("TradeRowJson") => Rules::Trades,
+            Some("IncidentReport") => Rules::Incident,
             _ => return scope.clone(),
         };
         for id in whole(rules) {
