@@ -6,5 +6,5 @@
 
 mod firm_pages;
 pub mod lifecycle;
-pub mod review;
 pub mod reconcile;
+pub mod review;
