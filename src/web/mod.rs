@@ -226,6 +226,8 @@ portal_routes! {
     get paths::ADMIN_PUBLICATION_OVERRIDE => admin::publication::back_to_page;
     get paths::ADMIN_CALENDAR => admin::calendar::page;
     post paths::ADMIN_CALENDAR => admin::calendar::save;
+    get paths::ADMIN_INCIDENT_DEADLINES => admin::incident_deadlines::page;
+    post paths::ADMIN_INCIDENT_DEADLINES => admin::incident_deadlines::save;
     get paths::ADMIN_FIRMS => admin::firms::page;
     post paths::ADMIN_FIRMS => admin::firms::create;
     get paths::ADMIN_FIRM_FIRST_PERIOD => admin::firm_start::page;

@@ -274,3 +274,11 @@ pub const API_SUMMARY: &str = "/api/v1/summary";
 pub const API_COMPLETENESS: &str = "/api/v1/completeness";
 pub const API_OPENAPI: &str = "/api/v1/openapi.json";
 pub const API_REFERENCE: &str = "/api/v1/reference";
+
+/// Incidents: the firm's page of one, the regulator's register and its
+/// page of one (the pages are built beside these; emails and the dashboard
+/// link to them), and the admin's deadline rules.
+pub const INCIDENT: &str = "/incidents/{id}";
+pub const REVIEW_INCIDENTS: &str = "/review/incidents";
+pub const REVIEW_INCIDENT: &str = "/review/incidents/{id}";
+pub const ADMIN_INCIDENT_DEADLINES: &str = "/admin/incident-deadlines";
