@@ -15,6 +15,10 @@ pub struct Routes {
     pub review: fn() -> String,
     /// The approver's page of a firm's return for a period (`YYYY-MM`).
     pub approve_page: fn(&str) -> String,
+    /// A firm's incident (by id).
+    pub incident: fn(i64) -> String,
+    /// The regulator's page of an incident (by id).
+    pub review_incident: fn(i64) -> String,
 }
 
 /// Absolute links for emails: the public address before each route.
@@ -50,5 +54,13 @@ impl MailLinks {
 
     pub fn review(&self) -> String {
         format!("{}{}", self.base, (self.routes.review)())
+    }
+
+    pub fn incident(&self, id: i64) -> String {
+        format!("{}{}", self.base, (self.routes.incident)(id))
+    }
+
+    pub fn review_incident(&self, id: i64) -> String {
+        format!("{}{}", self.base, (self.routes.review_incident)(id))
     }
 }

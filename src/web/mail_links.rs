@@ -10,6 +10,8 @@ const ROUTES: Routes = Routes {
     return_page: |period| paths::RETURN.replace("{period}", period),
     review: || paths::REVIEW.to_owned(),
     approve_page: |period| paths::RETURN_APPROVE.replace("{period}", period),
+    incident: |id| paths::INCIDENT.replace("{id}", &id.to_string()),
+    review_incident: |id| paths::REVIEW_INCIDENT.replace("{id}", &id.to_string()),
 };
 
 /// Links under the portal's public address `base`.
@@ -44,6 +46,11 @@ mod tests {
         assert_eq!(
             links.approve_page("2025-04"),
             "https://portal.example/returns/2025-04/approve"
+        );
+        assert_eq!(links.incident(12), "https://portal.example/incidents/12");
+        assert_eq!(
+            links.review_incident(12),
+            "https://portal.example/review/incidents/12"
         );
     }
 }
