@@ -23,6 +23,7 @@ pub mod four_eyes;
 pub mod handover;
 pub mod idempotency;
 pub mod import;
+pub mod incident_figures;
 pub mod incident_notices;
 pub mod incident_rules;
 pub mod incidents;

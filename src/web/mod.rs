@@ -11,6 +11,7 @@ pub mod charts;
 pub mod conditional;
 pub mod csrf;
 pub mod dashboard;
+pub mod dashboard_incidents;
 pub mod error_page;
 pub mod extract;
 pub mod form_rules;
@@ -65,6 +66,10 @@ pub struct AppState {
     pub sessions: Arc<fresh::Fresh<(crate::db::models::Session, crate::db::models::User)>>,
     /// The dashboard's figures by language and asked range, while fresh.
     pub dashboards: Arc<fresh::Fresh<Arc<dashboard::Figures>>>,
+    /// The dashboard's incident figures, while fresh and while they hold at
+    /// the clock's time (`dashboard_incidents`).
+    pub incident_figures:
+        Arc<fresh::Fresh<Arc<crate::services::incident_figures::IncidentFigures>>>,
     /// The released publications the statistics list shows, while fresh.
     pub released: Arc<fresh::Fresh<Arc<Vec<crate::services::publications::Listed>>>>,
     /// API tokens' holders by token, while fresh (like the sessions).
