@@ -212,3 +212,87 @@ pub fn arrived(
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::incident::parse_tokyo_time;
+
+    fn at(s: &str) -> NaiveDateTime {
+        parse_tokyo_time(s).unwrap()
+    }
+
+    fn facts(firm: &str) -> StageFacts<'_> {
+        StageFacts {
+            incident_id: 7,
+            firm,
+            kind: IncidentKind::FraudulentTrading,
+            stage: IncidentStage::Intermediate,
+            due: at("2026-05-04T23:30"),
+        }
+    }
+
+    fn to() -> EmailAddress {
+        EmailAddress::parse("hanako@firm.example").unwrap()
+    }
+
+    #[test]
+    fn every_notice_reads_whole_in_both_languages() {
+        let firm = "<Alpha> Securities {id}";
+        for lang in [Lang::En, Lang::Ja] {
+            let mut emails = Vec::new();
+            for kind in [NoticeKind::Before, NoticeKind::Passed] {
+                for audience in [Audience::Firm, Audience::Staff] {
+                    emails.push(
+                        reminder(&to(), lang, kind, &facts(firm), audience, "https://p/x").unwrap(),
+                    );
+                }
+            }
+            emails.push(
+                arrived(
+                    &to(),
+                    lang,
+                    &facts(firm),
+                    at("2026-05-05T08:00"),
+                    2,
+                    false,
+                    "https://p/y",
+                )
+                .unwrap(),
+            );
+            for email in &emails {
+                // No placeholder left unfilled; a firm's name is printed as
+                // it is, never read as one.
+                assert!(email.text.contains(firm), "{}", email.text);
+                assert!(
+                    !email.text.replace(firm, "").contains('{'),
+                    "{}",
+                    email.text
+                );
+                assert!(email.html.contains("&#60;Alpha&#62;"), "{}", email.html);
+                assert!(!email.html.contains("<Alpha>"));
+            }
+            let due = match lang {
+                Lang::En => "2026-05-04 23:30 JST",
+                Lang::Ja => "2026年5月4日 23:30",
+            };
+            assert!(emails.iter().all(|e| e.text.contains(due)), "{lang:?}");
+        }
+        let ja = reminder(
+            &to(),
+            Lang::Ja,
+            NoticeKind::Passed,
+            &facts("Alpha"),
+            Audience::Firm,
+            "https://p/x",
+        )
+        .unwrap();
+        assert_eq!(
+            ja.subject,
+            "【不正アクセス・不正取引 報告ポータル】インシデント #7 の中間報告が期限を過ぎています"
+        );
+        assert!(ja.text.starts_with(
+            "Alpha のインシデント #7（不正取引）の中間報告は 2026年5月4日 23:30 が期限でしたが、送信されていません。"
+        ));
+    }
+}
