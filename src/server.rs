@@ -127,6 +127,10 @@ pub fn start(
             crate::web::dashboard::KEPT_RANGES,
             crate::web::fresh::Watch::Data,
         )),
+        incident_figures: Arc::new(crate::web::fresh::Fresh::new(
+            1,
+            crate::web::fresh::Watch::Data,
+        )),
         released: Arc::new(crate::web::fresh::Fresh::new(
             crate::web::fresh::ENTRIES,
             crate::web::fresh::Watch::Data,

@@ -17,6 +17,7 @@
 //! expires. Each message carries a Message-ID derived from its outbox row, so
 //! a repeat is recognisable as the same message.
 
+pub mod incident_messages;
 pub mod messages;
 pub mod outbox;
 pub mod thread_messages;

@@ -19,6 +19,10 @@ pub struct Routes {
     pub incident_thread: fn(i64) -> String,
     /// The thread of an incident (id), on the staff's incident page.
     pub review_incident_thread: fn(i64) -> String,
+    /// A firm's incident (by id).
+    pub incident: fn(i64) -> String,
+    /// The regulator's page of an incident (by id).
+    pub review_incident: fn(i64) -> String,
 }
 
 /// Absolute links for emails: the public address before each route.
@@ -70,5 +74,13 @@ impl MailLinks {
 
     pub fn review(&self) -> String {
         format!("{}{}", self.base, (self.routes.review)())
+    }
+
+    pub fn incident(&self, id: i64) -> String {
+        format!("{}{}", self.base, (self.routes.incident)(id))
+    }
+
+    pub fn review_incident(&self, id: i64) -> String {
+        format!("{}{}", self.base, (self.routes.review_incident)(id))
     }
 }

@@ -24,6 +24,8 @@ pub mod handover;
 pub mod idempotency;
 pub mod import;
 pub mod incident_client;
+pub mod incident_figures;
+pub mod incident_notices;
 pub mod incident_review;
 pub mod incident_rules;
 pub mod incident_thread;

@@ -1,6 +1,7 @@
 //! What the scheduler does on each pass: reminders to firms that have
 //! submitted nothing (some days before the due date, and on the business
-//! day after it) and the analysts' daily digest of new submissions.
+//! day after it), the analysts' daily digest of new submissions, and the
+//! notices of incident deadlines (`incident_notices`, at any hour).
 //!
 //! Each reminder is sent once per firm, period and kind, and each
 //! submission appears in exactly one digest, however many instances run
@@ -20,7 +21,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
 
 use super::mail_links::MailLinks;
-use super::{calendar, notify};
+use super::{calendar, incident_notices, notify};
 use crate::clock::Clock;
 use crate::db::models::Version;
 use crate::db::schema::{digest_items, digests, firms, return_versions};
@@ -48,6 +49,9 @@ pub struct RunReport {
     pub reminders: usize,
     /// Submissions listed in the digest this pass sent (0: none sent).
     pub digested: usize,
+    /// Incident notices (reminders, overdue notices, stages arrived) sent
+    /// by this pass.
+    pub incident_notices: usize,
     /// Emails written to the outbox.
     pub emails: usize,
 }
@@ -55,6 +59,10 @@ pub struct RunReport {
 /// One pass at `now`; emails link through `links`.
 pub fn run_due(conn: &mut DbConn, now: NaiveDateTime, links: &MailLinks) -> AppResult<RunReport> {
     let mut report = RunReport::default();
+    // Incident deadlines are in hours: their notices go out at any hour.
+    let notices = incident_notices::run_due(conn, now, links)?;
+    report.incident_notices = notices.notices();
+    report.emails += notices.emails;
     if to_tokyo(now).hour() < SEND_FROM_HOUR_JST {
         return Ok(report);
     }
@@ -242,6 +250,7 @@ pub fn spawn(pool: DbPool, clock: Clock, links: MailLinks) -> actix_web::rt::tas
                 Ok(report) if report.emails > 0 => tracing::info!(
                     reminders = report.reminders,
                     digested = report.digested,
+                    incident_notices = report.incident_notices,
                     emails = report.emails,
                     "scheduler pass"
                 ),

@@ -20,6 +20,7 @@ use crate::i18n::Lang;
 use crate::services::{as_of, summary};
 use crate::web::AppState;
 use crate::web::charts::{self, Chart};
+use crate::web::dashboard_incidents::{self, IncidentSection};
 use crate::web::extract::Staff;
 use crate::web::view::{Chrome, html, ok_sized};
 
@@ -87,6 +88,7 @@ struct DashboardPage {
     /// When the table is historical: the moment, in Tokyo time.
     as_of_shown: Option<String>,
     as_of_invalid: bool,
+    incidents: IncidentSection,
 }
 
 #[derive(Clone, Deserialize, Default)]
@@ -273,8 +275,11 @@ pub async fn page(
                 .await?
         }
     };
-    // The page around the figures is a few kilobytes.
-    let size = figures.html.len() + 8 * 1024;
+    let incidents = dashboard_incidents::current(&state).await?;
+    let incidents = dashboard_incidents::section(&c, &incidents);
+    // The page around the figures is a few kilobytes, the incidents'
+    // section a few more.
+    let size = figures.html.len() + 16 * 1024;
     ok_sized(
         &DashboardPage {
             as_of_shown: moment.map(|m| c.t.when(m)),
@@ -282,6 +287,7 @@ pub async fn page(
             figures,
             as_of: as_of_text,
             as_of_invalid,
+            incidents,
         },
         size,
     )

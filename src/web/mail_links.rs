@@ -12,6 +12,8 @@ const ROUTES: Routes = Routes {
     approve_page: |period| paths::RETURN_APPROVE.replace("{period}", period),
     incident_thread: paths::incident_thread,
     review_incident_thread: paths::review_incident_thread,
+    incident: paths::incident,
+    review_incident: paths::review_incident,
 };
 
 /// Links under the portal's public address `base`.
@@ -54,6 +56,11 @@ mod tests {
         assert_eq!(
             links.review_incident_thread(7),
             "https://portal.example/review/incidents/7#thread"
+        );
+        assert_eq!(links.incident(12), "https://portal.example/incidents/12");
+        assert_eq!(
+            links.review_incident(12),
+            "https://portal.example/review/incidents/12"
         );
     }
 }

@@ -11,6 +11,7 @@ pub mod charts;
 pub mod conditional;
 pub mod csrf;
 pub mod dashboard;
+pub mod dashboard_incidents;
 pub mod error_page;
 pub mod extract;
 pub mod form_rules;
@@ -67,6 +68,10 @@ pub struct AppState {
     pub sessions: Arc<fresh::Fresh<(crate::db::models::Session, crate::db::models::User)>>,
     /// The dashboard's figures by language and asked range, while fresh.
     pub dashboards: Arc<fresh::Fresh<Arc<dashboard::Figures>>>,
+    /// The dashboard's incident figures, while fresh and while they hold at
+    /// the clock's time (`dashboard_incidents`).
+    pub incident_figures:
+        Arc<fresh::Fresh<Arc<crate::services::incident_figures::IncidentFigures>>>,
     /// The released publications the statistics list shows, while fresh.
     pub released: Arc<fresh::Fresh<Arc<Vec<crate::services::publications::Listed>>>>,
     /// API tokens' holders by token, while fresh (like the sessions).
@@ -241,6 +246,8 @@ portal_routes! {
     get paths::ADMIN_PUBLICATION_OVERRIDE => admin::publication::back_to_page;
     get paths::ADMIN_CALENDAR => admin::calendar::page;
     post paths::ADMIN_CALENDAR => admin::calendar::save;
+    get paths::ADMIN_INCIDENT_DEADLINES => admin::incident_deadlines::page;
+    post paths::ADMIN_INCIDENT_DEADLINES => admin::incident_deadlines::save;
     get paths::ADMIN_FIRMS => admin::firms::page;
     post paths::ADMIN_FIRMS => admin::firms::create;
     get paths::ADMIN_FIRM_FIRST_PERIOD => admin::firm_start::page;

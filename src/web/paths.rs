@@ -356,3 +356,6 @@ pub const API_INCIDENT_STAGE: &str = "/api/v1/incidents/{id}/stages/{stage}";
 pub fn api_incident(id: i64) -> String {
     format!("/api/v1/incidents/{id}")
 }
+
+/// The admin's deadline rules of the incident stages.
+pub const ADMIN_INCIDENT_DEADLINES: &str = "/admin/incident-deadlines";

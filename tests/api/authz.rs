@@ -160,6 +160,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/admin/publications/{id}/release", "L F F F F N"),
     ("get", "/admin/calendar", "L F F F F A"),
     ("post", "/admin/calendar", "L F F F F A"),
+    ("get", "/admin/incident-deadlines", "L F F F F A"),
+    ("post", "/admin/incident-deadlines", "L F F F F A"),
     ("get", "/admin/firms", "L F F F F A"),
     ("post", "/admin/firms", "L F F F F A"),
     ("get", "/admin/firms/{id}/first-period", "L F F F F N"),

@@ -153,6 +153,7 @@ impl Paths {
                 "/admin/api-clients".into(),
                 "/admin/policy".into(),
                 "/admin/calendar".into(),
+                "/admin/incident-deadlines".into(),
                 "/admin/publications".into(),
                 format!("/admin/publications/{p}"),
                 format!("/admin/publications/{}/release", s.draft),

@@ -6,6 +6,7 @@ pub mod audit_view;
 pub mod calendar;
 pub mod firm_start;
 pub mod firms;
+pub mod incident_deadlines;
 pub mod policy;
 pub mod publication;
 pub mod publication_release;
