@@ -167,7 +167,12 @@ async fn the_four_charts_show_the_range_from_the_summary(app: TestApp) {
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains(" style="), "no style attribute (CSP)");
     assert!(page.texts("figure.chart script").is_empty(), "no script");
-    assert_eq!(page.texts("figure.chart svg[role=img]").len(), 4);
+    // The four charts of the summary, and the incidents opened per week.
+    assert_eq!(page.texts("figure.chart svg[role=img]").len(), 5);
+    assert_eq!(
+        page.texts("figure.chart:not(#chart-incidents) svg[role=img]").len(),
+        4
+    );
 
     // (1) Sale and purchase amounts by month.
     let desc = assert_accessible(
