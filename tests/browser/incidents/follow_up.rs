@@ -105,7 +105,7 @@ pub(super) async fn analyst_assesses(client: Client, j: Journey, id: i64) -> Res
     open_in_register(&client, &j, id).await?;
     assert_eq!(
         text(&client, ".incident-triage").await?,
-        t.t(msg!("incident_review.triage.received"))
+        t.t(msg!("incident.triage.received"))
     );
     // The final report in full, as the firm sent it.
     let report = text(&client, "#incident-report").await?;
@@ -114,9 +114,9 @@ pub(super) async fn analyst_assesses(client: Client, j: Journey, id: i64) -> Res
         assert!(report.contains(line), "the latest report shows {line:?}");
     }
 
-    let assessing = t.t(msg!("incident_review.triage.assessing"));
+    let assessing = t.t(msg!("incident.triage.assessing"));
     triage(&client, &j, assessing, None).await?;
-    let more = t.t(msg!("incident_review.triage.more_information"));
+    let more = t.t(msg!("incident.triage.more_information"));
     triage(&client, &j, more, Some(request(&j))).await?;
     says(&client, "#thread", request(&j)).await?;
 
@@ -176,7 +176,7 @@ pub(super) async fn analyst_accepts(client: Client, j: Journey, id: i64) -> Resu
     open_in_register(&client, &j, id).await?;
     says(&client, "#thread", reply(&j)).await?;
     says(&client, "#thread", note(&j)).await?;
-    let accepted = t.t(msg!("incident_review.triage.accepted"));
+    let accepted = t.t(msg!("incident.triage.accepted"));
     triage(&client, &j, accepted, None).await
 }
 
