@@ -170,7 +170,8 @@ async fn the_four_charts_show_the_range_from_the_summary(app: TestApp) {
     // The four charts of the summary, and the incidents opened per week.
     assert_eq!(page.texts("figure.chart svg[role=img]").len(), 5);
     assert_eq!(
-        page.texts("figure.chart:not(#chart-incidents) svg[role=img]").len(),
+        page.texts("figure.chart:not(#chart-incidents) svg[role=img]")
+            .len(),
         4
     );
 

@@ -1038,7 +1038,10 @@ async fn the_timeline_tells_each_step_and_who_took_it(app: TestApp) {
     assert!(timeline[2].contains("Sent through the filing API"));
     assert!(timeline[4].contains("Internal note by analyst"));
     assert!(timeline[5].contains("The trades were the customer's own."));
-    assert_eq!(page.text(".incident-status"), "Reclassified as not reportable");
+    assert_eq!(
+        page.text(".incident-status"),
+        "Reclassified as not reportable"
+    );
 }
 
 on_both_backends!(
