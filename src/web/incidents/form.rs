@@ -14,6 +14,7 @@ use super::labels;
 use crate::domain::incident::{
     AttackVector, FIELDS, IncidentKind, IncidentSource, IncidentStage, ReportForm, asked,
 };
+use crate::domain::rules::Subject;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Key, Tr};
 use crate::services::incidents::{self, FirmActor, Outcome, Target};
@@ -156,7 +157,10 @@ pub fn groups(t: &Tr, stage: IncidentStage, typed: &ReportForm, invalid: &Invali
                     label: t.t(labels::field(name)).to_owned(),
                     hint: hint(name).map(|k| t.t(k).to_owned()),
                     value: typed.value(name).to_owned(),
-                    error: invalid.for_field(name).map(|k| t.t(k).to_owned()),
+                    // The message, then the rule's ID (as the API and `/rules` give it).
+                    error: invalid
+                        .for_field(name)
+                        .map(|k| crate::web::rules::message(t, Subject::Incident, k)),
                     kind: control_kind(name),
                     options: options(t, name),
                 })

@@ -83,17 +83,17 @@ async fn mistakes_are_shown_beside_their_fields_and_nothing_is_lost(app: TestApp
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         page.field_error("accounts").as_deref(),
-        Some("Enter a value."),
+        Some("Enter a value. (INC-E001)"),
         "{}",
         page.body
     );
     assert_eq!(
         page.field_error("kind").as_deref(),
-        Some("This value is not accepted.")
+        Some("This value is not accepted. (INC-E008)")
     );
     assert_eq!(
         page.field_error("aware_at").as_deref(),
-        Some("This time is later than now.")
+        Some("This time is later than now. (INC-E003)")
     );
     // Everything typed comes back, the hostile text escaped.
     assert_eq!(page.input_value("trades").as_deref(), Some("30"));

@@ -112,8 +112,8 @@ pub(super) async fn initial(client: Client, j: Journey) -> Result<(), BoxError> 
     let message = client.find(Locator::XPath(&beside)).await?.text().await?;
     assert_eq!(
         message.trim(),
-        t.t(msg!("err.required")),
-        "beside the field"
+        format!("{} (INC-E001)", t.t(msg!("err.required"))),
+        "beside the field, with its rule"
     );
     for field in INITIAL_TYPED {
         let kept = shown(&client, label(&j, field)).await?;
