@@ -2,7 +2,7 @@
 //! person it acts for, as the firm actor the lifecycle takes, and one
 //! incident whole as the firm sees it — its versions, the draft waiting
 //! for a second person, and the messages of its thread the firm may see
-//! (read here from `incident_messages` directly, firm-visible ones only).
+//! (`incident_thread::for_firm`).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use super::incidents::{self, FirmActor, VersionLine};
 use crate::db::DbConn;
 use crate::db::models::{Incident, User};
-use crate::db::schema::{incident_drafts, incident_messages, users};
+use crate::db::schema::{incident_drafts, users};
 use crate::domain::incident::IncidentStage;
 use crate::error::{AppError, AppResult};
 
@@ -94,27 +94,16 @@ pub fn view(conn: &mut DbConn, firm_id: i64, incident_id: i64) -> AppResult<Firm
     })
 }
 
-/// The messages of an incident's thread its firm may see, oldest first.
+/// The messages of an incident's thread its firm may see, oldest first
+/// (`incident_thread::for_firm`), the regulator's unsigned.
 pub fn firm_messages(conn: &mut DbConn, incident_id: i64) -> QueryResult<Vec<Message>> {
-    let rows: Vec<(bool, String, NaiveDateTime, String)> = incident_messages::table
-        .inner_join(users::table.on(users::id.eq(incident_messages::author_id)))
-        .filter(incident_messages::incident_id.eq(incident_id))
-        .filter(incident_messages::firm_visible.eq(true))
-        .order(incident_messages::id.asc())
-        .select((
-            incident_messages::from_regulator,
-            incident_messages::body,
-            incident_messages::sent_at,
-            users::display_name,
-        ))
-        .load(conn)?;
-    Ok(rows
+    Ok(super::incident_thread::for_firm(conn, incident_id)?
         .into_iter()
-        .map(|(from_regulator, body, sent_at, name)| Message {
-            from_regulator,
-            author: (!from_regulator).then_some(name),
-            body,
-            sent_at,
+        .map(|line| Message {
+            from_regulator: line.from_regulator,
+            author: (!line.from_regulator).then_some(line.author),
+            body: line.body,
+            sent_at: line.sent_at,
         })
         .collect())
 }

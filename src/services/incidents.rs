@@ -65,6 +65,12 @@ pub enum Target {
     Existing { incident_id: i64, based_on: i32 },
 }
 
+/// A stored JSON document (a version's report, a draft's form); one that
+/// does not parse is a corrupt database, never a user's mistake.
+fn stored<T: serde::de::DeserializeOwned>(json: &str) -> QueryResult<T> {
+    serde_json::from_str(json).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+}
+
 /// The SHA-256 of a draft's stored form: what an approver saw.
 pub fn draft_sha(draft: &IncidentDraft) -> String {
     hex(&Sha256::digest(
@@ -102,16 +108,25 @@ pub fn versions(conn: &mut DbConn, incident_id: i64) -> QueryResult<Vec<VersionL
         .order(incident_versions::version_no.asc())
         .select((IncidentVersion::as_select(), users::display_name))
         .load(conn)?;
+    // Every version's preparers in one query, not one per version.
+    let ids: Vec<i64> = rows.iter().map(|(v, _)| v.id).collect();
+    let preparers: Vec<(i64, String)> = incident_version_preparers::table
+        .inner_join(users::table.on(users::id.eq(incident_version_preparers::user_id)))
+        .filter(incident_version_preparers::version_id.eq_any(&ids))
+        .order((
+            incident_version_preparers::version_id.asc(),
+            users::id.asc(),
+        ))
+        .select((incident_version_preparers::version_id, users::display_name))
+        .load(conn)?;
     let mut lines = Vec::with_capacity(rows.len());
     for (version, sent_by) in rows {
-        let prepared_by: Vec<String> = incident_version_preparers::table
-            .inner_join(users::table.on(users::id.eq(incident_version_preparers::user_id)))
-            .filter(incident_version_preparers::version_id.eq(version.id))
-            .order(users::id.asc())
-            .select(users::display_name)
-            .load(conn)?;
-        let report: Report = serde_json::from_str(&version.document)
-            .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+        let prepared_by = preparers
+            .iter()
+            .filter(|(id, _)| *id == version.id)
+            .map(|(_, name)| name.clone())
+            .collect();
+        let report: Report = stored(&version.document)?;
         lines.push(VersionLine {
             version,
             report,
@@ -142,8 +157,7 @@ pub fn latest(conn: &mut DbConn, incident_id: i64) -> QueryResult<(i32, Option<R
     match latest {
         None => Ok((0, None)),
         Some((no, document)) => {
-            let report = serde_json::from_str(&document)
-                .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+            let report = stored(&document)?;
             Ok((no, Some(report)))
         }
     }
@@ -163,8 +177,7 @@ pub fn draft(conn: &mut DbConn, incident_id: i64) -> QueryResult<Option<Draft>> 
     else {
         return Ok(None);
     };
-    let form: ReportForm = serde_json::from_str(&draft.document)
-        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+    let form: ReportForm = stored(&draft.document)?;
     let editors: Vec<(i64, String)> = incident_draft_editors::table
         .inner_join(users::table.on(users::id.eq(incident_draft_editors::user_id)))
         .filter(incident_draft_editors::incident_id.eq(incident_id))
