@@ -21,7 +21,7 @@ fn yen(value: i64) -> String {
 }
 
 /// The value of `field` in `report`, formatted.
-fn value(t: &Tr, report: &Report, field: &str) -> String {
+pub fn value(t: &Tr, report: &Report, field: &str) -> String {
     match field {
         "aware_at" => t.when(report.aware_at),
         "classified_at" => t.when(report.classified_at),

@@ -20,6 +20,7 @@ use crate::services::incident_review::{self, TimelineEntry};
 use crate::services::{Invalid, incident_thread, incidents};
 use crate::web::extract::Staff;
 use crate::web::incident_thread::ThreadPanel;
+use crate::web::incidents::report_view;
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths};
 
@@ -295,123 +296,20 @@ fn summary(c: &Chrome, invalid: &Invalid) -> Vec<(String, String, String)> {
         .collect()
 }
 
-fn yes_no(c: &Chrome, value: bool) -> String {
-    c.t.t(if value {
-        msg!("incident_review.yes")
-    } else {
-        msg!("incident_review.no")
-    })
-    .to_owned()
-}
-
-/// Every field the stage asks for, in the order of the form, labelled.
+/// Every field the stage asks for, in the order of the form, labelled and
+/// formatted as the firm's pages show them (`incidents::report_view`).
 pub fn report_rows(c: &Chrome, r: &Report, stage: IncidentStage) -> Vec<ReportRow> {
-    let yen = |v: Option<i64>| v.map(|v| c.yen(&v)).unwrap_or_default();
-    let date = |d: Option<chrono::NaiveDate>| d.map(|d| c.date(&d)).unwrap_or_default();
     FIELDS
         .iter()
         .filter(|name| asked(name, stage))
-        .filter_map(|&name| {
-            let (key, value, prose) = match name {
-                "aware_at" => (
-                    msg!("incident_review.field.aware_at"),
-                    c.when(&r.aware_at),
-                    false,
-                ),
-                "classified_at" => (
-                    msg!("incident_review.field.classified_at"),
-                    c.when(&r.classified_at),
-                    false,
-                ),
-                "occurred_on" => (
-                    msg!("incident_review.field.occurred_on"),
-                    c.date(&r.occurred_on),
-                    false,
-                ),
-                "kind" => (
-                    msg!("incident_review.field.kind"),
-                    c.t.t(label::kind(r.kind)).to_owned(),
-                    false,
-                ),
-                "vector" => (
-                    msg!("incident_review.field.vector"),
-                    c.t.t(label::vector(r.vector)).to_owned(),
-                    false,
-                ),
-                "accounts" => (
-                    msg!("incident_review.field.accounts"),
-                    c.count(&r.accounts),
-                    false,
-                ),
-                "trades" => (
-                    msg!("incident_review.field.trades"),
-                    c.count(&r.trades),
-                    false,
-                ),
-                "amount_jpy" => (
-                    msg!("incident_review.field.amount_jpy"),
-                    c.yen(&r.amount_jpy),
-                    false,
-                ),
-                "ongoing" => (
-                    msg!("incident_review.field.ongoing"),
-                    yes_no(c, r.ongoing),
-                    false,
-                ),
-                "actions" => (
-                    msg!("incident_review.field.actions"),
-                    r.actions.clone(),
-                    true,
-                ),
-                "customers_told" => (
-                    msg!("incident_review.field.customers_told"),
-                    yes_no(c, r.customers_told),
-                    false,
-                ),
-                "police_told" => (
-                    msg!("incident_review.field.police_told"),
-                    yes_no(c, r.police_told),
-                    false,
-                ),
-                "containment" => (
-                    msg!("incident_review.field.containment"),
-                    r.containment.clone(),
-                    true,
-                ),
-                "cause" => (msg!("incident_review.field.cause"), r.cause.clone(), true),
-                "root_cause" => (
-                    msg!("incident_review.field.root_cause"),
-                    r.root_cause.clone(),
-                    true,
-                ),
-                "losses_jpy" => (
-                    msg!("incident_review.field.losses_jpy"),
-                    yen(r.losses_jpy),
-                    false,
-                ),
-                "compensation_jpy" => (
-                    msg!("incident_review.field.compensation_jpy"),
-                    yen(r.compensation_jpy),
-                    false,
-                ),
-                "remediation" => (
-                    msg!("incident_review.field.remediation"),
-                    r.remediation.clone(),
-                    true,
-                ),
-                "remediation_by" => (
-                    msg!("incident_review.field.remediation_by"),
-                    date(r.remediation_by),
-                    false,
-                ),
-                _ => return None,
-            };
-            Some(ReportRow {
+        .map(|&name| ReportRow {
+            name,
+            label: c.t.t(crate::web::incidents::labels::field(name)).to_owned(),
+            value: report_view::value(&c.t, r, name),
+            prose: matches!(
                 name,
-                label: c.t.t(key).to_owned(),
-                value,
-                prose,
-            })
+                "actions" | "containment" | "cause" | "root_cause" | "remediation"
+            ),
         })
         .collect()
 }
