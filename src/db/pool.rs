@@ -165,7 +165,10 @@ impl ManageConnection for ConnManager {
 }
 
 /// Opens one connection first (so a wrong URL fails at once with its real
-/// reason), then builds the pool.
+/// reason), then builds the pool. No idle connection is kept warm: a warm
+/// minimum makes the pool open a replacement in the background whenever one
+/// is taken, and a one-shot command (`migrate`) that ends while that
+/// connection is half-open can crash in the TLS library's exit handlers.
 pub fn connect_pool(url: &DbUrl, max_size: u32) -> Result<DbPool, String> {
     if let DbUrl::Sqlite(path) = url
         && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
@@ -183,7 +186,7 @@ pub fn connect_pool(url: &DbUrl, max_size: u32) -> Result<DbPool, String> {
     })?;
     Pool::builder()
         .max_size(max_size)
-        .min_idle(Some(1))
+        .min_idle(Some(0))
         .connection_timeout(Duration::from_secs(5))
         .build(manager)
         .map_err(|e| {

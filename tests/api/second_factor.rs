@@ -285,8 +285,12 @@ fn run_binary(app: &TestApp, command: &str) -> (bool, String) {
         .env("RUST_LOG", "warn")
         .output()
         .unwrap();
-    let said =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let said = format!(
+        "{}{}[{}]",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        out.status
+    );
     (out.status.success(), said)
 }
 
