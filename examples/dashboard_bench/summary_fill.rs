@@ -38,7 +38,14 @@ pub fn replay_summary(conn: &mut DbConn, part: &Part, now: NaiveDateTime) -> Res
                 .load(conn)?;
             for (version, details) in &latest {
                 let contribution = Contribution::of(version, details.as_ref());
-                summary::apply(conn, &version.period, None, contribution, now)?;
+                summary::apply(
+                    conn,
+                    version.firm_id,
+                    &version.period,
+                    None,
+                    contribution,
+                    now,
+                )?;
             }
             from = to + 1;
         }
@@ -80,6 +87,16 @@ pub fn add_imported_to_summary(
         sum("purchase_amount_jpy"),
         ts(now)
     );
-    write_tx(conn, |conn| conn.batch_execute(&sql))?;
+    // What `apply` marks for each imported version with trades.
+    let months = format!(
+        "INSERT INTO firm_trade_months (firm_id, period) \
+         SELECT v.firm_id, v.period FROM return_versions v \
+         WHERE v.firm_id BETWEEN {} AND {} AND v.fraudulent_trades > 0",
+        part.first_firm, part.last_firm
+    );
+    write_tx(conn, |conn| {
+        conn.batch_execute(&sql)?;
+        conn.batch_execute(&months)
+    })?;
     Ok(())
 }

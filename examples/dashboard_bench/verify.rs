@@ -112,6 +112,29 @@ pub fn verify(conn: &mut DbConn) -> Result<usize, Failure> {
     if mismatched != 0 {
         return Err(format!("{mismatched} versions disagree with their trade rows").into());
     }
+    // Each firm's months with trades, both ways: none missing, none extra.
+    let drifted: i64 = diesel::sql_query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM ( \
+           SELECT r.firm_id, r.period FROM returns r \
+           JOIN return_versions v ON v.return_id = r.id AND v.version_no = r.current_version \
+           WHERE v.fraudulent_trades > 0 \
+           EXCEPT SELECT firm_id, period FROM firm_trade_months) missing",
+    )
+    .get_result::<Count>(conn)?
+    .n + diesel::sql_query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM ( \
+               SELECT firm_id, period FROM firm_trade_months EXCEPT \
+               SELECT r.firm_id, r.period FROM returns r \
+               JOIN return_versions v ON v.return_id = r.id AND v.version_no = r.current_version \
+               WHERE v.fraudulent_trades > 0) extra",
+    )
+    .get_result::<Count>(conn)?
+    .n;
+    if drifted != 0 {
+        return Err(
+            format!("firm_trade_months differs from the versions in {drifted} rows").into(),
+        );
+    }
     Ok(expected.len())
 }
 

@@ -618,6 +618,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    firm_trade_months (firm_id, period) {
+        firm_id -> BigInt,
+        period -> Text,
+    }
+}
+
 diesel::joinable!(incidents -> firms (firm_id));
 diesel::joinable!(incidents -> incident_campaigns (campaign_id));
 diesel::joinable!(incident_versions -> incidents (incident_id));
@@ -674,4 +681,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     incident_triage,
     incident_messages,
     incident_notices,
+    firm_trade_months,
 );

@@ -352,7 +352,7 @@ pub fn append_version(
         breakdown,
         ..Contribution::of(&version, None)
     };
-    summary::apply(conn, &row.period, before, after, submitted_at)?;
+    summary::apply(conn, row.firm_id, &row.period, before, after, submitted_at)?;
     Ok(version)
 }
 

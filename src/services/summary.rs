@@ -7,11 +7,11 @@ use std::sync::{Mutex, MutexGuard};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{Text, Timestamp};
+use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use crate::db::DbConn;
 use crate::db::models::{SummaryRow, Version, VersionDetails};
-use crate::db::schema::{period_summary, return_versions, returns};
+use crate::db::schema::{firm_trade_months, firms, period_summary};
 use crate::domain::details::ReturnDetails;
 
 /// Purchases by market (domestic, China/HK, US, other) and cases by attack
@@ -123,9 +123,10 @@ fn ensure_row(conn: &mut DbConn, period: &str, now: NaiveDateTime) -> QueryResul
 }
 
 /// Replaces `old` (the firm's previous latest version, if any) by `new` in
-/// the period's totals.
+/// the period's totals, and in the firm's months with fraudulent trades.
 pub fn apply(
     conn: &mut DbConn,
+    firm_id: i64,
     period: &str,
     old: Option<Contribution>,
     new: Contribution,
@@ -171,7 +172,31 @@ pub fn apply(
             ps::revision.eq(ps::revision + 1),
         ))
         .execute(conn)?;
+    match (had_trades, has_trades) {
+        (0, 1) => mark_trade_month(conn, firm_id, period)?,
+        (1, 0) => diesel::delete(firm_trade_months::table.find((firm_id, period))).execute(conn)?,
+        _ => 0,
+    };
     Ok(())
+}
+
+/// Records that the firm's latest figures for `period` show fraudulent
+/// trades (an insert that tolerates the row being there).
+fn mark_trade_month(conn: &mut DbConn, firm_id: i64, period: &str) -> QueryResult<usize> {
+    match conn {
+        DbConn::Pg(pg) => diesel::sql_query(
+            "INSERT INTO firm_trade_months (firm_id, period) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind::<BigInt, _>(firm_id)
+        .bind::<Text, _>(period)
+        .execute(pg),
+        DbConn::Sqlite(lite) => {
+            diesel::sql_query("INSERT OR IGNORE INTO firm_trade_months (firm_id, period) VALUES (?, ?)")
+                .bind::<BigInt, _>(firm_id)
+                .bind::<Text, _>(period)
+                .execute(lite)
+        }
+    }
 }
 
 /// A period's latest version was accepted or returned: one fewer awaits
@@ -206,19 +231,20 @@ pub fn bounds(conn: &mut DbConn) -> QueryResult<Option<(String, String)>> {
 }
 
 /// Firms with fraudulent trades in any period of the range, each counted
-/// once (a firm hit in three months is one firm in the total column).
+/// once (a firm hit in three months is one firm in the total column): per
+/// firm, one seek into its months with trades, so the count grows with the
+/// number of firms, not with the months or versions filed.
 pub fn distinct_firms_with_trades(conn: &mut DbConn, from: &str, to: &str) -> QueryResult<i64> {
-    returns::table
-        .inner_join(
-            return_versions::table.on(return_versions::return_id
-                .eq(returns::id)
-                .and(return_versions::version_no.eq(returns::current_version))),
-        )
-        .filter(returns::period.ge(from))
-        .filter(returns::period.le(to))
-        .filter(return_versions::fraudulent_trades.gt(0))
-        .select(diesel::dsl::count(returns::firm_id).aggregate_distinct())
-        .first(conn)
+    use diesel::dsl::exists;
+    firms::table
+        .filter(exists(
+            firm_trade_months::table
+                .filter(firm_trade_months::firm_id.eq(firms::id))
+                .filter(firm_trade_months::period.ge(from))
+                .filter(firm_trade_months::period.le(to)),
+        ))
+        .count()
+        .get_result(conn)
 }
 
 /// The distinct-firms total for `[from, to]` whose summary rows are

@@ -833,11 +833,14 @@ pub async fn section_of(browser: &mut Browser, period: &str, field: &str) -> Pag
 /// The period summary must equal a recomputation from the latest version of
 /// every firm-month (what the dashboard would show without the summary),
 /// purchases by market and attack vectors included (zero for a version
-/// without details).
+/// without details); and each firm's months with fraudulent trades (what
+/// the distinct-firms total reads) must be those of its latest versions.
 pub fn assert_summary_matches_versions(app: &TestApp) {
     use diesel::prelude::*;
     use incident_portal::db::models::{SummaryRow, Version, VersionDetails};
-    use incident_portal::db::schema::{period_summary, return_versions, returns, version_details};
+    use incident_portal::db::schema::{
+        firm_trade_months, period_summary, return_versions, returns, version_details,
+    };
     let mut conn = app.pool.get().unwrap();
     let latest: Vec<(Version, Option<VersionDetails>)> = returns::table
         .inner_join(
@@ -850,7 +853,11 @@ pub fn assert_summary_matches_versions(app: &TestApp) {
         .load(&mut conn)
         .unwrap();
     let mut expected: std::collections::BTreeMap<String, [i64; 18]> = Default::default();
+    let mut trade_months = std::collections::BTreeSet::new();
     for (v, d) in latest {
+        if v.fraudulent_trades > 0 {
+            trade_months.insert((v.firm_id, v.period.clone()));
+        }
         let e = expected.entry(v.period.clone()).or_default();
         e[0] += i64::from(v.fraudulent_trades > 0);
         e[1] += 1;
@@ -910,6 +917,16 @@ pub fn assert_summary_matches_versions(app: &TestApp) {
         })
         .collect();
     assert_eq!(actual, expected, "period_summary drifted from the versions");
+    let kept: std::collections::BTreeSet<(i64, String)> = firm_trade_months::table
+        .select((firm_trade_months::firm_id, firm_trade_months::period))
+        .load::<(i64, String)>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(
+        kept, trade_months,
+        "firm_trade_months drifted from the versions"
+    );
 }
 
 /// Four eyes: the firm's reporter prepares `period`, its approver submits.

@@ -1,0 +1,1 @@
+DROP TABLE firm_trade_months;
