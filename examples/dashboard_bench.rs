@@ -3,8 +3,10 @@
 //! SQLite and on PostgreSQL in one run. Not part of the tests.
 //!
 //! Run: `cargo run --release --example dashboard_bench [-- --sqlite-only]
-//! [--secs N] [--rounds N] [--export-runs N]` (defaults: 5-second wrk runs,
-//! 3 rounds, 3 export runs; about 6 minutes for both backends). Needs
+//! [--secs N] [--rounds N] [--export-runs N] [--flood-secs N]
+//! [--release-day-secs N]` (defaults: 5-second wrk runs, 3 rounds, 3 export
+//! runs, 60-second floods, 30-second release-day runs; about 25 minutes for
+//! both backends). Needs
 //! `wrk` (installed with apt-get when missing and allowed), `taskset`,
 //! `curl`, `sqlite3`, and for PostgreSQL `psql` and a server at
 //! postgres://postgres@127.0.0.1:5432 where it creates and drops a
@@ -25,7 +27,9 @@
 //!    then the dashboard again during a sign-in flood from rotating
 //!    addresses, counting how the flood was answered (hashed, throttled,
 //!    shed with 503), timing a real user's sign-ins meanwhile, and reading
-//!    the server's RSS before and after;
+//!    the server's RSS before and after; and release day: a static page,
+//!    the release page, its CSV and the CSV with `If-None-Match`, each from
+//!    1,000 connections at once (one per loopback address) for 30 s;
 //! 4. downloads `/review/exports/trades.csv` (1M rows) with curl, against
 //!    `sqlite3 -csv` / `psql \copy` of the same rows, reading the server's
 //!    peak RSS growth (VmHWM, reset before each export);
@@ -54,6 +58,8 @@ mod load;
 mod measure;
 #[path = "dashboard_bench/queries.rs"]
 mod queries;
+#[path = "dashboard_bench/release_day.rs"]
+mod release_day;
 #[path = "dashboard_bench/server.rs"]
 mod server;
 #[path = "dashboard_bench/summary_fill.rs"]
@@ -73,6 +79,17 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("dashboard_bench server: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let [flag, rest @ ..] = args.as_slice()
+        && flag == "--release-day"
+    {
+        return match release_day::client(rest) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("dashboard_bench release day: {e}");
                 ExitCode::FAILURE
             }
         };
@@ -114,6 +131,8 @@ fn run(args: &[String]) -> Result<bool, Failure> {
     let sqlite_only = args.iter().any(|a| a == "--sqlite-only");
     let opts = Options {
         secs: u32::try_from(flag_value(args, "--secs", 5)?)?,
+        flood_secs: u32::try_from(flag_value(args, "--flood-secs", 60)?)?,
+        release_day_secs: u32::try_from(flag_value(args, "--release-day-secs", 30)?)?,
         rounds: flag_value(args, "--rounds", 3)?.max(1),
         export_runs: flag_value(args, "--export-runs", 3)?.max(1),
     };
@@ -211,6 +230,54 @@ const ROWS: &[Row] = &[
         value: |m| (m.rss_after_flood_mib - m.rss_before_flood_mib) * 1.048_576,
         decimals: 0,
         target: Some(("≤ 64", |v| v <= 64.0)),
+    },
+    Row {
+        metric: "release day, 1,000 connections: errors and no answers",
+        value: |m| m.release_day_errors as f64,
+        decimals: 0,
+        target: Some(("0", |v| v == 0.0)),
+    },
+    Row {
+        metric: "release day: current copies answered 304, %",
+        value: |m| m.release_day_304_percent,
+        decimals: 1,
+        target: Some(("100", |v| v >= 100.0)),
+    },
+    Row {
+        metric: "release day: static page p99, ms",
+        value: |m| m.release_day_static_p99_ms,
+        decimals: 1,
+        target: None,
+    },
+    Row {
+        metric: "release day: release page p99, ms",
+        value: |m| m.release_day_page_p99_ms,
+        decimals: 1,
+        target: None,
+    },
+    Row {
+        metric: "release day: release CSV p99, ms",
+        value: |m| m.release_day_csv_p99_ms,
+        decimals: 1,
+        target: None,
+    },
+    Row {
+        metric: "release day: CSV with If-None-Match (304) p99, ms",
+        value: |m| m.release_day_304_p99_ms,
+        decimals: 1,
+        target: None,
+    },
+    Row {
+        metric: "release day: static page, requests/s",
+        value: |m| m.release_day_static_rps,
+        decimals: 0,
+        target: None,
+    },
+    Row {
+        metric: "release day: release page, requests/s",
+        value: |m| m.release_day_page_rps,
+        decimals: 0,
+        target: None,
     },
     Row {
         metric: "dashboard latency 10× ÷ 1× data, 32 connections",

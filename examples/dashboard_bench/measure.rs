@@ -20,6 +20,7 @@ use crate::export::{self, Failure, ms};
 use crate::flood::{self, Flood};
 use crate::load::{self, CONNECTIONS, Run, median};
 use crate::queries;
+use crate::release_day;
 use crate::server::{self, CLIENT_CORE, SERVER_CORE, Server};
 use crate::verify;
 
@@ -29,6 +30,10 @@ pub const TRADE_ROWS: u64 = 1_000_000;
 
 pub struct Options {
     pub secs: u32,
+    /// Each sign-in flood's length.
+    pub flood_secs: u32,
+    /// Each release-day run's length.
+    pub release_day_secs: u32,
     pub rounds: usize,
     pub export_runs: usize,
 }
@@ -69,6 +74,16 @@ pub struct Measured {
     pub real_sign_ins_shed: u64,
     pub rss_before_flood_mib: f64,
     pub rss_after_flood_mib: f64,
+    pub release_day_static_rps: f64,
+    pub release_day_static_p99_ms: f64,
+    pub release_day_page_rps: f64,
+    pub release_day_page_p99_ms: f64,
+    pub release_day_csv_p99_ms: f64,
+    pub release_day_304_p99_ms: f64,
+    /// Error answers and unanswered requests in all release-day runs.
+    pub release_day_errors: u64,
+    /// Conditional GETs of a current copy answered 304, percent.
+    pub release_day_304_percent: f64,
 }
 
 const STATIC: &str = "/static/portal.css";
@@ -232,6 +247,7 @@ pub fn run(backend: Backend, opts: &Options) -> Result<Measured, Failure> {
     m.dashboard_mean_1x_ms = median(&dash.iter().map(|r| r.mean_ms).collect::<Vec<_>>());
     m.dashboard_single_1x_ms = median(&one.iter().map(|r| r.mean_ms).collect::<Vec<_>>());
 
+    release_day(&rt, &server, &release_page, opts, &mut m)?;
     sign_in_flood(&server, &cookie, &staff, opts, &mut m)?;
     export_runs(&database, &server, &cookie, opts, &mut m)?;
 
@@ -448,6 +464,72 @@ fn hold(server: &Server, cookie: &str, release: &str, release_all: &str) -> Resu
 /// The dashboard's p99 at 32 connections alone, then while a sign-in flood
 /// (every attempt a password hash) runs against the same server; rounds
 /// alternate the two.
+/// Release day: a static page, the release page, its CSV and the CSV asked
+/// for again by readers whose copy is current, each from 1,000 connections
+/// at once.
+fn release_day(
+    rt: &tokio::runtime::Runtime,
+    server: &Server,
+    release_page: &str,
+    opts: &Options,
+    m: &mut Measured,
+) -> Result<(), Failure> {
+    let url = |path: &str| format!("{}{path}", server.base);
+    let csv = url(&format!("{release_page}/csv"));
+    let etag = rt.block_on(async {
+        let answer = reqwest::get(&csv).await?;
+        let etag = answer
+            .headers()
+            .get(reqwest::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok::<_, Failure>(etag)
+    })?;
+    let etag = etag.ok_or("the release CSV has no ETag")?;
+    let secs = opts.release_day_secs;
+    let mut runs = Vec::new();
+    for (name, target, condition) in [
+        ("static page", url(STATIC), None),
+        ("release page", url(release_page), None),
+        ("release CSV", csv.clone(), None),
+        (
+            "release CSV, If-None-Match",
+            csv.clone(),
+            Some(etag.as_str()),
+        ),
+    ] {
+        let run = release_day::run(&target, secs, condition)?;
+        load::wait_idle(server.pid);
+        println!(
+            "  release day, {} connections, {name}: {:.0}/s, p99 {:.2} ms, {} answered, {} 304, \
+             {} errors",
+            release_day::CONNECTIONS,
+            run.requests_per_s,
+            run.p99_ms,
+            run.answered,
+            run.not_modified,
+            run.errors
+        );
+        runs.push(run);
+    }
+    let [static_page, page, csv, current] = runs.as_slice() else {
+        return Err("four release-day runs".into());
+    };
+    m.release_day_static_rps = static_page.requests_per_s;
+    m.release_day_static_p99_ms = static_page.p99_ms;
+    m.release_day_page_rps = page.requests_per_s;
+    m.release_day_page_p99_ms = page.p99_ms;
+    m.release_day_csv_p99_ms = csv.p99_ms;
+    m.release_day_304_p99_ms = current.p99_ms;
+    m.release_day_errors = runs.iter().map(|r| r.errors).sum();
+    m.release_day_304_percent = if current.answered == 0 {
+        0.0
+    } else {
+        current.not_modified as f64 * 100.0 / current.answered as f64
+    };
+    Ok(())
+}
+
 fn sign_in_flood(
     server: &Server,
     cookie: &str,
@@ -467,17 +549,17 @@ fn sign_in_flood(
             m.rss_before_flood_mib = flood::rss_mib(server.pid);
         }
         // The flood starts a second early and ends a second late.
-        let flood = Flood::start(&server.base, opts.secs + 2)?;
+        let flood = Flood::start(&server.base, opts.flood_secs + 2)?;
         std::thread::sleep(Duration::from_secs(1));
-        let user = flood::real_sign_ins(&server.base, staff, opts.secs, device.clone());
-        let flooded = load::wrk(&url, Some(cookie), opts.secs, CONNECTIONS)?;
+        let user = flood::real_sign_ins(&server.base, staff, opts.flood_secs, device.clone());
+        let flooded = load::wrk(&url, Some(cookie), opts.flood_secs, CONNECTIONS)?;
         let counted = flood.finish()?;
         let (times, refused) = user.join().map_err(|_| "the real user panicked")??;
         real.extend(times);
         m.real_sign_ins_shed += refused;
         load::wait_idle(server.pid);
         let attempts = counted.attempts;
-        let per_s = |n: u64| n as f64 / f64::from(opts.secs + 2);
+        let per_s = |n: u64| n as f64 / f64::from(opts.flood_secs + 2);
         let rate = per_s(attempts);
         hashed.push(per_s(counted.hashed));
         shed.push(per_s(counted.shed));
