@@ -682,4 +682,36 @@ diesel::allow_tables_to_appear_in_same_query!(
     incident_messages,
     incident_notices,
     firm_trade_months,
+    review_comments,
+    review_answers,
 );
+
+diesel::table! {
+    review_comments (id) {
+        id -> BigInt,
+        version_id -> BigInt,
+        section -> Text,
+        author_id -> BigInt,
+        firm_visible -> Bool,
+        body -> Text,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        answered_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    review_answers (id) {
+        id -> BigInt,
+        comment_id -> BigInt,
+        author_id -> BigInt,
+        body -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(review_comments -> return_versions (version_id));
+diesel::joinable!(review_answers -> review_comments (comment_id));
+diesel::joinable!(review_answers -> users (author_id));

@@ -68,6 +68,10 @@ text_enum! {
         IncidentMessageSent = "incident.message_sent",
         IncidentCampaignLinked = "incident.campaign_linked",
         IncidentDeadlinesChanged = "incident.deadlines_changed",
+        ReviewCommentDrafted = "review.comment_drafted",
+        ReviewSent = "review.sent",
+        ReviewCommentResolved = "review.comment_resolved",
+        ReviewCommentAnswered = "review.comment_answered",
     }
 }
 

@@ -21,6 +21,7 @@ pub mod period;
 pub mod receipt;
 pub mod registration;
 pub mod return_sections;
+pub mod review_comment;
 pub mod role;
 pub mod rules;
 pub mod stage;

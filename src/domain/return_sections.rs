@@ -70,6 +70,19 @@ impl ReturnSection {
         }
     }
 
+    /// Its title, as the task list shows it.
+    pub fn title_key(self) -> Key {
+        match self {
+            ReturnSection::Figures => msg!("task.figures"),
+            ReturnSection::Markets => msg!("task.markets"),
+            ReturnSection::Vectors => msg!("task.vectors"),
+            ReturnSection::Losses => msg!("task.losses"),
+            ReturnSection::Remediation => msg!("task.remediation"),
+            ReturnSection::Narrative => msg!("task.narrative"),
+            ReturnSection::Trades => msg!("task.trades"),
+        }
+    }
+
     /// The section a slug names; `None` for anything else.
     pub fn parse(slug: &str) -> Option<ReturnSection> {
         Self::ALL.into_iter().find(|s| s.slug() == slug)

@@ -20,6 +20,7 @@
 pub mod incident_messages;
 pub mod messages;
 pub mod outbox;
+pub mod review_messages;
 pub mod thread_messages;
 pub mod transport;
 pub mod worker;

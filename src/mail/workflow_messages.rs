@@ -40,15 +40,15 @@ pub struct DigestItem {
 
 /// What every workflow email shows: an intro, facts one per line, an
 /// optional quoted reason, an optional list and an optional link.
-struct WorkflowView {
-    t: Tr,
-    subject: String,
-    intro: String,
-    lines: Vec<String>,
-    quote: Option<String>,
-    items: Vec<String>,
-    action: Option<String>,
-    link: Option<String>,
+pub(super) struct WorkflowView {
+    pub(super) t: Tr,
+    pub(super) subject: String,
+    pub(super) intro: String,
+    pub(super) lines: Vec<String>,
+    pub(super) quote: Option<String>,
+    pub(super) items: Vec<String>,
+    pub(super) action: Option<String>,
+    pub(super) link: Option<String>,
 }
 
 macro_rules! email_templates {
@@ -76,7 +76,7 @@ email_templates! {
     ReadyText "emails/ready.txt" ReadyHtml "emails/ready.html";
 }
 
-fn render(template: &impl Template) -> AppResult<String> {
+pub(super) fn render(template: &impl Template) -> AppResult<String> {
     template
         .render()
         .map_err(|e| AppError::Internal(format!("email template: {e}")))
@@ -94,7 +94,7 @@ fn timeliness(t: Tr, v: &Version) -> &'static str {
     }
 }
 
-fn view(t: Tr, subject: String, intro: String) -> WorkflowView {
+pub(super) fn view(t: Tr, subject: String, intro: String) -> WorkflowView {
     WorkflowView {
         t,
         subject,
@@ -148,12 +148,14 @@ pub fn receipt(
 }
 
 /// A version returned for amendment, with the regulator's reason.
+#[allow(clippy::too_many_arguments)]
 pub fn returned(
     to: &EmailAddress,
     lang: Lang,
     firm: &str,
     v: &Version,
     reason: &str,
+    comments: &[String],
     link: &str,
 ) -> AppResult<Email> {
     let t = Tr::new(lang);
@@ -170,7 +172,14 @@ pub fn returned(
         ],
     );
     let mut w = view(t, subject, intro);
-    w.quote = Some(reason.to_owned());
+    w.quote = Some(reason.to_owned()).filter(|r| !r.is_empty());
+    if !comments.is_empty() {
+        w.lines.push(
+            t.t(msg!("review_thread.email.returned_comments"))
+                .to_owned(),
+        );
+        w.items = comments.to_vec();
+    }
     w.action = Some(t.t(msg!("email.returned.action")).to_owned());
     w.link = Some(link.to_owned());
     Ok(Email {

@@ -219,34 +219,16 @@ pub(crate) fn post_in(
 /// The active staff who wrote in the thread or triaged the incident; all
 /// active analysts when none has (all staff when there is no analyst).
 fn following_staff(conn: &mut DbConn, incident_id: i64) -> QueryResult<Vec<User>> {
-    let writers = incident_messages::table
+    let mut following: Vec<i64> = incident_messages::table
         .filter(incident_messages::incident_id.eq(incident_id))
         .filter(incident_messages::from_regulator.eq(true))
-        .select(incident_messages::author_id);
-    let triagers = incident_triage::table
-        .filter(incident_triage::incident_id.eq(incident_id))
-        .select(incident_triage::changed_by);
-    let staff = || {
-        users::table
-            .filter(users::firm_id.is_null())
-            .filter(users::active.eq(true))
-            .filter(users::role.eq_any([Role::Analyst, Role::Admin]))
-    };
-    let following: Vec<User> = staff()
-        .filter(users::id.eq_any(writers).or(users::id.eq_any(triagers)))
-        .order(users::id.asc())
-        .select(User::as_select())
+        .select(incident_messages::author_id)
         .load(conn)?;
-    if !following.is_empty() {
-        return Ok(following);
-    }
-    let analysts: Vec<User> = staff()
-        .filter(users::role.eq(Role::Analyst))
-        .order(users::id.asc())
-        .select(User::as_select())
-        .load(conn)?;
-    if !analysts.is_empty() {
-        return Ok(analysts);
-    }
-    notify::staff_users(conn)
+    following.extend(
+        incident_triage::table
+            .filter(incident_triage::incident_id.eq(incident_id))
+            .select(incident_triage::changed_by)
+            .load::<i64>(conn)?,
+    );
+    notify::following_or_analysts(conn, &following)
 }

@@ -23,6 +23,8 @@ pub struct Routes {
     pub incident: fn(i64) -> String,
     /// The regulator's page of an incident (by id).
     pub review_incident: fn(i64) -> String,
+    /// The regulator's page of a version (by id).
+    pub review_version: fn(i64) -> String,
 }
 
 /// Absolute links for emails: the public address before each route.
@@ -54,6 +56,10 @@ impl MailLinks {
 
     pub fn approve_page(&self, period: &str) -> String {
         format!("{}{}", self.base, (self.routes.approve_page)(period))
+    }
+
+    pub fn review_version(&self, version_id: i64) -> String {
+        format!("{}{}", self.base, (self.routes.review_version)(version_id))
     }
 
     pub fn incident_thread(&self, incident_id: i64) -> String {

@@ -36,6 +36,34 @@ pub fn staff_users(conn: &mut DbConn) -> QueryResult<Vec<User>> {
         .load(conn)
 }
 
+/// Who is told of a firm's message: the active staff among `following`
+/// (user ids); when none is, the active analysts; when there is no
+/// analyst, all active staff.
+pub fn following_or_analysts(conn: &mut DbConn, following: &[i64]) -> QueryResult<Vec<User>> {
+    let following: Vec<User> = users::table
+        .filter(users::firm_id.is_null())
+        .filter(users::active.eq(true))
+        .filter(users::role.eq_any([Role::Analyst, Role::Admin]))
+        .filter(users::id.eq_any(following))
+        .order(users::id.asc())
+        .select(User::as_select())
+        .load(conn)?;
+    if !following.is_empty() {
+        return Ok(following);
+    }
+    let analysts: Vec<User> = users::table
+        .filter(users::firm_id.is_null())
+        .filter(users::active.eq(true))
+        .filter(users::role.eq(Role::Analyst))
+        .order(users::id.asc())
+        .select(User::as_select())
+        .load(conn)?;
+    if !analysts.is_empty() {
+        return Ok(analysts);
+    }
+    staff_users(conn)
+}
+
 pub fn firm_name(conn: &mut DbConn, firm_id: i64) -> QueryResult<String> {
     firms::table.find(firm_id).select(firms::name).first(conn)
 }

@@ -11,22 +11,22 @@ use diesel::prelude::*;
 use super::audit::{self, Action, Event};
 use super::mail_links::MailLinks;
 use super::notify;
-use super::{Actor, Invalid, clean_text};
+use super::{Actor, Invalid, clean_text, review_comments, review_threads};
 use crate::db::models::{ReturnRow, Version};
 use crate::db::schema::{return_versions, returns};
 use crate::db::{DbConn, write_tx};
 use crate::domain::period::Period;
 use crate::domain::{ReviewOutcome, Role, VersionStatus};
 use crate::error::{AppError, AppResult};
-use crate::mail::workflow_messages;
+use crate::mail::{review_messages, workflow_messages};
 
 /// Longest reason accepted, in characters.
 pub const REASON_MAX_CHARS: usize = crate::domain::limits::RETURN_REASON;
 
 /// Locks the version's return (on PostgreSQL, the update takes the row
-/// lock a concurrent submission also takes) and checks that the version is
-/// the latest one and still awaits review.
-fn lock_decidable(
+/// lock a concurrent submission also takes): everything that changes the
+/// review of a return (a decision, a comment, a resolution) takes it first.
+pub(crate) fn lock_return(
     conn: &mut DbConn,
     version_id: i64,
     now: NaiveDateTime,
@@ -48,6 +48,17 @@ fn lock_decidable(
         .find(version_id)
         .select(Version::as_select())
         .first(conn)?;
+    Ok((version, row))
+}
+
+/// Locks the version's return (`lock_return`) and checks that the version
+/// is the latest one and still awaits review.
+pub(crate) fn lock_decidable(
+    conn: &mut DbConn,
+    version_id: i64,
+    now: NaiveDateTime,
+) -> AppResult<(Version, ReturnRow)> {
+    let (version, row) = lock_return(conn, version_id, now)?;
     if version.version_no != row.current_version {
         return Err(AppError::Conflict(msg!("review.conflict.superseded")));
     }
@@ -57,10 +68,11 @@ fn lock_decidable(
     Ok((version, row))
 }
 
-/// The reason for sending a return back, trimmed: required, at most
+/// The reason for sending a return back, trimmed: at most
 /// `REASON_MAX_CHARS` characters, no control characters but line breaks.
+/// It may be empty when the return has open comments (`send_back` says).
 pub fn clean_reason(reason: &str) -> Result<String, Key> {
-    clean_text(reason, REASON_MAX_CHARS, true)
+    clean_text(reason, REASON_MAX_CHARS, false)
 }
 
 fn decide(
@@ -117,7 +129,10 @@ fn decide(
 }
 
 /// Accepts the latest version of a return. A superseded or already
-/// decided version is refused with a conflict (409), nothing changed.
+/// decided version, or a return with a firm-visible comment not resolved
+/// (drafted or sent, on any of its versions), is refused with a conflict
+/// (409), nothing changed. The comments are counted after the lock, so a
+/// comment written meanwhile waits for the acceptance or stops it.
 pub fn accept(
     conn: &mut DbConn,
     actor: &Actor,
@@ -126,13 +141,20 @@ pub fn accept(
 ) -> AppResult<Version> {
     write_tx(conn, |conn| {
         let (version, _) = lock_decidable(conn, version_id, now)?;
+        if !review_threads::open_on_return(conn, version.return_id)?.is_empty() {
+            return Err(AppError::Conflict(OPEN_COMMENTS));
+        }
         decide(conn, actor, &version, ReviewOutcome::Accepted, None, now)
     })
 }
 
-/// Returns the latest version to the firm with `reason` (required, at most
-/// 2,000 characters) and emails the firm's active approvers, with a link to
-/// the return.
+/// Why an acceptance is refused while a firm-visible comment is open.
+pub const OPEN_COMMENTS: Key = msg!("review_thread.err.open_comments");
+
+/// Returns the latest version to the firm with `reason` (at most 2,000
+/// characters) and its open firm-visible comments (drafts are sent with
+/// it), and emails the firm's active approvers both, with a link to the
+/// return. The reason is required when no comment is open.
 pub fn send_back(
     conn: &mut DbConn,
     actor: &Actor,
@@ -147,25 +169,25 @@ pub fn send_back(
     };
     write_tx(conn, |conn| {
         let (version, _) = lock_decidable(conn, version_id, now)?;
-        let version = decide(
-            conn,
-            actor,
-            &version,
-            ReviewOutcome::Returned,
-            Some(&reason),
-            now,
-        )?;
+        let open = review_threads::open_on_return(conn, version.return_id)?;
+        if reason.is_empty() && open.is_empty() {
+            return Ok(Err(Invalid::one("reason", msg!("err.required"))));
+        }
+        review_comments::send_drafts_in(conn, &open, now)?;
+        let note = Some(reason.as_str()).filter(|r| !r.is_empty());
+        let version = decide(conn, actor, &version, ReviewOutcome::Returned, note, now)?;
         let approvers = notify::firm_users(conn, version.firm_id, &[Role::Approver])?;
         let firm = notify::firm_name(conn, version.firm_id)?;
         let link = links.return_page(&version.period);
         notify::send_each(conn, &approvers, now, |to, lang| {
-            workflow_messages::returned(to, lang, &firm, &version, &reason, &link)
+            let comments = review_messages::comment_items(lang, &open);
+            workflow_messages::returned(to, lang, &firm, &version, &reason, &comments, &link)
         })?;
         Ok(Ok(version))
     })
 }
 
-/// The reason and time of the regulator's return of the firm's return for
+/// The reason (empty when only comments were sent) and time of the regulator's return of the firm's return for
 /// `period`, while it awaits amendment (its latest version is "returned").
 pub fn open_review_note(
     conn: &mut DbConn,
@@ -187,8 +209,9 @@ pub fn open_review_note(
         ))
         .first(conn)
         .optional()?;
+    // Returned with open comments only, the reason is empty.
     Ok(match latest {
-        Some((VersionStatus::Returned, Some(note), Some(at))) => Some((note, at)),
+        Some((VersionStatus::Returned, note, Some(at))) => Some((note.unwrap_or_default(), at)),
         _ => None,
     })
 }

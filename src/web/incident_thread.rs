@@ -90,7 +90,8 @@ impl ThreadPanel {
     }
 }
 
-fn items(c: &Chrome, lines: Vec<ThreadLine>) -> Vec<ThreadItem> {
+/// The messages as the partial draws them (times in Tokyo).
+pub(crate) fn items(c: &Chrome, lines: Vec<ThreadLine>) -> Vec<ThreadItem> {
     lines
         .into_iter()
         .map(|l| ThreadItem {

@@ -14,6 +14,7 @@ const ROUTES: Routes = Routes {
     review_incident_thread: paths::review_incident_thread,
     incident: paths::incident,
     review_incident: paths::review_incident,
+    review_version: paths::review_comments_anchor,
 };
 
 /// Links under the portal's public address `base`.
@@ -58,6 +59,10 @@ mod tests {
             "https://portal.example/review/incidents/7#thread"
         );
         assert_eq!(links.incident(12), "https://portal.example/incidents/12");
+        assert_eq!(
+            links.review_version(5),
+            "https://portal.example/review/versions/5#comments"
+        );
         assert_eq!(
             links.review_incident(12),
             "https://portal.example/review/incidents/12"

@@ -28,6 +28,7 @@ pub mod paths;
 pub mod request_log;
 pub mod returns;
 pub mod review;
+pub mod review_threads;
 pub mod revisions;
 pub mod routing;
 pub mod rules;
@@ -304,4 +305,13 @@ portal_routes! {
     post paths::API_INCIDENTS => api::incidents::create;
     get paths::API_INCIDENT => api::incidents::one;
     put paths::API_INCIDENT_STAGE => api::incidents::put_stage;
+    // Review threads.
+    post paths::REVIEW_COMMENTS => review::comments::draft;
+    post paths::REVIEW_COMMENTS_SEND => review::comments::send;
+    post paths::REVIEW_COMMENT_RESOLVE => review::comments::resolve;
+    get paths::REVIEW_COMMENTS => review::decide::back_to_version;
+    get paths::REVIEW_COMMENTS_SEND => review::decide::back_to_version;
+    get paths::REVIEW_COMMENT_RESOLVE => review::comments::back_to_version;
+    post paths::RETURN_COMMENT_ANSWER => returns::comments::answer;
+    get paths::RETURN_COMMENT_ANSWER => returns::comments::back_to_return;
 }

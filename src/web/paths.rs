@@ -359,3 +359,39 @@ pub fn api_incident(id: i64) -> String {
 
 /// The admin's deadline rules of the incident stages.
 pub const ADMIN_INCIDENT_DEADLINES: &str = "/admin/incident-deadlines";
+
+// Review threads.
+/// Staff comment on a version (POST).
+pub const REVIEW_COMMENTS: &str = "/review/versions/{id}/comments";
+/// Staff send the review: every drafted comment at once (POST).
+pub const REVIEW_COMMENTS_SEND: &str = "/review/versions/{id}/comments/send";
+/// Staff resolve a comment of the version's return (POST).
+pub const REVIEW_COMMENT_RESOLVE: &str = "/review/versions/{id}/comments/{comment}/resolve";
+/// A firm user answers a comment on the firm's return (POST).
+pub const RETURN_COMMENT_ANSWER: &str = "/returns/{period}/comments/{comment}/answer";
+
+pub fn review_comments(id: i64) -> String {
+    format!("/review/versions/{id}/comments")
+}
+
+pub fn review_comments_send(id: i64) -> String {
+    format!("/review/versions/{id}/comments/send")
+}
+
+pub fn review_comment_resolve(id: i64, comment: i64) -> String {
+    format!("/review/versions/{id}/comments/{comment}/resolve")
+}
+
+/// The review comments on the staff's page of a version.
+pub fn review_comments_anchor(id: i64) -> String {
+    format!("/review/versions/{id}#comments")
+}
+
+pub fn return_comment_answer(period: Period, comment: i64) -> String {
+    format!("/returns/{period}/comments/{comment}/answer")
+}
+
+/// A comment on the firm's return page.
+pub fn return_comment(period: Period, comment: i64) -> String {
+    format!("/returns/{period}#comment-{comment}")
+}

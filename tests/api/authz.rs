@@ -201,6 +201,31 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/incidents/{id}/approve", "A A A A A A"),
     ("post", "/incidents/{id}/reclassify", "L F A N F F"),
     ("get", "/incidents/{id}/reclassify", "A A A A A A"),
+    // Review threads (the version is decided by now: refused on the page).
+    ("post", "/review/versions/{id}/comments", "L F F F A A"),
+    ("post", "/review/versions/{id}/comments/send", "L F F F A A"),
+    (
+        "post",
+        "/review/versions/{id}/comments/{comment}/resolve",
+        "L F F F N N",
+    ),
+    ("get", "/review/versions/{id}/comments", "A A A A A A"),
+    ("get", "/review/versions/{id}/comments/send", "A A A A A A"),
+    (
+        "get",
+        "/review/versions/{id}/comments/{comment}/resolve",
+        "A A A A A A",
+    ),
+    (
+        "post",
+        "/returns/{period}/comments/{comment}/answer",
+        "L N N N F F",
+    ),
+    (
+        "get",
+        "/returns/{period}/comments/{comment}/answer",
+        "A A A A A A",
+    ),
     ("post", "/logout", "L L L L L L"),
     // The filing API takes bearer tokens only: a session is no credential.
     ("get", "/api/v1/periods", "U U U U U U"),
@@ -344,6 +369,7 @@ async fn every_route_answers_each_caller_as_the_matrix_says(app: TestApp) {
             .replace("{stage}", "initial")
             .replace("{token}", &token)
             .replace("{key}", "1")
+            .replace("{comment}", "999999")
             .replace("{stage}", "initial")
             .replace(
                 "{id}",

@@ -53,6 +53,7 @@ mod reminders;
 mod returns;
 mod review;
 mod review_complete;
+mod review_threads;
 mod revisions;
 mod rules;
 mod scheduled_release;

@@ -167,19 +167,19 @@ async fn run(lang: Lang, width: u32) {
 /// What every act needs: the portal, axe-core, the journey's language and
 /// width, and where screenshots go.
 #[derive(Clone)]
-struct Journey {
-    base: String,
-    axe: Arc<String>,
-    t: Tr,
-    accept: &'static str,
-    width: u32,
-    shots: PathBuf,
+pub(crate) struct Journey {
+    pub(crate) base: String,
+    pub(crate) axe: Arc<String>,
+    pub(crate) t: Tr,
+    pub(crate) accept: &'static str,
+    pub(crate) width: u32,
+    pub(crate) shots: PathBuf,
 }
 
 impl Journey {
     /// Checks the page shown: in the journey's language, axe-core clean and
     /// no wider than the window.
-    async fn look(&self, client: &Client, what: &str) -> Result<(), BoxError> {
+    pub(crate) async fn look(&self, client: &Client, what: &str) -> Result<(), BoxError> {
         let lang = client
             .execute("return document.documentElement.lang;", vec![])
             .await?;
@@ -201,7 +201,7 @@ impl Journey {
         self.keep(client, name).await
     }
 
-    async fn keep(&self, client: &Client, name: &str) -> Result<(), BoxError> {
+    pub(crate) async fn keep(&self, client: &Client, name: &str) -> Result<(), BoxError> {
         let png = client.screenshot().await?;
         save_screenshot(&self.shots, &format!("{name}.png"), &png);
         Ok(())
@@ -282,7 +282,7 @@ async fn viewport(client: &Client, width: u32) -> Result<(), BoxError> {
 
 /// Password and authenticator code, checking both pages; in Japanese, the
 /// header's switch as a person picks it.
-async fn sign_in(
+pub(crate) async fn sign_in(
     client: &Client,
     j: &Journey,
     email: &str,

@@ -5,6 +5,7 @@
 
 pub mod approve;
 pub mod check;
+pub mod comments;
 pub mod details_view;
 pub mod draft_view;
 pub mod fields;

@@ -24,15 +24,7 @@ pub struct SummaryBlock {
 
 /// The title key of each section (as on the task list).
 pub fn title_key(section: ReturnSection) -> Key {
-    match section {
-        ReturnSection::Figures => msg!("task.figures"),
-        ReturnSection::Markets => msg!("task.markets"),
-        ReturnSection::Vectors => msg!("task.vectors"),
-        ReturnSection::Losses => msg!("task.losses"),
-        ReturnSection::Remediation => msg!("task.remediation"),
-        ReturnSection::Narrative => msg!("task.narrative"),
-        ReturnSection::Trades => msg!("task.trades"),
-    }
+    section.title_key()
 }
 
 /// How each section stands over `form`, by the rules in `checks`;

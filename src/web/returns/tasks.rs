@@ -1,8 +1,9 @@
 //! The return as a task list, the preparer's start page: each section a
 //! link with its status, then check your answers; the approver's page; the
 //! nil return (with, over a month with incidents, why it is nil); the
-//! firm's incidents that began in the month; and the versions already
-//! filed.
+//! regulator's review comments beside each section (with the answer
+//! forms); the firm's incidents that began in the month; and the versions
+//! already filed.
 
 use crate::i18n::Key;
 use actix_web::http::StatusCode;
@@ -22,9 +23,10 @@ use crate::services::handover::{self, ReadyMark};
 use crate::services::reconcile::{self, Explained};
 use crate::services::return_form::FiguresForm;
 use crate::services::submission::Assessment;
-use crate::services::{incidents, returns, trades};
+use crate::services::{incidents, returns, review_threads, trades};
 use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::extract::FirmUser;
+use crate::web::review_threads::{AnswerTyped, FirmComments};
 use crate::web::view::{Chrome, FieldKind, FieldView, render};
 use crate::web::{AppState, paths, redirect};
 
@@ -59,6 +61,8 @@ struct TasksPage {
     versions: Vec<VersionLine>,
     incidents: Option<MonthIncidents>,
     nil_explain: Option<NilExplain>,
+    /// The regulator's sent comments, beside each section.
+    comments: FirmComments,
 }
 
 /// Why a nil draft is nil although the firm reported incidents that began
@@ -90,9 +94,16 @@ impl HasCsrf for ExplainForm {
 }
 
 /// What the explanation form shows again when it was refused.
-struct Typed {
+pub(crate) struct Typed {
     text: String,
     refused: Option<Explained>,
+}
+
+/// A form of the page that came back: the nil explanation, or an answer
+/// to one of the regulator's comments.
+pub(crate) enum Refill {
+    Explain(Typed),
+    Answer(AnswerTyped),
 }
 
 #[derive(Deserialize, Default)]
@@ -159,7 +170,16 @@ pub async fn explain_nil(
         text: form.warnings_explanation,
         refused: Some(outcome),
     };
-    respond(&req, &state, &who, period, None, Some(typed), status).await
+    respond(
+        &req,
+        &state,
+        &who,
+        period,
+        None,
+        Some(Refill::Explain(typed)),
+        status,
+    )
+    .await
 }
 
 /// The explanation block of a nil draft, when the month's incidents call
@@ -205,26 +225,32 @@ fn nil_explain(
     })
 }
 
-async fn respond(
+pub(crate) async fn respond(
     req: &HttpRequest,
     state: &AppState,
     who: &FirmUser,
     period: Period,
     notice: Option<Key>,
-    typed: Option<Typed>,
+    refill: Option<Refill>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let (firm_name, loaded, checks) = load(state, who, period).await?;
     let firm_id = who.firm_id;
-    let (upload, sha, mark, month) = crate::db::run(&state.pool, move |conn| {
+    let (upload, sha, mark, month, thread) = crate::db::run(&state.pool, move |conn| {
         Ok((
             trades::summary_for(conn, firm_id, period)?,
             returns::draft_sha256_now(conn, firm_id, period)?,
             handover::ready_mark(conn, firm_id, period)?,
             incidents::in_month(conn, firm_id, period)?,
+            review_threads::for_firm(conn, firm_id, period)?,
         ))
     })
     .await?;
+    let (typed, answer) = match refill {
+        Some(Refill::Explain(typed)) => (Some(typed), None),
+        Some(Refill::Answer(answer)) => (None, Some(answer)),
+        None => (None, None),
+    };
     let form = loaded.form();
     let c = Chrome::signed_in(req, &who.who);
     let nil_draft = loaded.draft.as_ref().is_some_and(FiguresForm::is_nil);
@@ -235,6 +261,7 @@ async fn respond(
     // A nil draft's explanation is not the narrative section's: its
     // sections stay not started.
     let sectioned = if nil_draft { FiguresForm::nil() } else { form };
+    let comments = FirmComments::new(&c, thread, period, answer.as_ref());
     let tasks: Vec<TaskLine> = statuses(&sectioned, &checks, upload.is_some())
         .into_iter()
         .map(|(section, status)| TaskLine {
@@ -311,6 +338,7 @@ async fn respond(
         versions,
         incidents: incidents_view::month(&c, &month, paths::incident),
         nil_explain,
+        comments,
         c,
     };
     render(status, &page)

@@ -1,13 +1,15 @@
 //! The regulator's decision on a version: accept it, or return it to the
-//! firm with a reason. A refused decision (superseded, already decided) is a
-//! 409 with a plain message; a missing or too long reason shows the form
-//! again (422) with what was typed.
+//! firm with a reason and its open comments. A refused decision
+//! (superseded, already decided) is a 409 with a plain message; an
+//! acceptance while a firm-visible comment is open shows the page again
+//! saying so (409); a missing (with no open comment) or too long reason
+//! shows the form again (422) with what was typed.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use validator::Validate;
 
-use super::version::{ReasonState, show};
+use super::version::{ReasonState, Typed, show, show_with};
 use crate::error::{AppError, AppResult};
 use crate::services::review;
 use crate::web::csrf::{CsrfForm, HasCsrf};
@@ -45,7 +47,10 @@ fn version_id(raw: &str) -> AppResult<i64> {
     raw.parse().map_err(|_| AppError::NotFound)
 }
 
+/// Accepts the version; while a firm-visible comment is open, the page
+/// comes back saying so (409).
 pub async fn accept(
+    req: HttpRequest,
     state: web::Data<AppState>,
     who: Staff,
     id: web::Path<String>,
@@ -53,10 +58,18 @@ pub async fn accept(
 ) -> AppResult<HttpResponse> {
     let id = version_id(&id)?;
     let (now, actor) = (state.clock.now(), who.0.actor());
-    crate::db::run(&state.pool, move |conn| {
+    let outcome = crate::db::run(&state.pool, move |conn| {
         review::accept(conn, &actor, id, now).map(|_| ())
     })
-    .await?;
+    .await;
+    if let Err(AppError::Conflict(review::OPEN_COMMENTS)) = outcome {
+        let typed = Typed {
+            refusal: Some(review::OPEN_COMMENTS),
+            ..Typed::default()
+        };
+        return show_with(&req, &state, &who, id, None, typed).await;
+    }
+    outcome?;
     Ok(redirect(format!(
         "{}?done=accepted",
         paths::review_version(id)

@@ -4,6 +4,7 @@
 
 pub mod board;
 pub mod campaign;
+pub mod comments;
 pub mod compare;
 pub mod compare_rows;
 pub mod completeness;

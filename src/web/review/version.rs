@@ -1,7 +1,7 @@
 //! Any firm's version, for regulator staff, with its other versions, links
-//! to compare them, the firm's incidents that began in its month and, on
-//! the latest version awaiting review, the accept and return forms. Each
-//! view is audited.
+//! to compare them, the firm's incidents that began in its month, the
+//! return's review comments and, on the latest version awaiting review,
+//! the comment form and the accept and return forms. Each view is audited.
 
 use crate::i18n::Key;
 use actix_web::http::StatusCode;
@@ -13,10 +13,11 @@ use super::version_file::{self, FileView};
 use crate::db::models::{Firm, Version};
 use crate::error::{AppError, AppResult};
 use crate::services::four_eyes::VersionPeople;
-use crate::services::{audit_log, review_page};
+use crate::services::{audit_log, review_page, review_threads};
 use crate::web::extract::Staff;
 use crate::web::returns::form::status_key;
 use crate::web::returns::incidents_view::{self, MonthIncidents};
+use crate::web::review_threads::{CommentTyped, StaffPanel};
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths};
 
@@ -49,6 +50,9 @@ struct StaffVersionPage {
     people: VersionPeople,
     file: FileView,
     incidents: Option<MonthIncidents>,
+    comments: StaffPanel,
+    /// Why the last decision or comment action was refused (409).
+    refusal: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -80,6 +84,15 @@ pub async fn page(
     show(&req, &state, &who, id, done, ReasonState::default()).await
 }
 
+/// The page's forms as they come back: the return form, the comment form
+/// and why an action was refused.
+#[derive(Default)]
+pub struct Typed {
+    pub reason: ReasonState,
+    pub comment: CommentTyped,
+    pub refusal: Option<Key>,
+}
+
 /// Renders the page (200, or 422 when `form` carries an error).
 pub async fn show(
     req: &HttpRequest,
@@ -89,12 +102,35 @@ pub async fn show(
     done: Option<Key>,
     form: ReasonState,
 ) -> AppResult<HttpResponse> {
+    let typed = Typed {
+        reason: form,
+        ..Typed::default()
+    };
+    show_with(req, state, who, id, done, typed).await
+}
+
+/// Renders the page with its forms as typed: 409 with a refusal, 422 with
+/// a mistake in a form, else 200.
+pub async fn show_with(
+    req: &HttpRequest,
+    state: &AppState,
+    who: &Staff,
+    id: i64,
+    done: Option<Key>,
+    typed: Typed,
+) -> AppResult<HttpResponse> {
+    let Typed {
+        reason: form,
+        comment,
+        refusal,
+    } = typed;
     let (now, actor) = (state.clock.now(), who.0.actor());
-    let loaded = crate::db::run(&state.pool, move |conn| {
+    let (loaded, thread) = crate::db::run(&state.pool, move |conn| {
         let loaded = review_page::load(conn, id)?.ok_or(AppError::NotFound)?;
+        let thread = review_threads::for_staff(conn, loaded.version.return_id)?;
         // Reading a firm's return is audited (a short write of its own).
         audit_log::version_viewed(conn, now, &actor, &loaded.version)?;
-        Ok(loaded)
+        Ok((loaded, thread))
     })
     .await?;
     let c = Chrome::signed_in(req, &who.0);
@@ -126,15 +162,20 @@ pub async fn show(
     );
     let file = version_file::view(&c, current, &loaded);
     let incidents = incidents_view::month(&c, &loaded.incidents, paths::review_incident);
-    let status = if form.error_key.is_some() {
+    let status = if refusal.is_some() {
+        StatusCode::CONFLICT
+    } else if form.error_key.is_some() || comment.invalid.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
+    let decidable = latest && current.status == crate::domain::VersionStatus::Submitted;
     let page = StaffVersionPage {
         status_key: status_key(current),
         back: paths::review_period(&current.period),
-        decidable: latest && current.status == crate::domain::VersionStatus::Submitted,
+        comments: StaffPanel::new(&c, thread, current.id, decidable, comment),
+        refusal: refusal.map(|k| c.t.t(k).to_owned()),
+        decidable,
         superseded: !latest,
         accept_action: paths::review_accept(current.id),
         return_action: paths::review_return(current.id),

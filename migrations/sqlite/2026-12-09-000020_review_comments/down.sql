@@ -1,0 +1,2 @@
+DROP TABLE review_answers;
+DROP TABLE review_comments;
