@@ -674,4 +674,31 @@ diesel::allow_tables_to_appear_in_same_query!(
     incident_triage,
     incident_messages,
     incident_notices,
+    retention_runs,
+    legal_holds,
 );
+
+// Retention: the daily purge's claim, and the legal holds that suspend it
+// for a firm (services::retention).
+diesel::table! {
+    retention_runs (id) {
+        id -> Integer,
+        last_day -> Text,
+        last_run_at -> Nullable<Timestamp>,
+        last_purged -> BigInt,
+    }
+}
+
+diesel::table! {
+    legal_holds (id) {
+        id -> BigInt,
+        firm_id -> BigInt,
+        reason -> Text,
+        placed_by -> BigInt,
+        placed_at -> Timestamp,
+        lifted_by -> Nullable<BigInt>,
+        lifted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(legal_holds -> firms (firm_id));

@@ -68,6 +68,10 @@ text_enum! {
         IncidentMessageSent = "incident.message_sent",
         IncidentCampaignLinked = "incident.campaign_linked",
         IncidentDeadlinesChanged = "incident.deadlines_changed",
+        RetentionChanged = "retention.changed",
+        RetentionPurged = "retention.purged",
+        LegalHoldPlaced = "firm.legal_hold_placed",
+        LegalHoldLifted = "firm.legal_hold_lifted",
     }
 }
 
