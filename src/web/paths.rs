@@ -359,3 +359,17 @@ pub fn api_incident(id: i64) -> String {
 
 /// The admin's deadline rules of the incident stages.
 pub const ADMIN_INCIDENT_DEADLINES: &str = "/admin/incident-deadlines";
+
+/// Retention: the admin's setting and the day's runs.
+pub const ADMIN_RETENTION: &str = "/admin/retention";
+/// A firm's legal hold (admins): shown, placed and lifted.
+pub const ADMIN_FIRM_LEGAL_HOLD: &str = "/admin/firms/{id}/legal-hold";
+pub const ADMIN_FIRM_LEGAL_HOLD_LIFT: &str = "/admin/firms/{id}/legal-hold/lift";
+
+pub fn admin_firm_legal_hold(id: i64) -> String {
+    format!("/admin/firms/{id}/legal-hold")
+}
+
+pub fn admin_firm_legal_hold_lift(id: i64) -> String {
+    format!("/admin/firms/{id}/legal-hold/lift")
+}
