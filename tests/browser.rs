@@ -37,6 +37,8 @@ mod journey_flow;
 mod mailbox;
 #[path = "browser/review_threads.rs"]
 mod review_threads;
+#[path = "browser/retention.rs"]
+mod retention;
 #[path = "browser/support.rs"]
 mod support;
 #[path = "browser/widths.rs"]

@@ -684,6 +684,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     firm_trade_months,
     review_comments,
     review_answers,
+    retention_runs,
+    legal_holds,
 );
 
 diesel::table! {
@@ -715,3 +717,28 @@ diesel::table! {
 diesel::joinable!(review_comments -> return_versions (version_id));
 diesel::joinable!(review_answers -> review_comments (comment_id));
 diesel::joinable!(review_answers -> users (author_id));
+
+// Retention: the daily purge's claim, and the legal holds that suspend it
+// for a firm (services::retention).
+diesel::table! {
+    retention_runs (id) {
+        id -> Integer,
+        last_day -> Text,
+        last_run_at -> Nullable<Timestamp>,
+        last_purged -> BigInt,
+    }
+}
+
+diesel::table! {
+    legal_holds (id) {
+        id -> BigInt,
+        firm_id -> BigInt,
+        reason -> Text,
+        placed_by -> BigInt,
+        placed_at -> Timestamp,
+        lifted_by -> Nullable<BigInt>,
+        lifted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(legal_holds -> firms (firm_id));

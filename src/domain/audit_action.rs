@@ -72,6 +72,10 @@ text_enum! {
         ReviewSent = "review.sent",
         ReviewCommentResolved = "review.comment_resolved",
         ReviewCommentAnswered = "review.comment_answered",
+        RetentionChanged = "retention.changed",
+        RetentionPurged = "retention.purged",
+        LegalHoldPlaced = "firm.legal_hold_placed",
+        LegalHoldLifted = "firm.legal_hold_lifted",
     }
 }
 

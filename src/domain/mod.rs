@@ -20,6 +20,7 @@ pub mod limits;
 pub mod period;
 pub mod receipt;
 pub mod registration;
+pub mod retention;
 pub mod return_sections;
 pub mod review_comment;
 pub mod role;

@@ -67,7 +67,7 @@ pub enum Target {
 
 /// A stored JSON document (a version's report, a draft's form); one that
 /// does not parse is a corrupt database, never a user's mistake.
-fn stored<T: serde::de::DeserializeOwned>(json: &str) -> QueryResult<T> {
+pub(crate) fn stored<T: serde::de::DeserializeOwned>(json: &str) -> QueryResult<T> {
     serde_json::from_str(json).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
 }
 

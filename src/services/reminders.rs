@@ -1,7 +1,8 @@
 //! What the scheduler does on each pass: reminders to firms that have
 //! submitted nothing (some days before the due date, and on the business
-//! day after it), the analysts' daily digest of new submissions, and the
-//! notices of incident deadlines (`incident_notices`, at any hour).
+//! day after it), the analysts' daily digest of new submissions, the
+//! notices of incident deadlines (`incident_notices`, at any hour), and
+//! the day's retention purge (`retention::run_daily`, once a day).
 //!
 //! Each reminder is sent once per firm, period and kind, and each
 //! submission appears in exactly one digest, however many instances run
@@ -21,7 +22,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
 
 use super::mail_links::MailLinks;
-use super::{calendar, incident_notices, notify};
+use super::{calendar, incident_notices, notify, retention};
 use crate::clock::Clock;
 use crate::db::models::Version;
 use crate::db::schema::{digest_items, digests, firms, return_versions};
@@ -54,6 +55,9 @@ pub struct RunReport {
     pub incident_notices: usize,
     /// Emails written to the outbox.
     pub emails: usize,
+    /// Fields the day's retention run replaced by its marker (0 on the
+    /// day's later passes).
+    pub retention_purged: usize,
 }
 
 /// One pass at `now`; emails link through `links`.
@@ -63,6 +67,9 @@ pub fn run_due(conn: &mut DbConn, now: NaiveDateTime, links: &MailLinks) -> AppR
     let notices = incident_notices::run_due(conn, now, links)?;
     report.incident_notices = notices.notices();
     report.emails += notices.emails;
+    if let Some(run) = retention::run_daily(conn, now)? {
+        report.retention_purged = run.purged();
+    }
     if to_tokyo(now).hour() < SEND_FROM_HOUR_JST {
         return Ok(report);
     }

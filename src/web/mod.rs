@@ -26,6 +26,7 @@ pub mod open_data;
 pub mod page_cache;
 pub mod paths;
 pub mod request_log;
+pub mod retained;
 pub mod returns;
 pub mod review;
 pub mod review_threads;
@@ -314,4 +315,11 @@ portal_routes! {
     get paths::REVIEW_COMMENT_RESOLVE => review::comments::back_to_version;
     post paths::RETURN_COMMENT_ANSWER => returns::comments::answer;
     get paths::RETURN_COMMENT_ANSWER => returns::comments::back_to_return;
+    // Retention: the admin's setting, and a firm's legal hold.
+    get paths::ADMIN_RETENTION => admin::retention::page;
+    post paths::ADMIN_RETENTION => admin::retention::save;
+    get paths::ADMIN_FIRM_LEGAL_HOLD => admin::legal_hold::page;
+    post paths::ADMIN_FIRM_LEGAL_HOLD => admin::legal_hold::place;
+    post paths::ADMIN_FIRM_LEGAL_HOLD_LIFT => admin::legal_hold::lift;
+    get paths::ADMIN_FIRM_LEGAL_HOLD_LIFT => admin::legal_hold::back_to_page;
 }

@@ -395,3 +395,17 @@ pub fn return_comment_answer(period: Period, comment: i64) -> String {
 pub fn return_comment(period: Period, comment: i64) -> String {
     format!("/returns/{period}#comment-{comment}")
 }
+
+/// Retention: the admin's setting and the day's runs.
+pub const ADMIN_RETENTION: &str = "/admin/retention";
+/// A firm's legal hold (admins): shown, placed and lifted.
+pub const ADMIN_FIRM_LEGAL_HOLD: &str = "/admin/firms/{id}/legal-hold";
+pub const ADMIN_FIRM_LEGAL_HOLD_LIFT: &str = "/admin/firms/{id}/legal-hold/lift";
+
+pub fn admin_firm_legal_hold(id: i64) -> String {
+    format!("/admin/firms/{id}/legal-hold")
+}
+
+pub fn admin_firm_legal_hold_lift(id: i64) -> String {
+    format!("/admin/firms/{id}/legal-hold/lift")
+}

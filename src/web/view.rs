@@ -93,6 +93,11 @@ impl Chrome {
         }
     }
 
+    /// A stored text, or the sentence saying the retention rule removed it.
+    pub fn kept(&self, stored: &str) -> String {
+        crate::web::retained::shown(&self.t, stored)
+    }
+
     /// A count with digit grouping: 1,234.
     pub fn count(&self, value: &i64) -> String {
         group_digits(*value)

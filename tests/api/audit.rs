@@ -67,7 +67,7 @@ fn record(app: &TestApp, label: &str, details: impl IntoIterator<Item = String>)
 }
 
 /// `incident-portal verify-audit` on the test's database: success, stdout.
-fn cli(app: &TestApp) -> (bool, String) {
+pub(crate) fn cli(app: &TestApp) -> (bool, String) {
     let data = tempfile::tempdir().unwrap();
     cli_with(app, data.path(), &[])
 }

@@ -226,6 +226,13 @@ const MATRIX: &[(&str, &str, &str)] = &[
         "/returns/{period}/comments/{comment}/answer",
         "A A A A A A",
     ),
+    // Retention: the setting, and a firm's legal hold.
+    ("get", "/admin/retention", "L F F F F A"),
+    ("post", "/admin/retention", "L F F F F A"),
+    ("get", "/admin/firms/{id}/legal-hold", "L F F F F N"),
+    ("post", "/admin/firms/{id}/legal-hold", "L F F F F N"),
+    ("post", "/admin/firms/{id}/legal-hold/lift", "L F F F F N"),
+    ("get", "/admin/firms/{id}/legal-hold/lift", "A A A A A A"),
     ("post", "/logout", "L L L L L L"),
     // The filing API takes bearer tokens only: a session is no credential.
     ("get", "/api/v1/periods", "U U U U U U"),

@@ -50,6 +50,7 @@ mod publication_languages;
 mod publication_release;
 mod publications;
 mod reminders;
+mod retention;
 mod returns;
 mod review;
 mod review_complete;

@@ -33,6 +33,9 @@ pub struct FirmLine {
     pub firm: Firm,
     pub exemption: Option<String>,
     pub exemption_action: String,
+    /// Whether a legal hold is in force, and its page.
+    pub held: bool,
+    pub legal_hold: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -77,11 +80,13 @@ async fn show(
 ) -> AppResult<HttpResponse> {
     let firms = crate::db::run(&state.pool, |conn| {
         let mut exempt = four_eyes::exemptions(conn)?;
+        let held = crate::services::legal_holds::held_firms(conn)?;
         Ok(accounts::list_firms(conn)?
             .into_iter()
             .map(|firm| {
                 let decided = exempt.remove(&firm.id);
-                (firm, decided)
+                let on_hold = held.contains(&firm.id);
+                (firm, decided, on_hold)
             })
             .collect::<Vec<_>>())
     })
@@ -89,9 +94,11 @@ async fn show(
     let c = Chrome::signed_in(req, &who.0);
     let firms = firms
         .into_iter()
-        .map(|(firm, exempt)| FirmLine {
+        .map(|(firm, exempt, held)| FirmLine {
             exemption: exempt.map(|d| c.t.tf(msg!("four_eyes.exempt"), &[("date", &c.date(&d))])),
             exemption_action: paths::admin_firm_exemption(firm.id),
+            held,
+            legal_hold: paths::admin_firm_legal_hold(firm.id),
             firm,
         })
         .collect();

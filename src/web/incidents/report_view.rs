@@ -6,6 +6,7 @@ use crate::domain::yen::group_digits;
 use crate::i18n::Tr;
 
 use super::labels;
+use crate::web::retained::shown;
 
 fn yes_no(t: &Tr, value: bool) -> String {
     t.t(if value {
@@ -32,15 +33,15 @@ pub fn value(t: &Tr, report: &Report, field: &str) -> String {
         "trades" => group_digits(report.trades),
         "amount_jpy" => yen(report.amount_jpy),
         "ongoing" => yes_no(t, report.ongoing),
-        "actions" => report.actions.clone(),
+        "actions" => shown(t, &report.actions),
         "customers_told" => yes_no(t, report.customers_told),
         "police_told" => yes_no(t, report.police_told),
-        "containment" => report.containment.clone(),
-        "cause" => report.cause.clone(),
-        "root_cause" => report.root_cause.clone(),
+        "containment" => shown(t, &report.containment),
+        "cause" => shown(t, &report.cause),
+        "root_cause" => shown(t, &report.root_cause),
         "losses_jpy" => report.losses_jpy.map(yen).unwrap_or_default(),
         "compensation_jpy" => report.compensation_jpy.map(yen).unwrap_or_default(),
-        "remediation" => report.remediation.clone(),
+        "remediation" => shown(t, &report.remediation),
         "remediation_by" => report.remediation_by.map(|d| t.date(d)).unwrap_or_default(),
         _ => String::new(),
     }
@@ -74,7 +75,7 @@ pub fn typed_lines(t: &Tr, stage: IncidentStage, form: &ReportForm) -> Vec<(Stri
                     "no" => yes_no(t, false),
                     other => other.to_owned(),
                 },
-                _ => raw.to_owned(),
+                _ => shown(t, raw),
             };
             (t.t(labels::field(f)).to_owned(), shown)
         })

@@ -40,7 +40,7 @@ pub fn sections(c: &Chrome, d: &VersionDetails) -> Vec<Section> {
     if !d.detected_other_text.is_empty() {
         detection.push((
             label(c, "detected_other_text"),
-            d.detected_other_text.clone(),
+            c.kept(&d.detected_other_text),
         ));
     }
     let policy = match (d.compensation_policy.as_str(), d.compensation_percent) {
@@ -105,9 +105,9 @@ pub fn sections(c: &Chrome, d: &VersionDetails) -> Vec<Section> {
         Section {
             title: c.t.t(msg!("return.contact")).to_owned(),
             rows: vec![
-                (label(c, "contact_name"), d.contact_name.clone()),
-                (label(c, "contact_phone"), d.contact_phone.clone()),
-                (label(c, "contact_email"), d.contact_email.clone()),
+                (label(c, "contact_name"), c.kept(&d.contact_name)),
+                (label(c, "contact_phone"), c.kept(&d.contact_phone)),
+                (label(c, "contact_email"), c.kept(&d.contact_email)),
             ],
         },
     ];
@@ -130,7 +130,7 @@ pub fn warnings_section(c: &Chrome, warnings: &str, explanation: &str) -> Sectio
         title: c.t.t(msg!("version.warnings")).to_owned(),
         rows: vec![
             (c.t.t(msg!("version.flagged")).to_owned(), flagged),
-            (label(c, "warnings_explanation"), explanation.to_owned()),
+            (label(c, "warnings_explanation"), c.kept(explanation)),
         ],
     }
 }
@@ -165,7 +165,7 @@ pub fn people_section(c: &Chrome, p: &VersionPeople) -> Section {
     if !p.approver_note.is_empty() {
         rows.push((
             c.t.t(msg!("field.approver_note")).to_owned(),
-            p.approver_note.clone(),
+            c.kept(&p.approver_note),
         ));
     }
     rows.push((c.t.t(msg!("version.four_eyes")).to_owned(), basis));

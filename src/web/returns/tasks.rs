@@ -330,7 +330,7 @@ pub(crate) async fn respond(
         returned: loaded.review_note.as_ref().map(|(reason, at)| {
             (
                 c.t.tf(msg!("return.returned"), &[("when", &c.when(at))]),
-                reason.clone(),
+                c.kept(reason),
             )
         }),
         can_submit: who.who.role().can_submit(),

@@ -7,7 +7,7 @@ use askama::Template;
 
 use crate::db::models::Firm;
 use crate::error::{AppError, AppResult};
-use crate::services::firm_history;
+use crate::services::{firm_history, legal_holds};
 use crate::web::extract::Staff;
 use crate::web::returns::form::status_key;
 use crate::web::view::{Chrome, ok};
@@ -31,6 +31,8 @@ struct FirmPage {
     c: Chrome,
     firm: Firm,
     lines: Vec<Line>,
+    /// The legal hold in force, as a sentence, and its reason.
+    hold: Option<(String, String)>,
 }
 
 pub async fn page(
@@ -40,8 +42,11 @@ pub async fn page(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let (firm, history) =
-        crate::db::run(&state.pool, move |conn| firm_history::of_firm(conn, id)).await?;
+    let (firm, history, hold) = crate::db::run(&state.pool, move |conn| {
+        let (firm, history) = firm_history::of_firm(conn, id)?;
+        Ok((firm, history, legal_holds::in_force(conn, id)?))
+    })
+    .await?;
     let c = Chrome::signed_in(&req, &who.0);
     let lines = history
         .iter()
@@ -55,8 +60,14 @@ pub async fn page(
             on_time: v.on_time,
             status_key: status_key(v),
             reviewed: v.reviewed_at.map(|at| c.when(&at)).unwrap_or_default(),
-            note: v.review_note.clone().unwrap_or_default(),
+            note: c.kept(v.review_note.as_deref().unwrap_or_default()),
         })
         .collect();
-    ok(&FirmPage { c, firm, lines })
+    let hold = hold.map(|h| crate::web::admin::legal_hold::described(&c, h));
+    ok(&FirmPage {
+        c,
+        firm,
+        lines,
+        hold,
+    })
 }

@@ -122,7 +122,7 @@ pub fn view(c: &Chrome, v: &Version, loaded: &ReviewPage) -> FileView {
                 (None, _) => String::new(),
             },
             note: if review_file::was_returned(&h.version) {
-                h.version.review_note.clone().unwrap_or_default()
+                c.kept(h.version.review_note.as_deref().unwrap_or_default())
             } else {
                 String::new()
             },
