@@ -68,6 +68,8 @@ text_enum! {
         IncidentMessageSent = "incident.message_sent",
         IncidentCampaignLinked = "incident.campaign_linked",
         IncidentDeadlinesChanged = "incident.deadlines_changed",
+        ObserverScopeSet = "observer.scope_set",
+        ObserverViewed = "observer.viewed",
     }
 }
 
