@@ -22,6 +22,7 @@ pub mod incident_thread;
 pub mod incidents;
 pub mod language;
 pub mod mail_links;
+pub mod observers;
 pub mod open_data;
 pub mod page_cache;
 pub mod paths;
@@ -304,4 +305,12 @@ portal_routes! {
     post paths::API_INCIDENTS => api::incidents::create;
     get paths::API_INCIDENT => api::incidents::one;
     put paths::API_INCIDENT_STAGE => api::incidents::put_stage;
+    // supervision: observers
+    get paths::OBSERVER_HOME => observers::home;
+    get paths::OBSERVER_DASHBOARD => observers::dashboard;
+    get paths::OBSERVER_VERSION => observers::version::page;
+    get paths::ADMIN_OBSERVERS => admin::observers::list;
+    get paths::ADMIN_OBSERVER => admin::observers::scope_page;
+    post paths::ADMIN_OBSERVER => admin::observers::save_scope;
+    get paths::ADMIN_OBSERVER_VIEWS => admin::observers::views;
 }

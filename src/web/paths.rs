@@ -359,3 +359,19 @@ pub fn api_incident(id: i64) -> String {
 
 /// The admin's deadline rules of the incident stages.
 pub const ADMIN_INCIDENT_DEADLINES: &str = "/admin/incident-deadlines";
+
+// supervision: observers
+pub const OBSERVER_HOME: &str = "/observer";
+pub const OBSERVER_DASHBOARD: &str = "/observer/dashboard";
+pub const OBSERVER_VERSION: &str = "/observer/versions/{id}";
+pub const ADMIN_OBSERVERS: &str = "/admin/observers";
+pub const ADMIN_OBSERVER: &str = "/admin/observers/{id}";
+pub const ADMIN_OBSERVER_VIEWS: &str = "/admin/observer-views";
+
+pub fn observer_version(id: i64) -> String {
+    format!("/observer/versions/{id}")
+}
+
+pub fn admin_observer(id: i64) -> String {
+    format!("/admin/observers/{id}")
+}

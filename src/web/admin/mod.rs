@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod firm_start;
 pub mod firms;
 pub mod incident_deadlines;
+pub mod observers;
 pub mod policy;
 pub mod publication;
 pub mod publication_release;
