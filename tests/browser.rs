@@ -35,6 +35,8 @@ mod journey;
 mod journey_flow;
 #[path = "browser/mailbox.rs"]
 mod mailbox;
+#[path = "browser/observers.rs"]
+mod observers;
 #[path = "browser/support.rs"]
 mod support;
 #[path = "browser/widths.rs"]
