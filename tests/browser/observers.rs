@@ -6,7 +6,7 @@
 //! details and gets "not found" for a firm outside the scope; the admin
 //! then finds each page the observer read listed. Every page is axe-core
 //! clean and no wider than the window. Screenshots go to
-//! target/screenshots/observers/.
+//! target/screenshots/observers/ (the version page also to docs/screenshots).
 
 use std::time::Duration;
 
@@ -237,6 +237,12 @@ async fn observer_reads(client: Client, r: Reads) -> Result<(), BoxError> {
     client.find(Locator::XPath(april)).await?.click().await?;
     wait_for(&client, "table.figures").await?;
     look(&client, &r.axe, &r.shots, "5-observer-version").await?;
+    let docs = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+    save_screenshot(
+        &docs,
+        "observer-version-ja-phone.png",
+        &client.screenshot().await?,
+    );
     says(&client, "main h1", "Alpha Securities").await?;
     says(&client, "table.figures", "42").await?;
     no_contact(&client, "the version").await?;
@@ -250,6 +256,8 @@ async fn observer_reads(client: Client, r: Reads) -> Result<(), BoxError> {
     wait_for(&client, "main h1").await?;
     says(&client, "main p", t.t(msg!("error.not_found"))).await?;
     look(&client, &r.axe, &r.shots, "6-observer-outside").await?;
+    client.goto(&format!("{}/observer", r.base)).await?;
+    wait_for(&client, "#scope-standing").await?;
     sign_out(&client).await
 }
 
