@@ -28,6 +28,7 @@ use crate::support::{
 mod observer_support;
 
 use crate::incidents::by_label::{fill, follow, says};
+use crate::widths::sign_in;
 use observer_support::{CONTACT, file};
 
 const ACT_LIMIT: Duration = Duration::from_secs(90);
@@ -128,24 +129,6 @@ async fn look(
     Ok(())
 }
 
-/// The admin signs in by the labels of the sign-in page and the code page.
-async fn admin_signs_in(client: &Client, base: &str, t: &Tr, code: &str) -> Result<(), BoxError> {
-    client.goto(&format!("{base}/login")).await?;
-    wait_for(client, "#email").await?;
-    fill(client, t.t(msg!("field.email")), ADMIN).await?;
-    fill(client, t.t(msg!("field.password")), PASSWORD).await?;
-    click(client, "form.narrow button[type=submit]").await?;
-    wait_for(client, "#code").await?;
-    type_into(client, "code", code).await?;
-    click(
-        client,
-        r#"form[action="/login/verify/totp"] button[type=submit]"#,
-    )
-    .await?;
-    wait_for(client, "header .account .who").await?;
-    Ok(())
-}
-
 async fn admin_scopes(
     client: Client,
     base: String,
@@ -154,7 +137,7 @@ async fn admin_scopes(
     shots: std::path::PathBuf,
 ) -> Result<(), BoxError> {
     let t = Tr::new(Lang::En);
-    admin_signs_in(&client, &base, &t, &code).await?;
+    sign_in(&client, &base, ADMIN, &code).await?;
     client.goto(&format!("{base}/admin/users")).await?;
     wait_for(&client, "#role").await?;
     fill(&client, t.t(msg!("field.email")), OBSERVER).await?;
@@ -270,7 +253,7 @@ async fn admin_reads_views(
     shots: std::path::PathBuf,
 ) -> Result<(), BoxError> {
     let t = Tr::new(Lang::En);
-    admin_signs_in(&client, &base, &t, &code).await?;
+    sign_in(&client, &base, ADMIN, &code).await?;
     client.goto(&format!("{base}/admin/observers")).await?;
     wait_for(&client, "#observers").await?;
     follow(

@@ -1,106 +1,36 @@
 //! What an observer reads: the versions their live scope covers, each
-//! selected without the contact person, the submitter, the review note or
-//! the trade detail (the types below have no such field, so no page built
-//! from them can show one).
+//! without the contact person, the submitter, the review note or the trade
+//! detail (taken out here, before any page sees the version).
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::models::VersionDetails;
+use crate::db::models::{Version, VersionDetails};
 use crate::db::schema::{firms, return_versions, version_details};
 use crate::domain::VersionStatus;
-use crate::domain::compensation::CompensationKind;
 use crate::domain::observer_scope::{ObserverScope, Reach};
 
-/// A version as an observer sees it (the names match `Version`, so the
-/// shared receipt and figures partials render it).
-#[derive(Queryable, Selectable, Clone, Debug)]
-#[diesel(table_name = return_versions)]
-pub struct ObservedVersion {
-    pub id: i64,
-    pub firm_id: i64,
-    pub period: String,
-    pub version_no: i32,
-    pub receipt_no: String,
-    pub status: VersionStatus,
-    pub is_nil: bool,
-    pub unauthorized_accesses: i64,
-    pub affected_accounts: i64,
-    pub fraudulent_trades: i64,
-    pub sale_amount_jpy: i64,
-    pub purchase_amount_jpy: i64,
-    pub remediation: String,
-    pub submitted_at: NaiveDateTime,
-    pub due_date: NaiveDate,
-    pub on_time: bool,
+/// A version as observers may see it: who submitted and reviewed it, the
+/// regulator's note and the submission key taken out.
+fn withheld(mut v: Version) -> Version {
+    v.submitted_by = None;
+    v.reviewed_by = None;
+    v.reviewed_at = None;
+    v.review_note = None;
+    v.idempotency_key = None;
+    v
 }
 
-/// A version's details without the contact person, the attester or the
-/// four-eyes record.
-#[derive(Queryable, Selectable, Clone, Debug)]
-#[diesel(table_name = version_details)]
-pub struct ObservedDetails {
-    pub version_id: i64,
-    pub purchase_domestic_jpy: i64,
-    pub purchase_china_hk_jpy: i64,
-    pub purchase_us_jpy: i64,
-    pub purchase_other_jpy: i64,
-    pub vector_phishing: i64,
-    pub vector_credential_stuffing: i64,
-    pub vector_malware: i64,
-    pub vector_sim_swap: i64,
-    pub vector_insider: i64,
-    pub vector_unknown: i64,
-    pub detected_customer: i64,
-    pub detected_monitoring: i64,
-    pub detected_other: i64,
-    pub detected_other_text: String,
-    pub customer_losses_jpy: i64,
-    pub compensation_paid_jpy: i64,
-    pub accounts_compensated: i64,
-    pub compensation_policy: CompensationKind,
-    pub compensation_percent: Option<i32>,
-    pub checklist: String,
-    pub warnings: String,
-    pub warnings_explanation: String,
-}
-
-impl ObservedDetails {
-    /// The details in the shape the shared sections view reads, the
-    /// contact person and attestation left empty (they were never read).
-    pub fn as_details(&self) -> VersionDetails {
-        VersionDetails {
-            version_id: self.version_id,
-            purchase_domestic_jpy: self.purchase_domestic_jpy,
-            purchase_china_hk_jpy: self.purchase_china_hk_jpy,
-            purchase_us_jpy: self.purchase_us_jpy,
-            purchase_other_jpy: self.purchase_other_jpy,
-            vector_phishing: self.vector_phishing,
-            vector_credential_stuffing: self.vector_credential_stuffing,
-            vector_malware: self.vector_malware,
-            vector_sim_swap: self.vector_sim_swap,
-            vector_insider: self.vector_insider,
-            vector_unknown: self.vector_unknown,
-            detected_customer: self.detected_customer,
-            detected_monitoring: self.detected_monitoring,
-            detected_other: self.detected_other,
-            detected_other_text: self.detected_other_text.clone(),
-            customer_losses_jpy: self.customer_losses_jpy,
-            compensation_paid_jpy: self.compensation_paid_jpy,
-            accounts_compensated: self.accounts_compensated,
-            compensation_policy: self.compensation_policy,
-            compensation_percent: self.compensation_percent,
-            checklist: self.checklist.clone(),
-            contact_name: String::new(),
-            contact_phone: String::new(),
-            contact_email: String::new(),
-            attested_by: None,
-            warnings: self.warnings.clone(),
-            warnings_explanation: self.warnings_explanation.clone(),
-            four_eyes: String::new(),
-        }
-    }
+/// A version's details as observers may see them: the contact person, the
+/// attester and the four-eyes record taken out.
+fn withheld_details(mut d: VersionDetails) -> VersionDetails {
+    d.contact_name = String::new();
+    d.contact_phone = String::new();
+    d.contact_email = String::new();
+    d.attested_by = None;
+    d.four_eyes = String::new();
+    d
 }
 
 /// One version in the observer's list.
@@ -165,11 +95,12 @@ pub fn covered(
         .collect())
 }
 
-/// One version as an observer reads it.
+/// One version as an observer reads it: built here only, with what
+/// observers never see already taken out.
 pub struct Observed {
-    pub version: ObservedVersion,
+    pub version: Version,
     pub firm_name: String,
-    pub details: Option<ObservedDetails>,
+    pub details: Option<VersionDetails>,
     /// The return's other versions (id, number), oldest first.
     pub siblings: Vec<(i64, i32)>,
 }
@@ -182,10 +113,10 @@ pub fn version(
     id: i64,
     today: NaiveDate,
 ) -> QueryResult<Option<Observed>> {
-    let found: Option<(ObservedVersion, String)> = return_versions::table
+    let found: Option<(Version, String)> = return_versions::table
         .inner_join(firms::table)
         .filter(return_versions::id.eq(id))
-        .select((ObservedVersion::as_select(), firms::name))
+        .select((Version::as_select(), firms::name))
         .first(conn)
         .optional()?;
     let Some((version, firm_name)) = found else {
@@ -196,9 +127,10 @@ pub fn version(
     }
     let details = version_details::table
         .find(version.id)
-        .select(ObservedDetails::as_select())
+        .select(VersionDetails::as_select())
         .first(conn)
-        .optional()?;
+        .optional()?
+        .map(withheld_details);
     let siblings = return_versions::table
         .filter(return_versions::firm_id.eq(version.firm_id))
         .filter(return_versions::period.eq(&version.period))
@@ -206,7 +138,7 @@ pub fn version(
         .select((return_versions::id, return_versions::version_no))
         .load(conn)?;
     Ok(Some(Observed {
-        version,
+        version: withheld(version),
         firm_name,
         details,
         siblings,

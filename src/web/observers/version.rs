@@ -1,14 +1,17 @@
 //! One version as an observer reads it: the receipt, the figures and the
 //! detail sections, through a view model with no contact, submitter,
-//! review note or trade field at all. Outside the live scope: 404.
+//! review note or trade field at all (the details reach it as sections
+//! built without the contact, from a version whose contact was already
+//! taken out). Outside the live scope: 404.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::{audit, scope};
+use crate::db::models::Version;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Key;
-use crate::services::observers::reads::{self, ObservedVersion};
+use crate::services::observers::reads;
 use crate::web::extract::Observer;
 use crate::web::returns::details_view::{self, Section};
 use crate::web::returns::form::status_key_of;
@@ -26,7 +29,7 @@ pub struct Sibling {
 struct ObserverVersionPage {
     c: Chrome,
     firm: String,
-    v: ObservedVersion,
+    v: Version,
     status_key: Key,
     details: Vec<Section>,
     siblings: Vec<Sibling>,
@@ -52,7 +55,7 @@ pub async fn page(
     let c = Chrome::signed_in(&req, &who.0);
     let details = observed
         .details
-        .map(|d| details_view::sections_without_contact(&c, &d.as_details()))
+        .map(|d| details_view::sections_without_contact(&c, &d))
         .unwrap_or_default();
     let siblings = observed
         .siblings
