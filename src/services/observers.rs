@@ -19,6 +19,7 @@ use crate::db::{DbConn, write_tx};
 use crate::domain::observer_scope::{ObserverScope, Reach};
 use crate::domain::period::Period;
 use crate::domain::role::Role;
+use crate::domain::text_enum::Unknown;
 use crate::error::{AppError, AppResult};
 
 /// A scope as stored, with the revision a form must name to change it.
@@ -60,12 +61,7 @@ pub fn scope_of(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<Stored>> 
         let month = |m: &Option<String>| {
             m.as_deref()
                 .and_then(|m| Period::parse(m).ok())
-                .ok_or_else(|| {
-                    crate::domain::text_enum::Unknown::new(
-                        "ObserverScopeMonth",
-                        m.as_deref().unwrap_or(""),
-                    )
-                })
+                .ok_or_else(|| Unknown::new("ObserverScopeMonth", m.as_deref().unwrap_or("")))
         };
         let firms = observer_scope_firms::table
             .filter(observer_scope_firms::user_id.eq(user_id))
