@@ -39,6 +39,8 @@ mod mailbox;
 mod review_threads;
 #[path = "browser/retention.rs"]
 mod retention;
+#[path = "browser/observers.rs"]
+mod observers;
 #[path = "browser/support.rs"]
 mod support;
 #[path = "browser/widths.rs"]

@@ -686,6 +686,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     review_answers,
     retention_runs,
     legal_holds,
+    observer_scopes,
+    observer_scope_firms,
 );
 
 diesel::table! {
@@ -742,3 +744,26 @@ diesel::table! {
 }
 
 diesel::joinable!(legal_holds -> firms (firm_id));
+
+// supervision: observers
+diesel::table! {
+    observer_scopes (user_id) {
+        user_id -> BigInt,
+        aggregates_only -> Bool,
+        period_from -> Nullable<Text>,
+        period_to -> Nullable<Text>,
+        expires_on -> Date,
+        revision -> Integer,
+        updated_by -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    observer_scope_firms (user_id, firm_id) {
+        user_id -> BigInt,
+        firm_id -> BigInt,
+    }
+}
+
+diesel::joinable!(observer_scope_firms -> firms (firm_id));

@@ -76,6 +76,8 @@ text_enum! {
         RetentionPurged = "retention.purged",
         LegalHoldPlaced = "firm.legal_hold_placed",
         LegalHoldLifted = "firm.legal_hold_lifted",
+        ObserverScopeSet = "observer.scope_set",
+        ObserverViewed = "observer.viewed",
     }
 }
 

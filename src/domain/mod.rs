@@ -17,6 +17,7 @@ pub mod interval_audit;
 pub mod jwk;
 pub mod lei;
 pub mod limits;
+pub mod observer_scope;
 pub mod period;
 pub mod receipt;
 pub mod registration;

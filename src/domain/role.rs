@@ -1,5 +1,6 @@
 //! User roles: firm-side reporters and approvers, regulator-side analysts
-//! and administrators, with the permissions derived from them.
+//! and administrators, and observers from partner authorities, with the
+//! permissions derived from them.
 
 use super::text_enum::text_enum;
 use crate::i18n::Key;
@@ -16,6 +17,9 @@ text_enum! {
         Analyst = "analyst",
         /// Regulator staff who administers the portal.
         Admin = "admin",
+        /// A partner authority (the self-regulatory body, the police)
+        /// reading within a scope an admin set: neither firm nor staff.
+        Observer = "observer",
     }
 }
 
@@ -46,6 +50,11 @@ impl Role {
         matches!(self, Role::Admin)
     }
 
+    /// A partner authority's reader, scoped by `observer_scopes`.
+    pub fn is_observer(&self) -> bool {
+        matches!(self, Role::Observer)
+    }
+
     /// Message key of the role's display label, e.g. "role.reporter".
     pub fn label_key(&self) -> Key {
         match self {
@@ -53,6 +62,7 @@ impl Role {
             Role::Approver => msg!("role.approver"),
             Role::Analyst => msg!("role.analyst"),
             Role::Admin => msg!("role.admin"),
+            Role::Observer => msg!("role.observer"),
         }
     }
 }
@@ -80,31 +90,40 @@ mod tests {
             assert_eq!(err.type_name, "Role");
             assert_eq!(err.value, bad);
         }
-        assert_eq!(Role::ALL.len(), 4);
+        assert_eq!(Role::ALL.len(), 5);
     }
 
     #[test]
     fn permissions() {
-        let table: Vec<(Role, [bool; 4])> = Role::ALL
+        let table: Vec<(Role, [bool; 5])> = Role::ALL
             .iter()
             .map(|r| {
                 (
                     *r,
-                    [r.is_firm(), r.is_staff(), r.can_submit(), r.is_admin()],
+                    [
+                        r.is_firm(),
+                        r.is_staff(),
+                        r.can_submit(),
+                        r.is_admin(),
+                        r.is_observer(),
+                    ],
                 )
             })
             .collect();
         assert_eq!(
             table,
             [
-                (Role::Reporter, [true, false, false, false]),
-                (Role::Approver, [true, false, true, false]),
-                (Role::Analyst, [false, true, false, false]),
-                (Role::Admin, [false, true, false, true]),
+                (Role::Reporter, [true, false, false, false, false]),
+                (Role::Approver, [true, false, true, false, false]),
+                (Role::Analyst, [false, true, false, false, false]),
+                (Role::Admin, [false, true, false, true, false]),
+                (Role::Observer, [false, false, false, false, true]),
             ]
         );
+        // Every role is exactly one of firm, staff and observer.
         for r in Role::ALL {
-            assert_ne!(r.is_firm(), r.is_staff());
+            let sides = [r.is_firm(), r.is_staff(), r.is_observer()];
+            assert_eq!(sides.iter().filter(|s| **s).count(), 1, "{r}");
         }
     }
 }

@@ -28,6 +28,8 @@ pub struct Filter {
     pub from: Option<NaiveDateTime>,
     pub until: Option<NaiveDateTime>,
     pub before: Option<i64>,
+    /// Only events by this user (the observers' views page).
+    pub actor_user_id: Option<i64>,
 }
 
 /// One page of events, newest first, and the cursor for the next (older)
@@ -117,6 +119,7 @@ impl FilterInput<'_> {
             from,
             until,
             before: self.before.trim().parse().ok(),
+            actor_user_id: None,
         })
     }
 }
@@ -174,6 +177,9 @@ fn filtered(filter: &Filter, limit: i64) -> Boxed<'static> {
     }
     if let Some(before) = filter.before {
         query = query.filter(audit_events::id.lt(before));
+    }
+    if let Some(user_id) = filter.actor_user_id {
+        query = query.filter(audit_events::actor_user_id.eq(user_id));
     }
     query.order(audit_events::id.desc()).limit(limit)
 }

@@ -36,6 +36,7 @@ pub mod linked_releases;
 pub mod links;
 pub mod mail_links;
 pub mod notify;
+pub mod observers;
 pub mod open_data;
 pub mod passkeys;
 pub mod password;

@@ -28,7 +28,12 @@ pub const RECOVERY_CODES: usize = 10;
 
 /// Whether TOTP is an acceptable factor for this user today. Default:
 /// forbidden for staff, allowed for firms until a date the admin sets.
+/// Observers, from outside the regulator, get the strictest rule there is:
+/// passkeys only, whatever the staff setting says.
 pub fn totp_allowed(conn: &mut DbConn, user: &User, today: NaiveDate) -> QueryResult<bool> {
+    if user.role.is_observer() {
+        return Ok(false);
+    }
     let policy = super::policy::current(conn)?;
     if user.role.is_staff() {
         return Ok(policy.staff_totp);

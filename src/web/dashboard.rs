@@ -77,6 +77,8 @@ struct FiguresPart<'a> {
     from: String,
     to: String,
     charts: Vec<Chart>,
+    /// Links to the internal exports (staff only).
+    exports: bool,
 }
 
 #[derive(Template)]
@@ -264,13 +266,13 @@ pub async fn page(
     let c = Chrome::signed_in(&req, &who.0);
     let figures = match moment {
         // A past moment is computed from the versions every time.
-        Some(at) => Arc::new(figures(&state, &c, query, Some(at)).await?),
+        Some(at) => Arc::new(figures(&state, &c, query, Some(at), true).await?),
         None => {
             let key = format!("{}|{}|{}", c.t.lang.code(), query.from, query.to);
             state
                 .dashboards
                 .get_or_load(&key, || async {
-                    Ok(Arc::new(figures(&state, &c, query, None).await?))
+                    Ok(Arc::new(figures(&state, &c, query, None, true).await?))
                 })
                 .await?
         }
@@ -293,6 +295,34 @@ pub async fn page(
     )
 }
 
+/// The live figures over `from..=to` (at most `MAX_MONTHS`, the latest),
+/// without the links to the internal exports: what an observer reads.
+pub async fn live_without_exports(
+    state: &AppState,
+    c: &Chrome,
+    from: Period,
+    to: Period,
+) -> AppResult<Figures> {
+    let query = RangeQuery {
+        from: from.to_string(),
+        to: to.to_string(),
+        as_of: String::new(),
+    };
+    figures(state, c, query, None, false).await
+}
+
+impl Figures {
+    /// The rendered table, charts and links.
+    pub fn html(&self) -> &str {
+        &self.html
+    }
+
+    /// Nothing filed yet, so nothing shown.
+    pub fn is_empty(&self) -> bool {
+        self.range.is_none()
+    }
+}
+
 /// Reads the range's rows (from the summary, or as of `moment` from the
 /// versions) and renders the figures.
 async fn figures(
@@ -300,6 +330,7 @@ async fn figures(
     c: &Chrome,
     query: RangeQuery,
     moment: Option<NaiveDateTime>,
+    exports: bool,
 ) -> AppResult<Figures> {
     let cache = state.distinct_firms.clone();
     let (chosen, rows, firms_total) = crate::db::run(&state.pool, move |conn| {
@@ -344,6 +375,7 @@ async fn figures(
         from: from.to_string(),
         to: to.to_string(),
         charts: charts::build(c, &periods, &rows),
+        exports,
     };
     let html = html(&part)?;
     Ok(Figures {

@@ -248,6 +248,20 @@ impl FromRequest for Admin {
     }
 }
 
+/// An observer from a partner authority. Their scope is read per request
+/// (`services::observers`): an admin's change applies at once.
+#[derive(Clone, Debug)]
+pub struct Observer(pub SignedIn);
+
+impl FromRequest for Observer {
+    type Error = AppError;
+    type Future = Extracting<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        guard(req, |who| who.role().is_observer().then_some(Observer(who)))
+    }
+}
+
 impl SignedIn {
     /// The signed-in user if there is one; never an error.
     pub async fn extract_quietly(req: &HttpRequest) -> Option<SignedIn> {

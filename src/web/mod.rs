@@ -22,6 +22,7 @@ pub mod incident_thread;
 pub mod incidents;
 pub mod language;
 pub mod mail_links;
+pub mod observers;
 pub mod open_data;
 pub mod page_cache;
 pub mod paths;
@@ -322,4 +323,12 @@ portal_routes! {
     post paths::ADMIN_FIRM_LEGAL_HOLD => admin::legal_hold::place;
     post paths::ADMIN_FIRM_LEGAL_HOLD_LIFT => admin::legal_hold::lift;
     get paths::ADMIN_FIRM_LEGAL_HOLD_LIFT => admin::legal_hold::back_to_page;
+    // supervision: observers
+    get paths::OBSERVER_HOME => observers::home;
+    get paths::OBSERVER_DASHBOARD => observers::dashboard;
+    get paths::OBSERVER_VERSION => observers::version::page;
+    get paths::ADMIN_OBSERVERS => admin::observers::list;
+    get paths::ADMIN_OBSERVER => admin::observers::scope_page;
+    post paths::ADMIN_OBSERVER => admin::observers::save_scope;
+    get paths::ADMIN_OBSERVER_VIEWS => admin::observers::views;
 }

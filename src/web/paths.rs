@@ -409,3 +409,19 @@ pub fn admin_firm_legal_hold(id: i64) -> String {
 pub fn admin_firm_legal_hold_lift(id: i64) -> String {
     format!("/admin/firms/{id}/legal-hold/lift")
 }
+
+// supervision: observers
+pub const OBSERVER_HOME: &str = "/observer";
+pub const OBSERVER_DASHBOARD: &str = "/observer/dashboard";
+pub const OBSERVER_VERSION: &str = "/observer/versions/{id}";
+pub const ADMIN_OBSERVERS: &str = "/admin/observers";
+pub const ADMIN_OBSERVER: &str = "/admin/observers/{id}";
+pub const ADMIN_OBSERVER_VIEWS: &str = "/admin/observer-views";
+
+pub fn observer_version(id: i64) -> String {
+    format!("/observer/versions/{id}")
+}
+
+pub fn admin_observer(id: i64) -> String {
+    format!("/admin/observers/{id}")
+}

@@ -139,7 +139,13 @@ async fn show(
     }
     let (offered, action): (&[Role], _) = match scope {
         Scope::All => (
-            &[Role::Reporter, Role::Approver, Role::Analyst, Role::Admin],
+            &[
+                Role::Reporter,
+                Role::Approver,
+                Role::Analyst,
+                Role::Admin,
+                Role::Observer,
+            ],
             paths::ADMIN_USERS,
         ),
         Scope::Firm(_) => (&[Role::Reporter, Role::Approver], paths::FIRM_USERS),

@@ -22,6 +22,7 @@ pub struct Who {
     pub approver: bool,
     pub staff: bool,
     pub admin: bool,
+    pub observer: bool,
 }
 
 /// The frame of every page.
@@ -87,6 +88,7 @@ impl Chrome {
                 approver: role.can_submit(),
                 staff: role.is_staff(),
                 admin: role.is_admin(),
+                observer: role.is_observer(),
             }),
             csrf: who.session.csrf_token.clone(),
             here: here(req),

@@ -42,6 +42,7 @@ mod load_shedding;
 mod mail;
 mod maxlength;
 mod migrations;
+mod observers;
 mod open_data;
 mod openapi;
 mod outage;

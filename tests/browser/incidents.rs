@@ -40,7 +40,7 @@ use crate::support::{
 };
 
 #[path = "incidents/by_label.rs"]
-mod by_label;
+pub(crate) mod by_label;
 #[path = "incidents/firm.rs"]
 mod firm;
 #[path = "incidents/follow_up.rs"]

@@ -376,7 +376,12 @@ async fn schedule_and_cancel(
 }
 
 /// Password, then the authenticator code.
-async fn sign_in(client: &Client, base: &str, email: &str, code: &str) -> Result<(), BoxError> {
+pub(crate) async fn sign_in(
+    client: &Client,
+    base: &str,
+    email: &str,
+    code: &str,
+) -> Result<(), BoxError> {
     client.goto(&format!("{base}/login")).await?;
     type_into(client, "email", email).await?;
     type_into(client, "password", PASSWORD).await?;

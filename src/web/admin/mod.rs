@@ -8,6 +8,7 @@ pub mod firm_start;
 pub mod firms;
 pub mod incident_deadlines;
 pub mod legal_hold;
+pub mod observers;
 pub mod policy;
 pub mod publication;
 pub mod publication_release;

@@ -18,6 +18,7 @@ use super::{paths, redirect};
 pub async fn home(req: HttpRequest) -> HttpResponse {
     match SignedIn::extract_quietly(&req).await {
         Some(who) if who.role().is_staff() => redirect(paths::DASHBOARD),
+        Some(who) if who.role().is_observer() => redirect(paths::OBSERVER_HOME),
         Some(_) => redirect(paths::RETURNS),
         None => redirect(paths::LOGIN),
     }

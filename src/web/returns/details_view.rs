@@ -17,6 +17,32 @@ fn label(c: &Chrome, field: &str) -> String {
 }
 
 pub fn sections(c: &Chrome, d: &VersionDetails) -> Vec<Section> {
+    let mut out = facts(c, d);
+    out.push(Section {
+        title: c.t.t(msg!("return.contact")).to_owned(),
+        rows: vec![
+            (label(c, "contact_name"), c.kept(&d.contact_name)),
+            (label(c, "contact_phone"), c.kept(&d.contact_phone)),
+            (label(c, "contact_email"), c.kept(&d.contact_email)),
+        ],
+    });
+    out.extend(warnings(c, d));
+    out
+}
+
+/// The sections without the contact person (what an observer reads).
+pub fn sections_without_contact(c: &Chrome, d: &VersionDetails) -> Vec<Section> {
+    let mut out = facts(c, d);
+    out.extend(warnings(c, d));
+    out
+}
+
+fn warnings(c: &Chrome, d: &VersionDetails) -> Option<Section> {
+    (!d.warnings.is_empty()).then(|| warnings_section(c, &d.warnings, &d.warnings_explanation))
+}
+
+/// Markets, vectors, detection, compensation and the checklist.
+fn facts(c: &Chrome, d: &VersionDetails) -> Vec<Section> {
     let markets = [
         d.purchase_domestic_jpy,
         d.purchase_china_hk_jpy,
@@ -62,7 +88,7 @@ pub fn sections(c: &Chrome, d: &VersionDetails) -> Vec<Section> {
             (c.t.named(&format!("check.{item}")).to_owned(), shown)
         })
         .collect();
-    let mut out = vec![
+    vec![
         Section {
             title: c.t.t(msg!("return.markets")).to_owned(),
             rows: MARKETS
@@ -102,19 +128,7 @@ pub fn sections(c: &Chrome, d: &VersionDetails) -> Vec<Section> {
             title: c.t.t(msg!("return.checklist")).to_owned(),
             rows: checklist,
         },
-        Section {
-            title: c.t.t(msg!("return.contact")).to_owned(),
-            rows: vec![
-                (label(c, "contact_name"), c.kept(&d.contact_name)),
-                (label(c, "contact_phone"), c.kept(&d.contact_phone)),
-                (label(c, "contact_email"), c.kept(&d.contact_email)),
-            ],
-        },
-    ];
-    if !d.warnings.is_empty() {
-        out.push(warnings_section(c, &d.warnings, &d.warnings_explanation));
-    }
-    out
+    ]
 }
 
 /// The warnings a version raised when filed (message keys, comma-separated)

@@ -52,7 +52,12 @@ impl ReturnForm {
 }
 
 pub fn status_key(v: &Version) -> Key {
-    match v.status {
+    status_key_of(v.status)
+}
+
+/// The label of a version status.
+pub fn status_key_of(status: VersionStatus) -> Key {
+    match status {
         VersionStatus::Accepted => msg!("status.accepted"),
         VersionStatus::Returned => msg!("status.returned"),
         VersionStatus::Submitted => msg!("status.submitted"),

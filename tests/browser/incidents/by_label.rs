@@ -7,7 +7,7 @@ use fantoccini::{Client, Locator};
 use crate::support::{BoxError, text, wait_for};
 
 /// The control a visible label is tied to.
-pub(super) async fn control(client: &Client, label: &str) -> Result<Element, BoxError> {
+pub(crate) async fn control(client: &Client, label: &str) -> Result<Element, BoxError> {
     let xpath = format!("//label[normalize-space()=\"{label}\"]");
     let tied = client
         .find(Locator::XPath(&xpath))
@@ -22,7 +22,7 @@ pub(super) async fn control(client: &Client, label: &str) -> Result<Element, Box
 
 /// Types `value` into the field labelled `label`, or picks the choice
 /// `value` from its list.
-pub(super) async fn fill(client: &Client, label: &str, value: &str) -> Result<(), BoxError> {
+pub(crate) async fn fill(client: &Client, label: &str, value: &str) -> Result<(), BoxError> {
     let field = control(client, label).await?;
     if field.tag_name().await? == "select" {
         field.select_by_label(value).await?;
@@ -34,7 +34,7 @@ pub(super) async fn fill(client: &Client, label: &str, value: &str) -> Result<()
 }
 
 /// What the field labelled `label` holds (a list: the choice shown).
-pub(super) async fn shown(client: &Client, label: &str) -> Result<String, BoxError> {
+pub(crate) async fn shown(client: &Client, label: &str) -> Result<String, BoxError> {
     let field = control(client, label).await?;
     if field.tag_name().await? == "select" {
         let picked = field.find(Locator::Css("option:checked")).await?;
@@ -43,12 +43,12 @@ pub(super) async fn shown(client: &Client, label: &str) -> Result<String, BoxErr
     Ok(field.prop("value").await?.unwrap_or_default())
 }
 
-pub(super) fn question(legend: &str) -> String {
+pub(crate) fn question(legend: &str) -> String {
     format!("//fieldset[legend[normalize-space()=\"{legend}\"]]")
 }
 
 /// Answers the yes-or-no question `legend` by the answer's label.
-pub(super) async fn answer(client: &Client, legend: &str, choice: &str) -> Result<(), BoxError> {
+pub(crate) async fn answer(client: &Client, legend: &str, choice: &str) -> Result<(), BoxError> {
     let xpath = format!(
         "{}//label[normalize-space()=\"{choice}\"]",
         question(legend)
@@ -58,7 +58,7 @@ pub(super) async fn answer(client: &Client, legend: &str, choice: &str) -> Resul
 }
 
 /// The answer ticked for the question `legend`, if any.
-pub(super) async fn answered(client: &Client, legend: &str) -> Result<Option<String>, BoxError> {
+pub(crate) async fn answered(client: &Client, legend: &str) -> Result<Option<String>, BoxError> {
     let xpath = format!("{}//label[input[@type='radio']]", question(legend));
     for choice in client.find_all(Locator::XPath(&xpath)).await? {
         let input = choice.find(Locator::Css("input")).await?;
@@ -70,7 +70,7 @@ pub(super) async fn answered(client: &Client, legend: &str) -> Result<Option<Str
 }
 
 /// Follows the link whose visible text is `name` and waits for `next`.
-pub(super) async fn follow(client: &Client, name: &str, next: &str) -> Result<(), BoxError> {
+pub(crate) async fn follow(client: &Client, name: &str, next: &str) -> Result<(), BoxError> {
     client
         .find(Locator::LinkText(name))
         .await
@@ -82,7 +82,7 @@ pub(super) async fn follow(client: &Client, name: &str, next: &str) -> Result<()
 }
 
 /// The text of the first element matching `css` contains `part`.
-pub(super) async fn says(client: &Client, css: &str, part: &str) -> Result<(), BoxError> {
+pub(crate) async fn says(client: &Client, css: &str, part: &str) -> Result<(), BoxError> {
     let said = text(client, css).await?;
     if said.contains(part) {
         Ok(())
