@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::audit::{self, Action, Event};
-use super::{Actor, Invalid, review};
+use super::{Actor, Invalid, clean_text, review};
 use crate::db::schema::{firms, legal_holds, users};
 use crate::db::{DbConn, write_tx};
 use crate::error::{AppError, AppResult};
@@ -67,7 +67,7 @@ pub fn place(
     };
     write_tx(conn, |conn| {
         lock_firm(conn, firm_id)?;
-        let reason = match review::clean_reason(reason) {
+        let reason = match clean_text(reason, review::REASON_MAX_CHARS, true) {
             Ok(reason) => reason,
             Err(key) => return Ok(Err(Invalid::one("reason", key))),
         };

@@ -305,7 +305,8 @@ fn incident_messages(conn: &mut DbConn, s: &Scope) -> QueryResult<usize> {
 fn incidents(conn: &mut DbConn, s: &Scope) -> QueryResult<usize> {
     Ok(diesel::update(
         incidents::table
-            .filter(incidents::id.eq_any(incidents_in_scope!(s)))
+            .filter(incidents::period.le(&s.last_period))
+            .filter(incidents::firm_id.ne_all(held_firms!()))
             .filter(incidents::reclassified_reason.ne(""))
             .filter(incidents::reclassified_reason.not_like(MARKER_LIKE)),
     )
