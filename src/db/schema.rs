@@ -32,6 +32,7 @@ diesel::table! {
         totp_secret -> Nullable<Text>,
         totp_enabled_at -> Nullable<Timestamp>,
         totp_last_step -> Nullable<BigInt>,
+        export_right -> Text,
     }
 }
 
@@ -674,4 +675,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     incident_triage,
     incident_messages,
     incident_notices,
+    version_amendments,
 );
+
+diesel::table! {
+    version_amendments (version_id) {
+        version_id -> BigInt,
+        reason -> Text,
+        reason_text -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(version_amendments -> return_versions (version_id));

@@ -68,6 +68,7 @@ text_enum! {
         IncidentMessageSent = "incident.message_sent",
         IncidentCampaignLinked = "incident.campaign_linked",
         IncidentDeadlinesChanged = "incident.deadlines_changed",
+        ExportRightChanged = "user.export_right_changed",
     }
 }
 

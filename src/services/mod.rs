@@ -5,6 +5,7 @@ use crate::i18n::Key;
 
 pub mod account_actions;
 pub mod accounts;
+pub mod amendments;
 pub mod api_clients;
 pub mod api_tokens;
 pub mod as_of;

@@ -920,7 +920,8 @@ pub async fn file(firm: &mut Firm, period: &str, typed: &[(&'static str, &str)])
 }
 
 /// The approver's act: opens the review page of `period` and submits what
-/// was prepared, confirming the attestation.
+/// was prepared, confirming the attestation (and, for an amendment, giving
+/// a reason: the form ignores it on a first version).
 pub async fn approve(approver: &mut Browser, period: &str) -> Page {
     let review = approver.get(&format!("/returns/{period}/approve")).await;
     assert_eq!(review.status, StatusCode::OK, "{}", review.body);
@@ -928,7 +929,11 @@ pub async fn approve(approver: &mut Browser, period: &str) -> Page {
         .submit_form(
             &review,
             &format!("/returns/{period}/submit"),
-            &[("attestation", "yes")],
+            &[
+                ("attestation", "yes"),
+                ("amendment_reason", "correction"),
+                ("amendment_reason_text", "Figures corrected."),
+            ],
         )
         .await
 }

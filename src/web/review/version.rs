@@ -49,6 +49,7 @@ struct StaffVersionPage {
     people: VersionPeople,
     file: FileView,
     incidents: Option<MonthIncidents>,
+    amendment: Option<crate::domain::amendment::Amendment>,
 }
 
 #[derive(Deserialize, Default)]
@@ -147,6 +148,7 @@ pub async fn show(
         file,
         incidents,
         people: loaded.people,
+        amendment: loaded.amendment,
         firm: loaded.firm,
         v: loaded.version,
         c,
