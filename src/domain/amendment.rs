@@ -110,7 +110,7 @@ mod tests {
         let ok = Amendment::parse("correction", "  Sale amount\r\nfixed ").unwrap();
         assert_eq!(ok.reason, AmendmentReason::Correction);
         assert_eq!(ok.text, "Sale amount\nfixed");
-        let fields = |r: Result<Amendment, Vec<(&str, Key)>>| {
+        let fields = |r: Result<Amendment, Vec<(&'static str, Key)>>| {
             r.unwrap_err()
                 .into_iter()
                 .map(|(f, _)| f)

@@ -17,6 +17,7 @@ pub mod audit_rows;
 pub mod calendar;
 pub mod completeness;
 pub mod draft_document;
+pub mod export_rights;
 pub mod exports;
 pub mod firm_history;
 pub mod firm_start;

@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+
+use crate::services::export_rights::Grant;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
@@ -49,8 +51,8 @@ pub struct TableRow {
 /// How many (language, asked range) renderings of the figures are kept.
 pub const KEPT_RANGES: usize = 64;
 
-/// Everything below the range form, for one language and range: the table,
-/// the charts and the export links. The same for every staff user, so it
+/// Everything below the range form, for one language and range: the table
+/// and the charts. The same for every staff user, so it
 /// is rendered once and kept while fresh (`AppState::dashboards`).
 pub struct Figures {
     /// The range shown; none while no return has been filed.
@@ -89,6 +91,9 @@ struct DashboardPage {
     as_of_shown: Option<String>,
     as_of_invalid: bool,
     incidents: IncidentSection,
+    /// What the viewer may export (the session's user: the export itself
+    /// reads the right afresh).
+    grant: Grant,
 }
 
 #[derive(Clone, Deserialize, Default)]
@@ -288,6 +293,7 @@ pub async fn page(
             as_of: as_of_text,
             as_of_invalid,
             incidents,
+            grant: Grant::of(who.0.role(), who.0.user.export_right),
         },
         size,
     )

@@ -304,4 +304,7 @@ portal_routes! {
     post paths::API_INCIDENTS => api::incidents::create;
     get paths::API_INCIDENT => api::incidents::one;
     put paths::API_INCIDENT_STAGE => api::incidents::put_stage;
+    // Controlled extracts: an admin grants or revokes a staff user's right.
+    post paths::USER_EXPORT_RIGHT => users::set_export_right;
+    get paths::USER_EXPORT_RIGHT => || async { redirect(paths::ADMIN_USERS) };
 }

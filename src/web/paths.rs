@@ -359,3 +359,11 @@ pub fn api_incident(id: i64) -> String {
 
 /// The admin's deadline rules of the incident stages.
 pub const ADMIN_INCIDENT_DEADLINES: &str = "/admin/incident-deadlines";
+
+/// An admin sets a staff user's right to export (and to include contact
+/// details).
+pub const USER_EXPORT_RIGHT: &str = "/users/{id}/export-right";
+
+pub fn user_export_right(id: i64) -> String {
+    format!("/users/{id}/export-right")
+}

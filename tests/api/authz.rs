@@ -119,8 +119,9 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/review/board", "L F F F A A"),
     ("get", "/review/completeness", "L F F F A A"),
     ("get", "/review/queue", "L F F F A A"),
-    ("get", "/review/exports/versions.csv", "L F F F A A"),
-    ("get", "/review/exports/trades.csv", "L F F F A A"),
+    // Exporting is a right an admin grants; this analyst has none.
+    ("get", "/review/exports/versions.csv", "L F F F F A"),
+    ("get", "/review/exports/trades.csv", "L F F F F A"),
     // Firm Alpha's incident, sent, in a campaign.
     ("get", "/review/incidents", "L F F F A A"),
     ("get", "/review/incidents/{id}", "L F F F A A"),
@@ -201,6 +202,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/incidents/{id}/approve", "A A A A A A"),
     ("post", "/incidents/{id}/reclassify", "L F A N F F"),
     ("get", "/incidents/{id}/reclassify", "A A A A A A"),
+    ("post", "/users/{id}/export-right", "L F F F F A"),
+    ("get", "/users/{id}/export-right", "A A A A A A"),
     ("post", "/logout", "L L L L L L"),
     // The filing API takes bearer tokens only: a session is no credential.
     ("get", "/api/v1/periods", "U U U U U U"),

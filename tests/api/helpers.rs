@@ -500,6 +500,31 @@ impl TestApp {
             .await;
         self.first_sign_in("analyst@fsa.example").await
     }
+
+    /// The admin sets the export right (`none`, `export` or
+    /// `export_contacts`) of the staff user `email` on the users page.
+    pub async fn grant_export(&self, admin: &mut Browser, email: &str, right: &str) -> Page {
+        use diesel::prelude::*;
+        use incident_portal::db::schema::users;
+        let id: i64 = {
+            let mut conn = self.pool.get().unwrap();
+            users::table
+                .filter(users::email.eq(email))
+                .select(users::id)
+                .first(&mut conn)
+                .unwrap()
+        };
+        let page = admin.get("/admin/users").await;
+        let done = admin
+            .submit_form(
+                &page,
+                &format!("/users/{id}/export-right"),
+                &[("right", right)],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        done
+    }
 }
 
 pub struct Firm {
