@@ -51,6 +51,7 @@ pub struct User {
     pub totp_secret: Option<String>,
     pub totp_enabled_at: Option<NaiveDateTime>,
     pub totp_last_step: Option<i64>,
+    pub export_right: crate::domain::amendment::ExportRight,
 }
 
 #[derive(Insertable)]
@@ -346,6 +347,7 @@ impl std::fmt::Debug for User {
             .field("totp_secret", &redacted(&self.totp_secret))
             .field("totp_enabled_at", &self.totp_enabled_at)
             .field("totp_last_step", &self.totp_last_step)
+            .field("export_right", &self.export_right)
             .finish()
     }
 }

@@ -32,6 +32,7 @@ diesel::table! {
         totp_secret -> Nullable<Text>,
         totp_enabled_at -> Nullable<Timestamp>,
         totp_last_step -> Nullable<BigInt>,
+        export_right -> Text,
     }
 }
 
@@ -688,6 +689,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     legal_holds,
     observer_scopes,
     observer_scope_firms,
+    version_amendments,
 );
 
 diesel::table! {
@@ -767,3 +769,14 @@ diesel::table! {
 }
 
 diesel::joinable!(observer_scope_firms -> firms (firm_id));
+
+diesel::table! {
+    version_amendments (version_id) {
+        version_id -> BigInt,
+        reason -> Text,
+        reason_text -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(version_amendments -> return_versions (version_id));

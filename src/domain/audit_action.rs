@@ -78,6 +78,7 @@ text_enum! {
         LegalHoldLifted = "firm.legal_hold_lifted",
         ObserverScopeSet = "observer.scope_set",
         ObserverViewed = "observer.viewed",
+        ExportRightChanged = "user.export_right_changed",
     }
 }
 

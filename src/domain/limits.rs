@@ -70,6 +70,7 @@ pub fn for_field(name: &str) -> Option<usize> {
         "first_period" => PERIOD,
         "client_name" => API_CLIENT_NAME,
         "public_jwk" => PUBLIC_JWK,
+        "amendment_reason_text" => AMENDMENT_REASON,
         _ => return None,
     })
 }
@@ -78,6 +79,9 @@ pub fn for_field(name: &str) -> Option<usize> {
 pub const INCIDENT_TEXT: usize = 4000;
 /// A campaign's name.
 pub const CAMPAIGN_NAME: usize = 200;
+
+/// The words an amendment's reason is given in.
+pub const AMENDMENT_REASON: usize = 2000;
 
 #[cfg(test)]
 mod tests {

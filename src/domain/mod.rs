@@ -2,6 +2,7 @@
 //! (with stable message keys), figures rules, receipts, calendar and roles. No I/O.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod amendment;
 pub mod api_client;
 pub mod audit_action;
 pub mod compensation;

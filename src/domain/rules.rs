@@ -169,6 +169,8 @@ impl Rule {
 const OPENED: &str = "2026-11-25";
 /// The day incidents were first reported: their rules took effect then.
 const INCIDENTS_OPENED: &str = "2026-12-08";
+/// The day amendments first had to say why.
+const AMENDMENT_REASONS: &str = "2026-12-09";
 
 /// The members of an incident's report a stage may require (the choices
 /// are chosen, rule INC-E007).
@@ -263,6 +265,8 @@ rules! {
     "RET-E020" Error Return "err.trades.mismatch_trades" "rules.ret_e020" Reads::Fields(&["fraudulent_trades"]);
     "RET-E021" Error Return "err.trades.mismatch_sale" "rules.ret_e021" Reads::Fields(&["sale_amount"]);
     "RET-E022" Error Return "err.trades.mismatch_purchase" "rules.ret_e022" Reads::Fields(&["purchase_amount"]);
+    "RET-E023" Error Return "err.amendment.reason_required" "rules.ret_e023" Reads::Fields(&["amendment_reason"]), from AMENDMENT_REASONS;
+    "RET-E024" Error Return "err.amendment.text_required" "rules.ret_e024" Reads::Fields(&["amendment_reason_text"]), from AMENDMENT_REASONS;
     "RET-W001" Warning Return "warn.accounts_exceed_accesses" "rules.ret_w001" Reads::Fields(&["affected_accounts", "unauthorized_accesses"]);
     "RET-W002" Warning Return "warn.tenfold" "rules.ret_w002" Reads::Fields(&["unauthorized_accesses", "fraudulent_trades", "sale_amount", "purchase_amount"]);
     "RET-W003" Warning Return "warn.compensation_above_losses" "rules.ret_w003" Reads::Fields(&["compensation_paid", "customer_losses"]);

@@ -8,6 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use super::outbox::Email;
 use crate::db::models::Version;
+use crate::domain::amendment::Amendment;
 use crate::domain::email::EmailAddress;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Tr};
@@ -114,6 +115,7 @@ pub fn receipt(
     lang: Lang,
     firm: &str,
     v: &Version,
+    amendment: Option<&Amendment>,
     submitter: &str,
 ) -> AppResult<Email> {
     let t = Tr::new(lang);
@@ -137,6 +139,12 @@ pub fn receipt(
     ];
     if v.is_nil {
         w.lines.push(t.t(msg!("email.receipt.nil")).to_owned());
+    }
+    if let Some(a) = amendment {
+        w.lines.push(t.tf(
+            msg!("email.receipt.amendment"),
+            &[("reason", t.t(a.reason.label_key())), ("text", &a.text)],
+        ));
     }
     w.action = Some(t.t(msg!("email.receipt.next")).to_owned());
     Ok(Email {

@@ -47,6 +47,7 @@ fn user() -> User {
         totp_secret: Some(TOTP.into()),
         totp_enabled_at: Some(at()),
         totp_last_step: None,
+        export_right: crate::domain::amendment::ExportRight::None,
     }
 }
 

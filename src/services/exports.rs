@@ -80,9 +80,17 @@ impl Kind {
     }
 }
 
+/// Each version with its place in the return's amendment chain: the
+/// version it supersedes (empty for the first), whether it is the latest,
+/// and why it was amended (the reason's code and the approver's words).
 const VERSION_COLUMNS: &str = "firm_id,firm_name,registration_no,period,version_no,receipt_no,\
 status,is_nil,unauthorized_accesses,affected_accounts,fraudulent_trades,sale_amount_jpy,\
-purchase_amount_jpy,submitted_at_utc,on_time,reviewed_at_utc,review_note";
+purchase_amount_jpy,submitted_at_utc,on_time,reviewed_at_utc,review_note,supersedes,is_latest,\
+amendment_reason,amendment_text";
+
+/// The versions export's contact columns, only for a user with the right
+/// who asked for them (empty for versions without details).
+pub const CONTACT_COLUMNS: &str = "contact_name,contact_phone,contact_email";
 
 const TRADE_COLUMNS: &str = "firm_id,firm_name,registration_no,period,receipt_no,version_no,\
 row_no,trade_date,side,security_code,market,quantity,amount_jpy,account_ref";
@@ -126,20 +134,67 @@ pub fn encode(rows: &[Vec<String>]) -> Result<Vec<u8>, AppError> {
         .map_err(|e| AppError::Internal(format!("csv: {e}")))
 }
 
-/// Records that `actor` exported `kind` for `range`.
+/// What one export holds: its kind, its range and whether the versions'
+/// contact details are included.
+#[derive(Clone, Debug)]
+pub struct Extract {
+    pub kind: Kind,
+    pub range: Range,
+    pub contacts: bool,
+}
+
+impl Extract {
+    /// The filters as the first line and the audit trail state them.
+    pub fn filters(&self) -> String {
+        format!(
+            "from={} to={} contacts={}",
+            self.range.from.as_deref().unwrap_or(""),
+            self.range.to.as_deref().unwrap_or(""),
+            if self.contacts { "yes" } else { "no" }
+        )
+    }
+
+    /// Whether the file has the contact columns.
+    fn with_contacts(&self) -> bool {
+        self.contacts && self.kind == Kind::Versions
+    }
+
+    /// The first line: a `#` comment (CSV readers told that `#` starts a
+    /// comment skip it) saying who made the export, when (UTC) and with
+    /// which filters. Line breaks and control characters in a name are
+    /// written as spaces, so the comment stays one line.
+    pub fn first_line(&self, t: &Tr, who: &str, when: NaiveDateTime) -> String {
+        let who: String = who
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let when = when.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let filters = self.filters();
+        let line = t.tf(
+            msg!("extract.first_line"),
+            &[("who", &who), ("when", &when), ("filters", &filters)],
+        );
+        format!("{line}\r\n")
+    }
+}
+
+/// Records that `actor` (user `user_id`) made `extract`, if the user may
+/// (read afresh: a revoked right refuses at once): `Forbidden` without
+/// the right to export, or to include contact details when asked.
 pub fn record(
     conn: &mut DbConn,
     now: NaiveDateTime,
     actor: &Actor,
-    kind: Kind,
-    range: &Range,
+    user_id: i64,
+    extract: &Extract,
 ) -> Result<(), AppError> {
-    let (from, to) = (
-        range.from.as_deref().unwrap_or(""),
-        range.to.as_deref().unwrap_or(""),
-    );
-    let detail = format!("from={from} to={to}");
+    let detail = extract.filters();
+    let kind = extract.kind;
     write_tx(conn, |conn| {
+        let grant = super::export_rights::current(conn, user_id)?;
+        if !grant.export || (extract.contacts && !grant.contacts) {
+            return Err(AppError::Forbidden);
+        }
         audit::record(
             conn,
             now,
@@ -165,29 +220,38 @@ pub fn produce(
     range: &Range,
     sink: impl FnMut(Result<Vec<u8>, AppError>) -> bool,
 ) {
-    produce_in(pool, kind, range, Lang::En, sink);
+    let extract = Extract {
+        kind,
+        range: range.clone(),
+        contacts: false,
+    };
+    produce_in(pool, &extract, Lang::En, "", sink);
 }
 
 /// The header row in `lang`: English keeps the column names, Japanese
 /// names each column in Japanese (in the same order).
-pub fn header_in(kind: Kind, lang: Lang) -> Vec<String> {
+pub fn header_in(kind: Kind, contacts: bool, lang: Lang) -> Vec<String> {
     let t = Tr::new(lang);
+    let contacts = if contacts { CONTACT_COLUMNS } else { "" };
     kind.header()
         .split(',')
+        .chain(contacts.split(',').filter(|c| !c.is_empty()))
         .map(|column| t.named(&format!("export.col.{column}")).to_owned())
         .collect()
 }
 
-/// As `produce`, with the header row in `lang`.
+/// As `produce`, for `extract`, with the header row in `lang` after the
+/// BOM and `first_line` (from `Extract::first_line`; may be empty).
 pub fn produce_in(
     pool: &DbPool,
-    kind: Kind,
-    range: &Range,
+    extract: &Extract,
     lang: Lang,
+    first_line: &str,
     mut sink: impl FnMut(Result<Vec<u8>, AppError>) -> bool,
 ) {
-    let header = header_in(kind, lang);
-    let first = encode(&[header]).map(|csv| [BOM, &csv].concat());
+    let (kind, range, contacts) = (extract.kind, &extract.range, extract.with_contacts());
+    let header = header_in(kind, contacts, lang);
+    let first = encode(&[header]).map(|csv| [BOM, first_line.as_bytes(), &csv].concat());
     if !sink(first) {
         return;
     }
@@ -197,9 +261,9 @@ pub fn produce_in(
             .get()
             .map_err(AppError::from)
             .and_then(|mut conn| match &mut *conn {
-                DbConn::Pg(pg) => copy::page(pg, kind, range, after),
+                DbConn::Pg(pg) => copy::page(pg, kind, range, contacts, after),
                 conn @ DbConn::Sqlite(_) => match kind {
-                    Kind::Versions => pages::versions_page(conn, range, after),
+                    Kind::Versions => pages::versions_page(conn, range, contacts, after),
                     Kind::Trades => pages::trades_page(conn, range, after),
                 }
                 .map_err(AppError::from),
@@ -254,7 +318,8 @@ mod tests {
 
     #[test]
     fn headers_match_the_row_shapes() {
-        assert_eq!(Kind::Versions.header().split(',').count(), 17);
+        assert_eq!(Kind::Versions.header().split(',').count(), 21);
+        assert_eq!(CONTACT_COLUMNS.split(',').count(), 3);
         assert_eq!(Kind::Trades.header().split(',').count(), 14);
         assert!(Kind::Trades.file_name().starts_with("trades"));
     }

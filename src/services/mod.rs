@@ -5,6 +5,7 @@ use crate::i18n::Key;
 
 pub mod account_actions;
 pub mod accounts;
+pub mod amendments;
 pub mod api_clients;
 pub mod api_tokens;
 pub mod as_of;
@@ -16,6 +17,7 @@ pub mod audit_rows;
 pub mod calendar;
 pub mod completeness;
 pub mod draft_document;
+pub mod export_rights;
 pub mod exports;
 pub mod firm_history;
 pub mod firm_start;

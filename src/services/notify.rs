@@ -8,6 +8,7 @@ use crate::db::DbConn;
 use crate::db::models::{User, Version};
 use crate::db::schema::{firms, users};
 use crate::domain::Role;
+use crate::domain::amendment::Amendment;
 use crate::domain::email::EmailAddress;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
@@ -103,6 +104,7 @@ where
 pub fn receipt_emails(
     conn: &mut DbConn,
     version: &Version,
+    amendment: Option<&Amendment>,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
     let mut recipients = firm_users(conn, version.firm_id, &[Role::Approver])?;
@@ -123,6 +125,6 @@ pub fn receipt_emails(
     let firm = firm_name(conn, version.firm_id)?;
     let by = submitter.map_or_else(String::new, |s| s.display_name);
     send_each(conn, &recipients, now, |to, lang| {
-        workflow_messages::receipt(to, lang, &firm, version, &by)
+        workflow_messages::receipt(to, lang, &firm, version, amendment, &by)
     })
 }

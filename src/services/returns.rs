@@ -13,6 +13,7 @@ use crate::db::models::{Firm, ReturnRow, User, Version};
 use crate::db::schema::{firms, return_versions, returns, users};
 use crate::db::{DbConn, NewVersionRow, write_tx};
 use crate::domain::VersionStatus;
+use crate::domain::amendment::Amendment;
 use crate::domain::due_date::timeliness;
 use crate::domain::figures::{FieldErrors, ReturnFigures};
 use crate::domain::period::Period;
@@ -421,13 +422,48 @@ pub fn draft_sha256_now(conn: &mut DbConn, firm_id: i64, period: Period) -> AppR
     }
 }
 
-/// The approver's act: the attestation, an optional note, and the hash of
-/// the draft they reviewed (so what they saw is what is filed).
+/// The approver's act: the attestation, an optional note, the hash of
+/// the draft they reviewed (so what they saw is what is filed) and, for an
+/// amendment, why it is made (a reason from the list and their words, as
+/// typed; unread for a first version).
 #[derive(Clone, Debug, Default)]
 pub struct Approval {
     pub attested: bool,
     pub note: String,
     pub prepared_sha256: String,
+    pub amendment_reason: String,
+    pub amendment_text: String,
+}
+
+impl Approval {
+    /// Everything wrong with the approver's own part at once: the note,
+    /// the attestation and (`amending`) the amendment's reason.
+    fn check(&self, amending: bool) -> Result<(String, Option<Amendment>), Invalid> {
+        let mut invalid = Invalid::default();
+        let note = self.note.replace("\r\n", "\n").trim().to_owned();
+        if note.chars().count() > MAX_NOTE_CHARS {
+            invalid.push("approver_note", msg!("err.text.too_long"));
+        }
+        if !self.attested {
+            invalid.push("attestation", msg!("err.attestation.required"));
+        }
+        let amendment = if amending {
+            match Amendment::parse(&self.amendment_reason, &self.amendment_text) {
+                Ok(amendment) => Some(amendment),
+                Err(problems) => {
+                    invalid.0.extend(problems);
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        if invalid.is_empty() {
+            Ok((note, amendment))
+        } else {
+            Err(invalid)
+        }
+    }
 }
 
 /// The longest approver's note kept.
@@ -481,19 +517,10 @@ pub fn submit(
             }
             None => four_eyes::Basis::TwoPeople,
         };
-        let note = approval.note.replace("\r\n", "\n").trim().to_owned();
-        if note.chars().count() > MAX_NOTE_CHARS {
-            return Ok(Err(Invalid::one(
-                "approver_note",
-                msg!("err.text.too_long"),
-            )));
-        }
-        if !approval.attested {
-            return Ok(Err(Invalid::one(
-                "attestation",
-                msg!("err.attestation.required"),
-            )));
-        }
+        let (note, amendment) = match approval.check(row.current_version > 0) {
+            Ok(checked) => checked,
+            Err(invalid) => return Ok(Err(invalid)),
+        };
         let nil = if draft.is_nil() {
             match submission::check_nil(conn, firm_id, period, &draft)? {
                 Ok(nil) => Some(nil),
@@ -551,6 +578,9 @@ pub fn submit(
             },
         )?;
         four_eyes::close_draft(conn, row.id, version.id)?;
+        if let Some(amendment) = &amendment {
+            super::amendments::store(conn, version.id, amendment, now)?;
+        }
         let prepared_by = preparers
             .iter()
             .map(|(id, _)| id.to_string())
@@ -569,7 +599,7 @@ pub fn submit(
                 object_type: "version",
                 object_id: &version.id.to_string(),
                 detail: &format!(
-                    "{} v{} {} (four eyes: {}; prepared by users {prepared_by}; sha256 {content})",
+                    "{} v{} {} (four eyes: {}; prepared by users {prepared_by}; sha256 {content}{})",
                     version.period,
                     version.version_no,
                     version.receipt_no,
@@ -577,11 +607,15 @@ pub fn submit(
                         four_eyes::Basis::Exempt(date) =>
                             format!("exempt by the regulator's decision of {date}"),
                         _ => "two people".to_owned(),
-                    }
+                    },
+                    amendment
+                        .as_ref()
+                        .map(|a| format!("; amendment reason {}", a.reason))
+                        .unwrap_or_default()
                 ),
             },
         )?;
-        super::notify::receipt_emails(conn, &version, now)?;
+        super::notify::receipt_emails(conn, &version, amendment.as_ref(), now)?;
         Ok(Ok(version))
     })
 }

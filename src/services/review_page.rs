@@ -48,6 +48,8 @@ pub struct ReviewPage {
     pub incidents: Vec<Incident>,
     /// A nil version's warnings (message keys) and their explanation.
     pub nil_explanation: Option<(String, String)>,
+    /// Why this version amends the one before (none for a first version).
+    pub amendment: Option<crate::domain::amendment::Amendment>,
 }
 
 /// The four-eyes statement recorded on a version: who attested, the
@@ -147,7 +149,9 @@ fn read(conn: &mut DbConn, version_id: i64) -> QueryResult<Option<ReviewPage>> {
     };
     let trades = review_file::trade_totals(conn, version.id)?
         .map(|totals| review_file::reconcile(&totals, &version));
+    let amendment = super::amendments::of_version(conn, version.id)?;
     Ok(Some(ReviewPage {
+        amendment,
         firm,
         version,
         siblings,

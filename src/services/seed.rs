@@ -13,6 +13,7 @@ use super::{Actor, password, second_factor, submission, tokens, totp};
 use crate::db::models::NewUser;
 use crate::db::schema::{firms, settings, users};
 use crate::db::{DbConn, write_tx};
+use crate::domain::amendment::ExportRight;
 use crate::domain::details::{CHECK_DATE, CHECK_STATUS, DETECTION, MARKETS, VECTORS};
 use crate::domain::period::Period;
 use crate::domain::role::Role;
@@ -325,6 +326,10 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<DemoLogin>> 
                 ))
                 .execute(conn)?;
         }
+        // The demo analyst may export (contact details left out).
+        diesel::update(users::table.filter(users::role.eq(Role::Analyst)))
+            .set(users::export_right.eq(ExportRight::Export))
+            .execute(conn)?;
         // The policy may already be set (an admin set up before seeding).
         diesel::delete(settings::table.filter(settings::key.eq(second_factor::TOTP_STAFF)))
             .execute(conn)?;

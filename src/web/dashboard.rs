@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+
+use crate::services::export_rights::Grant;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
@@ -49,8 +51,8 @@ pub struct TableRow {
 /// How many (language, asked range) renderings of the figures are kept.
 pub const KEPT_RANGES: usize = 64;
 
-/// Everything below the range form, for one language and range: the table,
-/// the charts and the export links. The same for every staff user, so it
+/// Everything below the range form, for one language and range: the table
+/// and the charts. The same for every staff user, so it
 /// is rendered once and kept while fresh (`AppState::dashboards`).
 pub struct Figures {
     /// The range shown; none while no return has been filed.
@@ -77,8 +79,6 @@ struct FiguresPart<'a> {
     from: String,
     to: String,
     charts: Vec<Chart>,
-    /// Links to the internal exports (staff only).
-    exports: bool,
 }
 
 #[derive(Template)]
@@ -91,6 +91,9 @@ struct DashboardPage {
     as_of_shown: Option<String>,
     as_of_invalid: bool,
     incidents: IncidentSection,
+    /// What the viewer may export (the session's user: the export itself
+    /// reads the right afresh).
+    grant: Grant,
 }
 
 #[derive(Clone, Deserialize, Default)]
@@ -266,13 +269,13 @@ pub async fn page(
     let c = Chrome::signed_in(&req, &who.0);
     let figures = match moment {
         // A past moment is computed from the versions every time.
-        Some(at) => Arc::new(figures(&state, &c, query, Some(at), true).await?),
+        Some(at) => Arc::new(figures(&state, &c, query, Some(at)).await?),
         None => {
             let key = format!("{}|{}|{}", c.t.lang.code(), query.from, query.to);
             state
                 .dashboards
                 .get_or_load(&key, || async {
-                    Ok(Arc::new(figures(&state, &c, query, None, true).await?))
+                    Ok(Arc::new(figures(&state, &c, query, None).await?))
                 })
                 .await?
         }
@@ -290,13 +293,15 @@ pub async fn page(
             as_of: as_of_text,
             as_of_invalid,
             incidents,
+            grant: Grant::of(who.0.role(), who.0.user.export_right),
         },
         size,
     )
 }
 
-/// The live figures over `from..=to` (at most `MAX_MONTHS`, the latest),
-/// without the links to the internal exports: what an observer reads.
+/// The live figures over `from..=to` (at most `MAX_MONTHS`, the latest):
+/// what an observer reads (the links to the internal exports are the staff
+/// page's, never part of the figures).
 pub async fn live_without_exports(
     state: &AppState,
     c: &Chrome,
@@ -308,7 +313,7 @@ pub async fn live_without_exports(
         to: to.to_string(),
         as_of: String::new(),
     };
-    figures(state, c, query, None, false).await
+    figures(state, c, query, None).await
 }
 
 impl Figures {
@@ -330,7 +335,6 @@ async fn figures(
     c: &Chrome,
     query: RangeQuery,
     moment: Option<NaiveDateTime>,
-    exports: bool,
 ) -> AppResult<Figures> {
     let cache = state.distinct_firms.clone();
     let (chosen, rows, firms_total) = crate::db::run(&state.pool, move |conn| {
@@ -375,7 +379,6 @@ async fn figures(
         from: from.to_string(),
         to: to.to_string(),
         charts: charts::build(c, &periods, &rows),
-        exports,
     };
     let html = html(&part)?;
     Ok(Figures {

@@ -331,4 +331,7 @@ portal_routes! {
     get paths::ADMIN_OBSERVER => admin::observers::scope_page;
     post paths::ADMIN_OBSERVER => admin::observers::save_scope;
     get paths::ADMIN_OBSERVER_VIEWS => admin::observers::views;
+    // Controlled extracts: an admin grants or revokes a staff user's right.
+    post paths::USER_EXPORT_RIGHT => users::set_export_right;
+    get paths::USER_EXPORT_RIGHT => || async { redirect(paths::ADMIN_USERS) };
 }

@@ -16,9 +16,10 @@ use super::form_rules;
 use super::view::{Chrome, FieldKind, FieldView, fields, render, summary};
 use super::{AppState, paths, redirect};
 use crate::db::models::{Firm, User};
+use crate::domain::amendment::ExportRight;
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
-use crate::services::{Invalid, accounts, invitations};
+use crate::services::{Invalid, accounts, export_rights, invitations};
 
 /// Whose users a page lists.
 #[derive(Clone, Copy)]
@@ -36,6 +37,10 @@ pub struct UserLine {
     pub active: bool,
     pub invited: bool,
     pub is_self: bool,
+    /// A staff user's right to export, on the admin's page (where it is
+    /// set); `None` elsewhere and for firm users.
+    pub export_right: Option<ExportRight>,
+    pub export_action: String,
 }
 
 #[derive(Template)]
@@ -52,6 +57,9 @@ struct UsersPage {
     firm_id: String,
     roles: Vec<(&'static str, Key)>,
     action: &'static str,
+    /// The admin's page: the export right of each staff user, and its
+    /// choices.
+    rights: Option<Vec<ExportRight>>,
 }
 
 impl UsersPage {
@@ -157,6 +165,9 @@ async fn show(
             Scope::Firm(id) => u.firm_id == Some(id),
         })
         .map(|(u, firm)| UserLine {
+            export_right: (matches!(scope, Scope::All) && !u.role.is_firm())
+                .then_some(u.export_right),
+            export_action: paths::user_export_right(u.id),
             id: u.id,
             role_key: role_key(&u),
             invited: u.password_hash.is_none(),
@@ -187,6 +198,7 @@ async fn show(
                 .map(|r| (r.as_str(), r.label_key()))
                 .collect(),
             action,
+            rights: matches!(scope, Scope::All).then(|| ExportRight::ALL.to_vec()),
             c,
         },
     )
@@ -363,4 +375,42 @@ pub async fn set_active(
         Scope::All => paths::ADMIN_USERS,
         Scope::Firm(_) => paths::FIRM_USERS,
     }))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ExportRightForm {
+    csrf: String,
+    right: String,
+}
+
+impl HasCsrf for ExportRightForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// An admin grants or revokes a staff user's right to export (audited).
+/// Granting widens what the user may take out of the portal, so it needs
+/// a recent sign-in, as disabling a user does; revoking does not.
+pub async fn set_export_right(
+    state: web::Data<AppState>,
+    who: Admin,
+    id: web::Path<String>,
+    CsrfForm(form): CsrfForm<ExportRightForm>,
+) -> AppResult<HttpResponse> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let right = ExportRight::parse(form.right.trim())
+        .map_err(|_| AppError::BadRequest(msg!("error.bad_form")))?;
+    let now = state.clock.now();
+    if right != ExportRight::None {
+        require_recent(&who.0, now, paths::ADMIN_USERS)?;
+    }
+    let actor = who.0.actor();
+    crate::db::run(&state.pool, move |conn| {
+        export_rights::set(conn, &actor, id, right, now)
+    })
+    .await?
+    .map_err(AppError::Conflict)?;
+    Ok(redirect(paths::ADMIN_USERS))
 }

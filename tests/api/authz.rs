@@ -138,8 +138,9 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/review/board", "L F F F A A F"),
     ("get", "/review/completeness", "L F F F A A F"),
     ("get", "/review/queue", "L F F F A A F"),
-    ("get", "/review/exports/versions.csv", "L F F F A A F"),
-    ("get", "/review/exports/trades.csv", "L F F F A A F"),
+    // Exporting is a right an admin grants; this analyst has none.
+    ("get", "/review/exports/versions.csv", "L F F F F A F"),
+    ("get", "/review/exports/trades.csv", "L F F F F A F"),
     // Firm Alpha's incident, sent, in a campaign.
     ("get", "/review/incidents", "L F F F A A F"),
     ("get", "/review/incidents/{id}", "L F F F A A F"),
@@ -272,6 +273,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("post", "/admin/firms/{id}/legal-hold", "L F F F F N F"),
     ("post", "/admin/firms/{id}/legal-hold/lift", "L F F F F N F"),
     ("get", "/admin/firms/{id}/legal-hold/lift", "A A A A A A A"),
+    ("post", "/users/{id}/export-right", "L F F F F A F"),
+    ("get", "/users/{id}/export-right", "A A A A A A A"),
     ("post", "/logout", "L L L L L L L"),
     // The filing API takes bearer tokens only: a session is no credential.
     ("get", "/api/v1/periods", "U U U U U U U"),

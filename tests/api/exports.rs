@@ -58,6 +58,8 @@ async fn versions_export_lists_every_version_in_range(app: TestApp) {
             .unwrap();
     }
     let analyst = app.analyst(&mut admin).await;
+    app.grant_export(&mut admin, "analyst@fsa.example", "export")
+        .await;
     let path = "/review/exports/versions.csv?from=2025-03&to=2025-04";
     let (status, kind, bytes) = analyst.get_bytes(path).await;
     assert_eq!(status, StatusCode::OK);
@@ -76,7 +78,7 @@ async fn versions_export_lists_every_version_in_range(app: TestApp) {
             "is_nil"
         ]
     );
-    assert_eq!(rows[0].len(), 17);
+    assert_eq!(rows[0].len(), 21, "the amendment chain's four columns last");
     let got: Vec<(String, String, String, String)> = rows[1..]
         .iter()
         .map(|r| (r[1].clone(), r[3].clone(), r[4].clone(), r[8].clone()))
@@ -100,7 +102,7 @@ async fn versions_export_lists_every_version_in_range(app: TestApp) {
     assert_eq!(rows[2][16], "'=SUM(A1), \"quoted\"");
     let text = String::from_utf8(bytes).unwrap();
     assert!(
-        text.contains(",\"'=SUM(A1), \"\"quoted\"\"\"\r\n"),
+        text.contains(",\"'=SUM(A1), \"\"quoted\"\"\",,false,,\r\n"),
         "{text}"
     );
     // Audited, with the range.
@@ -109,7 +111,7 @@ async fn versions_export_lists_every_version_in_range(app: TestApp) {
         [(
             s("analyst@fsa.example"),
             s("versions.csv"),
-            s("from=2025-03 to=2025-04")
+            s("from=2025-03 to=2025-04 contacts=no")
         )]
     );
     // No range: everything. A bad month: refused.
@@ -151,6 +153,8 @@ async fn trades_export_pages_through_every_row(app: TestApp) {
     let total = 10_003_i32;
     seed_trades(&app, april, feb, total);
     let analyst = app.analyst(&mut admin).await;
+    app.grant_export(&mut admin, "analyst@fsa.example", "export")
+        .await;
     let path = "/review/exports/trades.csv?from=2025-03&to=2025-04";
     let (status, kind, bytes) = analyst.get_bytes(path).await;
     assert_eq!(status, StatusCode::OK);

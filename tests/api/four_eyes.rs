@@ -201,6 +201,9 @@ async fn the_attestation_is_the_approvers_statement_not_an_edit(app: TestApp) {
             &[
                 ("attestation", "yes"),
                 ("approver_note", "Checked against the ledger."),
+                // An amendment says why.
+                ("amendment_reason", "correction"),
+                ("amendment_reason_text", "Figures corrected."),
             ],
         )
         .await;

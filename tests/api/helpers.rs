@@ -500,6 +500,31 @@ impl TestApp {
             .await;
         self.first_sign_in("analyst@fsa.example").await
     }
+
+    /// The admin sets the export right (`none`, `export` or
+    /// `export_contacts`) of the staff user `email` on the users page.
+    pub async fn grant_export(&self, admin: &mut Browser, email: &str, right: &str) -> Page {
+        use diesel::prelude::*;
+        use incident_portal::db::schema::users;
+        let id: i64 = {
+            let mut conn = self.pool.get().unwrap();
+            users::table
+                .filter(users::email.eq(email))
+                .select(users::id)
+                .first(&mut conn)
+                .unwrap()
+        };
+        let page = admin.get("/admin/users").await;
+        let done = admin
+            .submit_form(
+                &page,
+                &format!("/users/{id}/export-right"),
+                &[("right", right)],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        done
+    }
 }
 
 pub struct Firm {
@@ -937,7 +962,8 @@ pub async fn file(firm: &mut Firm, period: &str, typed: &[(&'static str, &str)])
 }
 
 /// The approver's act: opens the review page of `period` and submits what
-/// was prepared, confirming the attestation.
+/// was prepared, confirming the attestation (and, for an amendment, giving
+/// a reason: the form ignores it on a first version).
 pub async fn approve(approver: &mut Browser, period: &str) -> Page {
     let review = approver.get(&format!("/returns/{period}/approve")).await;
     assert_eq!(review.status, StatusCode::OK, "{}", review.body);
@@ -945,7 +971,11 @@ pub async fn approve(approver: &mut Browser, period: &str) -> Page {
         .submit_form(
             &review,
             &format!("/returns/{period}/submit"),
-            &[("attestation", "yes")],
+            &[
+                ("attestation", "yes"),
+                ("amendment_reason", "correction"),
+                ("amendment_reason_text", "Figures corrected."),
+            ],
         )
         .await
 }

@@ -164,8 +164,11 @@ async fn a_signed_in_pick_is_kept_in_the_profile(app: TestApp) {
     let (status, _, bytes) = admin.get_bytes("/review/exports/versions.csv").await;
     assert_eq!(status, StatusCode::OK);
     let text = String::from_utf8(bytes).unwrap();
+    // The first line, a `#` comment, says who exported and how, in Japanese too.
+    let (first, rest) = text.split_once("\r\n").unwrap();
+    assert!(first.starts_with("\u{feff}# 作成者 "), "{text}");
     assert!(
-        text.starts_with("\u{feff}事業者ID,事業者名,登録番号,発生月,版,受付番号"),
+        rest.starts_with("事業者ID,事業者名,登録番号,発生月,版,受付番号"),
         "{text}"
     );
 }

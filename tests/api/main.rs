@@ -7,6 +7,7 @@
 mod api_support;
 mod helpers;
 
+mod amendment_reasons;
 mod api_clients;
 mod api_token;
 mod as_of;
@@ -22,6 +23,7 @@ mod csrf;
 mod cutoff_and_links;
 mod dashboard;
 mod exports;
+mod extract_rights;
 mod filing_api;
 mod first_month;
 mod form_rules;

@@ -30,14 +30,18 @@ CREATE TABLE users_new (
     totp_secret TEXT,
     totp_enabled_at TIMESTAMP,
     totp_last_step BIGINT,
+    export_right TEXT NOT NULL DEFAULT 'none'
+        CHECK (export_right IN ('none', 'export', 'export_contacts')),
     CHECK ((role IN ('reporter', 'approver')) = (firm_id IS NOT NULL))
 );
 INSERT INTO users_new (id, email, display_name, role, firm_id, password_hash,
         must_change_password, active, locale, created_at, updated_at,
-        password_changed_at, totp_secret, totp_enabled_at, totp_last_step)
+        password_changed_at, totp_secret, totp_enabled_at, totp_last_step,
+        export_right)
     SELECT id, email, display_name, role, firm_id, password_hash,
         must_change_password, active, locale, created_at, updated_at,
-        password_changed_at, totp_secret, totp_enabled_at, totp_last_step
+        password_changed_at, totp_secret, totp_enabled_at, totp_last_step,
+        export_right
     FROM users WHERE role <> 'observer';
 DROP TABLE users;
 ALTER TABLE users_new RENAME TO users;

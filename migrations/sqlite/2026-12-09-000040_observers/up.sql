@@ -8,7 +8,8 @@
 -- (create new, copy, drop, rename, indexes again, foreign_key_check) with
 -- foreign keys off, in a transaction of its own (metadata.toml:
 -- run_in_transaction = false, since PRAGMA foreign_keys is ignored inside
--- a transaction). Keep in step with the other backend.
+-- a transaction). Every column of users is listed, export_right
+-- (2026-12-09-000030) included. Keep in step with the other backend.
 
 PRAGMA foreign_keys = OFF;
 BEGIN IMMEDIATE;
@@ -29,14 +30,18 @@ CREATE TABLE users_new (
     totp_secret TEXT,
     totp_enabled_at TIMESTAMP,
     totp_last_step BIGINT,
+    export_right TEXT NOT NULL DEFAULT 'none'
+        CHECK (export_right IN ('none', 'export', 'export_contacts')),
     CHECK ((role IN ('reporter', 'approver')) = (firm_id IS NOT NULL))
 );
 INSERT INTO users_new (id, email, display_name, role, firm_id, password_hash,
         must_change_password, active, locale, created_at, updated_at,
-        password_changed_at, totp_secret, totp_enabled_at, totp_last_step)
+        password_changed_at, totp_secret, totp_enabled_at, totp_last_step,
+        export_right)
     SELECT id, email, display_name, role, firm_id, password_hash,
         must_change_password, active, locale, created_at, updated_at,
-        password_changed_at, totp_secret, totp_enabled_at, totp_last_step
+        password_changed_at, totp_secret, totp_enabled_at, totp_last_step,
+        export_right
     FROM users;
 DROP TABLE users;
 ALTER TABLE users_new RENAME TO users;

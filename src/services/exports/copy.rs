@@ -32,15 +32,24 @@ AND v.period >= current_setting('portal.export_from') \
 AND v.period <= current_setting('portal.export_to') \
 ORDER BY t.id LIMIT ";
 
-/// The version rows after `portal.export_after`, id first. Booleans as
-/// `true`/`false` and timestamps as `%Y-%m-%dT%H:%M:%S%.6fZ`, as the SQLite
-/// path writes them.
+/// The version rows after `portal.export_after`, id first, each with its
+/// amendment chain (joined, as on SQLite). Booleans as `true`/`false` and
+/// timestamps as `%Y-%m-%dT%H:%M:%S%.6fZ`, as the SQLite path writes them.
+/// The contact columns, when asked for, go between the columns and `FROM`.
 const VERSIONS: &str = "(SELECT v.id, v.firm_id, f.name, f.registration_no, v.period, \
 v.version_no, v.receipt_no, v.status, v.is_nil::text, v.unauthorized_accesses, \
 v.affected_accounts, v.fraudulent_trades, v.sale_amount_jpy, v.purchase_amount_jpy, \
 to_char(v.submitted_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), v.on_time::text, \
-to_char(v.reviewed_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), v.review_note \
-FROM return_versions v JOIN firms f ON f.id = v.firm_id \
+to_char(v.reviewed_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), v.review_note, \
+CASE WHEN v.version_no > 1 THEN v.version_no - 1 END, \
+(v.version_no = r.current_version)::text, a.reason, a.reason_text";
+
+const VERSION_CONTACTS: &str = ", d.contact_name, d.contact_phone, d.contact_email";
+
+const VERSIONS_FROM: &str = " FROM return_versions v JOIN firms f ON f.id = v.firm_id \
+JOIN returns r ON r.id = v.return_id \
+LEFT JOIN version_amendments a ON a.version_id = v.id \
+LEFT JOIN version_details d ON d.version_id = v.id \
 WHERE v.id > current_setting('portal.export_after')::bigint \
 AND v.period >= current_setting('portal.export_from') \
 AND v.period <= current_setting('portal.export_to') \
@@ -51,6 +60,9 @@ struct TradesPage;
 
 /// The COPY source of a versions page.
 struct VersionsPage;
+
+/// The COPY source of a versions page with the contact columns.
+struct VersionsWithContactsPage;
 
 fn walk(sql: &str, mut pass: AstPass<'_, '_, Pg>) -> QueryResult<()> {
     pass.push_sql(sql);
@@ -77,8 +89,20 @@ impl CopyTarget for VersionsPage {
     type Table = return_versions::table;
     type SqlType = Text;
 
-    fn walk_target(pass: AstPass<'_, '_, Pg>) -> QueryResult<()> {
-        walk(VERSIONS, pass)
+    fn walk_target(mut pass: AstPass<'_, '_, Pg>) -> QueryResult<()> {
+        pass.push_sql(VERSIONS);
+        walk(VERSIONS_FROM, pass)
+    }
+}
+
+impl CopyTarget for VersionsWithContactsPage {
+    type Table = return_versions::table;
+    type SqlType = Text;
+
+    fn walk_target(mut pass: AstPass<'_, '_, Pg>) -> QueryResult<()> {
+        pass.push_sql(VERSIONS);
+        pass.push_sql(VERSION_CONTACTS);
+        walk(VERSIONS_FROM, pass)
     }
 }
 
@@ -88,11 +112,13 @@ pub(super) fn page(
     conn: &mut PgConnection,
     kind: Kind,
     range: &Range,
+    contacts: bool,
     after: i64,
 ) -> Result<Page, AppError> {
-    match kind {
-        Kind::Trades => copy_page(conn, TradesPage, range, after),
-        Kind::Versions => copy_page(conn, VersionsPage, range, after),
+    match (kind, contacts) {
+        (Kind::Trades, _) => copy_page(conn, TradesPage, range, after),
+        (Kind::Versions, false) => copy_page(conn, VersionsPage, range, after),
+        (Kind::Versions, true) => copy_page(conn, VersionsWithContactsPage, range, after),
     }
 }
 
@@ -645,14 +671,18 @@ mod against_diesel {
         ];
         for range in &ranges {
             for after in [0, 5, 40] {
-                for kind in [Kind::Trades, Kind::Versions] {
+                for (kind, contacts) in [
+                    (Kind::Trades, false),
+                    (Kind::Versions, false),
+                    (Kind::Versions, true),
+                ] {
                     let DbConn::Pg(pg) = &mut conn else {
                         unreachable!()
                     };
-                    let copied = page(pg, kind, range, after).unwrap();
+                    let copied = page(pg, kind, range, contacts, after).unwrap();
                     let read = match kind {
                         Kind::Trades => pages::trades_page(&mut conn, range, after),
-                        Kind::Versions => pages::versions_page(&mut conn, range, after),
+                        Kind::Versions => pages::versions_page(&mut conn, range, contacts, after),
                     }
                     .unwrap();
                     if after == 0 {

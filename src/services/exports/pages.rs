@@ -7,7 +7,9 @@ use diesel::prelude::*;
 
 use super::{BATCH, Range};
 use crate::db::DbConn;
-use crate::db::schema::{firms, return_versions, trade_details};
+use crate::db::schema::{
+    firms, return_versions, returns, trade_details, version_amendments, version_details,
+};
 
 /// A page: the CSV of its rows, how many rows, the last id.
 pub(super) type Page = (Vec<u8>, usize, Option<i64>);
@@ -153,13 +155,26 @@ type VersionLine = (
     (i64, i64, String, i32, String, String, bool),
     (i64, i64, i64, i64, i64),
     (NaiveDateTime, bool, Option<NaiveDateTime>, Option<String>),
-    (String, String),
+    (String, String, i32),
+    (Option<String>, Option<String>),
+    (Option<String>, Option<String>, Option<String>),
 );
 
-pub(super) fn versions_page(conn: &mut DbConn, range: &Range, after: i64) -> QueryResult<Page> {
+/// A page of versions, each with its amendment chain (from its own row,
+/// its return's current version and its reason, joined: no query per
+/// row) and, when `contacts`, its contact details.
+pub(super) fn versions_page(
+    conn: &mut DbConn,
+    range: &Range,
+    contacts: bool,
+    after: i64,
+) -> QueryResult<Page> {
     let (from, to) = range.bounds();
     let lines: Vec<VersionLine> = return_versions::table
         .inner_join(firms::table)
+        .inner_join(returns::table)
+        .left_join(version_amendments::table)
+        .left_join(version_details::table)
         .filter(return_versions::id.gt(after))
         .filter(return_versions::period.ge(from))
         .filter(return_versions::period.le(to))
@@ -188,7 +203,20 @@ pub(super) fn versions_page(conn: &mut DbConn, range: &Range, after: i64) -> Que
                 return_versions::reviewed_at,
                 return_versions::review_note,
             ),
-            (firms::name, firms::registration_no),
+            (
+                firms::name,
+                firms::registration_no,
+                returns::current_version,
+            ),
+            (
+                version_amendments::reason.nullable(),
+                version_amendments::reason_text.nullable(),
+            ),
+            (
+                version_details::contact_name.nullable(),
+                version_details::contact_phone.nullable(),
+                version_details::contact_email.nullable(),
+            ),
         ))
         .load(conn)?;
     let last = lines.last().map(|l| l.0.0);
@@ -197,7 +225,9 @@ pub(super) fn versions_page(conn: &mut DbConn, range: &Range, after: i64) -> Que
         (_, firm, period, no, receipt, status, nil),
         (acc, accts, tr, sale, buy),
         (sub, on_time, rev, note),
-        (name, reg),
+        (name, reg, current),
+        (reason, reason_text),
+        (contact_name, contact_phone, contact_email),
     ) in &lines
     {
         let mut line = Line::new(&mut out);
@@ -220,7 +250,20 @@ pub(super) fn versions_page(conn: &mut DbConn, range: &Range, after: i64) -> Que
             Some(rev) => line.utc(*rev),
             None => line.empty(),
         };
-        line.text(note.as_deref().unwrap_or_default()).end();
+        line.text(note.as_deref().unwrap_or_default());
+        match *no {
+            n if n > 1 => line.int(i64::from(n - 1)),
+            _ => line.empty(),
+        };
+        line.bool(no == current)
+            .text(reason.as_deref().unwrap_or_default())
+            .text(reason_text.as_deref().unwrap_or_default());
+        if contacts {
+            line.text(contact_name.as_deref().unwrap_or_default())
+                .text(contact_phone.as_deref().unwrap_or_default())
+                .text(contact_email.as_deref().unwrap_or_default());
+        }
+        line.end();
     }
     Ok((out, lines.len(), last))
 }

@@ -16,7 +16,9 @@ use super::form::{load, warning_lines};
 use super::incidents_view::{self, MonthIncidents};
 use super::summary_view::{SummaryBlock, blocks, statuses};
 use super::{reportable_period, sections};
+use crate::domain::amendment::{self, AmendmentReason};
 use crate::domain::period::Period;
+use crate::domain::rules::Subject;
 use crate::error::{AppError, AppResult};
 use crate::services::returns::{self, Approval, ReturnState};
 use crate::services::submission::Assessment;
@@ -82,6 +84,43 @@ struct ApprovePage {
     note: String,
     note_error: Option<String>,
     amending: bool,
+    amendment: AmendmentFields,
+}
+
+/// An amendment's reason as the approver's form shows it: the choices,
+/// what was typed, and the message beside each field.
+struct AmendmentFields {
+    reasons: Vec<(&'static str, String)>,
+    reason: String,
+    text: String,
+    reason_error: Option<String>,
+    text_error: Option<String>,
+    maxlength: usize,
+}
+
+impl AmendmentFields {
+    fn new(c: &Chrome, form: &ApprovalForm, invalid: &Invalid) -> Self {
+        let message = |field| {
+            invalid
+                .for_field(field)
+                .map(|k| crate::web::rules::message(&c.t, Subject::Return, k))
+        };
+        AmendmentFields {
+            reasons: AmendmentReason::ALL
+                .iter()
+                .map(|r| (r.as_str(), c.t.t(r.label_key()).to_owned()))
+                .collect(),
+            reason: form.amendment_reason.clone(),
+            text: form.amendment_reason_text.clone(),
+            reason_error: message(amendment::REASON_FIELD),
+            text_error: message(amendment::TEXT_FIELD),
+            maxlength: crate::domain::limits::AMENDMENT_REASON,
+        }
+    }
+
+    fn chosen(&self, value: &str) -> bool {
+        self.reason == value
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -92,6 +131,8 @@ pub struct ApprovalForm {
     prepared_sha256: String,
     attestation: String,
     approver_note: String,
+    amendment_reason: String,
+    amendment_reason_text: String,
 }
 
 impl HasCsrf for ApprovalForm {
@@ -197,7 +238,9 @@ fn respond(
         .invalid
         .0
         .iter()
-        .filter(|(field, _)| !matches!(*field, "attestation" | "approver_note"))
+        .filter(|(field, _)| {
+            !matches!(*field, "attestation" | "approver_note") && !amendment::FIELDS.contains(field)
+        })
         .map(|(field, key)| match *field {
             "four_eyes" => c.t.t(key).to_owned(),
             f => format!("{}: {}", c.t.named(&format!("field.{f}")), c.t.t(key)),
@@ -267,6 +310,7 @@ fn respond(
             .for_field("approver_note")
             .map(|k| c.t.t(k).to_owned()),
         amending: !l.state.versions.is_empty(),
+        amendment: AmendmentFields::new(&c, typed.form, typed.invalid),
         c,
     };
     render(status, &page)
@@ -280,8 +324,17 @@ pub async fn page(
 ) -> AppResult<HttpResponse> {
     let period = reportable_period(&period, &state.clock)?;
     let loaded = gather(&state, &who, period).await?;
+    // A reason the preparer proposed in the draft (the filing API's
+    // `amendment`) is offered; the approver's choice is what is filed.
+    let draft = loaded.state.draft.as_ref();
+    let proposed = |field| draft.map_or("", |d| d.get(field)).to_owned();
+    let form = ApprovalForm {
+        amendment_reason: proposed(amendment::REASON_FIELD),
+        amendment_reason_text: proposed(amendment::TEXT_FIELD),
+        ..ApprovalForm::default()
+    };
     let typed = Typed {
-        form: &ApprovalForm::default(),
+        form: &form,
         invalid: &Invalid::default(),
     };
     respond(&req, &who, period, loaded, typed, StatusCode::OK)
@@ -308,6 +361,8 @@ pub async fn submit(
         attested: form.attestation == "yes",
         note: form.approver_note.clone(),
         prepared_sha256: form.prepared_sha256.clone(),
+        amendment_reason: form.amendment_reason.clone(),
+        amendment_text: form.amendment_reason_text.clone(),
     };
     let (actor, firm_id, key) = (who.who.actor(), who.firm_id, form.submission_key.clone());
     let filed = crate::db::run(&state.pool, move |conn| {

@@ -7,8 +7,9 @@ use askama::Template;
 use super::form::status_key;
 use super::reportable_period;
 use crate::db::models::Version;
+use crate::domain::amendment::Amendment;
 use crate::error::{AppError, AppResult};
-use crate::services::{accounts, four_eyes, returns, submission};
+use crate::services::{accounts, amendments, four_eyes, returns, submission};
 use crate::web::extract::FirmUser;
 use crate::web::view::{Chrome, ok};
 use crate::web::{AppState, paths};
@@ -25,6 +26,8 @@ struct VersionPage {
     people: super::details_view::Section,
     /// Submitted and not yet reviewed: what happens next.
     awaiting: bool,
+    /// Why this version amends the one before.
+    amendment: Option<Amendment>,
 }
 
 pub async fn page(
@@ -37,13 +40,14 @@ pub async fn page(
     let period = reportable_period(&period, &state.clock)?;
     let version_no: i32 = version.parse().map_err(|_| AppError::NotFound)?;
     let firm_id = who.firm_id;
-    let (firm, (v, details, nil, people)) = crate::db::run(&state.pool, move |conn| {
+    let (firm, (v, details, nil, people), amendment) = crate::db::run(&state.pool, move |conn| {
         let firm = accounts::require_found(accounts::get_firm(conn, firm_id)?)?;
         let v = accounts::require_found(returns::firm_version(conn, firm_id, period, version_no)?)?;
         let details = submission::details_of(conn, v.id)?;
         let nil = submission::nil_explanation_of(conn, v.id)?;
         let people = four_eyes::version_people(conn, v.id)?;
-        Ok((firm, (v, details, nil, people)))
+        let amendment = amendments::of_version(conn, v.id)?;
+        Ok((firm, (v, details, nil, people), amendment))
     })
     .await?;
     let c = Chrome::signed_in(&req, &who.who);
@@ -67,6 +71,7 @@ pub async fn page(
         details,
         people,
         awaiting: v.status == crate::domain::VersionStatus::Submitted,
+        amendment,
         c,
         firm_name: firm.name,
         status_key: status_key(&v),

@@ -9,13 +9,16 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::db::DbConn;
 use crate::db::models::{Version, VersionDetails};
+use crate::domain::amendment::Amendment;
 use crate::error::AppResult;
-use crate::services::{accounts, audit_log, returns, submission};
+use crate::services::{accounts, amendments, audit_log, returns, submission};
 use crate::web::extract::{FirmUser, Staff};
 use crate::web::returns::reportable_period;
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths};
+use diesel::QueryResult;
 
 use super::compare_rows::{CompareRow, rows};
 
@@ -30,6 +33,9 @@ struct ComparePage {
     changed: usize,
     back: String,
     error: Option<String>,
+    /// Why each of the two versions amends the one before it: the
+    /// version's label, the reason and its words.
+    amendments: Vec<(String, String, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -53,13 +59,33 @@ fn label(c: &Chrome, v: &Version) -> String {
 }
 
 /// A version with its details (none for versions filed before the
-/// complete return, and for imports).
-type Full = (Version, Option<VersionDetails>);
+/// complete return, and for imports) and why it amends the one before.
+type Full = (Version, Option<VersionDetails>, Option<Amendment>);
+
+/// A version as the comparison needs it, read with `conn`.
+fn full(conn: &mut DbConn, version: Version) -> QueryResult<Full> {
+    let details = submission::details_of(conn, version.id)?;
+    let amendment = amendments::of_version(conn, version.id)?;
+    Ok((version, details, amendment))
+}
 
 fn page(c: Chrome, heading: String, a: &Full, b: &Full, back: String) -> AppResult<HttpResponse> {
     let rows = rows(&c, &a.0, a.1.as_ref(), &b.0, b.1.as_ref());
+    let amendments = [a, b]
+        .into_iter()
+        .filter_map(|(v, _, amendment)| {
+            amendment.as_ref().map(|x| {
+                (
+                    format!("v{}", v.version_no),
+                    c.t.t(x.reason.label_key()).to_owned(),
+                    x.text.clone(),
+                )
+            })
+        })
+        .collect();
     let (a, b) = (&a.0, &b.0);
     let page = ComparePage {
+        amendments,
         heading,
         a_label: label(&c, a),
         b_label: label(&c, b),
@@ -83,6 +109,7 @@ fn refused(c: Chrome, key: Key, back: String) -> AppResult<HttpResponse> {
         changed: 0,
         back,
         error: Some(c.t.t(key).to_owned()),
+        amendments: Vec::new(),
         c,
     };
     render(StatusCode::UNPROCESSABLE_ENTITY, &page)
@@ -104,18 +131,18 @@ pub async fn staff_page(
         return refused(c, msg!("compare.bad_query"), paths::REVIEW.to_owned());
     };
     let (now, actor) = (state.clock.now(), who.0.actor());
-    let (da, db, (xa, xb)) = crate::db::run(&state.pool, move |conn| {
+    let (da, db, (fa, fb)) = crate::db::run(&state.pool, move |conn| {
         let da = accounts::require_found(returns::version_detail(conn, a)?)?;
         let db = accounts::require_found(returns::version_detail(conn, b)?)?;
         if da.version.return_id == db.version.return_id {
             audit_log::version_viewed(conn, now, &actor, &da.version)?;
             audit_log::version_viewed(conn, now, &actor, &db.version)?;
         }
-        let details = (
-            submission::details_of(conn, a)?,
-            submission::details_of(conn, b)?,
+        let both = (
+            full(conn, da.version.clone())?,
+            full(conn, db.version.clone())?,
         );
-        Ok((da, db, details))
+        Ok((da, db, both))
     })
     .await?;
     let back = paths::review_version(db.version.id);
@@ -128,7 +155,7 @@ pub async fn staff_page(
         da.firm.name,
         da.version.period
     );
-    page(c, heading, &(da.version, xa), &(db.version, xb), back)
+    page(c, heading, &fa, &fb, back)
 }
 
 /// A firm: `/returns/{period}/compare?a=N&b=N` (its own versions only).
@@ -149,11 +176,7 @@ pub async fn firm_page(
     let (va, vb) = crate::db::run(&state.pool, move |conn| {
         let va = accounts::require_found(returns::firm_version(conn, firm_id, period, a)?)?;
         let vb = accounts::require_found(returns::firm_version(conn, firm_id, period, b)?)?;
-        let (xa, xb) = (
-            submission::details_of(conn, va.id)?,
-            submission::details_of(conn, vb.id)?,
-        );
-        Ok(((va, xa), (vb, xb)))
+        Ok((full(conn, va)?, full(conn, vb)?))
     })
     .await?;
     let heading = format!("{} — {period}", c.t.t(msg!("compare.title")));

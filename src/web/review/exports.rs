@@ -1,7 +1,9 @@
-//! Internal CSV exports for regulator staff, streamed: a blocking-pool task
-//! reads keyset pages and sends each encoded batch through a bounded
-//! channel, so memory stays flat however many rows go out. Each export is
-//! audited before the first byte is sent.
+//! Internal CSV exports for regulator staff who hold the right, streamed: a
+//! blocking-pool task reads keyset pages and sends each encoded batch
+//! through a bounded channel, so memory stays flat however many rows go
+//! out. Each export is audited (with its filters and whether contact
+//! details were included) before the first byte is sent, and its first
+//! line, a `#` comment, says who made it, when and with which filters.
 
 use std::io;
 
@@ -13,8 +15,8 @@ use tokio::sync::mpsc;
 
 use crate::domain::period::Period;
 use crate::error::{AppError, AppResult};
-use crate::i18n::Lang;
-use crate::services::exports::{self, Kind, Range};
+use crate::i18n::{Lang, Tr};
+use crate::services::exports::{self, Extract, Kind, Range};
 use crate::web::AppState;
 use crate::web::extract::Staff;
 
@@ -26,6 +28,8 @@ const CHANNEL_DEPTH: usize = 2;
 pub struct RangeQuery {
     from: String,
     to: String,
+    /// `yes`: include the versions' contact details (needs the right).
+    contacts: String,
 }
 
 fn period(input: &str) -> AppResult<Option<String>> {
@@ -60,22 +64,32 @@ async fn export(
     query: &RangeQuery,
     kind: Kind,
 ) -> AppResult<HttpResponse> {
-    let range = Range {
-        from: period(&query.from)?,
-        to: period(&query.to)?,
+    let extract = Extract {
+        kind,
+        range: Range {
+            from: period(&query.from)?,
+            to: period(&query.to)?,
+        },
+        contacts: query.contacts == "yes",
     };
-    let actor = who.0.actor();
-    let lang = Lang::parse(&who.0.user.locale).unwrap_or(Lang::En);
+    let user = &who.0.user;
+    let (actor, user_id) = (who.0.actor(), user.id);
+    let lang = Lang::parse(&user.locale).unwrap_or(Lang::En);
     let now = state.clock.now();
-    let audited = range.clone();
+    let first_line = extract.first_line(
+        &Tr::new(lang),
+        &format!("{} <{}>", user.display_name, user.email),
+        now,
+    );
+    let audited = extract.clone();
     crate::db::run(&state.pool, move |conn| {
-        exports::record(conn, now, &actor, kind, &audited)
+        exports::record(conn, now, &actor, user_id, &audited)
     })
     .await?;
     let (tx, rx) = mpsc::channel::<Result<Bytes, io::Error>>(CHANNEL_DEPTH);
     let pool = state.pool.clone();
     rt::task::spawn_blocking(move || {
-        exports::produce_in(&pool, kind, &range, lang, |chunk| {
+        exports::produce_in(&pool, &extract, lang, &first_line, |chunk| {
             let item = chunk
                 .map(Bytes::from)
                 .map_err(|e| io::Error::other(e.to_string()));

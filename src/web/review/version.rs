@@ -53,6 +53,7 @@ struct StaffVersionPage {
     comments: StaffPanel,
     /// Why the last decision or comment action was refused (409).
     refusal: Option<String>,
+    amendment: Option<crate::domain::amendment::Amendment>,
 }
 
 #[derive(Deserialize, Default)]
@@ -188,6 +189,7 @@ pub async fn show_with(
         file,
         incidents,
         people: loaded.people,
+        amendment: loaded.amendment,
         firm: loaded.firm,
         v: loaded.version,
         c,

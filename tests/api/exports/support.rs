@@ -10,11 +10,14 @@ use crate::helpers::TestApp;
 
 pub use crate::helpers::file;
 
-/// The records after the BOM, header first.
+/// The records after the BOM, header first (the first line, a `#`
+/// comment, skipped as a consumer told of it does).
 pub fn records(bytes: &[u8]) -> Vec<Vec<String>> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").expect("a UTF-8 BOM");
+    assert!(body.starts_with(b"# "), "the first line is a comment");
     csv::ReaderBuilder::new()
         .has_headers(false)
+        .comment(Some(b'#'))
         .from_reader(body)
         .records()
         .map(|r| r.unwrap().iter().map(str::to_owned).collect())

@@ -77,6 +77,7 @@ fn submit(app: &TestApp, approver: &str, period: &str) -> Result<Version, Invali
         attested: true,
         note: String::new(),
         prepared_sha256: sha,
+        ..Approval::default()
     };
     returns::submit(
         &mut conn,

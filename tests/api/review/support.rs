@@ -13,17 +13,23 @@ use reqwest::StatusCode;
 
 use crate::helpers::{Firm, Page, TestApp, prepare};
 
-/// The reporter prepares `typed`, the approver submits it; returns the new
-/// version.
+/// The reporter prepares `typed`, the approver submits it (giving a reason
+/// when it amends); returns the new version.
 pub async fn file(app: &TestApp, firm: &mut Firm, period: &str, typed: &[(&str, &str)]) -> Version {
     prepare(&mut firm.reporter, period, typed).await;
     let form = firm
         .approver
         .get(&format!("/returns/{period}/approve"))
         .await;
+    // An amendment says why (a first version ignores the reason).
+    let mut fields = typed.to_vec();
+    fields.extend([
+        ("amendment_reason", "correction"),
+        ("amendment_reason_text", "Figures corrected."),
+    ]);
     let done = firm
         .approver
-        .submit_form(&form, &format!("/returns/{period}/submit"), typed)
+        .submit_form(&form, &format!("/returns/{period}/submit"), &fields)
         .await;
     assert_eq!(
         done.status,

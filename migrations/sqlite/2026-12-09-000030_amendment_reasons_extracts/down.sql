@@ -1,0 +1,2 @@
+ALTER TABLE users DROP COLUMN export_right;
+DROP TABLE version_amendments;
