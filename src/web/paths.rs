@@ -424,6 +424,8 @@ pub fn observer_version(id: i64) -> String {
 
 pub fn admin_observer(id: i64) -> String {
     format!("/admin/observers/{id}")
+}
+
 /// An admin sets a staff user's right to export (and to include contact
 /// details).
 pub const USER_EXPORT_RIGHT: &str = "/users/{id}/export-right";

@@ -18,7 +18,9 @@
 //! - `incident_messages.body`: the incident's thread;
 //! - `incidents.reclassified_reason`: why it was found not reportable;
 //! - `review_comments.body` and `review_answers.body`: the review threads
-//!   on a version (its month).
+//!   on a version (its month);
+//! - `version_amendments.reason_text`: the approver's words on why a
+//!   version amends the one before (the reason's code stays).
 //!
 //! A field is replaced by the [`Marker`] of the day; an empty field or one
 //! already a marker is left as it is, so a second run changes nothing.
@@ -35,7 +37,7 @@ use diesel::prelude::*;
 use crate::db::DbConn;
 use crate::db::schema::{
     incident_drafts, incident_messages, incident_versions, incidents, legal_holds, return_versions,
-    returns, review_answers, review_comments, version_details,
+    returns, review_answers, review_comments, version_amendments, version_details,
 };
 use crate::domain::incident::{Report, ReportForm};
 use crate::domain::retention::{MARKER_LIKE, Marker};
@@ -95,6 +97,10 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "review_answers",
         purge: review_answers,
+    },
+    Target {
+        name: "version_amendments",
+        purge: version_amendments,
     },
 ];
 
@@ -335,6 +341,16 @@ fn review_answers(conn: &mut DbConn, s: &Scope) -> QueryResult<usize> {
                 .filter(review_comments::version_id.eq_any(versions_in_scope!(s)))
                 .select(review_comments::id)
         )
+    ))
+}
+
+fn version_amendments(conn: &mut DbConn, s: &Scope) -> QueryResult<usize> {
+    Ok(clear_column!(
+        conn,
+        s,
+        version_amendments,
+        reason_text,
+        version_amendments::version_id.eq_any(versions_in_scope!(s))
     ))
 }
 

@@ -11,6 +11,8 @@ use super::{audit, scope};
 use crate::db::models::Version;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Key;
+use crate::domain::amendment::Amendment;
+use crate::services::amendments;
 use crate::services::observers::reads;
 use crate::web::extract::Observer;
 use crate::web::returns::details_view::{self, Section};
@@ -33,6 +35,8 @@ struct ObserverVersionPage {
     status_key: Key,
     details: Vec<Section>,
     siblings: Vec<Sibling>,
+    /// Why the version amends the one before (shown in the receipt).
+    amendment: Option<Amendment>,
 }
 
 pub async fn page(
@@ -44,8 +48,11 @@ pub async fn page(
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let (scope, today) = scope(&state, &who).await?;
     let scope = scope.ok_or(AppError::NotFound)?;
-    let observed = crate::db::run(&state.pool, move |conn| {
-        Ok(reads::version(conn, &scope, id, today)?)
+    let (observed, amendment) = crate::db::run(&state.pool, move |conn| {
+        Ok(match reads::version(conn, &scope, id, today)? {
+            Some(observed) => Some((observed, amendments::of_version(conn, id)?)),
+            None => None,
+        })
     })
     .await?
     .ok_or(AppError::NotFound)?;
@@ -71,6 +78,7 @@ pub async fn page(
         firm: observed.firm_name,
         details,
         siblings,
+        amendment,
         v,
         c,
     })
