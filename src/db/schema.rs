@@ -124,6 +124,7 @@ diesel::table! {
         content_sha256 -> Nullable<Text>,
         nil_warnings -> Text,
         nil_explanation -> Text,
+        extension_ref -> Nullable<Text>,
     }
 }
 
@@ -674,4 +675,25 @@ diesel::allow_tables_to_appear_in_same_query!(
     incident_triage,
     incident_messages,
     incident_notices,
+    extensions,
 );
+
+diesel::table! {
+    extensions (id) {
+        id -> BigInt,
+        firm_id -> BigInt,
+        period -> Text,
+        due_before -> Date,
+        requested_due -> Date,
+        reason -> Text,
+        requested_by -> BigInt,
+        requested_at -> Timestamp,
+        status -> Text,
+        granted_due -> Nullable<Date>,
+        decision_reason -> Nullable<Text>,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(extensions -> firms (firm_id));

@@ -68,6 +68,9 @@ text_enum! {
         IncidentMessageSent = "incident.message_sent",
         IncidentCampaignLinked = "incident.campaign_linked",
         IncidentDeadlinesChanged = "incident.deadlines_changed",
+        ExtensionRequested = "extension.requested",
+        ExtensionGranted = "extension.granted",
+        ExtensionRefused = "extension.refused",
     }
 }
 

@@ -204,6 +204,8 @@ pub struct BoardLine {
     pub firm: Firm,
     pub state: BoardState,
     pub latest: Option<Version>,
+    /// A granted extension of the month, whose date is the firm's due date.
+    pub extension: Option<super::extensions::Granted>,
 }
 
 pub struct Board {
@@ -239,6 +241,7 @@ pub fn board(conn: &mut DbConn, period: Period, today: NaiveDate) -> QueryResult
         .order(return_versions::version_no.asc())
         .select(Version::as_select())
         .load(conn)?;
+    let mut granted = super::extensions::in_force_over(conn, period, period)?;
     let lines = active
         .into_iter()
         // A firm is on the board from its first reporting month, or for
@@ -252,11 +255,14 @@ pub fn board(conn: &mut DbConn, period: Period, today: NaiveDate) -> QueryResult
             let mut own = versions.iter().filter(|v| v.firm_id == firm.id);
             let first = own.next();
             let latest = own.next_back().or(first);
-            let state = BoardState::of(row, first, latest, due, today);
+            let extension = granted.remove(&(firm.id, key.clone()));
+            let firm_due = extension.as_ref().map_or(due, |g| g.due);
+            let state = BoardState::of(row, first, latest, firm_due, today);
             BoardLine {
                 latest: latest.cloned(),
                 firm,
                 state,
+                extension,
             }
         })
         .collect();

@@ -304,4 +304,11 @@ portal_routes! {
     post paths::API_INCIDENTS => api::incidents::create;
     get paths::API_INCIDENT => api::incidents::one;
     put paths::API_INCIDENT_STAGE => api::incidents::put_stage;
+    // Supervision: deadline extensions and timeliness over time.
+    get paths::RETURN_EXTENSION => returns::extension::page;
+    post paths::RETURN_EXTENSION => returns::extension::request;
+    get paths::REVIEW_EXTENSIONS => review::extensions::queue;
+    get paths::REVIEW_EXTENSION => review::extensions::page;
+    post paths::REVIEW_EXTENSION => review::extensions::decide;
+    get paths::REVIEW_TIMELINESS => review::timeliness::page;
 }

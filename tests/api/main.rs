@@ -22,6 +22,7 @@ mod csrf;
 mod cutoff_and_links;
 mod dashboard;
 mod exports;
+mod extensions;
 mod filing_api;
 mod first_month;
 mod form_rules;

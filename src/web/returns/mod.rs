@@ -7,6 +7,7 @@ pub mod approve;
 pub mod check;
 pub mod details_view;
 pub mod draft_view;
+pub mod extension;
 pub mod fields;
 pub mod form;
 pub mod incidents_view;

@@ -1,13 +1,14 @@
 //! A firm seen by regulator staff: its returns by period, every version and
-//! its review.
+//! its review, and its timeliness month by month over the last 24 months.
 
 use crate::i18n::Key;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::db::models::Firm;
+use crate::domain::time::tokyo_date;
 use crate::error::{AppError, AppResult};
-use crate::services::firm_history;
+use crate::services::{firm_history, timeliness};
 use crate::web::extract::Staff;
 use crate::web::returns::form::status_key;
 use crate::web::view::{Chrome, ok};
@@ -25,12 +26,23 @@ pub struct Line {
     pub note: String,
 }
 
+/// One month of the firm's timeliness record.
+pub struct RecordLine {
+    pub period: String,
+    pub due: String,
+    pub standing_key: Key,
+    pub slug: &'static str,
+    pub extension: String,
+}
+
 #[derive(Template)]
 #[template(path = "review/firm.html")]
 struct FirmPage {
     c: Chrome,
     firm: Firm,
     lines: Vec<Line>,
+    /// The last 24 months, newest first.
+    record: Vec<RecordLine>,
 }
 
 pub async fn page(
@@ -40,8 +52,13 @@ pub async fn page(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let (firm, history) =
-        crate::db::run(&state.pool, move |conn| firm_history::of_firm(conn, id)).await?;
+    let today = tokyo_date(state.clock.now());
+    let (firm, history, record) = crate::db::run(&state.pool, move |conn| {
+        let (firm, history) = firm_history::of_firm(conn, id)?;
+        let record = timeliness::firm_record(conn, &firm, today)?;
+        Ok((firm, history, record))
+    })
+    .await?;
     let c = Chrome::signed_in(&req, &who.0);
     let lines = history
         .iter()
@@ -58,5 +75,24 @@ pub async fn page(
             note: v.review_note.clone().unwrap_or_default(),
         })
         .collect();
-    ok(&FirmPage { c, firm, lines })
+    let record = record
+        .iter()
+        .map(|m| RecordLine {
+            period: m.period.to_string(),
+            due: c.date(&m.due),
+            standing_key: m.standing.key(),
+            slug: m.standing.slug(),
+            extension: m
+                .extension
+                .as_ref()
+                .map(|g| g.reference.clone())
+                .unwrap_or_default(),
+        })
+        .collect();
+    ok(&FirmPage {
+        c,
+        firm,
+        lines,
+        record,
+    })
 }
