@@ -12,7 +12,7 @@ use super::audit::{self, Action, Event};
 use super::settings::{self, DUE_DAY};
 use super::{Actor, Invalid};
 use crate::db::models::{Firm, ReturnRow, Version};
-use crate::db::schema::{firms, return_versions, returns};
+use crate::db::schema::{firms, return_versions, returns, settings as settings_table};
 use crate::db::{DbConn, write_tx};
 use crate::domain::VersionStatus;
 use crate::domain::due_date::due_date;
@@ -31,16 +31,31 @@ pub struct CalendarSettings {
 }
 
 pub fn reminder_days(conn: &mut DbConn) -> QueryResult<u32> {
-    Ok(settings::get(conn, REMINDER_DAYS)?
-        .and_then(|v| v.parse().ok())
-        .filter(|d| (1..=20).contains(d))
-        .unwrap_or(DEFAULT_REMINDER_DAYS))
+    Ok(reminder_days_of(settings::get(conn, REMINDER_DAYS)?))
 }
 
+fn reminder_days_of(stored: Option<String>) -> u32 {
+    stored
+        .and_then(|v| v.parse().ok())
+        .filter(|d| (1..=20).contains(d))
+        .unwrap_or(DEFAULT_REMINDER_DAYS)
+}
+
+/// Both settings, in one read (the scheduler asks on every pass).
 pub fn current(conn: &mut DbConn) -> QueryResult<CalendarSettings> {
+    let stored: Vec<(String, String)> = settings_table::table
+        .filter(settings_table::key.eq_any([DUE_DAY, REMINDER_DAYS]))
+        .select((settings_table::key, settings_table::value))
+        .load(conn)?;
+    let value = |key: &str| {
+        stored
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    };
     Ok(CalendarSettings {
-        due_day: settings::due_day(conn)?,
-        reminder_days: reminder_days(conn)?,
+        due_day: settings::due_day_of(value(DUE_DAY)),
+        reminder_days: reminder_days_of(value(REMINDER_DAYS)),
     })
 }
 

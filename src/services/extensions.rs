@@ -85,6 +85,40 @@ pub fn in_force_over(
         .collect())
 }
 
+/// The granted extensions in force for the months from `from` on whose
+/// date is near `today` (from a week before): what the reminders need.
+pub fn near(
+    conn: &mut DbConn,
+    from: Period,
+    today: NaiveDate,
+) -> QueryResult<HashMap<(i64, String), Granted>> {
+    let since = today
+        .checked_sub_days(chrono::Days::new(7))
+        .unwrap_or(today);
+    let rows: Vec<(i64, i64, String, NaiveDateTime, Option<NaiveDate>)> = extensions::table
+        .filter(extensions::granted_due.ge(since))
+        .filter(extensions::period.ge(from.to_string()))
+        .order(extensions::id.asc())
+        .select((
+            extensions::id,
+            extensions::firm_id,
+            extensions::period,
+            extensions::requested_at,
+            extensions::granted_due,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, firm_id, period, at, due)| {
+            let granted = Granted {
+                due: due?,
+                reference: extension::reference_on(tokyo_date(at), id),
+            };
+            Some(((firm_id, period), granted))
+        })
+        .collect())
+}
+
 /// The granted extension in force for one firm's month, if any.
 pub fn in_force(conn: &mut DbConn, firm_id: i64, period: Period) -> QueryResult<Option<Granted>> {
     let latest: Option<Extension> = extensions::table

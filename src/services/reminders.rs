@@ -23,7 +23,7 @@ use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
 use super::mail_links::MailLinks;
 use super::{calendar, extensions, incident_notices, notify};
 use crate::clock::Clock;
-use crate::db::models::{Firm, Version};
+use crate::db::models::Version;
 use crate::db::schema::{digest_items, digests, firms, return_versions};
 use crate::db::{self, DbConn, DbPool, write_tx};
 use crate::domain::Role;
@@ -72,27 +72,38 @@ pub fn run_due(conn: &mut DbConn, now: NaiveDateTime, links: &MailLinks) -> AppR
     // A granted extension moves a month's due date up to
     // `MAX_DAYS_AFTER_DUE` later: months that far back may still be due.
     let oldest = (0..LOOK_BACK_MONTHS).fold(current, |p, _| p.prev());
-    let granted = extensions::in_force_over(conn, oldest, current.prev())?;
-    let active: Vec<Firm> = firms::table
-        .filter(firms::active.eq(true))
-        .order(firms::id.asc())
-        .select(Firm::as_select())
-        .load(conn)?;
+    let granted = extensions::near(conn, oldest, today)?;
     let mut period = oldest;
     while period < current {
+        let key = period.to_string();
         let base = due_date(period, cal.due_day);
-        // Only firms whose first reporting month is this period or before.
-        for firm in active
-            .iter()
-            .filter(|f| f.first_period <= period.to_string())
-        {
-            let due = granted
-                .get(&(firm.id, period.to_string()))
-                .map_or(base, |g| g.due);
-            let Some(kind) = kind_on(due, today, cal.reminder_days) else {
-                continue;
-            };
-            let emails = remind(conn, firm.id, period, kind, due, links, now)?;
+        let kind_of = |due| kind_on(due, today, cal.reminder_days);
+        // Firms reminded against the month's own due date (none but on
+        // its days) and those with an extension whose date is near.
+        let mut due_firms: Vec<(i64, NaiveDate, ReminderKind)> = Vec::new();
+        if let Some(kind) = kind_of(base) {
+            // Only firms whose first reporting month is this period or before.
+            let firm_ids: Vec<i64> = firms::table
+                .filter(firms::active.eq(true))
+                .filter(firms::first_period.le(&key))
+                .order(firms::id.asc())
+                .select(firms::id)
+                .load(conn)?;
+            due_firms.extend(
+                firm_ids
+                    .into_iter()
+                    .filter(|id| !granted.contains_key(&(*id, key.clone())))
+                    .map(|id| (id, base, kind)),
+            );
+        }
+        for ((firm_id, _), g) in granted.iter().filter(|((_, p), _)| *p == key) {
+            if let Some(kind) = kind_of(g.due) {
+                due_firms.push((*firm_id, g.due, kind));
+            }
+        }
+        due_firms.sort_by_key(|(id, _, _)| *id);
+        for (firm_id, due, kind) in due_firms {
+            let emails = remind(conn, firm_id, period, kind, due, links, now)?;
             if let Some(emails) = emails {
                 report.reminders += 1;
                 report.emails += emails;
