@@ -90,8 +90,11 @@ fn asked_already(app: &TestApp) -> bool {
         > 0
 }
 
+/// Follows the link whose visible text starts with `link` (a count may
+/// follow it), and waits for `next`.
 async fn follow(client: &Client, link: &str, next: &str) -> Result<(), BoxError> {
-    client.find(Locator::LinkText(link)).await?.click().await?;
+    let xpath = format!("//a[starts-with(normalize-space(.), \"{link}\")]");
+    client.find(Locator::XPath(&xpath)).await?.click().await?;
     wait_for(client, next).await?;
     Ok(())
 }
