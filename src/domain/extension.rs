@@ -40,7 +40,12 @@ pub fn parse_date(value: &str) -> Result<NaiveDate, Key> {
     if value.is_empty() {
         return Err(msg!("err.required"));
     }
-    if value.len() != 10 {
+    let shape = value.len() == 10
+        && value.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !shape {
         return Err(msg!("ext.err.date_format"));
     }
     NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| msg!("ext.err.date_format"))
