@@ -25,6 +25,8 @@ mod api_draft;
 mod api_support;
 #[path = "browser/axe.rs"]
 mod axe;
+#[path = "browser/extensions.rs"]
+mod extensions;
 #[path = "api/helpers.rs"]
 mod helpers;
 #[path = "browser/incidents.rs"]

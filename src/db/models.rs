@@ -156,6 +156,9 @@ pub struct Version {
     pub reviewed_at: Option<NaiveDateTime>,
     pub reviewed_by: Option<i64>,
     pub review_note: Option<String>,
+    /// The granted extension the version was filed under (its due date
+    /// is the extension's), frozen when filed.
+    pub extension_ref: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -511,4 +514,24 @@ pub struct IncidentCampaign {
     pub name: String,
     pub created_by: i64,
     pub created_at: NaiveDateTime,
+}
+
+/// A request for a later due date of one firm's month, and its decision.
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = extensions)]
+pub struct Extension {
+    pub id: i64,
+    pub firm_id: i64,
+    pub period: String,
+    /// The due date in force when it was asked.
+    pub due_before: NaiveDate,
+    pub requested_due: NaiveDate,
+    pub reason: String,
+    pub requested_by: i64,
+    pub requested_at: NaiveDateTime,
+    pub status: crate::domain::extension::ExtensionStatus,
+    pub granted_due: Option<NaiveDate>,
+    pub decision_reason: Option<String>,
+    pub decided_by: Option<i64>,
+    pub decided_at: Option<NaiveDateTime>,
 }

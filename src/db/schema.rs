@@ -125,6 +125,7 @@ diesel::table! {
         content_sha256 -> Nullable<Text>,
         nil_warnings -> Text,
         nil_explanation -> Text,
+        extension_ref -> Nullable<Text>,
     }
 }
 
@@ -690,6 +691,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     observer_scopes,
     observer_scope_firms,
     version_amendments,
+    extensions,
 );
 
 diesel::table! {
@@ -780,3 +782,23 @@ diesel::table! {
 }
 
 diesel::joinable!(version_amendments -> return_versions (version_id));
+
+diesel::table! {
+    extensions (id) {
+        id -> BigInt,
+        firm_id -> BigInt,
+        period -> Text,
+        due_before -> Date,
+        requested_due -> Date,
+        reason -> Text,
+        requested_by -> BigInt,
+        requested_at -> Timestamp,
+        status -> Text,
+        granted_due -> Nullable<Date>,
+        decision_reason -> Nullable<Text>,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(extensions -> firms (firm_id));

@@ -79,6 +79,9 @@ text_enum! {
         ObserverScopeSet = "observer.scope_set",
         ObserverViewed = "observer.viewed",
         ExportRightChanged = "user.export_right_changed",
+        ExtensionRequested = "extension.requested",
+        ExtensionGranted = "extension.granted",
+        ExtensionRefused = "extension.refused",
     }
 }
 

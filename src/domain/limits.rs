@@ -66,7 +66,7 @@ pub fn for_field(name: &str) -> Option<usize> {
         "justification" => JUSTIFICATION,
         "reason" => RETURN_REASON,
         "code" => ONE_TIME_CODE,
-        "firms_until" => DATE,
+        "firms_until" | "new_due_date" => DATE,
         "first_period" => PERIOD,
         "client_name" => API_CLIENT_NAME,
         "public_jwk" => PUBLIC_JWK,

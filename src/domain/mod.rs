@@ -10,6 +10,7 @@ pub mod details;
 pub mod disclosure;
 pub mod due_date;
 pub mod email;
+pub mod extension;
 pub mod figures;
 pub mod idempotency_key;
 pub mod incident;

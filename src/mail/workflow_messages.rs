@@ -75,6 +75,7 @@ email_templates! {
     OverdueText "emails/reminder_overdue.txt" OverdueHtml "emails/reminder_overdue.html";
     DigestText "emails/digest.txt" DigestHtml "emails/digest.html";
     ReadyText "emails/ready.txt" ReadyHtml "emails/ready.html";
+    ExtensionText "emails/extension.txt" ExtensionHtml "emails/extension.html";
 }
 
 pub(super) fn render(template: &impl Template) -> AppResult<String> {
@@ -316,6 +317,56 @@ pub fn digest(
         to: to.clone(),
         text: render(&DigestText { v: &w })?,
         html: render(&DigestHtml { v: &w })?,
+        subject: w.subject,
+    })
+}
+
+/// What the regulator decided about a request for an extension.
+pub struct ExtensionDecision<'a> {
+    pub firm: &'a str,
+    pub period: &'a str,
+    pub reference: &'a str,
+    pub granted: bool,
+    /// The due date in force after the decision.
+    pub due: NaiveDate,
+    /// The regulator's reason (may be empty when granted).
+    pub reason: &'a str,
+}
+
+/// The decision on a request for an extension, to the firm's approvers.
+pub fn extension_decided(
+    to: &EmailAddress,
+    lang: Lang,
+    d: ExtensionDecision<'_>,
+    link: &str,
+) -> AppResult<Email> {
+    let t = Tr::new(lang);
+    let due = day(d.due);
+    let args = [
+        ("firm", d.firm),
+        ("period", d.period),
+        ("reference", d.reference),
+        ("due", due.as_str()),
+    ];
+    let (subject_key, intro_key) = if d.granted {
+        (
+            msg!("email.extension.granted_subject"),
+            msg!("email.extension.granted_intro"),
+        )
+    } else {
+        (
+            msg!("email.extension.refused_subject"),
+            msg!("email.extension.refused_intro"),
+        )
+    };
+    let mut w = view(t, t.tf(subject_key, &args), t.tf(intro_key, &args));
+    w.quote = (!d.reason.is_empty()).then(|| d.reason.to_owned());
+    w.action = Some(t.t(msg!("email.extension.action")).to_owned());
+    w.link = Some(link.to_owned());
+    Ok(Email {
+        to: to.clone(),
+        text: render(&ExtensionText { v: &w })?,
+        html: render(&ExtensionHtml { v: &w })?,
         subject: w.subject,
     })
 }

@@ -12,7 +12,7 @@ use super::audit::{self, Action, Event};
 use super::settings::{self, DUE_DAY};
 use super::{Actor, Invalid};
 use crate::db::models::{Firm, ReturnRow, Version};
-use crate::db::schema::{firms, return_versions, returns};
+use crate::db::schema::{firms, return_versions, returns, settings as settings_table};
 use crate::db::{DbConn, write_tx};
 use crate::domain::VersionStatus;
 use crate::domain::due_date::due_date;
@@ -31,16 +31,31 @@ pub struct CalendarSettings {
 }
 
 pub fn reminder_days(conn: &mut DbConn) -> QueryResult<u32> {
-    Ok(settings::get(conn, REMINDER_DAYS)?
-        .and_then(|v| v.parse().ok())
-        .filter(|d| (1..=20).contains(d))
-        .unwrap_or(DEFAULT_REMINDER_DAYS))
+    Ok(reminder_days_of(settings::get(conn, REMINDER_DAYS)?))
 }
 
+fn reminder_days_of(stored: Option<String>) -> u32 {
+    stored
+        .and_then(|v| v.parse().ok())
+        .filter(|d| (1..=20).contains(d))
+        .unwrap_or(DEFAULT_REMINDER_DAYS)
+}
+
+/// Both settings, in one read (the scheduler asks on every pass).
 pub fn current(conn: &mut DbConn) -> QueryResult<CalendarSettings> {
+    let stored: Vec<(String, String)> = settings_table::table
+        .filter(settings_table::key.eq_any([DUE_DAY, REMINDER_DAYS]))
+        .select((settings_table::key, settings_table::value))
+        .load(conn)?;
+    let value = |key: &str| {
+        stored
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    };
     Ok(CalendarSettings {
-        due_day: settings::due_day(conn)?,
-        reminder_days: reminder_days(conn)?,
+        due_day: settings::due_day_of(value(DUE_DAY)),
+        reminder_days: reminder_days_of(value(REMINDER_DAYS)),
     })
 }
 
@@ -204,6 +219,8 @@ pub struct BoardLine {
     pub firm: Firm,
     pub state: BoardState,
     pub latest: Option<Version>,
+    /// A granted extension of the month, whose date is the firm's due date.
+    pub extension: Option<super::extensions::Granted>,
 }
 
 pub struct Board {
@@ -239,6 +256,7 @@ pub fn board(conn: &mut DbConn, period: Period, today: NaiveDate) -> QueryResult
         .order(return_versions::version_no.asc())
         .select(Version::as_select())
         .load(conn)?;
+    let mut granted = super::extensions::in_force_over(conn, period, period)?;
     let lines = active
         .into_iter()
         // A firm is on the board from its first reporting month, or for
@@ -252,11 +270,14 @@ pub fn board(conn: &mut DbConn, period: Period, today: NaiveDate) -> QueryResult
             let mut own = versions.iter().filter(|v| v.firm_id == firm.id);
             let first = own.next();
             let latest = own.next_back().or(first);
-            let state = BoardState::of(row, first, latest, due, today);
+            let extension = granted.remove(&(firm.id, key.clone()));
+            let firm_due = extension.as_ref().map_or(due, |g| g.due);
+            let state = BoardState::of(row, first, latest, firm_due, today);
             BoardLine {
                 latest: latest.cloned(),
                 firm,
                 state,
+                extension,
             }
         })
         .collect();

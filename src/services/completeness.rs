@@ -5,6 +5,7 @@
 //! Timeliness is the original filing's (frozen when filed); "nil" is the
 //! latest version's. Every active firm is expected to file every period
 //! from its first reporting month on, as on the reporting calendar board.
+//! A firm's month with a granted extension is due on the extension's date.
 
 use std::collections::HashMap;
 
@@ -113,6 +114,7 @@ pub fn over(
             entry.nil = nil;
         }
     }
+    let granted = super::extensions::in_force_over(conn, from, to)?;
     let mut periods = Vec::new();
     // Each active firm's overdue months, in the order of `active`.
     let mut owed: Vec<Vec<(Period, NaiveDate)>> = vec![Vec::new(); active.len()];
@@ -130,15 +132,18 @@ pub fn over(
             not_due: 0,
         };
         for (firm, owes) in active.iter().zip(owed.iter_mut()) {
-            match filed.get(&(firm.id, key.clone())) {
+            let at = (firm.id, key.clone());
+            // A granted extension's date is the firm's due date.
+            let firm_due = granted.get(&at).map_or(due, |g| g.due);
+            match filed.get(&at) {
                 Some(f) if f.nil => line.nil += 1,
                 Some(f) if f.on_time => line.on_time += 1,
                 Some(_) => line.late += 1,
                 // Not yet obliged: the firm's first reporting month is later.
                 None if !firm_start::expected(firm, period) => {}
-                None if today > due => {
+                None if today > firm_due => {
                     line.missing += 1;
-                    owes.push((period, due));
+                    owes.push((period, firm_due));
                 }
                 None => line.not_due += 1,
             }

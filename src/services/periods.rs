@@ -90,6 +90,8 @@ pub struct FirmPeriod {
     /// A ready-for-approval mark: whether the draft is still the one
     /// marked (false once it changed).
     pub ready: Option<bool>,
+    /// The reference of a granted extension, whose date `due` is.
+    pub extension: Option<String>,
 }
 
 /// The firm's months as of `today` (Tokyo), newest first.
@@ -115,12 +117,18 @@ pub fn firm_periods(
         .collect();
     older.sort_by(|a, b| b.cmp(a));
     periods.extend(older);
+    let (oldest, newest) = (
+        periods.iter().min().copied().unwrap_or(period),
+        periods.iter().max().copied().unwrap_or(period),
+    );
+    let mut granted = super::extensions::in_force_over(conn, oldest, newest)?;
     Ok(periods
         .into_iter()
         .map(|p| {
             let row = known.get(&p.to_string());
             let versions = row.map_or(0, |r| r.current_version);
-            let due = due_date(p, due_day);
+            let extension = granted.remove(&(firm.id, p.to_string()));
+            let due = extension.as_ref().map_or(due_date(p, due_day), |g| g.due);
             let required = firm_start::expected(firm, p);
             let ready = marks.get(&p.to_string()).copied();
             FirmPeriod {
@@ -135,6 +143,7 @@ pub fn firm_periods(
                 versions,
                 overdue: required && versions == 0 && today > due,
                 ready,
+                extension: extension.map(|g| g.reference),
             }
         })
         .collect())

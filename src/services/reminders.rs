@@ -16,13 +16,13 @@
 
 use std::time::Duration as StdDuration;
 
-use chrono::{Days, NaiveDateTime, Timelike};
+use chrono::{Days, NaiveDate, NaiveDateTime, Timelike};
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
 
 use super::mail_links::MailLinks;
-use super::{calendar, incident_notices, notify, retention};
+use super::{calendar, extensions, incident_notices, notify, retention};
 use crate::clock::Clock;
 use crate::db::models::Version;
 use crate::db::schema::{digest_items, digests, firms, return_versions};
@@ -76,42 +76,77 @@ pub fn run_due(conn: &mut DbConn, now: NaiveDateTime, links: &MailLinks) -> AppR
     let today = tokyo_date(now);
     let current = Period::from_date(today);
     let cal = calendar::current(conn)?;
-    for period in [current.prev().prev(), current.prev()] {
-        let due = due_date(period, cal.due_day);
-        let before_from = due
-            .checked_sub_days(Days::new(u64::from(cal.reminder_days)))
-            .unwrap_or(due);
-        let overdue_on = next_business_day_on_or_after(due.succ_opt().unwrap_or(due));
-        let kind = if (before_from..=due).contains(&today) {
-            ReminderKind::Before
-        } else if today >= overdue_on
-            && overdue_on
-                .checked_add_days(Days::new(OVERDUE_GRACE_DAYS))
-                .is_some_and(|last| today <= last)
-        {
-            ReminderKind::Overdue
-        } else {
-            continue;
-        };
-        // Only firms whose first reporting month is this period or before.
-        let firm_ids: Vec<i64> = firms::table
-            .filter(firms::active.eq(true))
-            .filter(firms::first_period.le(period.to_string()))
-            .order(firms::id.asc())
-            .select(firms::id)
-            .load(conn)?;
-        for firm_id in firm_ids {
+    // A granted extension moves a month's due date up to
+    // `MAX_DAYS_AFTER_DUE` later: months that far back may still be due.
+    let oldest = (0..LOOK_BACK_MONTHS).fold(current, |p, _| p.prev());
+    let granted = extensions::near(conn, oldest, today)?;
+    let mut period = oldest;
+    while period < current {
+        let key = period.to_string();
+        let base = due_date(period, cal.due_day);
+        let kind_of = |due| kind_on(due, today, cal.reminder_days);
+        // Firms reminded against the month's own due date (none but on
+        // its days) and those with an extension whose date is near.
+        let mut due_firms: Vec<(i64, NaiveDate, ReminderKind)> = Vec::new();
+        if let Some(kind) = kind_of(base) {
+            // Only firms whose first reporting month is this period or before.
+            let firm_ids: Vec<i64> = firms::table
+                .filter(firms::active.eq(true))
+                .filter(firms::first_period.le(&key))
+                .order(firms::id.asc())
+                .select(firms::id)
+                .load(conn)?;
+            due_firms.extend(
+                firm_ids
+                    .into_iter()
+                    .filter(|id| !granted.contains_key(&(*id, key.clone())))
+                    .map(|id| (id, base, kind)),
+            );
+        }
+        for ((firm_id, _), g) in granted.iter().filter(|((_, p), _)| *p == key) {
+            if let Some(kind) = kind_of(g.due) {
+                due_firms.push((*firm_id, g.due, kind));
+            }
+        }
+        due_firms.sort_by_key(|(id, _, _)| *id);
+        for (firm_id, due, kind) in due_firms {
             let emails = remind(conn, firm_id, period, kind, due, links, now)?;
             if let Some(emails) = emails {
                 report.reminders += 1;
                 report.emails += emails;
             }
         }
+        period = period.next();
     }
     let (digested, emails) = digest(conn, now, links)?;
     report.digested = digested;
     report.emails += emails;
     Ok(report)
+}
+
+/// Months back the pass looks for a due date: the last two months, and
+/// those an extension can have moved into reach.
+const LOOK_BACK_MONTHS: usize = 5;
+
+/// Which reminder is due on `today` for a month due on `due`: from
+/// `reminder_days` before it to the day itself, and in the few days from
+/// the business day after it.
+fn kind_on(due: NaiveDate, today: NaiveDate, reminder_days: u32) -> Option<ReminderKind> {
+    let before_from = due
+        .checked_sub_days(Days::new(u64::from(reminder_days)))
+        .unwrap_or(due);
+    let overdue_on = next_business_day_on_or_after(due.succ_opt().unwrap_or(due));
+    if (before_from..=due).contains(&today) {
+        Some(ReminderKind::Before)
+    } else if today >= overdue_on
+        && overdue_on
+            .checked_add_days(Days::new(OVERDUE_GRACE_DAYS))
+            .is_some_and(|last| today <= last)
+    {
+        Some(ReminderKind::Overdue)
+    } else {
+        None
+    }
 }
 
 /// Sends one firm's reminder unless it submitted or was already reminded.
@@ -121,7 +156,7 @@ fn remind(
     firm_id: i64,
     period: Period,
     kind: ReminderKind,
-    due: chrono::NaiveDate,
+    due: NaiveDate,
     links: &MailLinks,
     now: NaiveDateTime,
 ) -> AppResult<Option<usize>> {

@@ -8,13 +8,12 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 use super::audit::{self, Action, Event};
 use super::return_form::FiguresForm;
 use super::summary::{self, Breakdown, Contribution};
-use super::{Actor, Invalid, four_eyes, settings, submission};
+use super::{Actor, Invalid, four_eyes, submission};
 use crate::db::models::{Firm, ReturnRow, User, Version};
 use crate::db::schema::{firms, return_versions, returns, users};
 use crate::db::{DbConn, NewVersionRow, write_tx};
 use crate::domain::VersionStatus;
 use crate::domain::amendment::Amendment;
-use crate::domain::due_date::timeliness;
 use crate::domain::figures::{FieldErrors, ReturnFigures};
 use crate::domain::period::Period;
 use crate::domain::receipt::ReceiptNumber;
@@ -298,8 +297,11 @@ pub fn append_version(
         .optional()?;
     let version_no = row.current_version + 1;
     let receipt = ReceiptNumber::generate(period, row.firm_id, version_no, &mut rand::rng());
-    let due_day = settings::due_day(conn)?;
-    let timely = timeliness(period, due_day, tokyo_date(submitted_at));
+    // The due date in force: a granted extension's, frozen with its
+    // reference on the version.
+    let month = super::extensions::due_of(conn, row.firm_id, period)?;
+    let due = month.due();
+    let on_time = tokyo_date(submitted_at) <= due;
     let new = NewVersionRow {
         return_id: row.id,
         firm_id: row.firm_id,
@@ -318,13 +320,18 @@ pub fn append_version(
         remediation: &figures.remediation,
         submitted_at,
         submitted_by,
-        due_date: timely.due,
-        on_time: timely.on_time,
+        due_date: due,
+        on_time,
     };
     let id: i64 = diesel::insert_into(return_versions::table)
         .values(&new)
         .returning(return_versions::id)
         .get_result(conn)?;
+    if let Some(granted) = &month.extension {
+        diesel::update(return_versions::table.find(id))
+            .set(return_versions::extension_ref.eq(Some(granted.reference.as_str())))
+            .execute(conn)?;
+    }
     diesel::update(returns::table.find(row.id))
         .set((
             returns::current_version.eq(version_no),

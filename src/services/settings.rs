@@ -18,8 +18,13 @@ pub fn get(conn: &mut DbConn, key: &str) -> QueryResult<Option<String>> {
 }
 
 pub fn due_day(conn: &mut DbConn) -> QueryResult<u32> {
-    Ok(get(conn, DUE_DAY)?
+    Ok(due_day_of(get(conn, DUE_DAY)?))
+}
+
+/// The due day a stored value gives (the default when none or unusable).
+pub fn due_day_of(stored: Option<String>) -> u32 {
+    stored
         .and_then(|v| v.parse().ok())
         .filter(|d| (1..=28).contains(d))
-        .unwrap_or(DEFAULT_DUE_DAY))
+        .unwrap_or(DEFAULT_DUE_DAY)
 }

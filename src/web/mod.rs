@@ -334,4 +334,11 @@ portal_routes! {
     // Controlled extracts: an admin grants or revokes a staff user's right.
     post paths::USER_EXPORT_RIGHT => users::set_export_right;
     get paths::USER_EXPORT_RIGHT => || async { redirect(paths::ADMIN_USERS) };
+    // Supervision: deadline extensions and timeliness over time.
+    get paths::RETURN_EXTENSION => returns::extension::page;
+    post paths::RETURN_EXTENSION => returns::extension::request;
+    get paths::REVIEW_EXTENSIONS => review::extensions::queue;
+    get paths::REVIEW_EXTENSION => review::extensions::page;
+    post paths::REVIEW_EXTENSION => review::extensions::decide;
+    get paths::REVIEW_TIMELINESS => review::timeliness::page;
 }

@@ -433,3 +433,22 @@ pub const USER_EXPORT_RIGHT: &str = "/users/{id}/export-right";
 pub fn user_export_right(id: i64) -> String {
     format!("/users/{id}/export-right")
 }
+
+// Supervision: deadline extensions and timeliness over time.
+/// A firm's month: its due date, the requests for an extension and (to
+/// its approvers) the form to ask for one.
+pub const RETURN_EXTENSION: &str = "/returns/{period}/extension";
+/// The requests awaiting a decision, and the latest decided.
+pub const REVIEW_EXTENSIONS: &str = "/review/extensions";
+/// One request, and the form to grant or refuse it.
+pub const REVIEW_EXTENSION: &str = "/review/extensions/{id}";
+/// Timeliness per month over a range (table and chart).
+pub const REVIEW_TIMELINESS: &str = "/review/timeliness";
+
+pub fn return_extension(period: Period) -> String {
+    format!("/returns/{period}/extension")
+}
+
+pub fn review_extension(id: i64) -> String {
+    format!("/review/extensions/{id}")
+}

@@ -275,6 +275,14 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/admin/firms/{id}/legal-hold/lift", "A A A A A A A"),
     ("post", "/users/{id}/export-right", "L F F F F A F"),
     ("get", "/users/{id}/export-right", "A A A A A A A"),
+    // Deadline extensions and timeliness: firm Alpha's open request for
+    // 2025-05.
+    ("get", "/returns/{period}/extension", "L A A A F F F"),
+    ("post", "/returns/{period}/extension", "L F A A F F F"),
+    ("get", "/review/extensions", "L F F F A A F"),
+    ("get", "/review/extensions/{id}", "L F F F A A F"),
+    ("post", "/review/extensions/{id}", "L F F F A A F"),
+    ("get", "/review/timeliness", "L F F F A A F"),
     ("post", "/logout", "L L L L L L L"),
     // The filing API takes bearer tokens only: a session is no credential.
     ("get", "/api/v1/periods", "U U U U U U U"),
@@ -348,6 +356,29 @@ fn every_route_has_a_row() {
         stale.is_empty(),
         "rows for routes that no longer exist: {stale:?}"
     );
+}
+
+/// Firm Alpha's approver asks for a later due date for 2025-05.
+fn alpha_extension(app: &TestApp, firm_id: i64) -> i64 {
+    use incident_portal::services::{Actor, accounts, extensions};
+    let mut conn = app.pool.get().unwrap();
+    let approver = accounts::find_user_by_email(&mut conn, "approver@alpha.example")
+        .unwrap()
+        .unwrap();
+    let period = incident_portal::domain::period::Period::parse("2025-05").unwrap();
+    extensions::request(
+        &mut conn,
+        &Actor::system("authz"),
+        approver.id,
+        firm_id,
+        period,
+        "2025-06-30",
+        "Core system migration",
+        app.clock.now(),
+    )
+    .unwrap()
+    .unwrap()
+    .id
 }
 
 async fn csrf_of(browser: &mut Browser, signed_in: bool) -> String {
@@ -444,6 +475,8 @@ async fn every_route_answers_each_caller_as_the_matrix_says(app: TestApp) {
                     || pattern.starts_with("/incidents")
                 {
                     incident_id.to_string()
+                } else if pattern.starts_with("/review/extensions") {
+                    extension_id.to_string()
                 } else if pattern.starts_with("/review/campaigns") {
                     campaign_id.to_string()
                 } else if pattern.starts_with("/review/firms") {

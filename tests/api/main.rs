@@ -23,6 +23,7 @@ mod csrf;
 mod cutoff_and_links;
 mod dashboard;
 mod exports;
+mod extensions;
 mod extract_rights;
 mod filing_api;
 mod first_month;

@@ -155,8 +155,10 @@ pub fn columns(
     let plot_h = 240.0;
     let plot_w = WIDTH - left - right;
     let mut d = Drawing::new(top + plot_h + bottom);
+    // Legend entries 260 units apart, closer when more series share the row.
+    let step = (plot_w / series.len().max(1) as f64).min(260.0);
     for (s, one) in series.iter().enumerate() {
-        let x = left + 260.0 * s as f64;
+        let x = left + step * s as f64;
         let fill = d.fill(id, s, one);
         d.bar((x, 10.0, 16.0, 16.0), fill, one.colour);
         d.label((x + 22.0, 23.0), "start", one.name.clone());

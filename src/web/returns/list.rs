@@ -26,6 +26,10 @@ pub struct PeriodLine {
     /// A ready-for-approval mark: whether the draft is still the one marked
     /// (false once it changed).
     pub ready: Option<bool>,
+    /// The granted extension's reference when `due` is its date.
+    pub extension: Option<String>,
+    /// The month's deadline page (extensions).
+    pub extension_href: String,
 }
 
 #[derive(Template)]
@@ -76,6 +80,8 @@ pub async fn page(
             due: c.date(&p.due),
             overdue: p.overdue,
             ready: p.ready,
+            extension: p.extension,
+            extension_href: paths::return_extension(p.period),
         })
         .collect();
     ok(&ListPage {

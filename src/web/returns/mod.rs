@@ -8,6 +8,7 @@ pub mod check;
 pub mod comments;
 pub mod details_view;
 pub mod draft_view;
+pub mod extension;
 pub mod fields;
 pub mod form;
 pub mod incidents_view;

@@ -49,6 +49,8 @@ struct TasksPage {
     check_href: String,
     nil_action: String,
     approve_href: String,
+    /// The month's deadline and its extensions.
+    extension_href: String,
     draft_sha256: String,
     notice: Option<Key>,
     nil_draft: bool,
@@ -316,6 +318,7 @@ pub(crate) async fn respond(
         check_href: paths::return_check(period),
         nil_action: paths::return_nil(period),
         approve_href: paths::return_approve(period),
+        extension_href: paths::return_extension(period),
         draft_sha256: sha,
         notice,
         nil_draft,

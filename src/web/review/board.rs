@@ -12,6 +12,7 @@ use crate::domain::period::Period;
 use crate::domain::time::tokyo_date;
 use crate::error::AppResult;
 use crate::services::calendar::{self, BoardState};
+use crate::services::extensions;
 use crate::web::extract::Staff;
 use crate::web::view::{Chrome, ok};
 use crate::web::{AppState, paths};
@@ -24,6 +25,8 @@ pub struct BoardRow {
     pub slug: &'static str,
     pub version: Option<(String, String)>,
     pub submitted_at: String,
+    /// "Extended to … (EXT-…)" when an extension is granted.
+    pub extension: Option<String>,
 }
 
 pub struct StateCount {
@@ -43,6 +46,10 @@ struct BoardPage {
     queue: String,
     counts: Vec<StateCount>,
     rows: Vec<BoardRow>,
+    /// Requests for extensions awaiting a decision (any month), and where.
+    pending_extensions: usize,
+    extensions_href: &'static str,
+    timeliness_href: &'static str,
 }
 
 #[derive(Deserialize, Default)]
@@ -60,8 +67,11 @@ pub async fn page(
     let today = tokyo_date(state.clock.now());
     let period =
         Period::parse(query.period.trim()).unwrap_or_else(|_| Period::from_date(today).prev());
-    let board = crate::db::run(&state.pool, move |conn| {
-        Ok(calendar::board(conn, period, today)?)
+    let (board, pending_extensions) = crate::db::run(&state.pool, move |conn| {
+        Ok((
+            calendar::board(conn, period, today)?,
+            extensions::pending(conn)?.len(),
+        ))
     })
     .await?;
     let c = Chrome::signed_in(&req, &who.0);
@@ -100,6 +110,12 @@ pub async fn page(
                 .as_ref()
                 .map(|v| c.when(&v.submitted_at))
                 .unwrap_or_default(),
+            extension: l.extension.as_ref().map(|g| {
+                c.t.tf(
+                    msg!("ext.board_extended"),
+                    &[("date", &c.date(&g.due)), ("reference", &g.reference)],
+                )
+            }),
         })
         .collect();
     ok(&BoardPage {
@@ -118,6 +134,9 @@ pub async fn page(
         queue: format!("{}?period={period}", paths::review_queue()),
         counts,
         rows,
+        pending_extensions,
+        extensions_href: paths::REVIEW_EXTENSIONS,
+        timeliness_href: paths::REVIEW_TIMELINESS,
         c,
     })
 }

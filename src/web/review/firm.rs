@@ -1,13 +1,14 @@
 //! A firm seen by regulator staff: its returns by period, every version and
-//! its review.
+//! its review, and its timeliness month by month over the last 24 months.
 
 use crate::i18n::Key;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::db::models::Firm;
+use crate::domain::time::tokyo_date;
 use crate::error::{AppError, AppResult};
-use crate::services::{firm_history, legal_holds};
+use crate::services::{firm_history, legal_holds, timeliness};
 use crate::web::extract::Staff;
 use crate::web::returns::form::status_key;
 use crate::web::view::{Chrome, ok};
@@ -25,6 +26,15 @@ pub struct Line {
     pub note: String,
 }
 
+/// One month of the firm's timeliness record.
+pub struct RecordLine {
+    pub period: String,
+    pub due: String,
+    pub standing_key: Key,
+    pub slug: &'static str,
+    pub extension: String,
+}
+
 #[derive(Template)]
 #[template(path = "review/firm.html")]
 struct FirmPage {
@@ -33,6 +43,8 @@ struct FirmPage {
     lines: Vec<Line>,
     /// The legal hold in force, as a sentence, and its reason.
     hold: Option<(String, String)>,
+    /// The last 24 months, newest first.
+    record: Vec<RecordLine>,
 }
 
 pub async fn page(
@@ -42,9 +54,11 @@ pub async fn page(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let (firm, history, hold) = crate::db::run(&state.pool, move |conn| {
+    let today = tokyo_date(state.clock.now());
+    let (firm, history, hold, record) = crate::db::run(&state.pool, move |conn| {
         let (firm, history) = firm_history::of_firm(conn, id)?;
-        Ok((firm, history, legal_holds::in_force(conn, id)?))
+        let record = timeliness::firm_record(conn, &firm, today)?;
+        Ok((firm, history, legal_holds::in_force(conn, id)?, record))
     })
     .await?;
     let c = Chrome::signed_in(&req, &who.0);
@@ -64,10 +78,25 @@ pub async fn page(
         })
         .collect();
     let hold = hold.map(|h| crate::web::admin::legal_hold::described(&c, h));
+    let record = record
+        .iter()
+        .map(|m| RecordLine {
+            period: m.period.to_string(),
+            due: c.date(&m.due),
+            standing_key: m.standing.key(),
+            slug: m.standing.slug(),
+            extension: m
+                .extension
+                .as_ref()
+                .map(|g| g.reference.clone())
+                .unwrap_or_default(),
+        })
+        .collect();
     ok(&FirmPage {
         c,
         firm,
         lines,
         hold,
+        record,
     })
 }

@@ -1,0 +1,2 @@
+ALTER TABLE return_versions DROP COLUMN extension_ref;
+DROP TABLE extensions;
