@@ -428,6 +428,7 @@ async fn every_route_answers_each_caller_as_the_matrix_says(app: TestApp) {
             .id
     };
     let (incident_id, campaign_id) = crate::incidents::review::alpha_incident_in_a_campaign(&app);
+    let extension_id = alpha_extension(&app, a_firm_id);
     let observer_id = crate::observers::support::invite(&app, &mut admin, "o@npa.example").await;
     let scope = crate::observers::support::Scope {
         firms: &[a_firm_id],
