@@ -7,6 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
+use crate::db::models::{Version, VersionDetails};
 use crate::db::schema::version_amendments;
 use crate::domain::amendment::{Amendment, AmendmentReason};
 
@@ -37,4 +38,15 @@ pub fn of_version(conn: &mut DbConn, version_id: i64) -> QueryResult<Option<Amen
         .first(conn)
         .optional()?;
     Ok(found.map(|(reason, text)| Amendment { reason, text }))
+}
+
+/// A version with its details (none for versions filed before the
+/// complete return, and for imports) and why it amends the one before.
+pub type Compared = (Version, Option<VersionDetails>, Option<Amendment>);
+
+/// A version as the comparison of two needs it.
+pub fn compared(conn: &mut DbConn, version: Version) -> QueryResult<Compared> {
+    let details = super::submission::details_of(conn, version.id)?;
+    let amendment = of_version(conn, version.id)?;
+    Ok((version, details, amendment))
 }

@@ -598,8 +598,12 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(base: &str) -> Self {
+        // A kept connection is dropped well before the server's keep-alive
+        // ends it, so a test that pauses (running the scheduler over
+        // simulated weeks) never sends on a connection being closed.
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(incident_portal::server::KEEP_ALIVE / 2)
             .build()
             .unwrap();
         Browser {

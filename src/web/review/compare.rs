@@ -9,16 +9,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::db::DbConn;
-use crate::db::models::{Version, VersionDetails};
-use crate::domain::amendment::Amendment;
+use crate::db::models::Version;
 use crate::error::AppResult;
-use crate::services::{accounts, amendments, audit_log, returns, submission};
+use crate::services::{accounts, amendments, audit_log, returns};
 use crate::web::extract::{FirmUser, Staff};
 use crate::web::returns::reportable_period;
 use crate::web::view::{Chrome, render};
 use crate::web::{AppState, paths};
-use diesel::QueryResult;
 
 use super::compare_rows::{CompareRow, rows};
 
@@ -58,16 +55,7 @@ fn label(c: &Chrome, v: &Version) -> String {
     label
 }
 
-/// A version with its details (none for versions filed before the
-/// complete return, and for imports) and why it amends the one before.
-type Full = (Version, Option<VersionDetails>, Option<Amendment>);
-
-/// A version as the comparison needs it, read with `conn`.
-fn full(conn: &mut DbConn, version: Version) -> QueryResult<Full> {
-    let details = submission::details_of(conn, version.id)?;
-    let amendment = amendments::of_version(conn, version.id)?;
-    Ok((version, details, amendment))
-}
+use amendments::{Compared as Full, compared as full};
 
 fn page(c: Chrome, heading: String, a: &Full, b: &Full, back: String) -> AppResult<HttpResponse> {
     let rows = rows(&c, &a.0, a.1.as_ref(), &b.0, b.1.as_ref());
@@ -78,7 +66,7 @@ fn page(c: Chrome, heading: String, a: &Full, b: &Full, back: String) -> AppResu
                 (
                     format!("v{}", v.version_no),
                     c.t.t(x.reason.label_key()).to_owned(),
-                    x.text.clone(),
+                    c.kept(&x.text),
                 )
             })
         })
