@@ -2,8 +2,11 @@
 //! a person reads: the analyst comments on two sections of a version (one
 //! comment for the firm, one internal note) and sends the review, in
 //! English; the firm's approver reads the firm's comment (never the note)
-//! beside its section and answers, in Japanese; the analyst finds the
-//! acceptance refused while the comment is open, resolves it and accepts.
+//! beside its section and answers, in Japanese; the firm amends the return
+//! and its approver must say why (refused beside the field until a reason
+//! is chosen and described), in Japanese; the analyst reads the reason on
+//! the comparison, finds the acceptance of the amendment refused while the
+//! comment is still open, resolves it and accepts.
 //! Each act in a browser of its own; every page axe-core clean and no
 //! wider than the window. Screenshots go to target/screenshots/review-threads/.
 
@@ -29,6 +32,7 @@ const APPROVER: &str = "approver@kanto.example";
 const VISIBLE: &str = "Sale amount: please explain the 900 yen against the trade file.";
 const INTERNAL: &str = "Internal: similar to the spike at two other brokers.";
 const ANSWER: &str = "取引明細の1行が漏れていました。再提出します。";
+const WHY: &str = "取引明細の漏れを訂正し、売却金額を950円にしました。";
 
 #[actix_web::test]
 #[cfg_attr(
@@ -73,8 +77,18 @@ async fn review_thread_from_comment_to_acceptance_at_phone_width() {
         answer(c, j, comment)
     })
     .await;
+    // The reporter corrects the sale amount; the approver submits it.
+    crate::helpers::prepare(
+        &mut firm.reporter,
+        "2025-04",
+        &figures("10", "8", "3", "950", "800", "MFA"),
+    )
+    .await;
+    act(&app, &driver, &ja, APPROVER, amend).await;
+    let amended = latest_version_id(&app);
+    assert_ne!(amended, version, "the amendment is a version of its own");
     act(&app, &driver, &en, ANALYST, move |c, j| {
-        resolve_and_accept(c, j, version, comment)
+        resolve_and_accept(c, j, version, amended, comment)
     })
     .await;
     drop(driver);
@@ -82,11 +96,22 @@ async fn review_thread_from_comment_to_acceptance_at_phone_width() {
     use diesel::prelude::*;
     use incident_portal::db::schema::return_versions;
     let status: String = return_versions::table
-        .find(version)
+        .find(amended)
         .select(return_versions::status)
         .first(&mut conn)
         .unwrap();
     assert_eq!(status, "accepted");
+}
+
+fn latest_version_id(app: &TestApp) -> i64 {
+    use diesel::prelude::*;
+    use incident_portal::db::schema::return_versions;
+    let mut conn = app.pool.get().unwrap();
+    return_versions::table
+        .select(return_versions::id)
+        .order(return_versions::id.desc())
+        .first(&mut conn)
+        .unwrap()
 }
 
 fn version_id(app: &TestApp) -> i64 {
@@ -184,20 +209,82 @@ async fn answer(client: Client, j: Journey, comment: i64) -> Result<(), BoxError
     j.keep(&client, "2-approver-answered").await
 }
 
+/// The approver submits the amendment: refused until they say why, with
+/// what they ticked kept; then the receipt shows the reason.
+async fn amend(client: Client, j: Journey) -> Result<(), BoxError> {
+    let t = j.t;
+    client
+        .goto(&format!("{}/returns/2025-04/approve", j.base))
+        .await?;
+    wait_for(&client, "#amendment").await?;
+    j.look(&client, "the amendment's approval").await?;
+    click(&client, "#attestation").await?;
+    press(
+        &client,
+        t.t(msg!("return.submit_amendment")),
+        "#amendment_reason-error",
+    )
+    .await?;
+    let error = text(&client, "#amendment_reason-error").await?;
+    if !error.contains(t.t(msg!("err.amendment.reason_required"))) {
+        return Err(format!("beside the reason: {error}").into());
+    }
+    let kept = client
+        .find(Locator::Id("attestation"))
+        .await?
+        .prop("checked")
+        .await?;
+    if kept.as_deref() != Some("true") {
+        return Err("the attestation ticked was lost".into());
+    }
+    j.look(&client, "the amendment refused without a reason").await?;
+    j.keep(&client, "3-amendment-needs-a-reason").await?;
+    client
+        .find(Locator::Id("amendment_reason"))
+        .await?
+        .select_by_value("correction")
+        .await?;
+    type_into(&client, "amendment_reason_text", WHY).await?;
+    press(
+        &client,
+        t.t(msg!("return.submit_amendment")),
+        "#amendment-reason",
+    )
+    .await?;
+    let shown = text(&client, "#amendment-reason").await?;
+    if !shown.contains(t.t(msg!("amendment.reason.correction"))) || !shown.contains(WHY) {
+        return Err(format!("the receipt's reason: {shown}").into());
+    }
+    j.look(&client, "the amendment's receipt").await?;
+    j.keep(&client, "4-amendment-receipt").await
+}
+
 async fn resolve_and_accept(
     client: Client,
     j: Journey,
     version: i64,
+    amended: i64,
     comment: i64,
 ) -> Result<(), BoxError> {
     let t = j.t;
     client
-        .goto(&format!("{}/review/versions/{version}", j.base))
+        .goto(&format!(
+            "{}/review/compare?a={version}&b={amended}",
+            j.base
+        ))
+        .await?;
+    let compared = text(&client, "main").await?;
+    if !compared.contains(WHY) || !compared.contains(t.t(msg!("amendment.reason.correction"))) {
+        return Err(format!("the comparison: {compared}").into());
+    }
+    j.look(&client, "the comparison with the reason").await?;
+    client
+        .goto(&format!("{}/review/versions/{amended}", j.base))
         .await?;
     wait_for(&client, "#comments").await?;
     press(&client, t.t(msg!("review.accept")), "#refusal").await?;
     j.look(&client, "the refused acceptance").await?;
-    j.keep(&client, "3-accept-refused").await?;
+    j.keep(&client, "5-accept-refused").await?;
     submit(
         &client,
         &format!("#comment-{comment} form button"),
@@ -210,5 +297,5 @@ async fn resolve_and_accept(
     }
     press(&client, t.t(msg!("review.accept")), "[role=status]").await?;
     j.look(&client, "the accepted version").await?;
-    j.keep(&client, "4-accepted").await
+    j.keep(&client, "6-accepted").await
 }
