@@ -37,12 +37,12 @@ mod journey;
 mod journey_flow;
 #[path = "browser/mailbox.rs"]
 mod mailbox;
-#[path = "browser/review_threads.rs"]
-mod review_threads;
-#[path = "browser/retention.rs"]
-mod retention;
 #[path = "browser/observers.rs"]
 mod observers;
+#[path = "browser/retention.rs"]
+mod retention;
+#[path = "browser/review_threads.rs"]
+mod review_threads;
 #[path = "browser/support.rs"]
 mod support;
 #[path = "browser/widths.rs"]

@@ -243,14 +243,22 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/admin/observer-views", "L F F F F A F"),
     // Review threads (the version is decided by now: refused on the page).
     ("post", "/review/versions/{id}/comments", "L F F F A A F"),
-    ("post", "/review/versions/{id}/comments/send", "L F F F A A F"),
+    (
+        "post",
+        "/review/versions/{id}/comments/send",
+        "L F F F A A F",
+    ),
     (
         "post",
         "/review/versions/{id}/comments/{comment}/resolve",
         "L F F F N N F",
     ),
     ("get", "/review/versions/{id}/comments", "A A A A A A A"),
-    ("get", "/review/versions/{id}/comments/send", "A A A A A A A"),
+    (
+        "get",
+        "/review/versions/{id}/comments/send",
+        "A A A A A A A",
+    ),
     (
         "get",
         "/review/versions/{id}/comments/{comment}/resolve",

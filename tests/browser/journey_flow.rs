@@ -564,6 +564,19 @@ impl Journey {
         if !attestation.is_selected().await? {
             attestation.click().await?;
         }
+        if version != "V01" {
+            // An amendment says why: the returned figures were corrected.
+            self.client
+                .find(Locator::Id("amendment_reason"))
+                .await?
+                .select_by_value("correction")
+                .await?;
+            self.fill(
+                "amendment_reason_text",
+                "Two accounts were counted twice; corrected as the regulator asked.",
+            )
+            .await?;
+        }
         let receipt = submit(&self.client, "#approval button[type=submit]", ".receipt-no")
             .await?
             .text()

@@ -237,7 +237,8 @@ async fn amend(client: Client, j: Journey) -> Result<(), BoxError> {
     if kept.as_deref() != Some("true") {
         return Err("the attestation ticked was lost".into());
     }
-    j.look(&client, "the amendment refused without a reason").await?;
+    j.look(&client, "the amendment refused without a reason")
+        .await?;
     j.keep(&client, "3-amendment-needs-a-reason").await?;
     client
         .find(Locator::Id("amendment_reason"))

@@ -280,13 +280,10 @@ async fn show(
             ),
         }
     });
-    let reclassified = incident
-        .reclassified_reason
-        .as_ref()
-        .map(|r| {
-            let r = crate::web::retained::shown(t, r);
-            format!("{} {r}", t.t(msg!("incident.reclassified_because")))
-        });
+    let reclassified = incident.reclassified_reason.as_ref().map(|r| {
+        let r = crate::web::retained::shown(t, r);
+        format!("{} {r}", t.t(msg!("incident.reclassified_because")))
+    });
     let thread = (incident.status != IncidentStatus::Draft)
         .then(|| crate::web::incident_thread::ThreadPanel::for_firm(&c, thread, id));
     let page = Page {

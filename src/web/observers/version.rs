@@ -9,9 +9,9 @@ use askama::Template;
 
 use super::{audit, scope};
 use crate::db::models::Version;
+use crate::domain::amendment::Amendment;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Key;
-use crate::domain::amendment::Amendment;
 use crate::services::amendments;
 use crate::services::observers::reads;
 use crate::web::extract::Observer;

@@ -78,7 +78,8 @@ struct ApprovePage {
     exemption: Option<String>,
     standing: Key,
     can_submit: bool,
-    refused: Vec<String>,
+    /// Each refusal: the field it links to, if the form has it, and the text.
+    refused: Vec<(Option<String>, String)>,
     attested: bool,
     attestation_error: Option<String>,
     note: String,
@@ -234,16 +235,20 @@ fn respond(
         blocks(&c.t, period, &draft, &states, trade_line, false)
     };
     let errors = sections::build(&c.t, &draft, &l.checks.errors).summary(&c.t);
+    // Every refusal is listed at the top, where the page opens again; those
+    // of the form's own fields link to the field, where the message is.
     let refused = typed
         .invalid
         .0
         .iter()
-        .filter(|(field, _)| {
-            !matches!(*field, "attestation" | "approver_note") && !amendment::FIELDS.contains(field)
-        })
-        .map(|(field, key)| match *field {
-            "four_eyes" => c.t.t(key).to_owned(),
-            f => format!("{}: {}", c.t.named(&format!("field.{f}")), c.t.t(key)),
+        .map(|(field, key)| {
+            let beside = matches!(*field, "attestation" | "approver_note")
+                || amendment::FIELDS.contains(field);
+            let text = match *field {
+                "four_eyes" => c.t.t(key).to_owned(),
+                f => format!("{}: {}", c.t.named(&format!("field.{f}")), c.t.t(key)),
+            };
+            (beside.then(|| (*field).to_owned()), text)
         })
         .collect();
     let unexplained = !l.checks.warnings.is_empty() && !l.checks.explained;
