@@ -309,7 +309,7 @@ fn incident_messages(conn: &mut DbConn, s: &Scope) -> QueryResult<usize> {
 }
 
 fn incidents(conn: &mut DbConn, s: &Scope) -> QueryResult<usize> {
-    Ok(diesel::update(
+    diesel::update(
         incidents::table
             .filter(incidents::period.le(&s.last_period))
             .filter(incidents::firm_id.ne_all(held_firms!()))
@@ -317,7 +317,7 @@ fn incidents(conn: &mut DbConn, s: &Scope) -> QueryResult<usize> {
             .filter(incidents::reclassified_reason.not_like(MARKER_LIKE)),
     )
     .set(incidents::reclassified_reason.eq(&s.marker))
-    .execute(conn)?)
+    .execute(conn)
 }
 
 fn review_comments(conn: &mut DbConn, s: &Scope) -> QueryResult<usize> {

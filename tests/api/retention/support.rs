@@ -229,28 +229,38 @@ pub fn incident_texts(app: &TestApp, id: i64) -> Vec<String> {
     out
 }
 
+/// A version's id, receipt, hash, number, status and figures.
+type VersionKept = (i64, String, Option<String>, i32, String, i64, i64, i64, i64);
+/// A release's id, files and table.
+type ReleaseKept = (
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 /// What must never change: every version's receipt and figures, the
 /// details' figures, the period summary, the releases and their files,
 /// the incidents' figures, as text.
 pub fn kept(app: &TestApp) -> Vec<String> {
     let mut conn = app.pool.get().unwrap();
     let mut out = Vec::new();
-    let versions: Vec<(i64, String, Option<String>, i32, String, i64, i64, i64, i64)> =
-        return_versions::table
-            .order(return_versions::id)
-            .select((
-                return_versions::id,
-                return_versions::receipt_no,
-                return_versions::content_sha256,
-                return_versions::version_no,
-                return_versions::status,
-                return_versions::unauthorized_accesses,
-                return_versions::fraudulent_trades,
-                return_versions::sale_amount_jpy,
-                return_versions::purchase_amount_jpy,
-            ))
-            .load(&mut conn)
-            .unwrap();
+    let versions: Vec<VersionKept> = return_versions::table
+        .order(return_versions::id)
+        .select((
+            return_versions::id,
+            return_versions::receipt_no,
+            return_versions::content_sha256,
+            return_versions::version_no,
+            return_versions::status,
+            return_versions::unauthorized_accesses,
+            return_versions::fraudulent_trades,
+            return_versions::sale_amount_jpy,
+            return_versions::purchase_amount_jpy,
+        ))
+        .load(&mut conn)
+        .unwrap();
     out.extend(versions.iter().map(|v| format!("{v:?}")));
     let details: Vec<(i64, i64, i64, String, String)> = version_details::table
         .order(version_details::version_id)
@@ -279,13 +289,7 @@ pub fn kept(app: &TestApp) -> Vec<String> {
             .load(&mut conn)
             .unwrap();
     out.extend(summary.iter().map(|s| format!("{s:?}")));
-    let releases: Vec<(
-        i64,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    )> = publications::table
+    let releases: Vec<ReleaseKept> = publications::table
         .order(publications::id)
         .select((
             publications::id,
