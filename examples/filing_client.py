@@ -12,6 +12,15 @@ public key in the portal, and a second approver confirms it.
         --client-id pc_... --key client-key.pem --period 2025-04 \\
         --draft examples/draft.json
 
+When the month already has a version, the draft amends it: give the reason
+in the document's "amendment" member, or the checks refuse to mark it ready
+(rules RET-E023, RET-E024); the approver sees it on their page:
+
+    "amendment": {"reason": "correction",
+                  "text": "The sale amount of 3 April was counted twice."}
+
+The reason is one of late_discovery, correction or regulator_request.
+
 Exit status: 0 once the draft is marked ready for approval; 1 when the API
 refuses or cannot be reached; 2 when the draft is kept but fails checks.
 """

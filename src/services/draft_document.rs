@@ -24,6 +24,7 @@
 //!                   "narrative": "Passkeys offered to every customer since ..."},
 //!   "contact": {"name": "Kei Sato", "phone": "+81 3-1234-5678", "email": "kei@firm.example"},
 //!   "warnings_explanation": null,
+//!   "amendment": {"reason": "correction", "text": "The sale amount of 3 April ..."},
 //!   "as_typed": {}
 //! }
 //! ```
@@ -49,6 +50,12 @@
 //! - `nil_return: true` marks the month a nil return; nothing else may then
 //!   be filled but `warnings_explanation`, which a nil return needs when the
 //!   firm reported incidents that began in the month (rule RET-W006).
+//! - `amendment` says why the draft amends the version filed before (from
+//!   the month's second version on): a `reason` code (`late_discovery`,
+//!   `correction` or `regulator_request`) and its `text` (several lines).
+//!   It is kept where the approver's page reads it, which offers it when
+//!   the approver submits; their choice is what is filed. A first version
+//!   needs none (and a nil return may carry one).
 //! - The approver's attestation is never part of a draft (it is their act
 //!   in the portal): a document carrying `attestation` is refused.
 //! - `as_typed` is read-only: a person typing in the portal may leave a
@@ -73,6 +80,7 @@ use std::sync::LazyLock;
 use serde_json::{Map, Number, Value};
 
 use super::return_form::{FiguresForm, NIL_MARK};
+use crate::domain::amendment::{self, AmendmentReason};
 use crate::domain::details::{
     CHECK_DATE, CHECK_STATUS, CHECKLIST, check_item_status, parse_percent, parse_policy_code,
 };
@@ -96,7 +104,8 @@ pub const MAX_PROBLEMS: usize = 100;
 /// valid in the document.
 pub const AS_TYPED: &str = "as_typed";
 
-/// The one member a nil return may fill beside its mark.
+/// The one member a nil return may fill beside its mark (and the
+/// amendment's reason).
 const NIL_EXPLANATION: &str = "warnings_explanation";
 
 /// A problem with the shape of a document: where, and what (a message key).
@@ -123,6 +132,8 @@ pub(crate) enum Kind {
     ItemStatus,
     /// `YYYY-MM-DD`.
     Date,
+    /// An amendment's reason code (`AmendmentReason`).
+    Reason,
     /// Text of at most `max` characters; line breaks only when `multiline`.
     Text {
         max: usize,
@@ -199,6 +210,20 @@ const EXPLANATION: (&str, &[&str], Kind) = (
     lines(limits::WARNINGS_EXPLANATION),
 );
 
+/// Why the draft amends the version before, last.
+const AMENDMENT: [(&str, &[&str], Kind); 2] = [
+    (
+        amendment::REASON_FIELD,
+        &["amendment", "reason"],
+        Kind::Reason,
+    ),
+    (
+        amendment::TEXT_FIELD,
+        &["amendment", "text"],
+        lines(limits::AMENDMENT_REASON),
+    ),
+];
+
 pub(crate) static MEMBERS: LazyLock<Vec<Member>> = LazyLock::new(|| {
     let member = |(field, path, kind): (&'static str, &[&'static str], Kind)| Member {
         field,
@@ -219,6 +244,7 @@ pub(crate) static MEMBERS: LazyLock<Vec<Member>> = LazyLock::new(|| {
         }
     }
     all.push(member(EXPLANATION));
+    all.extend(AMENDMENT.into_iter().map(member));
     all
 });
 
@@ -247,7 +273,9 @@ pub fn from_json(value: &Value) -> Result<FiguresForm, Vec<DocumentError>> {
     let mut reading = Reading::default();
     reading.object(value, &[]);
     let Reading { form, mut errors } = reading;
-    if form.is_nil() && form.0.keys().any(|k| k != NIL_MARK && k != NIL_EXPLANATION) {
+    let beside_nil =
+        |k: &str| k == NIL_MARK || k == NIL_EXPLANATION || amendment::FIELDS.contains(&k);
+    if form.is_nil() && form.0.keys().any(|k| !beside_nil(k)) {
         errors.push(DocumentError {
             pointer: "/nil_return".to_owned(),
             key: msg!("err.document.nil_with_figures"),
@@ -305,6 +333,9 @@ fn shown(kind: Kind, raw: &str) -> Option<Value> {
             .ok()
             .map(|()| Value::String(raw.to_owned())),
         Kind::Date => is_date(raw.trim()).then(|| Value::String(raw.trim().to_owned())),
+        Kind::Reason => AmendmentReason::parse(raw)
+            .ok()
+            .map(|_| Value::String(raw.to_owned())),
         Kind::Text { max, multiline } => text_shape(raw, max, multiline)
             .ok()
             .map(|()| Value::String(raw.to_owned())),
@@ -462,6 +493,11 @@ fn read(kind: Kind, value: &Value) -> Result<Option<String>, Key> {
         Kind::Date => match value.as_str() {
             Some(s) if is_date(s) => Ok(Some(s.to_owned())),
             _ => Err(msg!("err.document.date")),
+        },
+        // The code the approver's page would refuse alike (RET-E009).
+        Kind::Reason => match value.as_str().map(AmendmentReason::parse) {
+            Some(Ok(reason)) => Ok(Some(reason.as_str().to_owned())),
+            _ => Err(msg!("err.choose")),
         },
         Kind::Text { max, multiline } => match value.as_str() {
             Some(s) => {

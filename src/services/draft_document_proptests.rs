@@ -25,6 +25,14 @@ fn canonical(kind: Kind) -> BoxedStrategy<Option<String>> {
         Kind::ItemStatus => proptest::sample::select(vec!["done", "planned", "na"])
             .prop_map(str::to_owned)
             .boxed(),
+        Kind::Reason => proptest::sample::select(
+            crate::domain::amendment::AmendmentReason::ALL
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .prop_map(str::to_owned)
+        .boxed(),
         Kind::Date => (0..40_000_i64)
             .prop_map(|d| {
                 let day = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap()

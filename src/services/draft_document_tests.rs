@@ -54,10 +54,12 @@ fn every_field_of_every_section_has_exactly_one_pointer() {
     let members: Vec<&str> = MEMBERS.iter().map(|m| m.field).collect();
     let mut expected = sections.clone();
     expected.push(NIL_MARK);
+    expected.extend(amendment::FIELDS);
     assert_eq!(
         members.iter().copied().collect::<BTreeSet<_>>(),
         expected.iter().copied().collect::<BTreeSet<_>>(),
-        "the document holds the sections' fields and the nil mark, nothing else"
+        "the document holds the sections' fields, the nil mark and the amendment's reason, \
+         nothing else"
     );
     assert_eq!(members.len(), expected.len(), "no field twice");
     let mut pointers = BTreeSet::new();
@@ -509,6 +511,10 @@ fn the_schema_describes_the_same_document() {
             Kind::Policy => assert_eq!(node["enum"], json!(["full", "partial", "considering"])),
             Kind::ItemStatus => assert_eq!(node["enum"], json!(["done", "planned", "na"])),
             Kind::Date => assert_eq!(node["format"], json!("date")),
+            Kind::Reason => {
+                let codes: Vec<&str> = AmendmentReason::ALL.iter().map(|r| r.as_str()).collect();
+                assert_eq!(node["enum"], json!(codes));
+            }
             Kind::Text { max, multiline } => {
                 assert_eq!(node["type"], nullable("string"), "{}", member.field);
                 assert_eq!(node["maxLength"], json!(max), "{}", member.field);

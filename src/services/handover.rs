@@ -12,7 +12,7 @@ use diesel::prelude::*;
 
 use super::audit::{self, Action, Event};
 use super::mail_links::MailLinks;
-use super::{Actor, four_eyes, notify, submission};
+use super::{Actor, amendments, four_eyes, notify, submission};
 use crate::db::schema::{draft_changes, returns};
 use crate::db::{DbConn, write_tx};
 use crate::domain::Role;
@@ -50,16 +50,27 @@ pub struct ReadyMark {
     pub current: bool,
 }
 
+/// What the preparer checked before marking the draft ready.
+#[derive(Clone, Copy, Debug)]
+pub struct Checked<'a> {
+    /// The hash of the draft they were shown.
+    pub sha256: &'a str,
+    /// Whether an amendment's reason is asked of the draft (the filing
+    /// API's `amendment`); in the portal the approver gives it.
+    pub reason_in_draft: bool,
+}
+
 /// Marks the firm-month's draft ready for approval, if it is still the
-/// draft the preparer checked (`shown_sha256`) and it meets every rule with
-/// every warning explained; audited; the approvers are emailed in their
-/// language, with a link to the approver's page.
+/// draft the preparer checked (`checked.sha256`) and it meets every rule
+/// with every warning explained (and, when asked, gives an amendment's
+/// reason); audited; the approvers are emailed in their language, with a
+/// link to the approver's page.
 pub fn mark_ready(
     conn: &mut DbConn,
     actor: &Actor,
     firm_id: i64,
     period: Period,
-    shown_sha256: &str,
+    checked: Checked<'_>,
     links: &MailLinks,
     now: NaiveDateTime,
 ) -> AppResult<Result<(), Refusal>> {
@@ -72,12 +83,16 @@ pub fn mark_ready(
         }
         let draft = four_eyes::stored_draft(conn, row.id)?;
         let hash = four_eyes::draft_sha256(conn, row.id, &draft)?;
-        if hash != shown_sha256 {
+        if hash != checked.sha256 {
             return Ok(Err(Refusal::Changed));
         }
         // A nil draft too: over a month with incidents it needs its
         // explanation before an approver is asked to submit it.
         if !submission::assess(conn, firm_id, period, &draft)?.ready() {
+            return Ok(Err(Refusal::Problems));
+        }
+        let amending = row.current_version > 0;
+        if checked.reason_in_draft && !amendments::draft_problems(&draft, amending).is_empty() {
             return Ok(Err(Refusal::Problems));
         }
         diesel::update(returns::table.find(row.id))

@@ -4,6 +4,7 @@
 //! regulator's client reads the statistics and nothing of a firm's; every
 //! read and write is audited with the client's id.
 
+mod amendments;
 mod every_rule;
 mod idempotency;
 mod incidents;

@@ -34,6 +34,7 @@ pub struct DraftDocument {
         pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff]*$"
     )]
     pub warnings_explanation: Option<String>,
+    pub amendment: Option<DraftAmendment>,
     /// Read-only: values typed in the portal that are not valid here.
     #[schema(schema_with = as_typed)]
     pub as_typed: Option<BTreeMap<String, String>>,
@@ -222,6 +223,33 @@ pub struct DraftContact {
         pattern = r"^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff]*$"
     )]
     pub email: Option<String>,
+}
+
+/// Why the draft amends the version filed before (from the month's second
+/// version on, whose checks ask for both members: rules RET-E023 and
+/// RET-E024). The approver's page offers it when they submit; their choice
+/// is what is filed. A first version needs none.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftAmendment {
+    pub reason: Option<AmendmentReasonCode>,
+    /// The reason in the firm's words (several lines).
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff]*$"
+    )]
+    pub text: Option<String>,
+}
+
+/// `late_discovery` (cases found after the last version), `correction` (an
+/// error in the last version put right) or `regulator_request` (the
+/// regulator asked for it).
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AmendmentReasonCode {
+    LateDiscovery,
+    Correction,
+    RegulatorRequest,
 }
 
 /// The read-only member: values typed in the portal that are not valid in

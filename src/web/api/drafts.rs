@@ -21,7 +21,7 @@ use crate::domain::time::to_rfc3339;
 use crate::i18n::Tr;
 use crate::services::handover::{self, Refusal};
 use crate::services::return_form::FiguresForm;
-use crate::services::{draft_document, returns, submission};
+use crate::services::{amendments, draft_document, returns, submission};
 use crate::web::AppState;
 
 /// The ready-for-approval mark, as it stands.
@@ -72,7 +72,7 @@ async fn load(
     let (loaded, assessment, sha, mark) = crate::db::run(&state.pool, move |conn| {
         let loaded = returns::load(conn, firm_id, period)?;
         let assessment = match &loaded.draft {
-            Some(draft) => submission::assess(conn, firm_id, period, draft)?,
+            Some(draft) => amendments::assess_draft(conn, firm_id, period, draft)?,
             None => submission::Assessment::default(),
         };
         let sha = returns::draft_sha256_now(conn, firm_id, period)?;
@@ -313,8 +313,9 @@ fn precondition_failed(t: &Tr) -> Problem {
     summary = "Mark the draft ready for approval",
     description = "Exactly as the preparer's button in the portal: the firm's approvers are \
 told by email, and one of them (who prepared no part of it) reviews and submits it in the portal. \
-Only a draft that passes every check, with its warnings explained, can be marked; and only the \
-draft the caller checked (`If-Match`). No body.",
+Only a draft that passes every check, with its warnings explained, can be marked (an amendment, \
+from the month's second version on, with its reason in `amendment`: rules RET-E023 and RET-E024); \
+and only the draft the caller checked (`If-Match`). No body.",
     params(
         super::openapi::params::PeriodPath,
         super::openapi::params::IdempotencyKeyHeader,
@@ -371,7 +372,11 @@ pub async fn ready(
         let now = state.clock.now();
         let links = state.mail_links();
         let marked = crate::db::run(&state.pool, move |conn| {
-            handover::mark_ready(conn, &actor, firm_id, period, &shown, &links, now)
+            let checked = handover::Checked {
+                sha256: &shown,
+                reason_in_draft: true,
+            };
+            handover::mark_ready(conn, &actor, firm_id, period, checked, &links, now)
         })
         .await?;
         match marked {
@@ -494,7 +499,7 @@ pub async fn validate(
         let firm_id = caller.firm()?;
         let checked = form.clone();
         let assessment = crate::db::run(&state.pool, move |conn| {
-            submission::assess(conn, firm_id, period, &checked)
+            amendments::assess_draft(conn, firm_id, period, &checked)
         })
         .await?;
         Ok(json(

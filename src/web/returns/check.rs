@@ -225,7 +225,11 @@ pub async fn mark_ready(
     let links = state.mail_links();
     let shown = form.prepared_sha256.clone();
     let marked = crate::db::run(&state.pool, move |conn| {
-        handover::mark_ready(conn, &actor, firm_id, period, &shown, &links, now)
+        let checked = handover::Checked {
+            sha256: &shown,
+            reason_in_draft: false,
+        };
+        handover::mark_ready(conn, &actor, firm_id, period, checked, &links, now)
     })
     .await?;
     match marked {

@@ -568,6 +568,10 @@ async fn every_rule_is_raised_with_its_id_and_pointer(app: TestApp) {
             "/contact/name",
         ),
         (
+            with(base.clone(), &["amendment", "reason"], json!("because")),
+            "/amendment/reason",
+        ),
+        (
             with(base.clone(), &["nil_return"], json!("yes")),
             "/nil_return",
         ),
@@ -629,6 +633,23 @@ async fn every_rule_is_raised_with_its_id_and_pointer(app: TestApp) {
         "{}",
         answer.body
     );
+
+    // An amendment's reason: April's first version asks none; March, filed
+    // already, is amended and asks both.
+    let first = draft(&client, &key(), &base).await;
+    assert!(
+        !found(&first)
+            .iter()
+            .any(|(rule, _)| rule == "RET-E023" || rule == "RET-E024"),
+        "{}",
+        first.body
+    );
+    let amendment = client
+        .put_json("/api/v1/returns/2025-03/draft", &key(), &base)
+        .await;
+    assert_eq!(amendment.status, StatusCode::OK, "{}", amendment.body);
+    seen.expect("RET-E023", &amendment, "RET-E023", "/amendment/reason");
+    seen.expect("RET-E024", &amendment, "RET-E024", "/amendment/text");
 
     let missing: Vec<&str> = CATALOGUE
         .iter()
