@@ -147,6 +147,9 @@ pub fn create_analyst(conn: &mut DbConn, now: NaiveDateTime) -> Result<Staff, Fa
             .set((
                 users::totp_secret.eq(&staff.totp_secret),
                 users::totp_enabled_at.eq(now),
+                // Exporting is a right an admin grants; the export runs
+                // need it.
+                users::export_right.eq(incident_portal::domain::amendment::ExportRight::Export),
             ))
             .execute(conn)?;
         diesel::insert_into(settings::table)
