@@ -22,7 +22,7 @@ use crate::i18n::Lang;
 use crate::services::{as_of, summary};
 use crate::web::AppState;
 use crate::web::charts::{self, Chart};
-use crate::web::dashboard_incidents::{self, IncidentSection};
+use crate::web::dashboard_incidents;
 use crate::web::extract::Staff;
 use crate::web::view::{Chrome, html, ok_sized};
 
@@ -90,7 +90,8 @@ struct DashboardPage {
     /// When the table is historical: the moment, in Tokyo time.
     as_of_shown: Option<String>,
     as_of_invalid: bool,
-    incidents: IncidentSection,
+    /// The incidents' section, rendered (`dashboard_incidents::Kept`).
+    incidents: String,
     /// What the viewer may export (the session's user: the export itself
     /// reads the right afresh).
     grant: Grant,
@@ -280,11 +281,11 @@ pub async fn page(
                 .await?
         }
     };
-    let incidents = dashboard_incidents::current(&state).await?;
-    let incidents = dashboard_incidents::section(&c, &incidents);
-    // The page around the figures is a few kilobytes, the incidents'
-    // section a few more.
-    let size = figures.html.len() + 16 * 1024;
+    let kept = dashboard_incidents::current(&state).await?;
+    let incidents = kept.html(&c)?.to_owned();
+    // The page around the figures and the incidents' section is a few
+    // kilobytes.
+    let size = figures.html.len() + incidents.len() + 8 * 1024;
     ok_sized(
         &DashboardPage {
             as_of_shown: moment.map(|m| c.t.when(m)),

@@ -9,18 +9,23 @@
 //! also change with time alone (an open incident becomes overdue just
 //! after its due time; the weeks move on Monday 00:00 in Tokyo), so a kept
 //! copy is used only while it `holds_at` the clock's time, and is read
-//! again otherwise.
+//! again otherwise. The section is rendered once per language from each
+//! kept copy (`Kept::html`): the twelve weeks' labels, the chart's
+//! coordinates and the page's words are the same for every request until
+//! the figures are read again.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use askama::Template;
 use chrono::Datelike;
 
 use crate::error::AppResult;
+use crate::i18n::Lang;
 use crate::services::incident_figures::{self, IncidentFigures};
 use crate::web::AppState;
 use crate::web::charts::scale::{Scale, tick_labels};
 use crate::web::charts::svg::{self, Drawing, Series};
-use crate::web::view::Chrome;
+use crate::web::view::{Chrome, html};
 
 /// The one key the figures are kept under (they are the same for every
 /// staff user and language).
@@ -43,23 +48,66 @@ pub struct IncidentSection {
     pub drawing: Drawing,
 }
 
-async fn read(state: &AppState, now: chrono::NaiveDateTime) -> AppResult<Arc<IncidentFigures>> {
+#[derive(Template)]
+#[template(path = "dashboard/incidents.html")]
+struct IncidentsPart<'a> {
+    c: &'a Chrome,
+    incidents: IncidentSection,
+}
+
+/// The figures as read, and the section rendered from them in each
+/// language (on first use).
+pub struct Kept {
+    pub figures: IncidentFigures,
+    /// English, Japanese.
+    html: [OnceLock<String>; 2],
+}
+
+impl Kept {
+    fn new(figures: IncidentFigures) -> Kept {
+        Kept {
+            figures,
+            html: [OnceLock::new(), OnceLock::new()],
+        }
+    }
+
+    /// The section's HTML in `c`'s language, rendered the first time it is
+    /// asked for.
+    pub fn html(&self, c: &Chrome) -> AppResult<&str> {
+        let cell = match c.t.lang {
+            Lang::En => &self.html[0],
+            Lang::Ja => &self.html[1],
+        };
+        if let Some(done) = cell.get() {
+            return Ok(done);
+        }
+        let rendered = html(&IncidentsPart {
+            c,
+            incidents: section(c, &self.figures),
+        })?;
+        // Two requests may render it at once: the first stored is kept,
+        // and both are the same.
+        Ok(cell.get_or_init(|| rendered))
+    }
+}
+
+async fn read(state: &AppState, now: chrono::NaiveDateTime) -> AppResult<Arc<Kept>> {
     let figures = crate::db::run(&state.pool, move |conn| {
         Ok(incident_figures::figures(conn, now)?)
     })
     .await?;
-    Ok(Arc::new(figures))
+    Ok(Arc::new(Kept::new(figures)))
 }
 
 /// The figures as they stand now: the kept ones while they hold at the
 /// clock's time, else read again.
-pub async fn current(state: &AppState) -> AppResult<Arc<IncidentFigures>> {
+pub async fn current(state: &AppState) -> AppResult<Arc<Kept>> {
     let now = state.clock.now();
     let kept = state
         .incident_figures
         .get_or_load(KEY, || read(state, now))
         .await?;
-    if kept.holds_at(now) {
+    if kept.figures.holds_at(now) {
         return Ok(kept);
     }
     state.incident_figures.forget(KEY);
@@ -67,7 +115,7 @@ pub async fn current(state: &AppState) -> AppResult<Arc<IncidentFigures>> {
         .incident_figures
         .get_or_load(KEY, || read(state, now))
         .await?;
-    if again.holds_at(now) {
+    if again.figures.holds_at(now) {
         return Ok(again);
     }
     // A read begun earlier (for an earlier time) was still on its way:
@@ -76,7 +124,7 @@ pub async fn current(state: &AppState) -> AppResult<Arc<IncidentFigures>> {
 }
 
 /// The section for `figures`, in the page's language.
-pub fn section(c: &Chrome, figures: &IncidentFigures) -> IncidentSection {
+fn section(c: &Chrome, figures: &IncidentFigures) -> IncidentSection {
     let labels: Vec<String> = figures
         .weeks
         .iter()

@@ -73,8 +73,7 @@ pub struct AppState {
     pub dashboards: Arc<fresh::Fresh<Arc<dashboard::Figures>>>,
     /// The dashboard's incident figures, while fresh and while they hold at
     /// the clock's time (`dashboard_incidents`).
-    pub incident_figures:
-        Arc<fresh::Fresh<Arc<crate::services::incident_figures::IncidentFigures>>>,
+    pub incident_figures: Arc<fresh::Fresh<Arc<dashboard_incidents::Kept>>>,
     /// The released publications the statistics list shows, while fresh.
     pub released: Arc<fresh::Fresh<Arc<Vec<crate::services::publications::Listed>>>>,
     /// API tokens' holders by token, while fresh (like the sessions).
