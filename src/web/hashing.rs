@@ -5,6 +5,13 @@
 //! the moment one of those wakes. Only these threads ever hold a hash's
 //! memory (not every thread of the blocking pool in turn).
 //!
+//! One more thread, under the normal policy, takes only the known lane's
+//! jobs (sign-ins vouched for by a device cookie, a few places at most):
+//! when the pages keep the CPU busy, an idle-policy thread would get
+//! almost none of it (a hash then takes seconds), while the people who use
+//! the portal must still sign in. It shares the CPU fairly with the pages'
+//! threads, and strangers never reach it.
+//!
 //! The queue is bounded: a job needs a [`Ticket`], and only `depth`
 //! tickets exist at once (queued or running), and only `per_address` for
 //! one client address. When none is left the caller is told at once
@@ -83,6 +90,8 @@ pub struct HashingPool {
     jobs: Sender<Job>,
     /// Jobs of the known lane, taken before any waiting job of the open one.
     known: Sender<Job>,
+    /// Wakes the known lane's own thread for each job sent there.
+    known_sent: Sender<()>,
     depth: usize,
     per_address: usize,
     counts: Arc<Counts>,
@@ -104,9 +113,14 @@ impl HashingPool {
                 .name(format!("hashing-{n}"))
                 .spawn(move || work(&queue))?;
         }
+        let (known_sent, wakes) = channel::<()>();
+        std::thread::Builder::new()
+            .name("hashing-known".to_owned())
+            .spawn(move || work_known(&queue, &wakes))?;
         Ok(HashingPool {
             jobs,
             known,
+            known_sent,
             depth: depth.max(1),
             per_address: per_address.max(1),
             counts: Arc::default(),
@@ -168,7 +182,8 @@ impl HashingPool {
         T: Send + 'static,
     {
         let (answer, answered) = tokio::sync::oneshot::channel();
-        let queue = match ticket.lane {
+        let lane = ticket.lane;
+        let queue = match lane {
             Lane::Open => &self.jobs,
             Lane::Known => &self.known,
         };
@@ -185,6 +200,11 @@ impl HashingPool {
                 let _ = answer.send(result);
             }))
             .map_err(|_| AppError::Internal("the hashing threads have stopped".into()))?;
+        if lane == Lane::Known {
+            // Whichever thread is free first takes it; the known lane's
+            // own thread is woken to try.
+            let _ = self.known_sent.send(());
+        }
         answered
             .await
             .map_err(|_| AppError::Internal("hashing was cancelled".into()))
@@ -236,6 +256,21 @@ fn work(queue: &Mutex<Queues>) {
                     }
                 }
             }
+        };
+        if let Some(job) = job {
+            job();
+        }
+    }
+}
+
+/// The known lane's own thread (normal policy): woken for each known job,
+/// it takes one if an idle-policy thread has not already, until the pool
+/// is dropped.
+fn work_known(queue: &Mutex<Queues>, wakes: &Receiver<()>) {
+    while wakes.recv().is_ok() {
+        let job = {
+            let queues = queue.lock().unwrap_or_else(|p| p.into_inner());
+            queues.known.try_recv().ok()
         };
         if let Some(job) = job {
             job();
@@ -357,6 +392,49 @@ mod tests {
         let order = order.lock().expect("order").clone();
         assert_eq!(order.first(), Some(&Lane::Known), "{order:?}");
         assert_eq!(order.len(), 4);
+    }
+
+    #[actix_web::test]
+    async fn a_known_job_runs_while_every_idle_thread_is_busy() {
+        use thread_priority::unix::{
+            NormalThreadSchedulePolicy, ThreadSchedulePolicy, thread_schedule_policy,
+        };
+        let pool = Arc::new(HashingPool::start(1, 16, 16).expect("threads start"));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let blocker = pool.admit(None).expect("a place");
+        let blocked = {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                pool.run_admitted(blocker, move || {
+                    let _ = hold.recv();
+                })
+                .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let ticket = pool
+            .admit_in(Some("10.0.4.1"), Lane::Known)
+            .expect("a kept place");
+        let ran = tokio::time::timeout(
+            Duration::from_secs(5),
+            pool.run_admitted(ticket, || {
+                let name = std::thread::current().name().map(str::to_owned);
+                (name, thread_schedule_policy().ok())
+            }),
+        )
+        .await
+        .expect("the known job does not wait for the idle thread")
+        .expect("it runs");
+        assert_eq!(ran.0.as_deref(), Some("hashing-known"));
+        assert_eq!(
+            ran.1,
+            Some(ThreadSchedulePolicy::Normal(
+                NormalThreadSchedulePolicy::Other
+            )),
+            "the known lane's thread keeps the normal policy"
+        );
+        release.send(()).expect("the blocker waits");
+        blocked.await.expect("joined").expect("ran");
     }
 
     #[test]
