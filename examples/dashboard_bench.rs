@@ -4,9 +4,10 @@
 //!
 //! Run: `cargo run --release --example dashboard_bench [-- --sqlite-only]
 //! [--secs N] [--rounds N] [--export-runs N] [--flood-secs N]
-//! [--release-day-secs N]` (defaults: 5-second wrk runs, 3 rounds, 3 export
-//! runs, 60-second floods, 30-second release-day runs; about 25 minutes for
-//! both backends). Needs
+//! [--flood-rate N] [--release-day-secs N]` (defaults: 5-second wrk runs,
+//! 3 rounds, 3 export runs, 60-second floods sent at 410 sign-in attempts/s
+//! so that at least 400/s are counted (0: as fast as the answers come), 30-second release-day runs; about 25
+//! minutes for both backends). Needs
 //! `wrk` (installed with apt-get when missing and allowed), `taskset`,
 //! `curl`, `sqlite3`, and for PostgreSQL `psql` and a server at
 //! postgres://postgres@127.0.0.1:5432 where it creates and drops a
@@ -94,10 +95,10 @@ fn main() -> ExitCode {
             }
         };
     }
-    if let [flag, base, secs] = args.as_slice()
+    if let [flag, base, secs, rate] = args.as_slice()
         && flag == "--flood"
     {
-        return match flood::flood(base, secs) {
+        return match flood::flood(base, secs, rate) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("dashboard_bench flood: {e}");
@@ -132,6 +133,7 @@ fn run(args: &[String]) -> Result<bool, Failure> {
     let opts = Options {
         secs: u32::try_from(flag_value(args, "--secs", 5)?)?,
         flood_secs: u32::try_from(flag_value(args, "--flood-secs", 60)?)?,
+        flood_rate: u32::try_from(flag_value(args, "--flood-rate", 410)?)?,
         release_day_secs: u32::try_from(flag_value(args, "--release-day-secs", 30)?)?,
         rounds: flag_value(args, "--rounds", 3)?.max(1),
         export_runs: flag_value(args, "--export-runs", 3)?.max(1),

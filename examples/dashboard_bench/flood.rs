@@ -39,14 +39,19 @@ pub struct Counted {
 }
 
 /// Attempts in flight at once.
-const CLIENTS: u32 = 64;
+const CLIENTS: u32 = 128;
 /// Attempts from one address before the client moves to the next (the
 /// portal makes an address wait after 30).
 const PER_ADDRESS: u32 = 20;
 
-/// Child mode: flood `base` for `secs` seconds, then print `ATTEMPTS <n>`.
-pub fn flood(base: &str, secs: &str) -> Result<(), Failure> {
+/// Child mode: flood `base` for `secs` seconds at `rate` attempts per
+/// second in all (0: as fast as the answers come), then print
+/// `ATTEMPTS <n>`.
+pub fn flood(base: &str, secs: &str, rate: &str) -> Result<(), Failure> {
     let secs: u64 = secs.parse()?;
+    let rate: u32 = rate.parse()?;
+    // Each client's share of the rate: one attempt per `every`.
+    let every = (rate > 0).then(|| Duration::from_secs_f64(f64::from(CLIENTS) / f64::from(rate)));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -57,7 +62,7 @@ pub fn flood(base: &str, secs: &str) -> Result<(), Failure> {
         for client in 0..CLIENTS {
             let (base, attempts) = (base.to_owned(), attempts.clone());
             clients.push(tokio::spawn(async move {
-                attacker(&base, client, until, &attempts)
+                attacker(&base, client, until, every, &attempts)
                     .await
                     .map_err(|e| e.to_string())
             }));
@@ -83,9 +88,18 @@ async fn attacker(
     base: &str,
     client: u32,
     until: Instant,
+    every: Option<Duration>,
     attempts: &Outcomes,
 ) -> Result<(), Failure> {
     let mut round: u32 = 0;
+    // The clients start spread over one period, not all at once; one that
+    // fell behind (a slow answer) catches up.
+    let mut pace = every.map(|every| {
+        let offset = every.mul_f64(f64::from(client) / f64::from(CLIENTS));
+        let mut pace = tokio::time::interval_at(tokio::time::Instant::now() + offset, every);
+        pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        pace
+    });
     while Instant::now() < until {
         // 127.1.0.0 upwards: a distinct address per client and round.
         let n = round * CLIENTS + client;
@@ -96,6 +110,9 @@ async fn attacker(
         for attempt in 0..PER_ADDRESS {
             if Instant::now() >= until {
                 break;
+            }
+            if let Some(pace) = pace.as_mut() {
+                pace.tick().await;
             }
             let email = format!("flood-{n}-{attempt}@attack.example");
             let page = browser
@@ -131,12 +148,12 @@ async fn attacker(
 pub struct Flood(Child);
 
 impl Flood {
-    pub fn start(base: &str, secs: u32) -> Result<Flood, Failure> {
+    pub fn start(base: &str, secs: u32, rate: u32) -> Result<Flood, Failure> {
         let child = Command::new("taskset")
             .arg("-c")
             .arg(CLIENT_CORE.to_string())
             .arg(std::env::current_exe()?)
-            .args(["--flood", base, &secs.to_string()])
+            .args(["--flood", base, &secs.to_string(), &rate.to_string()])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()?;

@@ -32,6 +32,8 @@ pub struct Options {
     pub secs: u32,
     /// Each sign-in flood's length.
     pub flood_secs: u32,
+    /// The flood's attempts per second (0: as fast as answers come).
+    pub flood_rate: u32,
     /// Each release-day run's length.
     pub release_day_secs: u32,
     pub rounds: usize,
@@ -389,12 +391,13 @@ fn export_runs(
         Database::Sqlite { .. } => "sqlite3 -csv",
         Database::Postgres { .. } => "psql \\copy",
     };
-    // Once, untimed: the whole export arrives, header plus one line a row.
+    // Once, untimed: the whole export arrives, the line saying who
+    // exported what and when, the header, and one line a row.
     let check_file = std::env::temp_dir().join(format!("dashboard-bench-{}.csv", server.pid));
     let (_, bytes) = curl(&url, cookie, &check_file)?;
     let lines = count_lines(&check_file)?;
     std::fs::remove_file(&check_file)?;
-    if lines != TRADE_ROWS + 1 {
+    if lines != TRADE_ROWS + 2 {
         return Err(format!("the export had {lines} lines for {TRADE_ROWS} rows").into());
     }
     baseline()?;
@@ -549,7 +552,7 @@ fn sign_in_flood(
             m.rss_before_flood_mib = flood::rss_mib(server.pid);
         }
         // The flood starts a second early and ends a second late.
-        let flood = Flood::start(&server.base, opts.flood_secs + 2)?;
+        let flood = Flood::start(&server.base, opts.flood_secs + 2, opts.flood_rate)?;
         std::thread::sleep(Duration::from_secs(1));
         let user = flood::real_sign_ins(&server.base, staff, opts.flood_secs, device.clone());
         let flooded = load::wrk(&url, Some(cookie), opts.flood_secs, CONNECTIONS)?;

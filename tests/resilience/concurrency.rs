@@ -1,8 +1,8 @@
 //! Concurrency on SQLite: one filer alone, then 50 at once, each with a
 //! person's pause between filings. No request may fail ("database is
 //! locked" or anything else, in the answers or the server log), nothing
-//! filed may be lost, and filing latency is compared (p99 at 50 over p99
-//! at 1; the target is at most 3).
+//! filed may be lost, and filing latency is reported (p99 at 50 over p99
+//! at 1; `scripts/filing-crunch` judges it against the target).
 
 use std::time::{Duration, Instant};
 
@@ -110,11 +110,10 @@ pub async fn one_and_fifty_filers() {
         }
         .publish();
     }
+    // Reported, not asserted: `scripts/filing-crunch` runs this three
+    // times on a quiet machine and judges the ratio (PERFORMANCE.md).
     let ratio = p99_50 / p99_1;
     note(&format!(
-        "filing p99 at 50 filers / at 1 filer on SQLite: {p99_50:.1} / {p99_1:.1} ms = {ratio:.2} (target <= 3)"
+        "filing p99 at 50 filers / at 1 filer on SQLite: {p99_50:.1} / {p99_1:.1} ms = {ratio:.2} (target <= 2)"
     ));
-    if crate::report::full() {
-        assert!(ratio <= 3.0, "p99 ratio {ratio:.2} above 3");
-    }
 }
