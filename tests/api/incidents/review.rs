@@ -828,6 +828,7 @@ async fn campaigns_link_incidents_of_two_firms(app: TestApp) {
         .get(&format!("/review/campaigns/{campaign_id}"))
         .await;
     assert_eq!(listed(&page), [a]);
+    assert_eq!(page.text(".campaign-count"), "1 incident from 1 firm");
     assert_eq!(
         audit_details(&app, "incident.campaign_linked"),
         [
