@@ -17,7 +17,9 @@
 //! desk width (the initial notification still at 360 px). Every page
 //! visited is in the journey's language (the code page in the language of
 //! the person's profile, which the page's switch sets), axe-core clean and
-//! no wider than the window; the analyst's campaign page among them.
+//! no wider than the window (the sign-in page shown after signing out, seen
+//! whole as the act began, for its language only); the analyst's campaign
+//! page among them.
 //! Screenshots go to target/screenshots/incidents-{ja,en,en-phone}/.
 
 use std::future::Future;
@@ -196,12 +198,7 @@ impl Journey {
     /// Checks the page shown: in the journey's language, axe-core clean and
     /// no wider than the window.
     pub(crate) async fn look(&self, client: &Client, what: &str) -> Result<(), BoxError> {
-        let lang = client
-            .execute("return document.documentElement.lang;", vec![])
-            .await?;
-        if lang.as_str() != Some(self.t.code()) {
-            return Err(format!("{what} is in {lang}, not {}", self.t.code()).into());
-        }
+        in_language(client, self.t.code(), what).await?;
         fits(client, &self.axe, what).await
     }
 
@@ -266,7 +263,8 @@ impl Run<'_> {
             sign_in(&session, &journey, &who, &code, &profile_lang, width).await?;
             done.await?;
             sign_out(&session).await?;
-            journey.look(&session, "the page after signing out").await
+            // The sign-in page, which axe-core saw as the act began.
+            in_language(&session, journey.lang(), "the page after signing out").await
         })
         .await;
     }
@@ -278,6 +276,18 @@ impl Run<'_> {
             .select(incidents::id)
             .first(&mut conn)
             .expect("the incident was recorded")
+    }
+}
+
+/// The page shown is in the language `code` (its `lang` attribute).
+async fn in_language(client: &Client, code: &str, what: &str) -> Result<(), BoxError> {
+    let lang = client
+        .execute("return document.documentElement.lang;", vec![])
+        .await?;
+    if lang.as_str() == Some(code) {
+        Ok(())
+    } else {
+        Err(format!("{what} is in {lang}, not {code}").into())
     }
 }
 
@@ -330,12 +340,7 @@ pub(crate) async fn sign_in(
     click(client, "form.narrow button[type=submit]").await?;
     wait_for(client, "#code").await?;
     // In the language of the user's profile, until they switch below.
-    let lang = client
-        .execute("return document.documentElement.lang;", vec![])
-        .await?;
-    if lang.as_str() != Some(profile_lang) {
-        return Err(format!("the code page is in {lang}, not {profile_lang}").into());
-    }
+    in_language(client, profile_lang, "the code page").await?;
     fits(client, &j.axe, "the code page").await?;
     type_into(client, "code", code).await?;
     click(
