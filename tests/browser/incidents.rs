@@ -7,15 +7,20 @@
 //! report goes the same way. The regulator's analyst finds it in the
 //! register, moves it to assessment, asks the firm for more in the thread
 //! and adds an internal note; the firm's approver reads the request (never
-//! the note) and answers; the analyst accepts it. Last, the firm's April
+//! the note) and answers; the analyst accepts it and links it to a
+//! campaign, whose page lists it. Last, the firm's April
 //! return lists the incident, and figures below the incident's are met by
 //! the warnings that ask for an explanation. Each act is one person's own
 //! browser (a fresh profile), signed in afresh, since days pass between
-//! them and the clock moves with the story. Once in
-//! Japanese at 360 px throughout, once in English at desk width (the
-//! initial notification still at 360 px); every page visited is in the
-//! journey's language, axe-core clean and no wider than the window.
-//! Screenshots go to target/screenshots/incidents-{ja,en}/.
+//! them and the clock moves with the story. Three times: in Japanese at
+//! 360 px throughout, in English at 390 px throughout, and in English at
+//! desk width (the initial notification still at 360 px). Every page
+//! visited is in the journey's language (the code page in the language of
+//! the person's profile, which the page's switch sets), axe-core clean and
+//! no wider than the window (the sign-in page shown after signing out, seen
+//! whole as the act began, for its language only); the analyst's campaign
+//! page among them.
+//! Screenshots go to target/screenshots/incidents-{ja,en,en-phone}/.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -28,7 +33,7 @@ use fantoccini::{Client, Locator};
 use incident_portal::clock::Clock;
 use incident_portal::config::MailConfig;
 use incident_portal::db::Backend;
-use incident_portal::db::schema::incidents;
+use incident_portal::db::schema::{incidents, users};
 use incident_portal::i18n::{Lang, Tr};
 use incident_portal::msg;
 
@@ -52,6 +57,8 @@ use follow_up::{analyst_accepts, analyst_assesses, approver_answers, return_list
 /// One person's act in the browser, sign-in to sign-out.
 const ACT_LIMIT: Duration = Duration::from_secs(60);
 const PHONE: u32 = 360;
+/// A larger phone's width.
+const PHONE_LARGE: u32 = 390;
 const DESK: u32 = 1280;
 
 const REPORTER: &str = "sato@kanto.example";
@@ -65,7 +72,7 @@ const FIRM: &str = "Kanto Securities";
     ignore = "browser: set PORTAL_BROWSER_TESTS=1 (needs chromium, chromedriver, axe-core)"
 )]
 async fn incident_journey_in_japanese_at_phone_width() {
-    run(Lang::Ja, PHONE).await;
+    run(Lang::Ja, PHONE, PHONE, "ja").await;
 }
 
 #[actix_web::test]
@@ -74,7 +81,16 @@ async fn incident_journey_in_japanese_at_phone_width() {
     ignore = "browser: set PORTAL_BROWSER_TESTS=1 (needs chromium, chromedriver, axe-core)"
 )]
 async fn incident_journey_in_english_at_desk_width() {
-    run(Lang::En, DESK).await;
+    run(Lang::En, PHONE, DESK, "en").await;
+}
+
+#[actix_web::test]
+#[cfg_attr(
+    not(test_browser),
+    ignore = "browser: set PORTAL_BROWSER_TESTS=1 (needs chromium, chromedriver, axe-core)"
+)]
+async fn incident_journey_in_english_at_phone_width() {
+    run(Lang::En, PHONE_LARGE, PHONE_LARGE, "en-phone").await;
 }
 
 /// A moment given as Tokyo wall-clock time, in UTC as the portal keeps it.
@@ -85,7 +101,10 @@ fn tokyo(day: (i32, u32, u32), hour: u32, minute: u32) -> NaiveDateTime {
         - chrono::Duration::hours(9)
 }
 
-async fn run(lang: Lang, width: u32) {
+/// The journey in `lang`: the initial notification sent from a phone
+/// `phone` pixels wide, every later act `width` pixels wide; screenshots
+/// under target/screenshots/incidents-`shots`/.
+async fn run(lang: Lang, phone: u32, width: u32, shots: &str) {
     require_browser();
     // An hour before the reporter acts: time for the setup's sign-ins,
     // each of which moves the clock on by a TOTP step.
@@ -102,8 +121,7 @@ async fn run(lang: Lang, width: u32) {
         app.add_user(&mut admin, email, role, firm).await;
         app.first_sign_in(email).await;
     }
-    let code = lang.code();
-    let shots = screenshot_dir(&format!("incidents-{code}"));
+    let shots = screenshot_dir(&format!("incidents-{shots}"));
     let _ = std::fs::remove_dir_all(&shots);
     let journey = Journey {
         base: localhost_portal(&app, MailConfig::Memory(Default::default()), false),
@@ -124,7 +142,7 @@ async fn run(lang: Lang, width: u32) {
     };
 
     // 1. Friday 23:30 in Tokyo: the initial notification, from a phone.
-    run.act(REPORTER, tokyo((2026, 5, 1), 23, 30), PHONE, initial)
+    run.act(REPORTER, tokyo((2026, 5, 1), 23, 30), phone, initial)
         .await;
     let id = run.incident_id();
 
@@ -180,12 +198,7 @@ impl Journey {
     /// Checks the page shown: in the journey's language, axe-core clean and
     /// no wider than the window.
     pub(crate) async fn look(&self, client: &Client, what: &str) -> Result<(), BoxError> {
-        let lang = client
-            .execute("return document.documentElement.lang;", vec![])
-            .await?;
-        if lang.as_str() != Some(self.t.code()) {
-            return Err(format!("{what} is in {lang}, not {}", self.t.code()).into());
-        }
+        in_language(client, self.t.code(), what).await?;
         fits(client, &self.axe, what).await
     }
 
@@ -241,13 +254,17 @@ impl Run<'_> {
         let profile = tempfile::tempdir().expect("temp dir for the Chromium profile");
         let client = connect(&self.driver.url, profile.path(), self.journey.accept).await;
         let journey = self.journey.clone();
-        let failure = format!("incidents-{}-failure.png", journey.lang());
+        let shots = journey.shots.file_name().and_then(|n| n.to_str());
+        let failure = format!("{}-failure.png", shots.unwrap_or("incidents"));
+        let profile_lang = profile_lang(self.app, who);
         let (session, who) = (client.clone(), who.to_owned());
         let done = work(client.clone(), journey.clone());
         drive(&client, ACT_LIMIT, &failure, async move {
-            sign_in(&session, &journey, &who, &code, width).await?;
+            sign_in(&session, &journey, &who, &code, &profile_lang, width).await?;
             done.await?;
-            sign_out(&session).await
+            sign_out(&session).await?;
+            // The sign-in page, which axe-core saw as the act began.
+            in_language(&session, journey.lang(), "the page after signing out").await
         })
         .await;
     }
@@ -260,6 +277,29 @@ impl Run<'_> {
             .first(&mut conn)
             .expect("the incident was recorded")
     }
+}
+
+/// The page shown is in the language `code` (its `lang` attribute).
+async fn in_language(client: &Client, code: &str, what: &str) -> Result<(), BoxError> {
+    let lang = client
+        .execute("return document.documentElement.lang;", vec![])
+        .await?;
+    if lang.as_str() == Some(code) {
+        Ok(())
+    } else {
+        Err(format!("{what} is in {lang}, not {code}").into())
+    }
+}
+
+/// The language `email`'s profile keeps (the switch in the header sets
+/// it): the one the code page is in, before the person switches.
+pub(crate) fn profile_lang(app: &TestApp, email: &str) -> String {
+    let mut conn = app.pool.get().expect("a connection");
+    users::table
+        .filter(users::email.eq(email))
+        .select(users::locale)
+        .first(&mut conn)
+        .expect("the user exists")
 }
 
 /// Sizes the window so that the page itself is `width` CSS pixels wide
@@ -280,13 +320,15 @@ async fn viewport(client: &Client, width: u32) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// Password and authenticator code, checking both pages; in Japanese, the
-/// header's switch as a person picks it.
+/// Password and authenticator code, checking both pages (the code page in
+/// `profile_lang`, the language the person's profile keeps); in Japanese,
+/// the header's switch as a person picks it.
 pub(crate) async fn sign_in(
     client: &Client,
     j: &Journey,
     email: &str,
     code: &str,
+    profile_lang: &str,
     width: u32,
 ) -> Result<(), BoxError> {
     viewport(client, width).await?;
@@ -298,6 +340,7 @@ pub(crate) async fn sign_in(
     click(client, "form.narrow button[type=submit]").await?;
     wait_for(client, "#code").await?;
     // In the language of the user's profile, until they switch below.
+    in_language(client, profile_lang, "the code page").await?;
     fits(client, &j.axe, "the code page").await?;
     type_into(client, "code", code).await?;
     click(

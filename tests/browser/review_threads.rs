@@ -19,7 +19,7 @@ use incident_portal::i18n::{Lang, Tr};
 use incident_portal::msg;
 
 use crate::helpers::{Firm, TestApp, figures};
-use crate::incidents::{Journey, sign_in};
+use crate::incidents::{Journey, profile_lang, sign_in};
 use crate::support::{
     BoxError, Chromedriver, click, connect, drive, localhost_portal, press, require_browser,
     screenshot_dir, sign_out, submit, text, type_into, wait_for,
@@ -142,6 +142,7 @@ where
     Fut: std::future::Future<Output = Result<(), BoxError>> + Send + 'static,
 {
     let code = app.next_code(who);
+    let lang = profile_lang(app, who);
     let profile = tempfile::tempdir().expect("temp dir for the Chromium profile");
     let client = connect(&driver.url, profile.path(), j.accept).await;
     let (session, journey, who) = (client.clone(), j.clone(), who.to_owned());
@@ -151,7 +152,7 @@ where
         ACT_LIMIT,
         "review-threads-failure.png",
         async move {
-            sign_in(&session, &journey, &who, &code, PHONE).await?;
+            sign_in(&session, &journey, &who, &code, &lang, PHONE).await?;
             done.await?;
             sign_out(&session).await
         },

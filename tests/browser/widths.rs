@@ -1,9 +1,11 @@
 //! Every page at phone width: a seeded portal (a firm with a submitted
 //! return, an analyst, a released publication) is visited page by page,
 //! public, firm and staff, at 320 and 390 CSS pixels, in Japanese and in
-//! English; the test fails if any page scrolls sideways
+//! English (signed in, each person switches to the pass's language, which
+//! their profile keeps); the test fails if any page scrolls sideways
 //! (`scrollWidth > innerWidth`), wide tables included: they must scroll
-//! inside their own region.
+//! inside their own region. The pages no journey reaches (the incident
+//! deadline settings) are also checked with axe-core at each width.
 
 use fantoccini::Client;
 use incident_portal::config::MailConfig;
@@ -22,6 +24,9 @@ use incident_portal::msg;
 
 /// The widths every page is measured at.
 const WIDTHS: [u32; 2] = [320, 390];
+/// The pages also checked with axe-core, at each width: those no browser
+/// journey visits.
+const AXE_CHECKED: [&str; 1] = ["/admin/incident-deadlines"];
 const ADMIN: &str = "admin@fsa.example";
 const PERIOD: &str = "2025-04";
 /// A month with a draft that has problems.
@@ -39,10 +44,11 @@ struct Seeded {
 #[actix_web::test]
 #[cfg_attr(
     not(test_browser),
-    ignore = "browser: set PORTAL_BROWSER_TESTS=1 (needs chromium and chromedriver)"
+    ignore = "browser: set PORTAL_BROWSER_TESTS=1 (needs chromium, chromedriver, axe-core)"
 )]
 async fn no_page_scrolls_sideways_at_phone_width() {
     require_browser();
+    let axe = std::sync::Arc::new(crate::axe::source());
     let app = TestApp::spawn(Backend::Sqlite).await;
     let seeded = seed(&app).await;
     let base = localhost_portal(&app, MailConfig::Memory(Default::default()), false);
@@ -56,12 +62,13 @@ async fn no_page_scrolls_sideways_at_phone_width() {
         let app_for_codes = CodeSource::new(&app, &seeded.approver);
         let (base, paths) = (base.clone(), Paths::of(&seeded));
         let lang = accept.to_owned();
+        let axe = axe.clone();
         drive(
             &client,
             std::time::Duration::from_secs(300),
             "widths-failure.png",
             async move {
-                let wide = visit_all(&session, &base, &lang, &paths, app_for_codes).await?;
+                let wide = visit_all(&session, &base, &lang, &paths, app_for_codes, &axe).await?;
                 let _ = found.send(wide);
                 Ok(())
             },
@@ -72,7 +79,7 @@ async fn no_page_scrolls_sideways_at_phone_width() {
     }
     assert!(
         failures.is_empty(),
-        "{} pages scroll sideways:\n{}",
+        "{} pages scroll sideways or fail axe-core:\n{}",
         failures.len(),
         failures.join("\n")
     );
@@ -275,17 +282,19 @@ async fn seed(app: &TestApp) -> Seeded {
 }
 
 /// Visits every page at every width, signed out, as the firm's approver
-/// and as the admin; returns the pages that scroll sideways.
+/// and as the admin; returns the pages that scroll sideways, and the
+/// axe-core violations of those in [`AXE_CHECKED`].
 async fn visit_all(
     client: &Client,
     base: &str,
     lang: &str,
     paths: &Paths,
     codes: CodeSource,
+    axe: &str,
 ) -> Result<Vec<String>, BoxError> {
     let mut wide = Vec::new();
     for path in &paths.public {
-        wide.extend(measure(client, base, lang, path).await?);
+        wide.extend(measure(client, base, lang, path, axe).await?);
     }
     shoot(
         client,
@@ -297,13 +306,15 @@ async fn visit_all(
     )
     .await?;
     sign_in(client, base, &paths.approver, &codes.approver).await?;
+    switch_to(client, lang).await?;
     for path in &paths.firm {
-        wide.extend(measure(client, base, lang, path).await?);
+        wide.extend(measure(client, base, lang, path, axe).await?);
     }
     sign_out(client).await?;
     sign_in(client, base, ADMIN, &codes.admin).await?;
+    switch_to(client, lang).await?;
     for path in &paths.staff {
-        wide.extend(measure(client, base, lang, path).await?);
+        wide.extend(measure(client, base, lang, path, axe).await?);
     }
     if let Some(release) = paths.staff.iter().find(|p| p.ends_with("/release")) {
         shoot(client, base, lang, release, "release-audit", Some("audit")).await?;
@@ -375,6 +386,15 @@ async fn schedule_and_cancel(
     Ok(())
 }
 
+/// Picks this pass's language (`lang`, an Accept-Language value) with the
+/// switch in the page header: signed in, the pages follow the person's
+/// profile, which the switch sets, not the browser's language.
+async fn switch_to(client: &Client, lang: &str) -> Result<(), BoxError> {
+    let switch = format!("header button[name=lang][value={}]", &lang[..2]);
+    submit(client, &switch, "header .account .who").await?;
+    Ok(())
+}
+
 /// Password, then the authenticator code.
 pub(crate) async fn sign_in(
     client: &Client,
@@ -398,12 +418,14 @@ pub(crate) async fn sign_in(
 }
 
 /// Opens `path` at each width; names it (with the widest element's right
-/// edge) when the page is wider than the window.
+/// edge) when the page is wider than the window, and, for a page in
+/// [`AXE_CHECKED`], each serious or critical axe-core violation.
 async fn measure(
     client: &Client,
     base: &str,
     lang: &str,
     path: &str,
+    axe: &str,
 ) -> Result<Vec<String>, BoxError> {
     let mut wide = Vec::new();
     for width in WIDTHS {
@@ -428,6 +450,16 @@ async fn measure(
         let answer = client.execute(script, vec![]).await?;
         if let Some(what) = answer.as_str() {
             wide.push(format!("{path} at {width}px ({lang}): {what}"));
+        }
+        if AXE_CHECKED.contains(&path) {
+            let shown = client
+                .execute("return document.documentElement.lang;", vec![])
+                .await?;
+            let page = format!("{path} at {width}px (in {shown})");
+            if shown.as_str() != Some(&lang[..2]) {
+                wide.push(format!("{page}: not in {}", &lang[..2]));
+            }
+            wide.extend(crate::axe::check(client, axe, &page).await?);
         }
     }
     Ok(wide)

@@ -39,9 +39,15 @@ pub async fn page(
     firms.sort_unstable();
     firms.dedup();
     let (n, f) = (lines.len(), firms.len());
-    let count = c.t.tf(
+    let of_firms = c.t.tn(
+        msg!("incident_review.campaign_firm_count"),
+        u64::try_from(f).unwrap_or(u64::MAX),
+        &[("n", &f.to_string())],
+    );
+    let count = c.t.tn(
         msg!("incident_review.campaign_count"),
-        &[("n", &n.to_string()), ("firms", &f.to_string())],
+        u64::try_from(n).unwrap_or(u64::MAX),
+        &[("n", &n.to_string()), ("firms", &of_firms)],
     );
     let firms = firms.join(", ");
     let page = CampaignPage {

@@ -2,10 +2,11 @@
 //! mistakes beside their fields with everything typed kept, hostile values
 //! in every field never a 500, a skipped stage refused, a draft sent once
 //! however many times its form is posted at once, a replayed approval
-//! refused, another firm kept out.
+//! refused, another firm kept out; each send and reclassification made
+//! through the forms audited once, under the person who made it.
 
 use diesel::prelude::*;
-use incident_portal::db::schema::incident_versions;
+use incident_portal::db::schema::{audit_events, incident_versions, users};
 use incident_portal::domain::incident::FIELDS;
 use reqwest::StatusCode;
 
@@ -39,6 +40,32 @@ fn versions(app: &TestApp, incident: i64) -> i64 {
         .filter(incident_versions::incident_id.eq(incident))
         .count()
         .get_result(&mut conn)
+        .unwrap()
+}
+
+/// The audit events of `action`, oldest first: (the acting user's id, the
+/// actor as recorded, the object's id, the detail).
+fn audited(app: &TestApp, action: &str) -> Vec<(Option<i64>, String, String, String)> {
+    let mut conn = app.pool.get().unwrap();
+    audit_events::table
+        .filter(audit_events::action.eq(action))
+        .order(audit_events::id.asc())
+        .select((
+            audit_events::actor_user_id,
+            audit_events::actor,
+            audit_events::object_id,
+            audit_events::detail,
+        ))
+        .load(&mut conn)
+        .unwrap()
+}
+
+fn user_id(app: &TestApp, email: &str) -> i64 {
+    let mut conn = app.pool.get().unwrap();
+    users::table
+        .filter(users::email.eq(email))
+        .select(users::id)
+        .first(&mut conn)
         .unwrap()
 }
 
@@ -317,6 +344,100 @@ async fn a_draft_is_sent_once_however_often_it_is_posted(app: TestApp) {
         replay.body
     );
     assert_eq!(versions(&app, incident), 2);
+    // Saved by the reporter, sent by the approver: each audited once,
+    // under its own person, however many posts there were.
+    let (reporter, approver) = (
+        user_id(&app, "reporter@alpha.example"),
+        user_id(&app, "approver@alpha.example"),
+    );
+    let id = incident.to_string();
+    assert_eq!(
+        audited(&app, "incident.drafted"),
+        vec![(
+            Some(reporter),
+            "reporter@alpha.example".to_owned(),
+            id.clone(),
+            "stage=intermediate".to_owned()
+        )]
+    );
+    let sent = audited(&app, "incident.sent");
+    assert_eq!(sent.len(), 2, "the initial and one intermediate: {sent:?}");
+    let (by, actor, object, detail) = &sent[1];
+    assert_eq!(
+        (*by, actor.as_str(), object.as_str()),
+        (Some(approver), "approver@alpha.example", id.as_str())
+    );
+    assert!(
+        detail.starts_with("stage=intermediate version=2 on_time=true due=")
+            && detail.ends_with(" sent_by_one=false"),
+        "{detail}"
+    );
+}
+
+/// The initial notification sent through the form, by one person, and the
+/// incident reclassified through the approver's form: each writes its
+/// audit event, under the person and with the stage; a reclassification
+/// refused (a reporter's, or one without a reason) writes none.
+async fn a_send_and_a_reclassification_through_the_forms_are_audited(app: TestApp) {
+    friday_night(&app);
+    let mut admin = app.setup_admin().await;
+    let mut alpha = app.firm_with_users(&mut admin, "Alpha").await;
+    let incident = send_initial(&mut alpha.reporter).await;
+    let (reporter, approver) = (
+        user_id(&app, "reporter@alpha.example"),
+        user_id(&app, "approver@alpha.example"),
+    );
+    let id = incident.to_string();
+    // Classified at 23:00 in Tokyo: due four hours later, 18:00 UTC.
+    assert_eq!(
+        audited(&app, "incident.sent"),
+        vec![(
+            Some(reporter),
+            "reporter@alpha.example".to_owned(),
+            id.clone(),
+            "stage=initial version=1 on_time=true due=2026-05-01T18:00:00Z sent_by_one=true"
+                .to_owned()
+        )]
+    );
+
+    let path = format!("/incidents/{incident}/reclassify");
+    let reason = "The logins were the customers' own, from a new office.";
+    let page = alpha.reporter.get(&format!("/incidents/{incident}")).await;
+    let refused = alpha
+        .reporter
+        .submit_form(&page, &path, &[("reason", reason)])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "a reporter");
+    let page = alpha.approver.get(&format!("/incidents/{incident}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let refused = alpha
+        .approver
+        .submit_form(&page, &path, &[("reason", "  ")])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.field_error("reason").is_some(), "{}", refused.body);
+    assert!(audited(&app, "incident.reclassified").is_empty());
+
+    let done = alpha
+        .approver
+        .submit_form(&page, &path, &[("reason", reason)])
+        .await;
+    assert_eq!(
+        done.location(),
+        Some(format!("/incidents/{incident}?reclassified=1").as_str()),
+        "{}",
+        done.body
+    );
+    assert_eq!(
+        audited(&app, "incident.reclassified"),
+        vec![(
+            Some(approver),
+            "approver@alpha.example".to_owned(),
+            id,
+            "stage=initial".to_owned()
+        )]
+    );
+    assert_eq!(audited(&app, "incident.sent").len(), 1, "nothing more sent");
 }
 
 on_both_backends!(
@@ -324,4 +445,5 @@ on_both_backends!(
     hostile_values_in_every_field_never_get_a_server_error,
     a_skipped_stage_and_another_firm_are_refused,
     a_draft_is_sent_once_however_often_it_is_posted,
+    a_send_and_a_reclassification_through_the_forms_are_audited,
 );

@@ -166,6 +166,23 @@ async fn the_register_filters_and_puts_the_overdue_first(app: TestApp) {
         &bravo_form(),
         "2026-05-08T10:00",
     );
+    // Bravo's April breach, recorded after Alpha's (a higher id) but sent
+    // on 30 April: its intermediate report was due on 3 May, 10:00, the
+    // longest overdue, so it comes before Alpha's.
+    let oldest = send_initial(
+        &app,
+        "reporter@bravo.example",
+        &ReportForm {
+            aware_at: "2026-04-30T08:00".into(),
+            classified_at: "2026-04-30T09:00".into(),
+            occurred_on: "2026-04-29".into(),
+            kind: "system_breach".into(),
+            vector: "credential_stuffing".into(),
+            ..initial_form()
+        },
+        "2026-04-30T10:00",
+    );
+    assert!(oldest > overdue, "recorded second");
     // Alpha's second, reclassified: nothing awaited.
     let closed = send_initial(
         &app,
@@ -211,46 +228,66 @@ async fn the_register_filters_and_puts_the_overdue_first(app: TestApp) {
             .map(|l| l.incident.id)
             .collect()
     };
+    // The stages overdue, as their incidents keep them: Bravo's April
+    // breach since 3 May, Alpha's since 4 May.
+    {
+        let mut conn = app.pool.get().unwrap();
+        let mut due = |id: i64| -> Option<NaiveDateTime> {
+            incidents::table
+                .find(id)
+                .select(incidents::next_due_at)
+                .first(&mut conn)
+                .unwrap()
+        };
+        assert_eq!(due(oldest), Some(tokyo("2026-05-03T10:00")));
+        assert_eq!(due(overdue), Some(tokyo("2026-05-04T23:30")));
+    }
     assert_eq!(
         ids(Filter::default()),
-        vec![overdue, awaited, closed],
-        "overdue first, then by the next due time, then those awaiting nothing"
+        vec![oldest, overdue, awaited, closed],
+        "the oldest overdue first, then by the next due time, then those awaiting nothing"
     );
     let state = |state| Filter {
         state,
         ..Filter::default()
     };
-    assert_eq!(ids(state(StateFilter::Overdue)), vec![overdue]);
-    assert_eq!(ids(state(StateFilter::Open)), vec![overdue, awaited]);
+    assert_eq!(ids(state(StateFilter::Overdue)), vec![oldest, overdue]);
+    assert_eq!(
+        ids(state(StateFilter::Open)),
+        vec![oldest, overdue, awaited]
+    );
     assert_eq!(ids(state(StateFilter::Closed)), vec![closed]);
 
     // The page: the same order and count, and each filter.
     let page = analyst.get("/review/incidents").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert_eq!(listed(&page), vec![overdue, awaited, closed]);
-    assert_eq!(page.text(".incident-count"), "3 incidents");
+    assert_eq!(listed(&page), vec![oldest, overdue, awaited, closed]);
+    assert_eq!(page.text(".incident-count"), "4 incidents");
     assert!(!listed(&page).contains(&draft), "a draft is not listed");
-    assert_eq!(
-        page.texts(&format!("tr[data-incident-id=\"{overdue}\"] .tag")),
-        vec!["Overdue"]
-    );
+    for id in [oldest, overdue] {
+        assert_eq!(
+            page.texts(&format!("tr[data-incident-id=\"{id}\"] .tag")),
+            vec!["Overdue"]
+        );
+    }
     for (query, expected) in [
-        ("state=overdue", vec![overdue]),
-        ("state=open", vec![overdue, awaited]),
+        ("state=overdue", vec![oldest, overdue]),
+        ("state=open", vec![oldest, overdue, awaited]),
         ("state=closed", vec![closed]),
-        (format!("firm={}", bravo.id).as_str(), vec![awaited]),
+        (format!("firm={}", bravo.id).as_str(), vec![oldest, awaited]),
         (
             format!("firm={}&state=closed", alpha.id).as_str(),
             vec![closed],
         ),
         ("kind=fraudulent_trading", vec![awaited]),
+        ("kind=system_breach", vec![oldest]),
         ("vector=phishing", vec![overdue, closed]),
         ("period=2026-05", vec![awaited]),
-        ("period=2026-04&state=open", vec![overdue]),
+        ("period=2026-04&state=open", vec![oldest, overdue]),
         // Values no form offers let everything through; never a failure.
         (
             "state=nonsense&kind=%00&vector=x&firm=abc",
-            vec![overdue, awaited, closed],
+            vec![oldest, overdue, awaited, closed],
         ),
     ] {
         let page = analyst.get(&format!("/review/incidents?{query}")).await;
@@ -264,8 +301,15 @@ async fn the_register_filters_and_puts_the_overdue_first(app: TestApp) {
         "a month that does not parse is named"
     );
     assert_eq!(page.input_value("period").as_deref(), Some("2026-13"));
-    assert_eq!(page.text(".incident-count"), "3 incidents");
+    assert_eq!(page.text(".incident-count"), "4 incidents");
     let page = analyst.get("/review/incidents?state=overdue").await;
+    assert_eq!(page.text(".incident-count"), "2 incidents");
+    let page = analyst
+        .get(&format!(
+            "/review/incidents?state=overdue&firm={}",
+            alpha.id
+        ))
+        .await;
     assert_eq!(page.text(".incident-count"), "1 incident");
 
     // The draft's page and forms are not there for staff.
@@ -828,6 +872,7 @@ async fn campaigns_link_incidents_of_two_firms(app: TestApp) {
         .get(&format!("/review/campaigns/{campaign_id}"))
         .await;
     assert_eq!(listed(&page), [a]);
+    assert_eq!(page.text(".campaign-count"), "1 incident from 1 firm");
     assert_eq!(
         audit_details(&app, "incident.campaign_linked"),
         [

@@ -1,6 +1,7 @@
 //! After the final report: the regulator's analyst triages the incident
-//! and writes in its thread, the firm's approver answers, and the month's
-//! return is reconciled with it.
+//! and writes in its thread, the firm's approver answers, the analyst
+//! accepts it and links it to a campaign, and the month's return is
+//! reconciled with it.
 
 use fantoccini::{Client, Locator};
 use incident_portal::msg;
@@ -170,14 +171,48 @@ pub(super) async fn approver_answers(client: Client, j: Journey, id: i64) -> Res
     j.keep_at(&client, "#thread", "incident-thread").await
 }
 
-/// The analyst reads the answer and accepts the incident.
+/// The campaign the analyst links the incident to.
+pub(super) fn campaign(j: &Journey) -> &'static str {
+    words(
+        j,
+        "Broker phishing kit, May 2026",
+        "証券会社を装うフィッシングキット（2026年5月）",
+    )
+}
+
+/// The analyst reads the answer, accepts the incident and, as the note
+/// said, links it to a campaign by a new name; the campaign's page lists
+/// it with its firm.
 pub(super) async fn analyst_accepts(client: Client, j: Journey, id: i64) -> Result<(), BoxError> {
     let t = j.t;
     open_in_register(&client, &j, id).await?;
     says(&client, "#thread", reply(&j)).await?;
     says(&client, "#thread", note(&j)).await?;
     let accepted = t.t(msg!("incident.triage.accepted"));
-    triage(&client, &j, accepted, None).await
+    triage(&client, &j, accepted, None).await?;
+
+    let name = campaign(&j);
+    fill(&client, t.t(msg!("incident_review.campaign_new")), name).await?;
+    press(
+        &client,
+        t.t(msg!("incident_review.campaign_link")),
+        ".campaign-linked",
+    )
+    .await?;
+    says(&client, "main", t.t(msg!("incident_review.done.campaign"))).await?;
+    says(&client, ".campaign-linked", name).await?;
+    j.look(&client, "the incident linked to its campaign")
+        .await?;
+    follow(&client, name, ".campaign-count").await?;
+    let title = t.tf(msg!("incident_review.campaign_title"), &[("name", name)]);
+    assert_eq!(text(&client, "main h1").await?, title);
+    let count = words(&j, "1 incident from 1 firm", "1社のインシデント1件");
+    assert_eq!(text(&client, ".campaign-count").await?, count);
+    says(&client, ".campaign-firms", FIRM).await?;
+    let listed = text(&client, "#campaign-incidents tbody th a").await?;
+    assert_eq!(listed, format!("#{id}"), "the incident in its campaign");
+    j.look(&client, "the campaign's page").await?;
+    j.keep(&client, "campaign").await
 }
 
 /// The month the incident began, whose return it reconciles with.
