@@ -127,6 +127,7 @@ pub fn start(
             crate::web::dashboard::KEPT_RANGES,
             crate::web::fresh::Watch::Data,
         )),
+        dashboard_pages: Arc::default(),
         incident_figures: Arc::new(crate::web::fresh::Fresh::new(
             1,
             crate::web::fresh::Watch::Data,

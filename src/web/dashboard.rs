@@ -7,6 +7,8 @@ use crate::i18n::Key;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
@@ -23,8 +25,9 @@ use crate::services::{as_of, summary};
 use crate::web::AppState;
 use crate::web::charts::{self, Chart};
 use crate::web::dashboard_incidents;
+use crate::web::dashboard_pages::DrawnFrom;
 use crate::web::extract::Staff;
-use crate::web::view::{Chrome, html, ok_sized};
+use crate::web::view::{self, Chrome, html};
 
 /// The widest range one table shows.
 const MAX_MONTHS: usize = 36;
@@ -264,6 +267,8 @@ pub async fn page(
     query: web::Query<RangeQuery>,
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner();
+    // A live view is kept whole for this session (`dashboard_pages`).
+    let key = format!("{}|{}|{}", who.0.token, query.from, query.to);
     let as_of_text = query.as_of.trim().to_owned();
     let moment = as_of::parse_moment(&as_of_text);
     let as_of_invalid = !as_of_text.is_empty() && moment.is_none();
@@ -282,22 +287,47 @@ pub async fn page(
         }
     };
     let kept = dashboard_incidents::current(&state).await?;
+    let grant = Grant::of(who.0.role(), who.0.user.export_right);
+    let user = &who.0.user;
+    let viewer = format!(
+        "{}|{}|{}|{}|{:?}|{grant:?}|{}|{}",
+        user.id,
+        c.t.lang.code(),
+        user.display_name,
+        user.email,
+        user.role,
+        c.csrf,
+        c.here
+    );
+    let live = moment.is_none() && !as_of_invalid;
+    let drawn = DrawnFrom {
+        figures: &figures,
+        incidents: &kept,
+        viewer: &viewer,
+    };
+    if live && let Some(body) = state.dashboard_pages.get(&key, &drawn) {
+        return Ok(view::page(StatusCode::OK, body));
+    }
     let incidents = kept.html(&c)?.to_owned();
     // The page around the figures and the incidents' section is a few
     // kilobytes.
     let size = figures.html.len() + incidents.len() + 8 * 1024;
-    ok_sized(
+    let body = Bytes::from(view::render_sized(
         &DashboardPage {
             as_of_shown: moment.map(|m| c.t.when(m)),
             c,
-            figures,
+            figures: figures.clone(),
             as_of: as_of_text,
             as_of_invalid,
             incidents,
-            grant: Grant::of(who.0.role(), who.0.user.export_right),
+            grant,
         },
         size,
-    )
+    )?);
+    if live {
+        state.dashboard_pages.put(key, &drawn, body.clone());
+    }
+    Ok(view::page(StatusCode::OK, body))
 }
 
 /// The live figures over `from..=to` (at most `MAX_MONTHS`, the latest):

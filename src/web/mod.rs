@@ -12,6 +12,7 @@ pub mod conditional;
 pub mod csrf;
 pub mod dashboard;
 pub mod dashboard_incidents;
+pub mod dashboard_pages;
 pub mod error_page;
 pub mod extract;
 pub mod form_rules;
@@ -74,6 +75,8 @@ pub struct AppState {
     /// The dashboard's incident figures, while fresh and while they hold at
     /// the clock's time (`dashboard_incidents`).
     pub incident_figures: Arc<fresh::Fresh<Arc<dashboard_incidents::Kept>>>,
+    /// Signed-in dashboards, whole, while drawn from what is current.
+    pub dashboard_pages: Arc<dashboard_pages::DashboardPages>,
     /// The released publications the statistics list shows, while fresh.
     pub released: Arc<fresh::Fresh<Arc<Vec<crate::services::publications::Listed>>>>,
     /// API tokens' holders by token, while fresh (like the sessions).

@@ -147,11 +147,16 @@ pub fn ok(template: &impl Template) -> AppResult<HttpResponse> {
 /// `ok` for a page known to be large: its text is written into one buffer
 /// of `capacity` bytes instead of one that grows by doubling.
 pub fn ok_sized(template: &impl Template, capacity: usize) -> AppResult<HttpResponse> {
+    Ok(page(StatusCode::OK, render_sized(template, capacity)?))
+}
+
+/// A template's text, written into one buffer of `capacity` bytes.
+pub fn render_sized(template: &impl Template, capacity: usize) -> AppResult<String> {
     let mut body = String::with_capacity(capacity);
     template
         .render_into(&mut body)
         .map_err(|e| AppError::Internal(format!("template: {e}")))?;
-    Ok(page(StatusCode::OK, body))
+    Ok(body)
 }
 
 /// One input of a form as the template draws it: label, what was typed,

@@ -107,4 +107,55 @@ async fn an_empty_portal_says_so(app: TestApp) {
     assert!(page.body.contains("No returns have been filed yet."));
 }
 
-on_both_backends!(the_table_adds_up_latest_versions, an_empty_portal_says_so);
+/// The page kept whole per session (`web::dashboard_pages`) is never
+/// older than a fresh rendering: it follows a filing, the viewer's
+/// language, and is never another person's page.
+async fn a_kept_dashboard_follows_filings_language_and_viewer(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let mut analyst = app.analyst(&mut admin).await;
+    let mut a = app.firm_with_users(&mut admin, "Alpha").await;
+    file(
+        &mut a,
+        "2025-04",
+        &figures("100", "90", "40", "1,000,000", "800,000", ""),
+    )
+    .await;
+    let range = "/dashboard?from=2025-04&to=2025-04";
+    let first = analyst.get(range).await;
+    let again = analyst.get(range).await;
+    assert_eq!(
+        first.body, again.body,
+        "the same page twice, nothing changed"
+    );
+    assert_eq!(row(&again, "Unauthorized accesses"), ["100", "100"]);
+    let admins = admin.get(range).await;
+    assert_ne!(admins.body, again.body, "each person's page is their own");
+    assert_eq!(
+        admins.texts(".who"),
+        ["First Admin · Administrator"],
+        "the admin's own name, not the analyst's"
+    );
+
+    file(
+        &mut a,
+        "2025-04",
+        &figures("150", "90", "40", "1,000,000", "800,000", ""),
+    )
+    .await;
+    let after = analyst.get(range).await;
+    assert_eq!(row(&after, "Unauthorized accesses"), ["150", "150"]);
+
+    analyst.choose_language("ja").await;
+    let ja = analyst.get(range).await;
+    assert!(ja.body.contains("<html lang=\"ja\">"), "Japanese at once");
+    analyst.choose_language("en").await;
+    let en = analyst.get(range).await;
+    assert!(en.body.contains("<html lang=\"en\">"));
+    assert_eq!(row(&en, "Unauthorized accesses"), ["150", "150"]);
+}
+
+on_both_backends!(
+    the_table_adds_up_latest_versions,
+    an_empty_portal_says_so,
+    a_kept_dashboard_follows_filings_language_and_viewer
+);
