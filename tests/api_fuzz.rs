@@ -50,6 +50,8 @@ response_schema_conformance,response_headers_conformance";
 /// under a minute each on two cores.
 const MAX_EXAMPLES: &str = "100";
 const RUN_LIMIT: Duration = Duration::from_secs(600);
+/// A crash of the Python interpreter under Schemathesis, not a finding.
+const TOOL_CRASH: &str = "AST constructor recursion depth mismatch";
 const INSTALL_ST: &str = "pip install 'schemathesis>=4,<5'";
 const INSTALL_PYTHON: &str = "install Python 3 and pip install requests PyJWT cryptography";
 
@@ -89,8 +91,20 @@ async fn schemathesis(app: &TestApp, who: &str, token: &str) {
     }
     // Schemathesis keeps a cache where it runs: not in the source tree.
     let scratch = tempfile::tempdir().unwrap();
-    let ran = tools::run(&st, &args, scratch.path(), RUN_LIMIT).await;
+    let mut ran = tools::run(&st, &args, scratch.path(), RUN_LIMIT).await;
     println!("== Schemathesis with the {who}'s token\n{}", ran.report);
+    // CPython 3.11 before 3.11.9 may raise this SystemError inside
+    // Hypothesis while it describes a strategy (an error of the tool's
+    // own, before any request is judged). The run is made once more; a
+    // second such error, or any fault, fails the test.
+    if !ran.success && ran.report.contains(TOOL_CRASH) && !ran.report.contains("FAILURES") {
+        println!("== the tool itself crashed ({TOOL_CRASH}): once more");
+        ran = tools::run(&st, &args, scratch.path(), RUN_LIMIT).await;
+        println!(
+            "== Schemathesis with the {who}'s token, again\n{}",
+            ran.report
+        );
+    }
     assert!(
         ran.success,
         "Schemathesis found faults with the {who}'s token (exit {:?}):\n{}",

@@ -91,13 +91,13 @@ impl<F, K> DashboardPages<F, K> {
 mod tests {
     use super::*;
 
-    type Pages = DashboardPages<&'static str, &'static str>;
+    type Pages = DashboardPages<String, String>;
 
     fn drawn<'a>(
-        figures: &'a Arc<&'static str>,
-        incidents: &'a Arc<&'static str>,
+        figures: &'a Arc<String>,
+        incidents: &'a Arc<String>,
         viewer: &'a str,
-    ) -> DrawnFrom<'a, &'static str, &'static str> {
+    ) -> DrawnFrom<'a, String, String> {
         DrawnFrom {
             figures,
             incidents,
@@ -108,7 +108,10 @@ mod tests {
     #[test]
     fn a_page_is_used_only_while_drawn_from_what_is_current() {
         let pages = Pages::default();
-        let (figures, incidents) = (Arc::new("figures"), Arc::new("incidents"));
+        let (figures, incidents) = (
+            Arc::new("figures".to_owned()),
+            Arc::new("incidents".to_owned()),
+        );
         pages.put(
             "a".into(),
             &drawn(&figures, &incidents, "viewer"),
@@ -120,7 +123,10 @@ mod tests {
         );
         assert_eq!(pages.get("b", &drawn(&figures, &incidents, "viewer")), None);
         // Equal contents read again are other copies: drawn afresh.
-        let (again, also) = (Arc::new("figures"), Arc::new("incidents"));
+        let (again, also) = (
+            Arc::new("figures".to_owned()),
+            Arc::new("incidents".to_owned()),
+        );
         assert_eq!(pages.get("a", &drawn(&again, &incidents, "viewer")), None);
         assert_eq!(pages.get("a", &drawn(&figures, &also, "viewer")), None);
         // Another language, token, name or right reads as another viewer.
@@ -130,7 +136,7 @@ mod tests {
     #[test]
     fn the_pages_kept_are_bounded() {
         let pages = Pages::default();
-        let (figures, incidents) = (Arc::new("f"), Arc::new("i"));
+        let (figures, incidents) = (Arc::new("f".to_owned()), Arc::new("i".to_owned()));
         for n in 0..=CAPACITY {
             pages.put(
                 n.to_string(),
