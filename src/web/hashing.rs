@@ -263,10 +263,15 @@ fn work(queue: &Mutex<Queues>) {
     }
 }
 
-/// The known lane's own thread (normal policy): woken for each known job,
-/// it takes one if an idle-policy thread has not already, until the pool
-/// is dropped.
+/// The known lane's own thread (normal policy, nice 9): woken for each
+/// known job, it takes one if an idle-policy thread has not already, until
+/// the pool is dropped. Nice 9 gives it about an eighth of a core the pages
+/// keep busy: a hash then takes a fraction of a second, and the pages
+/// barely feel it.
 fn work_known(queue: &Mutex<Queues>, wakes: &Receiver<()>) {
+    if let Err(e) = yielding_priority() {
+        tracing::warn!(error = ?e, "the known lane's hashing thread keeps its priority");
+    }
     while wakes.recv().is_ok() {
         let job = {
             let queues = queue.lock().unwrap_or_else(|p| p.into_inner());
@@ -276,6 +281,22 @@ fn work_known(queue: &Mutex<Queues>, wakes: &Receiver<()>) {
             job();
         }
     }
+}
+
+/// This thread to the normal policy at nice 9 (a priority value of 25 of
+/// 99; lowering one's own priority needs no privilege).
+fn yielding_priority() -> Result<(), thread_priority::Error> {
+    use thread_priority::unix::{
+        NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
+        thread_native_id,
+    };
+    let value = thread_priority::ThreadPriorityValue::try_from(25_u8)
+        .map_err(|_| thread_priority::Error::Priority("25 is a priority value"))?;
+    set_thread_priority_and_policy(
+        thread_native_id(),
+        thread_priority::ThreadPriority::Crossplatform(value),
+        ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Other),
+    )
 }
 
 /// This thread to the idle policy (no privilege needed to lower one's own).
@@ -419,13 +440,22 @@ mod tests {
             Duration::from_secs(5),
             pool.run_admitted(ticket, || {
                 let name = std::thread::current().name().map(str::to_owned);
-                (name, thread_schedule_policy().ok())
+                // This thread's nice value: field 19 of its stat line,
+                // the 17th after the command name's closing parenthesis.
+                let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+                let nice: i32 = stat
+                    .rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(16))
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(i32::MIN);
+                (name, thread_schedule_policy().ok(), nice)
             }),
         )
         .await
         .expect("the known job does not wait for the idle thread")
         .expect("it runs");
         assert_eq!(ran.0.as_deref(), Some("hashing-known"));
+        assert_eq!(ran.2, 9, "the known lane's thread runs at nice 9");
         assert_eq!(
             ran.1,
             Some(ThreadSchedulePolicy::Normal(
