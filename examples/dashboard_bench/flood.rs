@@ -38,8 +38,10 @@ pub struct Counted {
     pub shed: u64,
 }
 
-/// Attempts in flight at once.
-const CLIENTS: u32 = 128;
+/// Clients at once. Many: a client whose attempt took a place in the
+/// hashing queue waits until its hash is done (seconds, while the pages
+/// keep the CPU busy), and the others keep the rate.
+const CLIENTS: u32 = 512;
 /// Attempts from one address before the client moves to the next (the
 /// portal makes an address wait after 30).
 const PER_ADDRESS: u32 = 20;

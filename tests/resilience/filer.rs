@@ -293,6 +293,14 @@ impl Filer {
         }
         let mut fields = hidden_fields(&review.body);
         fields.push(("attestation".into(), "yes".into()));
+        // From a month's second version on, the page asks why.
+        if review.body.contains("name=\"amendment_reason\"") {
+            fields.push(("amendment_reason".into(), "correction".into()));
+            fields.push((
+                "amendment_reason_text".into(),
+                format!("Filer {firm}, submission {seq}: figures corrected."),
+            ));
+        }
         let submission_key = fields
             .iter()
             .find(|(k, _)| k == "submission_key")
