@@ -268,7 +268,7 @@ pub async fn page(
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner();
     // A live view is kept whole for this session (`dashboard_pages`).
-    let key = format!("{}|{}|{}", who.0.token, query.from, query.to);
+    let page_key = format!("{}|{}|{}", who.0.token, query.from, query.to);
     let as_of_text = query.as_of.trim().to_owned();
     let moment = as_of::parse_moment(&as_of_text);
     let as_of_invalid = !as_of_text.is_empty() && moment.is_none();
@@ -305,7 +305,7 @@ pub async fn page(
         incidents: &kept,
         viewer: &viewer,
     };
-    if live && let Some(body) = state.dashboard_pages.get(&key, &drawn) {
+    if live && let Some(body) = state.dashboard_pages.get(&page_key, &drawn) {
         return Ok(view::page(StatusCode::OK, body));
     }
     let incidents = kept.html(&c)?.to_owned();
@@ -325,7 +325,7 @@ pub async fn page(
         size,
     )?);
     if live {
-        state.dashboard_pages.put(key, &drawn, body.clone());
+        state.dashboard_pages.put(page_key, &drawn, body.clone());
     }
     Ok(view::page(StatusCode::OK, body))
 }

@@ -372,10 +372,14 @@ mod tests {
         assert_eq!(pool.counts.all.load(Ordering::Acquire), 2);
     }
 
-    #[actix_web::test]
-    async fn a_known_job_runs_before_the_open_backlog() {
-        let pool = Arc::new(HashingPool::start(1, 16, 16).expect("threads start"));
-        let order = Arc::new(Mutex::new(Vec::new()));
+    /// Keeps the pool's one idle-policy thread busy until `release` is
+    /// sent; the handle ends when that job has run.
+    async fn hold_the_idle_thread(
+        pool: &Arc<HashingPool>,
+    ) -> (
+        std::sync::mpsc::Sender<()>,
+        tokio::task::JoinHandle<AppResult<()>>,
+    ) {
         let (release, hold) = std::sync::mpsc::channel::<()>();
         let blocker = pool.admit(None).expect("a place");
         let blocked = {
@@ -388,6 +392,14 @@ mod tests {
             })
         };
         tokio::time::sleep(Duration::from_millis(50)).await;
+        (release, blocked)
+    }
+
+    #[actix_web::test]
+    async fn a_known_job_runs_before_the_open_backlog() {
+        let pool = Arc::new(HashingPool::start(1, 16, 16).expect("threads start"));
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let (release, blocked) = hold_the_idle_thread(&pool).await;
         let mut waiting = Vec::new();
         for (i, lane) in [Lane::Open, Lane::Open, Lane::Open, Lane::Known]
             .into_iter()
@@ -421,18 +433,7 @@ mod tests {
             NormalThreadSchedulePolicy, ThreadSchedulePolicy, thread_schedule_policy,
         };
         let pool = Arc::new(HashingPool::start(1, 16, 16).expect("threads start"));
-        let (release, hold) = std::sync::mpsc::channel::<()>();
-        let blocker = pool.admit(None).expect("a place");
-        let blocked = {
-            let pool = pool.clone();
-            tokio::spawn(async move {
-                pool.run_admitted(blocker, move || {
-                    let _ = hold.recv();
-                })
-                .await
-            })
-        };
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        let (release, blocked) = hold_the_idle_thread(&pool).await;
         let ticket = pool
             .admit_in(Some("10.0.4.1"), Lane::Known)
             .expect("a kept place");
