@@ -493,7 +493,14 @@ pub fn generate(conn: &mut DbConn, part: &Part, now: NaiveDateTime) -> Result<Ge
                  (SELECT MAX(id) FROM {table}))"
             ))?;
         }
-        conn.batch_execute("ANALYZE")?;
+        // What autovacuum does after a bulk insert (statistics, and the
+        // visibility map that lets the distinct-firms count read its index
+        // alone), done now and flushed, so that it does not run in the
+        // middle of a measurement.
+        // (Two calls: one string of statements would run as one
+        // transaction, which VACUUM refuses.)
+        conn.batch_execute("VACUUM (ANALYZE)")?;
+        conn.batch_execute("CHECKPOINT")?;
     }
     Ok(Generated {
         versions: t.versions.written,
