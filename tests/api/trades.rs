@@ -238,8 +238,81 @@ async fn preview_figures_and_reconciliation_at_submission(app: TestApp) {
     assert_eq!(support::staged_totals(&app, firm.id), None);
 }
 
+/// Rows are written in batches of 100 (a full batch's statement is kept
+/// prepared): 250 rows are two full batches and a part, each row stored
+/// once with its row number and values, in the file's order; a second
+/// upload of exactly one full batch replaces them on the same statement.
+async fn full_and_partial_batches_keep_every_row_in_order(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
+    let file = |rows: usize| {
+        let mut csv = format!("{HEADER}\n");
+        for n in 1..=rows {
+            let day = n % 28 + 1;
+            let side = if n % 3 == 0 { "buy" } else { "sell" };
+            csv.push_str(&format!(
+                "2025-04-{day:02},{side},7203,domestic,{n},{},ACC-{n:04}\n",
+                n * 1000
+            ));
+        }
+        csv
+    };
+    let stored = |app: &TestApp| -> Vec<(i32, i64, i64, String)> {
+        use incident_portal::db::schema::draft_trades as d;
+        let mut conn = app.pool.get().unwrap();
+        d::table
+            .order(d::row_no)
+            .select((d::row_no, d::quantity, d::amount_jpy, d::account_ref))
+            .load(&mut conn)
+            .unwrap()
+    };
+    let expected = |rows: usize| -> Vec<(i32, i64, i64, String)> {
+        (1..=rows)
+            .map(|n| {
+                let i = i64::try_from(n).unwrap();
+                (
+                    i32::try_from(n).unwrap(),
+                    i,
+                    i * 1000,
+                    format!("ACC-{n:04}"),
+                )
+            })
+            .collect()
+    };
+    let totals = |rows: usize| {
+        let (mut sell, mut buy) = (0, 0);
+        for n in 1..=i64::try_from(rows).unwrap() {
+            if n % 3 == 0 {
+                buy += n * 1000
+            } else {
+                sell += n * 1000
+            }
+        }
+        Some((i64::try_from(rows).unwrap(), sell, buy))
+    };
+
+    for rows in [250, 100] {
+        let page = upload(
+            &app,
+            &mut firm.reporter,
+            "batches.csv",
+            file(rows).as_bytes(),
+        )
+        .await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "{rows} rows: {}",
+            page.body
+        );
+        assert_eq!(stored(&app), expected(rows), "{rows} rows");
+        assert_eq!(support::staged_totals(&app, firm.id), totals(rows));
+    }
+}
+
 on_both_backends!(
     files_in_every_encoding_are_attached,
     every_bad_row_is_named_and_nothing_is_attached,
     preview_figures_and_reconciliation_at_submission,
+    full_and_partial_batches_keep_every_row_in_order,
 );
