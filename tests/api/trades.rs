@@ -241,7 +241,7 @@ async fn preview_figures_and_reconciliation_at_submission(app: TestApp) {
 /// Rows are written in batches of 100 (a full batch's statement is kept
 /// prepared): 250 rows are two full batches and a part, each row stored
 /// once with its row number and values, in the file's order; a second
-/// upload of exactly one full batch replaces them on the same statement.
+/// upload of exactly one full batch (no part) replaces them.
 async fn full_and_partial_batches_keep_every_row_in_order(app: TestApp) {
     let mut admin = app.setup_admin().await;
     let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
