@@ -47,11 +47,9 @@ const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_co
 response_schema_conformance,response_headers_conformance";
 /// Test cases per operation and phase: with the coverage phase's
 /// boundary values and the links' scenarios, some 5,000 requests a token,
-/// under a minute each on two cores.
+/// about a minute each with one worker.
 const MAX_EXAMPLES: &str = "100";
 const RUN_LIMIT: Duration = Duration::from_secs(600);
-/// A crash of the Python interpreter under Schemathesis, not a finding.
-const TOOL_CRASH: &str = "AST constructor recursion depth mismatch";
 const INSTALL_ST: &str = "pip install 'schemathesis>=4,<5'";
 const INSTALL_PYTHON: &str = "install Python 3 and pip install requests PyJWT cryptography";
 
@@ -74,8 +72,14 @@ async fn schemathesis(app: &TestApp, who: &str, token: &str) {
         &format!("Authorization: Bearer {token}"),
         "--max-examples",
         &examples,
+        // One worker. With two, Schemathesis's threads both parse Python
+        // source (Hypothesis describing a strategy); CPython 3.11 keeps the
+        // AST converter's recursion count per interpreter, not per thread
+        // (cpython gh-106905), and a CI run on this machine's 3.11.7 ended
+        // twice in a row in "SystemError: AST constructor recursion depth
+        // mismatch" before any request was judged.
         "--workers",
-        "2",
+        "1",
         "--phases",
         "examples,coverage,fuzzing,stateful",
         "--request-timeout",
@@ -91,20 +95,8 @@ async fn schemathesis(app: &TestApp, who: &str, token: &str) {
     }
     // Schemathesis keeps a cache where it runs: not in the source tree.
     let scratch = tempfile::tempdir().unwrap();
-    let mut ran = tools::run(&st, &args, scratch.path(), RUN_LIMIT).await;
+    let ran = tools::run(&st, &args, scratch.path(), RUN_LIMIT).await;
     println!("== Schemathesis with the {who}'s token\n{}", ran.report);
-    // CPython 3.11 before 3.11.9 may raise this SystemError inside
-    // Hypothesis while it describes a strategy (an error of the tool's
-    // own, before any request is judged). The run is made once more; a
-    // second such error, or any fault, fails the test.
-    if !ran.success && ran.report.contains(TOOL_CRASH) && !ran.report.contains("FAILURES") {
-        println!("== the tool itself crashed ({TOOL_CRASH}): once more");
-        ran = tools::run(&st, &args, scratch.path(), RUN_LIMIT).await;
-        println!(
-            "== Schemathesis with the {who}'s token, again\n{}",
-            ran.report
-        );
-    }
     assert!(
         ran.success,
         "Schemathesis found faults with the {who}'s token (exit {:?}):\n{}",
