@@ -15,13 +15,15 @@ use super::caller::ApiCaller;
 use super::checks::{self, Checks};
 use super::idempotent;
 use super::problem::{Problem, type_uri};
+use crate::db::DbConn;
 use crate::domain::api_client::Scope;
 use crate::domain::period::Period;
 use crate::domain::time::to_rfc3339;
+use crate::error::AppResult;
 use crate::i18n::Tr;
 use crate::services::handover::{self, Refusal};
 use crate::services::return_form::FiguresForm;
-use crate::services::{amendments, draft_document, returns, submission};
+use crate::services::{amendments, draft_document, four_eyes, returns, submission};
 use crate::web::AppState;
 
 /// The ready-for-approval mark, as it stands.
@@ -61,7 +63,40 @@ pub struct DraftJson {
     pub checks: Checks,
 }
 
-/// The draft, its hash, its ready mark and its checks, read in one go.
+/// What the draft's answer is made of, read in one go.
+struct Read {
+    loaded: returns::ReturnState,
+    assessment: submission::Assessment,
+    sha: String,
+    mark: Option<handover::ReadyMark>,
+}
+
+/// The draft, its hash, its ready mark and what its checks need.
+fn read(conn: &mut DbConn, firm_id: i64, period: Period) -> AppResult<Read> {
+    let loaded = returns::load(conn, firm_id, period)?;
+    let assessment = match &loaded.draft {
+        Some(draft) => amendments::assess_draft(conn, firm_id, period, draft)?,
+        None => submission::Assessment::default(),
+    };
+    // The hash of the draft just read (its fields and its trade rows), as
+    // `returns::draft_sha256_now` would read it again.
+    let sha = match &loaded.row {
+        Some(row) => {
+            let empty = FiguresForm::default();
+            four_eyes::draft_sha256(conn, row.id, loaded.draft.as_ref().unwrap_or(&empty))?
+        }
+        None => four_eyes::empty_sha256(),
+    };
+    let mark = handover::ready_mark(conn, firm_id, period)?;
+    Ok(Read {
+        loaded,
+        assessment,
+        sha,
+        mark,
+    })
+}
+
+/// The draft, its hash, its ready mark and its checks.
 async fn load(
     state: &AppState,
     caller: &ApiCaller,
@@ -69,17 +104,18 @@ async fn load(
     t: &Tr,
 ) -> Result<DraftJson, Problem> {
     let firm_id = caller.firm()?;
-    let (loaded, assessment, sha, mark) = crate::db::run(&state.pool, move |conn| {
-        let loaded = returns::load(conn, firm_id, period)?;
-        let assessment = match &loaded.draft {
-            Some(draft) => amendments::assess_draft(conn, firm_id, period, draft)?,
-            None => submission::Assessment::default(),
-        };
-        let sha = returns::draft_sha256_now(conn, firm_id, period)?;
-        let mark = handover::ready_mark(conn, firm_id, period)?;
-        Ok((loaded, assessment, sha, mark))
-    })
-    .await?;
+    let read = crate::db::run(&state.pool, move |conn| read(conn, firm_id, period)).await?;
+    answer(read, period, t)
+}
+
+/// The answer about a draft from what [`read`] found.
+fn answer(read: Read, period: Period, t: &Tr) -> Result<DraftJson, Problem> {
+    let Read {
+        loaded,
+        assessment,
+        sha,
+        mark,
+    } = read;
     let Some(draft) = loaded.draft else {
         return Err(Problem::new(
             StatusCode::NOT_FOUND,
@@ -253,8 +289,13 @@ pub async fn put(
         let firm_id = caller.firm()?;
         let actor = caller.actor.clone();
         let now = state.clock.now();
-        crate::db::run(&state.pool, move |conn| {
-            returns::save_draft(conn, &actor, firm_id, period, &form, now)
+        // The save and the answer's reads on one connection, one trip to
+        // the blocking pool.
+        let saved = crate::db::run(&state.pool, move |conn| {
+            match returns::save_draft(conn, &actor, firm_id, period, &form, now)? {
+                Ok(()) => Ok(Ok(read(conn, firm_id, period)?)),
+                Err(invalid) => Ok(Err(invalid)),
+            }
         })
         .await?
         .map_err(|invalid| {
@@ -264,7 +305,7 @@ pub async fn put(
                 checks::of_invalid(&t, &invalid),
             )
         })?;
-        Ok(with_etag(&load(&state, &caller, period, &t).await?))
+        Ok(with_etag(&answer(saved, period, &t)?))
     })
     .await
 }
