@@ -64,7 +64,7 @@ pub struct DraftJson {
 }
 
 /// What the draft's answer is made of, read in one go.
-struct Read {
+struct DraftRead {
     loaded: returns::ReturnState,
     assessment: submission::Assessment,
     sha: String,
@@ -72,7 +72,7 @@ struct Read {
 }
 
 /// The draft, its hash, its ready mark and what its checks need.
-fn read(conn: &mut DbConn, firm_id: i64, period: Period) -> AppResult<Read> {
+fn read_draft(conn: &mut DbConn, firm_id: i64, period: Period) -> AppResult<DraftRead> {
     let loaded = returns::load(conn, firm_id, period)?;
     let assessment = match &loaded.draft {
         Some(draft) => amendments::assess_draft(conn, firm_id, period, draft)?,
@@ -88,7 +88,7 @@ fn read(conn: &mut DbConn, firm_id: i64, period: Period) -> AppResult<Read> {
         None => four_eyes::empty_sha256(),
     };
     let mark = handover::ready_mark(conn, firm_id, period)?;
-    Ok(Read {
+    Ok(DraftRead {
         loaded,
         assessment,
         sha,
@@ -104,13 +104,13 @@ async fn load(
     t: &Tr,
 ) -> Result<DraftJson, Problem> {
     let firm_id = caller.firm()?;
-    let read = crate::db::run(&state.pool, move |conn| read(conn, firm_id, period)).await?;
+    let read = crate::db::run(&state.pool, move |conn| read_draft(conn, firm_id, period)).await?;
     answer(read, period, t)
 }
 
-/// The answer about a draft from what [`read`] found.
-fn answer(read: Read, period: Period, t: &Tr) -> Result<DraftJson, Problem> {
-    let Read {
+/// The answer about a draft from what [`read_draft`] found.
+fn answer(read: DraftRead, period: Period, t: &Tr) -> Result<DraftJson, Problem> {
+    let DraftRead {
         loaded,
         assessment,
         sha,
@@ -293,7 +293,7 @@ pub async fn put(
         // the blocking pool.
         let saved = crate::db::run(&state.pool, move |conn| {
             match returns::save_draft(conn, &actor, firm_id, period, &form, now)? {
-                Ok(()) => Ok(Ok(read(conn, firm_id, period)?)),
+                Ok(()) => Ok(Ok(read_draft(conn, firm_id, period)?)),
                 Err(invalid) => Ok(Err(invalid)),
             }
         })
