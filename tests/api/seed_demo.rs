@@ -16,7 +16,7 @@ use crate::on_both_backends;
 
 /// The `data-value` of every bar of a chart.
 fn bar_values(page: &Page, chart: &str) -> Vec<i64> {
-    let selector = Selector::parse(&format!("#{chart} svg rect.bar")).unwrap();
+    let selector = Selector::parse(&format!("#{chart} svg .bars rect")).unwrap();
     page.html()
         .select(&selector)
         .map(|r| r.value().attr("data-value").unwrap().parse().unwrap())

@@ -22,32 +22,51 @@ pub struct Series {
     pub hatched: bool,
 }
 
-pub struct Rect {
+/// A legend swatch: a square in a series' colour (or hatch).
+pub struct Swatch {
+    pub x: String,
+    pub y: String,
+    pub size: String,
+    pub fill: String,
+    pub stroke: &'static str,
+}
+
+/// One bar: its box, the value it stands for (for the reader of the
+/// markup, as `data-value`) and its own text (shown on hover).
+pub struct Bar {
     pub x: String,
     pub y: String,
     pub w: String,
     pub h: String,
-    pub fill: String,
-    pub stroke: &'static str,
-    /// The bar's own text (shown on hover), empty for a legend swatch.
+    pub value: i64,
     pub title: String,
-    /// The value the bar stands for, for the reader of the markup.
-    pub value: Option<i64>,
 }
 
-pub struct Line {
-    pub x1: String,
-    pub y1: String,
-    pub x2: String,
-    pub y2: String,
+/// The bars of one series, drawn in one group that carries their fill and
+/// stroke once (a page holds about eighty bars).
+pub struct SeriesBars {
+    pub fill: String,
+    pub stroke: &'static str,
+    pub bars: Vec<Bar>,
+}
+
+/// Straight lines of one stroke as one path (`M x y H x` or `V y`).
+pub struct Path {
+    pub d: String,
     pub stroke: &'static str,
 }
 
 pub struct Label {
     pub x: String,
     pub y: String,
-    pub anchor: &'static str,
     pub text: String,
+}
+
+/// Labels of one anchor, in one group that carries it once (`start`, the
+/// default, is not written).
+pub struct Labels {
+    pub anchor: &'static str,
+    pub labels: Vec<Label>,
 }
 
 /// A hatch: white stripes across the series colour.
@@ -62,9 +81,10 @@ pub struct Drawing {
     pub font_size: &'static str,
     pub ink: &'static str,
     pub patterns: Vec<Pattern>,
-    pub lines: Vec<Line>,
-    pub rects: Vec<Rect>,
-    pub labels: Vec<Label>,
+    pub paths: Vec<Path>,
+    pub swatches: Vec<Swatch>,
+    pub series: Vec<SeriesBars>,
+    pub labels: Vec<Labels>,
 }
 
 /// A coordinate to one decimal, without a trailing `.0` (the page carries
@@ -85,29 +105,42 @@ impl Drawing {
             font_size: FONT_SIZE,
             ink: INK,
             patterns: vec![],
-            lines: vec![],
-            rects: vec![],
+            paths: vec![],
+            swatches: vec![],
+            series: vec![],
             labels: vec![],
         }
     }
 
+    /// A straight line, added to the path of its stroke.
     fn line(&mut self, (x1, y1): (f64, f64), (x2, y2): (f64, f64), stroke: &'static str) {
-        self.lines.push(Line {
-            x1: n(x1),
-            y1: n(y1),
-            x2: n(x2),
-            y2: n(y2),
-            stroke,
-        });
+        let (sx1, sy1, sx2, sy2) = (n(x1), n(y1), n(x2), n(y2));
+        let segment = if sy1 == sy2 {
+            format!("M{sx1} {sy1}H{sx2}")
+        } else if sx1 == sx2 {
+            format!("M{sx1} {sy1}V{sy2}")
+        } else {
+            format!("M{sx1} {sy1}L{sx2} {sy2}")
+        };
+        match self.paths.iter_mut().find(|p| p.stroke == stroke) {
+            Some(path) => path.d.push_str(&segment),
+            None => self.paths.push(Path { d: segment, stroke }),
+        }
     }
 
     fn label(&mut self, (x, y): (f64, f64), anchor: &'static str, text: String) {
-        self.labels.push(Label {
+        let label = Label {
             x: n(x),
             y: n(y),
-            anchor,
             text,
-        });
+        };
+        match self.labels.iter_mut().find(|l| l.anchor == anchor) {
+            Some(group) => group.labels.push(label),
+            None => self.labels.push(Labels {
+                anchor,
+                labels: vec![label],
+            }),
+        }
     }
 
     /// The fill of `series`, with its hatch defined once.
@@ -125,17 +158,37 @@ impl Drawing {
         format!("url(#{pattern})")
     }
 
-    fn bar(&mut self, (x, y, w, h): (f64, f64, f64, f64), fill: String, stroke: &'static str) {
-        self.rects.push(Rect {
+    fn swatch(&mut self, (x, y): (f64, f64), fill: String, stroke: &'static str) {
+        self.swatches.push(Swatch {
             x: n(x),
             y: n(y),
-            w: n(w),
-            h: n(h),
+            size: n(16.0),
             fill,
             stroke,
-            title: String::new(),
-            value: None,
         });
+    }
+
+    /// An empty group of bars for one series.
+    fn series_bars(&mut self, fill: String, stroke: &'static str) {
+        self.series.push(SeriesBars {
+            fill,
+            stroke,
+            bars: vec![],
+        });
+    }
+
+    /// A bar of series `s` (its group made by [`Drawing::series_bars`]).
+    fn bar(&mut self, s: usize, (x, y, w, h): (f64, f64, f64, f64), value: i64, title: String) {
+        if let Some(group) = self.series.get_mut(s) {
+            group.bars.push(Bar {
+                x: n(x),
+                y: n(y),
+                w: n(w),
+                h: n(h),
+                value,
+                title,
+            });
+        }
     }
 }
 
@@ -160,7 +213,8 @@ pub fn columns(
     for (s, one) in series.iter().enumerate() {
         let x = left + step * s as f64;
         let fill = d.fill(id, s, one);
-        d.bar((x, 10.0, 16.0, 16.0), fill, one.colour);
+        d.swatch((x, 10.0), fill.clone(), one.colour);
+        d.series_bars(fill, one.colour);
         d.label((x + 22.0, 23.0), "start", one.name.clone());
     }
     for (tick, text) in scale.ticks().into_iter().zip(ticks) {
@@ -177,23 +231,20 @@ pub fn columns(
     let every = count.div_ceil(12);
     for (i, category) in categories.iter().enumerate() {
         let start = left + band * i as f64 + (band - group) / 2.0;
-        for (s, one) in series.iter().enumerate() {
+        for s in 0..series.len() {
             let value = values.get(s).and_then(|v| v.get(i)).copied().unwrap_or(0);
             let h = plot_h * scale.fraction(value);
-            let fill = d.fill(id, s, one);
+            let title = titles
+                .get(s)
+                .and_then(|t| t.get(i))
+                .cloned()
+                .unwrap_or_default();
             d.bar(
+                s,
                 (start + width * s as f64, top + plot_h - h, width, h),
-                fill,
-                one.colour,
+                value,
+                title,
             );
-            if let Some(bar) = d.rects.last_mut() {
-                bar.value = Some(value);
-                bar.title = titles
-                    .get(s)
-                    .and_then(|t| t.get(i))
-                    .cloned()
-                    .unwrap_or_default();
-            }
         }
         if i % every == 0 {
             let x = left + band * (i as f64 + 0.5);
@@ -219,6 +270,7 @@ pub fn rows(
     let plot_w = WIDTH - left - right;
     let plot_h = row * categories.len() as f64;
     let mut d = Drawing::new(top + plot_h + 30.0);
+    d.series_bars(colour.to_owned(), colour);
     for (tick, text) in scale.ticks().into_iter().zip(ticks) {
         let x = left + plot_w * scale.fraction(tick);
         let stroke = if tick == 0 { INK } else { GRID };
@@ -229,11 +281,8 @@ pub fn rows(
         let value = values.get(i).copied().unwrap_or(0);
         let y = top + row * i as f64;
         let w = plot_w * scale.fraction(value);
-        d.bar((left, y + 6.0, w, row - 12.0), colour.to_owned(), colour);
-        if let Some(bar) = d.rects.last_mut() {
-            bar.value = Some(value);
-            bar.title = titles.get(i).cloned().unwrap_or_default();
-        }
+        let title = titles.get(i).cloned().unwrap_or_default();
+        d.bar(0, (left, y + 6.0, w, row - 12.0), value, title);
         d.label((left - 8.0, y + row / 2.0 + 4.0), "end", category.clone());
         let text = value_labels.get(i).cloned().unwrap_or_default();
         d.label((left + w + 6.0, y + row / 2.0 + 4.0), "start", text);
@@ -264,8 +313,17 @@ mod tests {
         vec!["2025-03".into(), "2025-04".into()]
     }
 
-    fn bars(d: &Drawing) -> Vec<&Rect> {
-        d.rects.iter().filter(|r| r.value.is_some()).collect()
+    /// Every bar, series by series.
+    fn bars(d: &Drawing) -> Vec<&Bar> {
+        d.series.iter().flat_map(|s| &s.bars).collect()
+    }
+
+    fn texts(d: &Drawing) -> Vec<&str> {
+        d.labels
+            .iter()
+            .flat_map(|g| &g.labels)
+            .map(|l| l.text.as_str())
+            .collect()
     }
 
     #[test]
@@ -292,12 +350,12 @@ mod tests {
         let drawn = bars(&d);
         assert_eq!(drawn.len(), 4);
         assert!(drawn.iter().all(|r| r.h == "0" && r.y == "284"));
-        assert!(d.labels.iter().any(|l| l.text == "2025-04"));
+        assert!(texts(&d).contains(&"2025-04"));
         let d = rows(&months(), &[0, 0], &[], &[], INK, &scale, &ticks);
         assert!(bars(&d).iter().all(|r| r.w == "0"));
         let all = format!(
             "{:?}",
-            d.rects
+            bars(&d)
                 .iter()
                 .map(|r| (&r.x, &r.y, &r.w, &r.h))
                 .collect::<Vec<_>>()
@@ -319,7 +377,7 @@ mod tests {
         );
         let drawn = bars(&d);
         assert_eq!((drawn[0].y.as_str(), drawn[0].h.as_str()), ("44", "240"));
-        assert_eq!(drawn[2].h, "0");
+        assert_eq!(drawn[1].h, "0");
         let d = rows(&months(), &[i64::MAX, 5], &[], &[], INK, &scale, &[]);
         assert_eq!(bars(&d)[0].w, "320");
     }
@@ -339,8 +397,8 @@ mod tests {
         let drawn = bars(&d);
         assert_eq!(drawn[0].h, "0");
         assert_eq!(drawn[0].y, "284");
-        assert_eq!(drawn[1].h, "120");
-        assert_eq!(drawn[2].h, "240");
+        assert_eq!(drawn[2].h, "120");
+        assert_eq!(drawn[1].h, "240");
     }
 
     #[test]
@@ -356,7 +414,36 @@ mod tests {
         );
         assert_eq!(d.patterns.len(), 1);
         assert_eq!(d.patterns[0].id, "chart-x-hatch-1");
-        assert_eq!(bars(&d)[1].fill, "url(#chart-x-hatch-1)");
-        assert_eq!(bars(&d)[0].fill, "#0b3d6e");
+        assert_eq!(d.series[1].fill, "url(#chart-x-hatch-1)");
+        assert_eq!(d.series[0].fill, "#0b3d6e");
+        assert_eq!(d.swatches[1].fill, "url(#chart-x-hatch-1)");
+        assert_eq!(d.swatches[1].stroke, "#b35c00");
+    }
+
+    #[test]
+    fn lines_of_one_stroke_share_a_path_and_labels_of_one_anchor_a_group() {
+        let ticks = ["0".to_owned(), "2".to_owned(), "4".to_owned()];
+        let d = columns(
+            "c",
+            &months(),
+            &two(),
+            &[vec![1, 2], vec![3, 4]],
+            &[],
+            &Scale::fit(4),
+            &ticks,
+        );
+        // The zero line in ink, the grid lines in one grey path.
+        assert_eq!(d.paths.len(), 2);
+        assert_eq!(d.paths[0].stroke, INK);
+        assert_eq!(d.paths[0].d, "M92 284H708");
+        assert_eq!(d.paths[1].stroke, GRID);
+        assert_eq!(d.paths[1].d.matches('M').count(), ticks.len() - 1);
+        let d = rows(&months(), &[1, 2], &[], &[], INK, &Scale::fit(2), &ticks);
+        assert!(d.paths.iter().all(|p| p.d.contains('V')));
+        // One group per anchor: start (names' values), end (names), middle
+        // (ticks).
+        let mut anchors: Vec<&str> = d.labels.iter().map(|g| g.anchor).collect();
+        anchors.sort_unstable();
+        assert_eq!(anchors, ["end", "middle", "start"]);
     }
 }

@@ -345,7 +345,7 @@ async fn the_dashboard_counts_open_and_overdue_incidents_as_time_passes(app: Tes
         weeks[11], "2025-05-19 (week 21)",
         "the current week, from Monday"
     );
-    assert_eq!(page.texts("#chart-incidents rect.bar").len(), 12);
+    assert_eq!(page.texts("#chart-incidents .bars rect").len(), 12);
     assert!(page.text("#chart-incidents-desc").contains("0 incidents"));
 
     // Sent in this process: the next request shows it.
