@@ -6,12 +6,6 @@
 // module below sees the macro.
 include!(concat!(env!("OUT_DIR"), "/message_keys.rs"));
 
-/// Every binary linking the portal (the server, its benchmarks, its tests)
-/// allocates through mimalloc: glibc's allocator spent a tenth of a served
-/// page's CPU in malloc, free and their consolidation.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 pub mod clock;
 pub mod config;
 pub mod db;
