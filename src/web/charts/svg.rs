@@ -313,6 +313,11 @@ mod tests {
         vec!["2025-03".into(), "2025-04".into()]
     }
 
+    /// The two series over the two months, untitled.
+    fn two_months(id: &str, values: &[Vec<i64>], scale: &Scale, ticks: &[String]) -> Drawing {
+        columns(id, &months(), &two(), values, &[], scale, ticks)
+    }
+
     /// Every bar, series by series.
     fn bars(d: &Drawing) -> Vec<&Bar> {
         d.series.iter().flat_map(|s| &s.bars).collect()
@@ -338,15 +343,7 @@ mod tests {
     fn zero_data_draws_flat_bars_on_the_axis() {
         let scale = Scale::fit(0);
         let ticks = ["0".to_owned(), "1".to_owned()];
-        let d = columns(
-            "c",
-            &months(),
-            &two(),
-            &[vec![0, 0], vec![0, 0]],
-            &[],
-            &scale,
-            &ticks,
-        );
+        let d = two_months("c", &[vec![0, 0], vec![0, 0]], &scale, &ticks);
         let drawn = bars(&d);
         assert_eq!(drawn.len(), 4);
         assert!(drawn.iter().all(|r| r.h == "0" && r.y == "284"));
@@ -366,15 +363,7 @@ mod tests {
     #[test]
     fn one_huge_value_fills_the_plot_and_small_ones_stay_on_the_axis() {
         let scale = Scale::fit(i64::MAX);
-        let d = columns(
-            "c",
-            &months(),
-            &two(),
-            &[vec![i64::MAX, 1], vec![0, 0]],
-            &[],
-            &scale,
-            &[],
-        );
+        let d = two_months("c", &[vec![i64::MAX, 1], vec![0, 0]], &scale, &[]);
         let drawn = bars(&d);
         assert_eq!((drawn[0].y.as_str(), drawn[0].h.as_str()), ("44", "240"));
         assert_eq!(drawn[1].h, "0");
@@ -385,15 +374,7 @@ mod tests {
     #[test]
     fn a_negative_value_never_draws_below_the_axis() {
         let scale = Scale::fit(100);
-        let d = columns(
-            "c",
-            &months(),
-            &two(),
-            &[vec![-40, 100], vec![50, 0]],
-            &[],
-            &scale,
-            &[],
-        );
+        let d = two_months("c", &[vec![-40, 100], vec![50, 0]], &scale, &[]);
         let drawn = bars(&d);
         assert_eq!(drawn[0].h, "0");
         assert_eq!(drawn[0].y, "284");
@@ -403,15 +384,7 @@ mod tests {
 
     #[test]
     fn the_second_series_is_hatched_once_per_chart() {
-        let d = columns(
-            "chart-x",
-            &months(),
-            &two(),
-            &[vec![1, 2], vec![3, 4]],
-            &[],
-            &Scale::fit(4),
-            &[],
-        );
+        let d = two_months("chart-x", &[vec![1, 2], vec![3, 4]], &Scale::fit(4), &[]);
         assert_eq!(d.patterns.len(), 1);
         assert_eq!(d.patterns[0].id, "chart-x-hatch-1");
         assert_eq!(d.series[1].fill, "url(#chart-x-hatch-1)");
@@ -423,15 +396,7 @@ mod tests {
     #[test]
     fn lines_of_one_stroke_share_a_path_and_labels_of_one_anchor_a_group() {
         let ticks = ["0".to_owned(), "2".to_owned(), "4".to_owned()];
-        let d = columns(
-            "c",
-            &months(),
-            &two(),
-            &[vec![1, 2], vec![3, 4]],
-            &[],
-            &Scale::fit(4),
-            &ticks,
-        );
+        let d = two_months("c", &[vec![1, 2], vec![3, 4]], &Scale::fit(4), &ticks);
         // The zero line in ink, the grid lines in one grey path.
         assert_eq!(d.paths.len(), 2);
         assert_eq!(d.paths[0].stroke, INK);
