@@ -2,6 +2,7 @@
 //! per-connection settings, write transactions and migrations.
 
 pub mod backup;
+pub mod checkpoint;
 pub mod migrate;
 pub mod models;
 pub mod outage;

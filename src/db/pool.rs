@@ -140,6 +140,13 @@ impl ConnManager {
                      PRAGMA foreign_keys = ON;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
+                // The log is copied back by `checkpoint::spawn`, not by
+                // whichever commit takes it past SQLite's default.
+                conn.batch_execute(&format!(
+                    "PRAGMA wal_autocheckpoint = {};",
+                    super::checkpoint::SAFETY_NET_PAGES
+                ))
+                .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
             }
         }
