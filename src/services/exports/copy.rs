@@ -16,7 +16,7 @@ use diesel::query_builder::AstPass;
 use diesel::sql_types::Text;
 
 use super::pages::Page;
-use super::{BATCH, Kind, Range};
+use super::{COPY_BATCH, Kind, Range};
 use crate::db::schema::{return_versions, trade_details};
 use crate::error::AppError;
 
@@ -66,7 +66,7 @@ struct VersionsWithContactsPage;
 
 fn walk(sql: &str, mut pass: AstPass<'_, '_, Pg>) -> QueryResult<()> {
     pass.push_sql(sql);
-    pass.push_sql(&BATCH.to_string());
+    pass.push_sql(&COPY_BATCH.to_string());
     pass.push_sql(")");
     Ok(())
 }
