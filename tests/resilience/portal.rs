@@ -4,7 +4,6 @@
 //! restarts.
 
 use std::fs::OpenOptions;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -18,9 +17,10 @@ pub fn binary() -> PathBuf {
     }
 }
 
+/// A free port for a portal that may be restarted on it
+/// (`smtp::loopback_listener`: below the ephemeral range).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
+    crate::smtp::loopback_listener()
         .local_addr()
         .unwrap()
         .port()

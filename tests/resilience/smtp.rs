@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use self::smtp_server::SmtpServer;
+pub use self::smtp_server::loopback_listener;
 
 pub struct Sink {
     server: SmtpServer,

@@ -68,10 +68,43 @@ impl Drop for SmtpServer {
     }
 }
 
+/// A listener on a free loopback port below the system's ephemeral range
+/// (`ip_local_port_range`), where no outgoing connection takes a source
+/// port: a server stopped for an outage can bind its port again. (A port
+/// from `bind(":0")` is ephemeral, and a connection opened meanwhile by
+/// any process may take it: "Address already in use" on resuming.)
+/// Where the range leaves no room below it, any free port.
+pub fn loopback_listener() -> StdListener {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const FLOOR: u32 = 10_000;
+    let ephemeral_from = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32_768);
+    if ephemeral_from > FLOOR + 1_000 {
+        let span = ephemeral_from - FLOOR;
+        // Apart from other test processes (the process id) and from this
+        // one's other servers (the counter).
+        let start = std::process::id().wrapping_mul(7_919) % span;
+        for _ in 0..span {
+            let step = NEXT.fetch_add(1, Ordering::Relaxed);
+            let port = FLOOR + start.wrapping_add(step.wrapping_mul(613)) % span;
+            if let Ok(port) = u16::try_from(port)
+                && let Ok(listener) = StdListener::bind(("127.0.0.1", port))
+            {
+                return listener;
+            }
+        }
+    }
+    StdListener::bind("127.0.0.1:0").expect("a loopback port")
+}
+
 impl SmtpServer {
-    /// Starts on a free loopback port; accepting once this returns.
+    /// Starts on a free loopback port (`loopback_listener`); accepting
+    /// once this returns.
     pub fn start() -> SmtpServer {
-        let listener = StdListener::bind("127.0.0.1:0").expect("a loopback port for SMTP");
+        let listener = loopback_listener();
         let mut server = SmtpServer {
             addr: listener.local_addr().expect("the SMTP listener's address"),
             shared: Arc::default(),
