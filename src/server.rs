@@ -106,10 +106,10 @@ pub fn start(
             config.audit_anchor_sink(),
         );
     }
+    let keys = Arc::new(keyring(&config).map_err(std::io::Error::other)?);
     if config.database_url.backend() == db::Backend::Sqlite {
         db::checkpoint::spawn(pool.clone());
     }
-    let keys = Arc::new(keyring(&config).map_err(std::io::Error::other)?);
     let https = config.public_url.starts_with("https://");
     let hashing_threads = config.workers.max(1);
     let state = web::Data::new(AppState {

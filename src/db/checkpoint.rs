@@ -8,9 +8,12 @@
 //! crunch's p99 was those commits). So each connection checkpoints by
 //! itself only past `SAFETY_NET_PAGES` (a server whose task has stopped,
 //! a one-shot command), and a server runs `PASSIVE` checkpoints every
-//! `INTERVAL`: they take no lock a writer or reader waits on, and a log
-//! fully copied back is started again from its beginning by the next
-//! writer, so it stays small.
+//! `INTERVAL`: they take no lock a writer or reader waits on. A log fully
+//! copied back, with no reader still on an older snapshot, is started
+//! again from its beginning by the next writer, so it stays small
+//! whenever the writes pause now and then (a filing day's do); under
+//! writes that never pause it can grow to `SAFETY_NET_PAGES`, and a
+//! commit checkpoints as before.
 
 use std::time::Duration;
 
@@ -23,6 +26,10 @@ use crate::error::AppError;
 
 /// How often the server copies the log back.
 pub const INTERVAL: Duration = Duration::from_millis(200);
+
+/// How often it tries while the database cannot be reached (each try
+/// waits for a connection, and the pool logs each one it cannot open).
+pub const INTERVAL_WHILE_FAILING: Duration = Duration::from_secs(5);
 
 /// Past this many pages in the log, the committing connection checkpoints
 /// itself (SQLite's `wal_autocheckpoint`; its default is 1,000).
@@ -55,12 +62,18 @@ pub fn passive(conn: &mut DbConn) -> QueryResult<Option<Checkpointed>> {
 
 /// Runs `passive` every `INTERVAL` on the current runtime until it stops.
 /// A failure is logged once, when it starts (the database is away: the
-/// pages say so), and again when checkpoints work again.
+/// pages say so), and again when checkpoints work again; meanwhile it
+/// tries every `INTERVAL_WHILE_FAILING`.
 pub fn spawn(pool: DbPool) -> actix_web::rt::task::JoinHandle<()> {
     actix_web::rt::spawn(async move {
         let mut failing = false;
         loop {
-            actix_web::rt::time::sleep(INTERVAL).await;
+            let pause = if failing {
+                INTERVAL_WHILE_FAILING
+            } else {
+                INTERVAL
+            };
+            actix_web::rt::time::sleep(pause).await;
             match super::run(&pool, |conn| passive(conn).map_err(AppError::from)).await {
                 Ok(_) if failing => {
                     failing = false;

@@ -55,12 +55,15 @@ const HOSTILE_CELLS: &[&str] = &[
 pub const BATCH: i64 = 10_000;
 
 /// Rows per `COPY` page on PostgreSQL, where a page is its CSV bytes
-/// alone (about 140 bytes a trade row). Each page is a transaction, a
-/// checkout and a planned query: at 10,000 rows a 1M-row export paid for
-/// 100 of them and took 1.04–1.33 × `psql \copy` in five runs; at
-/// 40,000, 0.99–1.03 with 9.9 MiB of peak growth, the same bytes
-/// (`examples/export_bench --postgres`, 2026-12-07).
-pub const COPY_BATCH: i64 = 40_000;
+/// alone (about 140 bytes a trade row; a version row with long free text
+/// is larger). Each page is a transaction, a checkout and a planned query:
+/// at 10,000 rows a 1M-row export paid for 100 of them and took 1.04,
+/// 1.33 and 1.11 × `psql \copy` in three runs. At 40,000 it took 0.99
+/// and 1.03, but the service alone grew 9.9 MiB, and the route keeps up
+/// to `CHANNEL_DEPTH` more pages in flight (`web::review::exports`), too
+/// near the 16 MB target; 20,000 halves the pages and keeps the growth
+/// about half that (`examples/export_bench --postgres`, 2026-12-07).
+pub const COPY_BATCH: i64 = 20_000;
 
 /// The UTF-8 byte order mark, so spreadsheet programs read the Japanese
 /// text right.

@@ -89,15 +89,16 @@ pub async fn one_and_fifty_filers() {
     verdict.assert_sound("50 filers on SQLite");
     let (audit_ok, audit_out) = verify_audit(&url_string(&url));
     assert!(audit_ok, "verify-audit: {audit_out}");
-    // The server copied its WAL back as it went (`db::checkpoint`): the
-    // log was started again from its beginning, so it holds only the
-    // last moments' pages (324 in a short run; 8,502 with the task off,
-    // when no commit checkpoints before 16,000).
+    // Reported, not asserted: how far the log ran since it last started
+    // again from its beginning. The server copies it back every 200 ms
+    // (`db::checkpoint`), but it starts again only in a moment with no
+    // reader on an older snapshot, which a loaded machine may not give
+    // (38–763 frames in runs alone, 5,655 with a benchmark beside it;
+    // 8,502 in a short run with the task off).
     let log = incident_portal::db::checkpoint::passive(&mut pool.get().unwrap())
         .unwrap()
         .unwrap();
-    note(&format!("WAL pages after the filings: {}", log.log));
-    assert!(log.log < 4_000, "the WAL was not copied back: {log:?}");
+    note(&format!("WAL frames after the filings: {log:?}"));
 
     let p99_1 = quantile(&stats_1.latencies, 0.99);
     let p99_50 = quantile(&stats_50.latencies, 0.99);
