@@ -38,13 +38,14 @@ pub const SAFETY_NET_PAGES: u32 = 16_000;
 /// What `PRAGMA wal_checkpoint` answers.
 #[derive(QueryableByName, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Checkpointed {
-    /// 1 when another checkpoint was running (this one did nothing).
+    /// 1 when another checkpoint was running (this one did nothing, and
+    /// the two counts are -1).
     #[diesel(sql_type = Integer)]
     pub busy: i32,
-    /// Pages in the log.
+    /// Frames in the log since it last started from its beginning.
     #[diesel(sql_type = Integer)]
     pub log: i32,
-    /// Pages of the log now in the database file.
+    /// Of those, the frames now copied into the database file.
     #[diesel(sql_type = Integer)]
     pub checkpointed: i32,
 }

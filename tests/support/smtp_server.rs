@@ -89,7 +89,7 @@ pub fn loopback_listener() -> StdListener {
         let start = std::process::id().wrapping_mul(7_919) % span;
         for _ in 0..span {
             let step = NEXT.fetch_add(1, Ordering::Relaxed);
-            let port = FLOOR + start.wrapping_add(step.wrapping_mul(613)) % span;
+            let port = FLOOR + start.wrapping_add(step) % span;
             if let Ok(port) = u16::try_from(port)
                 && let Ok(listener) = StdListener::bind(("127.0.0.1", port))
             {
