@@ -134,54 +134,68 @@ pub fn begin(
     now: NaiveDateTime,
 ) -> QueryResult<Begin> {
     write_tx_unseen(conn, |conn| {
-        take_turn(conn, client)?;
-        match find(conn, client, key)? {
-            Some(entry) if !entry.forgotten(now) => {
-                judge(conn, entry, method_and_path, request_sha256, now)
-            }
-            Some(entry) => {
-                // Forgotten but not pruned yet: the key starts afresh in
-                // its row (the client's count already holds it).
-                diesel::update(api_idempotency::table.find(entry.id))
-                    .set((
-                        api_idempotency::method_and_path.eq(method_and_path),
-                        api_idempotency::request_sha256.eq(request_sha256),
-                        api_idempotency::status.eq(None::<i32>),
-                        api_idempotency::content_type.eq(None::<String>),
-                        api_idempotency::body.eq(None::<String>),
-                        api_idempotency::created_at.eq(now),
-                        api_idempotency::started_at.eq(now),
-                        api_idempotency::finished_at.eq(None::<NaiveDateTime>),
-                    ))
-                    .execute(conn)?;
-                Ok(Begin::Fresh)
-            }
-            None => {
-                prune_client(conn, client, now, PRUNE_WITH_NEW_KEY)?;
-                let counted = diesel::update(
-                    api_idempotency_quota::table
-                        .find(client)
-                        .filter(api_idempotency_quota::keys_held.lt(KEYS_PER_CLIENT)),
-                )
-                .set(api_idempotency_quota::keys_held.eq(api_idempotency_quota::keys_held + 1))
-                .execute(conn)?;
-                if counted != 1 {
-                    return Ok(Begin::TooManyKeys);
-                }
-                diesel::insert_into(api_idempotency::table)
-                    .values((
-                        api_idempotency::client_id.eq(client),
-                        api_idempotency::idempotency_key.eq(key.as_str()),
-                        api_idempotency::method_and_path.eq(method_and_path),
-                        api_idempotency::request_sha256.eq(request_sha256),
-                        api_idempotency::created_at.eq(now),
-                        api_idempotency::started_at.eq(now),
-                    ))
-                    .execute(conn)?;
-                Ok(Begin::Fresh)
-            }
-        }
+        begin_in(conn, client, key, method_and_path, request_sha256, now)
     })
+}
+
+/// [`begin`] inside the caller's write transaction: the request's own
+/// writes can then commit with the key's claim, in one commit (a failure
+/// rolls both back, which releases the key as a 5xx does).
+pub fn begin_in(
+    conn: &mut DbConn,
+    client: i64,
+    key: &IdempotencyKey,
+    method_and_path: &str,
+    request_sha256: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Begin> {
+    take_turn(conn, client)?;
+    match find(conn, client, key)? {
+        Some(entry) if !entry.forgotten(now) => {
+            judge(conn, entry, method_and_path, request_sha256, now)
+        }
+        Some(entry) => {
+            // Forgotten but not pruned yet: the key starts afresh in
+            // its row (the client's count already holds it).
+            diesel::update(api_idempotency::table.find(entry.id))
+                .set((
+                    api_idempotency::method_and_path.eq(method_and_path),
+                    api_idempotency::request_sha256.eq(request_sha256),
+                    api_idempotency::status.eq(None::<i32>),
+                    api_idempotency::content_type.eq(None::<String>),
+                    api_idempotency::body.eq(None::<String>),
+                    api_idempotency::created_at.eq(now),
+                    api_idempotency::started_at.eq(now),
+                    api_idempotency::finished_at.eq(None::<NaiveDateTime>),
+                ))
+                .execute(conn)?;
+            Ok(Begin::Fresh)
+        }
+        None => {
+            prune_client(conn, client, now, PRUNE_WITH_NEW_KEY)?;
+            let counted = diesel::update(
+                api_idempotency_quota::table
+                    .find(client)
+                    .filter(api_idempotency_quota::keys_held.lt(KEYS_PER_CLIENT)),
+            )
+            .set(api_idempotency_quota::keys_held.eq(api_idempotency_quota::keys_held + 1))
+            .execute(conn)?;
+            if counted != 1 {
+                return Ok(Begin::TooManyKeys);
+            }
+            diesel::insert_into(api_idempotency::table)
+                .values((
+                    api_idempotency::client_id.eq(client),
+                    api_idempotency::idempotency_key.eq(key.as_str()),
+                    api_idempotency::method_and_path.eq(method_and_path),
+                    api_idempotency::request_sha256.eq(request_sha256),
+                    api_idempotency::created_at.eq(now),
+                    api_idempotency::started_at.eq(now),
+                ))
+                .execute(conn)?;
+            Ok(Begin::Fresh)
+        }
+    }
 }
 
 /// A remembered key's request again: the same request replays or waits,
@@ -228,32 +242,47 @@ pub fn finish(
 ) -> QueryResult<Finished> {
     write_tx_unseen(conn, |conn| {
         take_turn(conn, client)?;
-        let running = api_idempotency::table
-            .filter(api_idempotency::client_id.eq(client))
-            .filter(api_idempotency::idempotency_key.eq(key.as_str()))
-            .filter(api_idempotency::status.is_null());
-        if !(200..500).contains(&status) || body.len() > MAX_BODY_BYTES {
-            let gone = diesel::delete(running).execute(conn)?;
-            give_back(conn, client, gone)?;
-            return Ok(if gone == 0 {
-                Finished::NotRunning
-            } else {
-                Finished::Released
-            });
-        }
-        let stored = diesel::update(running)
-            .set((
-                api_idempotency::status.eq(i32::from(status)),
-                api_idempotency::content_type.eq(content_type),
-                api_idempotency::body.eq(body),
-                api_idempotency::finished_at.eq(now),
-            ))
-            .execute(conn)?;
-        Ok(if stored == 0 {
+        finish_in(conn, client, key, status, content_type, body, now)
+    })
+}
+
+/// [`finish`] inside the write transaction that began the key (with
+/// [`begin_in`]), which holds the client's turn already: the answer made
+/// in it.
+pub fn finish_in(
+    conn: &mut DbConn,
+    client: i64,
+    key: &IdempotencyKey,
+    status: u16,
+    content_type: &str,
+    body: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Finished> {
+    let running = api_idempotency::table
+        .filter(api_idempotency::client_id.eq(client))
+        .filter(api_idempotency::idempotency_key.eq(key.as_str()))
+        .filter(api_idempotency::status.is_null());
+    if !(200..500).contains(&status) || body.len() > MAX_BODY_BYTES {
+        let gone = diesel::delete(running).execute(conn)?;
+        give_back(conn, client, gone)?;
+        return Ok(if gone == 0 {
             Finished::NotRunning
         } else {
-            Finished::Stored
-        })
+            Finished::Released
+        });
+    }
+    let stored = diesel::update(running)
+        .set((
+            api_idempotency::status.eq(i32::from(status)),
+            api_idempotency::content_type.eq(content_type),
+            api_idempotency::body.eq(body),
+            api_idempotency::finished_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(if stored == 0 {
+        Finished::NotRunning
+    } else {
+        Finished::Stored
     })
 }
 

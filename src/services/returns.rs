@@ -206,10 +206,51 @@ pub fn save_draft(
     now: NaiveDateTime,
 ) -> AppResult<Result<(), Invalid>> {
     write_tx(conn, |conn| {
-        let row = lock_or_create(conn, firm_id, period, now)?;
-        write_draft(conn, actor, &row, form, now)?;
+        save_draft_in(conn, actor, firm_id, period, form, now)?.audit(conn, actor, now)?;
         Ok(Ok(()))
     })
+}
+
+/// [`save_draft`] inside the caller's write transaction (the API's, which
+/// claims its idempotency key in the same one and makes its answer there):
+/// the audit row is the caller's to record, last.
+pub fn save_draft_in(
+    conn: &mut DbConn,
+    actor: &Actor,
+    firm_id: i64,
+    period: Period,
+    form: &FiguresForm,
+    now: NaiveDateTime,
+) -> AppResult<DraftWritten> {
+    let row = lock_or_create(conn, firm_id, period, now)?;
+    write_draft_unaudited(conn, actor, &row, form, now)
+}
+
+/// A draft written whose audit row is still to be recorded. The caller
+/// records it last in its transaction: on PostgreSQL the audit trail's
+/// head is locked from that record to the commit, so whatever runs after
+/// it holds back every other audited write.
+#[must_use = "the draft's change must be audited"]
+pub struct DraftWritten {
+    return_id: i64,
+    firm_id: i64,
+    period: String,
+}
+
+impl DraftWritten {
+    pub fn audit(self, conn: &mut DbConn, actor: &Actor, now: NaiveDateTime) -> QueryResult<()> {
+        audit::record(
+            conn,
+            now,
+            actor,
+            Event {
+                action: Action::DraftSaved,
+                object_type: "return",
+                object_id: &self.return_id.to_string(),
+                detail: &format!("firm {} period {}", self.firm_id, self.period),
+            },
+        )
+    }
 }
 
 /// Inside the caller's transaction: stores `form` as the draft of `row`
@@ -222,6 +263,18 @@ pub(crate) fn write_draft(
     form: &FiguresForm,
     now: NaiveDateTime,
 ) -> AppResult<()> {
+    write_draft_unaudited(conn, actor, row, form, now)?.audit(conn, actor, now)?;
+    Ok(())
+}
+
+/// [`write_draft`] but for its audit row.
+fn write_draft_unaudited(
+    conn: &mut DbConn,
+    actor: &Actor,
+    row: &ReturnRow,
+    form: &FiguresForm,
+    now: NaiveDateTime,
+) -> AppResult<DraftWritten> {
     let mut form = form.clone();
     form.0.remove("attestation");
     let json = serde_json::to_string(&form).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -233,18 +286,11 @@ pub(crate) fn write_draft(
         ))
         .execute(conn)?;
     four_eyes::record_change(conn, actor, row.id, "draft", now)?;
-    audit::record(
-        conn,
-        now,
-        actor,
-        Event {
-            action: Action::DraftSaved,
-            object_type: "return",
-            object_id: &row.id.to_string(),
-            detail: &format!("firm {} period {}", row.firm_id, row.period),
-        },
-    )?;
-    Ok(())
+    Ok(DraftWritten {
+        return_id: row.id,
+        firm_id: row.firm_id,
+        period: row.period.clone(),
+    })
 }
 
 /// How a version came to be.

@@ -283,31 +283,31 @@ pub async fn put(
     let t = answers::tr(&req);
     caller.require(Scope::ReturnsDraft)?;
     let period = answers::period(&period, &state.clock, &t)?;
-    idempotent::run(&state, &req, &caller, &body, async {
-        let value = read_json(&req, &body, &t)?;
-        let form = document(&t, &state.config.public_url, &value)?;
-        let firm_id = caller.firm()?;
-        let actor = caller.actor.clone();
-        let now = state.clock.now();
-        // The save and the answer's reads on one connection, one trip to
-        // the blocking pool.
-        let saved = crate::db::run(&state.pool, move |conn| {
-            match returns::save_draft(conn, &actor, firm_id, period, &form, now)? {
-                Ok(()) => Ok(Ok(read_draft(conn, firm_id, period)?)),
-                Err(invalid) => Ok(Err(invalid)),
-            }
-        })
-        .await?
-        .map_err(|invalid| {
-            checks_failed(
-                &t,
-                &state.config.public_url,
-                checks::of_invalid(&t, &invalid),
-            )
-        })?;
-        Ok(with_etag(&answer(saved, period, &t)?))
-    })
-    .await
+    // The document is read before the key is claimed (it costs no
+    // database work), but a refusal of it is the key's answer as any other.
+    let form = read_json(&req, &body, &t)
+        .and_then(|value| document(&t, &state.config.public_url, &value))
+        .and_then(|form| Ok((form, caller.firm()?)));
+    let kept_reads = form.is_ok();
+    let (actor, now) = (caller.actor.clone(), state.clock.now());
+    // The key's claim, the save, the answer and its keeping: one
+    // transaction, one commit, one trip to the blocking pool.
+    let save_and_answer = move |conn: &mut DbConn| -> AppResult<Result<HttpResponse, Problem>> {
+        let (form, firm_id) = match form {
+            Ok(form) => form,
+            Err(problem) => return Ok(Err(problem)),
+        };
+        let written = returns::save_draft_in(conn, &actor, firm_id, period, &form, now)?;
+        let saved = read_draft(conn, firm_id, period)?;
+        let answered = answer(saved, period, &t).map(|draft| with_etag(&draft));
+        written.audit(conn, &actor, now)?;
+        Ok(answered)
+    };
+    let inside = idempotent::Inside {
+        kept_reads,
+        answer: save_and_answer,
+    };
+    idempotent::run_inside(&state, &req, &caller, &body, inside).await
 }
 
 /// The hash the caller checked, from `If-Match` (one strong ETag).

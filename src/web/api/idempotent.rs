@@ -5,9 +5,16 @@
 //! again, and a new incident's `Location`), the same key with another request is
 //! refused (422), and a repeat while the first still runs is told to wait
 //! (409). A server failure keeps nothing, so the retry runs afresh.
+//!
+//! Most operations claim the key in a transaction of their own and keep
+//! the answer in another after it has gone ([`run`]). The draft's `PUT`,
+//! which a firm's system sends most, claims the key, saves, answers and
+//! keeps the answer in one transaction ([`run_inside`]): one commit instead
+//! of three.
 
 use std::future::Future;
 
+use actix_web::body::MessageBody;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
@@ -15,7 +22,9 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use super::answers;
 use super::caller::ApiCaller;
 use super::problem::{Problem, type_uri};
+use crate::db::{DbConn, write_tx, write_tx_unseen};
 use crate::domain::idempotency_key::IdempotencyKey;
+use crate::error::{AppError, AppResult};
 use crate::services::idempotency::{self, Begin};
 use crate::web::AppState;
 
@@ -69,6 +78,8 @@ fn kept_headers(status: StatusCode, body: &str) -> Vec<(HeaderName, HeaderValue)
 }
 
 /// Runs `work` once per (client, key): see the module's documentation.
+/// The key is claimed in a transaction of its own, and the answer is kept
+/// in another after it has gone.
 pub async fn run<F>(
     state: &AppState,
     req: &HttpRequest,
@@ -79,6 +90,170 @@ pub async fn run<F>(
 where
     F: Future<Output = Result<HttpResponse, Problem>>,
 {
+    let key = match settle::<Answering>(state, req, caller, body, None).await? {
+        Settled::Answered(response) => return Ok(response),
+        Settled::Fresh(key) => key,
+    };
+    let t = answers::tr(req);
+    let response = match work.await {
+        Ok(response) => response,
+        Err(problem) => problem.error_response(),
+    };
+    let status = response.status();
+    let content_type = content_type(&response);
+    let (head, body) = response.into_parts();
+    let bytes = actix_web::body::to_bytes(body)
+        .await
+        .map_err(|_| answers::bad_body(&t))?;
+    // Kept after the answer has gone: its write is off the caller's path.
+    // A repeat meanwhile waits for it (in `settle`); if the process dies
+    // first, the key is taken over after a while and the request runs
+    // again, which replaces the draft (or the trade detail, or the ready
+    // mark) with the same again. A 5xx (or an answer too large to keep)
+    // releases the key instead.
+    let kept = String::from_utf8_lossy(&bytes).into_owned();
+    let (now, code, pool) = (state.clock.now(), status.as_u16(), state.pool.clone());
+    let client = caller.client_row_id;
+    actix_web::rt::spawn(async move {
+        let finished = crate::db::run(&pool, move |conn| {
+            Ok(idempotency::finish(
+                conn,
+                client,
+                &key,
+                code,
+                &content_type,
+                &kept,
+                now,
+            )?)
+        })
+        .await;
+        if let Err(e) = finished {
+            tracing::warn!(error = %e.chain(), "an idempotency key's answer was not kept");
+        }
+    });
+    Ok(head.set_body(bytes).map_into_boxed_body())
+}
+
+/// A request answered inside the transaction that claims its key
+/// (`answer` runs there only when the key is fresh): the key's claim, the
+/// request's writes and the kept answer are one commit, not three (the
+/// draft's `PUT`, which a firm's system sends again and again).
+pub struct Inside<A> {
+    /// Whether the writes change what pages keep in memory (`db::write_tx`
+    /// rather than `db::write_tx_unseen`).
+    pub kept_reads: bool,
+    /// The request's writes and its answer. An error is a server failure:
+    /// the claim rolls back with the writes, which releases the key.
+    pub answer: A,
+}
+
+/// What `Inside::answer` may be.
+pub trait Answer:
+    FnOnce(&mut DbConn) -> AppResult<Result<HttpResponse, Problem>> + Send + 'static
+{
+}
+impl<A> Answer for A where
+    A: FnOnce(&mut DbConn) -> AppResult<Result<HttpResponse, Problem>> + Send + 'static
+{
+}
+
+/// The `Answer` of [`run`], which has none inside the transaction.
+type Answering = fn(&mut DbConn) -> AppResult<Result<HttpResponse, Problem>>;
+
+/// [`run`] with the request answered and its answer kept in the key's
+/// transaction (see [`Inside`]).
+pub async fn run_inside<A: Answer>(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &ApiCaller,
+    body: &[u8],
+    inside: Inside<A>,
+) -> Result<HttpResponse, Problem> {
+    match settle(state, req, caller, body, Some(inside)).await? {
+        Settled::Answered(response) => Ok(response),
+        // `settle` answers a fresh key when it is given the answer.
+        Settled::Fresh(_) => Err(AppError::Internal("a fresh key went unanswered".into()).into()),
+    }
+}
+
+enum Settled {
+    /// Replayed, or answered in the key's transaction.
+    Answered(HttpResponse),
+    /// The key is this request's: run it.
+    Fresh(IdempotencyKey),
+}
+
+/// An answer made in a blocking thread, to be sent from the server's.
+struct Made {
+    status: StatusCode,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: actix_web::web::Bytes,
+}
+
+fn content_type(response: &HttpResponse) -> String {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json")
+        .to_owned()
+}
+
+/// Makes the answer in the key's transaction and keeps it there. A body
+/// that is not in memory, or a 5xx, rolls everything back.
+fn answer_and_keep<A: Answer>(
+    conn: &mut DbConn,
+    client: i64,
+    key: &IdempotencyKey,
+    answer: A,
+    now: chrono::NaiveDateTime,
+) -> AppResult<Made> {
+    let response = match answer(conn)? {
+        Ok(response) => response,
+        Err(problem) => problem.error_response(),
+    };
+    let status = response.status();
+    let content_type = content_type(&response);
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    let body = match response.into_body().try_into_bytes() {
+        Ok(body) if !status.is_server_error() => body,
+        _ => {
+            return Err(AppError::Internal(format!(
+                "an answer of {status} was not kept"
+            )));
+        }
+    };
+    let kept = String::from_utf8_lossy(&body);
+    idempotency::finish_in(
+        conn,
+        client,
+        key,
+        status.as_u16(),
+        &content_type,
+        &kept,
+        now,
+    )?;
+    Ok(Made {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// Claims the key, or answers with what it holds: see the module's
+/// documentation. With `inside`, a fresh key's request is answered in the
+/// same transaction.
+async fn settle<A: Answer>(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &ApiCaller,
+    body: &[u8],
+    inside: Option<Inside<A>>,
+) -> Result<Settled, Problem> {
     let t = answers::tr(req);
     let Some(raw) = req.headers().get(HEADER) else {
         return Err(refused(
@@ -102,18 +277,36 @@ where
     let sha = idempotency::request_sha256(body);
     let client = caller.client_row_id;
     let now = state.clock.now();
+    let kept_reads = inside.as_ref().is_some_and(|i| i.kept_reads);
+    let mut pending = inside.map(|i| i.answer);
     let mut begun = Begin::InProgress;
+    let mut made = None;
     // A repeat that finds the first still running waits a moment for its
     // answer (kept just after it was sent) before it is told to come back.
     for attempt in 0..=SETTLE_TRIES {
         if attempt > 0 {
             actix_web::rt::time::sleep(SETTLE_PAUSE).await;
         }
-        let (k, r, s) = (key.clone(), request.clone(), sha.clone());
-        begun = crate::db::run(&state.pool, move |conn| {
-            Ok(idempotency::begin(conn, client, &k, &r, &s, now)?)
+        let (k, r, s, answer) = (key.clone(), request.clone(), sha.clone(), pending.take());
+        let claimed = move |conn: &mut DbConn| -> AppResult<_> {
+            let begun = idempotency::begin_in(conn, client, &k, &r, &s, now)?;
+            match (begun, answer) {
+                (Begin::Fresh, Some(answer)) => {
+                    let made = answer_and_keep(conn, client, &k, answer, now)?;
+                    Ok((Begin::Fresh, Some(made), None))
+                }
+                (begun, answer) => Ok((begun, None, answer)),
+            }
+        };
+        let (outcome, answered, unused) = crate::db::run(&state.pool, move |conn| {
+            if kept_reads {
+                write_tx(conn, claimed)
+            } else {
+                write_tx_unseen(conn, claimed)
+            }
         })
         .await?;
+        (begun, made, pending) = (outcome, answered, unused);
         if begun != Begin::InProgress {
             break;
         }
@@ -149,47 +342,16 @@ where
         for kept in kept_headers(status, &body) {
             replay.insert_header(kept);
         }
-        return Ok(replay.body(body));
+        return Ok(Settled::Answered(replay.body(body)));
     }
-    let response = match work.await {
-        Ok(response) => response,
-        Err(problem) => problem.error_response(),
-    };
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/json")
-        .to_owned();
-    let (head, body) = response.into_parts();
-    let bytes = actix_web::body::to_bytes(body)
-        .await
-        .map_err(|_| answers::bad_body(&t))?;
-    // Kept after the answer has gone: its write is off the caller's path.
-    // A repeat meanwhile waits for it (above); if the process dies first,
-    // the key is taken over after a while and the request runs again,
-    // which replaces the draft (or the trade detail, or the ready mark)
-    // with the same again. A 5xx (or an answer too large to keep)
-    // releases the key instead.
-    let kept = String::from_utf8_lossy(&bytes).into_owned();
-    let (now, code, pool) = (state.clock.now(), status.as_u16(), state.pool.clone());
-    actix_web::rt::spawn(async move {
-        let finished = crate::db::run(&pool, move |conn| {
-            Ok(idempotency::finish(
-                conn,
-                client,
-                &key,
-                code,
-                &content_type,
-                &kept,
-                now,
-            )?)
-        })
-        .await;
-        if let Err(e) = finished {
-            tracing::warn!(error = %e.chain(), "an idempotency key's answer was not kept");
+    Ok(match made {
+        Some(made) => {
+            let mut response = HttpResponse::build(made.status);
+            for header in made.headers {
+                response.append_header(header);
+            }
+            Settled::Answered(response.body(made.body))
         }
-    });
-    Ok(head.set_body(bytes).map_into_boxed_body())
+        None => Settled::Fresh(key),
+    })
 }

@@ -3,7 +3,7 @@
 //! runs is told to wait; parallel repeats write once.
 
 use diesel::prelude::*;
-use incident_portal::db::schema::{api_clients, audit_events};
+use incident_portal::db::schema::{api_clients, api_idempotency, audit_events};
 use incident_portal::domain::idempotency_key::IdempotencyKey;
 use incident_portal::services::idempotency::{self, Begin};
 use reqwest::StatusCode;
@@ -31,6 +31,17 @@ async fn a_repeat_replays_and_a_reused_key_is_refused(app: TestApp) {
     assert_eq!(first.status, StatusCode::OK, "{}", first.body);
     assert_eq!(first.header("idempotent-replayed"), None);
     assert_eq!(drafts_saved(&app), 1);
+    // The draft's answer is kept in the save's own transaction: it is
+    // there the moment the answer arrives.
+    let kept: (Option<i32>, Option<String>) = {
+        let mut conn = app.pool.get().unwrap();
+        api_idempotency::table
+            .filter(api_idempotency::idempotency_key.eq("same-key"))
+            .select((api_idempotency::status, api_idempotency::body))
+            .first(&mut conn)
+            .unwrap()
+    };
+    assert_eq!(kept, (Some(200), Some(first.body.clone())));
     let again = client.put_json(path, "same-key", &document).await;
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(again.body, first.body, "the first answer, byte for byte");
@@ -70,6 +81,35 @@ async fn a_repeat_replays_and_a_reused_key_is_refused(app: TestApp) {
         )
         .await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST, "{}", missing.body);
+    // A body that is not JSON: its refusal is the key's answer too, and
+    // nothing is saved.
+    let broken = b"{\"figures\": ".to_vec();
+    let not_json = client
+        .send(
+            "put",
+            path,
+            "broken",
+            Some("application/json"),
+            broken.clone(),
+        )
+        .await;
+    assert_eq!(
+        not_json.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        not_json.body
+    );
+    assert_eq!(not_json.json["type"], "/api/v1/problems/malformed-json");
+    let not_json_again = client
+        .send("put", path, "broken", Some("application/json"), broken)
+        .await;
+    assert_eq!(not_json_again.status, StatusCode::BAD_REQUEST);
+    assert_eq!(not_json_again.body, not_json.body);
+    assert_eq!(
+        not_json_again.header("idempotent-replayed").as_deref(),
+        Some("true")
+    );
+    assert_eq!(drafts_saved(&app), 1);
     let long = "k".repeat(256);
     let too_long = client.put_json(path, &long, &document).await;
     assert_eq!(too_long.status, StatusCode::BAD_REQUEST);
