@@ -328,13 +328,14 @@ fn find(conn: &mut DbConn, client: i64, key: &IdempotencyKey) -> QueryResult<Opt
 }
 
 /// Makes sure the client's count exists and holds its row lock until the
-/// transaction ends (PostgreSQL; SQLite's `BEGIN IMMEDIATE` already holds
-/// the whole database): the client's writes here take turns.
+/// transaction ends (PostgreSQL: one upsert that locks the row whether it
+/// inserts it or finds it; SQLite's `BEGIN IMMEDIATE` already holds the
+/// whole database): the client's writes here take turns.
 fn take_turn(conn: &mut DbConn, client: i64) -> QueryResult<()> {
     match conn {
         DbConn::Pg(pg) => diesel::sql_query(
             "INSERT INTO api_idempotency_quota (client_id, keys_held) VALUES ($1, 0) \
-             ON CONFLICT DO NOTHING",
+             ON CONFLICT (client_id) DO UPDATE SET keys_held = api_idempotency_quota.keys_held",
         )
         .bind::<BigInt, _>(client)
         .execute(pg),
@@ -344,9 +345,6 @@ fn take_turn(conn: &mut DbConn, client: i64) -> QueryResult<()> {
         .bind::<BigInt, _>(client)
         .execute(lite),
     }?;
-    diesel::update(api_idempotency_quota::table.find(client))
-        .set(api_idempotency_quota::keys_held.eq(api_idempotency_quota::keys_held))
-        .execute(conn)?;
     Ok(())
 }
 
