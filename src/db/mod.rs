@@ -109,6 +109,34 @@ where
     transaction(conn, f, Seen::Nothing)
 }
 
+/// `write_tx` whose body tells, by its second value, whether it changed
+/// anything a page keeps in memory (`true`: as `write_tx`; `false`: as
+/// `write_tx_unseen`). For a transaction that may turn out to have
+/// written nothing kept (the API's draft `PUT` that finds its key answered
+/// already).
+pub fn write_tx_kept_if<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<(T, bool), E>,
+    E: From<diesel::result::Error>,
+{
+    let mut kept = false;
+    let value = transaction(
+        conn,
+        |conn| {
+            f(conn).map(|(value, changed)| {
+                kept = changed;
+                value
+            })
+        },
+        Seen::Nothing,
+    )?;
+    if kept {
+        // After the commit, as `transaction` counts it.
+        COMMITTED.fetch_add(1, Ordering::AcqRel);
+    }
+    Ok(value)
+}
+
 fn transaction<T, E, F>(conn: &mut DbConn, f: F, seen: Seen) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,

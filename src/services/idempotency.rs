@@ -3,7 +3,8 @@
 //! answered, without doing it again.
 //!
 //! The endpoint calls [`begin`] before doing anything and [`finish`] with
-//! its answer:
+//! its answer (or [`begin_in`] and [`finish_in`] inside one transaction of
+//! its own, with its writes between them: the draft's `PUT` on SQLite):
 //!
 //! - a new key is [`Begin::Fresh`]: do the request, then `finish`;
 //! - the same key, method, path and body again: [`Begin::Replay`] of the

@@ -25,6 +25,7 @@ pub mod firm_start;
 pub mod four_eyes;
 pub mod handover;
 pub mod idempotency;
+pub mod idempotent_answer;
 pub mod import;
 pub mod incident_client;
 pub mod incident_figures;

@@ -9,12 +9,13 @@
 //! Most operations claim the key in a transaction of their own and keep
 //! the answer in another after it has gone ([`run`]). The draft's `PUT`,
 //! which a firm's system sends most, claims the key, saves, answers and
-//! keeps the answer in one transaction ([`run_inside`]): one commit instead
-//! of three.
+//! keeps the answer in one trip to the database ([`run_inside`]; on SQLite
+//! in one transaction: see `services::idempotent_answer`).
+
+mod inside;
 
 use std::future::Future;
 
-use actix_web::body::MessageBody;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
@@ -22,11 +23,14 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use super::answers;
 use super::caller::ApiCaller;
 use super::problem::{Problem, type_uri};
-use crate::db::{DbConn, write_tx, write_tx_unseen};
+use crate::db::DbConn;
 use crate::domain::idempotency_key::IdempotencyKey;
 use crate::error::{AppError, AppResult};
 use crate::services::idempotency::{self, Begin};
+use crate::services::idempotent_answer::{self, Claim, Undone};
 use crate::web::AppState;
+use inside::content_type;
+pub use inside::{Answer, Inside};
 
 pub const HEADER: &str = "idempotency-key";
 /// How long a repeat waits for a running first request's answer.
@@ -134,34 +138,11 @@ where
     Ok(head.set_body(bytes).map_into_boxed_body())
 }
 
-/// A request answered inside the transaction that claims its key
-/// (`answer` runs there only when the key is fresh): the key's claim, the
-/// request's writes and the kept answer are one commit, not three (the
-/// draft's `PUT`, which a firm's system sends again and again).
-pub struct Inside<A> {
-    /// Whether the writes change what pages keep in memory (`db::write_tx`
-    /// rather than `db::write_tx_unseen`).
-    pub kept_reads: bool,
-    /// The request's writes and its answer. An error is a server failure:
-    /// the claim rolls back with the writes, which releases the key.
-    pub answer: A,
-}
-
-/// What `Inside::answer` may be.
-pub trait Answer:
-    FnOnce(&mut DbConn) -> AppResult<Result<HttpResponse, Problem>> + Send + 'static
-{
-}
-impl<A> Answer for A where
-    A: FnOnce(&mut DbConn) -> AppResult<Result<HttpResponse, Problem>> + Send + 'static
-{
-}
-
-/// The `Answer` of [`run`], which has none inside the transaction.
+/// The `Answer` of [`run`], which has none to make in the key's trip.
 type Answering = fn(&mut DbConn) -> AppResult<Result<HttpResponse, Problem>>;
 
-/// [`run`] with the request answered and its answer kept in the key's
-/// transaction (see [`Inside`]).
+/// [`run`] with the request answered, and its answer kept, in the same
+/// trip to the database as its key's claim (`services::idempotent_answer`).
 pub async fn run_inside<A: Answer>(
     state: &AppState,
     req: &HttpRequest,
@@ -177,76 +158,15 @@ pub async fn run_inside<A: Answer>(
 }
 
 enum Settled {
-    /// Replayed, or answered in the key's transaction.
+    /// Replayed, or answered in the key's trip.
     Answered(HttpResponse),
     /// The key is this request's: run it.
     Fresh(IdempotencyKey),
 }
 
-/// An answer made in a blocking thread, to be sent from the server's.
-struct Made {
-    status: StatusCode,
-    headers: Vec<(HeaderName, HeaderValue)>,
-    body: actix_web::web::Bytes,
-}
-
-fn content_type(response: &HttpResponse) -> String {
-    response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/json")
-        .to_owned()
-}
-
-/// Makes the answer in the key's transaction and keeps it there. A body
-/// that is not in memory, or a 5xx, rolls everything back.
-fn answer_and_keep<A: Answer>(
-    conn: &mut DbConn,
-    client: i64,
-    key: &IdempotencyKey,
-    answer: A,
-    now: chrono::NaiveDateTime,
-) -> AppResult<Made> {
-    let response = match answer(conn)? {
-        Ok(response) => response,
-        Err(problem) => problem.error_response(),
-    };
-    let status = response.status();
-    let content_type = content_type(&response);
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(name, value)| (name.clone(), value.clone()))
-        .collect();
-    let body = match response.into_body().try_into_bytes() {
-        Ok(body) if !status.is_server_error() => body,
-        _ => {
-            return Err(AppError::Internal(format!(
-                "an answer of {status} was not kept"
-            )));
-        }
-    };
-    let kept = String::from_utf8_lossy(&body);
-    idempotency::finish_in(
-        conn,
-        client,
-        key,
-        status.as_u16(),
-        &content_type,
-        &kept,
-        now,
-    )?;
-    Ok(Made {
-        status,
-        headers,
-        body,
-    })
-}
-
 /// Claims the key, or answers with what it holds: see the module's
 /// documentation. With `inside`, a fresh key's request is answered in the
-/// same transaction.
+/// same trip to the database.
 async fn settle<A: Answer>(
     state: &AppState,
     req: &HttpRequest,
@@ -278,34 +198,40 @@ async fn settle<A: Answer>(
     let client = caller.client_row_id;
     let now = state.clock.now();
     let kept_reads = inside.as_ref().is_some_and(|i| i.kept_reads);
-    let mut pending = inside.map(|i| i.answer);
+    let mut pending = inside.map(|i| {
+        let answer = i.answer;
+        move |conn: &mut DbConn| inside::make(conn, answer)
+    });
     let mut begun = Begin::InProgress;
     let mut made = None;
     // A repeat that finds the first still running waits a moment for its
-    // answer (kept just after it was sent) before it is told to come back.
+    // answer (kept when it is sent, or just after) before it is told to
+    // come back.
     for attempt in 0..=SETTLE_TRIES {
         if attempt > 0 {
             actix_web::rt::time::sleep(SETTLE_PAUSE).await;
         }
-        let (k, r, s, answer) = (key.clone(), request.clone(), sha.clone(), pending.take());
-        let claimed = move |conn: &mut DbConn| -> AppResult<_> {
-            let begun = idempotency::begin_in(conn, client, &k, &r, &s, now)?;
-            match (begun, answer) {
-                (Begin::Fresh, Some(answer)) => {
-                    let made = answer_and_keep(conn, client, &k, answer, now)?;
-                    Ok((Begin::Fresh, Some(made), None))
-                }
-                (begun, answer) => Ok((begun, None, answer)),
-            }
-        };
-        let (outcome, answered, unused) = crate::db::run(&state.pool, move |conn| {
-            if kept_reads {
-                write_tx(conn, claimed)
-            } else {
-                write_tx_unseen(conn, claimed)
+        let (k, r, s, work) = (key.clone(), request.clone(), sha.clone(), pending.take());
+        let tried = crate::db::run(&state.pool, move |conn| {
+            let claim = Claim {
+                client,
+                key: &k,
+                request: &r,
+                sha: &s,
+                now,
+            };
+            match idempotent_answer::attempt(conn, &claim, work, kept_reads) {
+                Ok(tried) => Ok(Ok(tried)),
+                Err(Undone::ServerError(made)) => Ok(Err(made)),
+                Err(Undone::Failed(error)) => Err(error),
             }
         })
         .await?;
+        let (outcome, answered, unused) = match tried {
+            Ok(tried) => tried,
+            // A 5xx made with the key: sent as made, nothing kept.
+            Err(failed) => return Ok(Settled::Answered(failed.into_response())),
+        };
         (begun, made, pending) = (outcome, answered, unused);
         if begun != Begin::InProgress {
             break;
@@ -345,13 +271,7 @@ async fn settle<A: Answer>(
         return Ok(Settled::Answered(replay.body(body)));
     }
     Ok(match made {
-        Some(made) => {
-            let mut response = HttpResponse::build(made.status);
-            for header in made.headers {
-                response.append_header(header);
-            }
-            Settled::Answered(response.body(made.body))
-        }
+        Some(made) => Settled::Answered(made.into_response()),
         None => Settled::Fresh(key),
     })
 }

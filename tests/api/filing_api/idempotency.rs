@@ -3,7 +3,9 @@
 //! runs is told to wait; parallel repeats write once.
 
 use diesel::prelude::*;
-use incident_portal::db::schema::{api_clients, api_idempotency, audit_events};
+use incident_portal::db::schema::{
+    api_clients, api_idempotency, api_idempotency_quota, audit_events, returns,
+};
 use incident_portal::domain::idempotency_key::IdempotencyKey;
 use incident_portal::services::idempotency::{self, Begin};
 use reqwest::StatusCode;
@@ -163,7 +165,125 @@ async fn parallel_repeats_write_once(app: TestApp) {
     assert_eq!(drafts_saved(&app), 1);
 }
 
+/// Makes every insert into the audit trail fail (or stops doing so): a
+/// server failure in the middle of the draft's save.
+fn refuse_audit_rows(app: &TestApp, refuse: bool) {
+    use diesel::connection::SimpleConnection;
+    use incident_portal::db::DbConn;
+    let mut conn = app.pool.get().unwrap();
+    let sql = match (&mut *conn, refuse) {
+        (DbConn::Sqlite(_), true) => {
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events \
+             BEGIN SELECT RAISE(ABORT, 'audit refused by the test'); END;"
+        }
+        (DbConn::Sqlite(_), false) => "DROP TRIGGER refuse_audit;",
+        (DbConn::Pg(_), true) => {
+            "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'audit refused by the test'; END $$; \
+             CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events \
+             FOR EACH ROW EXECUTE FUNCTION refuse_audit();"
+        }
+        (DbConn::Pg(_), false) => {
+            "DROP TRIGGER refuse_audit ON audit_events; DROP FUNCTION refuse_audit();"
+        }
+    };
+    conn.batch_execute(sql).unwrap();
+}
+
+/// The client's count of keys held (none before its first key).
+fn keys_held(app: &TestApp) -> i64 {
+    let mut conn = app.pool.get().unwrap();
+    api_idempotency_quota::table
+        .select(api_idempotency_quota::keys_held)
+        .first(&mut conn)
+        .optional()
+        .unwrap()
+        .unwrap_or(0)
+}
+
+async fn a_failure_in_the_save_keeps_nothing_and_frees_the_key(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let firm = app.firm_with_users(&mut admin, "Alpha").await;
+    let client = firm_client(&app, firm.id).await;
+    let path = "/api/v1/returns/2025-04/draft";
+    let document = complete_document();
+    refuse_audit_rows(&app, true);
+    let failed = client.put_json(path, "fails-once", &document).await;
+    refuse_audit_rows(&app, false);
+    assert!(
+        failed.status.is_server_error(),
+        "{}: {}",
+        failed.status,
+        failed.body
+    );
+    assert_eq!(drafts_saved(&app), 0);
+    let draft: Option<Option<String>> = {
+        let mut conn = app.pool.get().unwrap();
+        returns::table
+            .select(returns::draft_json)
+            .first(&mut conn)
+            .optional()
+            .unwrap()
+    };
+    assert_eq!(draft.flatten(), None, "the draft's write rolled back");
+    let kept: i64 = {
+        let mut conn = app.pool.get().unwrap();
+        api_idempotency::table
+            .count()
+            .get_result(&mut conn)
+            .unwrap()
+    };
+    assert_eq!(kept, 0, "nothing kept under the key");
+    assert_eq!(keys_held(&app), 0, "the key is not counted");
+    // The same key again runs afresh.
+    let again = client.put_json(path, "fails-once", &document).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(again.header("idempotent-replayed"), None);
+    assert_eq!(drafts_saved(&app), 1);
+    assert_eq!(keys_held(&app), 1);
+    // And its answer is replayed with the draft's ETag, once.
+    let replay = client.put_json(path, "fails-once", &document).await;
+    assert_eq!(
+        replay.header("idempotent-replayed").as_deref(),
+        Some("true")
+    );
+    assert_eq!(replay.header("etag"), again.header("etag"));
+    assert!(again.header("etag").is_some());
+    assert_eq!(replay.body, again.body);
+    for answer in [&again, &replay] {
+        let cache = answer.headers.get_all("cache-control").iter().count();
+        assert_eq!(cache, 1, "one Cache-Control");
+    }
+}
+
+async fn one_clients_keys_run_side_by_side(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let firm = app.firm_with_users(&mut admin, "Alpha").await;
+    let client = firm_client(&app, firm.id).await;
+    let document = complete_document();
+    // 2024-11 to 2025-04, months past at the test's clock.
+    let paths: Vec<String> = [
+        "2024-11", "2024-12", "2025-01", "2025-02", "2025-03", "2025-04",
+    ]
+    .iter()
+    .map(|month| format!("/api/v1/returns/{month}/draft"))
+    .collect();
+    let keys: Vec<String> = (1..=6).map(|m| format!("month-{m}")).collect();
+    let puts = paths
+        .iter()
+        .zip(&keys)
+        .map(|(path, key)| client.put_json(path, key, &document));
+    for answer in futures_util::future::join_all(puts).await {
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        assert_eq!(answer.header("idempotent-replayed"), None);
+    }
+    assert_eq!(drafts_saved(&app), 6);
+    assert_eq!(keys_held(&app), 6);
+}
+
 on_both_backends!(
     a_repeat_replays_and_a_reused_key_is_refused,
     parallel_repeats_write_once,
+    a_failure_in_the_save_keeps_nothing_and_frees_the_key,
+    one_clients_keys_run_side_by_side,
 );
