@@ -130,10 +130,28 @@ pub fn record_change(
     what: &str,
     now: NaiveDateTime,
 ) -> AppResult<()> {
+    if actor.user_id.is_none() {
+        return Ok(());
+    }
+    let draft = stored_draft(conn, return_id)?;
+    record_change_of(conn, actor, return_id, &draft, what, now)
+}
+
+/// [`record_change`] given the draft just stored (the same fields as
+/// reading it back would give: the stored JSON is the form's map), so it
+/// is not read again.
+pub fn record_change_of(
+    conn: &mut DbConn,
+    actor: &Actor,
+    return_id: i64,
+    draft: &FiguresForm,
+    what: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     let Some(user_id) = actor.user_id else {
         return Ok(());
     };
-    let hash = current_sha256(conn, return_id)?;
+    let hash = draft_sha256(conn, return_id, draft)?;
     let last: Option<String> = draft_changes::table
         .filter(draft_changes::return_id.eq(return_id))
         .order(draft_changes::id.desc())

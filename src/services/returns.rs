@@ -3,7 +3,6 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::audit::{self, Action, Event};
 use super::return_form::FiguresForm;
@@ -114,34 +113,6 @@ pub fn load(conn: &mut DbConn, firm_id: i64, period: Period) -> AppResult<Return
     })
 }
 
-/// Creates the firm-month's return row unless it exists; a concurrent
-/// creation of the same row is not an error (backend-specific statement).
-fn ensure_return_row(
-    conn: &mut DbConn,
-    firm_id: i64,
-    period: &str,
-    now: NaiveDateTime,
-) -> QueryResult<usize> {
-    const COLUMNS: &str = "(firm_id, period, state, current_version, created_at, updated_at)";
-    match conn {
-        DbConn::Pg(pg) => diesel::sql_query(format!(
-            "INSERT INTO returns {COLUMNS} VALUES ($1, $2, 'draft', 0, $3, $3) ON CONFLICT DO NOTHING"
-        ))
-        .bind::<BigInt, _>(firm_id)
-        .bind::<Text, _>(period)
-        .bind::<Timestamp, _>(now)
-        .execute(pg),
-        DbConn::Sqlite(lite) => diesel::sql_query(format!(
-            "INSERT OR IGNORE INTO returns {COLUMNS} VALUES (?, ?, 'draft', 0, ?, ?)"
-        ))
-        .bind::<BigInt, _>(firm_id)
-        .bind::<Text, _>(period)
-        .bind::<Timestamp, _>(now)
-        .bind::<Timestamp, _>(now)
-        .execute(lite),
-    }
-}
-
 /// The firm-month's return row, if there is one, locked on PostgreSQL (the
 /// update) like [`lock_or_create`], so a change to the draft queues behind
 /// a submission of it instead of slipping between its reads.
@@ -152,26 +123,31 @@ pub(crate) fn lock_existing(
     now: NaiveDateTime,
 ) -> QueryResult<Option<ReturnRow>> {
     let key = period.to_string();
-    let found = diesel::update(
-        returns::table
-            .filter(returns::firm_id.eq(firm_id))
-            .filter(returns::period.eq(&key)),
-    )
-    .set(returns::updated_at.eq(now))
-    .execute(conn)?;
-    if found == 0 {
-        return Ok(None);
+    // One statement on each backend (RETURNING is not in diesel's common
+    // subset of the two).
+    macro_rules! touch {
+        ($conn:expr) => {
+            diesel::update(
+                returns::table
+                    .filter(returns::firm_id.eq(firm_id))
+                    .filter(returns::period.eq(&key)),
+            )
+            .set(returns::updated_at.eq(now))
+            .returning(ReturnRow::as_returning())
+            .get_result($conn)
+            .optional()
+        };
     }
-    returns::table
-        .filter(returns::firm_id.eq(firm_id))
-        .filter(returns::period.eq(&key))
-        .select(ReturnRow::as_select())
-        .first(conn)
-        .map(Some)
+    match conn {
+        DbConn::Pg(pg) => touch!(pg),
+        DbConn::Sqlite(lite) => touch!(lite),
+    }
 }
 
 /// The firm-month's return row, created on first use. Locks the row on
 /// PostgreSQL (the update), so concurrent submissions of one return queue.
+/// One statement: made if missing (a concurrent making of the same row is
+/// no error), touched, and read back.
 pub(crate) fn lock_or_create(
     conn: &mut DbConn,
     firm_id: i64,
@@ -179,19 +155,28 @@ pub(crate) fn lock_or_create(
     now: NaiveDateTime,
 ) -> QueryResult<ReturnRow> {
     let key = period.to_string();
-    ensure_return_row(conn, firm_id, &key, now)?;
-    diesel::update(
-        returns::table
-            .filter(returns::firm_id.eq(firm_id))
-            .filter(returns::period.eq(&key)),
-    )
-    .set(returns::updated_at.eq(now))
-    .execute(conn)?;
-    returns::table
-        .filter(returns::firm_id.eq(firm_id))
-        .filter(returns::period.eq(&key))
-        .select(ReturnRow::as_select())
-        .first(conn)
+    macro_rules! upsert {
+        ($conn:expr) => {
+            diesel::insert_into(returns::table)
+                .values((
+                    returns::firm_id.eq(firm_id),
+                    returns::period.eq(&key),
+                    returns::state.eq(crate::domain::ReturnState::Draft),
+                    returns::current_version.eq(0),
+                    returns::created_at.eq(now),
+                    returns::updated_at.eq(now),
+                ))
+                .on_conflict((returns::firm_id, returns::period))
+                .do_update()
+                .set(returns::updated_at.eq(now))
+                .returning(ReturnRow::as_returning())
+                .get_result($conn)
+        };
+    }
+    match conn {
+        DbConn::Pg(pg) => upsert!(pg),
+        DbConn::Sqlite(lite) => upsert!(lite),
+    }
 }
 
 /// Saves what was typed, whatever it is (a draft may be half-done or
@@ -285,7 +270,7 @@ fn write_draft_unaudited(
             returns::draft_updated_at.eq(now),
         ))
         .execute(conn)?;
-    four_eyes::record_change(conn, actor, row.id, "draft", now)?;
+    four_eyes::record_change_of(conn, actor, row.id, &form, "draft", now)?;
     Ok(DraftWritten {
         return_id: row.id,
         firm_id: row.firm_id,
