@@ -70,31 +70,21 @@ impl Claim<'_> {
         )
     }
 
-    /// Keeps `made` under the key, in the transaction that claimed it.
-    fn keep_in<M: KeptAnswer>(&self, conn: &mut DbConn, made: &M) -> diesel::QueryResult<()> {
+    /// Keeps `made` under the key with `finish`: `idempotency::finish_in`
+    /// in the transaction that claimed it, `idempotency::finish` in one of
+    /// its own.
+    fn keep<M: KeptAnswer>(
+        &self,
+        conn: &mut DbConn,
+        made: &M,
+        finish: Finish,
+    ) -> diesel::QueryResult<()> {
         let body = made.body();
-        let status = made.status();
-        idempotency::finish_in(
+        finish(
             conn,
             self.client,
             self.key,
-            status,
-            made.content_type(),
-            &body,
-            self.now,
-        )?;
-        Ok(())
-    }
-
-    /// Keeps `made` under the key, in a transaction of its own.
-    fn keep<M: KeptAnswer>(&self, conn: &mut DbConn, made: &M) -> diesel::QueryResult<()> {
-        let body = made.body();
-        let status = made.status();
-        idempotency::finish(
-            conn,
-            self.client,
-            self.key,
-            status,
+            made.status(),
             made.content_type(),
             &body,
             self.now,
@@ -102,6 +92,17 @@ impl Claim<'_> {
         Ok(())
     }
 }
+
+/// `idempotency::finish` or `finish_in`.
+type Finish = fn(
+    &mut DbConn,
+    i64,
+    &IdempotencyKey,
+    u16,
+    &str,
+    &str,
+    NaiveDateTime,
+) -> diesel::QueryResult<idempotency::Finished>;
 
 /// What one attempt found: the key's state, the answer made when it was
 /// fresh, and the work not done when it was not (for the next attempt).
@@ -141,7 +142,7 @@ where
     write_tx_kept_if(conn, |conn| match (claim.begin_in(conn)?, work) {
         (Begin::Fresh, Some(work)) => {
             let made = work(conn)?;
-            claim.keep_in(conn, &made)?;
+            claim.keep(conn, &made, idempotency::finish_in)?;
             Ok(((Begin::Fresh, Some(made), None), kept_reads))
         }
         (begun, work) => Ok(((begun, None, work), false)),
@@ -169,7 +170,7 @@ where
         Ok(made) => {
             // Not kept (the database went away just now): the answer is
             // sent all the same, and the key is taken over after a while.
-            if let Err(e) = claim.keep(conn, &made) {
+            if let Err(e) = claim.keep(conn, &made, idempotency::finish) {
                 tracing::warn!(error = %e, "an idempotency key's answer was not kept");
             }
             Ok((Begin::Fresh, Some(made), None))
