@@ -134,12 +134,15 @@ pub fn record_change(
         return Ok(());
     }
     let draft = stored_draft(conn, return_id)?;
-    record_change_of(conn, actor, return_id, &draft, what, now)
+    record_change_of(conn, actor, return_id, &draft, what, now)?;
+    Ok(())
 }
 
 /// [`record_change`] given the draft just stored (the same fields as
 /// reading it back would give: the stored JSON is the form's map), so it
-/// is not read again.
+/// is not read again. Answers the draft's hash, as [`current_sha256`]
+/// would read it now (none when no person made the change: nothing is
+/// recorded or hashed).
 pub fn record_change_of(
     conn: &mut DbConn,
     actor: &Actor,
@@ -147,9 +150,9 @@ pub fn record_change_of(
     draft: &FiguresForm,
     what: &str,
     now: NaiveDateTime,
-) -> AppResult<()> {
+) -> AppResult<Option<String>> {
     let Some(user_id) = actor.user_id else {
-        return Ok(());
+        return Ok(None);
     };
     let hash = draft_sha256(conn, return_id, draft)?;
     let last: Option<String> = draft_changes::table
@@ -159,7 +162,7 @@ pub fn record_change_of(
         .first(conn)
         .optional()?;
     if last.as_deref() == Some(hash.as_str()) {
-        return Ok(());
+        return Ok(Some(hash));
     }
     diesel::insert_into(draft_changes::table)
         .values((
@@ -170,7 +173,7 @@ pub fn record_change_of(
             draft_changes::changed_at.eq(now),
         ))
         .execute(conn)?;
-    Ok(())
+    Ok(Some(hash))
 }
 
 /// The preparers of the return's current draft (ids and names, in the order

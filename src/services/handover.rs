@@ -141,22 +141,57 @@ fn latest_hashes(conn: &mut DbConn, return_ids: &[i64]) -> QueryResult<HashMap<i
 
 /// The ready mark of one firm-month, if one was given.
 pub fn ready_mark(conn: &mut DbConn, firm_id: i64, period: Period) -> AppResult<Option<ReadyMark>> {
-    type Row = (i64, Option<String>, Option<i64>, Option<NaiveDateTime>);
-    let found: Option<Row> = returns::table
+    let found: Option<MarkRow> = returns::table
         .filter(returns::firm_id.eq(firm_id))
         .filter(returns::period.eq(period.to_string()))
-        .select((
-            returns::id,
-            returns::ready_sha256,
-            returns::ready_by,
-            returns::ready_at,
-        ))
+        .select(MARK_COLUMNS)
         .first(conn)
         .optional()?;
     let Some((id, Some(sha), by, Some(at))) = found else {
         return Ok(None);
     };
     let current = four_eyes::current_sha256(conn, id)? == sha;
+    mark(conn, by, at, current)
+}
+
+/// [`ready_mark`] of return `return_id` whose draft's hash is known to be
+/// `draft_sha256` (just written or just read), so it is not hashed again.
+pub fn ready_mark_of(
+    conn: &mut DbConn,
+    return_id: i64,
+    draft_sha256: &str,
+) -> AppResult<Option<ReadyMark>> {
+    let found: Option<MarkRow> = returns::table
+        .find(return_id)
+        .select(MARK_COLUMNS)
+        .first(conn)
+        .optional()?;
+    let Some((_, Some(sha), by, Some(at))) = found else {
+        return Ok(None);
+    };
+    mark(conn, by, at, sha == draft_sha256)
+}
+
+/// A return's id and its ready mark's columns: hash, by whom, when.
+type MarkRow = (i64, Option<String>, Option<i64>, Option<NaiveDateTime>);
+const MARK_COLUMNS: (
+    returns::id,
+    returns::ready_sha256,
+    returns::ready_by,
+    returns::ready_at,
+) = (
+    returns::id,
+    returns::ready_sha256,
+    returns::ready_by,
+    returns::ready_at,
+);
+
+fn mark(
+    conn: &mut DbConn,
+    by: Option<i64>,
+    at: NaiveDateTime,
+    current: bool,
+) -> AppResult<Option<ReadyMark>> {
     Ok(Some(ReadyMark {
         by: four_eyes::name_of(conn, by)?.unwrap_or_default(),
         at,

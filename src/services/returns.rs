@@ -51,7 +51,12 @@ impl ReturnState {
     }
 }
 
-fn find_return(conn: &mut DbConn, firm_id: i64, period: Period) -> QueryResult<Option<ReturnRow>> {
+/// The firm-month's return row, if there is one (not locked).
+pub fn find_return(
+    conn: &mut DbConn,
+    firm_id: i64,
+    period: Period,
+) -> QueryResult<Option<ReturnRow>> {
     returns::table
         .filter(returns::firm_id.eq(firm_id))
         .filter(returns::period.eq(period.to_string()))
@@ -68,6 +73,16 @@ pub fn versions_of(conn: &mut DbConn, return_id: i64) -> QueryResult<Vec<Version
         .load(conn)
 }
 
+/// The draft stored on `row`, if it has one.
+pub fn stored_draft_of(row: &ReturnRow) -> AppResult<Option<FiguresForm>> {
+    match &row.draft_json {
+        Some(json) => Ok(Some(serde_json::from_str(json).map_err(|e| {
+            AppError::Internal(format!("stored draft unreadable: {e}"))
+        })?)),
+        None => Ok(None),
+    }
+}
+
 pub fn load(conn: &mut DbConn, firm_id: i64, period: Period) -> AppResult<ReturnState> {
     let Some(row) = find_return(conn, firm_id, period)? else {
         return Ok(ReturnState {
@@ -81,21 +96,8 @@ pub fn load(conn: &mut DbConn, firm_id: i64, period: Period) -> AppResult<Return
         });
     };
     let versions = versions_of(conn, row.id)?;
-    let draft = match &row.draft_json {
-        Some(json) => Some(
-            serde_json::from_str(json)
-                .map_err(|e| AppError::Internal(format!("stored draft unreadable: {e}")))?,
-        ),
-        None => None,
-    };
-    let draft_by = match row.draft_updated_by {
-        Some(id) => users::table
-            .find(id)
-            .select(users::display_name)
-            .first(conn)
-            .optional()?,
-        None => None,
-    };
+    let draft = stored_draft_of(&row)?;
+    let draft_by = four_eyes::name_of(conn, row.draft_updated_by)?;
     let latest_details = match versions.last() {
         Some(v) => submission::details_of(conn, v.id)?,
         None => None,
@@ -220,9 +222,27 @@ pub struct DraftWritten {
     return_id: i64,
     firm_id: i64,
     period: String,
+    draft: FiguresForm,
+    sha256: Option<String>,
 }
 
 impl DraftWritten {
+    /// The return whose draft was written.
+    pub fn return_id(&self) -> i64 {
+        self.return_id
+    }
+
+    /// The draft as stored (what reading it back gives).
+    pub fn draft(&self) -> &FiguresForm {
+        &self.draft
+    }
+
+    /// The draft's hash as [`four_eyes::current_sha256`] would read it now,
+    /// when four eyes computed it (a person made the change).
+    pub fn sha256(&self) -> Option<&str> {
+        self.sha256.as_deref()
+    }
+
     pub fn audit(self, conn: &mut DbConn, actor: &Actor, now: NaiveDateTime) -> QueryResult<()> {
         audit::record(
             conn,
@@ -270,11 +290,13 @@ fn write_draft_unaudited(
             returns::draft_updated_at.eq(now),
         ))
         .execute(conn)?;
-    four_eyes::record_change_of(conn, actor, row.id, &form, "draft", now)?;
+    let sha256 = four_eyes::record_change_of(conn, actor, row.id, &form, "draft", now)?;
     Ok(DraftWritten {
         return_id: row.id,
         firm_id: row.firm_id,
         period: row.period.clone(),
+        draft: form,
+        sha256,
     })
 }
 

@@ -21,6 +21,7 @@ use crate::domain::period::Period;
 use crate::domain::time::to_rfc3339;
 use crate::error::AppResult;
 use crate::i18n::Tr;
+use crate::services::Actor;
 use crate::services::handover::{self, Refusal};
 use crate::services::return_form::FiguresForm;
 use crate::services::{amendments, draft_document, four_eyes, returns, submission};
@@ -65,7 +66,10 @@ pub struct DraftJson {
 
 /// What the draft's answer is made of, read in one go.
 struct DraftRead {
-    loaded: returns::ReturnState,
+    /// The draft as stored (none: the month has no draft).
+    draft: Option<FiguresForm>,
+    updated_at: Option<NaiveDateTime>,
+    updated_by: Option<String>,
     assessment: submission::Assessment,
     sha: String,
     mark: Option<handover::ReadyMark>,
@@ -73,26 +77,57 @@ struct DraftRead {
 
 /// The draft, its hash, its ready mark and what its checks need.
 fn read_draft(conn: &mut DbConn, firm_id: i64, period: Period) -> AppResult<DraftRead> {
-    let loaded = returns::load(conn, firm_id, period)?;
-    let assessment = match &loaded.draft {
+    let Some(row) = returns::find_return(conn, firm_id, period)? else {
+        return Ok(DraftRead {
+            draft: None,
+            updated_at: None,
+            updated_by: None,
+            assessment: submission::Assessment::default(),
+            sha: four_eyes::empty_sha256(),
+            mark: None,
+        });
+    };
+    let draft = returns::stored_draft_of(&row)?;
+    let assessment = match &draft {
         Some(draft) => amendments::assess_draft(conn, firm_id, period, draft)?,
         None => submission::Assessment::default(),
     };
     // The hash of the draft just read (its fields and its trade rows), as
     // `returns::draft_sha256_now` would read it again.
-    let sha = match &loaded.row {
-        Some(row) => {
-            let empty = FiguresForm::default();
-            four_eyes::draft_sha256(conn, row.id, loaded.draft.as_ref().unwrap_or(&empty))?
-        }
-        None => four_eyes::empty_sha256(),
-    };
-    let mark = handover::ready_mark(conn, firm_id, period)?;
+    let empty = FiguresForm::default();
+    let sha = four_eyes::draft_sha256(conn, row.id, draft.as_ref().unwrap_or(&empty))?;
     Ok(DraftRead {
-        loaded,
+        updated_by: four_eyes::name_of(conn, row.draft_updated_by)?,
+        updated_at: row.draft_updated_at,
+        mark: handover::ready_mark_of(conn, row.id, &sha)?,
+        draft,
         assessment,
         sha,
-        mark,
+    })
+}
+
+/// [`read_draft`] right after `written` was saved by `actor` at `now`, in
+/// the same transaction: the draft and its hash are the ones just written,
+/// not read back.
+fn read_written(
+    conn: &mut DbConn,
+    written: &returns::DraftWritten,
+    actor: &Actor,
+    (firm_id, period): (i64, Period),
+    now: NaiveDateTime,
+) -> AppResult<DraftRead> {
+    let draft = written.draft();
+    let sha = match written.sha256() {
+        Some(sha) => sha.to_owned(),
+        None => four_eyes::draft_sha256(conn, written.return_id(), draft)?,
+    };
+    Ok(DraftRead {
+        assessment: amendments::assess_draft(conn, firm_id, period, draft)?,
+        updated_by: four_eyes::name_of(conn, actor.user_id)?,
+        updated_at: Some(now),
+        mark: handover::ready_mark_of(conn, written.return_id(), &sha)?,
+        draft: Some(draft.clone()),
+        sha,
     })
 }
 
@@ -111,28 +146,25 @@ async fn load(
 /// The answer about a draft from what [`read_draft`] found.
 fn answer(read: DraftRead, period: Period, t: &Tr) -> Result<DraftJson, Problem> {
     let DraftRead {
-        loaded,
+        draft,
+        updated_at,
+        updated_by,
         assessment,
         sha,
         mark,
     } = read;
-    let Some(draft) = loaded.draft else {
+    let Some(draft) = draft else {
         return Err(Problem::new(
             StatusCode::NOT_FOUND,
             &type_uri("no-draft"),
             t.t(msg!("api.problem.no_draft")).to_owned(),
         ));
     };
-    let updated_at = loaded
-        .row
-        .as_ref()
-        .and_then(|r| r.draft_updated_at)
-        .map(|at: NaiveDateTime| to_rfc3339(at));
     Ok(DraftJson {
         period: period.to_string(),
         sha256: sha,
-        updated_at,
-        updated_by: loaded.draft_by,
+        updated_at: updated_at.map(to_rfc3339),
+        updated_by,
         checks: checks::of_draft(t, &draft, &assessment),
         draft: draft_document::to_json(&draft),
         ready_for_approval: mark.map(|m| ReadyJson {
@@ -299,7 +331,7 @@ pub async fn put(
             Err(problem) => return Ok(Err(problem)),
         };
         let written = returns::save_draft_in(conn, &actor, firm_id, period, &form, now)?;
-        let saved = read_draft(conn, firm_id, period)?;
+        let saved = read_written(conn, &written, &actor, (firm_id, period), now)?;
         let answered = answer(saved, period, &t).map(|draft| with_etag(&draft));
         written.audit(conn, &actor, now)?;
         Ok(answered)
