@@ -281,9 +281,55 @@ async fn one_clients_keys_run_side_by_side(app: TestApp) {
     assert_eq!(keys_held(&app), 6);
 }
 
+/// One client's PUTs on two months, a second client of the firm and a
+/// person's save through the form, all on April at once: on PostgreSQL the
+/// first client's PUTs queue on its count's row while the others queue on
+/// April's, and none may wait on the other in a cycle (a deadlock would be
+/// a 5xx here).
+async fn a_clients_puts_a_second_client_and_the_form_at_once(app: TestApp) {
+    let mut admin = app.setup_admin().await;
+    let mut firm = app.firm_with_users(&mut admin, "Alpha").await;
+    let first = firm_client(&app, firm.id).await;
+    let second = firm_client(&app, firm.id).await;
+    let document = complete_document();
+    let form = firm.reporter.get("/returns/2025-04").await;
+    let typed = crate::helpers::figures("12", "10", "3", "1,000,000", "900,000", "Passkeys.");
+    let puts = [
+        (&first, "2025-04", "a"),
+        (&first, "2025-03", "b"),
+        (&first, "2025-04", "c"),
+        (&first, "2025-03", "d"),
+        (&second, "2025-04", "e"),
+        (&second, "2025-03", "f"),
+    ]
+    .map(|(client, month, key)| {
+        let path = format!("/api/v1/returns/{month}/draft");
+        let document = &document;
+        async move { client.put_json(&path, key, document).await }
+    });
+    let typing = firm
+        .reporter
+        .submit_form(&form, "/returns/2025-04/draft", &typed);
+    let (answers, saved) = futures_util::join!(futures_util::future::join_all(puts), typing);
+    for answer in &answers {
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        assert_eq!(answer.header("idempotent-replayed"), None);
+    }
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(drafts_saved(&app), 7);
+    let mut conn = app.pool.get().unwrap();
+    let held: Vec<i64> = api_idempotency_quota::table
+        .order(api_idempotency_quota::keys_held.desc())
+        .select(api_idempotency_quota::keys_held)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(held, [4, 2]);
+}
+
 on_both_backends!(
     a_repeat_replays_and_a_reused_key_is_refused,
     parallel_repeats_write_once,
     a_failure_in_the_save_keeps_nothing_and_frees_the_key,
     one_clients_keys_run_side_by_side,
+    a_clients_puts_a_second_client_and_the_form_at_once,
 );
