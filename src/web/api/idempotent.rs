@@ -9,8 +9,8 @@
 //! Most operations claim the key in a transaction of their own and keep
 //! the answer in another after it has gone ([`run`]). The draft's `PUT`,
 //! which a firm's system sends most, claims the key, saves, answers and
-//! keeps the answer in one trip to the database ([`run_inside`]; on SQLite
-//! in one transaction: see `services::idempotent_answer`).
+//! keeps the answer in one transaction ([`run_inside`]; see
+//! `services::idempotent_answer`).
 
 mod inside;
 
