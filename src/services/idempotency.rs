@@ -2,9 +2,11 @@
 //! `Idempotency-Key`, and a repeat of a request answers what the first one
 //! answered, without doing it again.
 //!
-//! The endpoint calls [`begin`] before doing anything and [`finish`] with
-//! its answer (or [`begin_in`] and [`finish_in`] inside one transaction of
-//! its own, with its writes between them: the draft's `PUT` on SQLite):
+//! The endpoint claims the key before doing anything and keeps its answer
+//! after (`web::api::idempotent::run`, with [`finish`]), or claims it,
+//! writes, answers and keeps the answer in one transaction with
+//! [`begin_in`] and [`finish_in`] (the draft's `PUT`, on both backends:
+//! `services::idempotent_answer::attempt`):
 //!
 //! - a new key is [`Begin::Fresh`]: do the request, then `finish`;
 //! - the same key, method, path and body again: [`Begin::Replay`] of the

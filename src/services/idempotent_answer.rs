@@ -6,12 +6,17 @@
 //! transaction, on SQLite and on PostgreSQL: one commit instead of three.
 //! On PostgreSQL the claim locks the client's count row to the commit, so
 //! one client's requests run one after another (they are budgeted per
-//! client anyway, and a month's draft is one row they would queue on);
-//! other clients never wait on it. The request's audit row is its last
-//! write, and keeping the answer is one update after it, so the audit
-//! trail's head stays locked for about as long as before. Measured with
-//! `filing_api_bench` on PostgreSQL, one caller: the PUT's p50 went from
-//! 4.5–4.7 ms (three transactions) to 3.8–4.1 ms.
+//! client anyway, and a month's draft is one row they would queue on).
+//! Other clients never wait on it, unless every pooled connection is held
+//! by such a wait: a client sending more PUTs at once than the pool holds
+//! while a month's row is locked by a long trade upload. A `lock_timeout`
+//! answered 503 would bound that; it is not built.
+//!
+//! The request's audit row is its last write, and keeping the answer is
+//! one update after it, so the audit trail's head stays locked for about
+//! as long as before. Measured with `filing_api_bench` on PostgreSQL, one
+//! caller: the PUT's p50 went from 4.5–4.7 ms (three transactions) to
+//! 3.8–4.1 ms.
 
 use std::borrow::Cow;
 

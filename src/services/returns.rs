@@ -214,9 +214,10 @@ pub fn save_draft_in(
 }
 
 /// A draft written whose audit row is still to be recorded. The caller
-/// records it last in its transaction: on PostgreSQL the audit trail's
-/// head is locked from that record to the commit, so whatever runs after
-/// it holds back every other audited write.
+/// records it last in its transaction (the API's `PUT` then keeps its
+/// answer, one update): on PostgreSQL the audit trail's head is locked
+/// from that record to the commit, so whatever runs after it holds back
+/// every other audited write.
 #[must_use = "the draft's change must be audited"]
 pub struct DraftWritten {
     return_id: i64,

@@ -322,9 +322,9 @@ pub async fn put(
         .and_then(|form| Ok((form, caller.firm()?)));
     let kept_reads = form.is_ok();
     let (actor, now) = (caller.actor.clone(), state.clock.now());
-    // The key's claim, the save, the answer and its keeping: one trip to
-    // the blocking pool (on SQLite one transaction, one commit). The audit
-    // row comes last in the save's transaction.
+    // The key's claim, the save, the answer and its keeping: one
+    // transaction, one commit. The answer is made before the audit row;
+    // only the key's one update (keeping the answer) follows it.
     let save_and_answer = move |conn: &mut DbConn| -> AppResult<Result<HttpResponse, Problem>> {
         let (form, firm_id) = match form {
             Ok(form) => form,

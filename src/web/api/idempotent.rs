@@ -112,8 +112,8 @@ where
     // Kept after the answer has gone: its write is off the caller's path.
     // A repeat meanwhile waits for it (in `settle`); if the process dies
     // first, the key is taken over after a while and the request runs
-    // again, which replaces the draft (or the trade detail, or the ready
-    // mark) with the same again. A 5xx (or an answer too large to keep)
+    // again, which replaces the trade detail (or the ready mark, or the
+    // incident) with the same again. A 5xx (or an answer too large to keep)
     // releases the key instead.
     let kept = String::from_utf8_lossy(&bytes).into_owned();
     let (now, code, pool) = (state.clock.now(), status.as_u16(), state.pool.clone());
