@@ -106,11 +106,16 @@ pub fn stored_draft(conn: &mut DbConn, return_id: i64) -> AppResult<FiguresForm>
         .find(return_id)
         .select(crate::db::schema::returns::draft_json)
         .first(conn)?;
-    match json {
-        Some(json) => serde_json::from_str(&json)
-            .map_err(|e| AppError::Internal(format!("stored draft unreadable: {e}"))),
-        None => Ok(FiguresForm::default()),
-    }
+    Ok(parse_stored(json.as_deref())?.unwrap_or_default())
+}
+
+/// A draft's stored JSON read back (none when there is no draft).
+pub fn parse_stored(json: Option<&str>) -> AppResult<Option<FiguresForm>> {
+    json.map(|json| {
+        serde_json::from_str(json)
+            .map_err(|e| AppError::Internal(format!("stored draft unreadable: {e}")))
+    })
+    .transpose()
 }
 
 /// The hash of the return's draft as it stands (fields and trade rows).
@@ -141,8 +146,8 @@ pub fn record_change(
 /// [`record_change`] given the draft just stored (the same fields as
 /// reading it back would give: the stored JSON is the form's map), so it
 /// is not read again. Answers the draft's hash, as [`current_sha256`]
-/// would read it now (none when no person made the change: nothing is
-/// recorded or hashed).
+/// would read it now (also when no person made the change, which records
+/// nothing).
 pub fn record_change_of(
     conn: &mut DbConn,
     actor: &Actor,
@@ -150,11 +155,11 @@ pub fn record_change_of(
     draft: &FiguresForm,
     what: &str,
     now: NaiveDateTime,
-) -> AppResult<Option<String>> {
-    let Some(user_id) = actor.user_id else {
-        return Ok(None);
-    };
+) -> AppResult<String> {
     let hash = draft_sha256(conn, return_id, draft)?;
+    let Some(user_id) = actor.user_id else {
+        return Ok(hash);
+    };
     let last: Option<String> = draft_changes::table
         .filter(draft_changes::return_id.eq(return_id))
         .order(draft_changes::id.desc())
@@ -162,7 +167,7 @@ pub fn record_change_of(
         .first(conn)
         .optional()?;
     if last.as_deref() == Some(hash.as_str()) {
-        return Ok(Some(hash));
+        return Ok(hash);
     }
     diesel::insert_into(draft_changes::table)
         .values((
@@ -173,7 +178,7 @@ pub fn record_change_of(
             draft_changes::changed_at.eq(now),
         ))
         .execute(conn)?;
-    Ok(Some(hash))
+    Ok(hash)
 }
 
 /// The preparers of the return's current draft (ids and names, in the order

@@ -1,4 +1,4 @@
-//! A filing API request answered in the same trip to the database as its
+//! A filing API request answered in the same transaction as its
 //! `Idempotency-Key`'s claim (the draft's `PUT`, which a firm's system
 //! sends again and again; `web::api::idempotent::run_inside`).
 //!

@@ -75,12 +75,7 @@ pub fn versions_of(conn: &mut DbConn, return_id: i64) -> QueryResult<Vec<Version
 
 /// The draft stored on `row`, if it has one.
 pub fn stored_draft_of(row: &ReturnRow) -> AppResult<Option<FiguresForm>> {
-    match &row.draft_json {
-        Some(json) => Ok(Some(serde_json::from_str(json).map_err(|e| {
-            AppError::Internal(format!("stored draft unreadable: {e}"))
-        })?)),
-        None => Ok(None),
-    }
+    four_eyes::parse_stored(row.draft_json.as_deref())
 }
 
 pub fn load(conn: &mut DbConn, firm_id: i64, period: Period) -> AppResult<ReturnState> {
@@ -224,7 +219,7 @@ pub struct DraftWritten {
     firm_id: i64,
     period: String,
     draft: FiguresForm,
-    sha256: Option<String>,
+    sha256: String,
 }
 
 impl DraftWritten {
@@ -238,10 +233,9 @@ impl DraftWritten {
         &self.draft
     }
 
-    /// The draft's hash as [`four_eyes::current_sha256`] would read it now,
-    /// when four eyes computed it (a person made the change).
-    pub fn sha256(&self) -> Option<&str> {
-        self.sha256.as_deref()
+    /// The draft's hash, as [`four_eyes::current_sha256`] would read it now.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
     }
 
     pub fn audit(self, conn: &mut DbConn, actor: &Actor, now: NaiveDateTime) -> QueryResult<()> {

@@ -116,18 +116,14 @@ fn read_written(
     (firm_id, period): (i64, Period),
     now: NaiveDateTime,
 ) -> AppResult<DraftRead> {
-    let draft = written.draft();
-    let sha = match written.sha256() {
-        Some(sha) => sha.to_owned(),
-        None => four_eyes::draft_sha256(conn, written.return_id(), draft)?,
-    };
+    let (draft, sha) = (written.draft(), written.sha256());
     Ok(DraftRead {
         assessment: amendments::assess_draft(conn, firm_id, period, draft)?,
         updated_by: four_eyes::name_of(conn, actor.user_id)?,
         updated_at: Some(now),
-        mark: handover::ready_mark_of(conn, written.return_id(), &sha)?,
+        mark: handover::ready_mark_of(conn, written.return_id(), sha)?,
         draft: Some(draft.clone()),
-        sha,
+        sha: sha.to_owned(),
     })
 }
 

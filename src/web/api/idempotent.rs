@@ -138,11 +138,11 @@ where
     Ok(head.set_body(bytes).map_into_boxed_body())
 }
 
-/// The `Answer` of [`run`], which has none to make in the key's trip.
+/// The `Answer` of [`run`], which has none to make in the key's transaction.
 type Answering = fn(&mut DbConn) -> AppResult<Result<HttpResponse, Problem>>;
 
 /// [`run`] with the request answered, and its answer kept, in the same
-/// trip to the database as its key's claim (`services::idempotent_answer`).
+/// transaction as its key's claim (`services::idempotent_answer`).
 pub async fn run_inside<A: Answer>(
     state: &AppState,
     req: &HttpRequest,
@@ -158,7 +158,7 @@ pub async fn run_inside<A: Answer>(
 }
 
 enum Settled {
-    /// Replayed, or answered in the key's trip.
+    /// Replayed, or answered in the key's transaction.
     Answered(HttpResponse),
     /// The key is this request's: run it.
     Fresh(IdempotencyKey),
@@ -166,7 +166,7 @@ enum Settled {
 
 /// Claims the key, or answers with what it holds: see the module's
 /// documentation. With `inside`, a fresh key's request is answered in the
-/// same trip to the database.
+/// same transaction.
 async fn settle<A: Answer>(
     state: &AppState,
     req: &HttpRequest,

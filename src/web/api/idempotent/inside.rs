@@ -1,5 +1,5 @@
-//! The web side of a request answered in the same trip to the database as
-//! its key's claim (`services::idempotent_answer`, which says how):
+//! The web side of a request answered in the same transaction as its
+//! key's claim (`services::idempotent_answer`, which says how):
 //! the answer made in a blocking thread and sent from the server's.
 
 use std::borrow::Cow;
@@ -93,7 +93,7 @@ pub fn make<A: Answer>(conn: &mut DbConn, answer: A) -> Result<Made, Undone<Made
         .collect();
     let Ok(body) = response.into_body().try_into_bytes() else {
         return Err(Undone::Failed(AppError::Internal(format!(
-            "an answer of {status} made in its key's trip was not in memory"
+            "an answer of {status} made in its key's transaction was not in memory"
         ))));
     };
     let made = Made {
