@@ -38,6 +38,9 @@ pub fn ensure_wrk() -> Result<(), Failure> {
 
 /// `wrk -t1 -c<connections> -d<secs>s --latency` against `url`, with
 /// `cookie` sent on every request; error answers are counted, not fatal.
+/// A browser's `Accept-Encoding`.
+pub const ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
+
 pub fn wrk(url: &str, cookie: Option<&str>, secs: u32, connections: u32) -> Result<Run, Failure> {
     let mut command = Command::new("taskset");
     command
@@ -49,7 +52,12 @@ pub fn wrk(url: &str, cookie: Option<&str>, secs: u32, connections: u32) -> Resu
         .arg(format!("-d{secs}s"))
         .arg("--latency")
         .arg("--timeout")
-        .arg("10s");
+        .arg("10s")
+        // What every browser sends: the pages kept compressed are answered
+        // compressed (`web::gzip`), as a browser gets them; the static
+        // page is sent as it is.
+        .arg("-H")
+        .arg(format!("Accept-Encoding: {ACCEPT_ENCODING}"));
     if let Some(cookie) = cookie {
         command.arg("-H").arg(format!("Cookie: {cookie}"));
     }

@@ -28,6 +28,7 @@ use crate::web::dashboard_incidents;
 use crate::web::dashboard_pages::DrawnFrom;
 use crate::web::extract::Staff;
 use crate::web::view::{self, Chrome, html};
+use crate::web::{gzip, paths};
 
 /// The widest range one table shows.
 const MAX_MONTHS: usize = 36;
@@ -272,7 +273,7 @@ pub async fn page(
     let as_of_text = query.as_of.trim().to_owned();
     let moment = as_of::parse_moment(&as_of_text);
     let as_of_invalid = !as_of_text.is_empty() && moment.is_none();
-    let c = Chrome::signed_in(&req, &who.0);
+    let mut c = Chrome::signed_in(&req, &who.0);
     let figures = match moment {
         // A past moment is computed from the versions every time.
         Some(at) => Arc::new(figures(&state, &c, query, Some(at)).await?),
@@ -286,6 +287,13 @@ pub async fn page(
                 .await?
         }
     };
+    let live = moment.is_none() && !as_of_invalid;
+    if live {
+        // The page reflects no address as typed (the language switch's
+        // way back is the range shown), so it may be kept compressed
+        // beside its form token (`web::gzip`).
+        c.here = canonical_here(&figures);
+    }
     let kept = dashboard_incidents::current(&state).await?;
     let grant = Grant::of(who.0.role(), who.0.user.export_right);
     let user = &who.0.user;
@@ -299,14 +307,13 @@ pub async fn page(
         c.csrf,
         c.here
     );
-    let live = moment.is_none() && !as_of_invalid;
     let drawn = DrawnFrom {
         figures: &figures,
         incidents: &kept,
         viewer: &viewer,
     };
-    if live && let Some(body) = state.dashboard_pages.get(&page_key, &drawn) {
-        return Ok(view::page(StatusCode::OK, body));
+    if live && let Some(page) = state.dashboard_pages.get(&page_key, &drawn) {
+        return Ok(page.html(&req, StatusCode::OK));
     }
     let incidents = kept.html(&c)?.to_owned();
     // The page around the figures and the incidents' section is a few
@@ -325,9 +332,25 @@ pub async fn page(
         size,
     )?);
     if live {
-        state.dashboard_pages.put(page_key, &drawn, body.clone());
+        let page = gzip::Kept::compressed(body);
+        state.dashboard_pages.put(page_key, &drawn, page.clone());
+        return Ok(page.html(&req, StatusCode::OK));
     }
     Ok(view::page(StatusCode::OK, body))
+}
+
+/// The live dashboard's own address for the range it shows.
+fn canonical_here(figures: &Figures) -> String {
+    if figures.from().is_empty() {
+        paths::DASHBOARD.to_owned()
+    } else {
+        format!(
+            "{}?from={}&to={}",
+            paths::DASHBOARD,
+            figures.from(),
+            figures.to()
+        )
+    }
 }
 
 /// The live figures over `from..=to` (at most `MAX_MONTHS`, the latest):

@@ -9,16 +9,16 @@
 //! never older than what the page would render afresh; a view "as of" a
 //! past moment is never kept.
 //!
-//! At most `CAPACITY` pages are kept (about 40 kB each); when full, all
-//! are dropped and the next views render again.
+//! At most `CAPACITY` pages are kept (about 40 kB each, with the
+//! compressed copy, `web::gzip`); when full, all are dropped and the next
+//! views render again.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use actix_web::web::Bytes;
-
 use crate::web::dashboard::Figures;
 use crate::web::dashboard_incidents::Kept;
+use crate::web::gzip;
 
 /// Pages kept at once.
 pub const CAPACITY: usize = 256;
@@ -27,7 +27,7 @@ struct Entry<F, K> {
     figures: Arc<F>,
     incidents: Arc<K>,
     viewer: String,
-    body: Bytes,
+    body: gzip::Kept,
 }
 
 /// What a kept page was drawn from, to compare with what is current.
@@ -60,7 +60,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl<F, K> DashboardPages<F, K> {
     /// The page kept under `key`, if it was drawn from what is current.
-    pub fn get(&self, key: &str, now: &DrawnFrom<'_, F, K>) -> Option<Bytes> {
+    pub fn get(&self, key: &str, now: &DrawnFrom<'_, F, K>) -> Option<gzip::Kept> {
         let entries = lock(&self.entries);
         let entry = entries.get(key)?;
         (Arc::ptr_eq(&entry.figures, now.figures)
@@ -70,7 +70,7 @@ impl<F, K> DashboardPages<F, K> {
     }
 
     /// Keeps `body`, drawn from `from`, under `key`.
-    pub fn put(&self, key: String, from: &DrawnFrom<'_, F, K>, body: Bytes) {
+    pub fn put(&self, key: String, from: &DrawnFrom<'_, F, K>, body: gzip::Kept) {
         let mut entries = lock(&self.entries);
         if entries.len() >= CAPACITY && !entries.contains_key(&key) {
             entries.clear();
@@ -90,6 +90,15 @@ impl<F, K> DashboardPages<F, K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use actix_web::web::Bytes;
+
+    fn page(text: &'static str) -> gzip::Kept {
+        gzip::Kept::compressed(Bytes::from_static(text.as_bytes()))
+    }
+
+    fn body(kept: Option<gzip::Kept>) -> Option<Bytes> {
+        kept.map(|k| k.identity().clone())
+    }
 
     type Pages = DashboardPages<String, String>;
 
@@ -115,22 +124,34 @@ mod tests {
         pages.put(
             "a".into(),
             &drawn(&figures, &incidents, "viewer"),
-            Bytes::from_static(b"page"),
+            page("page"),
         );
         assert_eq!(
-            pages.get("a", &drawn(&figures, &incidents, "viewer")),
+            body(pages.get("a", &drawn(&figures, &incidents, "viewer"))),
             Some(Bytes::from_static(b"page"))
         );
-        assert_eq!(pages.get("b", &drawn(&figures, &incidents, "viewer")), None);
+        assert!(
+            pages
+                .get("b", &drawn(&figures, &incidents, "viewer"))
+                .is_none()
+        );
         // Equal contents read again are other copies: drawn afresh.
         let (again, also) = (
             Arc::new("figures".to_owned()),
             Arc::new("incidents".to_owned()),
         );
-        assert_eq!(pages.get("a", &drawn(&again, &incidents, "viewer")), None);
-        assert_eq!(pages.get("a", &drawn(&figures, &also, "viewer")), None);
+        assert!(
+            pages
+                .get("a", &drawn(&again, &incidents, "viewer"))
+                .is_none()
+        );
+        assert!(pages.get("a", &drawn(&figures, &also, "viewer")).is_none());
         // Another language, token, name or right reads as another viewer.
-        assert_eq!(pages.get("a", &drawn(&figures, &incidents, "other")), None);
+        assert!(
+            pages
+                .get("a", &drawn(&figures, &incidents, "other"))
+                .is_none()
+        );
     }
 
     #[test]
@@ -138,11 +159,7 @@ mod tests {
         let pages = Pages::default();
         let (figures, incidents) = (Arc::new("f".to_owned()), Arc::new("i".to_owned()));
         for n in 0..=CAPACITY {
-            pages.put(
-                n.to_string(),
-                &drawn(&figures, &incidents, "v"),
-                Bytes::from_static(b"p"),
-            );
+            pages.put(n.to_string(), &drawn(&figures, &incidents, "v"), page("p"));
         }
         let kept = lock(&pages.entries).len();
         assert!(kept <= CAPACITY, "{kept} kept");

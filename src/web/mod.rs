@@ -17,6 +17,7 @@ pub mod error_page;
 pub mod extract;
 pub mod form_rules;
 pub mod fresh;
+pub mod gzip;
 pub mod hashing;
 pub mod health;
 pub mod incident_thread;

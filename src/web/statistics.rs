@@ -139,9 +139,14 @@ fn anonymous_key(req: &HttpRequest, content: &str) -> Option<String> {
 }
 
 /// Renders `page`, kept under `key` when there is one.
-fn answer(state: &AppState, key: Option<String>, page: &impl Template) -> AppResult<HttpResponse> {
+fn answer(
+    req: &HttpRequest,
+    state: &AppState,
+    key: Option<String>,
+    page: &impl Template,
+) -> AppResult<HttpResponse> {
     match key {
-        Some(key) => Ok(state.public_pages.keep(key, html(page)?)),
+        Some(key) => Ok(state.public_pages.keep(key, html(page)?, req)),
         None => ok(page),
     }
 }
@@ -173,7 +178,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> AppResult<Htt
     let all = released_list(&state).await?;
     let shown: Vec<String> = all.iter().map(|r| r.id.to_string()).collect();
     let key = anonymous_key(&req, &format!("list:{}", shown.join(",")));
-    if let Some(page) = key.as_deref().and_then(|k| state.public_pages.get(k)) {
+    if let Some(page) = key.as_deref().and_then(|k| state.public_pages.get(k, &req)) {
         return Ok(page);
     }
     let c = Chrome::public(&req).await;
@@ -190,7 +195,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> AppResult<Htt
         releases,
         catalog_href: paths::STATISTICS_CATALOG,
     };
-    answer(&state, key, &page)
+    answer(&req, &state, key, &page)
 }
 
 pub async fn release(
@@ -200,7 +205,7 @@ pub async fn release(
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let key = anonymous_key(&req, &format!("release:{id}"));
-    if let Some(page) = key.as_deref().and_then(|k| state.public_pages.get(k)) {
+    if let Some(page) = key.as_deref().and_then(|k| state.public_pages.get(k, &req)) {
         return Ok(page);
     }
     let released = released(&state, id).await?;
@@ -242,7 +247,7 @@ pub async fn release(
         files: FileLinks::of(p.id),
         c,
     };
-    answer(&state, key, &page)
+    answer(&req, &state, key, &page)
 }
 
 /// A cell key (`figure:column`) as a reader names the cell: the row's label

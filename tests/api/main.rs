@@ -19,6 +19,7 @@ mod binary;
 mod calendar;
 mod charts;
 mod completeness;
+mod compression;
 mod csrf;
 mod cutoff_and_links;
 mod dashboard;
