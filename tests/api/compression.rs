@@ -7,51 +7,26 @@
 use std::io::Read;
 
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
 
 use crate::helpers::TestApp;
 use crate::on_both_backends;
+use crate::open_data::{Answer, fetch};
 use crate::publications::{draft, release, seed};
 
 const BROWSER: &str = "gzip, deflate, br, zstd";
 
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// The page, unpacked when it came compressed.
-    fn page(&self) -> String {
-        match self.header("content-encoding") {
-            Some("gzip") => {
-                let mut text = String::new();
-                flate2::read::GzDecoder::new(&self.body[..])
-                    .read_to_string(&mut text)
-                    .expect("a gzip stream of UTF-8");
-                text
-            }
-            None => String::from_utf8(self.body.clone()).expect("UTF-8"),
-            Some(other) => panic!("unexpected encoding {other}"),
+/// The page, unpacked when it came compressed.
+fn unpacked(answer: &Answer) -> String {
+    match answer.header("content-encoding") {
+        Some("gzip") => {
+            let mut text = String::new();
+            flate2::read::GzDecoder::new(&answer.body[..])
+                .read_to_string(&mut text)
+                .expect("a gzip stream of UTF-8");
+            text
         }
-    }
-}
-
-async fn fetch(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Answer {
-    let mut request = reqwest::Client::new().get(format!("{}{path}", app.address));
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = request.send().await.unwrap();
-    Answer {
-        status: response.status(),
-        headers: response.headers().clone(),
-        body: response.bytes().await.unwrap().to_vec(),
+        None => String::from_utf8(answer.body.clone()).expect("UTF-8"),
+        Some(other) => panic!("unexpected encoding {other}"),
     }
 }
 
@@ -79,8 +54,8 @@ async fn public_pages_are_compressed_for_who_asks(app: TestApp) {
                 );
             }
             assert!(packed.body.len() * 2 < plain.body.len(), "{path} shrinks");
-            assert_eq!(packed.page(), plain.page(), "{path}: the same page");
-            assert!(plain.page().contains("Released to 10 June"));
+            assert_eq!(unpacked(&packed), unpacked(&plain), "{path}: the same page");
+            assert!(unpacked(&plain).contains("Released to 10 June"));
 
             let refused = fetch(&app, &path, &[("accept-encoding", "gzip;q=0, br")]).await;
             assert_eq!(refused.header("content-encoding"), None, "{path}");
@@ -114,8 +89,8 @@ async fn the_compressed_dashboard_reflects_no_typed_address(app: TestApp) {
     assert_eq!(packed.header("content-encoding"), Some("gzip"));
     assert_eq!(packed.header("vary"), Some("Accept-Encoding"));
     assert_eq!(plain.header("cache-control"), Some("no-store"));
-    let page = packed.page();
-    assert_eq!(page, plain.page(), "the same page");
+    let page = unpacked(&packed);
+    assert_eq!(page, unpacked(&plain), "the same page");
     assert!(
         page.contains("name=\"csrf\""),
         "the page holds its form token"

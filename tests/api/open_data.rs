@@ -24,14 +24,15 @@ const FIRST_CSV: &str = "\u{feff}period,firms_with_fraudulent_trades,unauthorize
     2025-05,3,135,36,930000,x\r\n\
     total,3,255,74,x,2505000\r\n";
 
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
+/// One answer, read whole (also used by `compression`).
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
@@ -45,7 +46,7 @@ impl Answer {
 }
 
 /// A GET of `path` (on the portal, or an absolute address) with `headers`.
-async fn fetch(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Answer {
+pub(crate) async fn fetch(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Answer {
     let url = if path.starts_with("http") {
         path.to_owned()
     } else {
