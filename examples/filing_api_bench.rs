@@ -91,24 +91,10 @@ fn secs_of(args: &[String]) -> Result<u64, Failure> {
     }
 }
 
-/// The load side runs on `CLIENT_CORE`, the server on the other.
-fn pin_self() -> Result<(), Failure> {
-    let status = std::process::Command::new("taskset")
-        .args(["-a", "-p", "-c", &CLIENT_CORE.to_string()])
-        .arg(std::process::id().to_string())
-        .stdout(std::process::Stdio::null())
-        .status()
-        .map_err(|e| format!("taskset: {e} (needs util-linux)"))?;
-    if !status.success() {
-        return Err("taskset could not pin the benchmark".into());
-    }
-    Ok(())
-}
-
 fn run(args: &[String]) -> Result<bool, Failure> {
     let secs = secs_of(args)?;
     let sqlite_only = args.iter().any(|a| a == "--sqlite-only");
-    pin_self()?;
+    server::pin_self()?;
     let mut backends = vec![Backend::Sqlite];
     if !sqlite_only {
         backends.push(Backend::Postgres);

@@ -69,6 +69,9 @@ pub struct Measured {
     pub dashboard_errors_10x: u64,
     pub distinct_10x_ms: f64,
     pub flood_p99_ratio: f64,
+    /// The dashboard's p99 ÷ idle with one user signing in back to back
+    /// and no flood (context).
+    pub sign_ins_p99_ratio: f64,
     pub flood_attempts_per_s: f64,
     pub flood_hashed_per_s: f64,
     pub flood_shed_per_s: f64,
@@ -181,7 +184,7 @@ pub fn run(backend: Backend, opts: &Options) -> Result<Measured, Failure> {
         server.pid, released.id
     );
 
-    hold(&server, &cookie, &release_page, &release_all)?;
+    hold(&server, &cookie, &staff, &release_page, &release_all)?;
     let url = |path: &str| format!("{}{path}", server.base);
     // Warm-up, not counted.
     load::wrk(&url(DASHBOARD), Some(&cookie), 1, CONNECTIONS)?;
@@ -450,9 +453,16 @@ fn export_runs(
 }
 
 /// For profiling by hand: with `DASHBOARD_BENCH_HOLD=<file>` set, writes
-/// the server's address, pid, the signed-in cookie and the release pages to
+/// the server's address, pid, the signed-in cookie, the analyst's email and
+/// password and the release pages to
 /// that file and waits until the file is removed before measuring.
-fn hold(server: &Server, cookie: &str, release: &str, release_all: &str) -> Result<(), Failure> {
+fn hold(
+    server: &Server,
+    cookie: &str,
+    staff: &server::Staff,
+    release: &str,
+    release_all: &str,
+) -> Result<(), Failure> {
     let Some(file) = std::env::var_os("DASHBOARD_BENCH_HOLD") else {
         return Ok(());
     };
@@ -460,8 +470,9 @@ fn hold(server: &Server, cookie: &str, release: &str, release_all: &str) -> Resu
     std::fs::write(
         &file,
         format!(
-            "BASE={}\nPID={}\nCOOKIE='{cookie}'\nRELEASE={release}\nRELEASE_ALL={release_all}\n",
-            server.base, server.pid
+            "BASE={}\nPID={}\nCOOKIE='{cookie}'\nRELEASE={release}\nRELEASE_ALL={release_all}\n\
+             EMAIL='{}'\nPASSWORD='{}'\n",
+            server.base, server.pid, staff.email, staff.password
         ),
     )?;
     println!(
@@ -553,6 +564,7 @@ fn sign_in_flood(
     let url = format!("{}{DASHBOARD}", server.base);
     let (mut ratios, mut rates) = (vec![], vec![]);
     let (mut hashed, mut shed, mut real) = (vec![], vec![], vec![]);
+    let mut script_ratios = vec![];
     let device = flood::device_cookie(&server.base, staff)?;
     for round in 1..=opts.rounds {
         let idle = load::wrk(&url, Some(cookie), opts.secs, CONNECTIONS)?;
@@ -564,7 +576,13 @@ fn sign_in_flood(
         // The flood starts a second early and ends a second late.
         let flood = Flood::start(&server.base, opts.flood_secs + 2, opts.flood_rate)?;
         std::thread::sleep(Duration::from_secs(1));
-        let user = flood::real_sign_ins(&server.base, staff, opts.flood_secs, device.clone());
+        let user = flood::real_sign_ins(
+            &server.base,
+            staff,
+            opts.flood_secs,
+            device.clone(),
+            flood::REAL_USER_PACE,
+        );
         let flooded = load::wrk(&url, Some(cookie), opts.flood_secs, CONNECTIONS)?;
         let counted = flood.finish()?;
         let (times, refused) = user.join().map_err(|_| "the real user panicked")??;
@@ -592,11 +610,29 @@ fn sign_in_flood(
             flooded.requests_per_s,
             flooded.errors
         );
-        m.dashboard_errors += idle.errors + flooded.errors;
+        // Context, no flood: the same user signing in back to back.
+        let script = flood::real_sign_ins(
+            &server.base,
+            staff,
+            opts.secs,
+            device.clone(),
+            flood::BACK_TO_BACK,
+        );
+        let beside_script = load::wrk(&url, Some(cookie), opts.secs, CONNECTIONS)?;
+        let (script_times, _) = script.join().map_err(|_| "the scripted user panicked")??;
+        load::wait_idle(server.pid);
+        println!(
+            "  flood round {round}: no flood, {} sign-ins back to back: dashboard p99 {:.2} ms",
+            script_times.len(),
+            beside_script.p99_ms
+        );
+        m.dashboard_errors += idle.errors + flooded.errors + beside_script.errors;
         ratios.push(flooded.p99_ms / idle.p99_ms);
+        script_ratios.push(beside_script.p99_ms / idle.p99_ms);
         rates.push(rate);
     }
     m.flood_p99_ratio = median(&ratios);
+    m.sign_ins_p99_ratio = median(&script_ratios);
     m.flood_attempts_per_s = median(&rates);
     m.flood_hashed_per_s = median(&hashed);
     m.flood_shed_per_s = median(&shed);

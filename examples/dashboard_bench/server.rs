@@ -25,6 +25,23 @@ use crate::export::Failure;
 pub const SERVER_CORE: u32 = 0;
 pub const CLIENT_CORE: u32 = 1;
 
+/// The load side (this process, every thread it starts and every child
+/// that does not pin itself elsewhere) runs on `CLIENT_CORE`, the server on
+/// the other: a client's own work (a real user's sign-ins, reading an
+/// export) must not take the server's core.
+pub fn pin_self() -> Result<(), Failure> {
+    let status = Command::new("taskset")
+        .args(["-a", "-p", "-c", &CLIENT_CORE.to_string()])
+        .arg(std::process::id().to_string())
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("taskset: {e} (needs util-linux)"))?;
+    if !status.success() {
+        return Err("taskset could not pin the benchmark".into());
+    }
+    Ok(())
+}
+
 /// Child mode: serve `url` on a free loopback port, print `PORT <n>`, run
 /// until killed. No log subscriber: request lines would cost both pages
 /// alike and only add noise.

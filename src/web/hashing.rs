@@ -266,8 +266,12 @@ fn work(queue: &Mutex<Queues>) {
 /// The known lane's own thread (normal policy, nice 9): woken for each
 /// known job, it takes one if an idle-policy thread has not already, until
 /// the pool is dropped. Nice 9 gives it about an eighth of a core the pages
-/// keep busy: a hash then takes a fraction of a second, and the pages
-/// barely feel it.
+/// keep busy: a hash then takes a fraction of a second. Its 17 ms of CPU
+/// still come out of the pages' time, in pieces that run to the next
+/// scheduler tick (2–4 ms at 250 Hz; the pages' threads, always runnable
+/// under load, wake for nothing that would cut one short), so one sign-in
+/// a second shows in the pages' p99 on a core they keep busy
+/// (`dashboard_bench`'s context row beside the flood's).
 fn work_known(queue: &Mutex<Queues>, wakes: &Receiver<()>) {
     if let Err(e) = yielding_priority() {
         tracing::warn!(error = ?e, "the known lane's hashing thread keeps its priority");
