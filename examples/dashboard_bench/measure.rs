@@ -51,6 +51,9 @@ pub struct Measured {
     pub dashboard_p99_ms: f64,
     pub dashboard_mean_1x_ms: f64,
     pub dashboard_mean_10x_ms: f64,
+    /// The dashboard's mean latency at 32 connections, 10× ÷ 1×, each in
+    /// static pages' time (× the static page's rate just before and after).
+    pub latency_10x_ratio: f64,
     pub static_rps_10x: f64,
     pub statistics_ratio: f64,
     pub release_ratio: f64,
@@ -191,6 +194,10 @@ pub fn run(backend: Backend, opts: &Options) -> Result<Measured, Failure> {
     load::wrk(&url(STATIC), None, 1, CONNECTIONS)?;
     check(DASHBOARD, "id=\"fsa-table\"")?;
     let (mut stat, mut dash, mut one) = (vec![], vec![], vec![]);
+    // The dashboard's mean latency at 32 connections in static pages' time
+    // (× the static page's rate beside it), at 1× and at 10×: the machine's
+    // speed drifts between the two sets of rounds.
+    let mut relative_1x = vec![];
     // Each page's rate ÷ the static page's, measured just before and just
     // after it (their mean): the machine's rate drifts by ±20 % within a
     // minute, so a static run half a minute away says little.
@@ -245,6 +252,7 @@ pub fn run(backend: Backend, opts: &Options) -> Result<Measured, Failure> {
         );
         m.dashboard_errors +=
             d.errors + d1.errors + d_month.errors + st.errors + r.errors + a.errors;
+        relative_1x.push(d.mean_ms * (s.requests_per_s + s2.requests_per_s) / 2.0);
         stat.extend([s, s2, s3, s4, s5, s6]);
         dash.push(d);
         one.push(d1);
@@ -292,17 +300,25 @@ pub fn run(backend: Backend, opts: &Options) -> Result<Measured, Failure> {
     );
     check(DASHBOARD, "id=\"fsa-table\"")?;
     load::wrk(&url(DASHBOARD), Some(&cookie), 1, 1)?;
-    let (mut stat10, mut dash10, mut one10) = (vec![], vec![], vec![]);
+    let (mut stat10, mut dash10, mut one10, mut relative_10x) = (vec![], vec![], vec![], vec![]);
     for round in 1..=opts.rounds {
         let s = load::wrk(&url(STATIC), None, opts.secs, CONNECTIONS)?;
         let d1 = load::wrk(&url(DASHBOARD), Some(&cookie), opts.secs, 1)?;
         let d = load::wrk(&url(DASHBOARD), Some(&cookie), opts.secs, CONNECTIONS)?;
+        let s_after = load::wrk(&url(STATIC), None, opts.secs, CONNECTIONS)?;
         load::wait_idle(server.pid);
         check(DASHBOARD, "id=\"fsa-table\"")?;
+        relative_10x.push(d.mean_ms * (s.requests_per_s + s_after.requests_per_s) / 2.0);
         println!(
-            "  10× round {round}: static {:.0}/s | dashboard {:.0}/s (mean {:.2} ms, p99 {:.2} ms, \
+            "  10× round {round}: static {:.0}/s, after {:.0}/s | dashboard {:.0}/s (mean {:.2} ms, p99 {:.2} ms, \
              {} errors; 1 connection: mean {:.2} ms)",
-            s.requests_per_s, d.requests_per_s, d.mean_ms, d.p99_ms, d.errors, d1.mean_ms
+            s.requests_per_s,
+            s_after.requests_per_s,
+            d.requests_per_s,
+            d.mean_ms,
+            d.p99_ms,
+            d.errors,
+            d1.mean_ms
         );
         m.dashboard_errors_10x += d.errors + d1.errors;
         stat10.push(s);
@@ -313,6 +329,7 @@ pub fn run(backend: Backend, opts: &Options) -> Result<Measured, Failure> {
     m.static_rps_10x = rps(&stat10);
     m.dashboard_rps_10x = rps(&dash10);
     m.dashboard_mean_10x_ms = median(&dash10.iter().map(|r| r.mean_ms).collect::<Vec<_>>());
+    m.latency_10x_ratio = median(&relative_10x) / median(&relative_1x);
     m.dashboard_single_10x_ms = median(&one10.iter().map(|r| r.mean_ms).collect::<Vec<_>>());
     drop(server);
     drop(database);
@@ -567,7 +584,9 @@ fn sign_in_flood(
     let mut script_ratios = vec![];
     let device = flood::device_cookie(&server.base, staff)?;
     for round in 1..=opts.rounds {
-        let idle = load::wrk(&url, Some(cookie), opts.secs, CONNECTIONS)?;
+        // As long as the flood's run: a p99 from a short run moves too much
+        // to divide by.
+        let idle = load::wrk(&url, Some(cookie), opts.flood_secs, CONNECTIONS)?;
         load::wait_idle(server.pid);
         if round == 1 {
             // After the idle round, so the flood's own growth is measured.
