@@ -27,8 +27,7 @@
 //! 3. runs wrk (32 connections, core 1) in alternating rounds: a static
 //!    page, the dashboard (signed in), the statistics list, a release page;
 //!    then the dashboard alone and again during a sign-in flood (each run
-//!    as long as the flood) from rotating
-//!    addresses, counting how the flood was answered (hashed, throttled,
+//!    as long as the flood) from rotating addresses, counting how the flood was answered (hashed, throttled,
 //!    shed with 503), timing a real user's sign-ins meanwhile (one every
 //!    5 s), and reading the server's RSS before and after; with no flood,
 //!    the dashboard while that user signs in back to back (context: what

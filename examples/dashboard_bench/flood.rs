@@ -207,10 +207,11 @@ pub const REAL_USER_PACE: Duration = Duration::from_secs(5);
 pub const BACK_TO_BACK: Duration = Duration::from_millis(100);
 
 /// A real user's sign-ins (password step), one every `pace` (after the
-/// one before has answered) for `secs` seconds, from 127.0.0.1, each from a fresh browser
-/// that keeps only the device cookie of the sign-in before (as a browser
-/// does; the first comes from a sign-in before the flood): the time of each
-/// that went through, in ms, and how many were shed (503).
+/// one before has answered) for `secs` seconds, from 127.0.0.1, each from
+/// a fresh browser that keeps only the device cookie of the sign-in before
+/// (as a browser does; the first comes from a sign-in before the flood):
+/// the time of each that went through, in ms, and how many were shed
+/// (503).
 pub fn real_sign_ins(
     base: &str,
     staff: &Staff,

@@ -139,6 +139,12 @@ pub fn median(values: &[f64]) -> f64 {
     sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
+/// The static page's rate beside a run: the mean of the static runs just
+/// before and just after it (the machine's rate drifts within a minute).
+pub fn static_beside(before: &Run, after: &Run) -> f64 {
+    (before.requests_per_s + after.requests_per_s) / 2.0
+}
+
 /// CPU time (user + system, clock ticks) used so far by process `pid`.
 fn cpu_ticks(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;

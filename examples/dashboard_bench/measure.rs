@@ -222,7 +222,7 @@ pub fn run(backend: Backend, opts: &Options) -> Result<Measured, Failure> {
         let s6 = load::wrk(&url(STATIC), None, opts.secs, CONNECTIONS)?;
         let d1 = load::wrk(&url(DASHBOARD), Some(&cookie), opts.secs, 1)?;
         let beside = |page: &Run, before: &Run, after: &Run| {
-            2.0 * page.requests_per_s / (before.requests_per_s + after.requests_per_s)
+            page.requests_per_s / load::static_beside(before, after)
         };
         dash_r.push(beside(&d, &s, &s2));
         month_r.push(beside(&d_month, &s2, &s3));
@@ -252,7 +252,7 @@ pub fn run(backend: Backend, opts: &Options) -> Result<Measured, Failure> {
         );
         m.dashboard_errors +=
             d.errors + d1.errors + d_month.errors + st.errors + r.errors + a.errors;
-        relative_1x.push(d.mean_ms * (s.requests_per_s + s2.requests_per_s) / 2.0);
+        relative_1x.push(d.mean_ms * load::static_beside(&s, &s2));
         stat.extend([s, s2, s3, s4, s5, s6]);
         dash.push(d);
         one.push(d1);
@@ -308,7 +308,7 @@ pub fn run(backend: Backend, opts: &Options) -> Result<Measured, Failure> {
         let s_after = load::wrk(&url(STATIC), None, opts.secs, CONNECTIONS)?;
         load::wait_idle(server.pid);
         check(DASHBOARD, "id=\"fsa-table\"")?;
-        relative_10x.push(d.mean_ms * (s.requests_per_s + s_after.requests_per_s) / 2.0);
+        relative_10x.push(d.mean_ms * load::static_beside(&s, &s_after));
         println!(
             "  10× round {round}: static {:.0}/s, after {:.0}/s | dashboard {:.0}/s (mean {:.2} ms, p99 {:.2} ms, \
              {} errors; 1 connection: mean {:.2} ms)",
